@@ -1,0 +1,23 @@
+namespace Switchyard.Model.Validation;
+
+/// <summary>The rules of every kind Switchyard serves, one entry per kind.</summary>
+public static class KindRules
+{
+    public static readonly IReadOnlyList<IKindRules> All =
+    [
+        new Core.NamespaceRules(),
+        new Core.PodRules(),
+        new Core.ServiceRules(),
+        new Core.EndpointSliceRules(),
+        new Core.SecretRules(),
+        new Core.ConfigMapRules(),
+        new Core.DeploymentRules(),
+        new Networking.NetworkPolicyRules(),
+        new Networking.IngressRules(),
+        new Networking.IngressClassRules(),
+        new Gateway.GatewayClassRules(),
+        new Gateway.GatewayRules(),
+        new Gateway.HTTPRouteRules(),
+        new Gateway.ReferenceGrantRules(),
+    ];
+}
