@@ -1,0 +1,87 @@
+namespace Switchyard.Model.Gateway;
+
+/// <summary>
+/// Names and well-known values of the Gateway API (gateway.networking.k8s.io). Fields stay strings in the
+/// resource classes so any manifest decodes and validation can name a bad value; these constants are the
+/// values the validators accept and the defaults they fill in.
+/// </summary>
+public static class GatewayApi
+{
+    public const string Group = "gateway.networking.k8s.io";
+
+    public static class Protocols
+    {
+        public const string HTTP = "HTTP";
+        public const string HTTPS = "HTTPS";
+        public const string TLS = "TLS";
+        public const string TCP = "TCP";
+        public const string UDP = "UDP";
+    }
+
+    public static class TlsModes
+    {
+        public const string Terminate = "Terminate";
+        public const string Passthrough = "Passthrough";
+    }
+
+    public static class FromNamespaces
+    {
+        public const string All = "All";
+        public const string Selector = "Selector";
+        public const string Same = "Same";
+    }
+
+    public static class AddressTypes
+    {
+        public const string IPAddress = "IPAddress";
+        public const string Hostname = "Hostname";
+        public const string NamedAddress = "NamedAddress";
+    }
+
+    public static class PathMatchTypes
+    {
+        public const string Exact = "Exact";
+        public const string PathPrefix = "PathPrefix";
+        public const string RegularExpression = "RegularExpression";
+    }
+
+    /// <summary>Match types of header and query parameter matches.</summary>
+    public static class ValueMatchTypes
+    {
+        public const string Exact = "Exact";
+        public const string RegularExpression = "RegularExpression";
+    }
+
+    public static class FilterTypes
+    {
+        public const string RequestHeaderModifier = "RequestHeaderModifier";
+        public const string ResponseHeaderModifier = "ResponseHeaderModifier";
+        public const string RequestMirror = "RequestMirror";
+        public const string RequestRedirect = "RequestRedirect";
+        public const string URLRewrite = "URLRewrite";
+        public const string ExtensionRef = "ExtensionRef";
+        public const string CORS = "CORS";
+    }
+
+    public static class PathModifierTypes
+    {
+        public const string ReplaceFullPath = "ReplaceFullPath";
+        public const string ReplacePrefixMatch = "ReplacePrefixMatch";
+    }
+
+    public static class SessionPersistenceTypes
+    {
+        public const string Cookie = "Cookie";
+        public const string Header = "Header";
+    }
+
+    public static class CookieLifetimeTypes
+    {
+        public const string Permanent = "Permanent";
+        public const string Session = "Session";
+    }
+
+    public static readonly IReadOnlyList<string> HttpMethods = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
+
+    public static readonly IReadOnlyList<int> RedirectStatusCodes = [301, 302, 303, 307, 308];
+}
