@@ -36,7 +36,7 @@ public sealed class Selector
 
     /// <summary>
     /// Compiles a metav1.LabelSelector: matchLabels AND matchExpressions. An empty (non-null)
-    /// selector matches everything. The selector must already be valid (see <see cref="SelectorValidation"/>);
+    /// selector matches everything. The selector must already be valid (see <c>MetadataRules.ValidateLabelSelector</c>);
     /// an unknown operator compiles to <see cref="Nothing"/> so that bad input never widens a match.
     /// </summary>
     public static Selector FromLabelSelector(V1LabelSelector selector)

@@ -1,11 +1,241 @@
-using k8s.Models;
+using System.Net;
+using Switchyard.Model.Gateway;
+using static Switchyard.Model.Gateway.GatewayApi;
 
 namespace Switchyard.Model.Validation.Gateway;
 
-/// <summary>STUB: API rules for Gateway (to be written).</summary>
+/// <summary>
+/// API rules for Gateway, as the v1 CRD defaults and validates it: listeners (names, ports, protocols, hostnames,
+/// TLS, allowed routes, distinctness), requested addresses and infrastructure settings.
+/// </summary>
 internal sealed class GatewayRules : KindRules<Model.Gateway.Gateway>
 {
+    public const int MaxListeners = 64;
+    public const int MaxAddresses = 16;
+    public const int MaxCertificateRefs = 64;
+    public const int MaxTlsOptions = 16;
+    public const int MaxCaCertificateRefs = 8;
+    public const int MaxRouteKinds = 8;
+    public const int MaxInfrastructureEntries = 8;
+
+    private static readonly string[] CoreProtocols = [Protocols.HTTP, Protocols.HTTPS, Protocols.TLS, Protocols.TCP, Protocols.UDP];
+    private static readonly string[] TlsModeValues = [TlsModes.Terminate, TlsModes.Passthrough];
+    private static readonly string[] FromValues = [FromNamespaces.All, FromNamespaces.Selector, FromNamespaces.Same];
+    private static readonly string[] CoreAddressTypes = [AddressTypes.IPAddress, AddressTypes.Hostname, AddressTypes.NamedAddress];
+
+    protected override void Default(Model.Gateway.Gateway obj)
+    {
+        if (obj.Spec is not { } spec) return;
+        foreach (var l in spec.Listeners ?? [])
+        {
+            if (l is null) continue;
+            l.AllowedRoutes ??= new AllowedRoutes();
+            l.AllowedRoutes.Namespaces ??= new RouteNamespaces();
+            l.AllowedRoutes.Namespaces.From ??= FromNamespaces.Same;
+            foreach (var k in l.AllowedRoutes.Kinds ?? []) k?.Group ??= GatewayApi.Group;
+            if (l.Tls is { } tls)
+            {
+                tls.Mode ??= TlsModes.Terminate;
+                foreach (var c in tls.CertificateRefs ?? []) DefaultSecretRef(c);
+            }
+        }
+        foreach (var a in spec.Addresses ?? []) a?.Type ??= AddressTypes.IPAddress;
+        if (spec.BackendTLS?.ClientCertificateRef is { } client) DefaultSecretRef(client);
+    }
+
+    private static void DefaultSecretRef(SecretObjectReference? r)
+    {
+        if (r is null) return;
+        r.Group ??= "";
+        r.Kind ??= "Secret";
+    }
+
     protected override void Validate(Model.Gateway.Gateway obj, List<FieldError> errors)
     {
+        MetadataRules.ValidateObjectMeta(obj.Metadata, Kind, errors);
+        if (obj.Spec is not { } spec)
+        {
+            errors.Required("spec");
+            return;
+        }
+        GatewayFields.RequiredString(spec.GatewayClassName, "spec.gatewayClassName", GatewayFields.MaxObjectName, errors);
+        ValidateListeners(spec.Listeners, errors);
+        ValidateAddresses(spec.Addresses, errors);
+        ValidateInfrastructure(spec.Infrastructure, errors);
+        if (spec.BackendTLS?.ClientCertificateRef is { } client)
+        {
+            GatewayFields.SecretRef(client, "spec.backendTLS.clientCertificateRef", errors);
+        }
+    }
+
+    private static void ValidateListeners(IList<Listener>? listeners, List<FieldError> errors)
+    {
+        const string root = "spec.listeners";
+        if (listeners is not { Count: > 0 })
+        {
+            errors.Required(root, "a Gateway needs at least one listener");
+            return;
+        }
+        GatewayFields.MaxItems(listeners, root, MaxListeners, errors);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var endpoints = new Dictionary<(int, string, string), int>();
+        for (var i = 0; i < listeners.Count; i++)
+        {
+            var path = FieldPath.Index(root, i);
+            if (listeners[i] is not { } l)
+            {
+                errors.Required(path);
+                continue;
+            }
+            ValidateListener(l, path, errors);
+            if (!string.IsNullOrEmpty(l.Name) && !names.Add(l.Name)) errors.Duplicate(FieldPath.Child(path, "name"), l.Name);
+            var key = (l.Port, l.Protocol, l.Hostname ?? "");
+            if (endpoints.TryGetValue(key, out var first))
+            {
+                errors.Invalid(path, $"{l.Protocol}/{l.Port}" + (l.Hostname is null ? "" : $" {l.Hostname}"),
+                    $"port, protocol and hostname must be distinct from every other listener (same as {FieldPath.Index(root, first)})");
+            }
+            else endpoints[key] = i;
+        }
+    }
+
+    private static void ValidateListener(Listener l, string path, List<FieldError> errors)
+    {
+        GatewayFields.SectionName(l.Name, FieldPath.Child(path, "name"), errors);
+        GatewayFields.RequiredPort(l.Port, FieldPath.Child(path, "port"), errors);
+        var protocolPath = FieldPath.Child(path, "protocol");
+        if (string.IsNullOrEmpty(l.Protocol)) errors.Required(protocolPath);
+        else if (!CoreProtocols.Contains(l.Protocol, StringComparer.Ordinal) && !GatewayFields.IsDomainPrefixed(l.Protocol))
+        {
+            errors.NotSupported(protocolPath, l.Protocol, [.. CoreProtocols, "<domain>/<name> (implementation-specific)"]);
+        }
+        var hostnamePath = FieldPath.Child(path, "hostname");
+        if (l.Hostname is not null)
+        {
+            if (l.Protocol is Protocols.TCP or Protocols.UDP)
+            {
+                if (l.Hostname.Length > 0) errors.Forbidden(hostnamePath, $"a hostname can not be matched on protocol {l.Protocol}");
+            }
+            else GatewayFields.Hostname(l.Hostname, hostnamePath, errors);
+        }
+        if (l.Tls is { } tls)
+        {
+            if (l.Protocol is Protocols.HTTP or Protocols.TCP or Protocols.UDP)
+            {
+                errors.Forbidden(FieldPath.Child(path, "tls"), $"tls may not be set for protocol {l.Protocol}; use HTTPS or TLS");
+            }
+            ValidateTls(tls, FieldPath.Child(path, "tls"), errors);
+        }
+        if (l.AllowedRoutes is { } allowed) ValidateAllowedRoutes(allowed, FieldPath.Child(path, "allowedRoutes"), errors);
+    }
+
+    private static void ValidateTls(GatewayTLSConfig tls, string path, List<FieldError> errors)
+    {
+        GatewayFields.OneOf(tls.Mode, FieldPath.Child(path, "mode"), TlsModeValues, errors);
+        var certsPath = FieldPath.Child(path, "certificateRefs");
+        GatewayFields.MaxItems(tls.CertificateRefs, certsPath, MaxCertificateRefs, errors);
+        for (var i = 0; i < (tls.CertificateRefs?.Count ?? 0); i++)
+        {
+            GatewayFields.SecretRef(tls.CertificateRefs![i], FieldPath.Index(certsPath, i), errors);
+        }
+        if ((tls.Mode ?? TlsModes.Terminate) == TlsModes.Terminate && (tls.CertificateRefs?.Count ?? 0) == 0 && (tls.Options?.Count ?? 0) == 0)
+        {
+            errors.Required(certsPath, "mode Terminate needs at least one certificateRef (or implementation options)");
+        }
+        var optionsPath = FieldPath.Child(path, "options");
+        if (tls.Options is { } options)
+        {
+            if (options.Count > MaxTlsOptions) errors.TooMany(optionsPath, options.Count, MaxTlsOptions);
+            foreach (var (key, value) in options.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                errors.InvalidEach(FieldPath.Key(optionsPath, key), key, KubernetesNames.ValidateQualifiedName(key));
+                GatewayFields.MaxLength(value, FieldPath.Key(optionsPath, key), 4096, errors);
+            }
+        }
+        if (tls.FrontendValidation is { } fv)
+        {
+            var caPath = FieldPath.Child(FieldPath.Child(path, "frontendValidation"), "caCertificateRefs");
+            if (fv.CaCertificateRefs is not { Count: > 0 } cas) errors.Required(caPath);
+            else
+            {
+                GatewayFields.MaxItems(cas, caPath, MaxCaCertificateRefs, errors);
+                for (var i = 0; i < cas.Count; i++) GatewayFields.ObjectRef(cas[i], FieldPath.Index(caPath, i), errors);
+            }
+        }
+    }
+
+    private static void ValidateAllowedRoutes(AllowedRoutes allowed, string path, List<FieldError> errors)
+    {
+        if (allowed.Namespaces is { } ns)
+        {
+            var nsPath = FieldPath.Child(path, "namespaces");
+            GatewayFields.OneOf(ns.From, FieldPath.Child(nsPath, "from"), FromValues, errors);
+            if (ns.From == FromNamespaces.Selector && ns.Selector is null)
+            {
+                errors.Required(FieldPath.Child(nsPath, "selector"), "from: Selector needs a namespace selector");
+            }
+            MetadataRules.ValidateLabelSelector(ns.Selector, FieldPath.Child(nsPath, "selector"), errors);
+        }
+        var kindsPath = FieldPath.Child(path, "kinds");
+        GatewayFields.MaxItems(allowed.Kinds, kindsPath, MaxRouteKinds, errors);
+        for (var i = 0; i < (allowed.Kinds?.Count ?? 0); i++)
+        {
+            var kPath = FieldPath.Index(kindsPath, i);
+            if (allowed.Kinds![i] is not { } k)
+            {
+                errors.Required(kPath);
+                continue;
+            }
+            GatewayFields.Group(k.Group, FieldPath.Child(kPath, "group"), errors);
+            GatewayFields.Kind(k.Kind, FieldPath.Child(kPath, "kind"), errors);
+        }
+    }
+
+    private static void ValidateAddresses(IList<GatewaySpecAddress>? addresses, List<FieldError> errors)
+    {
+        const string root = "spec.addresses";
+        if (addresses is null) return;
+        GatewayFields.MaxItems(addresses, root, MaxAddresses, errors);
+        var seen = new HashSet<(string, string)>();
+        for (var i = 0; i < addresses.Count; i++)
+        {
+            var path = FieldPath.Index(root, i);
+            if (addresses[i] is not { } a)
+            {
+                errors.Required(path);
+                continue;
+            }
+            var type = a.Type ?? AddressTypes.IPAddress;
+            var typePath = FieldPath.Child(path, "type");
+            if (!CoreAddressTypes.Contains(type, StringComparer.Ordinal) && !GatewayFields.IsDomainPrefixed(type))
+            {
+                errors.NotSupported(typePath, type, [.. CoreAddressTypes, "<domain>/<name> (implementation-specific)"]);
+            }
+            if (string.IsNullOrEmpty(a.Value)) continue;
+            var valuePath = FieldPath.Child(path, "value");
+            GatewayFields.MaxLength(a.Value, valuePath, 253, errors);
+            if (type == AddressTypes.IPAddress && !IPAddress.TryParse(a.Value, out _))
+            {
+                errors.Invalid(valuePath, a.Value, "must be an IPv4 or IPv6 address");
+            }
+            else if (type == AddressTypes.Hostname) GatewayFields.Hostname(a.Value, valuePath, errors);
+            if (type is AddressTypes.IPAddress or AddressTypes.Hostname && !seen.Add((type, a.Value))) errors.Duplicate(valuePath, a.Value);
+        }
+    }
+
+    private static void ValidateInfrastructure(GatewayInfrastructure? infra, List<FieldError> errors)
+    {
+        if (infra is null) return;
+        if (infra.Labels is { } labels)
+        {
+            if (labels.Count > MaxInfrastructureEntries) errors.TooMany("spec.infrastructure.labels", labels.Count, MaxInfrastructureEntries);
+            MetadataRules.ValidateLabels(labels, "spec.infrastructure.labels", errors);
+        }
+        if (infra.Annotations is { } annotations)
+        {
+            if (annotations.Count > MaxInfrastructureEntries) errors.TooMany("spec.infrastructure.annotations", annotations.Count, MaxInfrastructureEntries);
+            MetadataRules.ValidateAnnotations(annotations, "spec.infrastructure.annotations", errors);
+        }
+        if (infra.ParametersRef is { } p) GatewayFields.LocalRef(p.Group, p.Kind, p.Name, "spec.infrastructure.parametersRef", errors);
     }
 }

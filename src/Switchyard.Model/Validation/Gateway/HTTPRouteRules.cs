@@ -1,11 +1,221 @@
-using k8s.Models;
+using Switchyard.Model.Gateway;
+using static Switchyard.Model.Gateway.GatewayApi;
 
 namespace Switchyard.Model.Validation.Gateway;
 
-/// <summary>STUB: API rules for HTTPRoute (to be written).</summary>
-internal sealed class HTTPRouteRules : KindRules<Model.Gateway.HTTPRoute>
+/// <summary>
+/// API rules for HTTPRoute, as the v1 CRD defaults and validates it: parent references, hostnames, rules with
+/// their matches, filters, backends, timeouts, retries and session persistence. Matches and filters are checked
+/// by <see cref="HTTPRouteMatchRules"/> and <see cref="HTTPRouteFilterRules"/>.
+/// </summary>
+internal sealed class HTTPRouteRules : KindRules<HTTPRoute>
 {
-    protected override void Validate(Model.Gateway.HTTPRoute obj, List<FieldError> errors)
+    public const int MaxParentRefs = 32;
+    public const int MaxHostnames = 16;
+    public const int MaxRules = 16;
+    public const int MaxMatchesPerRule = 64;
+    public const int MaxMatchesPerRoute = 128;
+    public const int MaxBackendRefs = 16;
+    public const int MaxWeight = 1_000_000;
+    public const int MaxSessionName = 128;
+
+    private static readonly string[] SessionTypes = [SessionPersistenceTypes.Cookie, SessionPersistenceTypes.Header];
+    private static readonly string[] LifetimeTypes = [CookieLifetimeTypes.Permanent, CookieLifetimeTypes.Session];
+
+    protected override void Default(HTTPRoute obj)
     {
+        if (obj.Spec is not { } spec) return;
+        foreach (var p in spec.ParentRefs ?? [])
+        {
+            if (p is null) continue;
+            p.Group ??= GatewayApi.Group;
+            p.Kind ??= "Gateway";
+        }
+        if (spec.Rules is null or { Count: 0 }) spec.Rules = [new HTTPRouteRule()];
+        foreach (var rule in spec.Rules)
+        {
+            if (rule is null) continue;
+            if (rule.Matches is null or { Count: 0 }) rule.Matches = [new HTTPRouteMatch()];
+            foreach (var m in rule.Matches) HTTPRouteMatchRules.Default(m);
+            HTTPRouteFilterRules.Default(rule.Filters);
+            foreach (var b in rule.BackendRefs ?? [])
+            {
+                if (b is null) continue;
+                b.Group ??= "";
+                b.Kind ??= "Service";
+                b.Weight ??= 1;
+                HTTPRouteFilterRules.Default(b.Filters);
+            }
+            if (rule.SessionPersistence is { } sp)
+            {
+                sp.Type ??= SessionPersistenceTypes.Cookie;
+                if (sp.CookieConfig is { } cc) cc.LifetimeType ??= CookieLifetimeTypes.Session;
+            }
+        }
+    }
+
+    protected override void Validate(HTTPRoute obj, List<FieldError> errors)
+    {
+        MetadataRules.ValidateObjectMeta(obj.Metadata, Kind, errors);
+        if (obj.Spec is not { } spec)
+        {
+            errors.Required("spec");
+            return;
+        }
+        ValidateParentRefs(spec.ParentRefs, errors);
+        GatewayFields.MaxItems(spec.Hostnames, "spec.hostnames", MaxHostnames, errors);
+        for (var i = 0; i < (spec.Hostnames?.Count ?? 0); i++)
+        {
+            GatewayFields.Hostname(spec.Hostnames![i], FieldPath.Index("spec.hostnames", i), errors);
+        }
+        ValidateRules(spec.Rules, errors);
+    }
+
+    /// <summary>Parent refs: each valid; several refs to the same parent must each name a distinct section or port.</summary>
+    private static void ValidateParentRefs(IList<ParentReference>? refs, List<FieldError> errors)
+    {
+        const string root = "spec.parentRefs";
+        if (refs is null) return;
+        GatewayFields.MaxItems(refs, root, MaxParentRefs, errors);
+        for (var i = 0; i < refs.Count; i++) GatewayFields.ParentRef(refs[i], FieldPath.Index(root, i), errors);
+
+        var byParent = refs.Select((r, i) => (r, i)).Where(x => x.r is not null)
+            .GroupBy(x => (x.r.Group ?? GatewayApi.Group, x.r.Kind ?? "Gateway", x.r.Namespace ?? "", x.r.Name));
+        foreach (var group in byParent)
+        {
+            if (group.Count() < 2) continue;
+            var sections = new HashSet<(string, int)>();
+            foreach (var (r, i) in group)
+            {
+                var path = FieldPath.Index(root, i);
+                if (r.SectionName is null && r.Port is null)
+                {
+                    errors.Required(path, $"sectionName or port must be set when several parentRefs name {r.Kind ?? "Gateway"} {r.Name}");
+                }
+                else if (!sections.Add((r.SectionName ?? "", r.Port ?? 0)))
+                {
+                    errors.Duplicate(path, $"{r.Name}/{r.SectionName}" + (r.Port is { } p ? $":{p}" : ""));
+                }
+            }
+        }
+    }
+
+    private static void ValidateRules(IList<HTTPRouteRule>? rules, List<FieldError> errors)
+    {
+        const string root = "spec.rules";
+        if (rules is null) return;
+        GatewayFields.MaxItems(rules, root, MaxRules, errors);
+        var totalMatches = rules.Sum(r => r?.Matches?.Count ?? 0);
+        if (totalMatches > MaxMatchesPerRoute)
+        {
+            errors.Invalid(root, totalMatches, $"a route may have at most {MaxMatchesPerRoute} matches across all its rules");
+        }
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < rules.Count; i++)
+        {
+            var path = FieldPath.Index(root, i);
+            if (rules[i] is not { } rule)
+            {
+                errors.Required(path);
+                continue;
+            }
+            if (rule.Name is not null)
+            {
+                GatewayFields.SectionName(rule.Name, FieldPath.Child(path, "name"), errors);
+                if (!names.Add(rule.Name)) errors.Duplicate(FieldPath.Child(path, "name"), rule.Name);
+            }
+            ValidateRule(rule, path, errors);
+        }
+    }
+
+    private static void ValidateRule(HTTPRouteRule rule, string path, List<FieldError> errors)
+    {
+        var matchesPath = FieldPath.Child(path, "matches");
+        GatewayFields.MaxItems(rule.Matches, matchesPath, MaxMatchesPerRule, errors);
+        for (var i = 0; i < (rule.Matches?.Count ?? 0); i++)
+        {
+            HTTPRouteMatchRules.Validate(rule.Matches![i], FieldPath.Index(matchesPath, i), errors);
+        }
+
+        var filtersPath = FieldPath.Child(path, "filters");
+        HTTPRouteFilterRules.ValidateList(rule.Filters, filtersPath, errors);
+        if (rule.BackendRefs is { Count: > 0 } && rule.Filters?.Any(f => f?.RequestRedirect is not null) == true)
+        {
+            errors.Forbidden(filtersPath, "a RequestRedirect filter answers the request itself and can not be combined with backendRefs");
+        }
+        if (HTTPRouteFilterRules.UsesReplacePrefixMatch(rule.Filters) && !HasSinglePrefixMatch(rule))
+        {
+            errors.Invalid(filtersPath, "ReplacePrefixMatch", "replacing the prefix match needs the rule to have exactly one match, of type PathPrefix");
+        }
+
+        var backendsPath = FieldPath.Child(path, "backendRefs");
+        GatewayFields.MaxItems(rule.BackendRefs, backendsPath, MaxBackendRefs, errors);
+        for (var i = 0; i < (rule.BackendRefs?.Count ?? 0); i++)
+        {
+            var bPath = FieldPath.Index(backendsPath, i);
+            if (rule.BackendRefs![i] is not { } b)
+            {
+                errors.Required(bPath);
+                continue;
+            }
+            GatewayFields.BackendObjectRef(b.Group, b.Kind, b.Name, b.Namespace, b.Port, bPath, errors);
+            if (b.Weight is { } w && (w < 0 || w > MaxWeight))
+            {
+                errors.Invalid(FieldPath.Child(bPath, "weight"), w, $"must be between 0 and {MaxWeight}, inclusive");
+            }
+            var bFiltersPath = FieldPath.Child(bPath, "filters");
+            HTTPRouteFilterRules.ValidateList(b.Filters, bFiltersPath, errors);
+            if (HTTPRouteFilterRules.UsesReplacePrefixMatch(b.Filters) && !HasSinglePrefixMatch(rule))
+            {
+                errors.Invalid(bFiltersPath, "ReplacePrefixMatch", "replacing the prefix match needs the rule to have exactly one match, of type PathPrefix");
+            }
+        }
+
+        if (rule.Timeouts is { } t) ValidateTimeouts(t, FieldPath.Child(path, "timeouts"), errors);
+        if (rule.Retry is { } retry) ValidateRetry(retry, FieldPath.Child(path, "retry"), errors);
+        if (rule.SessionPersistence is { } sp) ValidateSessionPersistence(sp, FieldPath.Child(path, "sessionPersistence"), errors);
+    }
+
+    private static bool HasSinglePrefixMatch(HTTPRouteRule rule) =>
+        rule.Matches is { Count: 1 } m && m[0]?.Path?.Type == PathMatchTypes.PathPrefix;
+
+    private static void ValidateTimeouts(HTTPRouteTimeouts t, string path, List<FieldError> errors)
+    {
+        var request = GatewayFields.Duration(t.Request, FieldPath.Child(path, "request"), errors);
+        var backend = GatewayFields.Duration(t.BackendRequest, FieldPath.Child(path, "backendRequest"), errors);
+        if (request is { } r && backend is { } b && r != TimeSpan.Zero && b > r)
+        {
+            errors.Invalid(FieldPath.Child(path, "backendRequest"), t.BackendRequest, $"must not be longer than the request timeout ({t.Request})");
+        }
+    }
+
+    private static void ValidateRetry(HTTPRouteRetry retry, string path, List<FieldError> errors)
+    {
+        var codesPath = FieldPath.Child(path, "codes");
+        var seen = new HashSet<int>();
+        for (var i = 0; i < (retry.Codes?.Count ?? 0); i++)
+        {
+            var c = retry.Codes![i];
+            if (c < 400 || c > 599) errors.Invalid(FieldPath.Index(codesPath, i), c, "must be an HTTP status code between 400 and 599, inclusive");
+            if (!seen.Add(c)) errors.Duplicate(FieldPath.Index(codesPath, i), c);
+        }
+        if (retry.Attempts is < 0) errors.Invalid(FieldPath.Child(path, "attempts"), retry.Attempts, "must be greater than or equal to 0");
+        GatewayFields.Duration(retry.Backoff, FieldPath.Child(path, "backoff"), errors);
+    }
+
+    private static void ValidateSessionPersistence(SessionPersistence sp, string path, List<FieldError> errors)
+    {
+        GatewayFields.MaxLength(sp.SessionName, FieldPath.Child(path, "sessionName"), MaxSessionName, errors);
+        GatewayFields.Duration(sp.AbsoluteTimeout, FieldPath.Child(path, "absoluteTimeout"), errors);
+        GatewayFields.Duration(sp.IdleTimeout, FieldPath.Child(path, "idleTimeout"), errors);
+        GatewayFields.OneOf(sp.Type, FieldPath.Child(path, "type"), SessionTypes, errors);
+        if (sp.CookieConfig is { } cc)
+        {
+            GatewayFields.OneOf(cc.LifetimeType, FieldPath.Child(path, "cookieConfig.lifetimeType"), LifetimeTypes, errors);
+            if (cc.LifetimeType == CookieLifetimeTypes.Permanent && sp.AbsoluteTimeout is null)
+            {
+                errors.Required(FieldPath.Child(path, "absoluteTimeout"), "a Permanent cookie needs an absolute timeout");
+            }
+        }
     }
 }
