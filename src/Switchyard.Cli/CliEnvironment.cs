@@ -23,6 +23,9 @@ internal sealed record CliEnvironment
     /// <summary>True for the real process: long-running commands then stop on SIGINT/SIGTERM.</summary>
     public bool HandleSignals { get; init; }
 
+    /// <summary>Logging for the control plane `up` runs; null: its default concise console logs.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
+
     /// <summary>Optional HTTP handler for the API client (tests); null means a normal socket handler.</summary>
     public HttpMessageHandler? HttpHandler { get; init; }
 

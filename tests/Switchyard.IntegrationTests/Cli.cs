@@ -77,6 +77,9 @@ public sealed class Cli
 
     private static string FindRepoRoot()
     {
+        var built = typeof(Cli).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "RepoRoot")?.Value;
+        if (built is not null && File.Exists(Path.Combine(built, "Switchyard.slnx"))) return built;
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
         {
             if (File.Exists(Path.Combine(d.FullName, "Switchyard.slnx"))) return d.FullName;
@@ -113,7 +116,7 @@ public sealed class UpProcess : IAsyncDisposable
     {
         var port = Cli.FreePort();
         var url = $"http://127.0.0.1:{port}";
-        var args = new List<string> { "up", "--state-dir", stateDir, "--api", $"127.0.0.1:{port}" };
+        var args = new List<string> { "up", "--state-dir", stateDir, "--api", $"127.0.0.1:{port}", "--dns", "127.0.0.1:0", "--dns-upstream", "none" };
         args.AddRange(extraArgs);
         var p = Process.Start(cli.StartInfo([.. args]))!;
         var up = new UpProcess(p, url);

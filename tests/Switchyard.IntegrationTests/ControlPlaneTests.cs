@@ -256,7 +256,7 @@ public sealed class ControlPlaneTests : IAsyncLifetime
 
     private static List<(string Key, JsonNode? Spec)> ManifestObjects()
     {
-        var read = Model.Manifests.ManifestReader.ReadPaths([Examples]);
+        var read = new Model.Manifests.ManifestReader().Read([Examples]);
         Assert.Empty(read.Errors);
         return read.Objects.Select(o => (Model.Resources.ObjectRef.Of(o.Object!).ToString(), Model.Resources.ResourceJson.ToNode(o.Object!)["spec"])).ToList();
     }
@@ -280,8 +280,9 @@ public sealed class ControlPlaneTests : IAsyncLifetime
         }
     }
 
+    /// <summary>The newest resourceVersion among a list's items (like kubectl, `get -o json` prints no list revision).</summary>
     private static long MaxResourceVersion(JsonNode list) =>
-        long.Parse((string)list["metadata"]!["resourceVersion"]!, System.Globalization.CultureInfo.InvariantCulture);
+        list["items"]!.AsArray().Max(i => long.Parse((string)i!["metadata"]!["resourceVersion"]!, System.Globalization.CultureInfo.InvariantCulture));
 
     private static string ConfigMap(string name, string n) => $$"""
         apiVersion: v1

@@ -134,6 +134,8 @@ internal sealed class YamlSourceParser
                 continue;
             }
             keyLines[key] = line;
+            // A field's line is its key's line, also when its value starts on the next line.
+            _lines.Record(childPath, line);
             var value = ReadNode(childPath);
             obj[key] = value;
         }

@@ -39,11 +39,13 @@ public static class ResourceKinds
         Plural = "referencegrants", ShortNames = ["refgrant"], Namespaced = true, Type = typeof(ReferenceGrant),
     };
 
+    public static readonly ResourceKind HTTPNetworkPolicy = new() { Group = Policy.HTTPNetworkPolicy.Group, Version = Policy.HTTPNetworkPolicy.Version, Kind = Policy.HTTPNetworkPolicy.KindName, Plural = "httpnetworkpolicies", ShortNames = ["httpnetpol"], Namespaced = true, Type = typeof(Policy.HTTPNetworkPolicy) };
+
     /// <summary>Every kind, in the order objects are applied (namespaces and classes first).</summary>
     public static readonly IReadOnlyList<ResourceKind> All =
     [
         Namespace, GatewayClass, IngressClass, ConfigMap, Secret, Service, Deployment, Pod, EndpointSlice,
-        NetworkPolicy, Ingress, Gateway, HTTPRoute, ReferenceGrant,
+        NetworkPolicy, HTTPNetworkPolicy, Ingress, Gateway, HTTPRoute, ReferenceGrant,
     ];
 
     private const string GatewayGroup = "gateway.networking.k8s.io";

@@ -13,6 +13,7 @@ public static class KindRules
         new Core.ConfigMapRules(),
         new Core.DeploymentRules(),
         new Networking.NetworkPolicyRules(),
+        new Policy.HTTPNetworkPolicyRules(),
         new Networking.IngressRules(),
         new Networking.IngressClassRules(),
         new Gateway.GatewayClassRules(),

@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Logging;
+using Switchyard.Cli.Commands.Dns;
+using Switchyard.Control;
+using Switchyard.Dns;
+using Switchyard.Store;
+using Switchyard.Store.Memory;
+using Switchyard.Store.Sqlite;
+
+namespace Switchyard.Cli.Commands.Up;
+
+/// <summary>
+/// What <c>switchyard up</c> runs, wired together: the store, the components (in order), and the API
+/// server that serves the store and runs the components' loops. To add a component, add it to
+/// <see cref="DefaultComponents"/>.
+/// </summary>
+internal static class ClusterComposition
+{
+    /// <summary>The components of a local cluster, in the order they are configured; DNS unless <paramref name="dns"/> is null.</summary>
+    public static IReadOnlyList<IUpComponent> DefaultComponents(DnsOptions? dns) =>
+        dns is null
+            ? [new ClusterIpComponent(), new ControllersComponent()]
+            : [new ClusterIpComponent(), new ControllersComponent(), new DnsUpComponent(dns)];
+
+    public static async Task<RunningCluster> StartAsync(
+        UpSettings settings, IReadOnlyList<IUpComponent> components, ILoggerFactory? loggerFactory, CancellationToken cancellationToken)
+    {
+        IResourceStore store = settings.InMemory ? new InMemoryResourceStore() : SqliteResourceStore.Open(settings.StateDirectory);
+        try
+        {
+            var context = new UpComponentContext(store, settings);
+            foreach (var component in components) await component.ConfigureAsync(context, cancellationToken);
+            var server = await ControlPlaneServer.StartAsync(store, new ControlPlaneOptions
+            {
+                Listen = settings.Listen,
+                StateDirectory = settings.StateDirectory,
+                AdmissionPlugins = context.AdmissionPlugins,
+                BackgroundLoops = context.BackgroundLoops,
+                HostedServices = context.HostedServices,
+                LoggerFactory = loggerFactory,
+            }, cancellationToken);
+            return new RunningCluster(server, store, settings, context.Summary);
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            throw;
+        }
+    }
+}
+
+/// <summary>A started control plane and the store it owns; disposing stops the server, then closes the store.</summary>
+internal sealed class RunningCluster(ControlPlaneServer server, IResourceStore store, UpSettings settings, IReadOnlyList<(string Label, string Value)> summary) : IAsyncDisposable
+{
+    public ControlPlaneServer Server { get; } = server;
+    public IResourceStore Store { get; } = store;
+    public UpSettings Settings { get; } = settings;
+    public IReadOnlyList<(string Label, string Value)> Summary { get; } = summary;
+
+    public async ValueTask DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        await Store.DisposeAsync();
+    }
+}

@@ -1,0 +1,69 @@
+using System.Text.Json.Nodes;
+
+namespace Switchyard.Cli.Output.Printers;
+
+internal sealed class NetworkPolicyPrinter : KindPrinter
+{
+    public override IReadOnlyList<string> Headers(bool wide) => ["NAME", "POD-SELECTOR", "AGE"];
+
+    public override IReadOnlyList<string> Cells(JsonNode obj, DateTimeOffset now, bool wide) =>
+        [Name(obj), LabelSelector(obj.At("spec.podSelector")), AgeOf(obj, now)];
+}
+
+internal sealed class IngressPrinter : KindPrinter
+{
+    public override IReadOnlyList<string> Headers(bool wide) => ["NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"];
+
+    public override IReadOnlyList<string> Cells(JsonNode obj, DateTimeOffset now, bool wide)
+    {
+        var hosts = obj.Items("spec.rules").Select(r => r.Str("host") ?? "*").Distinct().ToList();
+        var address = obj.Items("status.loadBalancer.ingress").Select(i => i.Str("ip") ?? i.Str("hostname") ?? "").ToList();
+        return
+        [
+            Name(obj), OrNone(obj.Str("spec.ingressClassName")), hosts.Count == 0 ? "*" : string.Join(",", hosts),
+            string.Join(",", address), obj.Count("spec.tls") > 0 ? "80, 443" : "80", AgeOf(obj, now),
+        ];
+    }
+}
+
+internal sealed class IngressClassPrinter : KindPrinter
+{
+    public override IReadOnlyList<string> Headers(bool wide) => ["NAME", "CONTROLLER", "PARAMETERS", "AGE"];
+
+    public override IReadOnlyList<string> Cells(JsonNode obj, DateTimeOffset now, bool wide)
+    {
+        var p = obj.At("spec.parameters");
+        var parameters = p is null ? "<none>" : $"{p.Str("kind")}/{p.Str("name")}";
+        return [Name(obj), obj.Str("spec.controller") ?? "", parameters, AgeOf(obj, now)];
+    }
+}
+
+internal sealed class GatewayClassPrinter : KindPrinter
+{
+    public override IReadOnlyList<string> Headers(bool wide) => ["NAME", "CONTROLLER", "ACCEPTED", "AGE"];
+
+    public override IReadOnlyList<string> Cells(JsonNode obj, DateTimeOffset now, bool wide) =>
+        [Name(obj), obj.Str("spec.controllerName") ?? "", Condition(obj, "Accepted"), AgeOf(obj, now)];
+}
+
+internal sealed class GatewayPrinter : KindPrinter
+{
+    public override IReadOnlyList<string> Headers(bool wide) => ["NAME", "CLASS", "ADDRESS", "PROGRAMMED", "AGE"];
+
+    public override IReadOnlyList<string> Cells(JsonNode obj, DateTimeOffset now, bool wide)
+    {
+        var addresses = obj.Items("status.addresses");
+        return [Name(obj), obj.Str("spec.gatewayClassName") ?? "", addresses.Count == 0 ? "" : addresses[0].Str("value") ?? "", Condition(obj, "Programmed"), AgeOf(obj, now)];
+    }
+}
+
+internal sealed class HTTPRoutePrinter : KindPrinter
+{
+    public override IReadOnlyList<string> Headers(bool wide) => ["NAME", "HOSTNAMES", "AGE"];
+
+    public override IReadOnlyList<string> Cells(JsonNode obj, DateTimeOffset now, bool wide)
+    {
+        var hostnames = obj.Items("spec.hostnames").Select(h => h is JsonValue v ? Json.ScalarText(v) : "").ToList();
+        return [Name(obj), hostnames.Count == 0 ? "*" : string.Join(",", hostnames), AgeOf(obj, now)];
+    }
+}

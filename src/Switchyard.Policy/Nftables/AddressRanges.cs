@@ -1,0 +1,42 @@
+using Switchyard.Policy.Addressing;
+using Switchyard.Policy.Compilation;
+
+namespace Switchyard.Policy.Nftables;
+
+/// <summary>An ipBlock as disjoint address ranges: the CIDR minus its exceptions.</summary>
+internal static class AddressRanges
+{
+    public static List<(NetAddress First, NetAddress Last)> Of(IpBlock block)
+    {
+        var v6 = block.Cidr.Network.IsV6;
+        var ranges = new List<(UInt128 First, UInt128 Last)> { Bounds(block.Cidr) };
+        foreach (var e in block.Except)
+        {
+            if (e.Network.IsV6 != v6) continue;
+            var (ef, el) = Bounds(e);
+            var next = new List<(UInt128, UInt128)>();
+            foreach (var (f, l) in ranges)
+            {
+                if (el < f || ef > l)
+                {
+                    next.Add((f, l));
+                    continue;
+                }
+                if (ef > f) next.Add((f, ef - 1));
+                if (el < l) next.Add((el + 1, l));
+            }
+            ranges = next;
+        }
+        return ranges.Select(r => (new NetAddress(r.First, v6), new NetAddress(r.Last, v6))).ToList();
+    }
+
+    private static (UInt128 First, UInt128 Last) Bounds(Cidr cidr)
+    {
+        var hostBits = cidr.Network.Bits - cidr.PrefixLength;
+        var size = hostBits == 128 ? UInt128.MaxValue : (UInt128.One << hostBits) - 1;
+        return (cidr.Network.Value, cidr.Network.Value + size);
+    }
+
+    public static string Format((NetAddress First, NetAddress Last) range) =>
+        range.First == range.Last ? range.First.ToString() : $"{range.First}-{range.Last}";
+}

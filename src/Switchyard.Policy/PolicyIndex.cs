@@ -1,0 +1,89 @@
+using Switchyard.Policy.Addressing;
+using Switchyard.Policy.Compilation;
+using Switchyard.Policy.Decisions;
+using Switchyard.Policy.Http;
+
+namespace Switchyard.Policy;
+
+/// <summary>
+/// An immutable, compiled view of every NetworkPolicy, HTTPNetworkPolicy, Pod and Namespace, built by
+/// <see cref="PolicyCompiler"/>. Readers share it freely across threads; changes produce a new index.
+/// <see cref="Decide(in Endpoint, in Endpoint, int, L4Protocol, HttpRequestInfo?)"/> reads only this object.
+/// </summary>
+public sealed partial class PolicyIndex
+{
+    private readonly Dictionary<string, NamespaceEntry> _namespaces;
+    private readonly Dictionary<string, PodEntry> _pods;
+    private readonly Dictionary<NetAddress, PodEntry> _podsByAddress;
+    private readonly Identity?[] _identities;
+    private readonly CompiledPolicy[] _policies;
+    private readonly CompiledHttpPolicy[] _httpPolicies;
+
+    internal PolicyIndex(
+        long revision,
+        Dictionary<string, NamespaceEntry> namespaces,
+        Dictionary<string, PodEntry> pods,
+        Dictionary<NetAddress, PodEntry> podsByAddress,
+        Identity?[] identities,
+        CompiledPolicy[] policies,
+        CompiledHttpPolicy[] httpPolicies,
+        int ruleCount)
+    {
+        Revision = revision;
+        _namespaces = namespaces;
+        _pods = pods;
+        _podsByAddress = podsByAddress;
+        _identities = identities;
+        _policies = policies;
+        _httpPolicies = httpPolicies;
+        RuleCount = ruleCount;
+    }
+
+    public static PolicyIndex Empty { get; } = new(0, [], [], [], [], [], [], 0);
+
+    /// <summary>The store revision this index reflects (0 when built from manifests).</summary>
+    public long Revision { get; }
+
+    /// <summary>Number of ingress and egress rules of all policies.</summary>
+    public int RuleCount { get; }
+
+    public IReadOnlyCollection<PodEntry> Pods => _pods.Values;
+    public IReadOnlyList<CompiledPolicy> Policies => _policies;
+    public IReadOnlyList<CompiledHttpPolicy> HttpPolicies => _httpPolicies;
+    public IReadOnlyCollection<NamespaceEntry> Namespaces => _namespaces.Values;
+    public IEnumerable<Identity> Identities => _identities.Where(i => i is not null)!;
+    public int IdentityCount => _identities.Count(i => i is not null);
+
+    public Identity? IdentityOf(PodEntry pod) => pod.Identity >= 0 && pod.Identity < _identities.Length ? _identities[pod.Identity] : null;
+
+    public Identity? IdentityById(int id) => id >= 0 && id < _identities.Length ? _identities[id] : null;
+
+    public PodEntry? FindPod(string ns, string name) => _pods.GetValueOrDefault($"{ns}/{name}");
+
+    public NamespaceEntry NamespaceOf(string ns) => _namespaces.TryGetValue(ns, out var e) ? e : new NamespaceEntry(ns, null);
+
+    public bool HasNamespace(string ns) => _namespaces.ContainsKey(ns);
+
+    /// <summary>The pod that owns <paramref name="address"/> (host-network pods own none), or an external endpoint.</summary>
+    public Endpoint Resolve(NetAddress address) =>
+        _podsByAddress.TryGetValue(address, out var pod) ? Endpoint.ForPod(pod) : Endpoint.External(address);
+
+    /// <summary>
+    /// Resolves "namespace/pod", "pod" (in <paramref name="defaultNamespace"/>) or an IP address.
+    /// Null when it names no known pod and is not an address.
+    /// </summary>
+    public Endpoint? Resolve(string text, string defaultNamespace = "default")
+    {
+        if (NetAddress.TryParse(text, out var address)) return Resolve(address);
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        var pod = slash < 0 ? FindPod(defaultNamespace, text) : FindPod(text[..slash], text[(slash + 1)..]);
+        return pod is null ? null : Endpoint.ForPod(pod);
+    }
+}
+
+public sealed partial class PolicyIndex
+{
+    internal Dictionary<string, NamespaceEntry> NamespaceMap => _namespaces;
+    internal Dictionary<string, PodEntry> PodMap => _pods;
+    internal Dictionary<NetAddress, PodEntry> AddressMap => _podsByAddress;
+}
