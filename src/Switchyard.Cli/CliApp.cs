@@ -7,6 +7,7 @@ using Switchyard.Cli.Commands.Delete;
 using Switchyard.Cli.Commands.Describe;
 using Switchyard.Cli.Commands.Dns;
 using Switchyard.Cli.Commands.Get;
+using Switchyard.Cli.Commands.Policy;
 using Switchyard.Cli.Commands.Up;
 using Switchyard.Cli.Commands.Validate;
 using Switchyard.Cli.Commands.Version;
@@ -31,6 +32,7 @@ internal static class CliApp
         root.Subcommands.Add(ValidateCommand.Build(setup));
         root.Subcommands.Add(VersionCommand.Build(setup));
         root.Subcommands.Add(DnsCommand.Build(setup));
+        root.Subcommands.Add(PolicyCommand.Build(setup));
         setup.Examples(root,
             "switchyard up -f examples/",
             "switchyard apply -f web.yaml",
