@@ -1,7 +1,7 @@
 using k8s;
 using k8s.Models;
 using Switchyard.Model.Policy;
-using Switchyard.Policy.Addressing;
+using Switchyard.Model.Networking;
 using Switchyard.Policy.Compilation;
 using Switchyard.Policy.Http;
 using Switchyard.Store;

@@ -1,4 +1,4 @@
-using Switchyard.Policy.Addressing;
+using Switchyard.Model.Networking;
 using Switchyard.Policy.Compilation;
 using Switchyard.Policy.Decisions;
 using Switchyard.Policy.Http;
@@ -74,7 +74,7 @@ public sealed partial class PolicyIndex
     /// </summary>
     public Endpoint? Resolve(string text, string defaultNamespace = "default")
     {
-        if (NetAddress.TryParse(text, out var address)) return Resolve(address);
+        if (PodEntries.TryAddress(text, out var address)) return Resolve(address);
         var slash = text.IndexOf('/', StringComparison.Ordinal);
         var pod = slash < 0 ? FindPod(defaultNamespace, text) : FindPod(text[..slash], text[(slash + 1)..]);
         return pod is null ? null : Endpoint.ForPod(pod);

@@ -1,4 +1,4 @@
-using Switchyard.Policy.Addressing;
+using Switchyard.Model.Networking;
 using Switchyard.Policy.Compilation;
 using Switchyard.Policy.Decisions;
 using static Switchyard.Policy.Tests.TestCluster;
@@ -64,6 +64,24 @@ public sealed class IpBlockTests
         Assert.Equal(allowed, Index(Policies).Decide(from, to, port).Allowed);
 
     [Fact]
+    public void Decide_ResolvedAddressesThroughIpBlocks_DoesNotAllocate()
+    {
+        var index = Index(Policies);
+        Assert.True(NetAddress.TryParse("192.0.2.7", out var external));
+        Assert.True(NetAddress.TryParse("10.0.2.1", out var excepted));
+        var pod = index.Resolve("x/a")!.Value;
+        var allowed = index.Decide(index.Resolve(external), pod, 80, L4Protocol.TCP).Allowed; // warm up
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            allowed &= index.Decide(index.Resolve(external), pod, 80, L4Protocol.TCP).Allowed;
+            allowed &= !index.Decide(index.Resolve(excepted), pod, 80, L4Protocol.TCP).Allowed;
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(allowed);
+    }
+
+    [Fact]
     public void Resolve_AddressOfPod_FindsThePod()
     {
         var index = Index("");
@@ -127,30 +145,6 @@ public sealed class IpBlockTests
         Assert.True(index.Decide("y/pending", "z/a", 80).Allowed);
         Assert.False(index.Decide("y/pending", "x/a", 80).Allowed);
     }
-
-    [Theory]
-    [InlineData("10.1.2.3/8", "10.0.0.0/8", "10.255.0.1", true)]
-    [InlineData("10.0.0.0/8", "10.0.0.0/8", "11.0.0.0", false)]
-    [InlineData("0.0.0.0/0", "0.0.0.0/0", "203.0.113.5", true)]
-    [InlineData("0.0.0.0/0", "0.0.0.0/0", "2001:db8::1", false)]
-    [InlineData("::/0", "::/0", "2001:db8::1", true)]
-    [InlineData("2001:db8::/127", "2001:db8::/127", "2001:db8::1", true)]
-    [InlineData("2001:db8::/127", "2001:db8::/127", "2001:db8::2", false)]
-    [InlineData("192.0.2.1/32", "192.0.2.1/32", "192.0.2.1", true)]
-    public void Cidr_Parse_NormalizesAndContains(string text, string normalized, string address, bool contains)
-    {
-        Assert.True(Cidr.TryParse(text, out var cidr));
-        Assert.Equal(normalized, cidr.ToString());
-        Assert.True(NetAddress.TryParse(address, out var a));
-        Assert.Equal(contains, cidr.Contains(a));
-    }
-
-    [Theory]
-    [InlineData("10.0.0.0")]
-    [InlineData("10.0.0.0/33")]
-    [InlineData("10.0.0.0/-1")]
-    [InlineData("nonsense/8")]
-    public void Cidr_Parse_RejectsInvalid(string text) => Assert.False(Cidr.TryParse(text, out _));
 
     [Fact]
     public void Decide_InvalidCidrInPolicy_MatchesNothing()

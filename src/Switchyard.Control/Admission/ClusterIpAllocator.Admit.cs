@@ -1,5 +1,6 @@
 using System.Net;
 using k8s.Models;
+using Switchyard.Model.Networking;
 using Switchyard.Model.Validation;
 
 namespace Switchyard.Control.Admission;

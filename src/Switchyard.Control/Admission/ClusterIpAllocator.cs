@@ -4,6 +4,7 @@ using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Switchyard.Model.Resources;
+using Switchyard.Model.Networking;
 using Switchyard.Model.Validation;
 using Switchyard.Store;
 

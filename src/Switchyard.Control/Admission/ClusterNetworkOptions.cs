@@ -1,3 +1,4 @@
+using Switchyard.Model.Networking;
 using Switchyard.Model.Validation;
 
 namespace Switchyard.Control.Admission;
@@ -61,20 +62,25 @@ public sealed record ClusterNetworkOptions
     }
 
     /// <summary>The parsed service ranges; throws if the options are invalid (call <see cref="Validate"/> first).</summary>
-    internal IReadOnlyList<IpCidr> ParsedServiceCidrs() => ServiceCidrs.Select(c => IpCidr.TryParse(c, out var r, out _)
+    internal IReadOnlyList<IpPrefix> ParsedServiceCidrs() => ServiceCidrs.Select(c => IpPrefix.TryParse(c, out var r)
         ? r : throw new InvalidOperationException($"invalid service CIDR {c}; validate ClusterNetworkOptions first")).ToArray();
 
-    private static List<(IpCidr Cidr, int Index)> ParseAll(IReadOnlyList<string> cidrs, string name, List<FieldError> errors)
+    private static List<(IpPrefix Cidr, int Index)> ParseAll(IReadOnlyList<string> cidrs, string name, List<FieldError> errors)
     {
-        var parsed = new List<(IpCidr, int)>();
+        var parsed = new List<(IpPrefix, int)>();
         if (cidrs.Count == 0) errors.Required(name, "at least one range is needed");
         if (cidrs.Count > 2) errors.TooMany(name, cidrs.Count, 2);
         for (var i = 0; i < cidrs.Count; i++)
         {
             var path = FieldPath.Index(name, i);
-            if (!IpCidr.TryParse(cidrs[i], out var cidr, out var why))
+            if (!IpPrefix.TryParse(cidrs[i], out var cidr, out var hostBitsSet))
             {
-                errors.Invalid(path, cidrs[i], why);
+                errors.Invalid(path, cidrs[i], "must be a valid CIDR value, e.g. 10.0.0.0/16 or fd00::/112");
+                continue;
+            }
+            if (hostBitsSet)
+            {
+                errors.Invalid(path, cidrs[i], $"must be a network address with no host bits set, e.g. {cidr}");
                 continue;
             }
             if (parsed.Any(p => p.Item1.Family == cidr.Family))

@@ -1,4 +1,5 @@
 using System.Net;
+using Switchyard.Model.Networking;
 
 namespace Switchyard.Control.Admission;
 
@@ -22,7 +23,7 @@ internal sealed class ServiceIpRange
     private readonly ulong _count;
     private readonly ulong _staticBand;
 
-    public ServiceIpRange(IpCidr cidr)
+    public ServiceIpRange(IpPrefix cidr)
     {
         Cidr = cidr;
         _first = 1;
@@ -32,7 +33,7 @@ internal sealed class ServiceIpRange
         if (_staticBand >= _count) _staticBand = 0;
     }
 
-    public IpCidr Cidr { get; }
+    public IpPrefix Cidr { get; }
 
     public IpFamily Family => Cidr.Family;
 
@@ -41,7 +42,7 @@ internal sealed class ServiceIpRange
     public ulong Free => _count - Used;
 
     /// <summary>Usable addresses of a range: all but the network address, and for IPv4 the broadcast address.</summary>
-    public static ulong UsableCount(IpCidr cidr)
+    public static ulong UsableCount(IpPrefix cidr)
     {
         var size = cidr.Size > ulong.MaxValue ? ulong.MaxValue : (ulong)cidr.Size;
         var reserved = cidr.Family == IpFamily.IPv4 ? 2UL : 1UL;
@@ -68,7 +69,7 @@ internal sealed class ServiceIpRange
         var found = Probe(random, _staticBand, _count - _staticBand) ?? Probe(random, 0, _staticBand);
         if (found is null) return null;
         _used.Add(found.Value);
-        return Cidr.At(_first + found.Value);
+        return Cidr.AddressAt(_first + found.Value).ToIPAddress();
     }
 
     private ulong? Probe(Random random, ulong start, ulong length)
@@ -85,8 +86,9 @@ internal sealed class ServiceIpRange
 
     private ulong? Index(IPAddress address)
     {
-        if (!Cidr.Contains(address)) return null;
-        var offset = Cidr.OffsetOf(address);
-        return offset >= _first && offset - _first < _count ? offset - _first : null;
+        var a = NetAddress.From(address).Unmap();
+        if (!Cidr.Contains(a)) return null;
+        var offset = Cidr.OffsetOf(a);
+        return offset >= _first && offset - _first < _count ? (ulong)(offset - _first) : null;
     }
 }

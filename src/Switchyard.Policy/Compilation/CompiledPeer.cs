@@ -1,10 +1,10 @@
 using Switchyard.Model.Selectors;
-using Switchyard.Policy.Addressing;
+using Switchyard.Model.Networking;
 
 namespace Switchyard.Policy.Compilation;
 
 /// <summary>An ipBlock: a CIDR minus the listed exceptions.</summary>
-public sealed record IpBlock(Cidr Cidr, Cidr[] Except)
+public sealed record IpBlock(IpPrefix Cidr, IpPrefix[] Except)
 {
     public bool Contains(NetAddress address)
     {

@@ -1,7 +1,7 @@
 using k8s.Models;
 using Switchyard.Model.Selectors;
 using Switchyard.Model.Validation;
-using Switchyard.Policy.Addressing;
+using Switchyard.Model.Networking;
 
 namespace Switchyard.Policy.Compilation;
 
@@ -79,12 +79,12 @@ internal static class NetworkPolicyCompiler
     {
         if (peer?.IpBlock is { } block)
         {
-            if (!Cidr.TryParse(block.Cidr, out var cidr)) return new CompiledPeer { PolicyNamespace = policyNamespace };
-            var except = new List<Cidr>();
+            if (!IpPrefix.TryParseLenient(block.Cidr, out var cidr)) return new CompiledPeer { PolicyNamespace = policyNamespace };
+            var except = new List<IpPrefix>();
             foreach (var e in block.Except ?? [])
             {
                 // An unparsable exception is taken as excluding the whole block: fail closed.
-                except.Add(Cidr.TryParse(e, out var c) ? c : cidr);
+                except.Add(IpPrefix.TryParseLenient(e, out var c) ? c : cidr);
             }
             return new CompiledPeer { PolicyNamespace = policyNamespace, IpBlock = new IpBlock(cidr, [.. except]) };
         }

@@ -1,5 +1,5 @@
 using k8s.Models;
-using Switchyard.Policy.Addressing;
+using Switchyard.Model.Networking;
 
 namespace Switchyard.Policy.Compilation;
 
@@ -9,15 +9,23 @@ internal static class PodEntries
     /// <summary>Pods that have finished (Succeeded or Failed) hold no address and take part in no traffic.</summary>
     public static bool IsFinished(V1Pod pod) => pod.Status?.Phase is "Succeeded" or "Failed";
 
+    /// <summary>A pod IP as policy compares it: an IPv4-mapped IPv6 address is taken as the IPv4 address it carries.</summary>
+    public static bool TryAddress(string? text, out NetAddress address)
+    {
+        var parsed = NetAddress.TryParseLenient(text, out address);
+        address = address.Unmap();
+        return parsed;
+    }
+
     public static PodEntry Create(V1Pod pod, int identity)
     {
         var ns = string.IsNullOrEmpty(pod.Metadata?.NamespaceProperty) ? NetworkPolicyCompiler.DefaultNamespace : pod.Metadata.NamespaceProperty;
-        NetAddress? primary = NetAddress.TryParse(pod.Status?.PodIP, out var a) ? a : null;
+        NetAddress? primary = TryAddress(pod.Status?.PodIP, out var a) ? a : null;
         var addresses = new List<NetAddress>();
         if (primary is { } p) addresses.Add(p);
         foreach (var ip in pod.Status?.PodIPs ?? [])
         {
-            if (NetAddress.TryParse(ip?.Ip, out var extra) && !addresses.Contains(extra)) addresses.Add(extra);
+            if (TryAddress(ip?.Ip, out var extra) && !addresses.Contains(extra)) addresses.Add(extra);
         }
         if (primary is null && addresses.Count > 0) primary = addresses[0];
         var ports = new List<DeclaredPort>();

@@ -1,5 +1,5 @@
 using k8s.Models;
-using Switchyard.Policy.Addressing;
+using Switchyard.Model.Networking;
 
 namespace Switchyard.Policy.Compilation;
 

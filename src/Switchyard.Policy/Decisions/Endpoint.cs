@@ -1,4 +1,4 @@
-using Switchyard.Policy.Addressing;
+using Switchyard.Model.Networking;
 using Switchyard.Policy.Compilation;
 
 namespace Switchyard.Policy.Decisions;

@@ -1,4 +1,4 @@
-using Switchyard.Policy.Addressing;
+using Switchyard.Model.Networking;
 using Switchyard.Policy.Compilation;
 
 namespace Switchyard.Policy.Nftables;
@@ -8,11 +8,11 @@ internal static class AddressRanges
 {
     public static List<(NetAddress First, NetAddress Last)> Of(IpBlock block)
     {
-        var v6 = block.Cidr.Network.IsV6;
+        var family = block.Cidr.Family;
         var ranges = new List<(UInt128 First, UInt128 Last)> { Bounds(block.Cidr) };
         foreach (var e in block.Except)
         {
-            if (e.Network.IsV6 != v6) continue;
+            if (e.Family != family) continue;
             var (ef, el) = Bounds(e);
             var next = new List<(UInt128, UInt128)>();
             foreach (var (f, l) in ranges)
@@ -27,15 +27,10 @@ internal static class AddressRanges
             }
             ranges = next;
         }
-        return ranges.Select(r => (new NetAddress(r.First, v6), new NetAddress(r.Last, v6))).ToList();
+        return ranges.Select(r => (new NetAddress(r.First, family), new NetAddress(r.Last, family))).ToList();
     }
 
-    private static (UInt128 First, UInt128 Last) Bounds(Cidr cidr)
-    {
-        var hostBits = cidr.Network.Bits - cidr.PrefixLength;
-        var size = hostBits == 128 ? UInt128.MaxValue : (UInt128.One << hostBits) - 1;
-        return (cidr.Network.Value, cidr.Network.Value + size);
-    }
+    private static (UInt128 First, UInt128 Last) Bounds(IpPrefix cidr) => (cidr.Network.Value, cidr.Last.Value);
 
     public static string Format((NetAddress First, NetAddress Last) range) =>
         range.First == range.Last ? range.First.ToString() : $"{range.First}-{range.Last}";

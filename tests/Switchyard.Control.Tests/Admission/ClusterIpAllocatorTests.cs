@@ -1,6 +1,7 @@
 using System.Net;
 using k8s.Models;
 using Switchyard.Control.Admission;
+using Switchyard.Model.Networking;
 using Switchyard.Model.Validation;
 using Switchyard.Store.Memory;
 

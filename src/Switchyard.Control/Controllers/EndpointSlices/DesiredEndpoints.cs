@@ -1,6 +1,7 @@
 using System.Globalization;
 using k8s.Models;
 using Switchyard.Control.Admission;
+using Switchyard.Model.Networking;
 using Switchyard.Model.Selectors;
 
 namespace Switchyard.Control.Controllers.EndpointSlices;

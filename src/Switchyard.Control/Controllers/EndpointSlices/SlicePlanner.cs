@@ -1,5 +1,6 @@
 using k8s.Models;
 using Switchyard.Control.Admission;
+using Switchyard.Model.Networking;
 
 namespace Switchyard.Control.Controllers.EndpointSlices;
 

@@ -1,4 +1,5 @@
 using k8s.Models;
+using Switchyard.Model.Networking;
 
 namespace Switchyard.Model.Validation.Networking;
 
@@ -121,15 +122,16 @@ internal sealed class NetworkPolicyRules : KindRules<V1NetworkPolicy>
     private static void ValidateIpBlock(V1IPBlock block, string path, List<FieldError> errors)
     {
         var cidrPath = FieldPath.Child(path, "cidr");
-        Cidr? cidr = null;
+        IpPrefix? cidr = null;
         if (string.IsNullOrEmpty(block.Cidr)) errors.Required(cidrPath);
-        else if ((cidr = Cidr.Parse(block.Cidr)) is null) errors.Invalid(cidrPath, block.Cidr, Cidr.Example);
+        else if (IpPrefix.TryParseLenient(block.Cidr, out var parsed)) cidr = parsed;
+        else errors.Invalid(cidrPath, block.Cidr, IpRules.CidrMessage);
         for (var i = 0; i < (block.Except?.Count ?? 0); i++)
         {
             var ePath = FieldPath.Index(FieldPath.Child(path, "except"), i);
             var text = block.Except![i];
-            if (Cidr.Parse(text) is not { } except) errors.Invalid(ePath, text, Cidr.Example);
-            else if (cidr is { } outer && !outer.StrictlyContains(except)) errors.Invalid(ePath, text, "must be a strict subset of `cidr`");
+            if (!IpPrefix.TryParseLenient(text, out var except)) errors.Invalid(ePath, text, IpRules.CidrMessage);
+            else if (cidr is { } outer && !(outer.Covers(except) && except.PrefixLength > outer.PrefixLength)) errors.Invalid(ePath, text, "must be a strict subset of `cidr`");
         }
     }
 }
