@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Cluster DNS benchmark: dnsperf against Switchyard, unbound and dnsmasq serving the same in-zone records
-# (N ClusterIP services: A, SRV, PTR, plus NXDOMAIN names), each server pinned to CPU 0, dnsperf on CPU 1,
-# DURATION seconds each after a short warm-up. Prints machine-readable lines:
-#   result server=NAME qps=Q avg_latency_ms=L lost=N
-#   ratio switchyard/unbound=R
+# (N ClusterIP services: A, SRV, PTR, plus NXDOMAIN names), each server pinned to CPU 0, dnsperf on CPU 1.
+# All three servers run at once (an idle server sleeps in its receive call); ROUNDS rounds each measure every server
+# for DURATION seconds after a short warm-up, in turn, so a change in machine load hits all of them alike.
+# Prints machine-readable lines:
+#   round=I server=NAME qps=Q avg_latency_ms=L lost=N      (every measurement)
+#   result server=NAME qps=Q avg_latency_ms=L lost=N       (the round with the median qps)
+#   ratio switchyard/unbound=R                             (of the medians)
 #   ratio switchyard/dnsmasq=R
 # Needs: dotnet, dnsperf, unbound, dnsmasq, dig, taskset (Debian: dnsperf unbound dnsmasq-base dnsutils util-linux).
 set -euo pipefail
@@ -11,6 +14,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 N=${N:-100}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-3}
+ROUNDS=${ROUNDS:-3}
+SWITCHYARD_ARGS=${SWITCHYARD_ARGS:-}   # e.g. "--batch 1": one recvfrom/sendto per query instead of recvmmsg/sendmmsg
 CLIENTS=${CLIENTS:-8}
 OUTSTANDING=${OUTSTANDING:-200}
 SERVER_CPU=${SERVER_CPU:-0}
@@ -99,37 +104,36 @@ wait_ready() { # port
   echo "run.sh: server on port $1 did not answer" >&2; return 1
 }
 
-measure() { # name port
-  local name=$1 port=$2 out
-  wait_ready "$port"
+measure() { # round name port
+  local round=$1 name=$2 port=$3 out
   taskset -c "$CLIENT_CPU" dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries.txt" -l "$WARMUP" -c "$CLIENTS" -q "$OUTSTANDING" >/dev/null 2>&1 || true
   out=$(taskset -c "$CLIENT_CPU" dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries.txt" -l "$DURATION" -c "$CLIENTS" -q "$OUTSTANDING" 2>&1)
   local qps lat lost
   qps=$(awk '/Queries per second:/ {print $4}' <<<"$out")
   lat=$(awk '/Average Latency \(s\):/ {printf "%.3f", $4 * 1000}' <<<"$out")
   lost=$(awk '/Queries lost:/ {print $3}' <<<"$out")
-  echo "result server=$name qps=$qps avg_latency_ms=$lat lost=$lost"
-  eval "qps_$name=$qps"
+  echo "round=$round server=$name qps=$qps avg_latency_ms=$lat lost=$lost" | tee -a "$work/rounds.txt"
 }
 
-stop_last() { kill "${pids[-1]}" 2>/dev/null || true; wait "${pids[-1]}" 2>/dev/null || true; unset 'pids[-1]'; }
-
-taskset -c "$SERVER_CPU" dotnet "$bench_dll" serve -f "$work/manifests" --listen 127.0.0.1:15300 --loops 1 >/dev/null &
+taskset -c "$SERVER_CPU" dotnet "$bench_dll" serve -f "$work/manifests" --listen 127.0.0.1:15300 --loops 1 $SWITCHYARD_ARGS >/dev/null &
 pids+=($!)
-measure switchyard 15300
-stop_last
-
 taskset -c "$SERVER_CPU" unbound -d -c "$work/unbound.conf" >/dev/null 2>&1 &
 pids+=($!)
-measure unbound 15301
-stop_last
-
 taskset -c "$SERVER_CPU" dnsmasq -k -C "$work/dnsmasq.conf" >/dev/null 2>&1 &
 pids+=($!)
-measure dnsmasq 15302
-stop_last
+wait_ready 15300; wait_ready 15301; wait_ready 15302
 
-awk -v s="$qps_switchyard" -v u="$qps_unbound" -v d="$qps_dnsmasq" 'BEGIN {
-  printf "ratio switchyard/unbound=%.2f\n", s / u
-  printf "ratio switchyard/dnsmasq=%.2f\n", s / d
-}'
+for round in $(seq 1 "$ROUNDS"); do
+  measure "$round" switchyard 15300
+  measure "$round" unbound 15301
+  measure "$round" dnsmasq 15302
+done
+
+# Per server, the round with the median qps; then the ratios of the medians.
+for name in switchyard unbound dnsmasq; do
+  grep " server=$name " "$work/rounds.txt" | sort -t= -k4 -g | awk -v n="$ROUNDS" 'NR == int((n + 1) / 2) { sub(/^round=[0-9]+ /, "result "); print }'
+done | tee "$work/results.txt"
+awk '{ split($3, q, "="); split($2, s, "="); v[s[2]] = q[2] } END {
+  printf "ratio switchyard/unbound=%.2f\n", v["switchyard"] / v["unbound"]
+  printf "ratio switchyard/dnsmasq=%.2f\n", v["switchyard"] / v["dnsmasq"]
+}' "$work/results.txt"

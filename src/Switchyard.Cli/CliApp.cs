@@ -33,6 +33,11 @@ internal static class CliApp
         root.Subcommands.Add(VersionCommand.Build(setup));
         root.Subcommands.Add(DnsCommand.Build(setup));
         root.Subcommands.Add(PolicyCommand.Build(setup));
+        root.Subcommands.Add(Switchyard.Cli.Commands.Rollout.RolloutCommand.Build(setup));
+        root.Subcommands.Add(Switchyard.Cli.Commands.Scale.ScaleCommand.Build(setup));
+        root.Subcommands.Add(Switchyard.Cli.Commands.DemoApp.DemoAppCommand.Build(setup));
+        root.Subcommands.Add(Switchyard.Cli.Commands.Logs.LogsCommand.Build(setup));
+        root.Subcommands.Add(Switchyard.Cli.Commands.Gateway.GatewayCommand.Build(setup));
         setup.Examples(root,
             "switchyard up -f examples/",
             "switchyard apply -f web.yaml",

@@ -140,7 +140,7 @@ public sealed class ControlPlaneServer : IAsyncDisposable
         }
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(options.TimeProvider);
-        builder.Services.AddSingleton(sp => new ApplyService(store, options.AdmissionPlugins, sp.GetRequiredService<ILogger<ApplyService>>()));
+        builder.Services.AddSingleton(sp => new ApplyService(store, options.AdmissionPlugins, sp.GetRequiredService<ILogger<ApplyService>>(), options.TimeProvider));
         builder.Services.AddSingleton<WatchStreamer>();
         builder.Services.AddSingleton<ResourceHandler>();
         builder.Services.AddSingleton<BatchEndpoints>();

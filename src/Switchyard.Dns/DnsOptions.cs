@@ -23,8 +23,14 @@ public sealed record DnsOptions
     /// <summary>Largest UDP response sent, and the EDNS payload size advertised. Default 1232 (DNS flag day 2020).</summary>
     public ushort MaxUdpPayload { get; init; } = 1232;
 
-    /// <summary>Threads receiving UDP queries. Default: one per processor.</summary>
+    /// <summary>Threads receiving UDP queries. Default: one per processor the process may run on (its CPU affinity).</summary>
     public int UdpReceiveLoops { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// Datagrams a UDP loop takes and answers per system call on Linux (<c>recvmmsg</c>/<c>sendmmsg</c>). 1 selects
+    /// one <c>recvfrom</c> and one <c>sendto</c> per query, the portable loop used on other systems. Default 32.
+    /// </summary>
+    public int UdpBatchSize { get; init; } = 32;
 
     /// <summary>A TCP connection with no query for this long is closed. Default 10 s (RFC 7766 suggests seconds).</summary>
     public TimeSpan TcpIdleTimeout { get; init; } = TimeSpan.FromSeconds(10);
@@ -53,6 +59,7 @@ public sealed record DnsOptions
         if (Listen.Port is < 0 or > 65535) errors.Add($"listen: port {Listen.Port} is out of range");
         if (MaxUdpPayload < 512) errors.Add($"max-udp-payload: {MaxUdpPayload} is below 512, the minimum every DNS client accepts");
         if (UdpReceiveLoops is < 1 or > 64) errors.Add($"udp-receive-loops: {UdpReceiveLoops} must be between 1 and 64");
+        if (UdpBatchSize is < 1 or > 1024) errors.Add($"udp-batch-size: {UdpBatchSize} must be between 1 and 1024");
         if (TcpIdleTimeout <= TimeSpan.Zero) errors.Add("tcp-idle-timeout: must be positive");
         if (MaxTcpConnections < 1) errors.Add("max-tcp-connections: must be at least 1");
         if (CacheCapacity < 0) errors.Add("cache-capacity: must not be negative");

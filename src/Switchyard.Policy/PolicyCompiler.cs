@@ -13,6 +13,8 @@ namespace Switchyard.Policy;
 /// incrementally: each change marks what it affects, and <see cref="Snapshot"/> recomputes only that
 /// (a pod with new labels gets or creates an identity; a changed policy adds its rules to every identity's
 /// bitset and re-selects the identities of its namespace; a relabelled namespace recomputes its identities).
+/// Verdict maps (<see cref="SideMap"/>, one per direction and list of selecting policies) are built only for
+/// new policy lists; in the others only the bits of identities whose peer bitsets changed are recomputed.
 /// Not thread-safe: one owner (usually <see cref="Watching.PolicyIndexWatcher"/>) feeds it; snapshots are shared freely.
 /// </summary>
 public sealed class PolicyCompiler
@@ -37,6 +39,8 @@ public sealed class PolicyCompiler
     private readonly List<IdentitySlot?> _slots = [];
     private readonly Dictionary<string, int> _slotByKey = new(StringComparer.Ordinal);
     private readonly Stack<int> _freeSlots = new();
+    private readonly SideMapTable _maps = new();
+    private int _nextSerial;
 
     private readonly HashSet<string> _dirtyNamespaceLabels = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirtySelection = new(StringComparer.Ordinal);
@@ -112,6 +116,7 @@ public sealed class PolicyCompiler
         var candidates = new Dictionary<string, List<(int RuleId, CompiledPeer Peer)>>(StringComparer.Ordinal);
         var words = (_rules.Count + 63) >> 6;
         var identities = new Identity?[_slots.Count];
+        var changedColumns = new List<int>();
         for (var i = 0; i < _slots.Count; i++)
         {
             var slot = _slots[i];
@@ -124,20 +129,23 @@ public sealed class PolicyCompiler
                 identities[i] = slot.Built;
                 continue;
             }
+            if (full) changedColumns.Add(i);
             var bits = full ? ComputeBits(slot, words, candidates)
                 : extend ? ExtendBits(slot, slot.Built!.RuleBits, words) : slot.Built!.RuleBits;
             var built = select ? Select(i, slot, bits)
-                : new Identity(i, slot.Namespace, slot.Labels, bits, slot.Built!.IngressPolicies, slot.Built.EgressPolicies, slot.Built.HttpPolicies);
+                : slot.Built!.WithRuleBits(bits);
             slot.Built = built;
             identities[i] = built;
         }
 
+        var maps = _maps.Finish(identities, changedColumns);
         _current = new PolicyIndex(
             _revision,
             _namespacesChanged ? new Dictionary<string, NamespaceEntry>(_namespaces, StringComparer.Ordinal) : CurrentNamespaces(),
             _podsChanged ? new Dictionary<string, PodEntry>(_pods, StringComparer.Ordinal) : CurrentPods(),
             _podsChanged ? new Dictionary<NetAddress, PodEntry>(_podsByAddress) : CurrentAddresses(),
             identities,
+            maps,
             _policiesChanged ? _policies.Values.Order(CompiledPolicy.Order).ToArray() : (CompiledPolicy[])_current.Policies,
             _policiesChanged ? _httpPolicies.Values.Order(CompiledHttpPolicy.Order).ToArray() : (CompiledHttpPolicy[])_current.HttpPolicies,
             _liveRules);
@@ -162,7 +170,7 @@ public sealed class PolicyCompiler
         if (PodEntries.IsFinished(pod)) return;
         var ns = pod.Metadata?.NamespaceProperty is { Length: > 0 } n ? n : NetworkPolicyCompiler.DefaultNamespace;
         var identity = pod.Spec?.HostNetwork == true ? -1 : AcquireIdentity(ns, pod.Metadata?.Labels);
-        var entry = PodEntries.Create(pod, identity);
+        var entry = PodEntries.Create(pod, identity, _maps.NameId);
         _pods[key] = entry;
         if (!entry.HostNetwork)
         {
@@ -273,7 +281,9 @@ public sealed class PolicyCompiler
         var http = _httpByNamespace.TryGetValue(slot.Namespace, out var hps)
             ? hps.Where(p => p.PodSelector.Matches(slot.Labels)).ToArray()
             : [];
-        return new Identity(id, slot.Namespace, slot.Labels, bits, [.. ingress], [.. egress], http);
+        CompiledPolicy[] ingressPolicies = [.. ingress], egressPolicies = [.. egress];
+        return new Identity(id, slot.Namespace, slot.Labels, bits, ingressPolicies, egressPolicies, http,
+            _maps.Acquire(PolicyDirection.Ingress, ingressPolicies), _maps.Acquire(PolicyDirection.Egress, egressPolicies));
     }
 
     // ---- namespaces ----
@@ -302,6 +312,7 @@ public sealed class PolicyCompiler
     {
         var next = _rules.Count;
         var compiled = NetworkPolicyCompiler.Compile(policy, ref next);
+        compiled.Serial = _nextSerial++;
         foreach (var r in compiled.Ingress.Concat(compiled.Egress)) _rules.Add(r);
         _liveRules += compiled.Ingress.Length + compiled.Egress.Length;
         _policies[compiled.Key] = compiled;

@@ -26,28 +26,36 @@ public sealed partial class PolicyIndex
 
     /// <summary>
     /// One side: <paramref name="self"/> is the pod whose policies apply (the source for egress, the
-    /// destination for ingress) and <paramref name="peer"/> the other end.
+    /// destination for ingress) and <paramref name="peer"/> the other end. One port-class lookup and one bit
+    /// test in the verdict map shared by the identities these policies select (plus an address range search
+    /// when the rules have ipBlocks), however many policies select the pod.
     /// </summary>
     private SideDecision DecideSide(PolicyDirection direction, in Endpoint self, in Endpoint peer, int port, L4Protocol protocol)
     {
         if (self.Pod is not { } pod || pod.HostNetwork || IdentityOf(pod) is not { } identity)
         {
-            return new SideDecision(direction, SideOutcome.NotSelectable, [], null);
+            return new SideDecision(direction, SideOutcome.NotSelectable, []);
         }
         var policies = identity.Policies(direction);
-        if (policies.Length == 0) return new SideDecision(direction, SideOutcome.NotIsolated, policies, null);
+        if (policies.Length == 0) return new SideDecision(direction, SideOutcome.NotIsolated, policies);
 
         // Named ports always resolve against the destination pod of the connection.
         var destinationPod = direction == PolicyDirection.Ingress ? pod : peer.Pod;
         var peerIdentity = peer.Pod is { HostNetwork: false } p ? IdentityOf(p) : null;
-        foreach (var rule in identity.Rules(direction))
+        var map = _maps[identity.MapOf(direction)]!;
+        return map.Admits(peerIdentity?.Id ?? -1, peer.Address, port, protocol, destinationPod)
+            ? new SideDecision(direction, policies, identity.Rules(direction), peerIdentity, peer, destinationPod, port, protocol)
+            : new SideDecision(direction, SideOutcome.Denied, policies);
+    }
+
+    /// <summary>The first of <paramref name="rules"/> that admits the peer on the port: the reason an allowed side gives.</summary>
+    internal static CompiledRule? FirstAdmitting(CompiledRule[] rules, Identity? peerIdentity, in Endpoint peer, int port, L4Protocol protocol, PodEntry? destinationPod)
+    {
+        foreach (var rule in rules)
         {
-            if (RuleAdmitsPeer(rule, peerIdentity, peer) && rule.MatchesPort(port, protocol, destinationPod))
-            {
-                return new SideDecision(direction, SideOutcome.Allowed, policies, rule);
-            }
+            if (RuleAdmitsPeer(rule, peerIdentity, peer) && rule.MatchesPort(port, protocol, destinationPod)) return rule;
         }
-        return new SideDecision(direction, SideOutcome.Denied, policies, null);
+        return null;
     }
 
     private static bool RuleAdmitsPeer(CompiledRule rule, Identity? peerIdentity, in Endpoint peer)

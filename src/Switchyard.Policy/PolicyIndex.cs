@@ -16,6 +16,7 @@ public sealed partial class PolicyIndex
     private readonly Dictionary<string, PodEntry> _pods;
     private readonly Dictionary<NetAddress, PodEntry> _podsByAddress;
     private readonly Identity?[] _identities;
+    private readonly SideMap?[] _maps;
     private readonly CompiledPolicy[] _policies;
     private readonly CompiledHttpPolicy[] _httpPolicies;
 
@@ -25,6 +26,7 @@ public sealed partial class PolicyIndex
         Dictionary<string, PodEntry> pods,
         Dictionary<NetAddress, PodEntry> podsByAddress,
         Identity?[] identities,
+        SideMap?[] maps,
         CompiledPolicy[] policies,
         CompiledHttpPolicy[] httpPolicies,
         int ruleCount)
@@ -34,12 +36,13 @@ public sealed partial class PolicyIndex
         _pods = pods;
         _podsByAddress = podsByAddress;
         _identities = identities;
+        _maps = maps;
         _policies = policies;
         _httpPolicies = httpPolicies;
         RuleCount = ruleCount;
     }
 
-    public static PolicyIndex Empty { get; } = new(0, [], [], [], [], [], [], 0);
+    public static PolicyIndex Empty { get; } = new(0, [], [], [], [], [], [], [], 0);
 
     /// <summary>The store revision this index reflects (0 when built from manifests).</summary>
     public long Revision { get; }

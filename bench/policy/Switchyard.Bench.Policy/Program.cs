@@ -1,16 +1,26 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
-using k8s.Models;
 using Switchyard.Bench.Policy;
 using Switchyard.Policy;
-using Switchyard.Policy.Compilation;
-using Switchyard.Policy.Decisions;
 using Switchyard.Policy.Nftables;
 
-// bench/policy: compile, decide, update and render at 10,000 pods / 1,000 policies / 100 namespaces.
-// Prints progress on stderr and one JSON object on stdout. Bounded: about a minute on one core.
-var seconds = args.Length > 0 && double.TryParse(args[0], System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : 2.0;
-var results = new Dictionary<string, object>();
+// bench/policy: compile, decide, update and render at 10,000 pods / 1,000 policies / 100 namespaces, then
+// verdict and update cost at each --policies count (same pods). Progress goes to stderr; stdout gets JSON
+// Lines: one {"setting":"policies",...} object per policy count, then one {"setting":"summary",...} object.
+// Usage: [seconds-per-throughput-run] [--policies 200,1000,4000]. Bounded: a few minutes on one core.
+var seconds = 2.0;
+int[] policyCounts = [200, 1000, 4000];
+for (var a = 0; a < args.Length; a++)
+{
+    if (args[a] == "--policies" && a + 1 < args.Length)
+    {
+        policyCounts = args[++a].Split(',').Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+    }
+    else if (double.TryParse(args[a], CultureInfo.InvariantCulture, out var s)) seconds = s;
+}
+var json = new JsonSerializerOptions { WriteIndented = false };
+var results = new Dictionary<string, object> { ["setting"] = "summary" };
 void Report(string key, object value)
 {
     results[key] = value;
@@ -45,97 +55,44 @@ Report("index_memory_mb", Math.Round((after - before) / 1048576.0, 1));
 GC.KeepAlive(held);
 
 // 2. Verdicts on one core: a fixed random sample of pod pairs and ports.
-(double PerSecond, double NsPerVerdict, long BytesPerVerdict, double Allowed) Verdicts(PolicyIndex idx, double duration)
-{
-    var rng = new Random(7);
-    var pods = idx.Pods.Select(Endpoint.ForPod).ToArray();
-    const int n = 1 << 14;
-    var src = new Endpoint[n];
-    var dst = new Endpoint[n];
-    var ports = new int[n];
-    for (var i = 0; i < n; i++)
-    {
-        src[i] = pods[rng.Next(pods.Length)];
-        dst[i] = pods[rng.Next(pods.Length)];
-        ports[i] = rng.Next(4) switch { 0 => 8080, 1 => 9090, 2 => 9050, _ => 53 };
-    }
-    for (var i = 0; i < n; i++) idx.Decide(src[i], dst[i], ports[i], L4Protocol.TCP); // warm up
-    long count = 0, allowed = 0;
-    var alloc = GC.GetAllocatedBytesForCurrentThread();
-    var sw = Stopwatch.StartNew();
-    while (sw.Elapsed.TotalSeconds < duration)
-    {
-        for (var i = 0; i < n; i++)
-        {
-            if (idx.Decide(src[i], dst[i], ports[i], L4Protocol.TCP).Allowed) allowed++;
-        }
-        count += n;
-    }
-    var elapsed = sw.Elapsed.TotalSeconds;
-    var bytes = GC.GetAllocatedBytesForCurrentThread() - alloc;
-    return (count / elapsed, elapsed * 1e9 / count, bytes / count, (double)allowed / count);
-}
-
-var v = Verdicts(index, seconds);
+var v = Measurements.Verdicts(index, seconds);
 Report("verdicts_per_second", Math.Round(v.PerSecond));
-Report("verdict_ns_mean", Math.Round(v.NsPerVerdict, 1));
+Report("verdicts_per_cpu_second", Math.Round(v.PerCpuSecond));
+Report("verdict_cpu_ns_mean", Math.Round(v.NsPerVerdict, 1));
 Report("verdict_bytes_allocated", v.BytesPerVerdict);
-Report("verdicts_allowed_fraction", Math.Round(v.Allowed, 3));
+Report("verdicts_allowed_fraction", Math.Round(v.AllowedFraction, 3));
 
-// Verdict cost against the number of policies (same pods): it should stay flat.
-var scaling = new List<object>();
-foreach (var perNs in new[] { 2, 10, 40 })
+// 3. Incremental updates through the compiler: one pod's labels; one policy.
+var u = Measurements.Updates(cluster, rounds: 50);
+Report("update_pod_labels_ms", u.Pod);
+Report("update_pod_labels_cpu_ms", u.PodCpu);
+Report("update_policy_ms", u.Policy);
+Report("update_policy_cpu_ms", u.PolicyCpu);
+
+// 4. Verdict and update cost against the number of policies (same pods): they should stay flat.
+foreach (var count in policyCounts)
 {
-    var c = new SyntheticCluster(100, 100, perNs).Build();
+    var c = new SyntheticCluster(100, 100, Math.Max(1, count / 100)).Build();
     var sw = Stopwatch.StartNew();
     var idx = PolicyCompiler.Compile(c.All());
     var compileMs = sw.Elapsed.TotalMilliseconds;
-    var r = Verdicts(idx, seconds / 2);
-    scaling.Add(new { policies = c.Policies.Count, compile_ms = Math.Round(compileMs, 1), verdicts_per_second = Math.Round(r.PerSecond), ns_per_verdict = Math.Round(r.NsPerVerdict, 1) });
-    Console.Error.WriteLine($"  {c.Policies.Count} policies: compile {compileMs:F0} ms, {r.PerSecond:N0} verdicts/s");
-}
-results["verdict_scaling"] = scaling;
-
-// 3. Incremental updates through the compiler: one pod's labels; one policy.
-var compiler = new PolicyCompiler();
-foreach (var o in cluster.All()) compiler.Upsert(o);
-compiler.Snapshot();
-var podTimes = new List<double>();
-var policyTimes = new List<double>();
-var rngUpdate = new Random(3);
-for (var i = 0; i < 60; i++)
-{
-    var pod = cluster.Pods[rngUpdate.Next(cluster.Pods.Count)];
-    var copy = new V1Pod
+    var r = Measurements.Verdicts(idx, seconds / 2);
+    var up = Measurements.Updates(c, rounds: 30);
+    var line = new Dictionary<string, object>
     {
-        ApiVersion = "v1", Kind = "Pod", Spec = pod.Spec, Status = pod.Status,
-        Metadata = new V1ObjectMeta
-        {
-            Name = pod.Metadata.Name, NamespaceProperty = pod.Metadata.NamespaceProperty,
-            Labels = new Dictionary<string, string>(pod.Metadata.Labels) { ["app"] = $"relabelled{i}" },
-        },
+        ["setting"] = "policies", ["policies"] = c.Policies.Count, ["pods"] = c.Pods.Count, ["identities"] = idx.IdentityCount,
+        ["rules"] = idx.RuleCount, ["compile_ms"] = Math.Round(compileMs, 1), ["verdicts_per_second"] = Math.Round(r.PerSecond),
+        ["verdicts_per_cpu_second"] = Math.Round(r.PerCpuSecond), ["verdict_cpu_ns_mean"] = Math.Round(r.NsPerVerdict, 1),
+        ["verdict_bytes_allocated"] = r.BytesPerVerdict, ["allowed_fraction"] = Math.Round(r.AllowedFraction, 3),
+        ["update_pod_labels_ms"] = up.Pod, ["update_pod_labels_cpu_ms"] = up.PodCpu,
+        ["update_policy_ms"] = up.Policy, ["update_policy_cpu_ms"] = up.PolicyCpu,
     };
-    var sw = Stopwatch.StartNew();
-    compiler.Upsert(copy);
-    compiler.Snapshot();
-    podTimes.Add(sw.Elapsed.TotalMilliseconds);
-
-    var policy = cluster.Policies[rngUpdate.Next(cluster.Policies.Count)];
-    var changed = SyntheticCluster.Policy(policy.Metadata.NamespaceProperty, i, 2, rngUpdate);
-    changed.Metadata.Name = policy.Metadata.Name;
-    sw.Restart();
-    compiler.Upsert(changed);
-    compiler.Snapshot();
-    policyTimes.Add(sw.Elapsed.TotalMilliseconds);
+    Console.Out.WriteLine(JsonSerializer.Serialize(line, json));
+    Console.Error.WriteLine($"  {c.Policies.Count} policies: compile {compileMs:F0} ms, {r.PerSecond:N0} verdicts/s ({r.PerCpuSecond:N0} per CPU s), " +
+        $"updates (median/p95/max ms, CPU) pod {up.PodCpu}, policy {up.PolicyCpu}");
 }
-podTimes = podTimes.Skip(10).Order().ToList();
-policyTimes = policyTimes.Skip(10).Order().ToList();
-Report("update_pod_labels_ms_median", Math.Round(podTimes[podTimes.Count / 2], 2));
-Report("update_pod_labels_ms_max", Math.Round(podTimes[^1], 2));
-Report("update_policy_ms_median", Math.Round(policyTimes[policyTimes.Count / 2], 2));
-Report("update_policy_ms_max", Math.Round(policyTimes[^1], 2));
 
-// 4. nftables ruleset size at 2,500 / 5,000 / 10,000 pods with the same policies per namespace.
+// 5. nftables ruleset size at 2,500 / 5,000 / 10,000 pods with the same policies per namespace.
 var nft = new List<object>();
 foreach (var podsPerNs in new[] { 25, 50, 100 })
 {
@@ -151,4 +108,4 @@ foreach (var podsPerNs in new[] { 25, 50, 100 })
 }
 results["nftables"] = nft;
 
-Console.Out.WriteLine(JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+Console.Out.WriteLine(JsonSerializer.Serialize(results, json));

@@ -16,6 +16,7 @@ namespace Switchyard.Cli.Client;
 internal sealed class SwitchyardClient : IDisposable
 {
     public const string ApplyPath = "/apis/switchyard.dev/v1/apply";
+    public const string MergePatchType = "application/merge-patch+json";
 
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
     private readonly HttpClient _http;
@@ -62,6 +63,14 @@ internal sealed class SwitchyardClient : IDisposable
 
     public async Task<ApiResult<JsonObject>> DeleteAsync(ResourceKind kind, string? ns, string name, CancellationToken cancellationToken) =>
         await SendForObjectAsync(HttpMethod.Delete, ItemPath(kind, ns, name), null, cancellationToken);
+
+    /// <summary>Applies a JSON merge patch (RFC 7386) to one object and returns it as stored.</summary>
+    public async Task<ApiResult<JsonObject>> PatchAsync(ResourceKind kind, string? ns, string name, JsonObject patch, CancellationToken cancellationToken) =>
+        await SendForObjectAsync(HttpMethod.Patch, ItemPath(kind, ns, name), patch, cancellationToken, MergePatchType);
+
+    /// <summary>Replaces one object (PUT); the write is conditional when the body carries metadata.resourceVersion.</summary>
+    public async Task<ApiResult<JsonObject>> ReplaceAsync(ResourceKind kind, string? ns, string name, JsonObject obj, CancellationToken cancellationToken) =>
+        await SendForObjectAsync(HttpMethod.Put, ItemPath(kind, ns, name), obj, cancellationToken);
 
     /// <summary>The server's /version document (no token needed).</summary>
     public async Task<ApiResult<JsonObject>> VersionAsync(CancellationToken cancellationToken) =>
@@ -110,12 +119,12 @@ internal sealed class SwitchyardClient : IDisposable
         }
     }
 
-    private async Task<ApiResult<JsonObject>> SendForObjectAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken)
+    private async Task<ApiResult<JsonObject>> SendForObjectAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken, string contentType = "application/json")
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(RequestTimeout);
         using var request = new HttpRequestMessage(method, path);
-        if (body is not null) request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        if (body is not null) request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, contentType);
         try
         {
             using var response = await _http.SendAsync(request, timeout.Token);

@@ -91,9 +91,10 @@ internal sealed partial class ResourceHandler(ApplyService apply, IResourceStore
     private async Task DeleteAsync(HttpContext context, ResourcePath target, RequestQuery query)
     {
         string? expectedVersion = null;
+        long? grace = null;
         if (context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0)
         {
-            // Optional DeleteOptions body: {"preconditions":{"resourceVersion":"N"}}.
+            // Optional DeleteOptions body: {"preconditions":{"resourceVersion":"N"},"gracePeriodSeconds":N}.
             var (body, error) = await RequestBody.ReadJsonAsync(context.Request, RequestBody.JsonTypes, context.RequestAborted);
             if (error is not null)
             {
@@ -101,8 +102,12 @@ internal sealed partial class ResourceHandler(ApplyService apply, IResourceStore
                 return;
             }
             expectedVersion = body?["preconditions"]?["resourceVersion"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+            grace = body?["gracePeriodSeconds"] is JsonValue g && g.TryGetValue<long>(out var seconds) ? seconds : null;
         }
-        var result = await apply.DeleteOneAsync(target.Ref, expectedVersion, Options(target, query), context.RequestAborted);
+        var options = Options(target, query);
+        if (grace is null && long.TryParse(context.Request.Query["gracePeriodSeconds"], out var fromQuery)) grace = fromQuery;
+        if (grace is not null) options = options with { GracePeriodSeconds = grace };
+        var result = await apply.DeleteOneAsync(target.Ref, expectedVersion, options, context.RequestAborted);
         await WriteOutcomeAsync(context, target.Ref, result, successCode: 200);
     }
 

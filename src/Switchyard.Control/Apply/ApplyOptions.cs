@@ -12,5 +12,11 @@ public sealed record ApplyOptions
     /// </summary>
     public string? DefaultNamespace { get; init; } = "default";
 
+    /// <summary>
+    /// Deletes only: the grace period of a Pod's termination, overriding its terminationGracePeriodSeconds;
+    /// 0 removes the object at once (force). Default null: the pod's own. See <see cref="GracefulPodDeletion"/>.
+    /// </summary>
+    public long? GracePeriodSeconds { get; init; }
+
     public static ApplyOptions Default { get; } = new();
 }

@@ -40,7 +40,7 @@ public sealed partial class ApplyService
                     var existing = await _store.GetAsync(r, cancellationToken);
                     items.Add(new DeletedObject(r, existing is null ? DeleteAction.NotFound : DeleteAction.Deleted, existing));
                     if (existing is null) continue;
-                    var refused = await PlanDeleteAsync(plan, r, existing, chain, cancellationToken);
+                    var refused = await PlanDeleteAsync(plan, r, existing, chain, options, cancellationToken);
                     if (refused.Count > 0) errors.Add(new ObjectErrors(r, refused));
                 }
                 if (errors.Count > 0) return new DeleteResult([], [], errors, 0, options.DryRun);
@@ -85,16 +85,16 @@ public sealed partial class ApplyService
             try
             {
                 var plan = new DeletePlan();
-                var refused = await PlanDeleteAsync(plan, r, existing, chain, cancellationToken);
+                var refused = await PlanDeleteAsync(plan, r, existing, chain, options, cancellationToken);
                 if (ProtectedNamespaces.Contains(r.Name) && r.Kind == ResourceKinds.Namespace)
                 {
                     return new ObjectWriteResult(ObjectWriteStatus.Forbidden, null, refused, ProtectedMessage(r.Name));
                 }
                 if (refused.Count > 0) return ObjectWriteResult.Invalid(refused);
-                if (options.DryRun) return ObjectWriteResult.Success(existing);
+                if (options.DryRun || plan.Operations.Count == 0) return ObjectWriteResult.Success(existing);
                 var tx = await _store.CommitAsync(plan.Ordered(), cancellationToken);
                 committed = tx.Committed;
-                if (committed) return ObjectWriteResult.Success(existing);
+                if (committed) return ObjectWriteResult.Success(tx.Results[0].Object is V1Pod { Metadata.DeletionTimestamp: not null } marked ? marked : existing);
                 var raced = expectedResourceVersion is null or "" && attempt < MaxAttempts;
                 if (raced) continue;
                 var failed = tx.Results[^1];
@@ -109,13 +109,21 @@ public sealed partial class ApplyService
 
     /// <summary>Adds the delete of one object (and, for a namespace, of its contents) to the plan, admitting each.</summary>
     private async ValueTask<IReadOnlyList<FieldError>> PlanDeleteAsync(
-        DeletePlan plan, ObjectRef r, IKubernetesObject<V1ObjectMeta> existing, AdmissionChain chain, CancellationToken cancellationToken)
+        DeletePlan plan, ObjectRef r, IKubernetesObject<V1ObjectMeta> existing, AdmissionChain chain, ApplyOptions options, CancellationToken cancellationToken)
     {
         var errors = new List<FieldError>();
         if (r.Kind == ResourceKinds.Namespace && ProtectedNamespaces.Contains(r.Name))
         {
             errors.Add(new FieldError("", ProtectedMessage(r.Name)));
             return errors;
+        }
+        switch (GracefulPodDeletion.Decide(existing, options))
+        {
+            case GracefulPodDeletion.Decision.AlreadyTerminating:
+                return errors;
+            case GracefulPodDeletion.Decision.MarkTerminating:
+                plan.AddUpdate(r, GracefulPodDeletion.Mark((V1Pod)existing, options, _time));
+                return errors;
         }
         if (!plan.Add(r, existing.Metadata.ResourceVersion)) return errors;
         errors.AddRange(await chain.AdmitAsync(AdmissionOperation.Delete, null, existing, cancellationToken));
@@ -144,6 +152,9 @@ public sealed partial class ApplyService
         public IEnumerable<ObjectRef> Refs => _operations.Keys;
 
         public bool Add(ObjectRef r, string? resourceVersion) => _operations.TryAdd(r, StoreOperation.Delete(r, resourceVersion));
+
+        /// <summary>A conditional update instead of a delete (a Pod marked terminating keeps its resourceVersion as the precondition).</summary>
+        public bool AddUpdate(ObjectRef r, IKubernetesObject<V1ObjectMeta> changed) => _operations.TryAdd(r, StoreOperation.Update(changed));
 
         public IReadOnlyList<StoreOperation> Ordered() =>
             [.. _operations.Values.OrderByDescending(o => KindOrder(o.Key.Kind))];

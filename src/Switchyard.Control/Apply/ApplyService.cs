@@ -29,10 +29,12 @@ public sealed partial class ApplyService
     private readonly IResourceStore _store;
     private readonly IReadOnlyList<IAdmissionPlugin> _plugins;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
 
-    public ApplyService(IResourceStore store, IEnumerable<IAdmissionPlugin> admissionPlugins, ILogger<ApplyService>? logger = null)
+    public ApplyService(IResourceStore store, IEnumerable<IAdmissionPlugin> admissionPlugins, ILogger<ApplyService>? logger = null, TimeProvider? timeProvider = null)
     {
         _store = store;
+        _time = timeProvider ?? TimeProvider.System;
         _plugins = [.. admissionPlugins];
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }

@@ -43,11 +43,14 @@ internal static class ObjectPreparation
         obj.Metadata.CreationTimestamp = null;
         obj.Metadata.Generation = null;
         obj.Metadata.ManagedFields = null;
+        obj.Metadata.DeletionTimestamp = null;
+        obj.Metadata.DeletionGracePeriodSeconds = null;
     }
 
     /// <summary>
     /// The object to store when <paramref name="applied"/> replaces <paramref name="existing"/>: uid,
-    /// creationTimestamp and generation stay the server's; <c>status</c> is kept from the existing object
+    /// creationTimestamp, generation, deletionTimestamp (and a Pod's spec.nodeName when the applied one has
+    /// none) stay the server's; <c>status</c> is kept from the existing object
     /// when the applied one has none (status belongs to controllers and runtimes, not to manifests);
     /// resourceVersion is the existing one, so the write fails if the object changed meanwhile.
     /// </summary>
@@ -65,6 +68,14 @@ internal static class ObjectPreparation
         merged.Metadata.Generation = existing.Metadata.Generation;
         merged.Metadata.ManagedFields = existing.Metadata.ManagedFields;
         merged.Metadata.ResourceVersion = existing.Metadata.ResourceVersion;
+        // A deletion in progress is the server's, not the manifest's (see GracefulPodDeletion).
+        merged.Metadata.DeletionTimestamp = existing.Metadata.DeletionTimestamp;
+        merged.Metadata.DeletionGracePeriodSeconds = existing.Metadata.DeletionGracePeriodSeconds;
+        if (merged is V1Pod pod && existing is V1Pod bound && string.IsNullOrEmpty(pod.Spec?.NodeName) && !string.IsNullOrEmpty(bound.Spec?.NodeName))
+        {
+            // The binding to a node belongs to the runtime, as in Kubernetes (where it is immutable once set).
+            pod.Spec!.NodeName = bound.Spec.NodeName;
+        }
         return merged;
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Switchyard.Control.Admission;
+using Switchyard.Control.Controllers.Deployments;
 using Switchyard.Control.Controllers.EndpointSlices;
 using Switchyard.Store;
 
@@ -29,6 +30,7 @@ public sealed record ClusterControllers(ClusterIpAllocator Allocator, Controller
         var host = new ControllerHost(
             [
                 new EndpointSliceController(endpointSlices, timeProvider, loggerFactory),
+                new DeploymentController(timeProvider: timeProvider, loggerFactory: loggerFactory),
                 new ClusterIpRepairController(allocator, timeProvider, loggerFactory),
             ],
             timeProvider: timeProvider,

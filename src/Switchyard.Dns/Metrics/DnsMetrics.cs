@@ -31,14 +31,17 @@ public sealed class DnsMetrics
     internal Func<(long Hits, long Misses, long UpstreamErrors, int CacheSize)>? Forwarding { get; set; }
     internal Func<(int Names, uint Serial)>? Zone { get; set; }
 
-    internal void Record(RecordType type, ResponseCode rcode, bool tcp, bool truncated, long startTimestamp)
+    internal void Record(RecordType type, ResponseCode rcode, bool tcp, bool truncated, long startTimestamp) =>
+        Record(type, rcode, tcp, truncated, _time.GetElapsedTime(startTimestamp));
+
+    /// <summary>Records one answered query that took <paramref name="elapsed"/> (a batch of UDP queries shares one measurement).</summary>
+    internal void Record(RecordType type, ResponseCode rcode, bool tcp, bool truncated, TimeSpan elapsed)
     {
         var slot = Array.IndexOf(TrackedTypes, type);
         if (slot < 0) slot = TrackedTypes.Length;
         Interlocked.Increment(ref _byType[slot * 2 + (tcp ? 1 : 0)]);
         Interlocked.Increment(ref _byRcode[Math.Min((int)rcode, 16)]);
         if (truncated) Interlocked.Increment(ref _truncated);
-        var elapsed = _time.GetElapsedTime(startTimestamp);
         Interlocked.Add(ref _durationTicks, elapsed.Ticks);
         var seconds = elapsed.TotalSeconds;
         var b = 0;

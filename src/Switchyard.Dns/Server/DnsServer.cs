@@ -8,12 +8,12 @@ using Switchyard.Dns.Zone;
 namespace Switchyard.Dns.Server;
 
 /// <summary>
-/// The transport layer: UDP and TCP on one port. UDP is served by dedicated threads doing blocking receive/send with
-/// buffers allocated once per thread, so an in-zone query costs two system calls and no allocation; queries that
-/// need the slow path are handed to the thread pool with copies of the packet and address. TCP (RFC 7766) takes
-/// length-prefixed queries, many per connection, one at a time, and closes idle connections.
+/// The transport layer: UDP and TCP on one port. UDP is served by dedicated threads (DnsServer.Udp.cs) that take
+/// many datagrams per system call on Linux, with buffers allocated once per thread, so an in-zone query allocates
+/// nothing; queries that need the slow path are handed to the thread pool with copies of the packet and address.
+/// TCP (RFC 7766) takes length-prefixed queries, many per connection, one at a time, and closes idle connections.
 /// </summary>
-internal sealed class DnsServer : IAsyncDisposable
+internal sealed partial class DnsServer : IAsyncDisposable
 {
     private const int MaxPendingSlowPath = 4096;
     private readonly DnsOptions _options;
@@ -50,6 +50,7 @@ internal sealed class DnsServer : IAsyncDisposable
     {
         (_udp, _tcp) = Bind(_options.Listen);
         Endpoint = (IPEndPoint)_udp.LocalEndPoint!;
+        ConfigureUdp(_udp);
         for (var i = 0; i < _options.UdpReceiveLoops; i++)
         {
             var thread = new Thread(UdpLoop) { IsBackground = true, Name = $"dns-udp-{i}" };
@@ -89,97 +90,6 @@ internal sealed class DnsServer : IAsyncDisposable
                 throw;
             }
         }
-    }
-
-    private void UdpLoop()
-    {
-        var socket = _udp!;
-        var request = new byte[ushort.MaxValue];
-        var response = new byte[ushort.MaxValue];
-        var address = new SocketAddress(socket.AddressFamily);
-        var token = _stop.Token;
-        while (!token.IsCancellationRequested)
-        {
-            int received;
-            try
-            {
-                received = socket.ReceiveFrom(request, SocketFlags.None, address);
-            }
-            catch (SocketException) when (!token.IsCancellationRequested)
-            {
-                continue; // e.g. ICMP errors surfacing on the socket: nothing to do with the next query
-            }
-            catch (Exception) when (token.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
-            }
-            var start = _time.GetTimestamp();
-            try
-            {
-                var outcome = _responder.Respond(request.AsSpan(0, received), response, tcp: false, AddressKey.From(address), out var length, out var info);
-                if (outcome == QueryOutcome.Answered)
-                {
-                    socket.SendTo(response.AsSpan(0, length), SocketFlags.None, address);
-                    _metrics.Record(info.QType, info.Rcode, tcp: false, info.Truncated, start);
-                    _log?.Write(request.AsSpan(0, received), ToEndPoint(address), tcp: false, info.Rcode, _time.GetElapsedTime(start));
-                }
-                else if (outcome == QueryOutcome.Drop)
-                {
-                    _metrics.RecordDrop();
-                }
-                else
-                {
-                    SlowUdp(request.AsSpan(0, received).ToArray(), Copy(address), outcome, start);
-                }
-            }
-            catch (SocketException)
-            {
-                // The client went away between query and answer.
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
-            }
-            catch (Exception)
-            {
-                Interlocked.Increment(ref _internalErrors);
-            }
-        }
-    }
-
-    private void SlowUdp(byte[] query, SocketAddress address, QueryOutcome outcome, long start)
-    {
-        if (Interlocked.Increment(ref _pendingSlow) > MaxPendingSlowPath)
-        {
-            Interlocked.Decrement(ref _pendingSlow);
-            _metrics.RecordDrop();
-            return;
-        }
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                var (response, info) = await _slow.ResolveAsync(query, outcome, tcp: false, _stop.Token).ConfigureAwait(false);
-                await _udp!.SendToAsync(response, SocketFlags.None, address, _stop.Token).ConfigureAwait(false);
-                _metrics.Record(info.QType, info.Rcode, tcp: false, info.Truncated, start);
-                _log?.Write(query, ToEndPoint(address), tcp: false, info.Rcode, _time.GetElapsedTime(start));
-            }
-            catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
-            {
-            }
-            catch (Exception)
-            {
-                Interlocked.Increment(ref _internalErrors);
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _pendingSlow);
-            }
-        });
     }
 
     private async Task AcceptLoopAsync(CancellationToken token)
@@ -266,15 +176,6 @@ internal sealed class DnsServer : IAsyncDisposable
 
     private QueryOutcome Answer(byte[] request, int length, byte[] response, UInt128 source, out int written, out ResponseInfo info) =>
         _responder.Respond(request.AsSpan(0, length), response.AsSpan(2, ushort.MaxValue), tcp: true, source, out written, out info);
-
-    private static SocketAddress Copy(SocketAddress address)
-    {
-        var copy = new SocketAddress(address.Family, address.Size);
-        address.Buffer.Span[..address.Size].CopyTo(copy.Buffer.Span);
-        return copy;
-    }
-
-    private EndPoint? ToEndPoint(SocketAddress address) => _log is null ? null : new IPEndPoint(IPAddress.Any, 0).Create(address);
 
     public async ValueTask DisposeAsync()
     {

@@ -31,4 +31,19 @@ internal static class AddressKey
             return BinaryPrimitives.ReadUInt128BigEndian(buffer[8..24]);
         return 0;
     }
+
+    /// <summary>The peer address in a Linux native <c>sockaddr</c> (family in host order at offset 0), or 0 when unknown.</summary>
+    public static UInt128 FromLinuxSockaddr(ReadOnlySpan<byte> sockaddr)
+    {
+        if (sockaddr.Length < 2) return 0;
+        var family = BitConverter.ToUInt16(sockaddr);
+        if (family == LinuxInet && sockaddr.Length >= 8)
+            return MappedPrefix | BinaryPrimitives.ReadUInt32BigEndian(sockaddr[4..8]);
+        if (family == LinuxInet6 && sockaddr.Length >= 24)
+            return BinaryPrimitives.ReadUInt128BigEndian(sockaddr[8..24]);
+        return 0;
+    }
+
+    public const ushort LinuxInet = 2;
+    public const ushort LinuxInet6 = 10;
 }

@@ -22,6 +22,9 @@ public sealed class CompiledPolicy
 
     public V1NetworkPolicy? Source { get; init; }
 
+    /// <summary>Unique per compiled policy within one compiler: keys the policy sets that share a verdict map.</summary>
+    internal int Serial { get; set; }
+
     public string Key => $"{Namespace}/{Name}";
 
     public bool Affects(PolicyDirection direction) => direction == PolicyDirection.Ingress ? AffectsIngress : AffectsEgress;

@@ -9,8 +9,11 @@ namespace Switchyard.Policy.Compilation;
 public sealed class Identity
 {
     internal Identity(int id, string ns, Dictionary<string, string> labels, ulong[] ruleBits,
-        CompiledPolicy[] ingressPolicies, CompiledPolicy[] egressPolicies, Http.CompiledHttpPolicy[] httpPolicies)
+        CompiledPolicy[] ingressPolicies, CompiledPolicy[] egressPolicies, Http.CompiledHttpPolicy[] httpPolicies,
+        int ingressMap, int egressMap)
     {
+        IngressMap = ingressMap;
+        EgressMap = egressMap;
         HttpPolicies = httpPolicies;
         Id = id;
         Namespace = ns;
@@ -22,6 +25,24 @@ public sealed class Identity
         EgressRules = egressPolicies.SelectMany(p => p.Egress).ToArray();
     }
 
+    private Identity(Identity from, ulong[] ruleBits)
+    {
+        Id = from.Id;
+        Namespace = from.Namespace;
+        Labels = from.Labels;
+        RuleBits = ruleBits;
+        IngressPolicies = from.IngressPolicies;
+        EgressPolicies = from.EgressPolicies;
+        IngressRules = from.IngressRules;
+        EgressRules = from.EgressRules;
+        HttpPolicies = from.HttpPolicies;
+        IngressMap = from.IngressMap;
+        EgressMap = from.EgressMap;
+    }
+
+    /// <summary>The same identity with a new rule bitset (policies and verdict maps unchanged).</summary>
+    internal Identity WithRuleBits(ulong[] ruleBits) => new(this, ruleBits);
+
     public int Id { get; }
     public string Namespace { get; }
     public IReadOnlyDictionary<string, string> Labels { get; }
@@ -29,6 +50,12 @@ public sealed class Identity
 
     /// <summary>Bit r is set when a pod/namespace-selector peer of rule r selects this identity.</summary>
     internal ulong[] RuleBits { get; }
+
+    /// <summary>Index of the verdict map (<see cref="SideMap"/>) for ingress in the index; -1 when not isolated.</summary>
+    internal int IngressMap { get; }
+    internal int EgressMap { get; }
+
+    internal int MapOf(PolicyDirection direction) => direction == PolicyDirection.Ingress ? IngressMap : EgressMap;
 
     /// <summary>Policies that select this identity and isolate it for ingress, sorted by namespace/name.</summary>
     public CompiledPolicy[] IngressPolicies { get; }

@@ -17,7 +17,7 @@ internal static class PodEntries
         return parsed;
     }
 
-    public static PodEntry Create(V1Pod pod, int identity)
+    public static PodEntry Create(V1Pod pod, int identity, Func<string, int> nameId)
     {
         var ns = string.IsNullOrEmpty(pod.Metadata?.NamespaceProperty) ? NetworkPolicyCompiler.DefaultNamespace : pod.Metadata.NamespaceProperty;
         NetAddress? primary = TryAddress(pod.Status?.PodIP, out var a) ? a : null;
@@ -39,6 +39,7 @@ internal static class PodEntries
             }
         }
         var labels = pod.Metadata?.Labels is { } l ? new Dictionary<string, string>(l, StringComparer.Ordinal) : new Dictionary<string, string>(StringComparer.Ordinal);
+        var named = ports.Where(x => x.Name is not null).ToArray();
         return new PodEntry
         {
             Namespace = ns,
@@ -49,7 +50,8 @@ internal static class PodEntries
             HostNetwork = pod.Spec?.HostNetwork == true,
             Labels = labels,
             Ports = [.. ports],
-            NamedPorts = ports.Where(x => x.Name is not null).ToArray(),
+            NamedPorts = named,
+            NamedPortIds = named.Select(x => nameId(x.Name!)).ToArray(),
             Source = pod,
         };
     }

@@ -34,6 +34,9 @@ public sealed class PodEntry
     /// <summary>The named container ports only.</summary>
     public DeclaredPort[] NamedPorts { get; init; } = [];
 
+    /// <summary>Per entry of <see cref="NamedPorts"/>, its name interned by the compiler (for the verdict path).</summary>
+    internal int[] NamedPortIds { get; init; } = [];
+
     public V1Pod? Source { get; init; }
 
     public string Key => $"{Namespace}/{Name}";

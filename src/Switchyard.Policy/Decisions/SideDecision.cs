@@ -20,16 +20,38 @@ public enum SideOutcome : byte
 
 /// <summary>
 /// The decision of one direction: the source's egress or the destination's ingress. Arrays are the
-/// index's own (shared, not copied): treat them as read-only.
+/// index's own (shared, not copied): treat them as read-only. The verdict itself comes from the index's
+/// precomputed maps; <see cref="AdmittedBy"/> is worked out from the rules only when it is read.
 /// </summary>
 public readonly struct SideDecision
 {
-    internal SideDecision(PolicyDirection direction, SideOutcome outcome, CompiledPolicy[] selecting, CompiledRule? admittedBy)
+    private readonly CompiledRule[]? _rules;
+    private readonly Identity? _peerIdentity;
+    private readonly Endpoint _peer;
+    private readonly PodEntry? _destinationPod;
+    private readonly int _port;
+    private readonly L4Protocol _protocol;
+
+    internal SideDecision(PolicyDirection direction, SideOutcome outcome, CompiledPolicy[] selecting)
     {
         Direction = direction;
         Outcome = outcome;
         SelectingPolicies = selecting;
-        AdmittedBy = admittedBy;
+    }
+
+    /// <summary>An allowed side, with what it takes to find the admitting rule on demand.</summary>
+    internal SideDecision(PolicyDirection direction, CompiledPolicy[] selecting, CompiledRule[] rules,
+        Identity? peerIdentity, in Endpoint peer, PodEntry? destinationPod, int port, L4Protocol protocol)
+    {
+        Direction = direction;
+        Outcome = SideOutcome.Allowed;
+        SelectingPolicies = selecting;
+        _rules = rules;
+        _peerIdentity = peerIdentity;
+        _peer = peer;
+        _destinationPod = destinationPod;
+        _port = port;
+        _protocol = protocol;
     }
 
     public PolicyDirection Direction { get; }
@@ -38,8 +60,12 @@ public readonly struct SideDecision
     /// <summary>The policies that select the pod for this direction (empty when not isolated), sorted by namespace/name.</summary>
     public IReadOnlyList<CompiledPolicy> SelectingPolicies { get; }
 
-    /// <summary>The first rule (in policy order, then rule order) that admitted the connection, when the pod is isolated.</summary>
-    public CompiledRule? AdmittedBy { get; }
+    /// <summary>
+    /// The first rule (in policy order, then rule order) that admitted the connection, when the pod is isolated.
+    /// Computed when read (a walk over the selecting policies' rules), so deciding stays independent of their number.
+    /// </summary>
+    public CompiledRule? AdmittedBy =>
+        _rules is null ? null : PolicyIndex.FirstAdmitting(_rules, _peerIdentity, _peer, _port, _protocol, _destinationPod);
 
     public bool Isolated => Outcome is SideOutcome.Allowed or SideOutcome.Denied;
     public bool Permits => Outcome != SideOutcome.Denied;

@@ -19,7 +19,7 @@ public sealed class ClusterControllersTests
 
         var cluster = await ClusterControllers.CreateAsync(store);
         Assert.True(cluster.Allocator.IsAllocated(IPAddress.Parse("127.96.0.10")));
-        Assert.Equal(["endpointslice", "clusterip-repair"], cluster.Host.Controllers.Select(c => c.Name));
+        Assert.Equal(["endpointslice", "deployment", "clusterip-repair"], cluster.Host.Controllers.Select(c => c.Name));
 
         using var stop = new CancellationTokenSource();
         var run = cluster.Host.AsBackgroundLoop()(store, stop.Token);

@@ -18,8 +18,8 @@ internal static class ClusterComposition
     /// <summary>The components of a local cluster, in the order they are configured; DNS unless <paramref name="dns"/> is null.</summary>
     public static IReadOnlyList<IUpComponent> DefaultComponents(DnsOptions? dns) =>
         dns is null
-            ? [new ClusterIpComponent(), new ControllersComponent()]
-            : [new ClusterIpComponent(), new ControllersComponent(), new DnsUpComponent(dns)];
+            ? [new ClusterIpComponent(), new ControllersComponent(), new RuntimeUpComponent(null), new NodeProxyUpComponent(), new GatewayUpComponent()]
+            : [new ClusterIpComponent(), new ControllersComponent(), new DnsUpComponent(dns), new RuntimeUpComponent(dns.Listen.ToString()), new NodeProxyUpComponent(), new GatewayUpComponent()];
 
     public static async Task<RunningCluster> StartAsync(
         UpSettings settings, IReadOnlyList<IUpComponent> components, ILoggerFactory? loggerFactory, CancellationToken cancellationToken)

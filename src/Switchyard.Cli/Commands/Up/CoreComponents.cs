@@ -26,7 +26,7 @@ internal sealed class ControllersComponent : IUpComponent
 
     public ValueTask ConfigureAsync(UpComponentContext context, CancellationToken cancellationToken)
     {
-        var host = new ControllerHost([new EndpointSliceController()]);
+        var host = new ControllerHost([new EndpointSliceController(), new Switchyard.Control.Controllers.Deployments.DeploymentController()]);
         context.BackgroundLoops.Add(host.AsBackgroundLoop());
         context.Summary.Add(("Controllers", string.Join(", ", host.Controllers.Select(c => c.Name))));
         return ValueTask.CompletedTask;

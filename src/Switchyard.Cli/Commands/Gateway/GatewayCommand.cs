@@ -1,0 +1,102 @@
+using System.CommandLine;
+using System.Net;
+using System.Runtime.InteropServices;
+using Switchyard.Proxy;
+
+namespace Switchyard.Cli.Commands.Gateway;
+
+/// <summary>
+/// <c>switchyard gateway serve -f PATH... [--admin HOST:PORT] [--ingress-http HOST:PORT] [--access-log]</c>: serves the
+/// Gateways (of GatewayClasses with controllerName switchyard.dev/gateway-controller), HTTPRoutes and Ingresses in
+/// manifest files, with no control plane, using the EndpointSlices in the files as given.
+/// </summary>
+internal static class GatewayCommand
+{
+    public static Command Build(CommandSetup setup)
+    {
+        var command = new Command("gateway", "Gateway API and Ingress proxy tools.");
+        command.Subcommands.Add(BuildServe(setup));
+        return command;
+    }
+
+    private static Command BuildServe(CommandSetup setup)
+    {
+        var files = FileOptions.Files("Manifests holding the GatewayClasses, Gateways, HTTPRoutes, Ingresses, Services, EndpointSlices and Secrets to serve; repeatable", required: true);
+        var admin = new Option<string?>("--admin") { Description = "Serve /metrics, /ready and /config at http://HOST:PORT", HelpName = "HOST:PORT" };
+        var ingressHttp = new Option<string?>("--ingress-http") { Description = "Serve Ingresses (class switchyard or none) over HTTP at HOST:PORT", HelpName = "HOST:PORT" };
+        var accessLog = new Option<bool>("--access-log") { Description = "Write a JSON access log line per request on stderr" };
+        var command = new Command("serve", "Serve the Gateways, HTTPRoutes and Ingresses in the given manifests until Ctrl-C; listeners bind to each Gateway's spec.addresses (IPAddress) or 127.0.0.1.")
+        {
+            files, admin, ingressHttp, accessLog,
+        };
+        setup.Examples(command,
+            "switchyard gateway serve -f examples/gateway/",
+            "switchyard gateway serve -f site.yaml --admin 127.0.0.1:9901 --ingress-http 127.0.0.1:8080 --access-log",
+            "curl -H 'Host: shop.example.com' http://127.0.0.1:8080/cart");
+        setup.SetAction(command, async (context, ct) =>
+        {
+            var errors = new List<string>();
+            var adminAt = Endpoint(context.Get(admin), "--admin", errors);
+            var ingressAt = Endpoint(context.Get(ingressHttp), "--ingress-http", errors);
+            var options = new ProxyOptions { Admin = adminAt, IngressHttp = ingressAt, AccessLog = context.Get(accessLog) ? context.Error : null };
+            errors.AddRange(options.Validate());
+            if (errors.Count > 0) return context.Usage(string.Join("\n", errors));
+
+            var manifests = ManifestInput.Read(context.Env, context.Get(files) ?? [], namespaceOverride: null);
+            if (!manifests.Ok) return ManifestInput.PrintErrors(context, manifests, "; nothing is served");
+
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            using var sigint = context.Env.HandleSignals ? PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop) : null;
+            using var sigterm = context.Env.HandleSignals ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop) : null;
+            await using var proxy = GatewayProxy.FromObjects(options, manifests.Resources);
+            try
+            {
+                await proxy.StartAsync(stop.Token);
+            }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                return context.Fail($"cannot listen on {options.Admin}: {e.Message} — pick another address with --admin HOST:PORT");
+            }
+            foreach (var warning in proxy.Warnings) context.Error.WriteLine($"{context.Colors.Yellow("warning:")} {warning}");
+            if (proxy.Listeners.Count == 0) context.Error.WriteLine("No listeners: the manifests hold no Gateway of a GatewayClass with controllerName switchyard.dev/gateway-controller, and --ingress-http is not set.");
+            foreach (var (configured, bound) in proxy.Listeners.OrderBy(l => l.Value.Port)) context.Out.WriteLine($"Listening: http://{bound}");
+            foreach (var (obj, status) in proxy.Statuses) context.Out.WriteLine($"{obj.Kind} {obj.Metadata.NamespaceProperty}/{obj.Metadata.Name}: {Summary(status)}");
+            if (proxy.AdminUrl is { } url) context.Out.WriteLine($"Admin: {url}metrics");
+            await context.Out.FlushAsync(CancellationToken.None);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            context.Out.WriteLine("Stopped.");
+            return ExitCodes.Ok;
+
+            void Stop(PosixSignalContext signal)
+            {
+                signal.Cancel = true;
+                stop.Cancel();
+            }
+        });
+        return command;
+    }
+
+    private static string Summary(object status) => status switch
+    {
+        Model.Gateway.GatewayStatus g => string.Join(", ", (g.Conditions ?? []).Select(c => $"{c.Type}={c.Status} ({c.Reason})"))
+            + "; " + string.Join(", ", (g.Listeners ?? []).Select(l => $"listener {l.Name}: {l.AttachedRoutes} routes")),
+        Model.Gateway.HTTPRouteStatus r => string.Join("; ", (r.Parents ?? []).Select(p =>
+            $"parent {p.ParentRef.Name}{(p.ParentRef.SectionName is null ? "" : "/" + p.ParentRef.SectionName)}: " +
+            string.Join(", ", (p.Conditions ?? []).Select(c => c.Status == "True" ? $"{c.Type}" : $"{c.Type}=False ({c.Reason}: {c.Message})")))),
+        _ => "",
+    };
+
+    private static IPEndPoint? Endpoint(string? text, string option, List<string> errors)
+    {
+        if (string.IsNullOrEmpty(text)) return null;
+        if (IPEndPoint.TryParse(text, out var ep) && text.Contains(':', StringComparison.Ordinal)) return ep;
+        errors.Add($"{option}: '{text}' is not HOST:PORT with an IP address (e.g. 127.0.0.1:8080)");
+        return null;
+    }
+}

@@ -1,0 +1,69 @@
+using Switchyard.Proxy.Endpoints;
+using Switchyard.Proxy.LoadBalancing;
+
+namespace Switchyard.Proxy.Backends;
+
+/// <summary>
+/// Backend layer: one Service port (or other backend) of a route with its ready endpoints, load balancer and
+/// outlier policy. A backend that could not be resolved keeps its weight and carries <see cref="Error"/>; requests
+/// that land on it are answered 500, as the Gateway API requires.
+/// </summary>
+internal sealed class Backend
+{
+    public required string Name { get; init; }
+
+    public required EndpointState[] Endpoints { get; init; }
+
+    public required ILoadBalancer Balancer { get; init; }
+
+    public OutlierDetection Outlier { get; init; } = OutlierDetection.Default;
+
+    public int Weight { get; init; } = 1;
+
+    /// <summary>Why this backend cannot serve ("service default/web not found"); null when it can.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>Ejects <paramref name="endpoint"/> when the policy allows; returns true if it did.</summary>
+    public bool TryEject(EndpointState endpoint, TimeProvider time)
+    {
+        var now = time.GetTimestamp();
+        var ejected = 0;
+        foreach (var e in Endpoints) if (e.IsEjected(now)) ejected++;
+        if ((ejected + 1) * 100 > Outlier.MaxEjectionPercent * Endpoints.Length) return false;
+        var factor = Math.Max(1, endpoint.Ejections + 1);
+        var duration = TimeSpan.FromTicks(Math.Min(Outlier.BaseEjectionTime.Ticks * factor, Outlier.MaxEjectionTime.Ticks));
+        endpoint.Eject(now + (long)(duration.TotalSeconds * time.TimestampFrequency));
+        return true;
+    }
+}
+
+/// <summary>The backends of one rule and their weights; picks one per request in proportion to weight.</summary>
+internal sealed class BackendGroup
+{
+    private readonly Backend[] _backends;
+    private readonly int[] _cumulative;
+
+    public BackendGroup(IReadOnlyList<Backend> backends)
+    {
+        _backends = [.. backends.Where(b => b.Weight > 0)];
+        _cumulative = new int[_backends.Length];
+        var total = 0;
+        for (var i = 0; i < _backends.Length; i++) _cumulative[i] = total += _backends[i].Weight;
+        TotalWeight = total;
+        All = [.. backends];
+    }
+
+    public IReadOnlyList<Backend> All { get; }
+
+    public int TotalWeight { get; }
+
+    /// <summary>Null when there is no backend with a positive weight (the rule answers 500).</summary>
+    public Backend? Pick(IRandomSource random)
+    {
+        if (_backends.Length == 0) return null;
+        if (_backends.Length == 1) return _backends[0];
+        var n = random.Next(TotalWeight);
+        for (var i = 0; i < _cumulative.Length; i++) if (n < _cumulative[i]) return _backends[i];
+        return _backends[^1];
+    }
+}

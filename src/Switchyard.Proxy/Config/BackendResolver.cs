@@ -1,0 +1,114 @@
+using System.Net;
+using k8s.Models;
+using Switchyard.Proxy.Backends;
+using Switchyard.Proxy.Endpoints;
+using Switchyard.Proxy.LoadBalancing;
+
+namespace Switchyard.Proxy.Config;
+
+/// <summary>
+/// Resolves a Service port to a backend: the Service's EndpointSlices (label kubernetes.io/service-name), the slice
+/// port named like the Service port, and the addresses of endpoints that are ready (unset counts as ready) and not
+/// terminating. One backend per (service, port) per compile, so routes share balancer state.
+/// </summary>
+internal sealed class BackendResolver
+{
+    private readonly Dictionary<(string Ns, string Name), V1Service> _services = [];
+    private readonly Dictionary<(string Ns, string Name), List<V1EndpointSlice>> _slices = [];
+    private readonly Dictionary<(string, string, string), Backend> _built = [];
+    private readonly EndpointRegistry _registry;
+    private readonly IRandomSource _random;
+
+    public BackendResolver(ProxyInputs inputs, EndpointRegistry registry, IRandomSource random)
+    {
+        _registry = registry;
+        _random = random;
+        foreach (var s in inputs.Services) _services[(s.Metadata.NamespaceProperty ?? "default", s.Metadata.Name)] = s;
+        foreach (var slice in inputs.EndpointSlices)
+        {
+            if (slice.Metadata.Labels?.TryGetValue("kubernetes.io/service-name", out var svc) != true || svc is null) continue;
+            var key = (slice.Metadata.NamespaceProperty ?? "default", svc);
+            if (!_slices.TryGetValue(key, out var list)) _slices[key] = list = [];
+            list.Add(slice);
+        }
+    }
+
+    public List<string> Warnings { get; } = [];
+
+    public HashSet<IPEndPoint> LiveEndpoints { get; } = [];
+
+    public bool ServiceExists(string ns, string name) => _services.ContainsKey((ns, name));
+
+    /// <summary>A backend for a Service port given by number or by name; a backend with <see cref="Backend.Error"/> when it cannot be resolved.</summary>
+    public Backend Resolve(string ns, string name, string port, int weight)
+    {
+        var display = $"{ns}/{name}:{port}";
+        if (_built.TryGetValue((ns, name, port), out var cached)) return weight == cached.Weight ? cached : Clone(cached, weight);
+        Backend backend;
+        if (!_services.TryGetValue((ns, name), out var service))
+            backend = Broken(display, $"service {ns}/{name} not found", weight);
+        else if (FindPort(service, port) is not { } servicePort)
+            backend = Broken(display, $"service {ns}/{name} has no port {port}", weight);
+        else
+        {
+            var settings = LbAnnotations.Read(service, Warnings);
+            var endpoints = Endpoints(ns, name, servicePort);
+            backend = new Backend
+            {
+                Name = display,
+                Endpoints = endpoints,
+                Balancer = LbAnnotations.Create(settings, endpoints, _random),
+                Outlier = settings.Outlier,
+                Weight = weight,
+            };
+        }
+        _built[(ns, name, port)] = backend;
+        return backend;
+    }
+
+    private static Backend Clone(Backend b, int weight) => new()
+    {
+        Name = b.Name, Endpoints = b.Endpoints, Balancer = b.Balancer, Outlier = b.Outlier, Weight = weight, Error = b.Error,
+    };
+
+    public static Backend Broken(string name, string error, int weight) =>
+        new() { Name = name, Endpoints = [], Balancer = new RoundRobinBalancer(), Weight = weight, Error = error };
+
+    private static V1ServicePort? FindPort(V1Service service, string port)
+    {
+        foreach (var p in service.Spec?.Ports ?? [])
+        {
+            if (p.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) == port || (p.Name is { Length: > 0 } && p.Name == port)) return p;
+        }
+        return null;
+    }
+
+    private EndpointState[] Endpoints(string ns, string name, V1ServicePort servicePort)
+    {
+        var result = new List<EndpointState>();
+        var seen = new HashSet<IPEndPoint>();
+        foreach (var slice in _slices.GetValueOrDefault((ns, name)) ?? [])
+        {
+            int? target = null;
+            foreach (var p in slice.Ports ?? [])
+            {
+                if ((p.Name ?? "") == (servicePort.Name ?? "") && p.Port is { } number) target = number;
+            }
+            if (target is null && (slice.Ports is null || slice.Ports.Count == 0) && servicePort.TargetPort?.Value is { } tp && int.TryParse(tp, out var numeric)) target = numeric;
+            if (target is null) continue;
+            foreach (var e in slice.Endpoints ?? [])
+            {
+                if (e.Conditions?.Ready == false || e.Conditions?.Terminating == true) continue;
+                foreach (var address in e.Addresses ?? [])
+                {
+                    if (!IPAddress.TryParse(address, out var ip)) continue;
+                    var ep = new IPEndPoint(ip, target.Value);
+                    if (!seen.Add(ep)) continue;
+                    LiveEndpoints.Add(ep);
+                    result.Add(_registry.GetOrCreate(ep));
+                }
+            }
+        }
+        return [.. result];
+    }
+}

@@ -1,0 +1,380 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using k8s.Models;
+using Switchyard.Model.Gateway;
+using Switchyard.Model.Selectors;
+using Switchyard.Proxy.Backends;
+using Switchyard.Proxy.Filters;
+using Switchyard.Proxy.Forwarding;
+using Switchyard.Proxy.Resilience;
+using Switchyard.Proxy.Routing;
+
+namespace Switchyard.Proxy.Config;
+
+/// <summary>
+/// Compiles the Gateways of GatewayClasses whose controllerName is <see cref="ControllerName"/> and the HTTPRoutes
+/// attached to them into listener builders, and computes the status each object should have (Accepted,
+/// ResolvedRefs, Programmed with the specification's reasons). Gateways of other controllers are left alone.
+/// </summary>
+internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backends, Func<IPEndPoint, string, bool, ListenerBuilder> listenerFor, DateTime now)
+{
+    public const string ControllerName = "switchyard.dev/gateway-controller";
+
+    private sealed class ListenerInfo(Gateway gateway, Listener listener, IPEndPoint bind)
+    {
+        public Gateway Gateway { get; } = gateway;
+        public Listener Listener { get; } = listener;
+        public IPEndPoint Bind { get; } = bind;
+        public bool Usable { get; set; } = true;
+        public int Attached { get; set; }
+        public List<V1Condition> Conditions { get; } = [];
+    }
+
+    public List<GatewayStatusUpdate> GatewayStatuses { get; } = [];
+    public List<RouteStatusUpdate> RouteStatuses { get; } = [];
+
+    public void Compile()
+    {
+        var ours = inputs.GatewayClasses.Where(c => c.Spec.ControllerName == ControllerName).Select(c => c.Metadata.Name).ToHashSet(StringComparer.Ordinal);
+        var gateways = inputs.Gateways.Where(g => ours.Contains(g.Spec.GatewayClassName)).OrderBy(g => g.Metadata.CreationTimestamp ?? DateTime.MinValue)
+            .ThenBy(g => Key(g.Metadata), StringComparer.Ordinal).ToList();
+        var listeners = new Dictionary<(string Ns, string Name), List<ListenerInfo>>();
+        var protocolAt = new Dictionary<IPEndPoint, string>();
+        foreach (var gateway in gateways)
+        {
+            var bind = BindAddress(gateway);
+            var infos = new List<ListenerInfo>();
+            foreach (var l in gateway.Spec.Listeners ?? [])
+            {
+                var info = new ListenerInfo(gateway, l, new IPEndPoint(bind, l.Port));
+                infos.Add(info);
+                var gen = gateway.Metadata.Generation;
+                var prev = gateway.Status?.Listeners?.FirstOrDefault(s => s.Name == l.Name)?.Conditions;
+                if (l.Protocol is not (GatewayApi.Protocols.HTTP or GatewayApi.Protocols.HTTPS))
+                {
+                    info.Usable = false;
+                    info.Conditions.Add(Conditions.Make("Accepted", false, "UnsupportedProtocol", $"protocol {l.Protocol} is not served by {ControllerName}; use HTTP or HTTPS", gen, prev, now));
+                    info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener is not accepted", gen, prev, now));
+                    continue;
+                }
+                if (protocolAt.TryGetValue(info.Bind, out var existing) && existing != l.Protocol)
+                {
+                    info.Usable = false;
+                    info.Conditions.Add(Conditions.Make("Conflicted", true, "ProtocolConflict", $"{info.Bind} already serves {existing}", gen, prev, now));
+                    info.Conditions.Add(Conditions.Make("Accepted", false, "ProtocolConflict", $"{info.Bind} already serves {existing}", gen, prev, now));
+                    info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener conflicts with another", gen, prev, now));
+                    continue;
+                }
+                protocolAt[info.Bind] = l.Protocol;
+                var https = l.Protocol == GatewayApi.Protocols.HTTPS;
+                var builder = listenerFor(info.Bind, $"gateway {Key(gateway.Metadata)} port {l.Port}", https);
+                var refsOk = true;
+                var refMessage = "all references resolved";
+                if (https)
+                {
+                    var (cert, error) = Certificate(gateway, l);
+                    if (cert is null)
+                    {
+                        refsOk = false;
+                        refMessage = error!;
+                    }
+                    else builder.Certificates[l.Hostname ?? ""] = cert;
+                }
+                info.Conditions.Add(Conditions.Make("Accepted", true, "Accepted", "listener accepted", gen, prev, now));
+                info.Conditions.Add(Conditions.Make("ResolvedRefs", refsOk, refsOk ? "ResolvedRefs" : "InvalidCertificateRef", refMessage, gen, prev, now));
+                info.Conditions.Add(Conditions.Make("Programmed", refsOk, refsOk ? "Programmed" : "Invalid", refsOk ? $"serving on {info.Bind}" : "no usable certificate", gen, prev, now));
+                info.Usable = refsOk;
+            }
+            listeners[(gateway.Metadata.NamespaceProperty ?? "default", gateway.Metadata.Name)] = infos;
+        }
+
+        foreach (var route in inputs.HttpRoutes.OrderBy(r => r.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(r => Key(r.Metadata), StringComparer.Ordinal))
+            CompileRoute(route, listeners);
+
+        foreach (var gateway in gateways)
+        {
+            var infos = listeners[(gateway.Metadata.NamespaceProperty ?? "default", gateway.Metadata.Name)];
+            var gen = gateway.Metadata.Generation;
+            var prev = gateway.Status?.Conditions;
+            var programmed = infos.Any(i => i.Usable);
+            var status = new GatewayStatus
+            {
+                Addresses = [new GatewayStatusAddress { Type = GatewayApi.AddressTypes.IPAddress, Value = BindAddress(gateway).ToString() }],
+                Conditions =
+                [
+                    Conditions.Make("Accepted", true, "Accepted", $"served by {ControllerName}", gen, prev, now),
+                    Conditions.Make("Programmed", programmed, programmed ? "Programmed" : "Invalid", programmed ? "listeners are serving" : "no listener can serve", gen, prev, now),
+                ],
+                Listeners = [.. infos.Select(i => new ListenerStatus
+                {
+                    Name = i.Listener.Name,
+                    AttachedRoutes = i.Attached,
+                    SupportedKinds = i.Listener.Protocol is GatewayApi.Protocols.HTTP or GatewayApi.Protocols.HTTPS ? [new RouteGroupKind { Group = GatewayApi.Group, Kind = "HTTPRoute" }] : [],
+                    Conditions = i.Conditions,
+                })],
+            };
+            GatewayStatuses.Add(new GatewayStatusUpdate(gateway, status));
+        }
+    }
+
+    private static string Key(V1ObjectMeta m) => $"{m.NamespaceProperty ?? "default"}/{m.Name}";
+
+    private static IPAddress BindAddress(Gateway gateway)
+    {
+        foreach (var a in gateway.Spec.Addresses ?? [])
+        {
+            if ((a.Type ?? GatewayApi.AddressTypes.IPAddress) == GatewayApi.AddressTypes.IPAddress && IPAddress.TryParse(a.Value, out var ip)) return ip;
+        }
+        return IPAddress.Loopback;
+    }
+
+    private (X509Certificate2? Cert, string? Error) Certificate(Gateway gateway, Listener listener)
+    {
+        var gwNs = gateway.Metadata.NamespaceProperty ?? "default";
+        var refs = listener.Tls?.CertificateRefs ?? [];
+        if (refs.Count == 0) return (null, "an HTTPS listener needs tls.certificateRefs");
+        var r = refs[0];
+        if ((r.Group ?? "") != "" || (r.Kind ?? "Secret") != "Secret") return (null, $"certificateRef {r.Kind}/{r.Name}: only core Secrets are supported");
+        var ns = r.Namespace ?? gwNs;
+        if (ns != gwNs && !Granted("gateway.networking.k8s.io", "Gateway", gwNs, "", "Secret", ns, r.Name))
+            return (null, $"certificateRef {ns}/{r.Name}: no ReferenceGrant in {ns} allows Gateways from {gwNs}");
+        var secret = inputs.Secrets.FirstOrDefault(s => (s.Metadata.NamespaceProperty ?? "default") == ns && s.Metadata.Name == r.Name);
+        if (secret is null) return (null, $"certificateRef: secret {ns}/{r.Name} not found");
+        if (secret.Data?.TryGetValue("tls.crt", out var crt) != true || secret.Data?.TryGetValue("tls.key", out var key) != true)
+            return (null, $"secret {ns}/{r.Name} has no tls.crt and tls.key (type kubernetes.io/tls)");
+        try
+        {
+            using var pem = X509Certificate2.CreateFromPem(System.Text.Encoding.ASCII.GetString(crt!), System.Text.Encoding.ASCII.GetString(key!));
+            return (X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null), null);
+        }
+        catch (System.Security.Cryptography.CryptographicException e)
+        {
+            return (null, $"secret {ns}/{r.Name}: certificate or key is invalid: {e.Message}");
+        }
+    }
+
+    private bool Granted(string fromGroup, string fromKind, string fromNs, string toGroup, string toKind, string toNs, string toName) =>
+        inputs.ReferenceGrants.Any(g => (g.Metadata.NamespaceProperty ?? "default") == toNs
+            && (g.Spec.From ?? []).Any(f => (f.Group ?? "") == fromGroup && f.Kind == fromKind && f.Namespace == fromNs)
+            && (g.Spec.To ?? []).Any(t => (t.Group ?? "") == toGroup && t.Kind == toKind && (t.Name is null || t.Name == toName)));
+
+    private bool NamespaceAllowed(ListenerInfo info, string routeNs)
+    {
+        var gwNs = info.Gateway.Metadata.NamespaceProperty ?? "default";
+        var from = info.Listener.AllowedRoutes?.Namespaces?.From ?? GatewayApi.FromNamespaces.Same;
+        switch (from)
+        {
+            case GatewayApi.FromNamespaces.All: return true;
+            case GatewayApi.FromNamespaces.Selector:
+                var selector = info.Listener.AllowedRoutes?.Namespaces?.Selector;
+                if (selector is null) return false;
+                var labels = inputs.Namespaces.FirstOrDefault(n => n.Metadata.Name == routeNs)?.Metadata.Labels
+                    ?? new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = routeNs };
+                return Selector.FromLabelSelector(selector).Matches(labels);
+            default: return routeNs == gwNs;
+        }
+    }
+
+    private static bool KindAllowed(ListenerInfo info)
+    {
+        var kinds = info.Listener.AllowedRoutes?.Kinds;
+        return kinds is null || kinds.Count == 0 || kinds.Any(k => (k.Group ?? GatewayApi.Group) == GatewayApi.Group && k.Kind == "HTTPRoute");
+    }
+
+    private void CompileRoute(HTTPRoute route, Dictionary<(string Ns, string Name), List<ListenerInfo>> listeners)
+    {
+        var ns = route.Metadata.NamespaceProperty ?? "default";
+        var gen = route.Metadata.Generation;
+        var parents = new List<RouteParentStatus>();
+        var compiled = CompileRules(route, out var ruleErrors, out var refErrors);
+        foreach (var parent in route.Spec.ParentRefs ?? [])
+        {
+            if ((parent.Group ?? GatewayApi.Group) != GatewayApi.Group || (parent.Kind ?? "Gateway") != "Gateway") continue;
+            if (!listeners.TryGetValue((parent.Namespace ?? ns, parent.Name), out var infos)) continue; // not ours (or absent): leave to its controller
+            var previous = route.Status?.Parents?.FirstOrDefault(p => SameParent(p.ParentRef, parent, ns) && p.ControllerName == ControllerName)?.Conditions;
+            var candidates = infos.Where(i => (parent.SectionName is null || i.Listener.Name == parent.SectionName) && (parent.Port is null || i.Listener.Port == parent.Port)).ToList();
+            string? reason = null, message = null;
+            var attached = 0;
+            if (candidates.Count == 0) (reason, message) = ("NoMatchingParent", "no listener matches sectionName/port");
+            else if (ruleErrors.Count > 0) (reason, message) = ("UnsupportedValue", string.Join("; ", ruleErrors));
+            else
+            {
+                var allowed = candidates.Where(i => NamespaceAllowed(i, ns) && KindAllowed(i)).ToList();
+                if (allowed.Count == 0) (reason, message) = ("NotAllowedByListeners", $"no listener allows HTTPRoutes from namespace {ns}");
+                else
+                {
+                    foreach (var info in allowed)
+                    {
+                        var hosts = Hostnames.Intersect(info.Listener.Hostname, route.Spec.Hostnames);
+                        if (hosts is { Count: 0 }) continue;
+                        info.Attached++;
+                        attached++;
+                        if (!info.Usable) continue;
+                        var builder = listenerFor(info.Bind, "", info.Listener.Protocol == GatewayApi.Protocols.HTTPS);
+                        foreach (var (key, entry) in compiled)
+                        {
+                            if (hosts is null) builder.Add(null, key, entry);
+                            else foreach (var h in hosts) builder.Add(h, key, entry);
+                        }
+                    }
+                    if (attached == 0) (reason, message) = ("NoMatchingListenerHostname", "no listener hostname intersects the route's hostnames");
+                }
+            }
+            var ok = reason is null;
+            var resolved = refErrors.Count == 0;
+            parents.Add(new RouteParentStatus
+            {
+                ParentRef = parent,
+                ControllerName = ControllerName,
+                Conditions =
+                [
+                    Conditions.Make("Accepted", ok, reason ?? "Accepted", message ?? $"attached to {attached} listener(s)", gen, previous, now),
+                    Conditions.Make("ResolvedRefs", resolved, resolved ? "ResolvedRefs" : refErrors[0].Reason, resolved ? "all backend references resolved" : string.Join("; ", refErrors.Select(e => e.Message)), gen, previous, now),
+                ],
+            });
+        }
+        if (parents.Count > 0 || route.Status?.Parents?.Any(p => p.ControllerName == ControllerName) == true)
+        {
+            var kept = route.Status?.Parents?.Where(p => p.ControllerName != ControllerName) ?? [];
+            RouteStatuses.Add(new RouteStatusUpdate(route, new HTTPRouteStatus { Parents = [.. kept, .. parents] }));
+        }
+    }
+
+    private static bool SameParent(ParentReference a, ParentReference b, string routeNs) =>
+        a.Name == b.Name && (a.Namespace ?? routeNs) == (b.Namespace ?? routeNs) && a.SectionName == b.SectionName && a.Port == b.Port;
+
+    private List<(MatchPrecedence, RouteEntry)> CompileRules(HTTPRoute route, out List<string> errorsOut, out List<(string Reason, string Message)> refErrors)
+    {
+        var errors = errorsOut = [];
+        refErrors = [];
+        var ns = route.Metadata.NamespaceProperty ?? "default";
+        var owner = $"{ns}/{route.Metadata.Name}";
+        var created = route.Metadata.CreationTimestamp ?? DateTime.MinValue;
+        var result = new List<(MatchPrecedence, RouteEntry)>();
+        var rules = route.Spec.Rules is { Count: > 0 } r ? r : [new HTTPRouteRule()];
+        for (var ri = 0; ri < rules.Count; ri++)
+        {
+            var rule = rules[ri];
+            var name = $"httproute {owner} rule {rule.Name ?? ri.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+            var filters = new List<IRequestFilter>();
+            ResponseHeaderEdits? responseEdits = null;
+            RedirectFilter? redirect = null;
+            foreach (var f in rule.Filters ?? [])
+            {
+                switch (f.Type)
+                {
+                    case GatewayApi.FilterTypes.RequestHeaderModifier when f.RequestHeaderModifier is { } m:
+                        filters.Add(new RequestHeaderFilter(Pairs(m.Set), Pairs(m.Add), [.. m.Remove ?? []]));
+                        break;
+                    case GatewayApi.FilterTypes.ResponseHeaderModifier when f.ResponseHeaderModifier is { } m:
+                        responseEdits = new ResponseHeaderEdits(Pairs(m.Set), Pairs(m.Add), [.. m.Remove ?? []]);
+                        break;
+                    case GatewayApi.FilterTypes.URLRewrite when f.UrlRewrite is { } u:
+                        filters.Add(new UrlRewriteFilter(u.Hostname, PathMod(u.Path)));
+                        break;
+                    case GatewayApi.FilterTypes.RequestRedirect when f.RequestRedirect is { } d:
+                        redirect = new RedirectFilter(d.Scheme, d.Hostname, d.Port, PathMod(d.Path), d.StatusCode ?? 302);
+                        break;
+                    default:
+                        errors.Add($"rule {ri}: filter {f.Type} is not supported by {ControllerName}");
+                        break;
+                }
+            }
+            var backendList = new List<Backend>();
+            foreach (var b in rule.BackendRefs ?? [])
+            {
+                var weight = b.Weight ?? 1;
+                var bns = b.Namespace ?? ns;
+                var display = $"{bns}/{b.Name}:{b.Port}";
+                if ((b.Group ?? "") != "" || (b.Kind ?? "Service") != "Service")
+                {
+                    refErrors.Add(("InvalidKind", $"backendRef {b.Kind}/{b.Name}: only Services are supported"));
+                    backendList.Add(BackendResolver.Broken(display, $"kind {b.Group}/{b.Kind} is not supported", weight));
+                }
+                else if (bns != ns && !Granted(GatewayApi.Group, "HTTPRoute", ns, "", "Service", bns, b.Name))
+                {
+                    refErrors.Add(("RefNotPermitted", $"backendRef {bns}/{b.Name}: no ReferenceGrant in {bns} allows HTTPRoutes from {ns}"));
+                    backendList.Add(BackendResolver.Broken(display, "reference not permitted", weight));
+                }
+                else if (b.Port is null)
+                {
+                    refErrors.Add(("BackendNotFound", $"backendRef {bns}/{b.Name}: port is required"));
+                    backendList.Add(BackendResolver.Broken(display, "no port", weight));
+                }
+                else
+                {
+                    var backend = backends.Resolve(bns, b.Name, b.Port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), weight);
+                    if (backend.Error is not null) refErrors.Add(("BackendNotFound", $"backendRef {display}: {backend.Error}"));
+                    backendList.Add(backend);
+                }
+            }
+            var timeouts = rule.Timeouts;
+            TimeSpan? requestTimeout = GatewayDuration.TryParse(timeouts?.Request, out var rt) && rt > TimeSpan.Zero ? rt : null;
+            TimeSpan? backendTimeout = GatewayDuration.TryParse(timeouts?.BackendRequest, out var bt) && bt > TimeSpan.Zero ? bt : null;
+            var retry = RetryPolicy.Default;
+            if (rule.Retry is { } rr)
+            {
+                retry = new RetryPolicy
+                {
+                    Attempts = rr.Attempts ?? RetryPolicy.Default.Attempts,
+                    Codes = (rr.Codes ?? []).ToHashSet(),
+                    Backoff = GatewayDuration.TryParse(rr.Backoff, out var bo) ? bo : RetryPolicy.Default.Backoff,
+                };
+            }
+            var compiledRule = new RouteRule
+            {
+                Name = name,
+                RequestFilters = filters,
+                ResponseEdits = responseEdits,
+                Redirect = redirect,
+                Backends = new BackendGroup(backendList),
+                RequestTimeout = requestTimeout,
+                BackendTimeout = backendTimeout,
+                Retry = retry,
+            };
+            var matches = rule.Matches is { Count: > 0 } ms ? ms : [new HTTPRouteMatch()];
+            for (var mi = 0; mi < matches.Count; mi++)
+            {
+                var m = matches[mi];
+                var type = m.Path?.Type ?? GatewayApi.PathMatchTypes.PathPrefix;
+                var value = m.Path?.Value ?? "/";
+                PathMatcher? path = type switch
+                {
+                    GatewayApi.PathMatchTypes.Exact => PathMatcher.Exact(value),
+                    GatewayApi.PathMatchTypes.RegularExpression => PathMatcher.RegularExpression(value, out var e) ?? Fail<PathMatcher>(e),
+                    _ => PathMatcher.Prefix(value),
+                };
+                var headers = new List<ValueMatcher>();
+                foreach (var h in m.Headers ?? [])
+                    headers.Add(h.Type == GatewayApi.ValueMatchTypes.RegularExpression ? ValueMatcher.RegularExpression(h.Name, h.Value, out var e) ?? Fail<ValueMatcher>(e)! : ValueMatcher.Exact(h.Name, h.Value));
+                var query = new List<ValueMatcher>();
+                foreach (var q in m.QueryParams ?? [])
+                    query.Add(q.Type == GatewayApi.ValueMatchTypes.RegularExpression ? ValueMatcher.RegularExpression(q.Name, q.Value, out var e) ?? Fail<ValueMatcher>(e)! : ValueMatcher.Exact(q.Name, q.Value));
+                if (path is null || headers.Any(h => h is null) || query.Any(q => q is null)) continue;
+                var entry = new RouteEntry { Path = path, Method = m.Method, Headers = [.. headers], Query = [.. query], Rule = compiledRule };
+                var key = new MatchPrecedence(MatchPrecedence.GatewayRank(path.Kind), path.Value.Length, m.Method is not null, headers.Count, query.Count, created, owner, ri, mi);
+                result.Add((key, entry));
+            }
+
+            T? Fail<T>(string? error) where T : class
+            {
+                errors.Add($"rule {ri}: {error}");
+                return null;
+            }
+        }
+        return result;
+    }
+
+    private static List<KeyValuePair<string, string>> Pairs(IList<HTTPHeader>? headers) => [.. (headers ?? []).Select(h => new KeyValuePair<string, string>(h.Name, h.Value))];
+
+    private static PathRewrite? PathMod(HTTPPathModifier? p) => p?.Type switch
+    {
+        GatewayApi.PathModifierTypes.ReplaceFullPath => new PathRewrite(true, p.ReplaceFullPath ?? "/"),
+        GatewayApi.PathModifierTypes.ReplacePrefixMatch => new PathRewrite(false, p.ReplacePrefixMatch ?? "/"),
+        _ => null,
+    };
+}
+
+internal sealed record GatewayStatusUpdate(Gateway Gateway, GatewayStatus Status);
+
+internal sealed record RouteStatusUpdate(HTTPRoute Route, HTTPRouteStatus Status);

@@ -1,0 +1,35 @@
+namespace Switchyard.Proxy.Config;
+
+/// <summary>Gateway API hostname matching: "*.example.com" covers any name with at least one more label.</summary>
+internal static class Hostnames
+{
+    public static bool IsWildcard(string h) => h.StartsWith("*.", StringComparison.Ordinal);
+
+    /// <summary>Does pattern <paramref name="pattern"/> (exact or wildcard) cover the exact name <paramref name="name"/>?</summary>
+    public static bool Covers(string pattern, string name) =>
+        IsWildcard(pattern)
+            ? name.Length > pattern.Length - 1 && name.EndsWith(pattern[1..], StringComparison.OrdinalIgnoreCase)
+            : string.Equals(pattern, name, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The hostnames a route serves on a listener: null = any host (neither sets one); empty = no intersection
+    /// (the route does not attach there). Otherwise the intersections, each the more specific of the two.
+    /// </summary>
+    public static List<string>? Intersect(string? listener, IList<string>? route)
+    {
+        if (route is null || route.Count == 0) return listener is null ? null : [listener];
+        if (listener is null) return [.. route];
+        var result = new List<string>();
+        foreach (var r in route)
+        {
+            if (Covers(listener, r)) result.Add(r);
+            else if (Covers(r, listener)) result.Add(listener);
+            else if (IsWildcard(r) && IsWildcard(listener))
+            {
+                if (r.EndsWith(listener[1..], StringComparison.OrdinalIgnoreCase)) result.Add(r);
+                else if (listener.EndsWith(r[1..], StringComparison.OrdinalIgnoreCase)) result.Add(listener);
+            }
+        }
+        return result;
+    }
+}

@@ -1,0 +1,72 @@
+using System.Globalization;
+using k8s.Models;
+using Switchyard.Proxy.Backends;
+using Switchyard.Proxy.Routing;
+
+namespace Switchyard.Proxy.Config;
+
+/// <summary>
+/// Compiles networking.k8s.io/v1 Ingresses of class "switchyard" (or with no class, or a class whose controller is
+/// <see cref="ControllerName"/>) into the ingress listener: hosts exact or "*.suffix" (one label), paths Exact and
+/// Prefix (element-wise, trailing slash ignored; ImplementationSpecific is Prefix), longest path first with Exact
+/// before Prefix, and defaultBackend for everything else.
+/// </summary>
+internal sealed class IngressCompiler(ProxyInputs inputs, BackendResolver backends)
+{
+    public const string ControllerName = "switchyard.dev/ingress-controller";
+    public const string ClassName = "switchyard";
+
+    public List<string> Warnings { get; } = [];
+
+    public void Compile(ListenerBuilder listener)
+    {
+        var classes = inputs.IngressClasses.Where(c => c.Spec?.Controller == ControllerName).Select(c => c.Metadata.Name).Append(ClassName).ToHashSet();
+        foreach (var ingress in inputs.Ingresses.OrderBy(i => i.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(i => $"{i.Metadata.NamespaceProperty}/{i.Metadata.Name}", StringComparer.Ordinal))
+        {
+            var cls = ingress.Spec?.IngressClassName ?? (ingress.Metadata.Annotations is { } ann && ann.TryGetValue("kubernetes.io/ingress.class", out var legacy) ? legacy : null);
+            if (cls is not null && !classes.Contains(cls)) continue;
+            var ns = ingress.Metadata.NamespaceProperty ?? "default";
+            var owner = $"{ns}/{ingress.Metadata.Name}";
+            var created = ingress.Metadata.CreationTimestamp ?? DateTime.MinValue;
+            var rules = ingress.Spec?.Rules ?? [];
+            for (var ri = 0; ri < rules.Count; ri++)
+            {
+                var rule = rules[ri];
+                var paths = rule.Http?.Paths ?? [];
+                for (var pi = 0; pi < paths.Count; pi++)
+                {
+                    var p = paths[pi];
+                    var value = string.IsNullOrEmpty(p.Path) ? "/" : p.Path;
+                    var exact = p.PathType == "Exact";
+                    var matcher = exact ? PathMatcher.Exact(value) : PathMatcher.Prefix(value);
+                    var backend = Resolve(ns, p.Backend, owner);
+                    var entry = new RouteEntry { Path = matcher, Rule = Rule($"ingress {owner} rule {ri} path {value}", backend) };
+                    var length = exact ? value.Length : (value.Length > 1 ? value.TrimEnd('/').Length : 0);
+                    var key = new MatchPrecedence(0, length * 2 + (exact ? 1 : 0), false, 0, 0, created, owner, ri, pi);
+                    listener.Add(string.IsNullOrEmpty(rule.Host) ? null : rule.Host, key, entry);
+                }
+            }
+            if (ingress.Spec?.DefaultBackend is { } def)
+            {
+                var entry = new RouteEntry { Path = PathMatcher.Prefix("/"), Rule = Rule($"ingress {owner} default backend", Resolve(ns, def, owner)) };
+                listener.Add(null, new MatchPrecedence(int.MaxValue, 0, false, 0, 0, created, owner, int.MaxValue, 0), entry);
+            }
+        }
+    }
+
+    private static RouteRule Rule(string name, Backend backend) => new() { Name = name, Backends = new BackendGroup([backend]) };
+
+    private Backend Resolve(string ns, V1IngressBackend? backend, string owner)
+    {
+        var svc = backend?.Service;
+        if (svc is null)
+        {
+            Warnings.Add($"ingress {owner}: only service backends are supported");
+            return BackendResolver.Broken($"{ns}/?", "resource backends are not supported", 1);
+        }
+        var port = svc.Port?.Number?.ToString(CultureInfo.InvariantCulture) ?? svc.Port?.Name ?? "";
+        var b = backends.Resolve(ns, svc.Name, port, 1);
+        if (b.Error is not null) Warnings.Add($"ingress {owner}: backend {b.Name}: {b.Error}");
+        return b;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Switchyard.Proxy.Routing;
+using Switchyard.Proxy.Snapshot;
+
+namespace Switchyard.Proxy.Config;
+
+/// <summary>Precedence of one match; smaller sorts first. Fields in the order the specifications break ties.</summary>
+internal readonly record struct MatchPrecedence(
+    int PathRank, int PathLength, bool HasMethod, int Headers, int Query, DateTime Created, string Owner, int Rule, int Match) : IComparable<MatchPrecedence>
+{
+    public int CompareTo(MatchPrecedence o)
+    {
+        int c;
+        if ((c = PathRank.CompareTo(o.PathRank)) != 0) return c;
+        if ((c = o.PathLength.CompareTo(PathLength)) != 0) return c;
+        if ((c = o.HasMethod.CompareTo(HasMethod)) != 0) return c;
+        if ((c = o.Headers.CompareTo(Headers)) != 0) return c;
+        if ((c = o.Query.CompareTo(Query)) != 0) return c;
+        if ((c = Created.CompareTo(o.Created)) != 0) return c;
+        if ((c = string.CompareOrdinal(Owner, o.Owner)) != 0) return c;
+        if ((c = Rule.CompareTo(o.Rule)) != 0) return c;
+        return Match.CompareTo(o.Match);
+    }
+
+    /// <summary>Gateway API: Exact, then RegularExpression, then PathPrefix by length (see docs/components/gateway.md).</summary>
+    public static int GatewayRank(PathMatchKind kind) => kind switch { PathMatchKind.Exact => 0, PathMatchKind.RegularExpression => 1, _ => 2 };
+}
+
+/// <summary>Collects the entries of one bind address into host buckets, then builds its immutable <see cref="ListenerConfig"/>.</summary>
+internal sealed class ListenerBuilder(IPEndPoint bind, string name, bool https, bool singleLabelWildcards)
+{
+    private readonly Dictionary<string, List<(MatchPrecedence Key, RouteEntry Entry)>> _buckets = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<(MatchPrecedence Key, RouteEntry Entry)> _any = [];
+
+    public IPEndPoint Bind => bind;
+    public bool Https => https;
+    public string Name => name;
+    public Dictionary<string, X509Certificate2> Certificates { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Adds <paramref name="entry"/> for a hostname (exact or "*.suffix") or for any host (null).</summary>
+    public void Add(string? hostname, MatchPrecedence key, RouteEntry entry)
+    {
+        if (hostname is null)
+        {
+            _any.Add((key, entry));
+            return;
+        }
+        if (!_buckets.TryGetValue(hostname, out var list)) _buckets[hostname] = list = [];
+        list.Add((key, entry));
+    }
+
+    public ListenerConfig Build()
+    {
+        var exact = new Dictionary<string, RouteTable>(StringComparer.OrdinalIgnoreCase);
+        var wildcards = new Dictionary<string, RouteTable>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (host, list) in _buckets)
+        {
+            var table = Table(list);
+            if (Hostnames.IsWildcard(host)) wildcards[host[1..]] = table;
+            else exact[host] = table;
+        }
+        return new ListenerConfig
+        {
+            Bind = bind,
+            Name = name,
+            Https = https,
+            Router = new HostRouter(exact, wildcards, _any.Count == 0 ? null : Table(_any), singleLabelWildcards),
+            Certificates = Certificates,
+        };
+    }
+
+    private static RouteTable Table(List<(MatchPrecedence Key, RouteEntry Entry)> list)
+    {
+        list.Sort((a, b) => a.Key.CompareTo(b.Key));
+        return new RouteTable([.. list.Select(x => x.Entry)]);
+    }
+}

@@ -1,0 +1,38 @@
+using System.Net;
+using Switchyard.Proxy.Endpoints;
+using Switchyard.Proxy.LoadBalancing;
+using Switchyard.Proxy.Snapshot;
+
+namespace Switchyard.Proxy.Config;
+
+/// <summary>Everything one compile produces: the snapshot, the statuses to write back, warnings, and the live endpoints.</summary>
+internal sealed record CompileResult(
+    ProxySnapshot Snapshot, IReadOnlyList<GatewayStatusUpdate> GatewayStatuses, IReadOnlyList<RouteStatusUpdate> RouteStatuses,
+    IReadOnlyList<string> Warnings, IReadOnlySet<IPEndPoint> LiveEndpoints);
+
+/// <summary>Turns the proxy's inputs into an immutable <see cref="ProxySnapshot"/>: Gateway API listeners, then the Ingress listeners.</summary>
+internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry registry, IRandomSource random, TimeProvider time)
+{
+    public CompileResult Compile(ProxyInputs inputs, long version)
+    {
+        var backends = new BackendResolver(inputs, registry, random);
+        var builders = new Dictionary<IPEndPoint, ListenerBuilder>();
+        ListenerBuilder For(IPEndPoint bind, string name, bool https, bool singleLabel)
+        {
+            if (!builders.TryGetValue(bind, out var b)) builders[bind] = b = new ListenerBuilder(bind, name, https, singleLabel);
+            return b;
+        }
+        var gateway = new GatewayCompiler(inputs, backends, (bind, name, https) => For(bind, name, https, singleLabel: false), time.GetUtcNow().UtcDateTime);
+        gateway.Compile();
+        var warnings = new List<string>();
+        if (options.IngressHttp is { } http)
+        {
+            var ingress = new IngressCompiler(inputs, backends);
+            ingress.Compile(For(http, "ingress http", false, singleLabel: true));
+            warnings.AddRange(ingress.Warnings);
+        }
+        warnings.AddRange(backends.Warnings);
+        var snapshot = new ProxySnapshot(builders.Values.Select(b => b.Build()), version);
+        return new CompileResult(snapshot, gateway.GatewayStatuses, gateway.RouteStatuses, warnings.Distinct().ToList(), backends.LiveEndpoints);
+    }
+}

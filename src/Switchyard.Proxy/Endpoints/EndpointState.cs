@@ -1,0 +1,61 @@
+using System.Net;
+using Switchyard.Proxy.Forwarding;
+
+namespace Switchyard.Proxy.Endpoints;
+
+/// <summary>
+/// Endpoint layer: one upstream address and its live state (requests in flight, passive health, ejection,
+/// connection pool). Lives across snapshots in the <see cref="EndpointRegistry"/> so a config swap keeps
+/// health and pooled connections.
+/// </summary>
+internal sealed class EndpointState
+{
+    private int _inFlight;
+    private int _consecutive5xx;
+    private int _consecutiveConnectFailures;
+    private long _ejectedUntilTicks;
+    private int _ejections;
+
+    public EndpointState(IPEndPoint address, ConnectionPool pool)
+    {
+        Address = address;
+        Pool = pool;
+        Name = address.ToString();
+    }
+
+    public IPEndPoint Address { get; }
+
+    /// <summary>"10.0.0.5:8080", for logs and metric labels.</summary>
+    public string Name { get; }
+
+    public ConnectionPool Pool { get; }
+
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    public int Ejections => Volatile.Read(ref _ejections);
+
+    public void Begin() => Interlocked.Increment(ref _inFlight);
+
+    public void End() => Interlocked.Decrement(ref _inFlight);
+
+    public bool IsEjected(long nowTicks) => Volatile.Read(ref _ejectedUntilTicks) > nowTicks;
+
+    public void RecordSuccess()
+    {
+        if (Volatile.Read(ref _consecutive5xx) != 0) Volatile.Write(ref _consecutive5xx, 0);
+        if (Volatile.Read(ref _consecutiveConnectFailures) != 0) Volatile.Write(ref _consecutiveConnectFailures, 0);
+    }
+
+    public int Record5xx() => Interlocked.Increment(ref _consecutive5xx);
+
+    public int RecordConnectFailure() => Interlocked.Increment(ref _consecutiveConnectFailures);
+
+    /// <summary>Ejects until <paramref name="untilTicks"/>; counters restart so a returning endpoint gets a fresh chance.</summary>
+    public int Eject(long untilTicks)
+    {
+        Volatile.Write(ref _ejectedUntilTicks, untilTicks);
+        Volatile.Write(ref _consecutive5xx, 0);
+        Volatile.Write(ref _consecutiveConnectFailures, 0);
+        return Interlocked.Increment(ref _ejections);
+    }
+}

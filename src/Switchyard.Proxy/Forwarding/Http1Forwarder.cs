@@ -1,0 +1,330 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
+using Switchyard.Proxy.Endpoints;
+
+namespace Switchyard.Proxy.Forwarding;
+
+/// <summary>
+/// The purpose-built forwarder (chosen by measurement, docs/decisions/0006-proxy-forwarder.md): writes the request
+/// head straight into a pooled HTTP/1.1 keep-alive connection, parses the response head from a pipe, and copies
+/// the body with its original framing. A reused connection that turns out to be closed is replaced once,
+/// transparently, when nothing but a bodyless request was sent.
+/// </summary>
+internal sealed class Http1Forwarder : IUpstreamForwarder
+{
+    public async ValueTask<ForwardResult> ForwardAsync(HttpContext context, EndpointState endpoint, ForwardPlan plan, CancellationToken cancellationToken)
+    {
+        var request = context.Request;
+        var bodyMode = RequestBodyMode(context);
+        var upgrade = IsUpgrade(request);
+        using var head = BuildRequestHead(context, plan, bodyMode, upgrade);
+        var head1 = new ResponseHead();
+        for (var attempt = 0; ; attempt++)
+        {
+            var connection = attempt == 0 ? endpoint.Pool.TryRentIdle() : null;
+            var reused = connection is not null;
+            if (connection is null)
+            {
+                try
+                {
+                    connection = await endpoint.Pool.ConnectAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    return context.RequestAborted.IsCancellationRequested ? new(ForwardOutcome.ClientAborted, 0) : new(ForwardOutcome.TimedOut, 0, "connect");
+                }
+                catch (OperationCanceledException)
+                {
+                    return new(ForwardOutcome.ConnectFailed, 0, "connect timeout");
+                }
+                catch (SocketException e)
+                {
+                    return new(ForwardOutcome.ConnectFailed, 0, e.SocketErrorCode.ToString());
+                }
+            }
+            connection.Uses++;
+            var returned = false;
+            try
+            {
+                var sent = await SendRequestAsync(context, connection, head, bodyMode, cancellationToken).ConfigureAwait(false);
+                if (sent.Outcome != ForwardOutcome.Success)
+                {
+                    if (sent.Outcome == ForwardOutcome.ResetBeforeResponse && reused && bodyMode == BodyMode.None) continue;
+                    return sent;
+                }
+                var read = await ReadHeadAsync(connection.Reader, head1, cancellationToken).ConfigureAwait(false);
+                if (read == HeadRead.Closed)
+                {
+                    if (reused && bodyMode == BodyMode.None) continue;
+                    return new(ForwardOutcome.ResetBeforeResponse, 0, "upstream closed the connection before responding");
+                }
+                if (plan.RetryOnStatus is { } retryOn && retryOn(head1.Status)) return new(ForwardOutcome.RetryableStatus, head1.Status);
+                var result = await CopyResponseAsync(context, connection, head1, plan, upgrade, cancellationToken).ConfigureAwait(false);
+                if (result.Outcome == ForwardOutcome.Success && connection.Reusable && !head1.ConnectionClose && !head1.Http10)
+                {
+                    endpoint.Pool.Return(connection);
+                    returned = true;
+                }
+                return result;
+            }
+            catch (InvalidDataException e)
+            {
+                return context.Response.HasStarted ? new(ForwardOutcome.ResponseAborted, 0, e.Message) : new(ForwardOutcome.ResetBeforeResponse, 0, e.Message);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return context.RequestAborted.IsCancellationRequested ? new(ForwardOutcome.ClientAborted, 0) : new(ForwardOutcome.TimedOut, 0, "upstream");
+            }
+            catch (Exception e) when (e is IOException or SocketException)
+            {
+                if (!context.Response.HasStarted && reused && bodyMode == BodyMode.None && head1.Status == 0) continue;
+                return context.Response.HasStarted ? new(ForwardOutcome.ResponseAborted, 0, e.Message) : new(ForwardOutcome.ResetBeforeResponse, 0, e.Message);
+            }
+            finally
+            {
+                if (!returned) connection.Dispose();
+            }
+        }
+    }
+
+    internal enum BodyMode
+    {
+        None,
+        ContentLength,
+        Chunked,
+    }
+
+    private static BodyMode RequestBodyMode(HttpContext context)
+    {
+        var request = context.Request;
+        if (request.ContentLength is { } length) return length > 0 ? BodyMode.ContentLength : BodyMode.None;
+        var detection = context.Features.Get<IHttpRequestBodyDetectionFeature>();
+        return detection is { CanHaveBody: true } ? BodyMode.Chunked : BodyMode.None;
+    }
+
+    private static bool IsUpgrade(HttpRequest request) =>
+        request.Headers.ContainsKey(HeaderNames.Upgrade) && HopByHop.ListedIn(request.Headers.Connection, "upgrade");
+
+    private static HeadBuilder BuildRequestHead(HttpContext context, ForwardPlan plan, BodyMode bodyMode, bool upgrade)
+    {
+        var request = context.Request;
+        var b = new HeadBuilder(1024);
+        b.Append(request.Method);
+        b.Append(" "u8);
+        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (string.IsNullOrEmpty(target) || (target[0] != '/' && target != "*")) target = request.PathBase.Add(request.Path).ToUriComponent() + request.QueryString.ToUriComponent();
+        b.Append(target);
+        b.Append(" HTTP/1.1\r\nHost: "u8);
+        b.Append(plan.UpstreamHost ?? request.Headers.Host.ToString());
+        b.Append("\r\n"u8);
+        var connection = request.Headers.Connection;
+        var checkListed = HopByHop.HasExtraTokens(connection);
+        foreach (var (name, values) in request.Headers)
+        {
+            if (HopByHop.Is(name) || name.Equals("Host", StringComparison.OrdinalIgnoreCase) || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
+                || name.Equals("Expect", StringComparison.OrdinalIgnoreCase)) continue;
+            if (checkListed && HopByHop.ListedIn(connection, name)) continue;
+            foreach (var value in values) b.Header(name, value);
+        }
+        if (bodyMode == BodyMode.ContentLength)
+        {
+            b.Append("Content-Length: "u8);
+            b.Append(request.ContentLength!.Value);
+            b.Append("\r\n"u8);
+        }
+        else if (bodyMode == BodyMode.Chunked) b.Append("Transfer-Encoding: chunked\r\n"u8);
+        if (upgrade)
+        {
+            b.Header("Upgrade", request.Headers[HeaderNames.Upgrade].ToString());
+            b.Append("Connection: upgrade\r\n"u8);
+        }
+        b.Append("\r\n"u8);
+        return b;
+    }
+
+    private static async ValueTask<ForwardResult> SendRequestAsync(HttpContext context, UpstreamConnection connection, HeadBuilder head, BodyMode bodyMode, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await connection.Stream.WriteAsync(head.Written, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            return new(ForwardOutcome.ResetBeforeResponse, 0, e.Message);
+        }
+        if (bodyMode == BodyMode.None) return ForwardResult.Ok(0);
+        var body = context.Request.BodyReader;
+        while (true)
+        {
+            ReadResult read;
+            try
+            {
+                read = await body.ReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or BadHttpRequestException)
+            {
+                connection.Reusable = false;
+                return new(ForwardOutcome.ClientAborted, 0, e.Message);
+            }
+            try
+            {
+                foreach (var segment in read.Buffer)
+                {
+                    if (segment.Length == 0) continue;
+                    if (bodyMode == BodyMode.Chunked) await WriteChunkHeaderAsync(connection, segment.Length, cancellationToken).ConfigureAwait(false);
+                    await connection.Stream.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
+                    if (bodyMode == BodyMode.Chunked) await connection.Stream.WriteAsync("\r\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (e is IOException or SocketException)
+            {
+                body.AdvanceTo(read.Buffer.End);
+                return new(ForwardOutcome.ResetBeforeResponse, 0, e.Message);
+            }
+            body.AdvanceTo(read.Buffer.End);
+            if (read.IsCompleted) break;
+        }
+        if (bodyMode == BodyMode.Chunked) await connection.Stream.WriteAsync("0\r\n\r\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+        return ForwardResult.Ok(0);
+    }
+
+    private static ValueTask WriteChunkHeaderAsync(UpstreamConnection connection, int length, CancellationToken cancellationToken)
+    {
+        var text = length.ToString("X", System.Globalization.CultureInfo.InvariantCulture) + "\r\n";
+        return connection.Stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(text), cancellationToken);
+    }
+
+    private enum HeadRead
+    {
+        Parsed,
+        Closed,
+    }
+
+    /// <summary>Reads one final (non-1xx, or 101) response head; interim 1xx answers are skipped.</summary>
+    private static async ValueTask<HeadRead> ReadHeadAsync(PipeReader reader, ResponseHead head, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var read = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = read.Buffer;
+            if (head.TryParse(buffer, out var end))
+            {
+                reader.AdvanceTo(end);
+                if (head.Status is >= 100 and < 200 and not 101) continue;
+                return HeadRead.Parsed;
+            }
+            if (read.IsCompleted)
+            {
+                if (buffer.Length > 0) throw new InvalidDataException("upstream closed the connection inside a response head");
+                reader.AdvanceTo(buffer.End);
+                return HeadRead.Closed;
+            }
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    private static async ValueTask<ForwardResult> CopyResponseAsync(
+        HttpContext context, UpstreamConnection connection, ResponseHead head, ForwardPlan plan, bool upgrade, CancellationToken cancellationToken)
+    {
+        var response = context.Response;
+        response.StatusCode = head.Status;
+        var headers = response.Headers;
+        var listed = head.ConnectionTokens;
+        foreach (var (name, value) in head.Headers)
+        {
+            if (HopByHop.Is(name) && !(head.Status == 101 && name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase))) continue;
+            if (listed is not null && HopByHop.ListedIn(listed, name)) continue;
+            headers.Append(name, value);
+        }
+        plan.ResponseEdits?.Apply(headers);
+        if (head.Status == 101)
+        {
+            connection.Reusable = false;
+            return upgrade ? await TunnelAsync(context, connection, cancellationToken).ConfigureAwait(false) : new(ForwardOutcome.ResetBeforeResponse, 101, "unexpected 101");
+        }
+        var method = context.Request.Method;
+        if (HttpMethods.IsHead(method) || head.Status is 204 or 304)
+        {
+            if (head.ContentLength is { } declared && HttpMethods.IsHead(method)) response.ContentLength = declared;
+            return ForwardResult.Ok(head.Status);
+        }
+        var reader = connection.Reader;
+        var writer = response.BodyWriter;
+        if (head.ContentLength is { } length)
+        {
+            response.ContentLength = length;
+            var remaining = length;
+            while (remaining > 0)
+            {
+                var read = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                var buffer = read.Buffer;
+                if (buffer.IsEmpty && read.IsCompleted) return Aborted(context, connection, "upstream closed the connection before the end of the body");
+                var take = buffer.Slice(0, Math.Min(remaining, buffer.Length));
+                foreach (var segment in take)
+                {
+                    var flushed = await writer.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
+                    if (flushed.IsCanceled) return Aborted(context, connection, "client went away");
+                }
+                remaining -= take.Length;
+                reader.AdvanceTo(take.End);
+            }
+            return ForwardResult.Ok(head.Status);
+        }
+        if (head.Chunked)
+        {
+            var ok = await ChunkedBody.CopyAsync(reader, writer, cancellationToken).ConfigureAwait(false);
+            return ok ? ForwardResult.Ok(head.Status) : Aborted(context, connection, "upstream sent a malformed or truncated chunked body");
+        }
+        connection.Reusable = false;
+        while (true)
+        {
+            var read = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var segment in read.Buffer) await writer.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
+            reader.AdvanceTo(read.Buffer.End);
+            if (read.IsCompleted) break;
+        }
+        return ForwardResult.Ok(head.Status);
+    }
+
+    private static ForwardResult Aborted(HttpContext context, UpstreamConnection connection, string detail)
+    {
+        connection.Reusable = false;
+        context.Abort();
+        return new(ForwardOutcome.ResponseAborted, context.Response.StatusCode, detail);
+    }
+
+    /// <summary>After a 101 answer, relays bytes both ways until either side closes (WebSocket and other upgrades).</summary>
+    private static async ValueTask<ForwardResult> TunnelAsync(HttpContext context, UpstreamConnection connection, CancellationToken cancellationToken)
+    {
+        var upgradeFeature = context.Features.Get<IHttpUpgradeFeature>();
+        if (upgradeFeature is not { IsUpgradableRequest: true }) return new(ForwardOutcome.ResetBeforeResponse, 101, "client connection cannot be upgraded");
+        var downstream = await upgradeFeature.UpgradeAsync().ConfigureAwait(false);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var up = Task.Run(async () =>
+        {
+            try
+            {
+                await downstream.CopyToAsync(connection.Stream, stop.Token).ConfigureAwait(false);
+                connection.Socket.Shutdown(SocketShutdown.Send);
+            }
+            catch (Exception)
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+            }
+        }, CancellationToken.None);
+        try
+        {
+            await connection.Reader.CopyToAsync(downstream, stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+        }
+        await stop.CancelAsync().ConfigureAwait(false);
+        await up.ConfigureAwait(false);
+        return ForwardResult.Ok(101);
+    }
+}

@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.Http;
+using Switchyard.Proxy.Endpoints;
+
+namespace Switchyard.Proxy.Forwarding;
+
+/// <summary>
+/// Sends the (already filtered) downstream request to one endpoint and streams the answer back. The data plane
+/// calls it once per attempt; retries, timeouts and health live above it.
+/// </summary>
+internal interface IUpstreamForwarder
+{
+    ValueTask<ForwardResult> ForwardAsync(HttpContext context, EndpointState endpoint, ForwardPlan plan, CancellationToken cancellationToken);
+}
+
+/// <summary>What an attempt needs beyond the request: the upstream Host header and which statuses to hold back for a retry.</summary>
+internal readonly record struct ForwardPlan(string? UpstreamHost, Func<int, bool>? RetryOnStatus, ResponseHeaderEdits? ResponseEdits);
+
+internal enum ForwardOutcome
+{
+    /// <summary>A response was sent to the client (any status).</summary>
+    Success,
+    /// <summary>No connection could be made; nothing was sent. Safe to retry.</summary>
+    ConnectFailed,
+    /// <summary>The connection failed before any response byte. Retry only idempotent requests.</summary>
+    ResetBeforeResponse,
+    /// <summary>The upstream answered a status the plan holds back for a retry; nothing was sent to the client.</summary>
+    RetryableStatus,
+    /// <summary>The response started and then failed; the client connection is aborted.</summary>
+    ResponseAborted,
+    /// <summary>Cancelled by the per-try or request timeout.</summary>
+    TimedOut,
+    /// <summary>The client went away or sent a bad body.</summary>
+    ClientAborted,
+}
+
+internal readonly record struct ForwardResult(ForwardOutcome Outcome, int StatusCode, string? Detail = null)
+{
+    public static ForwardResult Ok(int status) => new(ForwardOutcome.Success, status);
+}
+
+/// <summary>Response header changes (ResponseHeaderModifier), applied as upstream headers are copied.</summary>
+internal sealed class ResponseHeaderEdits(IReadOnlyList<KeyValuePair<string, string>> set, IReadOnlyList<KeyValuePair<string, string>> add, IReadOnlyList<string> remove)
+{
+    public IReadOnlyList<KeyValuePair<string, string>> Set { get; } = set;
+    public IReadOnlyList<KeyValuePair<string, string>> Add { get; } = add;
+    public IReadOnlyList<string> Remove { get; } = remove;
+
+    public void Apply(IHeaderDictionary headers)
+    {
+        foreach (var (name, value) in Set) headers[name] = value;
+        foreach (var (name, value) in Add) headers.Append(name, value);
+        foreach (var name in Remove) headers.Remove(name);
+    }
+}

@@ -1,0 +1,172 @@
+using System.Net;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Switchyard.Model.Gateway;
+using Switchyard.Proxy.Config;
+using Switchyard.Proxy.Endpoints;
+using Switchyard.Proxy.Forwarding;
+using Switchyard.Proxy.Listeners;
+using Switchyard.Proxy.LoadBalancing;
+using Switchyard.Proxy.Pipeline;
+using Switchyard.Proxy.Snapshot;
+using Switchyard.Proxy.Telemetry;
+using Switchyard.Store;
+
+namespace Switchyard.Proxy;
+
+/// <summary>
+/// The Gateway API and Ingress proxy as one startable component: compiles its inputs (a fixed set of objects for
+/// <c>switchyard gateway serve -f</c>, or the store for <c>switchyard up</c>) into snapshots, binds the listeners
+/// they name, serves the admin address, and in store mode writes Gateway and HTTPRoute status back.
+/// </summary>
+public sealed class GatewayProxy : IAsyncDisposable
+{
+    private readonly ProxyOptions _options;
+    private readonly IResourceStore? _store;
+    private readonly IReadOnlyList<IKubernetesObject<V1ObjectMeta>>? _objects;
+    private readonly ProxyRuntime _runtime;
+    private readonly ProxyCompiler _compiler;
+    private readonly ListenerManager _listeners;
+    private readonly SemaphoreSlim _applyGate = new(1, 1);
+    private readonly TimeProvider _time;
+    private StoreProxyFeed? _feed;
+    private AdminServer? _admin;
+    private AccessLog? _accessLog;
+
+    private GatewayProxy(ProxyOptions options, IResourceStore? store, IReadOnlyList<IKubernetesObject<V1ObjectMeta>>? objects, TimeProvider time, ILoggerFactory? loggers, IUpstreamForwarder? forwarder)
+    {
+        var errors = options.Validate();
+        if (errors.Count > 0) throw new ArgumentException("invalid proxy options:\n  " + string.Join("\n  ", errors), nameof(options));
+        _options = options with { };
+        _store = store;
+        _objects = objects;
+        _time = time;
+        var registry = new EndpointRegistry(new ConnectionPoolOptions { MaxIdlePerEndpoint = options.MaxIdleConnectionsPerEndpoint, ConnectTimeout = options.ConnectTimeout });
+        _accessLog = options.AccessLog is null ? null : new AccessLog(options.AccessLog);
+        _runtime = new ProxyRuntime
+        {
+            View = new ProxyView(ProxySnapshot.Empty),
+            Endpoints = registry,
+            Forwarder = forwarder ?? new Http1Forwarder(),
+            AccessLog = _accessLog,
+            Time = time,
+            TraceContext = options.TraceContext,
+            ForwardedHeader = options.ForwardedHeader,
+        };
+        _compiler = new ProxyCompiler(_options, registry, SharedRandomSource.Instance, time);
+        _listeners = new ListenerManager(_runtime, loggers);
+    }
+
+    /// <summary>Serves exactly these objects; EndpointSlices are used as given.</summary>
+    public static GatewayProxy FromObjects(ProxyOptions options, IEnumerable<IKubernetesObject<V1ObjectMeta>> objects, TimeProvider? time = null, ILoggerFactory? loggers = null) =>
+        new(options, null, [.. objects], time ?? TimeProvider.System, loggers, null);
+
+    /// <summary>Serves the store's Gateways, HTTPRoutes and Ingresses, following every change and writing status back.</summary>
+    public static GatewayProxy FromStore(ProxyOptions options, IResourceStore store, TimeProvider? time = null, ILoggerFactory? loggers = null) =>
+        new(options, store, null, time ?? TimeProvider.System, loggers, null);
+
+    internal static GatewayProxy FromObjects(ProxyOptions options, IEnumerable<IKubernetesObject<V1ObjectMeta>> objects, IUpstreamForwarder forwarder) =>
+        new(options, null, [.. objects], TimeProvider.System, null, forwarder);
+
+    internal ProxyRuntime Runtime => _runtime;
+
+    /// <summary>Warnings of the last compile (bad annotations, unresolved Ingress backends, listeners that could not bind).</summary>
+    public IReadOnlyList<string> Warnings { get; private set; } = [];
+
+    /// <summary>Statuses the last compile computed (also written to the store in store mode).</summary>
+    public IReadOnlyList<(IKubernetesObject<V1ObjectMeta> Object, object Status)> Statuses { get; private set; } = [];
+
+    /// <summary>Configured bind address → bound address (they differ when a port was 0).</summary>
+    public IReadOnlyDictionary<IPEndPoint, IPEndPoint> Listeners => _listeners.Bound;
+
+    public Uri? AdminUrl => _admin?.Url;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_options.Admin is { } admin) _admin = await AdminServer.StartAsync(admin, _runtime.Metrics, _runtime.View, cancellationToken).ConfigureAwait(false);
+        if (_store is not null)
+        {
+            _feed = new StoreProxyFeed(_store, (objects, revision) => ApplyAsync(objects, revision, CancellationToken.None));
+            await _feed.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else await ApplyAsync(_objects!, 1, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Compiles, binds, publishes, drains endpoints that left, and (store mode) writes changed statuses.</summary>
+    internal async Task ApplyAsync(IReadOnlyList<IKubernetesObject<V1ObjectMeta>> objects, long version, CancellationToken cancellationToken)
+    {
+        await _applyGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var result = _compiler.Compile(ProxyInputs.From(objects), version);
+            var bindErrors = await _listeners.ReconcileAsync(result.Snapshot, cancellationToken).ConfigureAwait(false);
+            _runtime.View.Publish(result.Snapshot);
+            _runtime.Endpoints.Retain(result.LiveEndpoints);
+            Warnings = [.. result.Warnings, .. bindErrors];
+            Statuses = [.. result.GatewayStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Gateway, (object)s.Status)),
+                .. result.RouteStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Route, (object)s.Status))];
+            if (_store is not null) await WriteStatusesAsync(result, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _applyGate.Release();
+        }
+    }
+
+    private async Task WriteStatusesAsync(CompileResult result, CancellationToken cancellationToken)
+    {
+        foreach (var (gateway, status) in result.GatewayStatuses)
+        {
+            if (SameGatewayStatus(gateway.Status, status)) continue;
+            var copy = Copy(gateway);
+            copy.Status = status;
+            await _store!.UpdateAsync(copy, cancellationToken).ConfigureAwait(false);
+        }
+        foreach (var (route, status) in result.RouteStatuses)
+        {
+            if (SameRouteStatus(route.Status, status)) continue;
+            var copy = Copy(route);
+            copy.Status = status;
+            await _store!.UpdateAsync(copy, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static T Copy<T>(T obj) => System.Text.Json.JsonSerializer.Deserialize<T>(System.Text.Json.JsonSerializer.Serialize(obj, Model.Resources.ResourceJson.Options), Model.Resources.ResourceJson.Options)!;
+
+    private static bool SameGatewayStatus(GatewayStatus? a, GatewayStatus b)
+    {
+        if (a is null || !Conditions.Same(a.Conditions, b.Conditions)) return false;
+        if ((a.Listeners?.Count ?? 0) != (b.Listeners?.Count ?? 0)) return false;
+        for (var i = 0; i < b.Listeners!.Count; i++)
+        {
+            var x = a.Listeners![i];
+            var y = b.Listeners[i];
+            if (x.Name != y.Name || x.AttachedRoutes != y.AttachedRoutes || !Conditions.Same(x.Conditions, y.Conditions)) return false;
+        }
+        return string.Join(",", a.Addresses?.Select(x => x.Value) ?? []) == string.Join(",", b.Addresses?.Select(x => x.Value) ?? []);
+    }
+
+    private static bool SameRouteStatus(HTTPRouteStatus? a, HTTPRouteStatus b)
+    {
+        if (a is null || (a.Parents?.Count ?? 0) != (b.Parents?.Count ?? 0)) return false;
+        for (var i = 0; i < b.Parents!.Count; i++)
+        {
+            var x = a.Parents![i];
+            var y = b.Parents[i];
+            if (x.ControllerName != y.ControllerName || x.ParentRef.Name != y.ParentRef.Name || x.ParentRef.SectionName != y.ParentRef.SectionName
+                || !Conditions.Same(x.Conditions, y.Conditions)) return false;
+        }
+        return true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_feed is not null) await _feed.DisposeAsync().ConfigureAwait(false);
+        await _listeners.DisposeAsync().ConfigureAwait(false);
+        _runtime.Endpoints.DrainAll();
+        if (_admin is not null) await _admin.DisposeAsync().ConfigureAwait(false);
+        if (_accessLog is not null) await _accessLog.DisposeAsync().ConfigureAwait(false);
+        _applyGate.Dispose();
+    }
+}

@@ -1,0 +1,128 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Switchyard.Proxy.Pipeline;
+using Switchyard.Proxy.Snapshot;
+
+namespace Switchyard.Proxy.Listeners;
+
+/// <summary>
+/// Listener layer: one Kestrel server per bind address in the snapshot. A new snapshot starts servers for new
+/// addresses and stops (gracefully) those no longer listed; existing servers keep their sockets and simply see the
+/// new snapshot on their next request. HTTPS listeners pick their certificate by SNI from the current snapshot.
+/// </summary>
+internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? loggerFactory) : IAsyncDisposable
+{
+    private readonly Dictionary<IPEndPoint, Running> _servers = [];
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly RequestHandler _handler = new(runtime);
+    private readonly ILoggerFactory _loggers = loggerFactory ?? NullLoggerFactory.Instance;
+
+    private sealed record Running(KestrelServer Server, bool Https, IPEndPoint Bound);
+
+    /// <summary>Configured bind address → actually bound address (differs when the port was 0).</summary>
+    public IReadOnlyDictionary<IPEndPoint, IPEndPoint> Bound
+    {
+        get
+        {
+            lock (_servers) return _servers.ToDictionary(s => s.Key, s => s.Value.Bound);
+        }
+    }
+
+    /// <summary>Binds what <paramref name="snapshot"/> lists; returns one message per address that could not be bound.</summary>
+    public async Task<IReadOnlyList<string>> ReconcileAsync(ProxySnapshot snapshot, CancellationToken cancellationToken)
+    {
+        var errors = new List<string>();
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            foreach (var (bind, running) in _servers.ToList())
+            {
+                if (snapshot.Listeners.TryGetValue(bind, out var l) && l.Https == running.Https) continue;
+                lock (_servers) _servers.Remove(bind);
+                await StopAsync(running.Server).ConfigureAwait(false);
+            }
+            foreach (var (bind, listener) in snapshot.Listeners)
+            {
+                if (_servers.ContainsKey(bind)) continue;
+                try
+                {
+                    var started = await StartAsync(bind, listener.Https, cancellationToken).ConfigureAwait(false);
+                    lock (_servers) _servers[bind] = started;
+                }
+                catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
+                {
+                    errors.Add($"{listener.Name}: cannot listen on {bind}: {e.Message}");
+                }
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        return errors;
+    }
+
+    private async Task<Running> StartAsync(IPEndPoint bind, bool https, CancellationToken cancellationToken)
+    {
+        var services = new ServiceCollection().AddSingleton(_loggers).AddLogging().BuildServiceProvider();
+        var options = new KestrelServerOptions { AddServerHeader = false, ApplicationServices = services };
+        options.Limits.MaxRequestBodySize = null;
+        options.Listen(bind, listen =>
+        {
+            listen.Use(next => async connection =>
+            {
+                runtime.Metrics.ConnectionOpened();
+                try
+                {
+                    await next(connection).ConfigureAwait(false);
+                }
+                finally
+                {
+                    runtime.Metrics.ConnectionClosed();
+                }
+            });
+            if (https)
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.UseHttps(new Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions
+                {
+                    ServerCertificateSelector = (_, sni) => runtime.View.Current.Listeners.GetValueOrDefault(bind)?.SelectCertificate(sni),
+                });
+            }
+            else listen.Protocols = HttpProtocols.Http1AndHttp2;
+        });
+        var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), _loggers);
+        var server = new KestrelServer(Options.Create(options), transport, _loggers);
+        await server.StartAsync(new ProxyApplication(bind, runtime, _handler), cancellationToken).ConfigureAwait(false);
+        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        var bound = address is not null && Uri.TryCreate(address, UriKind.Absolute, out var uri) ? new IPEndPoint(bind.Address, uri.Port) : bind;
+        return new Running(server, https, bound);
+    }
+
+    private static async Task StopAsync(KestrelServer server)
+    {
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await server.StopAsync(grace.Token).ConfigureAwait(false);
+        server.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        List<Running> all;
+        lock (_servers)
+        {
+            all = [.. _servers.Values];
+            _servers.Clear();
+        }
+        foreach (var r in all) await StopAsync(r.Server).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Http;
+using Switchyard.Proxy.Endpoints;
+
+namespace Switchyard.Proxy.LoadBalancing;
+
+/// <summary>
+/// Load-balancer layer: picks one endpoint of a backend for a request. Ejected endpoints are skipped while any
+/// other is available; <c>avoid</c> is the endpoint a retry should not go back to. Implementations are immutable
+/// (built per snapshot) apart from lock-free counters.
+/// </summary>
+internal interface ILoadBalancer
+{
+    EndpointState? Pick(EndpointState[] endpoints, HttpContext context, long now, EndpointState? avoid);
+}
+
+/// <summary>Randomness, injected so tests are deterministic.</summary>
+internal interface IRandomSource
+{
+    int Next(int maxExclusive);
+}
+
+internal sealed class SharedRandomSource : IRandomSource
+{
+    public static readonly SharedRandomSource Instance = new();
+
+    public int Next(int maxExclusive) => Random.Shared.Next(maxExclusive);
+}
+
+internal static class EndpointFilter
+{
+    public static bool Usable(EndpointState e, long now, EndpointState? avoid) => !ReferenceEquals(e, avoid) && !e.IsEjected(now);
+
+    /// <summary>Linear probe from <paramref name="start"/> for a usable endpoint, then for any but <paramref name="avoid"/>, then any.</summary>
+    public static EndpointState? Probe(EndpointState[] endpoints, int start, long now, EndpointState? avoid)
+    {
+        var n = endpoints.Length;
+        if (n == 0) return null;
+        for (var i = 0; i < n; i++)
+        {
+            var e = endpoints[(start + i) % n];
+            if (Usable(e, now, avoid)) return e;
+        }
+        for (var i = 0; i < n; i++)
+        {
+            var e = endpoints[(start + i) % n];
+            if (!e.IsEjected(now)) return e;
+        }
+        return endpoints[start % n];
+    }
+}

@@ -1,0 +1,63 @@
+using Microsoft.AspNetCore.Http;
+using Switchyard.Proxy.Endpoints;
+
+namespace Switchyard.Proxy.LoadBalancing;
+
+/// <summary>
+/// Maglev consistent hashing (Eisenbud et al., NSDI 2016): a lookup table of <see cref="TableSize"/> slots filled by
+/// each endpoint's permutation in turn, so load is even and lookups are O(1). Ejected owners fall back to the next slot.
+/// </summary>
+internal sealed class MaglevBalancer : ILoadBalancer
+{
+    public const int TableSize = 65537;
+    private readonly HashKey _key;
+    private readonly IRandomSource _random;
+    private readonly int[] _table;
+
+    public MaglevBalancer(EndpointState[] endpoints, HashKey key, IRandomSource random)
+    {
+        _key = key;
+        _random = random;
+        _table = endpoints.Length == 0 ? [] : Build(endpoints);
+    }
+
+    private static int[] Build(EndpointState[] endpoints)
+    {
+        var n = endpoints.Length;
+        var offset = new ulong[n];
+        var skip = new ulong[n];
+        var next = new ulong[n];
+        for (var i = 0; i < n; i++)
+        {
+            offset[i] = Hashing.Fnv1a(endpoints[i].Name + "/offset") % TableSize;
+            skip[i] = Hashing.Fnv1a(endpoints[i].Name + "/skip") % (TableSize - 1) + 1;
+        }
+        var table = new int[TableSize];
+        Array.Fill(table, -1);
+        var filled = 0;
+        while (true)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                int slot;
+                do
+                {
+                    slot = (int)((offset[i] + next[i] * skip[i]) % TableSize);
+                    next[i]++;
+                }
+                while (table[slot] >= 0);
+                table[slot] = i;
+                if (++filled == TableSize) return table;
+            }
+        }
+    }
+
+    public EndpointState? Pick(EndpointState[] endpoints, HttpContext context, long now, EndpointState? avoid)
+    {
+        if (endpoints.Length == 0 || _table.Length == 0) return null;
+        if (_key.Of(context) is not { } hash) return EndpointFilter.Probe(endpoints, _random.Next(endpoints.Length), now, avoid);
+        var slot = (int)(hash % TableSize);
+        var owner = endpoints[_table[slot]];
+        return EndpointFilter.Usable(owner, now, avoid) ? owner : EndpointFilter.Probe(endpoints, _table[slot] + 1, now, avoid);
+    }
+}

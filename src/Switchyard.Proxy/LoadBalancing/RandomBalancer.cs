@@ -1,0 +1,11 @@
+using Microsoft.AspNetCore.Http;
+using Switchyard.Proxy.Endpoints;
+
+namespace Switchyard.Proxy.LoadBalancing;
+
+/// <summary>A uniformly random endpoint.</summary>
+internal sealed class RandomBalancer(IRandomSource random) : ILoadBalancer
+{
+    public EndpointState? Pick(EndpointState[] endpoints, HttpContext context, long now, EndpointState? avoid) =>
+        endpoints.Length == 0 ? null : EndpointFilter.Probe(endpoints, random.Next(endpoints.Length), now, avoid);
+}

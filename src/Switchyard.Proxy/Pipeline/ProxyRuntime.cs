@@ -1,0 +1,27 @@
+using Switchyard.Proxy.Endpoints;
+using Switchyard.Proxy.Forwarding;
+using Switchyard.Proxy.LoadBalancing;
+using Switchyard.Proxy.Resilience;
+using Switchyard.Proxy.Snapshot;
+using Switchyard.Proxy.Telemetry;
+
+namespace Switchyard.Proxy.Pipeline;
+
+/// <summary>The runtime state the request path shares: current snapshot, endpoints, forwarder, budget, telemetry, time and randomness.</summary>
+internal sealed class ProxyRuntime
+{
+    public required ProxyView View { get; init; }
+    public required EndpointRegistry Endpoints { get; init; }
+    public required IUpstreamForwarder Forwarder { get; init; }
+    public RetryBudget RetryBudget { get; init; } = new();
+    public ProxyMetrics Metrics { get; init; } = new();
+    public AccessLog? AccessLog { get; init; }
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+    public IRandomSource Random { get; init; } = SharedRandomSource.Instance;
+
+    /// <summary>Continue or start a W3C trace on each request. Default true.</summary>
+    public bool TraceContext { get; init; } = true;
+
+    /// <summary>Also send RFC 7239 Forwarded (X-Forwarded-For/Proto/Host are always sent). Default false.</summary>
+    public bool ForwardedHeader { get; init; }
+}

@@ -1,0 +1,284 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Switchyard.Proxy.Backends;
+using Switchyard.Proxy.Endpoints;
+using Switchyard.Proxy.Filters;
+using Switchyard.Proxy.Forwarding;
+using Switchyard.Proxy.Resilience;
+using Switchyard.Proxy.Routing;
+using Switchyard.Proxy.Snapshot;
+using Switchyard.Proxy.Telemetry;
+
+namespace Switchyard.Proxy.Pipeline;
+
+/// <summary>
+/// The request path through the layers: listener → router (host, then matches in precedence order) → filters
+/// (headers, rewrite, redirect) → backend (weighted) → load balancer → endpoint (health) → connection pool
+/// (forwarder), with timeouts and budgeted retries around the last three. Errors name their layer in the
+/// <c>x-switchyard-error</c> response header and the access log.
+/// </summary>
+internal sealed class RequestHandler(ProxyRuntime runtime)
+{
+    public const string ErrorHeader = "x-switchyard-error";
+
+    public async Task HandleAsync(HttpContext context, ListenerConfig? listener)
+    {
+        var start = runtime.Time.GetTimestamp();
+        var request = context.Request;
+        var path = request.Path.Value ?? "/";
+        string? routeName = null, backendName = null, endpointName = null, error = null, traceId = null;
+        var retries = 0;
+        try
+        {
+            if (listener is null)
+            {
+                error = "listener: not configured";
+                await Answer(context, 404, error);
+                return;
+            }
+            var entry = listener.Router.Match(request, request.Host.Host, path);
+            if (entry is null)
+            {
+                error = $"{listener.Name}: no route matches";
+                await Answer(context, 404, error);
+                return;
+            }
+            var rule = entry.Rule;
+            routeName = rule.Name;
+            var edits = new RequestEdits();
+            foreach (var filter in rule.RequestFilters) filter.Apply(context, entry, ref edits);
+            if (rule.Redirect is { } redirect)
+            {
+                context.Response.StatusCode = redirect.StatusCode;
+                context.Response.Headers.Location = redirect.Location(context, entry);
+                return;
+            }
+            var backend = rule.Backends.Pick(runtime.Random);
+            if (backend is null || backend.Error is not null)
+            {
+                backendName = backend?.Name;
+                error = backend is null ? $"route {rule.Name}: no backends" : $"route {rule.Name}: backend {backend.Name}: {backend.Error}";
+                await Answer(context, 500, error);
+                return;
+            }
+            backendName = backend.Name;
+            AddForwardingHeaders(context, runtime.ForwardedHeader);
+            if (runtime.TraceContext)
+            {
+                var (traceParent, id) = TraceContext.Next(request.Headers.TraceParent);
+                request.Headers.TraceParent = traceParent;
+                traceId = id;
+            }
+            var outcome = await ForwardAsync(context, rule, backend, edits).ConfigureAwait(false);
+            endpointName = outcome.Endpoint;
+            retries = outcome.Retries;
+            error = outcome.Error;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            error = $"proxy: internal error: {e.GetType().Name}: {e.Message}";
+            if (context.Response.HasStarted) context.Abort();
+            else await Answer(context, 500, error);
+        }
+        finally
+        {
+            var status = context.Response.StatusCode;
+            var seconds = runtime.Time.GetElapsedTime(start).TotalSeconds;
+            runtime.Metrics.Request(routeName ?? "", backendName ?? "", status, seconds);
+            runtime.AccessLog?.Write(new AccessLogEntry(
+                runtime.Time.GetUtcNow(), request.Method, request.Host.Value ?? "", path, status, seconds * 1000, listener?.Name ?? "", routeName,
+                backendName, endpointName, retries, error, traceId, context.Connection.RemoteIpAddress?.ToString()));
+        }
+    }
+
+    private readonly record struct Outcome(string? Endpoint, int Retries, string? Error);
+
+    private async Task<Outcome> ForwardAsync(HttpContext context, RouteRule rule, Backend backend, RequestEdits edits)
+    {
+        var request = context.Request;
+        var idempotent = RetryPolicy.IsIdempotent(request.Method) && !HasBody(context);
+        var policy = rule.Retry;
+        var retriesLeft = policy.Attempts;
+        var retries = 0;
+        var holdsToken = false;
+        Func<int, bool>? retryOn = idempotent && policy.Codes.Count > 0
+            ? code =>
+            {
+                if (retriesLeft <= 0 || !policy.Codes.Contains(code)) return false;
+                if (runtime.RetryBudget.TryAcquire()) return true;
+                runtime.Metrics.RetryBudgetExhausted();
+                return false;
+            }
+            : null;
+        var plan = new ForwardPlan(edits.UpstreamHost, retryOn, rule.ResponseEdits);
+        using var requestTimeout = rule.RequestTimeout is { } rt ? CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted) : null;
+        requestTimeout?.CancelAfter(rule.RequestTimeout!.Value);
+        var requestToken = requestTimeout?.Token ?? context.RequestAborted;
+        EndpointState? last = null;
+        runtime.RetryBudget.RequestStarted();
+        try
+        {
+            while (true)
+            {
+                var now = runtime.Time.GetTimestamp();
+                var endpoint = backend.Balancer.Pick(backend.Endpoints, context, now, last);
+                if (endpoint is null)
+                {
+                    var error = $"route {rule.Name}: backend {backend.Name}: no ready endpoints";
+                    await Answer(context, 503, error);
+                    return new(null, retries, error);
+                }
+                ForwardResult result;
+                endpoint.Begin();
+                try
+                {
+                    using var tryTimeout = rule.BackendTimeout is { } bt ? CancellationTokenSource.CreateLinkedTokenSource(requestToken) : null;
+                    tryTimeout?.CancelAfter(rule.BackendTimeout!.Value);
+                    result = await runtime.Forwarder.ForwardAsync(context, endpoint, plan, tryTimeout?.Token ?? requestToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    endpoint.End();
+                    if (holdsToken)
+                    {
+                        runtime.RetryBudget.Release();
+                        holdsToken = false;
+                    }
+                }
+                RecordHealth(backend, endpoint, result);
+                var requestTimedOut = requestTimeout?.IsCancellationRequested == true && !context.RequestAborted.IsCancellationRequested;
+                switch (result.Outcome)
+                {
+                    case ForwardOutcome.Success:
+                        return new(endpoint.Name, retries, null);
+                    case ForwardOutcome.ClientAborted:
+                        return new(endpoint.Name, retries, "client went away");
+                    case ForwardOutcome.ResponseAborted:
+                        return new(endpoint.Name, retries, $"route {rule.Name}: endpoint {endpoint.Name}: {result.Detail}");
+                }
+                var retryable = result.Outcome switch
+                {
+                    ForwardOutcome.ConnectFailed => true,
+                    ForwardOutcome.RetryableStatus => true,
+                    ForwardOutcome.ResetBeforeResponse => idempotent,
+                    ForwardOutcome.TimedOut => idempotent && !requestTimedOut,
+                    _ => false,
+                };
+                if (retryable && retriesLeft > 0 && !requestTimedOut)
+                {
+                    holdsToken = result.Outcome == ForwardOutcome.RetryableStatus || runtime.RetryBudget.TryAcquire();
+                    if (holdsToken)
+                    {
+                        retriesLeft--;
+                        retries++;
+                        runtime.Metrics.Retry();
+                        last = endpoint;
+                        var backoff = Backoff(policy, retries);
+                        if (backoff > TimeSpan.Zero)
+                        {
+                            try
+                            {
+                                await Task.Delay(backoff, runtime.Time, requestToken).ConfigureAwait(false);
+                            }
+                            catch (OperationCanceledException)
+                            {
+                                runtime.RetryBudget.Release();
+                                holdsToken = false;
+                                return await Fail(context, rule, backend, endpoint, new(ForwardOutcome.TimedOut, 0, "request"), requestTimedOut: true, retries);
+                            }
+                        }
+                        continue;
+                    }
+                    runtime.Metrics.RetryBudgetExhausted();
+                }
+                return await Fail(context, rule, backend, endpoint, result, requestTimedOut, retries);
+            }
+        }
+        finally
+        {
+            if (holdsToken) runtime.RetryBudget.Release();
+            runtime.RetryBudget.RequestEnded();
+        }
+    }
+
+    private async Task<Outcome> Fail(HttpContext context, RouteRule rule, Backend backend, EndpointState endpoint, ForwardResult result, bool requestTimedOut, int retries)
+    {
+        var (status, kind, what) = result.Outcome switch
+        {
+            ForwardOutcome.ConnectFailed => (503, "connect", $"connect failed ({result.Detail})"),
+            ForwardOutcome.TimedOut when requestTimedOut => (504, "timeout", "request timeout"),
+            ForwardOutcome.TimedOut => (504, "timeout", "backend request timeout"),
+            ForwardOutcome.RetryableStatus => (result.StatusCode, "status", $"answered {result.StatusCode} after {retries} retries"),
+            _ => (502, "reset", $"upstream reset before responding ({result.Detail})"),
+        };
+        runtime.Metrics.UpstreamError(backend.Name, kind);
+        var error = $"route {rule.Name}: backend {backend.Name}: endpoint {endpoint.Name}: {what}";
+        if (context.Response.HasStarted) context.Abort();
+        else await Answer(context, status, error);
+        return new(endpoint.Name, retries, error);
+    }
+
+    private void RecordHealth(Backend backend, EndpointState endpoint, ForwardResult result)
+    {
+        var outlier = backend.Outlier;
+        switch (result.Outcome)
+        {
+            case ForwardOutcome.ConnectFailed:
+                if (outlier.ConsecutiveConnectFailures > 0 && endpoint.RecordConnectFailure() >= outlier.ConsecutiveConnectFailures) Eject(backend, endpoint);
+                break;
+            case ForwardOutcome.Success or ForwardOutcome.RetryableStatus when result.StatusCode < 500:
+                endpoint.RecordSuccess();
+                break;
+            case ForwardOutcome.Success or ForwardOutcome.RetryableStatus or ForwardOutcome.ResetBeforeResponse or ForwardOutcome.TimedOut:
+                if (outlier.Consecutive5xx > 0 && endpoint.Record5xx() >= outlier.Consecutive5xx) Eject(backend, endpoint);
+                break;
+        }
+    }
+
+    private void Eject(Backend backend, EndpointState endpoint)
+    {
+        if (backend.TryEject(endpoint, runtime.Time)) runtime.Metrics.Ejection();
+    }
+
+    private TimeSpan Backoff(RetryPolicy policy, int retry)
+    {
+        if (policy.Backoff <= TimeSpan.Zero) return TimeSpan.Zero;
+        var cap = Math.Min(policy.Backoff.Ticks * (1L << Math.Min(retry - 1, 10)), policy.Backoff.Ticks * 10);
+        return TimeSpan.FromTicks(cap * (runtime.Random.Next(1000) + 1) / 1000);
+    }
+
+    private static bool HasBody(HttpContext context) =>
+        context.Request.ContentLength is > 0 || (context.Request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true);
+
+    private static void AddForwardingHeaders(HttpContext context, bool forwarded)
+    {
+        var request = context.Request;
+        var headers = request.Headers;
+        var client = context.Connection.RemoteIpAddress?.ToString();
+        if (client is not null)
+        {
+            var existing = headers["X-Forwarded-For"];
+            headers["X-Forwarded-For"] = existing.Count == 0 ? client : existing.ToString() + ", " + client;
+        }
+        headers["X-Forwarded-Proto"] = request.Scheme;
+        if (!headers.ContainsKey("X-Forwarded-Host")) headers["X-Forwarded-Host"] = request.Host.Value;
+        if (forwarded)
+        {
+            var by = context.Connection.RemoteIpAddress;
+            var element = $"for={(by?.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"\"[{by}]\"" : by?.ToString() ?? "unknown")};proto={request.Scheme};host=\"{request.Host.Value}\"";
+            var existing = headers["Forwarded"];
+            headers["Forwarded"] = existing.Count == 0 ? element : existing.ToString() + ", " + element;
+        }
+    }
+
+    internal static async Task Answer(HttpContext context, int status, string error)
+    {
+        if (context.Response.HasStarted) return;
+        context.Response.StatusCode = status;
+        context.Response.Headers[ErrorHeader] = error;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        var body = System.Text.Encoding.UTF8.GetBytes(error + "\n");
+        context.Response.ContentLength = body.Length;
+        await context.Response.Body.WriteAsync(body);
+    }
+}

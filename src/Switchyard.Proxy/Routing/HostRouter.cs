@@ -1,0 +1,43 @@
+using System.Collections.Frozen;
+using Microsoft.AspNetCore.Http;
+
+namespace Switchyard.Proxy.Routing;
+
+/// <summary>
+/// Router layer, first half: the request's host selects route tables in precedence order: the exact host, then
+/// wildcard suffixes from the longest, then the tables for any host. The first table with a matching entry wins.
+/// Gateway API wildcards ("*.example.com") cover any number of labels; Ingress wildcards exactly one.
+/// </summary>
+internal sealed class HostRouter
+{
+    private readonly FrozenDictionary<string, RouteTable> _exact;
+    private readonly (string Suffix, RouteTable Table)[] _wildcards;
+    private readonly RouteTable? _any;
+    private readonly bool _singleLabelWildcards;
+
+    /// <param name="wildcards">Keyed by the suffix including its dot (".example.com").</param>
+    public HostRouter(IReadOnlyDictionary<string, RouteTable> exact, IReadOnlyDictionary<string, RouteTable> wildcards, RouteTable? any, bool singleLabelWildcards)
+    {
+        _exact = exact.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+        _wildcards = [.. wildcards.OrderByDescending(w => w.Key.Length).ThenBy(w => w.Key, StringComparer.Ordinal).Select(w => (w.Key, w.Value))];
+        _any = any;
+        _singleLabelWildcards = singleLabelWildcards;
+    }
+
+    public static readonly HostRouter Empty = new(new Dictionary<string, RouteTable>(), new Dictionary<string, RouteTable>(), null, false);
+
+    public RouteEntry? Match(HttpRequest request, string host, string path)
+    {
+        if (host.Length > 0)
+        {
+            if (_exact.TryGetValue(host, out var exact) && exact.Match(request, path) is { } e) return e;
+            foreach (var (suffix, table) in _wildcards)
+            {
+                if (host.Length <= suffix.Length || !host.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)) continue;
+                if (_singleLabelWildcards && host.AsSpan(0, host.Length - suffix.Length).Contains('.')) continue;
+                if (table.Match(request, path) is { } w) return w;
+            }
+        }
+        return _any?.Match(request, path);
+    }
+}

@@ -1,0 +1,78 @@
+using System.Text.RegularExpressions;
+
+namespace Switchyard.Proxy.Routing;
+
+internal enum PathMatchKind
+{
+    /// <summary>The whole path equals the value.</summary>
+    Exact,
+    /// <summary>Element-wise prefix: "/foo" matches "/foo", "/foo/" and "/foo/bar", not "/foobar"; a trailing "/" in the value is ignored.</summary>
+    Prefix,
+    /// <summary>An anchored .NET regular expression over the whole path.</summary>
+    RegularExpression,
+}
+
+/// <summary>The path condition of a match (Gateway API HTTPPathMatch, Ingress HTTPIngressPath).</summary>
+internal sealed class PathMatcher
+{
+    private readonly string _value;
+    private readonly Regex? _regex;
+
+    private PathMatcher(PathMatchKind kind, string value, Regex? regex)
+    {
+        Kind = kind;
+        _value = value;
+        _regex = regex;
+    }
+
+    public PathMatchKind Kind { get; }
+
+    /// <summary>The value as written (used for precedence: longer prefixes win).</summary>
+    public string Value { get; private init; } = "";
+
+    public static PathMatcher Exact(string value) => new(PathMatchKind.Exact, value, null) { Value = value };
+
+    public static PathMatcher Prefix(string value)
+    {
+        var trimmed = value.Length > 1 ? value.TrimEnd('/') : value;
+        return new(PathMatchKind.Prefix, trimmed.Length == 0 ? "/" : trimmed, null) { Value = value };
+    }
+
+    /// <summary>Null with <paramref name="error"/> when the pattern does not compile.</summary>
+    public static PathMatcher? RegularExpression(string pattern, out string? error)
+    {
+        try
+        {
+            var regex = new Regex("^(?:" + pattern + ")$", RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromMilliseconds(50));
+            error = null;
+            return new(PathMatchKind.RegularExpression, pattern, regex) { Value = pattern };
+        }
+        catch (ArgumentException e)
+        {
+            error = $"path regular expression '{pattern}' is invalid: {e.Message}";
+            return null;
+        }
+    }
+
+    public bool Matches(string path)
+    {
+        switch (Kind)
+        {
+            case PathMatchKind.Exact:
+                return string.Equals(path, _value, StringComparison.Ordinal);
+            case PathMatchKind.Prefix:
+                if (_value.Length == 1) return true;
+                if (!path.StartsWith(_value, StringComparison.Ordinal)) return false;
+                return path.Length == _value.Length || path[_value.Length] == '/';
+            default:
+                try
+                {
+                    return _regex!.IsMatch(path);
+                }
+                catch (RegexMatchTimeoutException)
+                {
+                    return false;
+                }
+        }
+    }
+}

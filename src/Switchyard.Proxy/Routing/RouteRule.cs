@@ -1,0 +1,64 @@
+using Switchyard.Proxy.Backends;
+using Switchyard.Proxy.Filters;
+using Switchyard.Proxy.Forwarding;
+using Switchyard.Proxy.Resilience;
+
+namespace Switchyard.Proxy.Routing;
+
+/// <summary>
+/// What a matched request does: the filters to run, then either a redirect or a weighted backend choice with the
+/// rule's timeouts and retry policy. Compiled once per snapshot, shared by every request that matches.
+/// </summary>
+internal sealed class RouteRule
+{
+    /// <summary>"httproute default/shop rule 0", "ingress default/web", named in errors, logs and metrics.</summary>
+    public required string Name { get; init; }
+
+    public IReadOnlyList<IRequestFilter> RequestFilters { get; init; } = [];
+
+    public ResponseHeaderEdits? ResponseEdits { get; init; }
+
+    /// <summary>When set the request is answered with a redirect and never forwarded.</summary>
+    public RedirectFilter? Redirect { get; init; }
+
+    public required BackendGroup Backends { get; init; }
+
+    /// <summary>Whole-request deadline (HTTPRoute timeouts.request); null = none.</summary>
+    public TimeSpan? RequestTimeout { get; init; }
+
+    /// <summary>Per-attempt deadline (timeouts.backendRequest); null = none.</summary>
+    public TimeSpan? BackendTimeout { get; init; }
+
+    public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
+}
+
+/// <summary>One match of a rule: all of path, method, headers and query parameters must hold.</summary>
+internal sealed class RouteEntry
+{
+    public required PathMatcher Path { get; init; }
+    public string? Method { get; init; }
+    public ValueMatcher[] Headers { get; init; } = [];
+    public ValueMatcher[] Query { get; init; } = [];
+    public required RouteRule Rule { get; init; }
+
+    public bool Matches(Microsoft.AspNetCore.Http.HttpRequest request, string path)
+    {
+        if (Method is not null && !string.Equals(request.Method, Method, StringComparison.Ordinal)) return false;
+        if (!Path.Matches(path)) return false;
+        foreach (var h in Headers) if (!h.MatchesHeader(request)) return false;
+        foreach (var q in Query) if (!q.MatchesQuery(request)) return false;
+        return true;
+    }
+}
+
+/// <summary>Entries in precedence order; the first that matches wins.</summary>
+internal sealed class RouteTable(RouteEntry[] entries)
+{
+    public IReadOnlyList<RouteEntry> Entries => entries;
+
+    public RouteEntry? Match(Microsoft.AspNetCore.Http.HttpRequest request, string path)
+    {
+        foreach (var e in entries) if (e.Matches(request, path)) return e;
+        return null;
+    }
+}

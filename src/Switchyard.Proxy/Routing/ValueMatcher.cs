@@ -1,0 +1,65 @@
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
+
+namespace Switchyard.Proxy.Routing;
+
+/// <summary>A header or query-parameter condition: the name and an exact value or an anchored regular expression.</summary>
+internal sealed class ValueMatcher
+{
+    private readonly string _value;
+    private readonly Regex? _regex;
+
+    private ValueMatcher(string name, string value, Regex? regex)
+    {
+        Name = name;
+        _value = value;
+        _regex = regex;
+    }
+
+    public string Name { get; }
+
+    public static ValueMatcher Exact(string name, string value) => new(name, value, null);
+
+    public static ValueMatcher? RegularExpression(string name, string pattern, out string? error)
+    {
+        try
+        {
+            error = null;
+            return new(name, pattern, new Regex("^(?:" + pattern + ")$", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50)));
+        }
+        catch (ArgumentException e)
+        {
+            error = $"regular expression '{pattern}' for '{name}' is invalid: {e.Message}";
+            return null;
+        }
+    }
+
+    public bool Matches(string? value)
+    {
+        if (value is null) return false;
+        if (_regex is null) return string.Equals(value, _value, StringComparison.Ordinal);
+        try
+        {
+            return _regex.IsMatch(value);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Header names compare case-insensitively; several fields of one name are joined with ",".</summary>
+    public bool MatchesHeader(HttpRequest request)
+    {
+        var values = request.Headers[Name];
+        return values.Count != 0 && Matches(values.Count == 1 ? values[0] : string.Join(',', values.ToArray()));
+    }
+
+    /// <summary>Query parameter names compare exactly; with several values the first one is used.</summary>
+    public bool MatchesQuery(HttpRequest request)
+    {
+        if (!request.QueryString.HasValue) return false;
+        var values = request.Query[Name];
+        return values.Count != 0 && Matches(values[0]);
+    }
+}

@@ -1,0 +1,79 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Switchyard.Proxy.Endpoints;
+using Switchyard.Proxy.Forwarding;
+using Switchyard.Proxy.LoadBalancing;
+
+namespace Switchyard.Proxy.Tests.LoadBalancing;
+
+public sealed class BalancerTests
+{
+    private static EndpointState[] Endpoints(int n) =>
+        [.. Enumerable.Range(1, n).Select(i => new EndpointState(new IPEndPoint(IPAddress.Parse($"10.0.0.{i}"), 80), new ConnectionPool(new IPEndPoint(IPAddress.Loopback, 1), new ConnectionPoolOptions())))];
+
+    private sealed class Sequence(params int[] values) : IRandomSource
+    {
+        private int _i;
+        public int Next(int maxExclusive) => values[_i++ % values.Length] % maxExclusive;
+    }
+
+    private static HttpContext WithHeader(string name, string value)
+    {
+        var c = new DefaultHttpContext();
+        c.Request.Headers[name] = value;
+        return c;
+    }
+
+    [Fact]
+    public void LeastRequest_TwoChoices_PicksFewerInFlight()
+    {
+        var endpoints = Endpoints(3);
+        endpoints[0].Begin();
+        endpoints[0].Begin();
+        var picked = new LeastRequestBalancer(new Sequence(0, 1)).Pick(endpoints, new DefaultHttpContext(), 0, null);
+        Assert.Same(endpoints[2], picked);
+    }
+
+    [Fact]
+    public void RoundRobin_Ejected_IsSkipped()
+    {
+        var endpoints = Endpoints(3);
+        endpoints[1].Eject(long.MaxValue);
+        var rr = new RoundRobinBalancer();
+        var picks = Enumerable.Range(0, 6).Select(_ => rr.Pick(endpoints, new DefaultHttpContext(), 0, null)!.Name).ToList();
+        Assert.DoesNotContain("10.0.0.2:80", picks);
+    }
+
+    [Theory]
+    [InlineData("ring-hash")]
+    [InlineData("maglev")]
+    public void ConsistentHash_SameKey_SameEndpoint_AndFewMovesWhenOneLeaves(string policy)
+    {
+        var endpoints = Endpoints(5);
+        ILoadBalancer Make(EndpointState[] e) => policy == "maglev"
+            ? new MaglevBalancer(e, new HashKey(HashKeySource.Header, "x-user"), new Sequence(0))
+            : new RingHashBalancer(e, new HashKey(HashKeySource.Header, "x-user"), new Sequence(0));
+        var full = Make(endpoints);
+        var fewer = Make(endpoints[..4]);
+        var moved = 0;
+        for (var i = 0; i < 500; i++)
+        {
+            var ctx = WithHeader("x-user", $"user-{i}");
+            var a = full.Pick(endpoints, ctx, 0, null)!;
+            Assert.Same(a, full.Pick(endpoints, ctx, 0, null));
+            var b = fewer.Pick(endpoints[..4], ctx, 0, null)!;
+            if (!ReferenceEquals(a, b)) moved++;
+        }
+        // only keys owned by the removed endpoint (about a fifth) should move
+        Assert.InRange(moved, 40, 170);
+    }
+
+    [Fact]
+    public void Backend_MaxEjectionPercent_KeepsHalfInRotation()
+    {
+        var endpoints = Endpoints(2);
+        var backend = new Switchyard.Proxy.Backends.Backend { Name = "b", Endpoints = endpoints, Balancer = new RoundRobinBalancer() };
+        Assert.True(backend.TryEject(endpoints[0], TimeProvider.System));
+        Assert.False(backend.TryEject(endpoints[1], TimeProvider.System));
+    }
+}

@@ -1,0 +1,198 @@
+using System.Net;
+using System.Net.Sockets;
+using Switchyard.Proxy.Tests.Support;
+
+namespace Switchyard.Proxy.Tests.Resilience;
+
+/// <summary>Backends that fail, stall, reset or refuse: retries, timeouts and passive outlier ejection over real sockets.</summary>
+public sealed class ResilienceTests
+{
+    private static string Gateway(string rules) => Manifests.GatewayClass + $$"""
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: web, namespace: default}
+        spec: {gatewayClassName: switchyard, listeners: [{name: http, port: 0, protocol: HTTP}]}
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {name: r, namespace: default}
+        spec:
+          parentRefs: [{name: web}]
+          rules:
+        {{rules}}
+        ---
+
+        """;
+
+    private const string Annotations = "{lb.switchyard.dev/policy: round-robin}";
+
+    /// <summary>A port that refuses connections (bound then closed).</summary>
+    private static int ClosedPort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        var port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    /// <summary>Accepts connections and closes them at once (a reset before any response).</summary>
+    private static (TcpListener Listener, Task Loop) Resetter()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        var loop = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    using var c = await l.AcceptSocketAsync();
+                    var buf = new byte[4096];
+                    await c.ReceiveAsync(buf, SocketFlags.None);
+                    c.LingerState = new LingerOption(true, 0);
+                }
+            }
+            catch (Exception)
+            {
+            }
+        });
+        return (l, loop);
+    }
+
+    [Fact]
+    public async Task ConnectFailure_Get_RetriedOnAnotherEndpoint()
+    {
+        await using var good = await EchoBackend.StartAsync("good");
+        var yaml = Gateway("    - backendRefs: [{name: svc, port: 80}]") + Manifests.Service("svc", "default", Annotations, ClosedPort(), good.Port);
+        await using var proxy = await Manifests.StartAsync(yaml);
+        using var client = Manifests.Client();
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "a.test", "GET", "/"));
+            Assert.Equal(200, (int)response.StatusCode);
+        }
+        Assert.True(proxy.Runtime.Metrics.Retries >= 1);
+    }
+
+    [Fact]
+    public async Task ResetBeforeResponse_Post_NotRetriedAnswers502()
+    {
+        var (listener, loop) = Resetter();
+        try
+        {
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            await using var proxy = await Manifests.StartAsync(Gateway("    - backendRefs: [{name: svc, port: 80}]") + Manifests.Service("svc", port));
+            using var client = Manifests.Client();
+            using var post = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "a.test", "POST", "/"));
+            Assert.Equal(502, (int)post.StatusCode);
+            Assert.Contains("upstream reset before responding", post.Headers.GetValues("x-switchyard-error").Single(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            listener.Stop();
+            await loop;
+        }
+    }
+
+    [Fact]
+    public async Task ResetBeforeResponse_Get_RetriedToHealthyEndpoint()
+    {
+        var (listener, loop) = Resetter();
+        await using var good = await EchoBackend.StartAsync("good");
+        try
+        {
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            await using var proxy = await Manifests.StartAsync(Gateway("    - backendRefs: [{name: svc, port: 80}]") + Manifests.Service("svc", "default", Annotations, port, good.Port));
+            using var client = Manifests.Client();
+            for (var i = 0; i < 4; i++)
+            {
+                using var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "a.test", "GET", "/"));
+                Assert.Equal(200, (int)response.StatusCode);
+            }
+        }
+        finally
+        {
+            listener.Stop();
+            await loop;
+        }
+    }
+
+    [Fact]
+    public async Task StalledBackend_RequestTimeout_Answers504()
+    {
+        await using var stalled = await EchoBackend.StartAsync("stalled");
+        stalled.Stall = true;
+        await using var proxy = await Manifests.StartAsync(Gateway("    - {timeouts: {request: 300ms}, backendRefs: [{name: svc, port: 80}]}") + Manifests.Service("svc", stalled.Port));
+        using var client = Manifests.Client();
+        using var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "a.test", "GET", "/"));
+        Assert.Equal(504, (int)response.StatusCode);
+        Assert.EndsWith("request timeout", response.Headers.GetValues("x-switchyard-error").Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RetryOnStatus_FirstEndpointFails_SecondAnswers()
+    {
+        await using var bad = await EchoBackend.StartAsync("bad");
+        bad.Status = 503;
+        await using var good = await EchoBackend.StartAsync("good");
+        var rules = "    - {retry: {attempts: 2, codes: [503], backoff: 1ms}, backendRefs: [{name: svc, port: 80}]}";
+        await using var proxy = await Manifests.StartAsync(Gateway(rules) + Manifests.Service("svc", "default", Annotations, bad.Port, good.Port));
+        using var client = Manifests.Client();
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "a.test", "GET", "/"));
+            Assert.Equal("good", response.Headers.GetValues("x-backend").Single());
+        }
+    }
+
+    [Fact]
+    public async Task Consecutive5xx_Endpoint_IsEjected()
+    {
+        await using var bad = await EchoBackend.StartAsync("bad");
+        bad.Status = 500;
+        await using var good = await EchoBackend.StartAsync("good");
+        var annotations = "{lb.switchyard.dev/policy: round-robin, lb.switchyard.dev/outlier-consecutive-5xx: \"3\"}";
+        await using var proxy = await Manifests.StartAsync(Gateway("    - backendRefs: [{name: svc, port: 80}]") + Manifests.Service("svc", "default", annotations, bad.Port, good.Port));
+        using var client = Manifests.Client();
+        for (var i = 0; i < 10; i++)
+        {
+            using var _ = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "a.test", "GET", "/"));
+        }
+        var before = bad.Requests;
+        for (var i = 0; i < 10; i++)
+        {
+            using var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "a.test", "GET", "/"));
+            Assert.Equal(200, (int)response.StatusCode);
+        }
+        Assert.Equal(3, before);
+        Assert.Equal(3, bad.Requests);
+        Assert.Equal(1, proxy.Runtime.Metrics.Ejections);
+    }
+
+    [Fact]
+    public async Task NoReadyEndpoints_Request_Answers503()
+    {
+        var yaml = Gateway("    - backendRefs: [{name: svc, port: 80}]") + """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: svc, namespace: default}
+            spec: {ports: [{name: http, port: 80}]}
+            ---
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: {name: svc-1, namespace: default, labels: {kubernetes.io/service-name: svc}}
+            addressType: IPv4
+            ports: [{name: http, port: 9}]
+            endpoints:
+              - {addresses: ["127.0.0.1"], conditions: {ready: false}}
+              - {addresses: ["127.0.0.2"], conditions: {ready: true, terminating: true}}
+
+            """;
+        await using var proxy = await Manifests.StartAsync(yaml);
+        using var client = Manifests.Client();
+        using var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "a.test", "GET", "/"));
+        Assert.Equal(503, (int)response.StatusCode);
+        Assert.Equal("route httproute default/r rule 0: backend default/svc:80: no ready endpoints", response.Headers.GetValues("x-switchyard-error").Single());
+    }
+}

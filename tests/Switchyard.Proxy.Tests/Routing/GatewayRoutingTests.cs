@@ -1,0 +1,299 @@
+using Switchyard.Proxy.Tests.Support;
+
+namespace Switchyard.Proxy.Tests.Routing;
+
+/// <summary>
+/// Table-driven HTTPRoute cases from the Gateway API specification (matching precedence, hostnames, filters,
+/// weights, ReferenceGrant, 404/500), each sent over a real socket through the proxy to real echo backends.
+/// </summary>
+public sealed class GatewayRoutingTests : IAsyncLifetime
+{
+    private readonly Dictionary<string, EchoBackend> _backends = [];
+    private GatewayProxy _proxy = null!;
+    private int _port;
+
+    public async Task InitializeAsync()
+    {
+        foreach (var name in new[] { "a", "b", "c", "d", "e", "f", "g" }) _backends[name] = await EchoBackend.StartAsync(name);
+        _backends["x"] = await EchoBackend.StartAsync("x");
+        var yaml = Manifests.GatewayClass + """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: web, namespace: default}
+            spec:
+              gatewayClassName: switchyard
+              listeners: [{name: http, port: 0, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: paths, namespace: default, creationTimestamp: "2024-01-01T00:00:00Z"}
+            spec:
+              parentRefs: [{name: web}]
+              rules:
+                - matches: [{path: {type: Exact, value: /exact}}]
+                  backendRefs: [{name: a, port: 80}]
+                - matches: [{path: {type: PathPrefix, value: /foo}}]
+                  backendRefs: [{name: b, port: 80}]
+                - matches: [{path: {type: PathPrefix, value: /foo/bar}}]
+                  backendRefs: [{name: c, port: 80}]
+                - matches: [{path: {type: PathPrefix, value: /exact}}]
+                  backendRefs: [{name: g, port: 80}]
+                - matches: [{path: {type: RegularExpression, value: "/re/[0-9]+"}}]
+                  backendRefs: [{name: f, port: 80}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: conditions, namespace: default, creationTimestamp: "2024-01-02T00:00:00Z"}
+            spec:
+              parentRefs: [{name: web}]
+              rules:
+                - matches: [{path: {value: /h}, headers: [{name: x-version, value: v2}]}]
+                  backendRefs: [{name: d, port: 80}]
+                - matches: [{path: {value: /h}}]
+                  backendRefs: [{name: e, port: 80}]
+                - matches: [{path: {value: /m}, method: POST}]
+                  backendRefs: [{name: f, port: 80}]
+                - matches: [{path: {value: /m}}]
+                  backendRefs: [{name: e, port: 80}]
+                - matches: [{path: {value: /q}, queryParams: [{name: v, value: "1"}]}]
+                  backendRefs: [{name: a, port: 80}]
+                - matches: [{path: {value: /q}}]
+                  backendRefs: [{name: b, port: 80}]
+                - matches: [{path: {value: /hre}, headers: [{name: x-id, type: RegularExpression, value: "[a-c]+"}]}]
+                  backendRefs: [{name: c, port: 80}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: older-tie, namespace: default, creationTimestamp: "2023-01-01T00:00:00Z"}
+            spec:
+              parentRefs: [{name: web}]
+              rules: [{matches: [{path: {value: /tie}}], backendRefs: [{name: a, port: 80}]}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: newer-tie, namespace: default, creationTimestamp: "2025-01-01T00:00:00Z"}
+            spec:
+              parentRefs: [{name: web}]
+              rules: [{matches: [{path: {value: /tie}}], backendRefs: [{name: b, port: 80}]}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: exact-host, namespace: default}
+            spec:
+              parentRefs: [{name: web}]
+              hostnames: [foo.example.com]
+              rules: [{backendRefs: [{name: c, port: 80}]}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: wildcard-host, namespace: default}
+            spec:
+              parentRefs: [{name: web}]
+              hostnames: ["*.example.com"]
+              rules: [{backendRefs: [{name: d, port: 80}]}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: filters, namespace: default}
+            spec:
+              parentRefs: [{name: web}]
+              hostnames: [filters.test]
+              rules:
+                - matches: [{path: {value: /redirect}}]
+                  filters: [{type: RequestRedirect, requestRedirect: {scheme: https, hostname: example.org, statusCode: 301}}]
+                - matches: [{path: {value: /redir-path}}]
+                  filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /moved}}}]
+                - matches: [{path: {value: /old}}]
+                  filters: [{type: URLRewrite, urlRewrite: {hostname: new.internal, path: {type: ReplacePrefixMatch, replacePrefixMatch: /new}}}]
+                  backendRefs: [{name: a, port: 80}]
+                - matches: [{path: {value: /strip}}]
+                  filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /}}}]
+                  backendRefs: [{name: a, port: 80}]
+                - matches: [{path: {value: /full}}]
+                  filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: /replaced}}}]
+                  backendRefs: [{name: a, port: 80}]
+                - matches: [{path: {value: /headers}}]
+                  filters:
+                    - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-set, value: s}], add: [{name: x-add, value: added}], remove: [x-remove]}}
+                    - {type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: x-resp, value: r}], remove: [x-backend]}}
+                  backendRefs: [{name: b, port: 80}]
+                - matches: [{path: {value: /weighted}}]
+                  backendRefs: [{name: a, port: 80, weight: 1}, {name: b, port: 80, weight: 0}]
+                - matches: [{path: {value: /missing}}]
+                  backendRefs: [{name: nosuch, port: 80}]
+                - matches: [{path: {value: /cross-denied}}]
+                  backendRefs: [{name: x, namespace: other, port: 80}]
+                - matches: [{path: {value: /cross-granted}}]
+                  backendRefs: [{name: x, namespace: granted, port: 80}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1beta1
+            kind: ReferenceGrant
+            metadata: {name: allow-default, namespace: granted}
+            spec:
+              from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: default}]
+              to: [{group: "", kind: Service}]
+            ---
+
+            """;
+        foreach (var (name, backend) in _backends.Where(b => b.Key != "x")) yaml += Manifests.Service(name, backend.Port);
+        yaml += Manifests.Service("x", "other", "", _backends["x"].Port) + Manifests.Service("x", "granted", "", _backends["x"].Port);
+        _proxy = await Manifests.StartAsync(yaml);
+        _port = Manifests.Port(_proxy);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _proxy.DisposeAsync();
+        foreach (var b in _backends.Values) await b.DisposeAsync();
+    }
+
+    /// <summary>{host, method, path, headers "k=v;k=v", expected backend ("-" none), status}.</summary>
+    public static TheoryData<string, string, string, string, string, int> Cases => new()
+    {
+        // path precedence: Exact beats any prefix; longest prefix wins; prefixes are element-wise
+        { "any.test", "GET", "/exact", "", "a", 200 },
+        { "any.test", "GET", "/exact/more", "", "g", 200 },
+        { "any.test", "GET", "/foo", "", "b", 200 },
+        { "any.test", "GET", "/foo/", "", "b", 200 },
+        { "any.test", "GET", "/foo/bar", "", "c", 200 },
+        { "any.test", "GET", "/foo/bar/baz", "", "c", 200 },
+        { "any.test", "GET", "/foo/barbaz", "", "b", 200 },
+        { "any.test", "GET", "/foobar", "", "-", 404 },
+        { "any.test", "GET", "/re/123", "", "f", 200 },
+        { "any.test", "GET", "/re/abc", "", "-", 404 },
+        // headers, method and query parameters: more conditions win, values match exactly
+        { "any.test", "GET", "/h", "x-version=v2", "d", 200 },
+        { "any.test", "GET", "/h", "X-Version=v2", "d", 200 },
+        { "any.test", "GET", "/h", "x-version=V2", "e", 200 },
+        { "any.test", "GET", "/h", "", "e", 200 },
+        { "any.test", "POST", "/m", "", "f", 200 },
+        { "any.test", "GET", "/m", "", "e", 200 },
+        { "any.test", "GET", "/q?v=1", "", "a", 200 },
+        { "any.test", "GET", "/q?v=2", "", "b", 200 },
+        { "any.test", "GET", "/hre", "x-id=abc", "c", 200 },
+        { "any.test", "GET", "/hre", "x-id=abd", "-", 404 },
+        // ties across routes: the oldest route wins
+        { "any.test", "GET", "/tie", "", "a", 200 },
+        // hostnames: exact over wildcard over any; wildcards need at least one more label
+        { "foo.example.com", "GET", "/anything", "", "c", 200 },
+        { "bar.example.com", "GET", "/anything", "", "d", 200 },
+        { "a.b.example.com", "GET", "/anything", "", "d", 200 },
+        { "example.com", "GET", "/anything", "", "-", 404 },
+        { "foo.example.com", "GET", "/foo/bar", "", "c", 200 },
+        // weights and broken backends
+        { "filters.test", "GET", "/weighted", "", "a", 200 },
+        { "filters.test", "GET", "/missing", "", "-", 500 },
+        { "filters.test", "GET", "/cross-denied", "", "-", 500 },
+        { "filters.test", "GET", "/cross-granted", "", "x", 200 },
+        { "nothing.test", "GET", "/nomatch", "", "-", 404 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Route_Request_ReachesExpectedBackend(string host, string method, string path, string headers, string backend, int status)
+    {
+        using var client = Manifests.Client();
+        var pairs = headers.Length == 0 ? [] : headers.Split(';').Select(h => h.Split('=')).Select(p => (p[0], p[1])).ToArray();
+        using var response = await client.SendAsync(Manifests.Request(_port, host, method, path, pairs));
+        Assert.Equal(status, (int)response.StatusCode);
+        var got = response.Headers.TryGetValues("x-backend", out var v) ? v.Single() : "-";
+        Assert.Equal(backend, got);
+    }
+
+    [Theory]
+    [InlineData("/redirect/x?q=1", 301, "https://example.org/redirect/x?q=1")]
+    [InlineData("/redir-path/a/b", 302, null)]
+    public async Task RequestRedirect_Request_AnswersLocation(string path, int status, string? location)
+    {
+        using var client = Manifests.Client();
+        using var response = await client.SendAsync(Manifests.Request(_port, "filters.test", "GET", path));
+        Assert.Equal(status, (int)response.StatusCode);
+        var expected = location ?? $"http://filters.test:{_port}/moved/a/b";
+        Assert.Equal(expected, response.Headers.Location!.OriginalString);
+    }
+
+    [Theory]
+    [InlineData("/old/x?y=1", "/new/x?y=1", "new.internal")]
+    [InlineData("/old", "/new", "new.internal")]
+    [InlineData("/strip/x", "/x", "filters.test")]
+    [InlineData("/strip", "/", "filters.test")]
+    [InlineData("/full/deep/path", "/replaced", "filters.test")]
+    public async Task UrlRewrite_Request_BackendSeesRewrittenTarget(string path, string target, string host)
+    {
+        using var client = Manifests.Client();
+        using var response = await client.SendAsync(Manifests.Request(_port, "filters.test", "GET", path));
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal(target, response.Headers.GetValues("x-echo-target").Single());
+        Assert.Equal(host, response.Headers.GetValues("x-echo-host").Single());
+    }
+
+    [Fact]
+    public async Task HeaderModifiers_Request_ChangeRequestAndResponseHeaders()
+    {
+        using var client = Manifests.Client();
+        using var response = await client.SendAsync(Manifests.Request(_port, "filters.test", "GET", "/headers", ("x-set", "old"), ("x-add", "first"), ("x-remove", "gone")));
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal("s", response.Headers.GetValues("x-echo-h-x-set").Single());
+        Assert.Equal("first,added", response.Headers.GetValues("x-echo-h-x-add").Single().Replace(", ", ",", StringComparison.Ordinal));
+        Assert.False(response.Headers.Contains("x-echo-h-x-remove"));
+        Assert.Equal("r", response.Headers.GetValues("x-resp").Single());
+        Assert.False(response.Headers.Contains("x-backend"));
+    }
+
+    [Fact]
+    public async Task Forwarding_Request_AddsForwardedHeadersAndTraceParent()
+    {
+        using var client = Manifests.Client();
+        const string incoming = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        using var response = await client.SendAsync(Manifests.Request(_port, "any.test", "GET", "/foo", ("traceparent", incoming)));
+        Assert.Equal("127.0.0.1", response.Headers.GetValues("x-echo-h-x-forwarded-for").Single());
+        Assert.Equal("http", response.Headers.GetValues("x-echo-h-x-forwarded-proto").Single());
+        Assert.Equal("any.test", response.Headers.GetValues("x-echo-h-x-forwarded-host").Single());
+        Assert.Equal("any.test", response.Headers.GetValues("x-echo-host").Single());
+        var sent = response.Headers.GetValues("x-echo-h-traceparent").Single();
+        Assert.StartsWith("00-0af7651916cd43dd8448eb211c80319c-", sent, StringComparison.Ordinal);
+        Assert.EndsWith("-01", sent, StringComparison.Ordinal);
+        Assert.NotEqual(incoming, sent);
+    }
+
+    [Fact]
+    public async Task HopByHop_ConnectionListedHeader_IsNotForwarded()
+    {
+        var text = await Raw.SendAsync(_port, "GET /foo HTTP/1.1\r\nHost: any.test\r\nConnection: x-hop\r\nx-hop: 1\r\nx-keep: 2\r\nKeep-Alive: timeout=5\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200", text, StringComparison.Ordinal);
+        Assert.Contains("x-echo-h-x-keep: 2", text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("x-echo-h-x-hop", text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("x-echo-h-keep-alive", text, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Smuggling_ContentLengthAndChunked_IsRejectedOrNormalized()
+    {
+        // RFC 9112 §6.1: a request with both must be handled as chunked or rejected; it must never reach the backend framed by Content-Length.
+        var text = await Raw.SendAsync(_port, "POST /foo HTTP/1.1\r\nHost: any.test\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+        Assert.True(text.StartsWith("HTTP/1.1 400", StringComparison.Ordinal) || (text.StartsWith("HTTP/1.1 200", StringComparison.Ordinal) && text.Contains("b abc", StringComparison.Ordinal)), text);
+    }
+
+    [Fact]
+    public async Task MissingBackend_Request_NamesLayerInErrorHeader()
+    {
+        using var client = Manifests.Client();
+        using var response = await client.SendAsync(Manifests.Request(_port, "filters.test", "GET", "/missing"));
+        Assert.Equal("route httproute default/filters rule 7: backend default/nosuch:80: service default/nosuch not found", response.Headers.GetValues("x-switchyard-error").Single());
+    }
+
+    [Fact]
+    public void Statuses_Compile_ReportAcceptedAndResolvedRefsWithReasons()
+    {
+        var routes = _proxy.Statuses.Where(s => s.Status is Model.Gateway.HTTPRouteStatus).ToDictionary(s => s.Object.Metadata.Name, s => (Model.Gateway.HTTPRouteStatus)s.Status);
+        var filters = routes["filters"].Parents!.Single();
+        Assert.Equal("switchyard.dev/gateway-controller", filters.ControllerName);
+        Assert.Equal(("Accepted", "True", "Accepted"), (filters.Conditions![0].Type, filters.Conditions[0].Status, filters.Conditions[0].Reason));
+        Assert.Equal(("ResolvedRefs", "False", "BackendNotFound"), (filters.Conditions[1].Type, filters.Conditions[1].Status, filters.Conditions[1].Reason));
+        var paths = routes["paths"].Parents!.Single();
+        Assert.Equal("True", paths.Conditions![1].Status);
+        var gateway = (Model.Gateway.GatewayStatus)_proxy.Statuses.Single(s => s.Status is Model.Gateway.GatewayStatus).Status;
+        Assert.Equal(7, gateway.Listeners!.Single().AttachedRoutes);
+        Assert.Equal("Programmed", gateway.Conditions![1].Reason);
+    }
+}

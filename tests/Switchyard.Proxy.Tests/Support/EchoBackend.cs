@@ -1,0 +1,78 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+
+namespace Switchyard.Proxy.Tests.Support;
+
+/// <summary>
+/// A real HTTP backend on 127.0.0.1:0 that answers with its name and what it received: x-backend, x-echo-target
+/// (request target as sent), x-echo-host, and every request header as x-echo-h-NAME. Modes make it fail.
+/// </summary>
+internal sealed class EchoBackend : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private int _requests;
+
+    private EchoBackend(string name, WebApplication app)
+    {
+        Name = name;
+        _app = app;
+    }
+
+    public string Name { get; }
+    public int Port { get; private set; }
+    public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>Status to answer with (default 200).</summary>
+    public int Status { get; set; } = 200;
+
+    /// <summary>When true, requests hang until the client goes away.</summary>
+    public bool Stall { get; set; }
+
+    public static async Task<EchoBackend> StartAsync(string name)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        var backend = new EchoBackend(name, app);
+        app.Run(backend.HandleAsync);
+        await app.StartAsync();
+        backend.Port = new Uri(app.Urls.First()).Port;
+        return backend;
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        Interlocked.Increment(ref _requests);
+        if (Stall)
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            return;
+        }
+        var response = context.Response;
+        response.StatusCode = Status;
+        response.Headers["x-backend"] = Name;
+        response.Headers["x-echo-target"] = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        response.Headers["x-echo-host"] = context.Request.Headers.Host.ToString();
+        foreach (var (key, value) in context.Request.Headers) response.Headers["x-echo-h-" + key.ToLowerInvariant()] = value.ToString();
+        using var reader = new StreamReader(context.Request.Body);
+        var body = await reader.ReadToEndAsync();
+        await response.WriteAsync($"{Name} {body}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
