@@ -54,6 +54,9 @@ public sealed class DnsComponent : IAsyncDisposable
 
     public DnsMetrics Metrics { get; }
 
+    /// <summary>Whether <see cref="StartAsync"/> has bound the sockets.</summary>
+    public bool IsStarted => _server is not null;
+
     /// <summary>The bound UDP/TCP address (after <see cref="StartAsync"/>).</summary>
     public IPEndPoint Endpoint => _server?.Endpoint ?? throw new InvalidOperationException("not started");
 

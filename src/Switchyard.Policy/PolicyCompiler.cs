@@ -138,7 +138,7 @@ public sealed class PolicyCompiler
             identities[i] = built;
         }
 
-        var maps = _maps.Finish(identities, changedColumns);
+        var maps = _maps.Finish(identities, [.. changedColumns]);
         _current = new PolicyIndex(
             _revision,
             _namespacesChanged ? new Dictionary<string, NamespaceEntry>(_namespaces, StringComparer.Ordinal) : CurrentNamespaces(),

@@ -30,22 +30,25 @@ public sealed partial class PolicyIndex
     /// test in the verdict map shared by the identities these policies select (plus an address range search
     /// when the rules have ipBlocks), however many policies select the pod.
     /// </summary>
-    private SideDecision DecideSide(PolicyDirection direction, in Endpoint self, in Endpoint peer, int port, L4Protocol protocol)
+    private SideResult DecideSide(PolicyDirection direction, in Endpoint self, in Endpoint peer, int port, L4Protocol protocol)
     {
         if (self.Pod is not { } pod || pod.HostNetwork || IdentityOf(pod) is not { } identity)
         {
-            return new SideDecision(direction, SideOutcome.NotSelectable, []);
+            return new SideResult(SideOutcome.NotSelectable, []);
         }
         var policies = identity.Policies(direction);
-        if (policies.Length == 0) return new SideDecision(direction, SideOutcome.NotIsolated, policies);
+        if (policies.Length == 0) return new SideResult(SideOutcome.NotIsolated, policies);
+
+        var rules = identity.Rules(direction);
+        if (rules.Length == 0) return new SideResult(SideOutcome.Denied, policies);
 
         // Named ports always resolve against the destination pod of the connection.
         var destinationPod = direction == PolicyDirection.Ingress ? pod : peer.Pod;
         var peerIdentity = peer.Pod is { HostNetwork: false } p ? IdentityOf(p) : null;
         var map = _maps[identity.MapOf(direction)]!;
-        return map.Admits(peerIdentity?.Id ?? -1, peer.Address, port, protocol, destinationPod)
-            ? new SideDecision(direction, policies, identity.Rules(direction), peerIdentity, peer, destinationPod, port, protocol)
-            : new SideDecision(direction, SideOutcome.Denied, policies);
+        return map.Admits(peerIdentity?.Id ?? -1, peer, port, protocol, destinationPod)
+            ? new SideResult(SideOutcome.Allowed, policies, rules, peerIdentity)
+            : new SideResult(SideOutcome.Denied, policies);
     }
 
     /// <summary>The first of <paramref name="rules"/> that admits the peer on the port: the reason an allowed side gives.</summary>

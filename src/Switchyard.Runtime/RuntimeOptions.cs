@@ -33,6 +33,12 @@ public sealed record RuntimeOptions
     /// </summary>
     public bool InheritEnvironment { get; init; } = true;
 
+    /// <summary>
+    /// Directories put in front of containers' PATH, so that programs the host provides (the <c>switchyard</c>
+    /// command itself, for <c>switchyard demo-app</c>) run without an image. Default: none.
+    /// </summary>
+    public IReadOnlyList<string> PathPrefix { get; init; } = [];
+
     /// <summary>The cluster DNS address ("127.0.0.1:10053"), given to containers as <c>SWITCHYARD_DNS</c>. Null: not set.</summary>
     public string? DnsAddress { get; init; }
 

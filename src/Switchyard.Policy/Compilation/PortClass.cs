@@ -1,4 +1,5 @@
 using Switchyard.Model.Networking;
+using Switchyard.Policy.Decisions;
 
 namespace Switchyard.Policy.Compilation;
 
@@ -24,16 +25,18 @@ internal sealed class PortClass
     public bool AnyPeer { get; }
     public AddressSet? Addresses { get; }
 
-    public bool Admits(int peerIdentity, in NetAddress? address)
+    /// <summary>Whether the rules admit <paramref name="peer"/>, whose identity is <paramref name="peerIdentity"/> (-1: none).</summary>
+    public bool Admits(int peerIdentity, in Endpoint peer)
     {
         if (AnyPeer) return true;
-        if (peerIdentity >= 0)
-        {
-            var word = peerIdentity >> 6;
-            if (word < Peers.Length && (Peers[word] & (1UL << (peerIdentity & 63))) != 0) return true;
-        }
-        return Addresses is not null && address is { } a && Addresses.Contains(a);
+        if ((uint)peerIdentity < (uint)Peers.Length << 6 && (Peers[peerIdentity >> 6] & (1UL << (peerIdentity & 63))) != 0) return true;
+        return Addresses is not null && AddressAdmitted(peer);
     }
+
+    private bool AddressAdmitted(in Endpoint peer) => peer.Address is { } a && Addresses!.Contains(a);
+
+    /// <summary>True when no rule admits anything here.</summary>
+    public bool IsEmpty => !AnyPeer && Addresses is null && Array.TrueForAll(Peers, w => w == 0);
 
     public PortClass WithPeers(ulong[] peers) => new(RuleIds, peers, AnyPeer, Addresses);
 }

@@ -1,4 +1,4 @@
-using Switchyard.Model.Networking;
+using Switchyard.Policy.Decisions;
 
 namespace Switchyard.Policy.Compilation;
 
@@ -23,18 +23,24 @@ internal sealed class SideMap
         _classes = classes;
         _named = named;
         _unknownProtocol = unknownProtocol;
+        AdmitsNothing = unknownProtocol.IsEmpty && Array.TrueForAll(named, n => n.Class.IsEmpty)
+            && Array.TrueForAll(classes, row => Array.TrueForAll(row, c => c.IsEmpty));
     }
+
+    /// <summary>No rule admits anything (the policies isolate without allowing): every verdict is a denial.</summary>
+    public bool AdmitsNothing { get; }
 
     /// <summary>A named port class: rules naming container port <see cref="NameId"/> with <see cref="Protocol"/>.</summary>
     internal readonly record struct NamedClass(int NameId, L4Protocol Protocol, PortClass Class);
 
     /// <summary>
-    /// Whether any rule admits <paramref name="peerIdentity"/> (-1: none) or <paramref name="address"/> on
+    /// Whether any rule admits <paramref name="peer"/> (identity <paramref name="peerIdentity"/>, -1: none) on
     /// <paramref name="port"/>/<paramref name="protocol"/>; named ports resolve against <paramref name="destination"/>.
     /// </summary>
-    public bool Admits(int peerIdentity, in NetAddress? address, int port, L4Protocol protocol, PodEntry? destination)
+    public bool Admits(int peerIdentity, in Endpoint peer, int port, L4Protocol protocol, PodEntry? destination)
     {
-        if (ClassOf(port, protocol).Admits(peerIdentity, address)) return true;
+        if (AdmitsNothing) return false;
+        if (ClassOf(port, protocol).Admits(peerIdentity, peer)) return true;
         if (_named.Length == 0 || destination is null) return false;
         var declared = destination.NamedPorts;
         var ids = destination.NamedPortIds;
@@ -43,7 +49,7 @@ internal sealed class SideMap
             if (declared[i].Port != port || declared[i].Protocol != protocol) continue;
             foreach (var named in _named)
             {
-                if (named.NameId == ids[i] && named.Protocol == protocol && named.Class.Admits(peerIdentity, address)) return true;
+                if (named.NameId == ids[i] && named.Protocol == protocol && named.Class.Admits(peerIdentity, peer)) return true;
             }
         }
         return false;
@@ -54,6 +60,7 @@ internal sealed class SideMap
         var p = (int)protocol;
         if (p >= Protocols) return _unknownProtocol;
         var starts = _starts[p];
+        if (starts.Length == 1) return _classes[p][0];
         int lo = 0, hi = starts.Length - 1;
         while (lo < hi)
         {
@@ -130,34 +137,37 @@ internal sealed class SideMap
     /// This map with the bits of identities <paramref name="changed"/> recomputed from their rule bitsets
     /// (<paramref name="ruleBits"/>: null for an identity that no longer exists). Returns this instance when no bit moves.
     /// </summary>
-    public SideMap WithColumns(IReadOnlyCollection<int> changed, Func<int, ulong[]?> ruleBits, Dictionary<PortClass, PortClass> done)
+    public SideMap WithColumns(int[] changed, Func<int, ulong[]?> ruleBits)
     {
-        var moved = false;
-        var classes = new PortClass[Protocols][];
+        // Copy on write: most maps keep every class when one identity changes, and then allocate nothing.
+        PortClass[][]? classes = null;
         for (var p = 0; p < Protocols; p++)
         {
-            classes[p] = new PortClass[_classes[p].Length];
-            for (var i = 0; i < classes[p].Length; i++)
+            for (var i = 0; i < _classes[p].Length; i++)
             {
-                classes[p][i] = Update(_classes[p][i], changed, ruleBits, done);
-                moved |= !ReferenceEquals(classes[p][i], _classes[p][i]);
+                var next = Update(_classes[p][i], changed, ruleBits);
+                if (ReferenceEquals(next, _classes[p][i])) continue;
+                classes ??= _classes.Select(row => (PortClass[])row.Clone()).ToArray();
+                classes[p][i] = next;
             }
         }
-        var named = new NamedClass[_named.Length];
-        for (var i = 0; i < named.Length; i++)
+        NamedClass[]? named = null;
+        for (var i = 0; i < _named.Length; i++)
         {
-            named[i] = _named[i] with { Class = Update(_named[i].Class, changed, ruleBits, done) };
-            moved |= !ReferenceEquals(named[i].Class, _named[i].Class);
+            var next = Update(_named[i].Class, changed, ruleBits);
+            if (ReferenceEquals(next, _named[i].Class)) continue;
+            named ??= (NamedClass[])_named.Clone();
+            named[i] = _named[i] with { Class = next };
         }
-        var unknown = Update(_unknownProtocol, changed, ruleBits, done);
-        moved |= !ReferenceEquals(unknown, _unknownProtocol);
-        return moved ? new SideMap(_starts, classes, named, unknown) : this;
+        var unknown = Update(_unknownProtocol, changed, ruleBits);
+        return classes is null && named is null && ReferenceEquals(unknown, _unknownProtocol)
+            ? this
+            : new SideMap(_starts, classes ?? _classes, named ?? _named, unknown);
     }
 
-    private static PortClass Update(PortClass c, IReadOnlyCollection<int> changed, Func<int, ulong[]?> ruleBits, Dictionary<PortClass, PortClass> done)
+    private static PortClass Update(PortClass c, int[] changed, Func<int, ulong[]?> ruleBits)
     {
         if (c.RuleIds.Length == 0) return c;
-        if (done.TryGetValue(c, out var updated)) return updated;
         ulong[]? copy = null;
         foreach (var id in changed)
         {
@@ -187,8 +197,7 @@ internal sealed class SideMap
             if (want) copy[word] |= 1UL << (id & 63);
             else copy[word] &= ~(1UL << (id & 63));
         }
-        updated = copy is null ? c : c.WithPeers(copy);
-        done[c] = updated;
-        return updated;
+        if (copy is null) return c;
+        return c.WithPeers(copy);
     }
 }

@@ -50,7 +50,7 @@ internal sealed class SideMapTable
     /// Drops maps no identity uses, builds the new ones, refreshes the bits of <paramref name="changed"/>
     /// identities in the others, and returns the maps indexed by id.
     /// </summary>
-    public SideMap?[] Finish(Identity?[] identities, IReadOnlyCollection<int> changed)
+    public SideMap?[] Finish(Identity?[] identities, int[] changed)
     {
         foreach (var e in _entries)
         {
@@ -75,7 +75,6 @@ internal sealed class SideMapTable
         }
         ulong[]? BitsOf(int id) => id < identities.Length ? identities[id]?.RuleBits : null;
 
-        var updated = new Dictionary<PortClass, PortClass>(ReferenceEqualityComparer.Instance);
         var maps = new SideMap?[_entries.Count];
         for (var id = 0; id < _entries.Count; id++)
         {
@@ -89,7 +88,7 @@ internal sealed class SideMapTable
                 continue;
             }
             if (e.Map is null) e.Map = SideMap.Build(e.Rules, PeersOf, NameId);
-            else if (changed.Count > 0) e.Map = e.Map.WithColumns(changed, BitsOf, updated);
+            else if (changed.Length > 0) e.Map = e.Map.WithColumns(changed, BitsOf);
             maps[id] = e.Map;
         }
         return maps;

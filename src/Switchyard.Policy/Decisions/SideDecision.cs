@@ -23,6 +23,24 @@ public enum SideOutcome : byte
 /// index's own (shared, not copied): treat them as read-only. The verdict itself comes from the index's
 /// precomputed maps; <see cref="AdmittedBy"/> is worked out from the rules only when it is read.
 /// </summary>
+/// <summary>What the verdict path records for one side; <see cref="Verdict"/> turns it into a <see cref="SideDecision"/> when read.</summary>
+internal readonly struct SideResult(SideOutcome outcome, CompiledPolicy[] selecting, CompiledRule[]? rules = null, Identity? peerIdentity = null)
+{
+    public SideOutcome Outcome { get; } = outcome;
+    public CompiledPolicy[] Selecting { get; } = selecting;
+
+    /// <summary>The selecting policies' rules, for an allowed side only (to find the admitting one on demand).</summary>
+    public CompiledRule[]? Rules { get; } = rules;
+    public Identity? PeerIdentity { get; } = peerIdentity;
+
+    public bool Permits => Outcome != SideOutcome.Denied;
+
+    public SideDecision ToDecision(PolicyDirection direction, in Endpoint peer, PodEntry? destinationPod, int port, L4Protocol protocol) =>
+        Rules is null
+            ? new SideDecision(direction, Outcome, Selecting)
+            : new SideDecision(direction, Selecting, Rules, PeerIdentity, peer, destinationPod, port, protocol);
+}
+
 public readonly struct SideDecision
 {
     private readonly CompiledRule[]? _rules;

@@ -10,14 +10,17 @@ namespace Switchyard.Policy.Decisions;
 /// </summary>
 public readonly struct Verdict
 {
-    internal Verdict(Endpoint source, Endpoint destination, int port, L4Protocol protocol, SideDecision egress, SideDecision ingress, HttpDecision http)
+    private readonly SideResult _egress;
+    private readonly SideResult _ingress;
+
+    internal Verdict(in Endpoint source, in Endpoint destination, int port, L4Protocol protocol, in SideResult egress, in SideResult ingress, in HttpDecision http)
     {
         Source = source;
         Destination = destination;
         Port = port;
         Protocol = protocol;
-        Egress = egress;
-        Ingress = ingress;
+        _egress = egress;
+        _ingress = ingress;
         Http = http;
     }
 
@@ -26,17 +29,17 @@ public readonly struct Verdict
     public int Port { get; }
     public L4Protocol Protocol { get; }
 
-    /// <summary>The source pod's egress decision.</summary>
-    public SideDecision Egress { get; }
+    /// <summary>The source pod's egress decision (named ports resolve against the destination pod).</summary>
+    public SideDecision Egress => _egress.ToDecision(PolicyDirection.Egress, Destination, Destination.Pod, Port, Protocol);
 
     /// <summary>The destination pod's ingress decision.</summary>
-    public SideDecision Ingress { get; }
+    public SideDecision Ingress => _ingress.ToDecision(PolicyDirection.Ingress, Source, Destination.Pod, Port, Protocol);
 
     /// <summary>The L7 decision (<see cref="HttpOutcome.NotApplicable"/> when no HTTP policy covers the destination port).</summary>
     public HttpDecision Http { get; }
 
     /// <summary>Whether the connection (and the request, when one was given) may pass at layer 4.</summary>
-    public bool ConnectionAllowed => Egress.Permits && Ingress.Permits;
+    public bool ConnectionAllowed => _egress.Permits && _ingress.Permits;
 
     public bool Allowed => ConnectionAllowed && Http.Permits;
 

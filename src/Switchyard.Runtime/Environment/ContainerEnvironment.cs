@@ -8,7 +8,7 @@ namespace Switchyard.Runtime.Environment;
 
 /// <summary>
 /// Builds a container's environment, in the kubelet's order (later entries win): the runtime's own
-/// environment (when inherited), <c>POD_IP</c>/<c>POD_NAME</c>/<c>POD_NAMESPACE</c>/<c>SWITCHYARD_DNS</c>, the
+/// environment (when inherited) with <see cref="RuntimeOptions.PathPrefix"/> in front of PATH, <c>POD_IP</c>/<c>POD_NAME</c>/<c>POD_NAMESPACE</c>/<c>SWITCHYARD_DNS</c>, the
 /// service links, <c>envFrom</c> sources in order, then <c>env</c> in order with <c>$(VAR)</c> expansion over
 /// what came before. A missing ConfigMap, Secret or key that is not optional is an error (the kubelet's
 /// CreateContainerConfigError), as is a fieldRef the local runtime cannot resolve.
@@ -25,6 +25,10 @@ internal sealed class ContainerEnvironment(IResourceStore store, RuntimeOptions 
             {
                 if (e.Key is string k && e.Value is string v && !k.StartsWith("SWITCHYARD_", StringComparison.Ordinal)) env[k] = v;
             }
+        }
+        if (options.PathPrefix.Count > 0)
+        {
+            env["PATH"] = string.Join(':', options.PathPrefix.Append(env.GetValueOrDefault("PATH") ?? "/usr/local/bin:/usr/bin:/bin"));
         }
         env["POD_IP"] = podIp;
         env["POD_NAME"] = pod.Metadata.Name;

@@ -93,6 +93,19 @@ public sealed class ContainerEnvironmentTests
     }
 
     [Fact]
+    public async Task Build_PathPrefix_GoesInFrontOfInheritedPath()
+    {
+        var store = new Store.Memory.InMemoryResourceStore();
+        var builder = new ContainerEnvironment(store, new RuntimeOptions { StateDirectory = "/tmp", PathPrefix = ["/opt/sy/bin"] });
+        var pod = new V1Pod { Metadata = new V1ObjectMeta { Name = "p", NamespaceProperty = "default" }, Spec = new V1PodSpec() };
+
+        var (env, error) = await builder.BuildAsync(pod, new V1Container { Name = "main" }, "127.64.0.1", CancellationToken.None);
+
+        Assert.Null(error);
+        Assert.Equal("/opt/sy/bin:" + System.Environment.GetEnvironmentVariable("PATH"), env!["PATH"]);
+    }
+
+    [Fact]
     public async Task Build_MissingReferences_EveryErrorListed()
     {
         var store = new Store.Memory.InMemoryResourceStore();

@@ -7,11 +7,16 @@ namespace Switchyard.Cli.Commands.Dns;
 /// <summary>The cluster DNS server inside <c>switchyard up</c>: serves the zone live from the control plane's store.</summary>
 internal sealed class DnsUpComponent(DnsOptions options) : IUpComponent
 {
+    private DnsComponent? _dns;
+
     public string Name => "dns";
+
+    /// <summary>The address the server listens on, once it started (the real port when the option said 0).</summary>
+    public string? Address => _dns is { } dns && dns.IsStarted ? dns.Endpoint.ToString() : null;
 
     public ValueTask ConfigureAsync(UpComponentContext context, CancellationToken cancellationToken)
     {
-        var dns = DnsComponent.FromStore(options, context.Store);
+        var dns = _dns = DnsComponent.FromStore(options, context.Store);
         context.HostedServices.Add(new Hosted(dns));
         context.Summary.Add(("DNS", $"{options.Listen} udp+tcp, zone {options.Zone.Zone}"));
         return ValueTask.CompletedTask;

@@ -16,10 +16,17 @@ namespace Switchyard.Cli.Commands.Up;
 internal static class ClusterComposition
 {
     /// <summary>The components of a local cluster, in the order they are configured; DNS unless <paramref name="dns"/> is null.</summary>
-    public static IReadOnlyList<IUpComponent> DefaultComponents(DnsOptions? dns) =>
-        dns is null
-            ? [new ClusterIpComponent(), new ControllersComponent(), new RuntimeUpComponent(null), new NodeProxyUpComponent(), new GatewayUpComponent()]
-            : [new ClusterIpComponent(), new ControllersComponent(), new DnsUpComponent(dns), new RuntimeUpComponent(dns.Listen.ToString()), new NodeProxyUpComponent(), new GatewayUpComponent()];
+    public static IReadOnlyList<IUpComponent> DefaultComponents(DnsOptions? dns)
+    {
+        var components = new List<IUpComponent> { new ClusterIpComponent(), new ControllersComponent() };
+        DnsUpComponent? dnsComponent = dns is null ? null : new DnsUpComponent(dns);
+        if (dnsComponent is not null) components.Add(dnsComponent);
+        // The runtime starts after the DNS server, so pods learn the port it really bound.
+        components.Add(new RuntimeUpComponent(() => dnsComponent?.Address));
+        components.Add(new NodeProxyUpComponent());
+        components.Add(new GatewayUpComponent());
+        return components;
+    }
 
     public static async Task<RunningCluster> StartAsync(
         UpSettings settings, IReadOnlyList<IUpComponent> components, ILoggerFactory? loggerFactory, CancellationToken cancellationToken)

@@ -11,7 +11,8 @@ namespace Switchyard.Cli.Commands.Up;
 /// all within <see cref="RuntimeOptions.ShutdownTimeout"/>) without deleting them, so the next <c>up</c> on
 /// the same state directory runs them again.
 /// </summary>
-internal sealed class RuntimeUpComponent(string? dnsAddress, ILoggerFactory? loggerFactory = null) : IUpComponent
+/// <param name="dnsAddress">The cluster DNS address for <c>SWITCHYARD_DNS</c>, asked when the runtime starts (after the DNS server bound its port); null: none.</param>
+internal sealed class RuntimeUpComponent(Func<string?> dnsAddress, ILoggerFactory? loggerFactory = null) : IUpComponent
 {
     public string Name => "runtime";
 
@@ -20,14 +21,15 @@ internal sealed class RuntimeUpComponent(string? dnsAddress, ILoggerFactory? log
         var options = new RuntimeOptions
         {
             StateDirectory = context.Settings.StateDirectory,
-            DnsAddress = dnsAddress,
+            // The CLI's own directory holds the `switchyard` app host: pods can run `switchyard demo-app`.
+            PathPrefix = [Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)],
         };
-        context.HostedServices.Add(new Hosted(context.Store, options, loggerFactory));
+        context.HostedServices.Add(new Hosted(context.Store, options, dnsAddress, loggerFactory));
         context.Summary.Add(("Runtime", $"pods as local processes on {options.PodCidr}, node \"{options.NodeName}\", logs in {Runtime.Pods.PodDirectories.Root(options.StateDirectory)}"));
         return ValueTask.CompletedTask;
     }
 
-    private sealed class Hosted(Store.IResourceStore store, RuntimeOptions options, ILoggerFactory? given) : IHostedService
+    private sealed class Hosted(Store.IResourceStore store, RuntimeOptions options, Func<string?> dnsAddress, ILoggerFactory? given) : IHostedService
     {
         private readonly CancellationTokenSource _stop = new();
         private ILoggerFactory? _owned;
@@ -43,7 +45,7 @@ internal sealed class RuntimeUpComponent(string? dnsAddress, ILoggerFactory? log
                     c.TimestampFormat = "HH:mm:ss ";
                 })
                 .SetMinimumLevel(LogLevel.Information)));
-            _runtime = new PodRuntime(store, options, loggers);
+            _runtime = new PodRuntime(store, options with { DnsAddress = dnsAddress() }, loggers);
             _run = Task.Run(() => _runtime.RunAsync(_stop.Token), CancellationToken.None);
             return Task.CompletedTask;
         }
