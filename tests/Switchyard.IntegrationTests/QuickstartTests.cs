@@ -57,6 +57,8 @@ public sealed class QuickstartTests : IAsyncLifetime
             Assert.Contains("payments-api", text, StringComparison.Ordinal);
             Assert.Contains("catalog", text, StringComparison.Ordinal);
 
+            await RollingRestart_KeepsEveryPaymentsEndpointReadyAsync(up, stateDir);
+
             var pids = PodPids(stateDir).ToList();
             Assert.True(pids.Count >= 7, $"expected a pid file per container, found {pids.Count}");
             Assert.All(pids, pid => Assert.True(IsRunning(pid), $"pod process {pid} is not running while `up` runs"));
@@ -67,6 +69,80 @@ public sealed class QuickstartTests : IAsyncLifetime
             }
         }
     }
+
+    /// <summary>
+    /// payments-api has 3 replicas with maxUnavailable 0: while `rollout restart` replaces every pod, a watch on
+    /// its EndpointSlices must never see fewer than 3 ready endpoints, and must see the new pods become ready.
+    /// </summary>
+    private async Task RollingRestart_KeepsEveryPaymentsEndpointReadyAsync(UpProcess up, string stateDir)
+    {
+        var token = (await File.ReadAllTextAsync(Path.Combine(stateDir, "admin.token"))).Trim();
+        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        var before = ReadyPods(JsonNode.Parse(await http.GetStringAsync(
+            $"{up.Url}/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io/service-name%3Dpayments-api"))!["items"]!.AsArray());
+        Assert.Equal(3, before.Count);
+
+        using var watchStop = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        using var stream = await http.GetStreamAsync(
+            $"{up.Url}/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?watch=true&labelSelector=kubernetes.io/service-name%3Dpayments-api",
+            watchStop.Token);
+        using var reader = new StreamReader(stream);
+        var slices = new Dictionary<string, JsonNode>();
+        var minimum = int.MaxValue;
+        var seen = new HashSet<string>();
+        var watching = Task.Run(async () =>
+        {
+            try
+            {
+                while (await reader.ReadLineAsync(watchStop.Token) is { } line)
+                {
+                    if (line.Length == 0) continue;
+                    var e = JsonNode.Parse(line)!;
+                    var name = (string)e["object"]!["metadata"]!["name"]!;
+                    if ((string?)e["type"] == "DELETED") slices.Remove(name);
+                    else slices[name] = e["object"]!;
+                    var ready = ReadyPods(slices.Values);
+                    lock (seen)
+                    {
+                        seen.UnionWith(ready);
+                        minimum = Math.Min(minimum, ready.Count);
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+
+        var restart = await _cli.RunAsync("rollout", "restart", "deployment/payments-api");
+        Assert.True(restart.ExitCode == 0, restart.ToString());
+        var status = await _cli.RunAsync("rollout", "status", "deployment/payments-api");
+        Assert.True(status.ExitCode == 0, status.ToString());
+        await WaitForReadyPodsAsync(expected: 7);
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); DateTime.UtcNow < deadline; await Task.Delay(200))
+        {
+            lock (seen)
+            {
+                if (seen.Except(before).Count() >= 3) break;
+            }
+        }
+        await watchStop.CancelAsync();
+        await watching;
+
+        lock (seen)
+        {
+            Assert.True(minimum >= 3, $"a watch on payments-api's EndpointSlices saw only {minimum} ready endpoints during the rollout");
+            Assert.True(seen.Except(before).Count() >= 3, $"the rollout did not bring 3 new ready pods: before {string.Join(",", before)}, seen {string.Join(",", seen)}");
+        }
+    }
+
+    /// <summary>The pods (by name: a replaced pod may get a freed address again) behind the ready endpoints.</summary>
+    private static HashSet<string> ReadyPods(IEnumerable<JsonNode?> slices) =>
+        slices.SelectMany(s => s!["endpoints"]?.AsArray() ?? [])
+            .Where(e => (bool?)e!["conditions"]?["ready"] == true)
+            .Select(e => (string?)e!["targetRef"]?["name"] ?? (string)e!["addresses"]![0]!)
+            .ToHashSet();
 
     private async Task<List<JsonNode>> WaitForReadyPodsAsync(int expected)
     {
