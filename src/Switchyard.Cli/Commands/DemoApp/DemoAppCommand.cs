@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
-using System.Runtime.InteropServices;
 
 namespace Switchyard.Cli.Commands.DemoApp;
 
@@ -87,9 +86,7 @@ internal static class DemoAppCommand
 
     private static async Task<int> RunAsync(CliContext context, DemoAppOptions options, CancellationToken ct)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var sigint = context.Env.HandleSignals ? PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop) : null;
-        using var sigterm = context.Env.HandleSignals ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop) : null;
+        using var stop = new ForegroundStop(context.Env, ct);
         DemoAppServer server;
         try
         {
@@ -105,21 +102,9 @@ internal static class DemoAppCommand
             context.Out.WriteLine($"demo-app {options.Pod} ({options.Namespace}, version {(options.Version.Length > 0 ? options.Version : "-")}) listening on {server.Url}");
             context.Out.WriteLine($"  latency {options.Latency}, error rate {options.ErrorRate.ToString(CultureInfo.InvariantCulture)}, upstreams {upstreams}, dns {options.Dns?.ToString() ?? "system"}");
             await context.Out.FlushAsync(CancellationToken.None);
-            try
-            {
-                await Task.Delay(Timeout.Infinite, stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-            }
+            await stop.WaitAsync();
         }
         return ExitCodes.Ok;
-
-        void Stop(PosixSignalContext signal)
-        {
-            signal.Cancel = true;
-            stop.Cancel();
-        }
     }
 
     private static int? ParsePort(string? text, List<string> errors)

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Net;
-using System.Runtime.InteropServices;
 using Switchyard.Dns;
 using Switchyard.Dns.Zone;
 
@@ -70,9 +69,7 @@ internal static class DnsCommand
             var manifests = ManifestInput.Read(context.Env, context.Get(files) ?? [], namespaceOverride: null);
             if (!manifests.Ok) return ManifestInput.PrintErrors(context, manifests, "; nothing is served");
 
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            using var sigint = context.Env.HandleSignals ? PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop) : null;
-            using var sigterm = context.Env.HandleSignals ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop) : null;
+            using var stop = new ForegroundStop(context.Env, ct);
             var dns = DnsComponent.FromObjects(options, manifests.Resources);
             try
             {
@@ -89,22 +86,10 @@ internal static class DnsCommand
                 context.Out.WriteLine(upstreams.Count > 0 ? $"Upstreams: {string.Join(", ", upstreams)}" : "Upstreams: none (names outside the zone are REFUSED)");
                 if (dns.MetricsUrl is { } url) context.Out.WriteLine($"Metrics: {url}");
                 await context.Out.FlushAsync(CancellationToken.None);
-                try
-                {
-                    await Task.Delay(Timeout.Infinite, stop.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                }
+                await stop.WaitAsync();
             }
             context.Out.WriteLine("Stopped.");
             return ExitCodes.Ok;
-
-            void Stop(PosixSignalContext signal)
-            {
-                signal.Cancel = true;
-                stop.Cancel();
-            }
         });
         return command;
     }

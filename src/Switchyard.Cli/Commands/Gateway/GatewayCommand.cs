@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Net;
-using System.Runtime.InteropServices;
 using Switchyard.Proxy;
 
 namespace Switchyard.Cli.Commands.Gateway;
@@ -45,9 +44,7 @@ internal static class GatewayCommand
             var manifests = ManifestInput.Read(context.Env, context.Get(files) ?? [], namespaceOverride: null);
             if (!manifests.Ok) return ManifestInput.PrintErrors(context, manifests, "; nothing is served");
 
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            using var sigint = context.Env.HandleSignals ? PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop) : null;
-            using var sigterm = context.Env.HandleSignals ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop) : null;
+            using var stop = new ForegroundStop(context.Env, ct);
             await using var proxy = GatewayProxy.FromObjects(options, manifests.Resources);
             try
             {
@@ -63,21 +60,9 @@ internal static class GatewayCommand
             foreach (var (obj, status) in proxy.Statuses) context.Out.WriteLine($"{obj.Kind} {obj.Metadata.NamespaceProperty}/{obj.Metadata.Name}: {Summary(status)}");
             if (proxy.AdminUrl is { } url) context.Out.WriteLine($"Admin: {url}metrics");
             await context.Out.FlushAsync(CancellationToken.None);
-            try
-            {
-                await Task.Delay(Timeout.Infinite, stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-            }
+            await stop.WaitAsync();
             context.Out.WriteLine("Stopped.");
             return ExitCodes.Ok;
-
-            void Stop(PosixSignalContext signal)
-            {
-                signal.Cancel = true;
-                stop.Cancel();
-            }
         });
         return command;
     }

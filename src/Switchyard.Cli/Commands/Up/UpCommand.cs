@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Net;
-using System.Runtime.InteropServices;
 using Switchyard.Cli.Client;
 using Switchyard.Cli.Output;
 using Switchyard.Control;
@@ -96,9 +95,7 @@ internal static class UpCommand
             if (!manifests.Ok) return ManifestInput.PrintErrors(context, manifests, "; the control plane was not started");
         }
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var sigint = context.Env.HandleSignals ? PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop) : null;
-        using var sigterm = context.Env.HandleSignals ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop) : null;
+        using var stop = new ForegroundStop(context.Env, cancellationToken);
 
         RunningCluster cluster;
         try
@@ -122,23 +119,11 @@ internal static class UpCommand
             new CurrentContext(cluster.Server.Url.GetLeftPart(UriPartial.Authority), token, settings.StateDirectory).Write(context.Env.ConfigDirectory);
             await context.Out.FlushAsync(CancellationToken.None);
 
-            try
-            {
-                await Task.Delay(Timeout.Infinite, stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-            }
+            await stop.WaitAsync();
             context.Out.WriteLine("Shutting down...");
         }
         context.Out.WriteLine("Stopped.");
         return ExitCodes.Ok;
-
-        void Stop(PosixSignalContext signal)
-        {
-            signal.Cancel = true;
-            stop.Cancel();
-        }
     }
 
     private static async Task<bool> ApplyAsync(CliContext context, RunningCluster cluster, ManifestReadResult manifests, CancellationToken cancellationToken)
