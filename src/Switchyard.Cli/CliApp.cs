@@ -39,7 +39,7 @@ internal static class CliApp
         root.Subcommands.Add(Switchyard.Cli.Commands.Logs.LogsCommand.Build(setup));
         root.Subcommands.Add(Switchyard.Cli.Commands.Gateway.GatewayCommand.Build(setup));
         setup.Examples(root,
-            "switchyard up -f examples/",
+            "switchyard up -f examples/quickstart",
             "switchyard apply -f web.yaml",
             "switchyard get all",
             "switchyard get svc web -o yaml",

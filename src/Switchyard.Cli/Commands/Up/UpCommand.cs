@@ -42,13 +42,13 @@ internal static class UpCommand
             Arity = ArgumentArity.ZeroOrMore,
         };
         var allowRemote = new Option<bool>("--allow-remote") { Description = "Allow --api on a non-loopback address (anyone who can reach it and has the token controls the cluster)" };
-        var command = new Command("up", "Run a Switchyard control plane in the foreground: the SQLite store in the state directory (default $SWITCHYARD_STATE_DIR or ./.switchyard), the controllers and the API server. Applies the given manifests first; stops on Ctrl-C or SIGTERM.")
+        var command = new Command("up", "Run a local Switchyard cluster in the foreground: the SQLite store in the state directory (default $SWITCHYARD_STATE_DIR or ./.switchyard), the API server, the controllers, the cluster DNS, the runtime that runs pods as local processes, the node proxy for Service cluster IPs and the gateway. Applies the given manifests first; stops on Ctrl-C or SIGTERM, stopping every pod.")
         {
             files, inMemory, api, dns, dnsUpstream, allowRemote,
         };
         setup.Examples(command,
             "switchyard up",
-            "switchyard up -f examples/",
+            "switchyard up -f examples/quickstart",
             "switchyard up --state-dir /tmp/sy --api 127.0.0.1:8443",
             "switchyard up --in-memory -f demo.yaml",
             "switchyard up --dns 127.0.0.1:5353 --dns-upstream 127.0.0.1:53");

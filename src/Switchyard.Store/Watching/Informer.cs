@@ -3,10 +3,8 @@ using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Switchyard.Model.Resources;
 using Switchyard.Model.Selectors;
-using Switchyard.Store;
-using WatchEventType = Switchyard.Store.WatchEventType;
 
-namespace Switchyard.Control.Controllers;
+namespace Switchyard.Store.Watching;
 
 /// <summary>
 /// Keeps a local copy of one kind of object in step with the store, as a client-go informer does:
@@ -15,7 +13,7 @@ namespace Switchyard.Control.Controllers;
 /// differs between the old copy and the new list). Every change calls the handler with the old
 /// and new object (null when absent). Objects in the cache are shared and must not be mutated.
 /// </summary>
-internal sealed class Informer
+public sealed class Informer
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, IKubernetesObject<V1ObjectMeta>> _items = new(StringComparer.Ordinal);
