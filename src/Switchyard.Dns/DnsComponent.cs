@@ -73,7 +73,7 @@ public sealed class DnsComponent : IAsyncDisposable
     {
         if (_store is not null)
         {
-            _feed = new StoreZoneFeed(_store, _state, _view);
+            _feed = new StoreZoneFeed(_store, _state, _view, _time);
             await _feed.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         Forwarder? forwarder = null;

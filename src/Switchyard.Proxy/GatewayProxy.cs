@@ -30,6 +30,7 @@ public sealed class GatewayProxy : IAsyncDisposable
     private readonly ListenerManager _listeners;
     private readonly SemaphoreSlim _applyGate = new(1, 1);
     private readonly TimeProvider _time;
+    private readonly ILoggerFactory? _loggers;
     private StoreProxyFeed? _feed;
     private AdminServer? _admin;
     private AccessLog? _accessLog;
@@ -42,6 +43,7 @@ public sealed class GatewayProxy : IAsyncDisposable
         _store = store;
         _objects = objects;
         _time = time;
+        _loggers = loggers;
         var registry = new EndpointRegistry(new ConnectionPoolOptions { MaxIdlePerEndpoint = options.MaxIdleConnectionsPerEndpoint, ConnectTimeout = options.ConnectTimeout });
         _accessLog = options.AccessLog is null ? null : new AccessLog(options.AccessLog);
         _runtime = new ProxyRuntime
@@ -87,7 +89,7 @@ public sealed class GatewayProxy : IAsyncDisposable
         if (_options.Admin is { } admin) _admin = await AdminServer.StartAsync(admin, _runtime.Metrics, _runtime.View, cancellationToken).ConfigureAwait(false);
         if (_store is not null)
         {
-            _feed = new StoreProxyFeed(_store, (objects, revision) => ApplyAsync(objects, revision, CancellationToken.None));
+            _feed = new StoreProxyFeed(_store, (objects, revision) => ApplyAsync(objects, revision, CancellationToken.None), _time, _loggers?.CreateLogger<StoreProxyFeed>());
             await _feed.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         else await ApplyAsync(_objects!, 1, cancellationToken).ConfigureAwait(false);

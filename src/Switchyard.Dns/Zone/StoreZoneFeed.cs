@@ -1,16 +1,18 @@
 using System.Threading.Channels;
 using k8s;
 using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Switchyard.Model.Resources;
 using Switchyard.Store;
-using WatchEventType = Switchyard.Store.WatchEventType;
+using Switchyard.Store.Watching;
 
 namespace Switchyard.Dns.Zone;
 
 /// <summary>
-/// Keeps the zone view current from the store: lists Services, EndpointSlices and Pods, publishes a first snapshot,
-/// then follows one watch per kind from its list's revision. Each event updates the <see cref="ZoneState"/>
-/// incrementally; a single publisher turns bursts of events into one snapshot swap. An expired watch relists its kind.
+/// Keeps the zone view current from the store: one informer each for Services, EndpointSlices and Pods. Once all
+/// three are listed it publishes a first snapshot; after that every change updates the <see cref="ZoneState"/>
+/// incrementally and a single publisher turns bursts of changes into one snapshot swap.
 /// </summary>
 internal sealed class StoreZoneFeed : IAsyncDisposable
 {
@@ -18,90 +20,40 @@ internal sealed class StoreZoneFeed : IAsyncDisposable
     private readonly IResourceStore _store;
     private readonly ZoneState _state;
     private readonly ZoneView _view;
+    private readonly Informer[] _informers;
     private readonly Lock _lock = new();
     private readonly Channel<bool> _dirty = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
 
-    public StoreZoneFeed(IResourceStore store, ZoneState state, ZoneView view)
+    public StoreZoneFeed(IResourceStore store, ZoneState state, ZoneView view, TimeProvider? time = null, ILogger? logger = null)
     {
         _store = store;
         _state = state;
         _view = view;
+        _informers = [.. Kinds.Select(k => new Informer(k, null, OnChanged, time ?? TimeProvider.System, logger ?? NullLogger.Instance))];
     }
-
-    /// <summary>Watch failures other than expiry (the feed retries after a second); for diagnostics.</summary>
-    public int Failures;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var revisions = new long[Kinds.Length];
-        for (var i = 0; i < Kinds.Length; i++) revisions[i] = await ListAsync(Kinds[i], cancellationToken).ConfigureAwait(false);
-        lock (_lock) _view.Publish(_state.Publish());
-        for (var i = 0; i < Kinds.Length; i++) _loops.Add(WatchLoopAsync(Kinds[i], revisions[i], _stop.Token));
+        foreach (var informer in _informers) _loops.Add(informer.RunAsync(_store, _stop.Token));
+        await Task.WhenAll(_informers.Select(i => i.Synced)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        lock (_lock)
+        {
+            // The first snapshot covers every change so far; only later ones need another publish.
+            _dirty.Reader.TryRead(out _);
+            _view.Publish(_state.Publish());
+        }
         _loops.Add(PublishLoopAsync(_stop.Token));
     }
 
-    private async Task<long> ListAsync(ResourceKind kind, CancellationToken cancellationToken)
+    private void OnChanged(IKubernetesObject<V1ObjectMeta>? old, IKubernetesObject<V1ObjectMeta>? now)
     {
-        var list = await _store.ListAsync(new ListQuery(kind), cancellationToken).ConfigureAwait(false);
         lock (_lock)
         {
-            _state.Clear(kind.Type);
-            foreach (var obj in list.Items) _state.Apply(obj, deleted: false);
-        }
-        return list.Revision;
-    }
-
-    private async Task WatchLoopAsync(ResourceKind kind, long revision, CancellationToken token)
-    {
-        while (!token.IsCancellationRequested)
-        {
-            try
-            {
-                var expired = false;
-                await foreach (var e in _store.WatchAsync(new WatchQuery(kind, FromRevision: revision), token).ConfigureAwait(false))
-                {
-                    if (e.Type == WatchEventType.Expired)
-                    {
-                        expired = true;
-                        break;
-                    }
-                    if (e.Object is IKubernetesObject<V1ObjectMeta> obj)
-                    {
-                        lock (_lock) _state.Apply(obj, e.Type == WatchEventType.Deleted);
-                        _dirty.Writer.TryWrite(true);
-                    }
-                    revision = e.Revision;
-                }
-                if (expired || !token.IsCancellationRequested)
-                {
-                    revision = await ListAsync(kind, token).ConfigureAwait(false);
-                    _dirty.Writer.TryWrite(true);
-                }
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception)
-            {
-                Interlocked.Increment(ref Failures);
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(1), token).ConfigureAwait(false);
-                    revision = await ListAsync(kind, token).ConfigureAwait(false);
-                    _dirty.Writer.TryWrite(true);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-                catch (Exception)
-                {
-                    Interlocked.Increment(ref Failures);
-                }
-            }
+            if (now is not null) _state.Apply(now, deleted: false);
+            else if (old is not null) _state.Apply(old, deleted: true);
+            _dirty.Writer.TryWrite(true);
         }
     }
 

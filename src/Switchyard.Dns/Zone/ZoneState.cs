@@ -56,14 +56,6 @@ internal sealed class ZoneState
         }
     }
 
-    /// <summary>Forgets every object of the kind of <paramref name="sample"/> (after a watch expired, before a relist).</summary>
-    public void Clear(Type kind)
-    {
-        if (kind == typeof(V1Service)) foreach (var k in _services.Keys.ToList()) RemoveService(k);
-        else if (kind == typeof(V1EndpointSlice)) foreach (var k in _slices.Keys.ToList()) RemoveSlice(k);
-        else if (kind == typeof(V1Pod)) foreach (var k in _pods.Keys.ToList()) RemovePod(k);
-    }
-
     public ZoneSnapshot Publish()
     {
         foreach (var name in _dirty)

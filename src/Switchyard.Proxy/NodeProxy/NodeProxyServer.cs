@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Switchyard.Model.Resources;
 using Switchyard.Store;
+using Switchyard.Store.Watching;
 
 namespace Switchyard.Proxy.NodeProxy;
 
@@ -28,8 +29,8 @@ public sealed class NodeProxyServer : IAsyncDisposable
     private readonly Dictionary<ListenKey, string> _failed = [];
     private readonly Lock _stateLock = new();
     private readonly CancellationTokenSource _stop = new();
-    private readonly StoreMirror _services;
-    private readonly StoreMirror _slices;
+    private readonly Informer _services;
+    private readonly Informer _slices;
     private Task _running = Task.CompletedTask;
 
     public NodeProxyServer(IResourceStore store, NodeProxyOptions? options = null, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
@@ -40,8 +41,8 @@ public sealed class NodeProxyServer : IAsyncDisposable
         _time = timeProvider ?? TimeProvider.System;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<NodeProxyServer>();
         _slots = new SemaphoreSlim(_options.MaxConnections, _options.MaxConnections);
-        _services = new StoreMirror(ResourceKinds.Service, MarkDirty, _time, _logger);
-        _slices = new StoreMirror(ResourceKinds.EndpointSlice, MarkDirty, _time, _logger);
+        _services = new Informer(ResourceKinds.Service, null, (_, _) => MarkDirty(), _time, _logger);
+        _slices = new Informer(ResourceKinds.EndpointSlice, null, (_, _) => MarkDirty(), _time, _logger);
     }
 
     /// <summary>The addresses listened on now, with the service each serves.</summary>
@@ -110,7 +111,7 @@ public sealed class NodeProxyServer : IAsyncDisposable
 
     private async Task ReconcileAsync()
     {
-        var table = ServiceTable.Build(_services.Snapshot().OfType<V1Service>(), _slices.Snapshot().OfType<V1EndpointSlice>());
+        var table = ServiceTable.Build(_services.ListAll().OfType<V1Service>(), _slices.ListAll().OfType<V1EndpointSlice>());
         var closing = new List<ServiceListener>();
         lock (_stateLock)
         {

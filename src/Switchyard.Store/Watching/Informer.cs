@@ -23,6 +23,7 @@ public sealed class Informer
     private readonly Action<IKubernetesObject<V1ObjectMeta>?, IKubernetesObject<V1ObjectMeta>?> _handler;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private long _revision;
 
     public Informer(ResourceKind kind, Selector? selector, Action<IKubernetesObject<V1ObjectMeta>?, IKubernetesObject<V1ObjectMeta>?> handler, TimeProvider time, ILogger logger)
     {
@@ -35,6 +36,12 @@ public sealed class Informer
 
     /// <summary>Completes once the first list has been loaded.</summary>
     public Task Synced => _synced.Task;
+
+    /// <summary>
+    /// The store revision the cache reflects: the last list's revision or the last watch event's,
+    /// already set when the handler is called for that list or event (0 before the first list).
+    /// </summary>
+    public long Revision => Interlocked.Read(ref _revision);
 
     public IKubernetesObject<V1ObjectMeta>? Get(string? ns, string name)
     {
@@ -63,6 +70,7 @@ public sealed class Informer
                 if (revision is null)
                 {
                     var list = await store.ListAsync(new ListQuery(_kind, null, _selector), cancellationToken);
+                    Interlocked.Exchange(ref _revision, list.Revision);
                     Replace(list.Items);
                     revision = list.Revision;
                     _synced.TrySetResult();
@@ -77,6 +85,7 @@ public sealed class Informer
                         expired = true;
                         break;
                     }
+                    Interlocked.Exchange(ref _revision, e.Revision);
                     Apply(e);
                     revision = e.Revision;
                 }

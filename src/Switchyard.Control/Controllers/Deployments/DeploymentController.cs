@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Switchyard.Model.Resources;
 using Switchyard.Store;
+using Switchyard.Store.Watching;
 
 namespace Switchyard.Control.Controllers.Deployments;
 

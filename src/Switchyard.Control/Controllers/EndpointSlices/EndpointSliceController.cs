@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Switchyard.Model.Resources;
 using Switchyard.Model.Selectors;
 using Switchyard.Store;
+using Switchyard.Store.Watching;
 
 namespace Switchyard.Control.Controllers.EndpointSlices;
 
