@@ -73,11 +73,28 @@ internal sealed class WorkQueue<T> : IDisposable where T : notnull
     /// <summary>Adds the key again after base × 2^(failures−1), capped at the maximum delay.</summary>
     public TimeSpan Retry(T key)
     {
+        TimeSpan delay;
         lock (_lock)
         {
             if (_disposed) return TimeSpan.Zero;
             var failures = _failures[key] = _failures.GetValueOrDefault(key) + 1;
-            var delay = TimeSpan.FromTicks((long)Math.Min(_baseDelay.Ticks * Math.Pow(2, Math.Min(failures - 1, 30)), _maxDelay.Ticks));
+            delay = TimeSpan.FromTicks((long)Math.Min(_baseDelay.Ticks * Math.Pow(2, Math.Min(failures - 1, 30)), _maxDelay.Ticks));
+        }
+        AddAfter(key, delay);
+        return delay;
+    }
+
+    /// <summary>Adds the key once <paramref name="delay"/> has passed (at once when it is not positive).</summary>
+    public void AddAfter(T key, TimeSpan delay)
+    {
+        if (delay <= TimeSpan.Zero)
+        {
+            Add(key);
+            return;
+        }
+        lock (_lock)
+        {
+            if (_disposed) return;
             ITimer? timer = null;
             timer = _time.CreateTimer(_ =>
             {
@@ -87,7 +104,37 @@ internal sealed class WorkQueue<T> : IDisposable where T : notnull
             }, null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             _timers.Add(timer);
             timer.Change(delay, Timeout.InfiniteTimeSpan);
-            return delay;
+        }
+    }
+
+    /// <summary>
+    /// One worker: takes keys until cancelled and reconciles each with <paramref name="sync"/>. Success clears the
+    /// key's failures and, when <paramref name="sync"/> returns a delay, looks at the key again after it; a failure
+    /// re-adds the key with back-off and is reported to <paramref name="failed"/> with that back-off.
+    /// </summary>
+    public async Task RunWorkerAsync(Func<T, CancellationToken, Task<TimeSpan?>> sync, Action<T, Exception, TimeSpan> failed, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var key = await TakeAsync(cancellationToken);
+            try
+            {
+                var recheck = await sync(key, cancellationToken);
+                Forget(key);
+                if (recheck is { } delay) AddAfter(key, delay);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                failed(key, e, Retry(key));
+            }
+            finally
+            {
+                Done(key);
+            }
         }
     }
 

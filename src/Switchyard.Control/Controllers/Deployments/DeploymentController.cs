@@ -48,7 +48,10 @@ public sealed class DeploymentController : IController
             foreach (var p in pods.ListAll().OfType<V1Pod>()) OnPodChanged(queue, null, p);
             _logger.LogInformation("deployment controller synced: {Deployments} deployments", deployments.ListAll().Count);
 
-            var workers = Enumerable.Range(0, _options.Workers).Select(_ => WorkAsync(sync, queue, stop.Token)).ToList();
+            var workers = Enumerable.Range(0, _options.Workers).Select(_ => queue.RunWorkerAsync(
+                (key, ct) => sync.SyncAsync(key.Namespace, key.Name, ct),
+                (key, e, delay) => _logger.LogWarning(e, "syncing Deployment {Deployment} failed; retrying in {Delay}", key, delay),
+                stop.Token)).ToList();
             await Task.WhenAny(workers.Concat(informers));
             cancellationToken.ThrowIfCancellationRequested();
             throw new InvalidOperationException("a deployment worker or watch stopped unexpectedly");
@@ -58,46 +61,6 @@ public sealed class DeploymentController : IController
             await stop.CancelAsync();
             await Task.WhenAll(informers).ContinueWith(_ => { }, TaskScheduler.Default);
         }
-    }
-
-    private async Task WorkAsync(DeploymentSync sync, WorkQueue<DeploymentKey> queue, CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            var key = await queue.TakeAsync(cancellationToken);
-            try
-            {
-                var recheck = await sync.SyncAsync(key.Namespace, key.Name, cancellationToken);
-                queue.Forget(key);
-                if (recheck is { } delay) Schedule(queue, key, delay, cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                var delay = queue.Retry(key);
-                _logger.LogWarning(e, "syncing Deployment {Deployment} failed; retrying in {Delay}", key, delay);
-            }
-            finally
-            {
-                queue.Done(key);
-            }
-        }
-    }
-
-    private void Schedule(WorkQueue<DeploymentKey> queue, DeploymentKey key, TimeSpan delay, CancellationToken cancellationToken)
-    {
-        if (delay <= TimeSpan.Zero)
-        {
-            queue.Add(key);
-            return;
-        }
-        _ = Task.Delay(delay, _time, cancellationToken).ContinueWith(t =>
-        {
-            if (!t.IsCanceled) queue.Add(key);
-        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>A pod change concerns the Deployment that controls it (before or after the change).</summary>

@@ -60,7 +60,14 @@ public sealed class EndpointSliceController : IController
             _logger.LogInformation("endpointslice controller synced: {Services} services, {Pods} pods, {Slices} managed slices",
                 services.ListAll().Count, pods.ListAll().Count, slices.ListAll().Count);
 
-            var workers = Enumerable.Range(0, _options.Workers).Select(_ => WorkAsync(state, queue, stop.Token)).ToList();
+            var workers = Enumerable.Range(0, _options.Workers).Select(_ => queue.RunWorkerAsync(
+                async (key, ct) =>
+                {
+                    await SyncAsync(state, key, ct);
+                    return null;
+                },
+                (key, e, delay) => _logger.LogWarning(e, "syncing EndpointSlices of Service {Service} failed; retrying in {Delay}", key, delay),
+                stop.Token)).ToList();
             await Task.WhenAny(workers.Concat(informers));
             cancellationToken.ThrowIfCancellationRequested();
             throw new InvalidOperationException("an endpointslice worker or watch stopped unexpectedly");
@@ -69,32 +76,6 @@ public sealed class EndpointSliceController : IController
         {
             await stop.CancelAsync();
             await Task.WhenAll(informers).ContinueWith(_ => { }, TaskScheduler.Default);
-        }
-    }
-
-    private async Task WorkAsync(State state, WorkQueue<ServiceKey> queue, CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            var key = await queue.TakeAsync(cancellationToken);
-            try
-            {
-                await SyncAsync(state, key, cancellationToken);
-                queue.Forget(key);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                var delay = queue.Retry(key);
-                _logger.LogWarning(e, "syncing EndpointSlices of Service {Service} failed; retrying in {Delay}", key, delay);
-            }
-            finally
-            {
-                queue.Done(key);
-            }
         }
     }
 
