@@ -108,21 +108,26 @@ internal sealed class RuntimeTestKit : IAsyncDisposable
     public static bool Alive(int pid) => File.Exists($"/proc/{pid}/stat") && !File.ReadAllText($"/proc/{pid}/stat").Split(')')[^1].TrimStart().StartsWith('Z');
 
     /// <summary>Whether a process of the group is alive (zombies, which a container's PID 1 may never reap, do not count).</summary>
-    public static bool GroupAlive(int groupId)
+    public static bool GroupAlive(int groupId) => GroupMembers(groupId) > 0;
+
+    /// <summary>How many live (not zombie) processes are in the process group.</summary>
+    public static int GroupMembers(int groupId)
     {
+        var id = groupId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var members = 0;
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), out _)) continue;
             try
             {
                 var fields = File.ReadAllText(Path.Combine(dir, "stat")).Split(')')[^1].Trim().Split(' ');
-                if (fields[0] != "Z" && fields[2] == groupId.ToString(System.Globalization.CultureInfo.InvariantCulture)) return true;
+                if (fields[0] != "Z" && fields[2] == id) members++;
             }
             catch (IOException)
             {
             }
         }
-        return false;
+        return members;
     }
 
     public async Task StopAsync()

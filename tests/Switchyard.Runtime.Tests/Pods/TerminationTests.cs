@@ -98,7 +98,8 @@ public sealed class TerminationTests
         var containerDir = Path.Combine(state, "pods", "default_old_1234", "main");
         Directory.CreateDirectory(containerDir);
         using var leftover = Process.Start(new ProcessStartInfo("/usr/bin/setsid", ["/bin/sh", "-c", "sleep 120 & exec sleep 121"]))!;
-        await RuntimeTestKit.WaitUntilAsync(() => Posix.StartTime(leftover.Id) is not null, "the leftover started");
+        // Until setsid has run, the group does not exist yet and a kill of it would miss; wait for both sleeps in it.
+        await RuntimeTestKit.WaitUntilAsync(() => RuntimeTestKit.GroupMembers(leftover.Id) == 2, "the leftover group formed (both sleeps)");
         await File.WriteAllTextAsync(Path.Combine(containerDir, "pid"), $"{leftover.Id} {Posix.StartTime(leftover.Id)}\n");
 
         await using var kit = new RuntimeTestKit(stateDirectory: state).Start();
