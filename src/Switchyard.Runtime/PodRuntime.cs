@@ -9,7 +9,7 @@ using Switchyard.Runtime.Pods;
 using Switchyard.Runtime.Probes;
 using Switchyard.Runtime.Processes;
 using Switchyard.Store;
-using WatchEventType = Switchyard.Store.WatchEventType;
+using Switchyard.Store.Watching;
 
 namespace Switchyard.Runtime;
 
@@ -30,6 +30,7 @@ public sealed class PodRuntime : IAsyncDisposable
     private readonly ContainerEnvironment _environment;
     private readonly ProbeChecker _checker = new();
     private readonly Lock _lock = new();
+    private readonly Lock _reconcileLock = new(); // store changes are applied one at a time
     private readonly Dictionary<string, PodWorker> _workers = new(StringComparer.Ordinal);
     private readonly List<Task> _background = [];
     private bool _stopped;
@@ -71,48 +72,36 @@ public sealed class PodRuntime : IAsyncDisposable
         Directory.CreateDirectory(PodsDirectory);
         var reaped = LeftoverReaper.ReapAll(PodsDirectory, _logger);
         if (reaped > 0) _logger.LogWarning("killed {Count} container process groups left by an earlier runtime", reaped);
-        long? revision = null;
-        var failures = 0;
-        while (!cancellationToken.IsCancellationRequested)
+        var waiting = new List<V1Pod>(); // pods of the first list without a recorded IP: started once every recorded IP is reserved
+        Informer? pods = null;
+        pods = new Informer(ResourceKinds.Pod, null, (old, current) =>
         {
-            try
+            lock (_reconcileLock)
             {
-                if (revision is null)
+                if (current is V1Pod pod)
                 {
-                    var list = await _store.ListAsync(new ListQuery(ResourceKinds.Pod), cancellationToken);
-                    var pods = list.Items.OfType<V1Pod>().Where(Ours).ToList();
-                    foreach (var p in pods) _ips.TryReserve(p.Metadata.Uid, p.Status?.PodIP);
-                    ForgetMissing(pods.Select(p => p.Metadata.Uid).ToHashSet(StringComparer.Ordinal));
-                    foreach (var p in pods) Reconcile(p);
-                    revision = list.Revision;
+                    if (!Ours(pod)) return;
+                    if (pods!.Synced.IsCompleted) Reconcile(pod);
+                    else if (_ips.TryReserve(pod.Metadata.Uid, pod.Status?.PodIP)) Reconcile(pod);
+                    else waiting.Add(pod);
                 }
-                await foreach (var e in _store.WatchAsync(new WatchQuery(ResourceKinds.Pod, FromRevision: revision), cancellationToken))
+                else if (old is V1Pod gone && Ours(gone))
                 {
-                    failures = 0;
-                    if (e.Type == WatchEventType.Expired)
-                    {
-                        revision = null;
-                        break;
-                    }
-                    revision = e.Revision;
-                    if (e.Object is not V1Pod pod || !Ours(pod)) continue;
-                    if (e.Type == WatchEventType.Deleted) Removed(pod);
-                    else Reconcile(pod);
+                    Removed(gone);
                 }
-                if (revision is not null) await Task.Delay(TimeSpan.FromMilliseconds(50), _options.TimeProvider, cancellationToken);
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        }, _options.TimeProvider, _logger);
+        var run = pods.RunAsync(_store, cancellationToken);
+        await Task.WhenAny(pods.Synced, run);
+        lock (_reconcileLock)
+        {
+            foreach (var pod in waiting)
             {
-                return;
+                if (pods.Get(pod.Metadata.NamespaceProperty, pod.Metadata.Name) is V1Pod latest && latest.Metadata.Uid == pod.Metadata.Uid) Reconcile(latest);
             }
-            catch (Exception e)
-            {
-                failures++;
-                var delay = TimeSpan.FromMilliseconds(Math.Min(100 * Math.Pow(2, Math.Min(failures, 7)), 10_000));
-                _logger.LogWarning(e, "watching pods failed; retrying in {Delay}", delay);
-                await Task.Delay(delay, _options.TimeProvider, cancellationToken);
-            }
+            waiting.Clear();
         }
+        await run;
     }
 
     /// <summary>
@@ -235,13 +224,6 @@ public sealed class PodRuntime : IAsyncDisposable
         var key = ObjectRef.Of(pod);
         var result = await _store.DeleteAsync(key, pod.Metadata.ResourceVersion);
         if (result.Ok) _logger.LogInformation("pod {Namespace}/{Name}: deleted (no process was running)", pod.Metadata.NamespaceProperty, pod.Metadata.Name);
-    }
-
-    private void ForgetMissing(HashSet<string> present)
-    {
-        List<PodWorker> gone;
-        lock (_lock) gone = [.. _workers.Values.Where(w => !present.Contains(w.Context.Uid))];
-        foreach (var w in gone) Track(TerminateAndForgetAsync(w, deleteObject: false));
     }
 
     private void Track(Task task)
