@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using k8s;
 using k8s.Models;
 using Switchyard.Model.Policy;
@@ -11,10 +12,13 @@ namespace Switchyard.Policy;
 /// <summary>
 /// Builds <see cref="PolicyIndex"/> snapshots from NetworkPolicies, HTTPNetworkPolicies, Pods and Namespaces,
 /// incrementally: each change marks what it affects, and <see cref="Snapshot"/> recomputes only that
-/// (a pod with new labels gets or creates an identity; a changed policy adds its rules to every identity's
-/// bitset and re-selects the identities of its namespace; a relabelled namespace recomputes its identities).
-/// Verdict maps (<see cref="SideMap"/>, one per direction and list of selecting policies) are built only for
-/// new policy lists; in the others only the bits of identities whose peer bitsets changed are recomputed.
+/// (a pod with new labels gets or creates an identity; a changed policy gets rule ids freed by earlier
+/// policies, sets their bits in the identities its peers select and re-selects the identities of its
+/// namespace; a relabelled namespace recomputes its identities). Pods and addresses live in persistent
+/// maps, so a snapshot shares them with the previous one instead of copying them. Verdict maps
+/// (<see cref="SideMap"/>, one per direction and list of selecting policies) are built only for new policy
+/// lists; in the others only the bits of changed identities are recomputed, and only in maps with a rule
+/// that selects (or selected) them.
 /// Not thread-safe: one owner (usually <see cref="Watching.PolicyIndexWatcher"/>) feeds it; snapshots are shared freely.
 /// </summary>
 public sealed class PolicyCompiler
@@ -29,13 +33,18 @@ public sealed class PolicyCompiler
     }
 
     private readonly Dictionary<string, NamespaceEntry> _namespaces = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, PodEntry> _pods = new(StringComparer.Ordinal);
-    private readonly Dictionary<NetAddress, PodEntry> _podsByAddress = [];
+    private readonly ImmutableSortedDictionary<string, PodEntry>.Builder _pods =
+        ImmutableSortedDictionary.CreateBuilder<string, PodEntry>(StringComparer.Ordinal);
+    private readonly ImmutableDictionary<NetAddress, PodEntry>.Builder _podsByAddress = ImmutableDictionary.CreateBuilder<NetAddress, PodEntry>();
     private readonly Dictionary<string, CompiledPolicy> _policies = new(StringComparer.Ordinal);
+    private readonly List<CompiledPolicy> _sortedPolicies = [];
+    private readonly List<CompiledHttpPolicy> _sortedHttpPolicies = [];
     private readonly Dictionary<string, List<CompiledPolicy>> _policiesByNamespace = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CompiledHttpPolicy> _httpPolicies = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<CompiledHttpPolicy>> _httpByNamespace = new(StringComparer.Ordinal);
     private readonly List<CompiledRule?> _rules = [];
+    private readonly PriorityQueue<int, int> _freeRuleIds = new();
+    private readonly List<int> _newRuleIds = [];
     private readonly List<IdentitySlot?> _slots = [];
     private readonly Dictionary<string, int> _slotByKey = new(StringComparer.Ordinal);
     private readonly Stack<int> _freeSlots = new();
@@ -45,7 +54,10 @@ public sealed class PolicyCompiler
     private readonly HashSet<string> _dirtyNamespaceLabels = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirtySelection = new(StringComparer.Ordinal);
     private readonly HashSet<int> _newSlots = [];
-    private int _newRulesFrom;
+    private readonly Dictionary<int, ulong[]> _freedBits = [];
+
+    /// <summary>Per namespace, the selector peers whose namespace part admits it; kept until policies or namespaces change.</summary>
+    private readonly Dictionary<string, List<(int RuleId, CompiledPeer Peer)>> _candidates = new(StringComparer.Ordinal);
     private int _liveRules;
     private bool _podsChanged = true, _namespacesChanged = true, _policiesChanged = true;
     private long _revision;
@@ -107,59 +119,59 @@ public sealed class PolicyCompiler
     /// <summary>Returns an index with every change so far; the same instance when nothing changed.</summary>
     public PolicyIndex Snapshot()
     {
-        if (!_podsChanged && !_namespacesChanged && !_policiesChanged && _newSlots.Count == 0 && _revision == _current.Revision)
+        if (!_podsChanged && !_namespacesChanged && !_policiesChanged && _newSlots.Count == 0 && _freedBits.Count == 0
+            && _revision == _current.Revision)
         {
             return _current;
         }
-        if (_rules.Count > 2 * _liveRules + 1024) CompactRuleIds();
 
-        var candidates = new Dictionary<string, List<(int RuleId, CompiledPeer Peer)>>(StringComparer.Ordinal);
+        if (_policiesChanged || _namespacesChanged) _candidates.Clear();
         var words = (_rules.Count + 63) >> 6;
         var identities = new Identity?[_slots.Count];
-        var changedColumns = new List<int>();
+        var changes = new List<SideMapTable.Change>();
+        foreach (var (id, bits) in _freedBits)
+        {
+            // A freed identity's bits are cleared from the maps; a new identity in the same slot is set below.
+            if (id >= _slots.Count || _slots[id] is null) changes.Add(new(id, bits, null));
+        }
         for (var i = 0; i < _slots.Count; i++)
         {
             var slot = _slots[i];
             if (slot is null) continue;
             var full = slot.Built is null || _newSlots.Contains(i) || _dirtyNamespaceLabels.Contains(slot.Namespace);
             var select = full || _dirtySelection.Contains(slot.Namespace);
-            var extend = !full && _newRulesFrom < _rules.Count;
-            if (!full && !select && !extend)
+            var bits = full ? ComputeBits(slot, words, _candidates)
+                : _newRuleIds.Count > 0 ? UpdateBits(slot, slot.Built!.RuleBits) : slot.Built!.RuleBits;
+            if (full)
             {
-                identities[i] = slot.Built;
-                continue;
+                var old = _newSlots.Contains(i) ? _freedBits.GetValueOrDefault(i) : slot.Built?.RuleBits;
+                changes.Add(new(i, old, bits));
             }
-            if (full) changedColumns.Add(i);
-            var bits = full ? ComputeBits(slot, words, candidates)
-                : extend ? ExtendBits(slot, slot.Built!.RuleBits, words) : slot.Built!.RuleBits;
             var built = select ? Select(i, slot, bits)
-                : slot.Built!.WithRuleBits(bits);
+                : ReferenceEquals(bits, slot.Built!.RuleBits) ? slot.Built : slot.Built.WithRuleBits(bits);
             slot.Built = built;
             identities[i] = built;
         }
 
-        var maps = _maps.Finish(identities, [.. changedColumns]);
+        var maps = _maps.Finish(identities, changes);
         _current = new PolicyIndex(
             _revision,
-            _namespacesChanged ? new Dictionary<string, NamespaceEntry>(_namespaces, StringComparer.Ordinal) : CurrentNamespaces(),
-            _podsChanged ? new Dictionary<string, PodEntry>(_pods, StringComparer.Ordinal) : CurrentPods(),
-            _podsChanged ? new Dictionary<NetAddress, PodEntry>(_podsByAddress) : CurrentAddresses(),
+            _namespacesChanged ? new Dictionary<string, NamespaceEntry>(_namespaces, StringComparer.Ordinal) : _current.NamespaceMap,
+            _pods.ToImmutable(),
+            _podsByAddress.ToImmutable(),
             identities,
             maps,
-            _policiesChanged ? _policies.Values.Order(CompiledPolicy.Order).ToArray() : (CompiledPolicy[])_current.Policies,
-            _policiesChanged ? _httpPolicies.Values.Order(CompiledHttpPolicy.Order).ToArray() : (CompiledHttpPolicy[])_current.HttpPolicies,
+            _policiesChanged ? [.. _sortedPolicies] : (CompiledPolicy[])_current.Policies,
+            _policiesChanged ? [.. _sortedHttpPolicies] : (CompiledHttpPolicy[])_current.HttpPolicies,
             _liveRules);
         _dirtyNamespaceLabels.Clear();
         _dirtySelection.Clear();
         _newSlots.Clear();
-        _newRulesFrom = _rules.Count;
+        _freedBits.Clear();
+        _newRuleIds.Clear();
         _podsChanged = _namespacesChanged = _policiesChanged = false;
         return _current;
     }
-
-    private Dictionary<string, NamespaceEntry> CurrentNamespaces() => _current.NamespaceMap;
-    private Dictionary<string, PodEntry> CurrentPods() => _current.PodMap;
-    private Dictionary<NetAddress, PodEntry> CurrentAddresses() => _current.AddressMap;
 
     // ---- pods and identities ----
 
@@ -216,7 +228,7 @@ public sealed class PolicyCompiler
         if (--slot.References > 0) return;
         _slotByKey.Remove(slot.Key);
         _slots[id] = null;
-        _newSlots.Remove(id);
+        if (!_newSlots.Remove(id) && slot.Built is not null) _freedBits.TryAdd(id, slot.Built.RuleBits);
         _freeSlots.Push(id);
     }
 
@@ -224,7 +236,7 @@ public sealed class PolicyCompiler
     {
         if (!cache.TryGetValue(slot.Namespace, out var list))
         {
-            // Namespace matching is done once per namespace and snapshot, not once per identity.
+            // Namespace matching is done once per namespace while rules and namespaces stay the same, not once per identity.
             var nsLabels = NamespaceLabels(slot.Namespace);
             list = [];
             foreach (var rule in _rules)
@@ -245,22 +257,37 @@ public sealed class PolicyCompiler
         return bits;
     }
 
-    private ulong[] ExtendBits(IdentitySlot slot, ulong[] old, int words)
+    /// <summary>
+    /// The identity's bitset with the bits of rule ids assigned since the last snapshot recomputed (an id may
+    /// have belonged to a removed rule); the same array when no bit moves, a copy otherwise.
+    /// </summary>
+    private ulong[] UpdateBits(IdentitySlot slot, ulong[] old)
     {
-        var bits = new ulong[words];
-        Array.Copy(old, bits, Math.Min(old.Length, words));
-        var nsLabels = NamespaceLabels(slot.Namespace);
-        for (var r = _newRulesFrom; r < _rules.Count; r++)
+        var bits = old;
+        Dictionary<string, string>? nsLabels = null;
+        foreach (var r in _newRuleIds)
         {
             if (_rules[r] is not { } rule) continue;
+            var want = false;
             foreach (var peer in rule.Peers)
             {
+                if (!peer.SelectsPods) continue;
+                nsLabels ??= NamespaceLabels(slot.Namespace);
                 if (peer.MatchesPod(slot.Namespace, nsLabels, slot.Labels))
                 {
-                    bits[r >> 6] |= 1UL << (r & 63);
+                    want = true;
                     break;
                 }
             }
+            var word = r >> 6;
+            var has = word < bits.Length && (bits[word] & (1UL << (r & 63))) != 0;
+            if (has == want) continue;
+            if (ReferenceEquals(bits, old))
+            {
+                bits = new ulong[Math.Max(old.Length, (_rules.Count + 63) >> 6)];
+                Array.Copy(old, bits, old.Length);
+            }
+            bits[word] ^= 1UL << (r & 63);
         }
         return bits;
     }
@@ -310,12 +337,12 @@ public sealed class PolicyCompiler
 
     private void AddPolicy(V1NetworkPolicy policy)
     {
-        var next = _rules.Count;
-        var compiled = NetworkPolicyCompiler.Compile(policy, ref next);
+        var compiled = NetworkPolicyCompiler.Compile(policy, NextRuleId);
         compiled.Serial = _nextSerial++;
-        foreach (var r in compiled.Ingress.Concat(compiled.Egress)) _rules.Add(r);
+        foreach (var r in compiled.Ingress.Concat(compiled.Egress)) _rules[r.Id] = r;
         _liveRules += compiled.Ingress.Length + compiled.Egress.Length;
         _policies[compiled.Key] = compiled;
+        Insert(_sortedPolicies, compiled, CompiledPolicy.Order);
         AddSorted(_policiesByNamespace, compiled.Namespace, compiled, CompiledPolicy.Order);
         _dirtySelection.Add(compiled.Namespace);
         _policiesChanged = true;
@@ -324,8 +351,13 @@ public sealed class PolicyCompiler
     private void RemovePolicy(string key)
     {
         if (!_policies.Remove(key, out var old)) return;
-        foreach (var r in old.Ingress.Concat(old.Egress)) _rules[r.Id] = null;
+        foreach (var r in old.Ingress.Concat(old.Egress))
+        {
+            _rules[r.Id] = null;
+            _freeRuleIds.Enqueue(r.Id, r.Id);
+        }
         _liveRules -= old.Ingress.Length + old.Egress.Length;
+        _sortedPolicies.Remove(old);
         _policiesByNamespace[old.Namespace].Remove(old);
         _dirtySelection.Add(old.Namespace);
         _policiesChanged = true;
@@ -335,6 +367,7 @@ public sealed class PolicyCompiler
     {
         var compiled = HttpPolicyCompiler.Compile(policy);
         _httpPolicies[compiled.Key] = compiled;
+        Insert(_sortedHttpPolicies, compiled, CompiledHttpPolicy.Order);
         AddSorted(_httpByNamespace, compiled.Namespace, compiled, CompiledHttpPolicy.Order);
         _dirtySelection.Add(compiled.Namespace);
         _policiesChanged = true;
@@ -343,31 +376,37 @@ public sealed class PolicyCompiler
     private void RemoveHttpPolicy(string key)
     {
         if (!_httpPolicies.Remove(key, out var old)) return;
+        _sortedHttpPolicies.Remove(old);
         _httpByNamespace[old.Namespace].Remove(old);
         _dirtySelection.Add(old.Namespace);
         _policiesChanged = true;
     }
 
+    /// <summary>
+    /// A rule id for a new rule: the smallest id a removed rule freed (so bitsets stay as long as the most
+    /// rules ever live at once), else the next one. Its bits are recomputed at the next snapshot.
+    /// </summary>
+    private int NextRuleId()
+    {
+        if (!_freeRuleIds.TryDequeue(out var id, out _))
+        {
+            id = _rules.Count;
+            _rules.Add(null);
+        }
+        _newRuleIds.Add(id);
+        return id;
+    }
+
     private static void AddSorted<T>(Dictionary<string, List<T>> map, string ns, T item, IComparer<T> order)
     {
         if (!map.TryGetValue(ns, out var list)) map[ns] = list = [];
-        var at = list.BinarySearch(item, order);
-        list.Insert(at < 0 ? ~at : at, item);
+        Insert(list, item, order);
     }
 
-    /// <summary>Renumbers rules densely (after much policy churn) and recomputes every identity.</summary>
-    private void CompactRuleIds()
+    private static void Insert<T>(List<T> list, T item, IComparer<T> order)
     {
-        var sources = _policies.Values.Select(p => p.Source!).ToList();
-        _rules.Clear();
-        _policies.Clear();
-        _policiesByNamespace.Clear();
-        _liveRules = 0;
-        foreach (var s in sources) AddPolicy(s);
-        for (var i = 0; i < _slots.Count; i++)
-        {
-            if (_slots[i] is not null) _newSlots.Add(i);
-        }
+        var at = list.BinarySearch(item, order);
+        list.Insert(at < 0 ? ~at : at, item);
     }
 
     private static string KeyOf(IKubernetesObject<V1ObjectMeta> obj) =>

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Switchyard.Model.Networking;
 using Switchyard.Policy.Compilation;
 using Switchyard.Policy.Decisions;
@@ -13,8 +14,8 @@ namespace Switchyard.Policy;
 public sealed partial class PolicyIndex
 {
     private readonly Dictionary<string, NamespaceEntry> _namespaces;
-    private readonly Dictionary<string, PodEntry> _pods;
-    private readonly Dictionary<NetAddress, PodEntry> _podsByAddress;
+    private readonly ImmutableSortedDictionary<string, PodEntry> _pods;
+    private readonly ImmutableDictionary<NetAddress, PodEntry> _podsByAddress;
     private readonly Identity?[] _identities;
     private readonly SideMap?[] _maps;
     private readonly CompiledPolicy[] _policies;
@@ -23,8 +24,8 @@ public sealed partial class PolicyIndex
     internal PolicyIndex(
         long revision,
         Dictionary<string, NamespaceEntry> namespaces,
-        Dictionary<string, PodEntry> pods,
-        Dictionary<NetAddress, PodEntry> podsByAddress,
+        ImmutableSortedDictionary<string, PodEntry> pods,
+        ImmutableDictionary<NetAddress, PodEntry> podsByAddress,
         Identity?[] identities,
         SideMap?[] maps,
         CompiledPolicy[] policies,
@@ -40,9 +41,11 @@ public sealed partial class PolicyIndex
         _policies = policies;
         _httpPolicies = httpPolicies;
         RuleCount = ruleCount;
+        Pods = new PodCollection(pods);
     }
 
-    public static PolicyIndex Empty { get; } = new(0, [], [], [], [], [], [], [], 0);
+    public static PolicyIndex Empty { get; } = new(0, [], ImmutableSortedDictionary.Create<string, PodEntry>(StringComparer.Ordinal),
+        ImmutableDictionary<NetAddress, PodEntry>.Empty, [], [], [], [], 0);
 
     /// <summary>The store revision this index reflects (0 when built from manifests).</summary>
     public long Revision { get; }
@@ -50,7 +53,8 @@ public sealed partial class PolicyIndex
     /// <summary>Number of ingress and egress rules of all policies.</summary>
     public int RuleCount { get; }
 
-    public IReadOnlyCollection<PodEntry> Pods => _pods.Values;
+    /// <summary>Every pod, sorted by "namespace/name" (ordinal).</summary>
+    public IReadOnlyCollection<PodEntry> Pods { get; }
     public IReadOnlyList<CompiledPolicy> Policies => _policies;
     public IReadOnlyList<CompiledHttpPolicy> HttpPolicies => _httpPolicies;
     public IReadOnlyCollection<NamespaceEntry> Namespaces => _namespaces.Values;
@@ -87,6 +91,12 @@ public sealed partial class PolicyIndex
 public sealed partial class PolicyIndex
 {
     internal Dictionary<string, NamespaceEntry> NamespaceMap => _namespaces;
-    internal Dictionary<string, PodEntry> PodMap => _pods;
-    internal Dictionary<NetAddress, PodEntry> AddressMap => _podsByAddress;
+
+    /// <summary>The pods of a persistent map, as a read-only collection (no copy).</summary>
+    private sealed class PodCollection(ImmutableSortedDictionary<string, PodEntry> pods) : IReadOnlyCollection<PodEntry>
+    {
+        public int Count => pods.Count;
+        public IEnumerator<PodEntry> GetEnumerator() => pods.Values.GetEnumerator();
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 }

@@ -112,7 +112,7 @@ public sealed class IncrementalTests
     }
 
     [Fact]
-    public void Snapshot_ManyPolicyReplacements_CompactsRuleIdsAndStaysCorrect()
+    public void Snapshot_ManyPolicyReplacements_ReusesRuleIdsAndStaysCorrect()
     {
         var compiler = new PolicyCompiler();
         foreach (var o in TestCluster.Objects()) compiler.Upsert(o);
@@ -131,8 +131,38 @@ public sealed class IncrementalTests
         }
         var index = compiler.Snapshot();
         Assert.True(index.RuleCount == 2);
+        // A replacement takes the ids its predecessor freed, so rule bitsets do not grow with churn.
+        Assert.All(index.Policies.SelectMany(p => p.Ingress), r => Assert.InRange(r.Id, 0, 1));
+        Assert.All(index.Identities, i => Assert.InRange(i.RuleBits.Length, 0, 1));
         Assert.True(index.Decide("x/b", "x/a", 80).Allowed);
         Assert.True(index.Decide("y/c", "x/a", 80).Allowed);
         Assert.False(index.Decide("x/c", "x/a", 80).Allowed);
+    }
+
+    [Fact]
+    public void Snapshot_RelabelReusesFreedIdentity_OldPeerBitsCleared()
+    {
+        var policy = TestCluster.Yaml("""
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: {name: from-x-a, namespace: y}
+            spec:
+              podSelector: {}
+              ingress: [{from: [{namespaceSelector: {matchLabels: {ns: x}}, podSelector: {matchLabels: {pod: a}}}]}]
+            """);
+        var compiler = new PolicyCompiler();
+        foreach (var o in TestCluster.Objects().Concat(policy)) compiler.Upsert(o);
+        var before = compiler.Snapshot();
+        var id = before.IdentityOf(before.FindPod("x", "a")!)!.Id;
+        // x/a was the only pod of its identity: the relabel frees that identity and the new one takes its number.
+        var relabelled = TestCluster.Pod("x", "a", new() { ["pod"] = "z" }, "10.0.1.1");
+        compiler.Upsert(relabelled);
+        var after = compiler.Snapshot();
+        Assert.Equal(id, after.IdentityOf(after.FindPod("x", "a")!)!.Id);
+        Assert.True(before.Decide("x/a", "y/b", 80).Allowed);
+        Assert.False(after.Decide("x/a", "y/b", 80).Allowed);
+        var full = PolicyCompiler.Compile(TestCluster.Objects().Where(o => o.Metadata.Name != "a" || o.Metadata.NamespaceProperty != "x")
+            .Append(relabelled).Concat(policy));
+        Assert.Equal(RandomClusters.Fingerprint(full), RandomClusters.Fingerprint(after));
     }
 }

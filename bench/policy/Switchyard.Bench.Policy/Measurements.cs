@@ -15,21 +15,53 @@ internal static class Measurements
     /// </summary>
     public sealed record VerdictRate(double PerSecond, double PerCpuSecond, double BestWindowPerSecond, double NsPerVerdict, long BytesPerVerdict, double AllowedFraction);
 
-    /// <summary>Milliseconds per update, wall clock and process CPU (median, 95th percentile, max).</summary>
-    public sealed record UpdateTimes(Percentiles Pod, Percentiles PodCpu, Percentiles Policy, Percentiles PolicyCpu);
+    /// <summary>
+    /// One kind of incremental update, timed over many rounds: wall-clock milliseconds, CPU milliseconds of the
+    /// updating thread, garbage-collection pauses, allocation and collections.
+    /// </summary>
+    public sealed record UpdateTimes(string Kind, int Rounds, Percentiles Wall, Percentiles Cpu, Percentiles GcPause, long BytesPerUpdate, int Gen0, int Gen1, int Gen2)
+    {
+        /// <summary>The machine-readable line: <c>{"setting":"updates","policies":N,"kind":K,"median_ms":...,"p99_ms":...,"max_ms":...}</c>.</summary>
+        public Dictionary<string, object> Line(int policies) => new()
+        {
+            ["setting"] = "updates", ["policies"] = policies, ["kind"] = Kind, ["rounds"] = Rounds,
+            ["median_ms"] = Wall.Median, ["p95_ms"] = Wall.P95, ["p99_ms"] = Wall.P99, ["max_ms"] = Wall.Max,
+            ["cpu_median_ms"] = Cpu.Median, ["cpu_p99_ms"] = Cpu.P99, ["cpu_max_ms"] = Cpu.Max,
+            ["gc_pause_p99_ms"] = GcPause.P99, ["gc_pause_max_ms"] = GcPause.Max,
+            ["bytes_allocated_per_update"] = BytesPerUpdate, ["gc_gen0"] = Gen0, ["gc_gen1"] = Gen1, ["gc_gen2"] = Gen2,
+        };
 
-    public sealed record Percentiles(double Median, double P95, double Max)
+        public override string ToString() => $"{Kind} {Wall} ms (CPU {Cpu}, GC pause p99/max {GcPause.P99:F2}/{GcPause.Max:F2}), {BytesPerUpdate:N0} B/update, GCs {Gen0}/{Gen1}/{Gen2}";
+    }
+
+    /// <summary>Median, 95th and 99th percentile (nearest rank) and maximum.</summary>
+    public sealed record Percentiles(double Median, double P95, double P99, double Max)
     {
         public static Percentiles Of(List<double> values)
         {
             var sorted = values.Order().ToList();
-            return new Percentiles(Math.Round(sorted[sorted.Count / 2], 2), Math.Round(sorted[(int)(sorted.Count * 0.95)], 2), Math.Round(sorted[^1], 2));
+            double Rank(double q) => Math.Round(sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(sorted.Count * q) - 1)], 3);
+            return new Percentiles(Rank(0.5), Rank(0.95), Rank(0.99), Math.Round(sorted[^1], 3));
         }
 
-        public override string ToString() => $"{Median:F2}/{P95:F2}/{Max:F2}";
+        public override string ToString() => $"{Median:F2}/{P99:F2}/{Max:F2}";
     }
 
-    private static double CpuMs() => Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
+    private static double CpuMs() => Environment.CpuUsage.TotalTime.TotalMilliseconds;
+
+    /// <summary>CPU time of the calling thread (the update's own work, and collections it runs; not time lent to other processes).</summary>
+    private static double ThreadCpuMs() => ClockGetTime(ClockThreadCpuTime, out var t) == 0 ? t.Seconds * 1e3 + t.Nanoseconds / 1e6 : double.NaN;
+
+    private const int ClockThreadCpuTime = 3;
+
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
 
     /// <summary>Verdicts on one core over a fixed random sample of pod pairs and ports, for <paramref name="seconds"/>.</summary>
     public static VerdictRate Verdicts(PolicyIndex index, double seconds)
@@ -72,46 +104,87 @@ internal static class Measurements
     /// Incremental updates through one compiler: a pod's labels change (to a label set no pod had: a new
     /// identity), and a policy is replaced; each timed from the change to the published snapshot. The first
     /// <paramref name="warmup"/> rounds are dropped, and the timed rounds start after a pause that lets the
-    /// runtime finish optimizing the update code (tiered JIT), so they measure the steady state.
+    /// runtime finish optimizing the update code (tiered JIT), so they measure the steady state. Every
+    /// snapshot is kept until the next one is taken, as a reader holding the index would.
     /// </summary>
-    public static UpdateTimes Updates(SyntheticCluster cluster, int rounds, int warmup = 40)
+    public static (UpdateTimes Pod, UpdateTimes Policy) Updates(SyntheticCluster cluster, int rounds, int warmup = 40)
     {
         var compiler = new PolicyCompiler();
         foreach (var o in cluster.All()) compiler.Upsert(o);
         compiler.Snapshot();
-        List<double> podTimes = [], podCpu = [], policyTimes = [], policyCpu = [];
+        var pod = new Timing("pod_labels");
+        var policy = new Timing("policy");
         var rng = new Random(3);
         for (var i = 0; i < rounds + warmup; i++)
         {
-            if (i == warmup) Thread.Sleep(300);
-            var pod = cluster.Pods[rng.Next(cluster.Pods.Count)];
-            var copy = new V1Pod
+            if (i == warmup)
             {
-                ApiVersion = "v1", Kind = "Pod", Spec = pod.Spec, Status = pod.Status,
+                Thread.Sleep(300);
+                pod.Reset();
+                policy.Reset();
+            }
+            var source = cluster.Pods[rng.Next(cluster.Pods.Count)];
+            var relabelled = new V1Pod
+            {
+                ApiVersion = "v1", Kind = "Pod", Spec = source.Spec, Status = source.Status,
                 Metadata = new V1ObjectMeta
                 {
-                    Name = pod.Metadata.Name, NamespaceProperty = pod.Metadata.NamespaceProperty,
-                    Labels = new Dictionary<string, string>(pod.Metadata.Labels) { ["app"] = $"relabelled{i}" },
+                    Name = source.Metadata.Name, NamespaceProperty = source.Metadata.NamespaceProperty,
+                    Labels = new Dictionary<string, string>(source.Metadata.Labels) { ["app"] = $"relabelled{i}" },
                 },
             };
-            var cpu = CpuMs();
-            var sw = Stopwatch.StartNew();
-            compiler.Upsert(copy);
-            compiler.Snapshot();
-            podTimes.Add(sw.Elapsed.TotalMilliseconds);
-            podCpu.Add(CpuMs() - cpu);
+            pod.Time(() =>
+            {
+                compiler.Upsert(relabelled);
+                compiler.Snapshot();
+            });
 
-            var policy = cluster.Policies[rng.Next(cluster.Policies.Count)];
-            var changed = SyntheticCluster.Policy(policy.Metadata.NamespaceProperty, i, 2, rng);
-            changed.Metadata.Name = policy.Metadata.Name;
-            cpu = CpuMs();
-            sw.Restart();
-            compiler.Upsert(changed);
-            compiler.Snapshot();
-            policyTimes.Add(sw.Elapsed.TotalMilliseconds);
-            policyCpu.Add(CpuMs() - cpu);
+            var old = cluster.Policies[rng.Next(cluster.Policies.Count)];
+            var changed = SyntheticCluster.Policy(old.Metadata.NamespaceProperty, i, 2, rng);
+            changed.Metadata.Name = old.Metadata.Name;
+            policy.Time(() =>
+            {
+                compiler.Upsert(changed);
+                compiler.Snapshot();
+            });
         }
-        List<double> Kept(List<double> all) => all.Skip(warmup).ToList();
-        return new UpdateTimes(Percentiles.Of(Kept(podTimes)), Percentiles.Of(Kept(podCpu)), Percentiles.Of(Kept(policyTimes)), Percentiles.Of(Kept(policyCpu)));
+        return (pod.Result(), policy.Result());
+    }
+
+    /// <summary>Collects the wall-clock and CPU time, allocation and garbage collections of one kind of update.</summary>
+    private sealed class Timing(string kind)
+    {
+        private readonly List<double> _wall = [], _cpu = [], _pause = [];
+        private long _bytes;
+        private int _gen0, _gen1, _gen2;
+
+        public void Reset()
+        {
+            _wall.Clear();
+            _cpu.Clear();
+            _pause.Clear();
+            _bytes = 0;
+            _gen0 = _gen1 = _gen2 = 0;
+        }
+
+        public void Time(Action update)
+        {
+            var (g0, g1, g2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+            var bytes = GC.GetAllocatedBytesForCurrentThread();
+            var pause = GC.GetTotalPauseDuration();
+            var cpu = ThreadCpuMs();
+            var start = Stopwatch.GetTimestamp();
+            update();
+            _wall.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            _cpu.Add(ThreadCpuMs() - cpu);
+            _pause.Add((GC.GetTotalPauseDuration() - pause).TotalMilliseconds);
+            _bytes += GC.GetAllocatedBytesForCurrentThread() - bytes;
+            _gen0 += GC.CollectionCount(0) - g0;
+            _gen1 += GC.CollectionCount(1) - g1;
+            _gen2 += GC.CollectionCount(2) - g2;
+        }
+
+        public UpdateTimes Result() =>
+            new(kind, _wall.Count, Percentiles.Of(_wall), Percentiles.Of(_cpu), Percentiles.Of(_pause), _bytes / Math.Max(1, _wall.Count), _gen0, _gen1, _gen2);
     }
 }

@@ -8,17 +8,21 @@ using Switchyard.Policy.Nftables;
 // bench/policy: compile, decide, update and render at 10,000 pods / 1,000 policies / 100 namespaces, then
 // verdict and update cost at each --policies count (same pods). Progress goes to stderr; stdout gets JSON
 // Lines: one {"setting":"policies",...} object per policy count, then one {"setting":"summary",...} object.
-// Usage: [seconds-per-throughput-run] [--policies 200,1000,4000] [--verdicts-only (just the per-count verdict rates)].
+// Each update measurement also prints {"setting":"updates","policies":N,"kind":"pod_labels"|"policy","median_ms":...,"p99_ms":...,"max_ms":...}.
+// Usage: [seconds-per-throughput-run] [--policies 200,1000,4000] [--rounds 300 (updates of each kind per setting)]
+//        [--verdicts-only (just the per-count verdict rates)].
 // Bounded: a few minutes on one core.
 var seconds = 2.0;
 int[] policyCounts = [200, 1000, 4000];
 var verdictsOnly = false;
+var rounds = 300;
 for (var a = 0; a < args.Length; a++)
 {
     if (args[a] == "--policies" && a + 1 < args.Length)
     {
         policyCounts = args[++a].Split(',').Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray();
     }
+    else if (args[a] == "--rounds" && a + 1 < args.Length) rounds = int.Parse(args[++a], CultureInfo.InvariantCulture);
     else if (args[a] == "--verdicts-only") verdictsOnly = true;
     else if (double.TryParse(args[a], CultureInfo.InvariantCulture, out var s)) seconds = s;
 }
@@ -83,11 +87,13 @@ Report("verdict_bytes_allocated", v.BytesPerVerdict);
 Report("verdicts_allowed_fraction", Math.Round(v.AllowedFraction, 3));
 
 // 3. Incremental updates through the compiler: one pod's labels; one policy.
-var u = Measurements.Updates(cluster, rounds: 50);
-Report("update_pod_labels_ms", u.Pod);
-Report("update_pod_labels_cpu_ms", u.PodCpu);
-Report("update_policy_ms", u.Policy);
-Report("update_policy_cpu_ms", u.PolicyCpu);
+var (podUpdates, policyUpdates) = Measurements.Updates(cluster, rounds);
+foreach (var u in new[] { podUpdates, policyUpdates })
+{
+    Console.Out.WriteLine(JsonSerializer.Serialize(u.Line(cluster.Policies.Count), json));
+    Report($"update_{u.Kind}_ms", u.Wall);
+    Report($"update_{u.Kind}_cpu_ms", u.Cpu);
+}
 
 // 4. Verdict and update cost against the number of policies (same pods): they should stay flat.
 foreach (var count in policyCounts)
@@ -97,7 +103,7 @@ foreach (var count in policyCounts)
     var idx = PolicyCompiler.Compile(c.All());
     var compileMs = sw.Elapsed.TotalMilliseconds;
     var r = Measurements.Verdicts(idx, seconds / 2);
-    var up = Measurements.Updates(c, rounds: 30);
+    var (pod, policy) = Measurements.Updates(c, rounds);
     var line = new Dictionary<string, object>
     {
         ["setting"] = "policies", ["policies"] = c.Policies.Count, ["pods"] = c.Pods.Count, ["identities"] = idx.IdentityCount,
@@ -105,12 +111,12 @@ foreach (var count in policyCounts)
         ["verdicts_per_cpu_second"] = Math.Round(r.PerCpuSecond), ["verdicts_per_second_best_window"] = Math.Round(r.BestWindowPerSecond),
         ["verdict_cpu_ns_mean"] = Math.Round(r.NsPerVerdict, 1),
         ["verdict_bytes_allocated"] = r.BytesPerVerdict, ["allowed_fraction"] = Math.Round(r.AllowedFraction, 3),
-        ["update_pod_labels_ms"] = up.Pod, ["update_pod_labels_cpu_ms"] = up.PodCpu,
-        ["update_policy_ms"] = up.Policy, ["update_policy_cpu_ms"] = up.PolicyCpu,
     };
     Console.Out.WriteLine(JsonSerializer.Serialize(line, json));
+    Console.Out.WriteLine(JsonSerializer.Serialize(pod.Line(c.Policies.Count), json));
+    Console.Out.WriteLine(JsonSerializer.Serialize(policy.Line(c.Policies.Count), json));
     Console.Error.WriteLine($"  {c.Policies.Count} policies: compile {compileMs:F0} ms, {r.PerSecond:N0} verdicts/s ({r.PerCpuSecond:N0} per CPU s, best window {r.BestWindowPerSecond:N0}/s), " +
-        $"updates (median/p95/max ms, CPU) pod {up.PodCpu}, policy {up.PolicyCpu}");
+        $"updates (median/p99/max ms) {pod}; {policy}");
 }
 
 // 5. nftables ruleset size at 2,500 / 5,000 / 10,000 pods with the same policies per namespace.

@@ -25,7 +25,8 @@ internal static class NetworkPolicyCompiler
         return (types.Contains("Ingress"), types.Contains("Egress"));
     }
 
-    public static CompiledPolicy Compile(V1NetworkPolicy policy, ref int nextRuleId)
+    /// <summary>Compiles <paramref name="policy"/>, numbering its rules (ingress, then egress) with ids from <paramref name="ruleIds"/>.</summary>
+    public static CompiledPolicy Compile(V1NetworkPolicy policy, Func<int> ruleIds)
     {
         var ns = string.IsNullOrEmpty(policy.Metadata?.NamespaceProperty) ? DefaultNamespace : policy.Metadata.NamespaceProperty;
         var spec = policy.Spec;
@@ -44,14 +45,14 @@ internal static class NetworkPolicyCompiler
         var rules = new CompiledRule[ingressRules.Count];
         for (var i = 0; i < rules.Length; i++)
         {
-            rules[i] = CompileRule(compiled, PolicyDirection.Ingress, i, nextRuleId++, ingressRules[i]?.FromProperty, ingressRules[i]?.Ports);
+            rules[i] = CompileRule(compiled, PolicyDirection.Ingress, i, ruleIds(), ingressRules[i]?.FromProperty, ingressRules[i]?.Ports);
         }
         compiled.Ingress = rules;
         var egressRules = spec?.Egress ?? [];
         rules = new CompiledRule[egressRules.Count];
         for (var i = 0; i < rules.Length; i++)
         {
-            rules[i] = CompileRule(compiled, PolicyDirection.Egress, i, nextRuleId++, egressRules[i]?.To, egressRules[i]?.Ports);
+            rules[i] = CompileRule(compiled, PolicyDirection.Egress, i, ruleIds(), egressRules[i]?.To, egressRules[i]?.Ports);
         }
         compiled.Egress = rules;
         return compiled;

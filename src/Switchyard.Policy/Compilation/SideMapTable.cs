@@ -3,10 +3,14 @@ namespace Switchyard.Policy.Compilation;
 /// <summary>
 /// The compiler's store of <see cref="SideMap"/>s across snapshots, one per direction and list of selecting
 /// policies (identities selected by the same policies share it). A snapshot builds maps only for new policy
-/// lists, and in the others recomputes only the bits of identities whose peer bitsets changed.
+/// lists, and in the others recomputes only the bits of identities whose peer bitsets changed, and only in
+/// maps holding a rule that selects (or selected) them: an index from rule id to maps finds those.
 /// </summary>
 internal sealed class SideMapTable
 {
+    /// <summary>An identity whose rule bitset went from <see cref="Old"/> to <see cref="New"/> (null: it did not or no longer exists).</summary>
+    public readonly record struct Change(int Identity, ulong[]? Old, ulong[]? New);
+
     private sealed class Entry(string key, CompiledRule[] rules)
     {
         public string Key { get; } = key;
@@ -19,6 +23,7 @@ internal sealed class SideMapTable
     private readonly List<Entry?> _entries = [];
     private readonly Stack<int> _free = new();
     private readonly Dictionary<string, int> _names = new(StringComparer.Ordinal);
+    private readonly List<List<int>?> _entriesByRule = [];
 
     /// <summary>A small number per container port name, shared by pods and rules of one compiler.</summary>
     public int NameId(string name)
@@ -43,14 +48,27 @@ internal sealed class SideMapTable
             _entries.Add(entry);
         }
         _ids[key] = id;
+        foreach (var rule in entry.Rules)
+        {
+            while (_entriesByRule.Count <= rule.Id) _entriesByRule.Add(null);
+            (_entriesByRule[rule.Id] ??= []).Add(id);
+        }
         return id;
     }
 
+    private void Drop(int id, Entry e)
+    {
+        _ids.Remove(e.Key);
+        _entries[id] = null;
+        _free.Push(id);
+        foreach (var rule in e.Rules) _entriesByRule[rule.Id]!.Remove(id);
+    }
+
     /// <summary>
-    /// Drops maps no identity uses, builds the new ones, refreshes the bits of <paramref name="changed"/>
-    /// identities in the others, and returns the maps indexed by id.
+    /// Drops maps no identity uses, builds the new ones, refreshes the bits of <paramref name="changes"/>
+    /// in the others that hold a rule whose bit is set in the old or new bitset, and returns the maps indexed by id.
     /// </summary>
-    public SideMap?[] Finish(Identity?[] identities, int[] changed)
+    public SideMap?[] Finish(Identity?[] identities, List<Change> changes)
     {
         foreach (var e in _entries)
         {
@@ -75,22 +93,49 @@ internal sealed class SideMapTable
         }
         ulong[]? BitsOf(int id) => id < identities.Length ? identities[id]?.RuleBits : null;
 
+        for (var id = 0; id < _entries.Count; id++)
+        {
+            if (_entries[id] is { References: 0 } e) Drop(id, e);
+        }
+        foreach (var (id, changed) in AffectedMaps(changes))
+        {
+            var e = _entries[id]!;
+            if (e.Map is not null) e.Map = e.Map.WithColumns([.. changed], BitsOf);
+        }
         var maps = new SideMap?[_entries.Count];
         for (var id = 0; id < _entries.Count; id++)
         {
-            var e = _entries[id];
-            if (e is null) continue;
-            if (e.References == 0)
-            {
-                _ids.Remove(e.Key);
-                _entries[id] = null;
-                _free.Push(id);
-                continue;
-            }
-            if (e.Map is null) e.Map = SideMap.Build(e.Rules, PeersOf, NameId);
-            else if (changed.Length > 0) e.Map = e.Map.WithColumns(changed, BitsOf);
+            if (_entries[id] is not { } e) continue;
+            e.Map ??= SideMap.Build(e.Rules, PeersOf, NameId);
             maps[id] = e.Map;
         }
         return maps;
+    }
+
+    /// <summary>Per live map id, the changed identities whose old or new bitset has a bit of one of its rules.</summary>
+    private Dictionary<int, List<int>> AffectedMaps(List<Change> changes)
+    {
+        var affected = new Dictionary<int, List<int>>();
+        foreach (var change in changes)
+        {
+            foreach (var bits in new[] { change.Old, change.New })
+            {
+                if (bits is null) continue;
+                for (var w = 0; w < bits.Length; w++)
+                {
+                    for (var word = bits[w]; word != 0; word &= word - 1)
+                    {
+                        var rule = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(word);
+                        if (rule >= _entriesByRule.Count || _entriesByRule[rule] is not { } ids) continue;
+                        foreach (var id in ids)
+                        {
+                            if (!affected.TryGetValue(id, out var list)) affected[id] = list = [];
+                            if (list.Count == 0 || list[^1] != change.Identity) list.Add(change.Identity);
+                        }
+                    }
+                }
+            }
+        }
+        return affected;
     }
 }
