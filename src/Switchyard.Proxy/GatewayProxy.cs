@@ -34,6 +34,8 @@ public sealed class GatewayProxy : IAsyncDisposable
     private StoreProxyFeed? _feed;
     private AdminServer? _admin;
     private AccessLog? _accessLog;
+    private readonly ActiveHealthChecker _health;
+    private readonly Http2Forwarder _h2c;
 
     private GatewayProxy(ProxyOptions options, IResourceStore? store, IReadOnlyList<IKubernetesObject<V1ObjectMeta>>? objects, TimeProvider time, ILoggerFactory? loggers, IUpstreamForwarder? forwarder)
     {
@@ -51,11 +53,14 @@ public sealed class GatewayProxy : IAsyncDisposable
             View = new ProxyView(ProxySnapshot.Empty),
             Endpoints = registry,
             Forwarder = forwarder ?? new Http1Forwarder(),
+            H2cForwarder = _h2c = new Http2Forwarder(options.ConnectTimeout),
+            Mirrors = new MirrorSender(options.ConnectTimeout),
             AccessLog = _accessLog,
             Time = time,
             TraceContext = options.TraceContext,
             ForwardedHeader = options.ForwardedHeader,
         };
+        _health = new ActiveHealthChecker(time, _runtime.Metrics);
         _compiler = new ProxyCompiler(_options, registry, SharedRandomSource.Instance, time);
         _listeners = new ListenerManager(_runtime, loggers);
     }
@@ -82,11 +87,14 @@ public sealed class GatewayProxy : IAsyncDisposable
     /// <summary>Configured bind address → bound address (they differ when a port was 0).</summary>
     public IReadOnlyDictionary<IPEndPoint, IPEndPoint> Listeners => _listeners.Bound;
 
+    /// <summary>"https" when the listener at configured address <paramref name="bind"/> terminates TLS, else "http".</summary>
+    public string Scheme(IPEndPoint bind) => _runtime.View.Current.Listeners.TryGetValue(bind, out var l) && l.Https ? "https" : "http";
+
     public Uri? AdminUrl => _admin?.Url;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (_options.Admin is { } admin) _admin = await AdminServer.StartAsync(admin, _runtime.Metrics, _runtime.View, cancellationToken).ConfigureAwait(false);
+        if (_options.Admin is { } admin) _admin = await AdminServer.StartAsync(admin, _runtime, cancellationToken).ConfigureAwait(false);
         if (_store is not null)
         {
             _feed = new StoreProxyFeed(_store, (objects, revision) => ApplyAsync(objects, revision, CancellationToken.None), _time, _loggers?.CreateLogger<StoreProxyFeed>());
@@ -105,6 +113,7 @@ public sealed class GatewayProxy : IAsyncDisposable
             var bindErrors = await _listeners.ReconcileAsync(result.Snapshot, cancellationToken).ConfigureAwait(false);
             _runtime.View.Publish(result.Snapshot);
             _runtime.Endpoints.Retain(result.LiveEndpoints);
+            _health.Reconcile(result.HealthChecks);
             Warnings = [.. result.Warnings, .. bindErrors];
             Statuses = [.. result.GatewayStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Gateway, (object)s.Status)),
                 .. result.RouteStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Route, (object)s.Status))];
@@ -166,7 +175,10 @@ public sealed class GatewayProxy : IAsyncDisposable
     {
         if (_feed is not null) await _feed.DisposeAsync().ConfigureAwait(false);
         await _listeners.DisposeAsync().ConfigureAwait(false);
+        await _health.DisposeAsync().ConfigureAwait(false);
         _runtime.Endpoints.DrainAll();
+        _h2c.Dispose();
+        _runtime.Mirrors.Dispose();
         if (_admin is not null) await _admin.DisposeAsync().ConfigureAwait(false);
         if (_accessLog is not null) await _accessLog.DisposeAsync().ConfigureAwait(false);
         _applyGate.Dispose();

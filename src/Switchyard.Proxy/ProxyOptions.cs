@@ -8,6 +8,9 @@ public sealed record ProxyOptions
     /// <summary>Address for Ingress resources over HTTP; null (default) serves no Ingresses.</summary>
     public IPEndPoint? IngressHttp { get; init; }
 
+    /// <summary>Address for Ingress resources over HTTPS (certificates from each Ingress's spec.tls, chosen by SNI); null (default) serves none.</summary>
+    public IPEndPoint? IngressHttps { get; init; }
+
     /// <summary>Admin address serving /metrics, /ready and /config; null (default) serves none.</summary>
     public IPEndPoint? Admin { get; init; }
 
@@ -30,6 +33,7 @@ public sealed record ProxyOptions
     {
         var errors = new List<string>();
         if (MaxIdleConnectionsPerEndpoint < 0) errors.Add($"MaxIdleConnectionsPerEndpoint: {MaxIdleConnectionsPerEndpoint} is negative; use 0 or more");
+        if (IngressHttp is not null && IngressHttp.Equals(IngressHttps)) errors.Add($"IngressHttps: {IngressHttps} is also the IngressHttp address; use two addresses");
         if (ConnectTimeout <= TimeSpan.Zero) errors.Add($"ConnectTimeout: {ConnectTimeout} must be positive");
         return errors;
     }

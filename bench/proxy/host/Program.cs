@@ -1,26 +1,52 @@
+using System.Net;
+using System.Runtime.InteropServices;
 using Switchyard.Model.Manifests;
 using Switchyard.Proxy;
 using Switchyard.Proxy.Forwarding;
 
-// Usage: ProxyBenchHost native|yarp MANIFEST...  — serves the Gateways in the manifests until stdin closes or SIGTERM.
-var forwarderName = args.Length > 0 ? args[0] : "native";
-IUpstreamForwarder forwarder = forwarderName switch
+// Usage: ProxyBenchHost native|yarp MANIFEST...  — serves the Gateways in the manifests until SIGTERM.
+//        ProxyBenchHost floor HOST:PORT          — bare Kestrel answering a fixed 200 itself (the floor, see FloorServer).
+var mode = args.Length > 0 ? args[0] : "native";
+IAsyncDisposable server;
+if (mode == "floor")
 {
-    "yarp" => new ProxyBenchHost.YarpForwarder(),
-    _ => new Http1Forwarder(),
-};
-var manifests = new ManifestReader().Read(args.Skip(1));
-if (!manifests.Ok)
-{
-    foreach (var e in manifests.Errors) Console.Error.WriteLine(e);
-    return 2;
+    var floor = new ProxyBenchHost.FloorServer(IPEndPoint.Parse(args[1]));
+    await floor.StartAsync();
+    Console.WriteLine($"listening {args[1]} (floor)");
+    server = floor;
 }
-await using var proxy = GatewayProxy.FromObjects(new ProxyOptions { TraceContext = true }, manifests.Resources, forwarder);
-await proxy.StartAsync(CancellationToken.None);
-foreach (var w in proxy.Warnings) Console.Error.WriteLine("warning: " + w);
-foreach (var (configured, bound) in proxy.Listeners) Console.WriteLine($"listening {bound} ({forwarderName})");
-var done = new TaskCompletionSource();
-using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; done.TrySetResult(); });
-using var intr = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; done.TrySetResult(); });
-await done.Task;
+else
+{
+    IUpstreamForwarder forwarder = mode switch
+    {
+        "yarp" => new ProxyBenchHost.YarpForwarder(),
+        _ => new Http1Forwarder(),
+    };
+    var manifests = new ManifestReader().Read(args.Skip(1));
+    if (!manifests.Ok)
+    {
+        foreach (var e in manifests.Errors) Console.Error.WriteLine(e);
+        return 2;
+    }
+    var proxy = GatewayProxy.FromObjects(new ProxyOptions { TraceContext = true }, manifests.Resources, forwarder);
+    await proxy.StartAsync(CancellationToken.None);
+    foreach (var w in proxy.Warnings) Console.Error.WriteLine("warning: " + w);
+    foreach (var (_, bound) in proxy.Listeners) Console.WriteLine($"listening {bound} ({mode})");
+    server = proxy;
+}
+await using (server)
+{
+    var done = new TaskCompletionSource();
+    using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; done.TrySetResult(); });
+    using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; done.TrySetResult(); });
+    // SIGUSR1 prints the process's own counters, so run.sh can report per-request figures that do not depend on the
+    // machine's load: managed bytes allocated, collections, and methods JIT-compiled between two signals.
+    using var stats = PosixSignalRegistration.Create((PosixSignal)10, c =>
+    {
+        c.Cancel = true;
+        Console.WriteLine($"STATS alloc_bytes={GC.GetTotalAllocatedBytes(precise: true)} gc0={GC.CollectionCount(0)} gc1={GC.CollectionCount(1)} gc2={GC.CollectionCount(2)} "
+            + $"jit_methods={System.Runtime.JitInfo.GetCompiledMethodCount()} jit_ms={System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F0}");
+    });
+    await done.Task;
+}
 return 0;

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using k8s.Models;
 using Switchyard.Model.Gateway;
+using TrafficFilterType = Switchyard.Model.Gateway.HTTPTrafficFilter;
 
 namespace Switchyard.Model.Resources;
 
@@ -41,11 +42,17 @@ public static class ResourceKinds
 
     public static readonly ResourceKind HTTPNetworkPolicy = new() { Group = Policy.HTTPNetworkPolicy.Group, Version = Policy.HTTPNetworkPolicy.Version, Kind = Policy.HTTPNetworkPolicy.KindName, Plural = "httpnetworkpolicies", ShortNames = ["httpnetpol"], Namespaced = true, Type = typeof(Policy.HTTPNetworkPolicy) };
 
+    public static readonly ResourceKind HTTPTrafficFilter = new()
+    {
+        Group = TrafficFilterType.Group, Version = TrafficFilterType.Version, Kind = TrafficFilterType.KindName,
+        Plural = "httptrafficfilters", Namespaced = true, Type = typeof(TrafficFilterType),
+    };
+
     /// <summary>Every kind, in the order objects are applied (namespaces and classes first).</summary>
     public static readonly IReadOnlyList<ResourceKind> All =
     [
         Namespace, GatewayClass, IngressClass, ConfigMap, Secret, Service, Deployment, Pod, EndpointSlice,
-        NetworkPolicy, HTTPNetworkPolicy, Ingress, Gateway, HTTPRoute, ReferenceGrant,
+        NetworkPolicy, HTTPNetworkPolicy, Ingress, Gateway, HTTPTrafficFilter, HTTPRoute, ReferenceGrant,
     ];
 
     private const string GatewayGroup = "gateway.networking.k8s.io";

@@ -20,5 +20,6 @@ public static class KindRules
         new Gateway.GatewayRules(),
         new Gateway.HTTPRouteRules(),
         new Gateway.ReferenceGrantRules(),
+        new Gateway.HTTPTrafficFilterRules(),
     ];
 }

@@ -1,11 +1,12 @@
 using Switchyard.Proxy.Endpoints;
 using Switchyard.Proxy.LoadBalancing;
+using Switchyard.Proxy.Resilience;
 
 namespace Switchyard.Proxy.Backends;
 
 /// <summary>
-/// Backend layer: one Service port (or other backend) of a route with its ready endpoints, load balancer and
-/// outlier policy. A backend that could not be resolved keeps its weight and carries <see cref="Error"/>; requests
+/// Backend layer: one Service port (or other backend) of a route with its ready endpoints, load balancer, outlier
+/// policy and circuit breaker. A backend that could not be resolved keeps its weight and carries <see cref="Error"/>; requests
 /// that land on it are answered 500, as the Gateway API requires.
 /// </summary>
 internal sealed class Backend
@@ -18,7 +19,13 @@ internal sealed class Backend
 
     public OutlierDetection Outlier { get; init; } = OutlierDetection.Default;
 
+    /// <summary>Connection, pending, request and retry limits; null when the backend has none.</summary>
+    public CircuitBreaker? Breaker { get; init; }
+
     public int Weight { get; init; } = 1;
+
+    /// <summary>HTTP/1.1 (default) or HTTP/2 cleartext, from the Service port's appProtocol.</summary>
+    public UpstreamProtocol Protocol { get; init; }
 
     /// <summary>Why this backend cannot serve ("service default/web not found"); null when it can.</summary>
     public string? Error { get; init; }
@@ -30,7 +37,7 @@ internal sealed class Backend
         var ejected = 0;
         foreach (var e in Endpoints) if (e.IsEjected(now)) ejected++;
         if ((ejected + 1) * 100 > Outlier.MaxEjectionPercent * Endpoints.Length) return false;
-        var factor = Math.Max(1, endpoint.Ejections + 1);
+        var factor = endpoint.RecentEjections(now, (long)(Outlier.MaxEjectionTime.TotalSeconds * time.TimestampFrequency)) + 1;
         var duration = TimeSpan.FromTicks(Math.Min(Outlier.BaseEjectionTime.Ticks * factor, Outlier.MaxEjectionTime.Ticks));
         endpoint.Eject(now + (long)(duration.TotalSeconds * time.TimestampFrequency));
         return true;

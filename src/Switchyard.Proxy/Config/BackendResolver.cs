@@ -3,6 +3,7 @@ using k8s.Models;
 using Switchyard.Proxy.Backends;
 using Switchyard.Proxy.Endpoints;
 using Switchyard.Proxy.LoadBalancing;
+using Switchyard.Proxy.Resilience;
 
 namespace Switchyard.Proxy.Config;
 
@@ -19,10 +20,13 @@ internal sealed class BackendResolver
     private readonly EndpointRegistry _registry;
     private readonly IRandomSource _random;
 
-    public BackendResolver(ProxyInputs inputs, EndpointRegistry registry, IRandomSource random)
+    private readonly KeptState _kept;
+
+    public BackendResolver(ProxyInputs inputs, EndpointRegistry registry, IRandomSource random, KeptState kept)
     {
         _registry = registry;
         _random = random;
+        _kept = kept;
         foreach (var s in inputs.Services) _services[(s.Metadata.NamespaceProperty ?? "default", s.Metadata.Name)] = s;
         foreach (var slice in inputs.EndpointSlices)
         {
@@ -36,6 +40,9 @@ internal sealed class BackendResolver
     public List<string> Warnings { get; } = [];
 
     public HashSet<IPEndPoint> LiveEndpoints { get; } = [];
+
+    /// <summary>Endpoints to check actively, with the policy of the first backend that asked (others are warned about).</summary>
+    public Dictionary<EndpointState, HealthCheckPolicy> HealthChecks { get; } = new(ReferenceEqualityComparer.Instance);
 
     public bool ServiceExists(string ns, string name) => _services.ContainsKey((ns, name));
 
@@ -53,12 +60,15 @@ internal sealed class BackendResolver
         {
             var settings = LbAnnotations.Read(service, Warnings);
             var endpoints = Endpoints(ns, name, servicePort);
+            if (settings.HealthCheck is { } check) WantHealthCheck(display, endpoints, check);
             backend = new Backend
             {
                 Name = display,
                 Endpoints = endpoints,
                 Balancer = LbAnnotations.Create(settings, endpoints, _random),
                 Outlier = settings.Outlier,
+                Protocol = UpstreamProtocols.FromAppProtocol(servicePort.AppProtocol),
+                Breaker = settings.Limits is { } limits ? Breaker(display, limits) : null,
                 Weight = weight,
             };
         }
@@ -68,8 +78,20 @@ internal sealed class BackendResolver
 
     private static Backend Clone(Backend b, int weight) => new()
     {
-        Name = b.Name, Endpoints = b.Endpoints, Balancer = b.Balancer, Outlier = b.Outlier, Weight = weight, Error = b.Error,
+        Name = b.Name, Endpoints = b.Endpoints, Balancer = b.Balancer, Outlier = b.Outlier, Protocol = b.Protocol, Breaker = b.Breaker, Weight = weight, Error = b.Error,
     };
+
+    private CircuitBreaker Breaker(string backend, CircuitBreakerLimits limits) =>
+        _kept.GetOrAdd(("circuit-breaker", backend, limits), () => new CircuitBreaker(limits));
+
+    private void WantHealthCheck(string backend, EndpointState[] endpoints, HealthCheckPolicy check)
+    {
+        foreach (var e in endpoints)
+        {
+            if (!HealthChecks.TryAdd(e, check) && HealthChecks[e] != check)
+                Warnings.Add($"backend {backend}: endpoint {e.Name} is health-checked by another Service with different settings; keeping those");
+        }
+    }
 
     public static Backend Broken(string name, string error, int weight) =>
         new() { Name = name, Endpoints = [], Balancer = new RoundRobinBalancer(), Weight = weight, Error = error };

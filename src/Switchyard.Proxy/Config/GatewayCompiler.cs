@@ -30,6 +30,9 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
         public List<V1Condition> Conditions { get; } = [];
     }
 
+    /// <summary>Compiles ExtensionRef filters that name an HTTPTrafficFilter; null: such filters are unsupported.</summary>
+    public TrafficFilterCompiler? Traffic { get; init; }
+
     public List<GatewayStatusUpdate> GatewayStatuses { get; } = [];
     public List<RouteStatusUpdate> RouteStatuses { get; } = [];
 
@@ -138,19 +141,8 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
         var ns = r.Namespace ?? gwNs;
         if (ns != gwNs && !Granted("gateway.networking.k8s.io", "Gateway", gwNs, "", "Secret", ns, r.Name))
             return (null, $"certificateRef {ns}/{r.Name}: no ReferenceGrant in {ns} allows Gateways from {gwNs}");
-        var secret = inputs.Secrets.FirstOrDefault(s => (s.Metadata.NamespaceProperty ?? "default") == ns && s.Metadata.Name == r.Name);
-        if (secret is null) return (null, $"certificateRef: secret {ns}/{r.Name} not found");
-        if (secret.Data?.TryGetValue("tls.crt", out var crt) != true || secret.Data?.TryGetValue("tls.key", out var key) != true)
-            return (null, $"secret {ns}/{r.Name} has no tls.crt and tls.key (type kubernetes.io/tls)");
-        try
-        {
-            using var pem = X509Certificate2.CreateFromPem(System.Text.Encoding.ASCII.GetString(crt!), System.Text.Encoding.ASCII.GetString(key!));
-            return (X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null), null);
-        }
-        catch (System.Security.Cryptography.CryptographicException e)
-        {
-            return (null, $"secret {ns}/{r.Name}: certificate or key is invalid: {e.Message}");
-        }
+        var (cert, error) = TlsSecrets.Load(inputs.Secrets, ns, r.Name);
+        return (cert, error is null ? null : $"certificateRef: {error}");
     }
 
     private bool Granted(string fromGroup, string fromKind, string fromNs, string toGroup, string toKind, string toNs, string toName) =>
@@ -259,6 +251,8 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
             var filters = new List<IRequestFilter>();
             ResponseHeaderEdits? responseEdits = null;
             RedirectFilter? redirect = null;
+            var mirrors = new List<RequestMirror>();
+            RuleTraffic? traffic = null;
             foreach (var f in rule.Filters ?? [])
             {
                 switch (f.Type)
@@ -275,39 +269,24 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
                     case GatewayApi.FilterTypes.RequestRedirect when f.RequestRedirect is { } d:
                         redirect = new RedirectFilter(d.Scheme, d.Hostname, d.Port, PathMod(d.Path), d.StatusCode ?? 302);
                         break;
+                    case GatewayApi.FilterTypes.ExtensionRef when Traffic is not null && TrafficFilterCompiler.Handles(f.ExtensionRef):
+                        if (traffic is not null) errors.Add($"rule {ri}: at most one HTTPTrafficFilter per rule");
+                        traffic = Traffic.Compile(ns, f.ExtensionRef!.Name, name);
+                        if (traffic.Error is not null) refErrors.Add(("BackendNotFound", $"rule {ri}: extensionRef: {traffic.Error}"));
+                        break;
+                    case GatewayApi.FilterTypes.RequestMirror when f.RequestMirror is { } mirror:
+                        var (numerator, denominator) = mirror.Fraction is { } fr ? (fr.Numerator, fr.Denominator ?? 100) : (mirror.Percent ?? 100, 100);
+                        if (denominator <= 0 || numerator < 0 || numerator > denominator) errors.Add($"rule {ri}: requestMirror: fraction {numerator}/{denominator} must be between 0 and 1");
+                        var mref = mirror.BackendRef;
+                        mirrors.Add(new RequestMirror(ResolveRef(ns, mref.Group, mref.Kind, mref.Name, mref.Namespace, mref.Port, 1, "requestMirror backendRef", refErrors), numerator, denominator));
+                        break;
                     default:
                         errors.Add($"rule {ri}: filter {f.Type} is not supported by {ControllerName}");
                         break;
                 }
             }
             var backendList = new List<Backend>();
-            foreach (var b in rule.BackendRefs ?? [])
-            {
-                var weight = b.Weight ?? 1;
-                var bns = b.Namespace ?? ns;
-                var display = $"{bns}/{b.Name}:{b.Port}";
-                if ((b.Group ?? "") != "" || (b.Kind ?? "Service") != "Service")
-                {
-                    refErrors.Add(("InvalidKind", $"backendRef {b.Kind}/{b.Name}: only Services are supported"));
-                    backendList.Add(BackendResolver.Broken(display, $"kind {b.Group}/{b.Kind} is not supported", weight));
-                }
-                else if (bns != ns && !Granted(GatewayApi.Group, "HTTPRoute", ns, "", "Service", bns, b.Name))
-                {
-                    refErrors.Add(("RefNotPermitted", $"backendRef {bns}/{b.Name}: no ReferenceGrant in {bns} allows HTTPRoutes from {ns}"));
-                    backendList.Add(BackendResolver.Broken(display, "reference not permitted", weight));
-                }
-                else if (b.Port is null)
-                {
-                    refErrors.Add(("BackendNotFound", $"backendRef {bns}/{b.Name}: port is required"));
-                    backendList.Add(BackendResolver.Broken(display, "no port", weight));
-                }
-                else
-                {
-                    var backend = backends.Resolve(bns, b.Name, b.Port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), weight);
-                    if (backend.Error is not null) refErrors.Add(("BackendNotFound", $"backendRef {display}: {backend.Error}"));
-                    backendList.Add(backend);
-                }
-            }
+            foreach (var b in rule.BackendRefs ?? []) backendList.Add(ResolveRef(ns, b.Group, b.Kind, b.Name, b.Namespace, b.Port, b.Weight ?? 1, "backendRef", refErrors));
             var timeouts = rule.Timeouts;
             TimeSpan? requestTimeout = GatewayDuration.TryParse(timeouts?.Request, out var rt) && rt > TimeSpan.Zero ? rt : null;
             TimeSpan? backendTimeout = GatewayDuration.TryParse(timeouts?.BackendRequest, out var bt) && bt > TimeSpan.Zero ? bt : null;
@@ -328,9 +307,11 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
                 ResponseEdits = responseEdits,
                 Redirect = redirect,
                 Backends = new BackendGroup(backendList),
+                Mirrors = mirrors,
                 RequestTimeout = requestTimeout,
                 BackendTimeout = backendTimeout,
                 Retry = retry,
+                Traffic = traffic,
             };
             var matches = rule.Matches is { Count: > 0 } ms ? ms : [new HTTPRouteMatch()];
             for (var mi = 0; mi < matches.Count; mi++)
@@ -363,6 +344,31 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
             }
         }
         return result;
+    }
+
+    /// <summary>A Service reference of a route (backendRef or requestMirror) resolved to a backend; a broken one answers 500 and is reported in ResolvedRefs.</summary>
+    private Backend ResolveRef(string ns, string? group, string? kind, string name, string? refNs, int? port, int weight, string what, List<(string Reason, string Message)> refErrors)
+    {
+        var bns = refNs ?? ns;
+        var display = $"{bns}/{name}:{port}";
+        if ((group ?? "") != "" || (kind ?? "Service") != "Service")
+        {
+            refErrors.Add(("InvalidKind", $"{what} {kind}/{name}: only Services are supported"));
+            return BackendResolver.Broken(display, $"kind {group}/{kind} is not supported", weight);
+        }
+        if (bns != ns && !Granted(GatewayApi.Group, "HTTPRoute", ns, "", "Service", bns, name))
+        {
+            refErrors.Add(("RefNotPermitted", $"{what} {bns}/{name}: no ReferenceGrant in {bns} allows HTTPRoutes from {ns}"));
+            return BackendResolver.Broken(display, "reference not permitted", weight);
+        }
+        if (port is null)
+        {
+            refErrors.Add(("BackendNotFound", $"{what} {bns}/{name}: port is required"));
+            return BackendResolver.Broken(display, "no port", weight);
+        }
+        var backend = backends.Resolve(bns, name, port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), weight);
+        if (backend.Error is not null) refErrors.Add(("BackendNotFound", $"{what} {display}: {backend.Error}"));
+        return backend;
     }
 
     private static List<KeyValuePair<string, string>> Pairs(IList<HTTPHeader>? headers) => [.. (headers ?? []).Select(h => new KeyValuePair<string, string>(h.Name, h.Value))];

@@ -18,13 +18,49 @@ internal sealed class IngressCompiler(ProxyInputs inputs, BackendResolver backen
 
     public List<string> Warnings { get; } = [];
 
-    public void Compile(ListenerBuilder listener)
+    /// <summary>The Ingresses this controller serves, oldest first, then by namespace/name.</summary>
+    private IEnumerable<V1Ingress> Served()
     {
         var classes = inputs.IngressClasses.Where(c => c.Spec?.Controller == ControllerName).Select(c => c.Metadata.Name).Append(ClassName).ToHashSet();
         foreach (var ingress in inputs.Ingresses.OrderBy(i => i.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(i => $"{i.Metadata.NamespaceProperty}/{i.Metadata.Name}", StringComparer.Ordinal))
         {
             var cls = ingress.Spec?.IngressClassName ?? (ingress.Metadata.Annotations is { } ann && ann.TryGetValue("kubernetes.io/ingress.class", out var legacy) ? legacy : null);
-            if (cls is not null && !classes.Contains(cls)) continue;
+            if (cls is null || classes.Contains(cls)) yield return ingress;
+        }
+    }
+
+    /// <summary>
+    /// Ingress TLS: each <c>spec.tls</c> entry's Secret serves its hosts (exact or "*.suffix", chosen by SNI); an entry
+    /// without hosts serves as the default certificate. The first Ingress (oldest) to name a host keeps it.
+    /// </summary>
+    public void AddCertificates(ListenerBuilder listener)
+    {
+        foreach (var ingress in Served())
+        {
+            var ns = ingress.Metadata.NamespaceProperty ?? "default";
+            foreach (var tls in ingress.Spec?.Tls ?? [])
+            {
+                if (string.IsNullOrEmpty(tls.SecretName))
+                {
+                    Warnings.Add($"ingress {ns}/{ingress.Metadata.Name}: spec.tls entry has no secretName; its hosts are not served over TLS");
+                    continue;
+                }
+                var (cert, error) = TlsSecrets.Load(inputs.Secrets, ns, tls.SecretName);
+                if (cert is null)
+                {
+                    Warnings.Add($"ingress {ns}/{ingress.Metadata.Name}: spec.tls secretName {tls.SecretName}: {error}");
+                    continue;
+                }
+                var hosts = tls.Hosts is { Count: > 0 } h ? h : [""];
+                foreach (var host in hosts) listener.Certificates.TryAdd(host ?? "", cert);
+            }
+        }
+    }
+
+    public void Compile(ListenerBuilder listener)
+    {
+        foreach (var ingress in Served())
+        {
             var ns = ingress.Metadata.NamespaceProperty ?? "default";
             var owner = $"{ns}/{ingress.Metadata.Name}";
             var created = ingress.Metadata.CreationTimestamp ?? DateTime.MinValue;

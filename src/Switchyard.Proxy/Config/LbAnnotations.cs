@@ -2,11 +2,12 @@ using System.Globalization;
 using k8s.Models;
 using Switchyard.Proxy.Endpoints;
 using Switchyard.Proxy.LoadBalancing;
+using Switchyard.Proxy.Resilience;
 
 namespace Switchyard.Proxy.Config;
 
 /// <summary>
-/// The one place load balancing and passive health are configured: annotations on the backend Service
+/// The one place load balancing, health (active and passive), circuit breaking and session affinity are configured: annotations on the backend Service
 /// (documented in docs/components/gateway.md). Unknown or malformed values are reported and the default is used.
 /// </summary>
 internal static class LbAnnotations
@@ -18,8 +19,24 @@ internal static class LbAnnotations
     public const string ConsecutiveConnectFailures = Prefix + "outlier-consecutive-connect-failures";
     public const string BaseEjectionTime = Prefix + "outlier-base-ejection-time";
     public const string MaxEjectionPercent = Prefix + "outlier-max-ejection-percent";
+    public const string HealthCheckPath = Prefix + "health-check-path";
+    public const string HealthCheckInterval = Prefix + "health-check-interval";
+    public const string HealthCheckTimeout = Prefix + "health-check-timeout";
+    public const string HealthyThreshold = Prefix + "health-check-healthy-threshold";
+    public const string UnhealthyThreshold = Prefix + "health-check-unhealthy-threshold";
+    public const string ExpectedStatuses = Prefix + "health-check-expected-statuses";
+    public const string MaxConnections = Prefix + "max-connections";
+    public const string MaxPendingRequests = Prefix + "max-pending-requests";
+    public const string MaxRequests = Prefix + "max-requests";
+    public const string MaxRetries = Prefix + "max-retries";
+    public const string StickyCookie = Prefix + "sticky-cookie";
+    public const string StickyCookieMaxAge = Prefix + "sticky-cookie-max-age";
 
-    public sealed record Settings(string Policy, HashKey? Key, OutlierDetection Outlier);
+    private const int MaxLimit = 1_000_000;
+
+    public sealed record Settings(
+        string Policy, HashKey? Key, OutlierDetection Outlier, HealthCheckPolicy? HealthCheck = null, CircuitBreakerLimits? Limits = null,
+        StickyCookie? Sticky = null);
 
     public static Settings Read(V1Service service, List<string> warnings)
     {
@@ -56,10 +73,84 @@ internal static class LbAnnotations
             MaxEjectionPercent = Int(a, MaxEjectionPercent, outlier.MaxEjectionPercent, 0, 100, where, warnings),
             BaseEjectionTime = Duration(a, BaseEjectionTime, outlier.BaseEjectionTime, where, warnings),
         };
-        return new Settings(policy, key, outlier);
+        return new Settings(policy, key, outlier, ReadHealthCheck(a, where, warnings), ReadLimits(a, where, warnings), ReadSticky(a, where, warnings));
     }
 
-    public static ILoadBalancer Create(Settings settings, EndpointState[] endpoints, IRandomSource random) => settings.Policy switch
+    private static HealthCheckPolicy? ReadHealthCheck(IDictionary<string, string> a, string where, List<string> warnings)
+    {
+        if (!a.TryGetValue(HealthCheckPath, out var path))
+        {
+            foreach (var other in (string[])[HealthCheckInterval, HealthCheckTimeout, HealthyThreshold, UnhealthyThreshold, ExpectedStatuses])
+                if (a.ContainsKey(other)) warnings.Add($"{where}: annotation {other} has no effect without {HealthCheckPath}");
+            return null;
+        }
+        if (!path.StartsWith('/') || path.Any(c => c <= ' ' || c >= 0x7f))
+        {
+            warnings.Add($"{where}: annotation {HealthCheckPath}: '{path}' is not a request path like /healthz (no active health checks)");
+            return null;
+        }
+        var d = new HealthCheckPolicy { Path = path };
+        var statuses = d.ExpectedStatuses;
+        if (a.TryGetValue(ExpectedStatuses, out var text))
+        {
+            if (StatusRanges.Parse(text) is { } parsed) statuses = parsed;
+            else warnings.Add($"{where}: annotation {ExpectedStatuses}: '{text}' is not a list of statuses like 200,204,300-399 (using {d.ExpectedStatuses})");
+        }
+        return d with
+        {
+            Interval = Duration(a, HealthCheckInterval, d.Interval, where, warnings),
+            Timeout = Duration(a, HealthCheckTimeout, d.Timeout, where, warnings),
+            HealthyThreshold = Int(a, HealthyThreshold, d.HealthyThreshold, 1, 100, where, warnings),
+            UnhealthyThreshold = Int(a, UnhealthyThreshold, d.UnhealthyThreshold, 1, 100, where, warnings),
+            ExpectedStatuses = statuses,
+        };
+    }
+
+    private static CircuitBreakerLimits? ReadLimits(IDictionary<string, string> a, string where, List<string> warnings)
+    {
+        var limits = new CircuitBreakerLimits
+        {
+            MaxConnections = Limit(a, MaxConnections, 1, where, warnings),
+            MaxPendingRequests = Int(a, MaxPendingRequests, CircuitBreakerLimits.DefaultMaxPendingRequests, 0, MaxLimit, where, warnings),
+            MaxRequests = Limit(a, MaxRequests, 1, where, warnings),
+            MaxRetries = Limit(a, MaxRetries, 0, where, warnings),
+        };
+        if (a.ContainsKey(MaxPendingRequests) && limits.MaxConnections is null)
+            warnings.Add($"{where}: annotation {MaxPendingRequests} has no effect without {MaxConnections}");
+        return limits.Any ? limits : null;
+    }
+
+    private static int? Limit(IDictionary<string, string> a, string name, int min, string where, List<string> warnings)
+    {
+        if (!a.TryGetValue(name, out var text)) return null;
+        if (TryInt(text, min, MaxLimit, out var v)) return v;
+        warnings.Add($"{where}: annotation {name}: '{text}' is not a whole number from {min} to {MaxLimit} (no limit)");
+        return null;
+    }
+
+    private static StickyCookie? ReadSticky(IDictionary<string, string> a, string where, List<string> warnings)
+    {
+        if (!a.TryGetValue(StickyCookie, out var name))
+        {
+            if (a.ContainsKey(StickyCookieMaxAge)) warnings.Add($"{where}: annotation {StickyCookieMaxAge} has no effect without {StickyCookie}");
+            return null;
+        }
+        if (name.Length == 0 || !name.All(c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal)))
+        {
+            warnings.Add($"{where}: annotation {StickyCookie}: '{name}' is not a cookie name (letters, digits and !#$%&'*+-.^_`|~); no affinity");
+            return null;
+        }
+        TimeSpan? maxAge = a.ContainsKey(StickyCookieMaxAge) ? Duration(a, StickyCookieMaxAge, TimeSpan.Zero, where, warnings) : null;
+        return new StickyCookie(name, maxAge > TimeSpan.Zero ? maxAge : null);
+    }
+
+    public static ILoadBalancer Create(Settings settings, EndpointState[] endpoints, IRandomSource random)
+    {
+        var balancer = Balancer(settings, endpoints, random);
+        return settings.Sticky is { } cookie ? new StickyCookieBalancer(balancer, cookie, endpoints) : balancer;
+    }
+
+    private static ILoadBalancer Balancer(Settings settings, EndpointState[] endpoints, IRandomSource random) => settings.Policy switch
     {
         LoadBalancingPolicies.RoundRobin => new RoundRobinBalancer(),
         LoadBalancingPolicies.Random => new RandomBalancer(random),
@@ -71,10 +162,13 @@ internal static class LbAnnotations
     private static int Int(IDictionary<string, string> a, string name, int fallback, int min, int max, string where, List<string> warnings)
     {
         if (!a.TryGetValue(name, out var text)) return fallback;
-        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max) return v;
+        if (TryInt(text, min, max, out var v)) return v;
         warnings.Add($"{where}: annotation {name}: '{text}' is not a whole number from {min} to {max} (using {fallback})");
         return fallback;
     }
+
+    private static bool TryInt(string text, int min, int max, out int value) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
 
     private static TimeSpan Duration(IDictionary<string, string> a, string name, TimeSpan fallback, string where, List<string> warnings)
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using Switchyard.Proxy.Endpoints;
 using Switchyard.Proxy.LoadBalancing;
+using Switchyard.Proxy.Resilience;
 using Switchyard.Proxy.Snapshot;
 
 namespace Switchyard.Proxy.Config;
@@ -8,31 +9,47 @@ namespace Switchyard.Proxy.Config;
 /// <summary>Everything one compile produces: the snapshot, the statuses to write back, warnings, and the live endpoints.</summary>
 internal sealed record CompileResult(
     ProxySnapshot Snapshot, IReadOnlyList<GatewayStatusUpdate> GatewayStatuses, IReadOnlyList<RouteStatusUpdate> RouteStatuses,
-    IReadOnlyList<string> Warnings, IReadOnlySet<IPEndPoint> LiveEndpoints);
+    IReadOnlyList<string> Warnings, IReadOnlySet<IPEndPoint> LiveEndpoints)
+{
+    /// <summary>Endpoints to health-check actively and how (from Service annotations).</summary>
+    public IReadOnlyDictionary<EndpointState, HealthCheckPolicy> HealthChecks { get; init; } = new Dictionary<EndpointState, HealthCheckPolicy>();
+}
 
 /// <summary>Turns the proxy's inputs into an immutable <see cref="ProxySnapshot"/>: Gateway API listeners, then the Ingress listeners.</summary>
 internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry registry, IRandomSource random, TimeProvider time)
 {
+    private readonly KeptState _kept = new(time);
+
     public CompileResult Compile(ProxyInputs inputs, long version)
     {
-        var backends = new BackendResolver(inputs, registry, random);
+        var backends = new BackendResolver(inputs, registry, random, _kept);
         var builders = new Dictionary<IPEndPoint, ListenerBuilder>();
         ListenerBuilder For(IPEndPoint bind, string name, bool https, bool singleLabel)
         {
             if (!builders.TryGetValue(bind, out var b)) builders[bind] = b = new ListenerBuilder(bind, name, https, singleLabel);
             return b;
         }
-        var gateway = new GatewayCompiler(inputs, backends, (bind, name, https) => For(bind, name, https, singleLabel: false), time.GetUtcNow().UtcDateTime);
+        var gateway = new GatewayCompiler(inputs, backends, (bind, name, https) => For(bind, name, https, singleLabel: false), time.GetUtcNow().UtcDateTime)
+        {
+            Traffic = new TrafficFilterCompiler(inputs, _kept),
+        };
         gateway.Compile();
         var warnings = new List<string>();
-        if (options.IngressHttp is { } http)
+        var ingress = new IngressCompiler(inputs, backends);
+        if (options.IngressHttp is { } http) ingress.Compile(For(http, "ingress http", false, singleLabel: true));
+        if (options.IngressHttps is { } https)
         {
-            var ingress = new IngressCompiler(inputs, backends);
-            ingress.Compile(For(http, "ingress http", false, singleLabel: true));
-            warnings.AddRange(ingress.Warnings);
+            var listener = For(https, "ingress https", true, singleLabel: true);
+            ingress.Compile(listener);
+            ingress.AddCertificates(listener);
         }
+        warnings.AddRange(ingress.Warnings);
         warnings.AddRange(backends.Warnings);
         var snapshot = new ProxySnapshot(builders.Values.Select(b => b.Build()), version);
-        return new CompileResult(snapshot, gateway.GatewayStatuses, gateway.RouteStatuses, warnings.Distinct().ToList(), backends.LiveEndpoints);
+        _kept.Sweep();
+        return new CompileResult(snapshot, gateway.GatewayStatuses, gateway.RouteStatuses, warnings.Distinct().ToList(), backends.LiveEndpoints)
+        {
+            HealthChecks = backends.HealthChecks,
+        };
     }
 }

@@ -17,6 +17,7 @@ internal sealed class ProxyInputs
     public List<V1EndpointSlice> EndpointSlices { get; } = [];
     public List<V1Secret> Secrets { get; } = [];
     public List<V1Namespace> Namespaces { get; } = [];
+    public List<HTTPTrafficFilter> TrafficFilters { get; } = [];
 
     public static ProxyInputs From(IEnumerable<IKubernetesObject<V1ObjectMeta>> objects)
     {
@@ -39,6 +40,7 @@ internal sealed class ProxyInputs
             case V1EndpointSlice x: EndpointSlices.Add(x); break;
             case V1Secret x: Secrets.Add(x); break;
             case V1Namespace x: Namespaces.Add(x); break;
+            case HTTPTrafficFilter x: TrafficFilters.Add(x); break;
         }
     }
 }

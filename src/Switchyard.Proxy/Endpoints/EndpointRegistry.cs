@@ -22,6 +22,9 @@ internal sealed class EndpointRegistry(ConnectionPoolOptions poolOptions)
 
     public int Count => _endpoints.Count;
 
+    /// <summary>Every endpoint of the current configuration (for /config).</summary>
+    public IEnumerable<EndpointState> All => _endpoints.Values;
+
     /// <summary>Drains and forgets every endpoint not in <paramref name="live"/>.</summary>
     public void Retain(IReadOnlySet<IPEndPoint> live)
     {

@@ -15,6 +15,8 @@ internal sealed class EndpointState
     private int _consecutiveConnectFailures;
     private long _ejectedUntilTicks;
     private int _ejections;
+    private volatile bool _failingActiveChecks;
+    private volatile string? _lastHealthCheckFailure;
 
     public EndpointState(IPEndPoint address, ConnectionPool pool)
     {
@@ -32,13 +34,34 @@ internal sealed class EndpointState
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
-    public int Ejections => Volatile.Read(ref _ejections);
+    /// <summary>Set while active health checks fail (<see cref="ActiveHealthChecker"/>); such an endpoint gets no new requests.</summary>
+    public bool FailingActiveChecks => _failingActiveChecks;
+
+    /// <summary>The last failed health check ("GET /healthz answered 500, expected 200-399"), for /config.</summary>
+    public string? LastHealthCheckFailure => _lastHealthCheckFailure;
+
+    public void SetFailingActiveChecks(bool failing, string? lastFailure)
+    {
+        _lastHealthCheckFailure = lastFailure;
+        _failingActiveChecks = failing;
+    }
 
     public void Begin() => Interlocked.Increment(ref _inFlight);
 
     public void End() => Interlocked.Decrement(ref _inFlight);
 
     public bool IsEjected(long nowTicks) => Volatile.Read(ref _ejectedUntilTicks) > nowTicks;
+
+    /// <summary>
+    /// Ejections that lengthen the next one: forgotten once the endpoint has stayed in rotation for
+    /// <paramref name="quietTicks"/> since its last ejection ended (Envoy decays its ejection multiplier the same way).
+    /// </summary>
+    public int RecentEjections(long nowTicks, long quietTicks)
+    {
+        var until = Volatile.Read(ref _ejectedUntilTicks);
+        if (until != 0 && nowTicks - until >= quietTicks) Volatile.Write(ref _ejections, 0);
+        return Volatile.Read(ref _ejections);
+    }
 
     public void RecordSuccess()
     {

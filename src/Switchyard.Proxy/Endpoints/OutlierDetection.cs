@@ -4,7 +4,8 @@ namespace Switchyard.Proxy.Endpoints;
 /// Passive health (Envoy's outlier detection): an endpoint that answers <see cref="Consecutive5xx"/> 5xx in a row,
 /// or fails <see cref="ConsecutiveConnectFailures"/> connects in a row, is ejected for
 /// <see cref="BaseEjectionTime"/> × the number of times it has been ejected (capped by <see cref="MaxEjectionTime"/>),
-/// unless that would eject more than <see cref="MaxEjectionPercent"/> of the backend's endpoints.
+/// unless that would eject more than <see cref="MaxEjectionPercent"/> of the backend's endpoints. An endpoint that stays in
+/// rotation for <see cref="MaxEjectionTime"/> after an ejection starts again from the base time.
 /// </summary>
 internal sealed record OutlierDetection
 {

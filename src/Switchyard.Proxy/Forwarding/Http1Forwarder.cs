@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
@@ -16,13 +17,13 @@ namespace Switchyard.Proxy.Forwarding;
 /// </summary>
 internal sealed class Http1Forwarder : IUpstreamForwarder
 {
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // completes asynchronously on every request: reuse its state machine box
     public async ValueTask<ForwardResult> ForwardAsync(HttpContext context, EndpointState endpoint, ForwardPlan plan, CancellationToken cancellationToken)
     {
         var request = context.Request;
         var bodyMode = RequestBodyMode(context);
         var upgrade = IsUpgrade(request);
         using var head = BuildRequestHead(context, plan, bodyMode, upgrade);
-        var head1 = new ResponseHead();
         for (var attempt = 0; ; attempt++)
         {
             var connection = attempt == 0 ? endpoint.Pool.TryRentIdle() : null;
@@ -47,6 +48,8 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
                 }
             }
             connection.Uses++;
+            var head1 = connection.Head;
+            head1.Reset();
             var returned = false;
             try
             {
@@ -205,6 +208,7 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
     }
 
     /// <summary>Reads one final (non-1xx, or 101) response head; interim 1xx answers are skipped.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // completes asynchronously on every request: reuse its state machine box
     private static async ValueTask<HeadRead> ReadHeadAsync(PipeReader reader, ResponseHead head, CancellationToken cancellationToken)
     {
         while (true)
@@ -236,8 +240,9 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
         var listed = head.ConnectionTokens;
         foreach (var (name, value) in head.Headers)
         {
-            if (HopByHop.Is(name) && !(head.Status == 101 && name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase))) continue;
-            if (listed is not null && HopByHop.ListedIn(listed, name)) continue;
+            // A 101 keeps Upgrade (it names the new protocol) although Connection lists it.
+            var keep = head.Status == 101 && name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase);
+            if (!keep && (HopByHop.Is(name) || (listed is not null && HopByHop.ListedIn(listed, name)))) continue;
             headers.Append(name, value);
         }
         plan.ResponseEdits?.Apply(headers);

@@ -3,11 +3,17 @@ using System.Text;
 
 namespace Switchyard.Proxy.Forwarding;
 
-/// <summary>A parsed HTTP/1.x response head: status, fields in order, and the framing facts the forwarder needs.</summary>
+/// <summary>
+/// A parsed HTTP/1.x response head: status, fields in order, and the framing facts the forwarder needs. One instance
+/// serves every response on an upstream connection: a field whose name and value repeat the previous response's field
+/// at the same position (Server, Content-Type, Date within a second...) reuses its strings instead of allocating.
+/// </summary>
 internal sealed class ResponseHead
 {
+    private List<KeyValuePair<string, string>> _previous = new(16);
+
     public int Status { get; private set; }
-    public List<KeyValuePair<string, string>> Headers { get; } = new(16);
+    public List<KeyValuePair<string, string>> Headers { get; private set; } = new(16);
     public long? ContentLength { get; private set; }
     public bool Chunked { get; private set; }
     public bool ConnectionClose { get; private set; }
@@ -31,6 +37,7 @@ internal sealed class ResponseHead
             return false;
         }
         headEnd = reader.Position;
+        (Headers, _previous) = (_previous, Headers);
         Headers.Clear();
         ContentLength = null;
         Chunked = ConnectionClose = Http10 = false;
@@ -50,6 +57,20 @@ internal sealed class ResponseHead
             }
         }
         return true;
+    }
+
+    /// <summary>Forgets the last response's status before a new request, so "nothing parsed yet" reads as status 0.</summary>
+    public void Reset() => Status = 0;
+
+    private (string Name, string Value) Strings(int index, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    {
+        if (index < _previous.Count)
+        {
+            var (lastName, lastValue) = _previous[index];
+            if (Ascii.Equals(name, lastName))
+                return (lastName, Ascii.Equals(value, lastValue) ? lastValue : Encoding.Latin1.GetString(value));
+        }
+        return (KnownHeaderNames.Get(name), Encoding.Latin1.GetString(value));
     }
 
     private void Parse(ReadOnlySpan<byte> head)
@@ -74,8 +95,7 @@ internal sealed class ResponseHead
             var nameBytes = line[..colon];
             if (nameBytes[^1] == (byte)' ' || nameBytes[^1] == (byte)'\t') throw new InvalidDataException("upstream sent whitespace before a header colon");
             var valueBytes = line[(colon + 1)..].Trim(" \t"u8);
-            var name = KnownHeaderNames.Get(nameBytes);
-            var value = Encoding.Latin1.GetString(valueBytes);
+            var (name, value) = Strings(Headers.Count, nameBytes, valueBytes);
             if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
             {
                 if (!long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length)

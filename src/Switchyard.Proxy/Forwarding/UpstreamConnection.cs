@@ -19,6 +19,9 @@ internal sealed class UpstreamConnection : IDisposable
 
     public PipeReader Reader { get; }
 
+    /// <summary>The head of the response being read; reused for every response on this connection.</summary>
+    public ResponseHead Head { get; } = new();
+
     /// <summary>False once the connection must not carry another request (close, error, unread body).</summary>
     public bool Reusable { get; set; } = true;
 

@@ -73,9 +73,10 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
 
     private async Task<Running> StartAsync(IPEndPoint bind, bool https, CancellationToken cancellationToken)
     {
-        var services = new ServiceCollection().AddSingleton(_loggers).AddLogging().BuildServiceProvider();
+        var services = KestrelServices.Create(_loggers);
         var options = new KestrelServerOptions { AddServerHeader = false, ApplicationServices = services };
         options.Limits.MaxRequestBodySize = null;
+        options.AllowAlternateSchemes = !https; // h2c prior knowledge: see H2cPriorKnowledge
         options.Listen(bind, listen =>
         {
             listen.Use(next => async connection =>
@@ -98,7 +99,11 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
                     ServerCertificateSelector = (_, sni) => runtime.View.Current.Listeners.GetValueOrDefault(bind)?.SelectCertificate(sni),
                 });
             }
-            else listen.Protocols = HttpProtocols.Http1AndHttp2;
+            else
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.Use(H2cPriorKnowledge.Middleware);
+            }
         });
         var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), _loggers);
         var server = new KestrelServer(Options.Create(options), transport, _loggers);

@@ -26,11 +26,19 @@ internal sealed class SharedRandomSource : IRandomSource
     public int Next(int maxExclusive) => Random.Shared.Next(maxExclusive);
 }
 
+/// <summary>
+/// Which endpoints a balancer may pick. Endpoints failing active health checks are never picked. Among the others,
+/// preferred are those not ejected and not <c>avoid</c>; when none is, passive ejection is ignored (panic) rather than
+/// failing the request.
+/// </summary>
 internal static class EndpointFilter
 {
-    public static bool Usable(EndpointState e, long now, EndpointState? avoid) => !ReferenceEquals(e, avoid) && !e.IsEjected(now);
+    public static bool Usable(EndpointState e, long now, EndpointState? avoid) => !ReferenceEquals(e, avoid) && !e.IsEjected(now) && !e.FailingActiveChecks;
 
-    /// <summary>Linear probe from <paramref name="start"/> for a usable endpoint, then for any but <paramref name="avoid"/>, then any.</summary>
+    /// <summary>
+    /// Linear probe from <paramref name="start"/> for a usable endpoint, then for any not ejected, then any; endpoints
+    /// failing active health checks never; null when every endpoint fails them.
+    /// </summary>
     public static EndpointState? Probe(EndpointState[] endpoints, int start, long now, EndpointState? avoid)
     {
         var n = endpoints.Length;
@@ -43,8 +51,13 @@ internal static class EndpointFilter
         for (var i = 0; i < n; i++)
         {
             var e = endpoints[(start + i) % n];
-            if (!e.IsEjected(now)) return e;
+            if (!e.IsEjected(now) && !e.FailingActiveChecks) return e;
         }
-        return endpoints[start % n];
+        for (var i = 0; i < n; i++)
+        {
+            var e = endpoints[(start + i) % n];
+            if (!e.FailingActiveChecks) return e;
+        }
+        return null;
     }
 }

@@ -13,7 +13,7 @@ internal sealed class LeastRequestBalancer(IRandomSource random) : ILoadBalancer
     {
         var n = endpoints.Length;
         if (n == 0) return null;
-        if (n == 1) return endpoints[0];
+        if (n == 1) return endpoints[0].FailingActiveChecks ? null : endpoints[0];
         var i = random.Next(n);
         var j = random.Next(n - 1);
         if (j >= i) j++;

@@ -41,6 +41,6 @@ internal sealed class RingHashBalancer : ILoadBalancer
             var e = endpoints[_owners[(index + i) % _hashes.Length]];
             if (EndpointFilter.Usable(e, now, avoid)) return e;
         }
-        return endpoints[_owners[index % _hashes.Length]];
+        return EndpointFilter.Probe(endpoints, _owners[index % _hashes.Length], now, avoid);
     }
 }

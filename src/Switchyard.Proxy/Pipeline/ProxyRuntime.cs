@@ -13,6 +13,12 @@ internal sealed class ProxyRuntime
     public required ProxyView View { get; init; }
     public required EndpointRegistry Endpoints { get; init; }
     public required IUpstreamForwarder Forwarder { get; init; }
+
+    /// <summary>Forwarder for backends whose Service port says appProtocol h2c/grpc (HTTP/2 cleartext upstream).</summary>
+    public required IUpstreamForwarder H2cForwarder { get; init; }
+
+    /// <summary>Sends RequestMirror copies in the background.</summary>
+    public required MirrorSender Mirrors { get; init; }
     public RetryBudget RetryBudget { get; init; } = new();
     public ProxyMetrics Metrics { get; init; } = new();
     public AccessLog? AccessLog { get; init; }

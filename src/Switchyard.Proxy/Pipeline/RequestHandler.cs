@@ -1,9 +1,11 @@
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Switchyard.Proxy.Backends;
 using Switchyard.Proxy.Endpoints;
 using Switchyard.Proxy.Filters;
 using Switchyard.Proxy.Forwarding;
+using Switchyard.Proxy.LoadBalancing;
 using Switchyard.Proxy.Resilience;
 using Switchyard.Proxy.Routing;
 using Switchyard.Proxy.Snapshot;
@@ -36,6 +38,12 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 await Answer(context, 404, error);
                 return;
             }
+            if (RequestFraming.Conflict(request) is { } framing)
+            {
+                error = framing;
+                await Answer(context, 400, error);
+                return;
+            }
             var entry = listener.Router.Match(request, request.Host.Host, path);
             if (entry is null)
             {
@@ -53,6 +61,11 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 context.Response.Headers.Location = redirect.Location(context, entry);
                 return;
             }
+            if (rule.Traffic is { } traffic && await AdmitAsync(context, rule, traffic).ConfigureAwait(false) is { } refused)
+            {
+                error = refused;
+                return;
+            }
             var backend = rule.Backends.Pick(runtime.Random);
             if (backend is null || backend.Error is not null)
             {
@@ -62,13 +75,14 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 return;
             }
             backendName = backend.Name;
-            AddForwardingHeaders(context, runtime.ForwardedHeader);
+            AddForwardingHeaders(context, listener.Https ? "https" : "http", runtime.ForwardedHeader);
             if (runtime.TraceContext)
             {
                 var (traceParent, id) = TraceContext.Next(request.Headers.TraceParent);
                 request.Headers.TraceParent = traceParent;
                 traceId = id;
             }
+            if (rule.Mirrors.Count > 0) await runtime.Mirrors.StartAsync(context, rule.Mirrors, edits.UpstreamHost, runtime.Random, runtime.Time.GetTimestamp()).ConfigureAwait(false);
             var outcome = await ForwardAsync(context, rule, backend, edits).ConfigureAwait(false);
             endpointName = outcome.Endpoint;
             retries = outcome.Retries;
@@ -101,47 +115,64 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
         var retriesLeft = policy.Attempts;
         var retries = 0;
         var holdsToken = false;
+        var breaker = backend.Breaker;
         Func<int, bool>? retryOn = idempotent && policy.Codes.Count > 0
-            ? code =>
-            {
-                if (retriesLeft <= 0 || !policy.Codes.Contains(code)) return false;
-                if (runtime.RetryBudget.TryAcquire()) return true;
-                runtime.Metrics.RetryBudgetExhausted();
-                return false;
-            }
+            ? code => retriesLeft > 0 && policy.Codes.Contains(code) && TryRetryToken()
             : null;
         var plan = new ForwardPlan(edits.UpstreamHost, retryOn, rule.ResponseEdits);
         using var requestTimeout = rule.RequestTimeout is { } rt ? CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted) : null;
         requestTimeout?.CancelAfter(rule.RequestTimeout!.Value);
         var requestToken = requestTimeout?.Token ?? context.RequestAborted;
         EndpointState? last = null;
+        if (breaker?.TryEnterRequest() is { } requestLimit) return await CircuitOpen(context, rule, backend, "requests", requestLimit, retries);
         runtime.RetryBudget.RequestStarted();
         try
         {
             while (true)
             {
+                RateLimitLease? connectionSlot = null;
+                if (breaker is not null)
+                {
+                    string? pendingLimit;
+                    try
+                    {
+                        (connectionSlot, pendingLimit) = await breaker.AcquireConnectionAsync(requestToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+                    {
+                        var timeout = $"route {rule.Name}: backend {backend.Name}: request timeout while waiting for a connection (max connections {breaker.Limits.MaxConnections})";
+                        runtime.Metrics.UpstreamError(backend.Name, "timeout");
+                        await Answer(context, 504, timeout);
+                        return new(null, retries, timeout);
+                    }
+                    if (pendingLimit is not null) return await CircuitOpen(context, rule, backend, "pending", pendingLimit, retries);
+                }
                 var now = runtime.Time.GetTimestamp();
                 var endpoint = backend.Balancer.Pick(backend.Endpoints, context, now, last);
                 if (endpoint is null)
                 {
-                    var error = $"route {rule.Name}: backend {backend.Name}: no ready endpoints";
+                    connectionSlot?.Dispose();
+                    var error = $"route {rule.Name}: backend {backend.Name}: {NoEndpoints(backend)}";
                     await Answer(context, 503, error);
                     return new(null, retries, error);
                 }
+                if (backend.Balancer is StickyCookieBalancer sticky) sticky.Stamp(context, endpoint);
                 ForwardResult result;
                 endpoint.Begin();
                 try
                 {
                     using var tryTimeout = rule.BackendTimeout is { } bt ? CancellationTokenSource.CreateLinkedTokenSource(requestToken) : null;
                     tryTimeout?.CancelAfter(rule.BackendTimeout!.Value);
-                    result = await runtime.Forwarder.ForwardAsync(context, endpoint, plan, tryTimeout?.Token ?? requestToken).ConfigureAwait(false);
+                    var forwarder = backend.Protocol == UpstreamProtocol.H2c ? runtime.H2cForwarder : runtime.Forwarder;
+                    result = await forwarder.ForwardAsync(context, endpoint, plan, tryTimeout?.Token ?? requestToken).ConfigureAwait(false);
                 }
                 finally
                 {
                     endpoint.End();
+                    connectionSlot?.Dispose();
                     if (holdsToken)
                     {
-                        runtime.RetryBudget.Release();
+                        ReleaseRetryToken();
                         holdsToken = false;
                     }
                 }
@@ -166,7 +197,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 };
                 if (retryable && retriesLeft > 0 && !requestTimedOut)
                 {
-                    holdsToken = result.Outcome == ForwardOutcome.RetryableStatus || runtime.RetryBudget.TryAcquire();
+                    holdsToken = result.Outcome == ForwardOutcome.RetryableStatus || TryRetryToken();
                     if (holdsToken)
                     {
                         retriesLeft--;
@@ -182,23 +213,75 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                             }
                             catch (OperationCanceledException)
                             {
-                                runtime.RetryBudget.Release();
+                                ReleaseRetryToken();
                                 holdsToken = false;
                                 return await Fail(context, rule, backend, endpoint, new(ForwardOutcome.TimedOut, 0, "request"), requestTimedOut: true, retries);
                             }
                         }
                         continue;
                     }
-                    runtime.Metrics.RetryBudgetExhausted();
                 }
+                else if (result.Outcome == ForwardOutcome.RetryableStatus) ReleaseRetryToken(); // taken when the status was held back
                 return await Fail(context, rule, backend, endpoint, result, requestTimedOut, retries);
             }
         }
         finally
         {
-            if (holdsToken) runtime.RetryBudget.Release();
+            if (holdsToken) ReleaseRetryToken();
             runtime.RetryBudget.RequestEnded();
+            breaker?.ExitRequest();
         }
+
+        // A retry needs a token from the proxy's retry budget and, when the backend limits retries, a retry slot.
+        bool TryRetryToken()
+        {
+            if (!runtime.RetryBudget.TryAcquire())
+            {
+                runtime.Metrics.RetryBudgetExhausted();
+                return false;
+            }
+            if (breaker?.TryEnterRetry() is null) return true;
+            runtime.RetryBudget.Release();
+            runtime.Metrics.CircuitOpen(backend.Name, "retries");
+            return false;
+        }
+
+        void ReleaseRetryToken()
+        {
+            runtime.RetryBudget.Release();
+            breaker?.ExitRetry();
+        }
+    }
+
+    private static string NoEndpoints(Backend backend)
+    {
+        var failing = backend.Endpoints.Count(e => e.FailingActiveChecks);
+        return failing == 0 ? "no ready endpoints" : $"no healthy endpoints ({failing} of {backend.Endpoints.Length} failing active health checks)";
+    }
+
+    private async Task<Outcome> CircuitOpen(HttpContext context, RouteRule rule, Backend backend, string limit, string detail, int retries)
+    {
+        runtime.Metrics.CircuitOpen(backend.Name, limit);
+        var error = $"route {rule.Name}: backend {backend.Name}: circuit open: {detail}";
+        await Answer(context, 503, error);
+        return new(null, retries, error);
+    }
+
+    /// <summary>Rate limit and faults of the rule's HTTPTrafficFilter; the error text when the request was answered here.</summary>
+    private async Task<string?> AdmitAsync(HttpContext context, RouteRule rule, RuleTraffic traffic)
+    {
+        var (delayed, refusal) = await traffic.AdmitAsync(context, runtime.Random, runtime.Time).ConfigureAwait(false);
+        if (delayed) runtime.Metrics.FaultInjected(rule.Name, "delay");
+        if (refusal is not { } r) return null;
+        switch (r.Kind)
+        {
+            case TrafficRefusalKind.RateLimited: runtime.Metrics.RateLimited(rule.Name); break;
+            case TrafficRefusalKind.Aborted: runtime.Metrics.FaultInjected(rule.Name, "abort"); break;
+        }
+        var error = $"route {rule.Name}: {r.Error}";
+        if (r.RetryAfter is { } after) context.Response.Headers.RetryAfter = ((long)Math.Ceiling(after.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await Answer(context, r.Status, error);
+        return error;
     }
 
     private async Task<Outcome> Fail(HttpContext context, RouteRule rule, Backend backend, EndpointState endpoint, ForwardResult result, bool requestTimedOut, int retries)
@@ -250,7 +333,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
     private static bool HasBody(HttpContext context) =>
         context.Request.ContentLength is > 0 || (context.Request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true);
 
-    private static void AddForwardingHeaders(HttpContext context, bool forwarded)
+    private static void AddForwardingHeaders(HttpContext context, string scheme, bool forwarded)
     {
         var request = context.Request;
         var headers = request.Headers;
@@ -260,22 +343,34 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             var existing = headers["X-Forwarded-For"];
             headers["X-Forwarded-For"] = existing.Count == 0 ? client : existing.ToString() + ", " + client;
         }
-        headers["X-Forwarded-Proto"] = request.Scheme;
+        headers["X-Forwarded-Proto"] = scheme;
         if (!headers.ContainsKey("X-Forwarded-Host")) headers["X-Forwarded-Host"] = request.Host.Value;
         if (forwarded)
         {
             var by = context.Connection.RemoteIpAddress;
-            var element = $"for={(by?.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"\"[{by}]\"" : by?.ToString() ?? "unknown")};proto={request.Scheme};host=\"{request.Host.Value}\"";
+            var element = $"for={(by?.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"\"[{by}]\"" : by?.ToString() ?? "unknown")};proto={scheme};host=\"{request.Host.Value}\"";
             var existing = headers["Forwarded"];
             headers["Forwarded"] = existing.Count == 0 ? element : existing.ToString() + ", " + element;
         }
     }
 
+    /// <summary>
+    /// The error text as a header value: printable ASCII only (Kestrel refuses anything else, which would turn
+    /// the answer into a 500); other characters, such as those of a request path, become '?'. The body keeps the text whole.
+    /// </summary>
+    internal static string HeaderSafe(string text) =>
+        text.AsSpan().ContainsAnyExceptInRange(' ', '~')
+            ? string.Create(text.Length, text, static (span, t) =>
+            {
+                for (var i = 0; i < t.Length; i++) span[i] = t[i] is >= ' ' and <= '~' ? t[i] : '?';
+            })
+            : text;
+
     internal static async Task Answer(HttpContext context, int status, string error)
     {
         if (context.Response.HasStarted) return;
         context.Response.StatusCode = status;
-        context.Response.Headers[ErrorHeader] = error;
+        context.Response.Headers[ErrorHeader] = HeaderSafe(error);
         context.Response.ContentType = "text/plain; charset=utf-8";
         var body = System.Text.Encoding.UTF8.GetBytes(error + "\n");
         context.Response.ContentLength = body.Length;

@@ -23,6 +23,9 @@ internal sealed class RouteRule
 
     public required BackendGroup Backends { get; init; }
 
+    /// <summary>RequestMirror filters: backends that get a copy of the request; their answers are ignored.</summary>
+    public IReadOnlyList<RequestMirror> Mirrors { get; init; } = [];
+
     /// <summary>Whole-request deadline (HTTPRoute timeouts.request); null = none.</summary>
     public TimeSpan? RequestTimeout { get; init; }
 
@@ -30,6 +33,9 @@ internal sealed class RouteRule
     public TimeSpan? BackendTimeout { get; init; }
 
     public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
+
+    /// <summary>Rate limit and fault injection from an HTTPTrafficFilter; null when the rule names none.</summary>
+    public RuleTraffic? Traffic { get; init; }
 }
 
 /// <summary>One match of a rule: all of path, method, headers and query parameters must hold.</summary>

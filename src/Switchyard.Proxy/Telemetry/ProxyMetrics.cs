@@ -7,14 +7,19 @@ namespace Switchyard.Proxy.Telemetry;
 /// <summary>
 /// Counters and histograms of the data plane, rendered in the Prometheus text format at the admin address:
 /// requests by listener, route, backend and code; request latency by route; active connections; retries;
-/// upstream failures by kind; ejections.
+/// upstream failures by kind; ejections; circuit-breaker refusals; rate limiting; injected faults; active health.
 /// </summary>
 internal sealed class ProxyMetrics
 {
     private static readonly double[] Buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
     private readonly ConcurrentDictionary<(string Route, string Backend, int Code), Counter> _requests = new();
     private readonly ConcurrentDictionary<string, Histogram> _latency = new();
-    private readonly ConcurrentDictionary<(string Backend, string Kind), Counter> _upstreamErrors = new();
+    private readonly CounterFamily _upstreamErrors = new("switchyard_proxy_upstream_errors_total", "Failed attempts to backends, by kind (connect, reset, timeout, protocol).", "backend", "kind");
+    private readonly CounterFamily _circuitOpen = new("switchyard_proxy_circuit_open_total", "Requests or retries refused by a backend's circuit breaker, by limit (requests, pending, retries).", "backend", "limit");
+    private readonly CounterFamily _rateLimited = new("switchyard_proxy_rate_limited_total", "Requests answered 429 by a route's local rate limit.", "route");
+    private readonly CounterFamily _faults = new("switchyard_proxy_faults_injected_total", "Faults injected by HTTPTrafficFilters, by route and kind (delay, abort).", "route", "kind");
+    private readonly CounterFamily _healthChecks = new("switchyard_proxy_health_checks_total", "Active health checks, by endpoint and result (pass, fail).", "endpoint", "result");
+    private readonly ConcurrentDictionary<string, bool> _endpointHealthy = new();
     private long _activeConnections;
     private long _connections;
     private long _retries;
@@ -39,13 +44,39 @@ internal sealed class ProxyMetrics
 
     public long Ejections => Interlocked.Read(ref _ejections);
 
-    public void UpstreamError(string backend, string kind) => _upstreamErrors.GetOrAdd((backend, kind), _ => new Counter()).Increment();
+    public void UpstreamError(string backend, string kind) => _upstreamErrors.Increment(backend, kind);
+
+    public void CircuitOpen(string backend, string limit) => _circuitOpen.Increment(backend, limit);
+
+    public long CircuitOpenCount(string backend, string limit) => _circuitOpen.Value(backend, limit);
+
+    public void RateLimited(string route) => _rateLimited.Increment(route);
+
+    public long RateLimitedCount(string route) => _rateLimited.Value(route);
+
+    public void FaultInjected(string route, string kind) => _faults.Increment(route, kind);
+
+    public long FaultCount(string route, string kind) => _faults.Value(route, kind);
+
+    public void HealthCheck(string endpoint, bool passed) => _healthChecks.Increment(endpoint, passed ? "pass" : "fail");
+
+    public long HealthCheckCount(string endpoint, bool passed) => _healthChecks.Value(endpoint, passed ? "pass" : "fail");
+
+    /// <summary>Records whether an actively checked endpoint passes its checks; null when it is no longer checked.</summary>
+    public void EndpointHealth(string endpoint, bool? healthy)
+    {
+        if (healthy is { } h) _endpointHealthy[endpoint] = h;
+        else _endpointHealthy.TryRemove(endpoint, out _);
+    }
 
     public void Request(string route, string backend, int code, double seconds)
     {
         _requests.GetOrAdd((route, backend, code), _ => new Counter()).Increment();
         _latency.GetOrAdd(route, _ => new Histogram(Buckets.Length)).Observe(seconds, Buckets);
     }
+
+    /// <summary>Requests answered so far, all routes and codes.</summary>
+    public long RequestsAnswered => _requests.Values.Sum(c => c.Value);
 
     public long RequestCount(string route, string backend, int code) => _requests.TryGetValue((route, backend, code), out var c) ? c.Value : 0;
 
@@ -57,9 +88,14 @@ internal sealed class ProxyMetrics
             b.Append(CultureInfo.InvariantCulture, $"switchyard_proxy_requests_total{{route=\"{Escape(route)}\",backend=\"{Escape(backend)}\",code=\"{code}\"}} {c.Value}\n");
         b.Append("# HELP switchyard_proxy_request_duration_seconds Time from request start to the end of the response, by route.\n# TYPE switchyard_proxy_request_duration_seconds histogram\n");
         foreach (var (route, h) in _latency.OrderBy(k => k.Key, StringComparer.Ordinal)) h.Render(b, "switchyard_proxy_request_duration_seconds", $"route=\"{Escape(route)}\"", Buckets);
-        b.Append("# HELP switchyard_proxy_upstream_errors_total Failed attempts to backends, by kind (connect, reset, timeout, protocol).\n# TYPE switchyard_proxy_upstream_errors_total counter\n");
-        foreach (var ((backend, kind), c) in _upstreamErrors.OrderBy(k => k.Key))
-            b.Append(CultureInfo.InvariantCulture, $"switchyard_proxy_upstream_errors_total{{backend=\"{Escape(backend)}\",kind=\"{kind}\"}} {c.Value}\n");
+        _upstreamErrors.Render(b);
+        _circuitOpen.Render(b);
+        _rateLimited.Render(b);
+        _faults.Render(b);
+        _healthChecks.Render(b);
+        b.Append("# HELP switchyard_proxy_endpoint_healthy 1 while an actively health-checked endpoint passes its checks, else 0.\n# TYPE switchyard_proxy_endpoint_healthy gauge\n");
+        foreach (var (endpoint, healthy) in _endpointHealthy.OrderBy(k => k.Key, StringComparer.Ordinal))
+            b.Append(CultureInfo.InvariantCulture, $"switchyard_proxy_endpoint_healthy{{endpoint=\"{Escape(endpoint)}\"}} {(healthy ? 1 : 0)}\n");
         Scalar(b, "switchyard_proxy_active_connections", "gauge", "Client connections open now.", Interlocked.Read(ref _activeConnections));
         Scalar(b, "switchyard_proxy_connections_total", "counter", "Client connections accepted.", Interlocked.Read(ref _connections));
         Scalar(b, "switchyard_proxy_retries_total", "counter", "Retried attempts.", Interlocked.Read(ref _retries));
@@ -72,6 +108,26 @@ internal sealed class ProxyMetrics
         b.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n{name} {value}\n");
 
     private static string Escape(string s) => s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+
+    /// <summary>A counter with one or two labels, rendered with its HELP and TYPE lines.</summary>
+    private sealed class CounterFamily(string name, string help, params string[] labels)
+    {
+        private readonly ConcurrentDictionary<(string, string), Counter> _counters = new();
+
+        public void Increment(string a, string b = "") => _counters.GetOrAdd((a, b), _ => new Counter()).Increment();
+
+        public long Value(string a, string b = "") => _counters.TryGetValue((a, b), out var c) ? c.Value : 0;
+
+        public void Render(StringBuilder b)
+        {
+            b.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} counter\n");
+            foreach (var ((x, y), c) in _counters.OrderBy(k => k.Key))
+            {
+                var second = labels.Length > 1 ? $",{labels[1]}=\"{Escape(y)}\"" : "";
+                b.Append(CultureInfo.InvariantCulture, $"{name}{{{labels[0]}=\"{Escape(x)}\"{second}}} {c.Value}\n");
+            }
+        }
+    }
 
     private sealed class Counter
     {

@@ -7,27 +7,12 @@ namespace Switchyard.Proxy.Tests.Resilience;
 /// <summary>Backends that fail, stall, reset or refuse: retries, timeouts and passive outlier ejection over real sockets.</summary>
 public sealed class ResilienceTests
 {
-    private static string Gateway(string rules) => Manifests.GatewayClass + $$"""
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: Gateway
-        metadata: {name: web, namespace: default}
-        spec: {gatewayClassName: switchyard, listeners: [{name: http, port: 0, protocol: HTTP}]}
-        ---
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: HTTPRoute
-        metadata: {name: r, namespace: default}
-        spec:
-          parentRefs: [{name: web}]
-          rules:
-        {{rules}}
-        ---
-
-        """;
+    internal static string Gateway(string rules) => GatewayYaml.Route(rules);
 
     private const string Annotations = "{lb.switchyard.dev/policy: round-robin}";
 
     /// <summary>A port that refuses connections (bound then closed).</summary>
-    private static int ClosedPort()
+    internal static int ClosedPort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
@@ -194,5 +179,55 @@ public sealed class ResilienceTests
         using var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "a.test", "GET", "/"));
         Assert.Equal(503, (int)response.StatusCode);
         Assert.Equal("route httproute default/r rule 0: backend default/svc:80: no ready endpoints", response.Headers.GetValues("x-switchyard-error").Single());
+    }
+
+    [Fact]
+    public async Task PerTryTimeout_StalledEndpoint_GetRetriedOnAnother()
+    {
+        await using var stalled = await EchoBackend.StartAsync("stalled");
+        stalled.Stall = true;
+        await using var good = await EchoBackend.StartAsync("good");
+        var rules = "    - {timeouts: {backendRequest: 200ms}, backendRefs: [{name: svc, port: 80}]}";
+        await using var proxy = await Manifests.StartAsync(Gateway(rules) + Manifests.Service("svc", "default", Annotations, stalled.Port, good.Port));
+        using var client = Manifests.Client();
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "a.test", "GET", "/"));
+            Assert.Equal("good", response.Headers.GetValues("x-backend").Single());
+        }
+        Assert.True(proxy.Runtime.Metrics.Retries >= 1);
+        Assert.Equal(4, good.Requests);
+    }
+
+    [Fact]
+    public async Task PerTryTimeout_Post_NotRetriedAnswers504()
+    {
+        await using var stalled = await EchoBackend.StartAsync("stalled");
+        stalled.Stall = true;
+        var rules = "    - {timeouts: {backendRequest: 200ms}, backendRefs: [{name: svc, port: 80}]}";
+        await using var proxy = await Manifests.StartAsync(Gateway(rules) + Manifests.Service("svc", stalled.Port));
+        using var client = Manifests.Client();
+        using var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "a.test", "POST", "/"));
+        Assert.Equal(504, (int)response.StatusCode);
+        Assert.EndsWith(": backend request timeout", response.Headers.GetValues("x-switchyard-error").Single(), StringComparison.Ordinal);
+        Assert.Equal(0, proxy.Runtime.Metrics.Retries);
+    }
+
+    [Fact]
+    public async Task MaxEjectionPercent_EveryEndpointFailing_HalfStayInRotation()
+    {
+        await using var bad1 = await EchoBackend.StartAsync("bad1");
+        await using var bad2 = await EchoBackend.StartAsync("bad2");
+        bad1.Status = bad2.Status = 500;
+        var annotations = "{lb.switchyard.dev/policy: round-robin, lb.switchyard.dev/outlier-consecutive-5xx: \"1\", lb.switchyard.dev/outlier-max-ejection-percent: \"50\"}";
+        await using var proxy = await Manifests.StartAsync(Gateway("    - backendRefs: [{name: svc, port: 80}]") + Manifests.Service("svc", "default", annotations, bad1.Port, bad2.Port));
+        using var client = Manifests.Client();
+        for (var i = 0; i < 6; i++)
+        {
+            using var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "a.test", "GET", "/"));
+            Assert.Equal(500, (int)response.StatusCode);
+        }
+        Assert.Equal(1, proxy.Runtime.Metrics.Ejections);
+        Assert.Equal(6, bad1.Requests + bad2.Requests);
     }
 }

@@ -15,6 +15,7 @@ internal sealed class EchoBackend : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private int _requests;
+    private int _healthChecks;
 
     private EchoBackend(string name, WebApplication app)
     {
@@ -25,6 +26,15 @@ internal sealed class EchoBackend : IAsyncDisposable
     public string Name { get; }
     public int Port { get; private set; }
     public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>Requests for <see cref="HealthPath"/> (not counted in <see cref="Requests"/>).</summary>
+    public int HealthChecks => Volatile.Read(ref _healthChecks);
+
+    /// <summary>The path answered with <see cref="HealthStatus"/> instead of echoing. Default /healthz.</summary>
+    public const string HealthPath = "/healthz";
+
+    /// <summary>Status for <see cref="HealthPath"/> (default 200).</summary>
+    public int HealthStatus { get; set; } = 200;
 
     /// <summary>Status to answer with (default 200).</summary>
     public int Status { get; set; } = 200;
@@ -47,6 +57,12 @@ internal sealed class EchoBackend : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        if (context.Request.Path == HealthPath)
+        {
+            Interlocked.Increment(ref _healthChecks);
+            context.Response.StatusCode = HealthStatus;
+            return;
+        }
         Interlocked.Increment(ref _requests);
         if (Stall)
         {

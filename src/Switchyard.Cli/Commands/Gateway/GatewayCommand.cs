@@ -5,7 +5,7 @@ using Switchyard.Proxy;
 namespace Switchyard.Cli.Commands.Gateway;
 
 /// <summary>
-/// <c>switchyard gateway serve -f PATH... [--admin HOST:PORT] [--ingress-http HOST:PORT] [--access-log]</c>: serves the
+/// <c>switchyard gateway serve -f PATH... [--admin HOST:PORT] [--ingress-http HOST:PORT] [--ingress-https HOST:PORT] [--access-log]</c>: serves the
 /// Gateways (of GatewayClasses with controllerName switchyard.dev/gateway-controller), HTTPRoutes and Ingresses in
 /// manifest files, with no control plane, using the EndpointSlices in the files as given.
 /// </summary>
@@ -23,10 +23,11 @@ internal static class GatewayCommand
         var files = FileOptions.Files("Manifests holding the GatewayClasses, Gateways, HTTPRoutes, Ingresses, Services, EndpointSlices and Secrets to serve; repeatable", required: true);
         var admin = new Option<string?>("--admin") { Description = "Serve /metrics, /ready and /config at http://HOST:PORT", HelpName = "HOST:PORT" };
         var ingressHttp = new Option<string?>("--ingress-http") { Description = "Serve Ingresses (class switchyard or none) over HTTP at HOST:PORT", HelpName = "HOST:PORT" };
+        var ingressHttps = new Option<string?>("--ingress-https") { Description = "Serve Ingresses over HTTPS at HOST:PORT, with the certificates of their spec.tls Secrets chosen by SNI", HelpName = "HOST:PORT" };
         var accessLog = new Option<bool>("--access-log") { Description = "Write a JSON access log line per request on stderr" };
         var command = new Command("serve", "Serve the Gateways, HTTPRoutes and Ingresses in the given manifests until Ctrl-C; listeners bind to each Gateway's spec.addresses (IPAddress) or 127.0.0.1.")
         {
-            files, admin, ingressHttp, accessLog,
+            files, admin, ingressHttp, ingressHttps, accessLog,
         };
         setup.Examples(command,
             "switchyard gateway serve -f examples/gateway/",
@@ -37,7 +38,8 @@ internal static class GatewayCommand
             var errors = new List<string>();
             var adminAt = Endpoint(context.Get(admin), "--admin", errors);
             var ingressAt = Endpoint(context.Get(ingressHttp), "--ingress-http", errors);
-            var options = new ProxyOptions { Admin = adminAt, IngressHttp = ingressAt, AccessLog = context.Get(accessLog) ? context.Error : null };
+            var ingressTlsAt = Endpoint(context.Get(ingressHttps), "--ingress-https", errors);
+            var options = new ProxyOptions { Admin = adminAt, IngressHttp = ingressAt, IngressHttps = ingressTlsAt, AccessLog = context.Get(accessLog) ? context.Error : null };
             errors.AddRange(options.Validate());
             if (errors.Count > 0) return context.Usage(string.Join("\n", errors));
 
@@ -55,8 +57,8 @@ internal static class GatewayCommand
                 return context.Fail($"cannot listen on {options.Admin}: {e.Message} — pick another address with --admin HOST:PORT");
             }
             foreach (var warning in proxy.Warnings) context.Error.WriteLine($"{context.Colors.Yellow("warning:")} {warning}");
-            if (proxy.Listeners.Count == 0) context.Error.WriteLine("No listeners: the manifests hold no Gateway of a GatewayClass with controllerName switchyard.dev/gateway-controller, and --ingress-http is not set.");
-            foreach (var (configured, bound) in proxy.Listeners.OrderBy(l => l.Value.Port)) context.Out.WriteLine($"Listening: http://{bound}");
+            if (proxy.Listeners.Count == 0) context.Error.WriteLine("No listeners: the manifests hold no Gateway of a GatewayClass with controllerName switchyard.dev/gateway-controller, and neither --ingress-http nor --ingress-https is set.");
+            foreach (var (configured, bound) in proxy.Listeners.OrderBy(l => l.Value.Port)) context.Out.WriteLine($"Listening: {proxy.Scheme(configured)}://{bound}");
             foreach (var (obj, status) in proxy.Statuses) context.Out.WriteLine($"{obj.Kind} {obj.Metadata.NamespaceProperty}/{obj.Metadata.Name}: {Summary(status)}");
             if (proxy.AdminUrl is { } url) context.Out.WriteLine($"Admin: {url}metrics");
             await context.Out.FlushAsync(CancellationToken.None);

@@ -19,6 +19,7 @@ internal sealed class GatewayUpComponent(ProxyOptions? options = null) : IUpComp
         context.HostedServices.Add(new Hosted(proxy));
         var summary = "Gateways of controller switchyard.dev/gateway-controller";
         if (_options.IngressHttp is { } ingress) summary += $"; Ingress on http://{ingress}";
+        if (_options.IngressHttps is { } secure) summary += $"; Ingress on https://{secure}";
         if (_options.Admin is { } admin) summary += $"; admin http://{admin}/metrics";
         context.Summary.Add(("Gateway", summary));
         return ValueTask.CompletedTask;

@@ -1,0 +1,31 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using k8s.Models;
+
+namespace Switchyard.Proxy.Config;
+
+/// <summary>
+/// Reads a serving certificate from a kubernetes.io/tls Secret (PEM <c>tls.crt</c> with its chain, PEM <c>tls.key</c>).
+/// Expected failures are values: the certificate, or an error naming the Secret and what is wrong with it.
+/// </summary>
+internal static class TlsSecrets
+{
+    public static (X509Certificate2? Certificate, string? Error) Load(IEnumerable<V1Secret> secrets, string ns, string name)
+    {
+        var secret = secrets.FirstOrDefault(s => (s.Metadata.NamespaceProperty ?? "default") == ns && s.Metadata.Name == name);
+        if (secret is null) return (null, $"secret {ns}/{name} not found");
+        if (secret.Data?.TryGetValue("tls.crt", out var crt) != true || secret.Data?.TryGetValue("tls.key", out var key) != true)
+            return (null, $"secret {ns}/{name} has no tls.crt and tls.key (type kubernetes.io/tls)");
+        try
+        {
+            using var pem = X509Certificate2.CreateFromPem(Encoding.ASCII.GetString(crt!), Encoding.ASCII.GetString(key!));
+            // Round-trip through PKCS#12 so the private key is usable by SslStream on every platform.
+            return (X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null), null);
+        }
+        catch (CryptographicException e)
+        {
+            return (null, $"secret {ns}/{name}: certificate or key is invalid: {e.Message}");
+        }
+    }
+}

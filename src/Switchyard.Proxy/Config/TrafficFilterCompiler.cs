@@ -1,0 +1,42 @@
+using Switchyard.Model.Gateway;
+using Switchyard.Model.Resources;
+using Switchyard.Model.Validation;
+using Switchyard.Proxy.Resilience;
+
+namespace Switchyard.Proxy.Config;
+
+/// <summary>
+/// Turns an HTTPRoute rule's ExtensionRef to an HTTPTrafficFilter (same namespace) into its <see cref="RuleTraffic"/>.
+/// The filter is defaulted and validated like the API server does; a missing or invalid filter fails closed: the
+/// rule answers 500 naming it. Rate-limit buckets are kept across compiles per rule and filter settings.
+/// </summary>
+internal sealed class TrafficFilterCompiler(ProxyInputs inputs, KeptState kept)
+{
+    public static bool Handles(LocalObjectReference? r) => r is not null && r.Group == HTTPTrafficFilter.Group && r.Kind == HTTPTrafficFilter.KindName;
+
+    public RuleTraffic Compile(string ns, string name, string ruleName)
+    {
+        var source = $"httptrafficfilter {ns}/{name}";
+        var found = inputs.TrafficFilters.FirstOrDefault(f => (f.Metadata.NamespaceProperty ?? "default") == ns && f.Metadata.Name == name);
+        if (found is null) return new RuleTraffic { Source = source, Error = $"{source} not found" };
+        var filter = ResourceJson.Clone(found);
+        ResourceValidation.ApplyDefaults(filter);
+        var errors = ResourceValidation.Validate(filter);
+        if (errors.Count > 0) return new RuleTraffic { Source = source, Error = $"{source} is invalid: {string.Join("; ", errors)}" };
+        var spec = filter.Spec;
+        LocalRateLimit? limit = null;
+        if (spec.RateLimit is { Requests: { } requests, Burst: { } burst, Unit: { } unit } r)
+        {
+            var retryAfter = r.RetryAfter ?? true;
+            limit = kept.GetOrAdd(("rate-limit", ruleName, source, requests, unit, burst, retryAfter),
+                () => new LocalRateLimit(requests, HTTPLocalRateLimit.UnitLength(unit)!.Value, burst, retryAfter, unit));
+        }
+        return new RuleTraffic
+        {
+            Source = source,
+            RateLimit = limit,
+            Delay = spec.Fault?.Delay is { Duration: { } d } delay ? new FaultDelay(GatewayDuration.TryParse(d, out var t) ? t : TimeSpan.Zero, delay.Percentage ?? 100) : null,
+            Abort = spec.Fault?.Abort is { Status: { } status } abort ? new FaultAbort(status, abort.Percentage ?? 100) : null,
+        };
+    }
+}

@@ -1,0 +1,153 @@
+using System.Net;
+using Switchyard.Proxy.Telemetry;
+
+namespace Switchyard.Proxy.Endpoints;
+
+/// <summary>
+/// Runs one prober per endpoint that some backend wants checked (<see cref="HealthCheckPolicy"/>), started and stopped
+/// by <see cref="Reconcile"/> after every compile. A prober sends GET PATH over a real HTTP client, counts passes and
+/// failures in a row, and flips <see cref="EndpointState.FailingActiveChecks"/> at the thresholds; the load
+/// balancers send no new request to an endpoint while that flag is set.
+/// </summary>
+internal sealed class ActiveHealthChecker : IAsyncDisposable
+{
+    private readonly Dictionary<EndpointState, Prober> _probers = [];
+    private readonly Lock _gate = new();
+    private readonly HttpClient _client;
+    private readonly TimeProvider _time;
+    private readonly ProxyMetrics _metrics;
+
+    public ActiveHealthChecker(TimeProvider time, ProxyMetrics metrics)
+    {
+        _time = time;
+        _metrics = metrics;
+        _client = new HttpClient(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+        }) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+        _client.DefaultRequestHeaders.UserAgent.ParseAdd("switchyard-health-check");
+    }
+
+    /// <summary>Starts probers for new (endpoint, policy) pairs and stops the others; stopped endpoints count as healthy again.</summary>
+    public void Reconcile(IReadOnlyDictionary<EndpointState, HealthCheckPolicy> wanted)
+    {
+        lock (_gate)
+        {
+            foreach (var (endpoint, prober) in _probers.ToList())
+            {
+                if (wanted.TryGetValue(endpoint, out var policy) && policy == prober.Policy) continue;
+                prober.Stop();
+                _probers.Remove(endpoint);
+                endpoint.SetFailingActiveChecks(false, null);
+                _metrics.EndpointHealth(endpoint.Name, null);
+            }
+            foreach (var (endpoint, policy) in wanted)
+            {
+                if (_probers.ContainsKey(endpoint)) continue;
+                var prober = new Prober(endpoint, policy, this);
+                _probers[endpoint] = prober;
+                _metrics.EndpointHealth(endpoint.Name, true);
+                prober.Start();
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Prober[] all;
+        lock (_gate)
+        {
+            all = [.. _probers.Values];
+            _probers.Clear();
+        }
+        foreach (var p in all) p.Stop();
+        await Task.WhenAll(all.Select(p => p.Running)).ConfigureAwait(false);
+        _client.Dispose();
+    }
+
+    private sealed class Prober(EndpointState endpoint, HealthCheckPolicy policy, ActiveHealthChecker owner)
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private int _passes;
+        private int _failures;
+
+        public HealthCheckPolicy Policy => policy;
+
+        public Task Running { get; private set; } = Task.CompletedTask;
+
+        public void Start() => Running = Task.Run(() => LoopAsync(_stop.Token));
+
+        public void Stop() => _stop.Cancel();
+
+        private async Task LoopAsync(CancellationToken stop)
+        {
+            try
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    var failure = await ProbeAsync(stop).ConfigureAwait(false);
+                    if (stop.IsCancellationRequested) break;
+                    Record(failure);
+                    await Task.Delay(policy.Interval, owner._time, stop).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+            finally
+            {
+                _stop.Dispose();
+            }
+        }
+
+        /// <summary>Null when the check passed; otherwise why it failed.</summary>
+        private async Task<string?> ProbeAsync(CancellationToken stop)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            timeout.CancelAfter(policy.Timeout);
+            var address = endpoint.Address;
+            var host = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address.Address}]" : address.Address.ToString();
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{host}:{address.Port}{policy.Path}");
+                using var response = await owner._client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+                var status = (int)response.StatusCode;
+                return policy.ExpectedStatuses.Contains(status) ? null : $"GET {policy.Path} answered {status}, expected {policy.ExpectedStatuses}";
+            }
+            catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+            {
+                return $"GET {policy.Path} timed out after {policy.Timeout.TotalMilliseconds}ms";
+            }
+            catch (HttpRequestException e)
+            {
+                return $"GET {policy.Path} failed: {e.Message}";
+            }
+        }
+
+        private void Record(string? failure)
+        {
+            owner._metrics.HealthCheck(endpoint.Name, failure is null);
+            if (failure is null)
+            {
+                _failures = 0;
+                if (!endpoint.FailingActiveChecks) endpoint.SetFailingActiveChecks(false, null);
+                else if (++_passes >= policy.HealthyThreshold)
+                {
+                    endpoint.SetFailingActiveChecks(false, null);
+                    owner._metrics.EndpointHealth(endpoint.Name, true);
+                }
+                return;
+            }
+            _passes = 0;
+            endpoint.SetFailingActiveChecks(endpoint.FailingActiveChecks, failure);
+            if (++_failures >= policy.UnhealthyThreshold && !endpoint.FailingActiveChecks)
+            {
+                endpoint.SetFailingActiveChecks(true, failure);
+                owner._metrics.EndpointHealth(endpoint.Name, false);
+            }
+        }
+    }
+}

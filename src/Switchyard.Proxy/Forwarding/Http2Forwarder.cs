@@ -1,0 +1,127 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Http;
+using Switchyard.Proxy.Backends;
+using Switchyard.Proxy.Endpoints;
+
+namespace Switchyard.Proxy.Forwarding;
+
+/// <summary>
+/// Forwards to endpoints that speak HTTP/2 in cleartext (Service port <c>appProtocol</c> <c>kubernetes.io/h2c</c>,
+/// <c>h2c</c> or <c>grpc</c>). The HTTP/2 framing, multiplexing and flow control are SocketsHttpHandler's
+/// (HTTP/2 with prior knowledge, <see cref="HttpVersionPolicy.RequestVersionExact"/>); this class maps the
+/// downstream request onto it and back: headers without hop-by-hop fields (<c>TE: trailers</c> is kept, gRPC needs
+/// it), the body streamed both ways as it arrives (gRPC streaming), and response trailers (<c>grpc-status</c>)
+/// passed to the client. Connections are pooled per endpoint by the handler.
+/// </summary>
+internal sealed class Http2Forwarder : IUpstreamForwarder, IDisposable
+{
+    private readonly HttpMessageInvoker _invoker;
+
+    public Http2Forwarder(TimeSpan connectTimeout)
+    {
+        _invoker = new HttpMessageInvoker(UpstreamMessage.Handler(connectTimeout));
+    }
+
+    public async ValueTask<ForwardResult> ForwardAsync(HttpContext context, EndpointState endpoint, ForwardPlan plan, CancellationToken cancellationToken)
+    {
+        var body = UpstreamMessage.HasBody(context) ? new StreamContent(context.Request.Body) : null;
+        using var request = UpstreamMessage.Create(context, endpoint.Address, plan.UpstreamHost, UpstreamProtocol.H2c, body);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _invoker.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return context.RequestAborted.IsCancellationRequested ? new(ForwardOutcome.ClientAborted, 0) : new(ForwardOutcome.TimedOut, 0, "upstream");
+        }
+        catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.ConnectionError)
+        {
+            return new(ForwardOutcome.ConnectFailed, 0, (e.InnerException as SocketException)?.SocketErrorCode.ToString() ?? e.Message);
+        }
+        catch (OperationCanceledException e)
+        {
+            return new(ForwardOutcome.ConnectFailed, 0, e.Message);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            return new(ForwardOutcome.ResetBeforeResponse, 0, e.Message);
+        }
+        using (response)
+        {
+            var status = (int)response.StatusCode;
+            if (plan.RetryOnStatus is { } retryOn && retryOn(status)) return new(ForwardOutcome.RetryableStatus, status);
+            CopyResponseHead(context, response, plan);
+            try
+            {
+                await CopyBodyAsync(context, response, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                context.Abort();
+                return context.RequestAborted.IsCancellationRequested ? new(ForwardOutcome.ClientAborted, status) : new(ForwardOutcome.TimedOut, status, "upstream");
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException)
+            {
+                context.Abort();
+                return new(ForwardOutcome.ResponseAborted, status, e.Message);
+            }
+            CopyTrailers(context, response);
+            return ForwardResult.Ok(status);
+        }
+    }
+
+    private static void CopyResponseHead(HttpContext context, HttpResponseMessage upstream, ForwardPlan plan)
+    {
+        var response = context.Response;
+        response.StatusCode = (int)upstream.StatusCode;
+        var headers = response.Headers;
+        CopyHeaders(upstream.Headers, headers, upstream.Headers.Connection);
+        CopyHeaders(upstream.Content.Headers, headers, upstream.Headers.Connection);
+        if (upstream.Content.Headers.ContentLength is { } length) response.ContentLength = length;
+        plan.ResponseEdits?.Apply(headers);
+    }
+
+    private static void CopyHeaders(HttpHeaders from, IHeaderDictionary to, HttpHeaderValueCollection<string> connection)
+    {
+        foreach (var (name, values) in from.NonValidated)
+        {
+            // Content-Length is set once, through HttpResponse.ContentLength.
+            if (HopByHop.Is(name) || connection.Contains(name) || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)) continue;
+            foreach (var value in values) to.Append(name, value);
+        }
+    }
+
+    private static async Task CopyBodyAsync(HttpContext context, HttpResponseMessage upstream, CancellationToken cancellationToken)
+    {
+        if (HttpMethods.IsHead(context.Request.Method)) return;
+        var source = await upstream.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (source.ConfigureAwait(false))
+        {
+            var writer = context.Response.BodyWriter;
+            while (true)
+            {
+                // Flush after every read: gRPC server streaming needs each message delivered as it arrives.
+                var memory = writer.GetMemory(16 * 1024);
+                var read = await source.ReadAsync(memory, cancellationToken).ConfigureAwait(false);
+                if (read == 0) break;
+                writer.Advance(read);
+                var flushed = await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (flushed.IsCanceled || flushed.IsCompleted) throw new IOException("client went away");
+            }
+        }
+    }
+
+    private static void CopyTrailers(HttpContext context, HttpResponseMessage upstream)
+    {
+        if (upstream.TrailingHeaders is not { } trailers || !context.Response.SupportsTrailers()) return;
+        foreach (var (name, values) in trailers.NonValidated)
+        {
+            foreach (var value in values) context.Response.AppendTrailer(name, value);
+        }
+    }
+
+    public void Dispose() => _invoker.Dispose();
+}

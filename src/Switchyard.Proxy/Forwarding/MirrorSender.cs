@@ -1,0 +1,121 @@
+using Microsoft.AspNetCore.Http;
+using Switchyard.Proxy.Filters;
+using Switchyard.Proxy.LoadBalancing;
+
+namespace Switchyard.Proxy.Forwarding;
+
+/// <summary>
+/// Sends RequestMirror copies fire-and-forget: the copy is built before the primary request is forwarded and sent
+/// in the background, its response is read and discarded, and its failures are only counted. A copy never delays
+/// or fails the primary beyond reading a small body once: bodies up to <see cref="MaxBody"/> bytes with a
+/// Content-Length are buffered so both requests can send them; larger or unframed bodies are not mirrored. At most
+/// <see cref="MaxInFlight"/> copies are in flight; more are dropped.
+/// </summary>
+internal sealed class MirrorSender(TimeSpan connectTimeout) : IDisposable
+{
+    public const int MaxBody = 64 * 1024;
+    public const int MaxInFlight = 256;
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    private readonly HttpMessageInvoker _invoker = new(UpstreamMessage.Handler(connectTimeout));
+    private int _inFlight;
+    private long _sent;
+    private long _failed;
+    private long _skipped;
+
+    /// <summary>Copies that got an answer (any status).</summary>
+    public long Sent => Interlocked.Read(ref _sent);
+
+    /// <summary>Copies that could not be sent (no endpoint, connect failure, timeout).</summary>
+    public long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>Requests not copied: body too large or unframed, or too many copies in flight.</summary>
+    public long Skipped => Interlocked.Read(ref _skipped);
+
+    public async ValueTask StartAsync(HttpContext context, IReadOnlyList<RequestMirror> mirrors, string? upstreamHost, IRandomSource random, long now)
+    {
+        List<RequestMirror>? chosen = null;
+        foreach (var m in mirrors) if (m.Sampled(random)) (chosen ??= []).Add(m);
+        if (chosen is null) return;
+        var body = await BufferBodyAsync(context).ConfigureAwait(false);
+        if (body is null)
+        {
+            Interlocked.Add(ref _skipped, chosen.Count);
+            return;
+        }
+        foreach (var mirror in chosen)
+        {
+            var backend = mirror.Backend;
+            var endpoint = backend.Error is null ? backend.Balancer.Pick(backend.Endpoints, context, now, null) : null;
+            if (endpoint is null)
+            {
+                Interlocked.Increment(ref _failed);
+                continue;
+            }
+            if (Interlocked.Increment(ref _inFlight) > MaxInFlight)
+            {
+                Interlocked.Decrement(ref _inFlight);
+                Interlocked.Increment(ref _skipped);
+                continue;
+            }
+            var content = body.Length > 0 ? new ByteArrayContent(body) : null;
+            var message = UpstreamMessage.Create(context, endpoint.Address, upstreamHost, backend.Protocol, content);
+            endpoint.Begin();
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await SendAsync(message).ConfigureAwait(false);
+                }
+                finally
+                {
+                    endpoint.End();
+                    Interlocked.Decrement(ref _inFlight);
+                }
+            });
+        }
+    }
+
+    /// <summary>The body to copy (empty when there is none); null when it cannot be mirrored.</summary>
+    private static async ValueTask<byte[]?> BufferBodyAsync(HttpContext context)
+    {
+        if (!UpstreamMessage.HasBody(context)) return [];
+        var request = context.Request;
+        if (request.ContentLength is not { } length || length > MaxBody) return null;
+        request.EnableBuffering(MaxBody);
+        var body = new byte[length];
+        try
+        {
+            await request.Body.ReadExactlyAsync(body, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or BadHttpRequestException or OperationCanceledException)
+        {
+            return null; // the primary request meets the same broken body and reports it
+        }
+        finally
+        {
+            request.Body.Position = 0;
+        }
+        return body;
+    }
+
+    private async Task SendAsync(HttpRequestMessage message)
+    {
+        using var timeout = new CancellationTokenSource(Timeout);
+        try
+        {
+            using var response = await _invoker.SendAsync(message, timeout.Token).ConfigureAwait(false);
+            await response.Content.CopyToAsync(Stream.Null, timeout.Token).ConfigureAwait(false);
+            Interlocked.Increment(ref _sent);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException)
+        {
+            Interlocked.Increment(ref _failed);
+        }
+        finally
+        {
+            message.Dispose();
+        }
+    }
+
+    public void Dispose() => _invoker.Dispose();
+}

@@ -1,0 +1,66 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
+using Switchyard.Proxy.Backends;
+
+namespace Switchyard.Proxy.Forwarding;
+
+/// <summary>
+/// Maps a downstream request onto an <see cref="HttpRequestMessage"/> for SocketsHttpHandler (the HTTP/2 upstream
+/// path and request mirroring): the request target after rewrites, every header except hop-by-hop ones (<c>TE:
+/// trailers</c> is kept for gRPC), the upstream Host, and the protocol version asked for exactly.
+/// </summary>
+internal static class UpstreamMessage
+{
+    public static bool HasBody(HttpContext context) =>
+        context.Request.ContentLength is > 0 || (context.Request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true);
+
+    /// <summary>Path and query as they go upstream: the raw target (set by URLRewrite) when it is origin-form.</summary>
+    public static string Target(HttpContext context)
+    {
+        var request = context.Request;
+        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        return string.IsNullOrEmpty(target) || target[0] != '/' ? request.PathBase.Add(request.Path).ToUriComponent() + request.QueryString.ToUriComponent() : target;
+    }
+
+    public static HttpRequestMessage Create(HttpContext context, IPEndPoint endpoint, string? upstreamHost, UpstreamProtocol protocol, HttpContent? content)
+    {
+        var request = context.Request;
+        var message = new HttpRequestMessage(new HttpMethod(request.Method), new Uri($"http://{endpoint}{Target(context)}"))
+        {
+            Version = protocol == UpstreamProtocol.H2c ? HttpVersion.Version20 : HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = content,
+        };
+        if (content is not null && request.ContentLength is { } length) content.Headers.ContentLength = length;
+        var connection = request.Headers.Connection;
+        foreach (var (name, values) in request.Headers)
+        {
+            if (name.StartsWith(':') || name.Equals(HeaderNames.Host, StringComparison.OrdinalIgnoreCase) || name.Equals(HeaderNames.ContentLength, StringComparison.OrdinalIgnoreCase)
+                || name.Equals(HeaderNames.Expect, StringComparison.OrdinalIgnoreCase) || HopByHop.ListedIn(connection, name)) continue;
+            if (HopByHop.Is(name))
+            {
+                if (name.Equals(HeaderNames.TE, StringComparison.OrdinalIgnoreCase) && values.ToString().Equals("trailers", StringComparison.OrdinalIgnoreCase))
+                    message.Headers.TryAddWithoutValidation(name, "trailers");
+                continue;
+            }
+            if (!message.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values)) content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+        }
+        message.Headers.Host = upstreamHost ?? request.Host.Value;
+        return message;
+    }
+
+    /// <summary>A SocketsHttpHandler for proxying: no proxy, cookies, redirects, decompression or trace propagation.</summary>
+    public static SocketsHttpHandler Handler(TimeSpan connectTimeout) => new()
+    {
+        UseProxy = false,
+        UseCookies = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        ActivityHeadersPropagator = null,
+        ConnectTimeout = connectTimeout,
+        EnableMultipleHttp2Connections = true,
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
+    };
+}

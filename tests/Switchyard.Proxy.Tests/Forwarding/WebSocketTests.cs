@@ -1,0 +1,84 @@
+using System.Net.WebSockets;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Switchyard.Proxy.Tests.Support;
+
+namespace Switchyard.Proxy.Tests.Forwarding;
+
+/// <summary>WebSocket upgrade through the proxy: ClientWebSocket to a Kestrel echo backend, messages both ways, then a clean close.</summary>
+public sealed class WebSocketTests : IAsyncLifetime
+{
+    private KestrelBackend _backend = null!;
+    private GatewayProxy _proxy = null!;
+    private int _port;
+
+    public async Task InitializeAsync()
+    {
+        _backend = await KestrelBackend.StartAsync(HttpProtocols.Http1, EchoAsync, webSockets: true);
+        _proxy = await Manifests.StartAsync(GatewayYaml.AllTo("ws") + Manifests.Service("ws", _backend.Port));
+        _port = Manifests.Port(_proxy);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _proxy.DisposeAsync();
+        await _backend.DisposeAsync();
+    }
+
+    /// <summary>Greets first (server → client), then answers every text message with "echo: " + it until the client closes.</summary>
+    private static async Task EchoAsync(HttpContext context)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = 400;
+            return;
+        }
+        context.Response.Headers["x-backend"] = "ws";
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        await socket.SendAsync(Encoding.UTF8.GetBytes("hello"), WebSocketMessageType.Text, true, CancellationToken.None);
+        var buffer = new byte[4096];
+        while (true)
+        {
+            var received = await socket.ReceiveAsync(buffer, CancellationToken.None);
+            if (received.MessageType == WebSocketMessageType.Close)
+            {
+                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                return;
+            }
+            await socket.SendAsync(Encoding.UTF8.GetBytes("echo: " + Encoding.UTF8.GetString(buffer, 0, received.Count)), WebSocketMessageType.Text, true, CancellationToken.None);
+        }
+    }
+
+    private static async Task<string> ReceiveTextAsync(ClientWebSocket socket, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[4096];
+        var received = await socket.ReceiveAsync(buffer, cancellationToken);
+        Assert.Equal(WebSocketMessageType.Text, received.MessageType);
+        Assert.True(received.EndOfMessage);
+        return Encoding.UTF8.GetString(buffer, 0, received.Count);
+    }
+
+    [Fact]
+    public async Task WebSocket_ThroughProxy_MessagesBothWaysThenClose()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{_port}/chat"), timeout.Token);
+        Assert.Equal(101, (int)socket.HttpStatusCode);
+        Assert.Equal("ws", socket.HttpResponseHeaders!["x-backend"].Single());
+
+        Assert.Equal("hello", await ReceiveTextAsync(socket, timeout.Token));
+        foreach (var text in new[] { "one", "two", new string('x', 3000) })
+        {
+            await socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, timeout.Token);
+            Assert.Equal("echo: " + text, await ReceiveTextAsync(socket, timeout.Token));
+        }
+
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
+        Assert.Equal(WebSocketState.Closed, socket.State);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
+        Assert.Equal("bye", socket.CloseStatusDescription);
+    }
+}

@@ -1,0 +1,115 @@
+using System.Net;
+using Switchyard.Proxy.Endpoints;
+using Switchyard.Proxy.Tests.Support;
+using static Switchyard.Proxy.Tests.Resilience.ResilienceTests;
+
+namespace Switchyard.Proxy.Tests.Resilience;
+
+/// <summary>Active HTTP health checks against real backends that fail their checks, stall, or refuse connections.</summary>
+public sealed class HealthCheckTests
+{
+    private const string Route = "    - backendRefs: [{name: svc, port: 80}]";
+
+    private static string Checked(string extra = "") =>
+        "{lb.switchyard.dev/policy: round-robin, lb.switchyard.dev/health-check-path: /healthz, lb.switchyard.dev/health-check-interval: 20ms, "
+        + "lb.switchyard.dev/health-check-timeout: 300ms, lb.switchyard.dev/health-check-unhealthy-threshold: \"2\", lb.switchyard.dev/health-check-healthy-threshold: \"2\"" + extra + "}";
+
+    private static EndpointState Endpoint(GatewayProxy proxy, int port) => proxy.Runtime.Endpoints.All.Single(e => e.Address.Port == port);
+
+    private static async Task<string> GetAsync(HttpClient client, Uri admin, string path) => await client.GetStringAsync(new Uri(admin, path));
+
+    [Fact]
+    public async Task FailingChecks_Endpoint_GetsNoRequestsUntilItPassesAgain()
+    {
+        await using var good = await EchoBackend.StartAsync("good");
+        await using var bad = await EchoBackend.StartAsync("bad");
+        bad.HealthStatus = 503;
+        var options = new ProxyOptions { Admin = new IPEndPoint(IPAddress.Loopback, 0) };
+        await using var proxy = await Manifests.StartAsync(Gateway(Route) + Manifests.Service("svc", "default", Checked(), good.Port, bad.Port), options);
+        using var client = Manifests.Client();
+        var badEndpoint = Endpoint(proxy, bad.Port);
+        await Wait.UntilAsync(() => badEndpoint.FailingActiveChecks, "bad endpoint marked failing");
+
+        for (var i = 0; i < 6; i++)
+        {
+            using var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "a.test", "GET", "/"));
+            Assert.Equal("good", response.Headers.GetValues("x-backend").Single());
+        }
+        Assert.Equal(0, bad.Requests);
+        var config = await GetAsync(client, proxy.AdminUrl!, "/config");
+        Assert.Contains($"endpoint 127.0.0.1:{bad.Port} in-flight 0 active-health failing (GET /healthz answered 503, expected 200-399)", config, StringComparison.Ordinal);
+        var metrics = await GetAsync(client, proxy.AdminUrl!, "/metrics");
+        Assert.Contains($"switchyard_proxy_endpoint_healthy{{endpoint=\"127.0.0.1:{bad.Port}\"}} 0", metrics, StringComparison.Ordinal);
+        Assert.Contains($"switchyard_proxy_endpoint_healthy{{endpoint=\"127.0.0.1:{good.Port}\"}} 1", metrics, StringComparison.Ordinal);
+        Assert.True(proxy.Runtime.Metrics.HealthCheckCount($"127.0.0.1:{bad.Port}", passed: false) >= 2);
+
+        bad.HealthStatus = 200;
+        await Wait.UntilAsync(() => !badEndpoint.FailingActiveChecks, "bad endpoint back in rotation");
+        var seen = new HashSet<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "a.test", "GET", "/"));
+            seen.Add(response.Headers.GetValues("x-backend").Single());
+        }
+        Assert.Equal(["bad", "good"], seen.Order());
+    }
+
+    [Fact]
+    public async Task EveryEndpointFailing_Request_Answers503NamingHealthChecks()
+    {
+        await using var bad = await EchoBackend.StartAsync("bad");
+        bad.HealthStatus = 500;
+        await using var proxy = await Manifests.StartAsync(Gateway(Route) + Manifests.Service("svc", "default", Checked(), bad.Port));
+        await Wait.UntilAsync(() => Endpoint(proxy, bad.Port).FailingActiveChecks, "endpoint marked failing");
+        using var client = Manifests.Client();
+        using var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "a.test", "GET", "/"));
+        Assert.Equal(503, (int)response.StatusCode);
+        Assert.Equal("route httproute default/r rule 0: backend default/svc:80: no healthy endpoints (1 of 1 failing active health checks)",
+            response.Headers.GetValues("x-switchyard-error").Single());
+        Assert.Equal(0, bad.Requests);
+    }
+
+    [Fact]
+    public async Task ExpectedStatuses_Annotation_DecidesWhatPasses()
+    {
+        await using var backend = await EchoBackend.StartAsync("teapot");
+        backend.HealthStatus = 418;
+        var annotations = Checked(", lb.switchyard.dev/health-check-expected-statuses: \"200,418\"");
+        await using var proxy = await Manifests.StartAsync(Gateway(Route) + Manifests.Service("svc", "default", annotations, backend.Port));
+        var name = $"127.0.0.1:{backend.Port}";
+        await Wait.UntilAsync(() => proxy.Runtime.Metrics.HealthCheckCount(name, passed: true) >= 3, "three passing checks");
+        Assert.False(Endpoint(proxy, backend.Port).FailingActiveChecks);
+        Assert.Equal(0, proxy.Runtime.Metrics.HealthCheckCount(name, passed: false));
+    }
+
+    [Fact]
+    public async Task StalledEndpoint_CheckTimesOut_MarkedFailing()
+    {
+        await using var silent = new SilentListener();
+        await using var proxy = await Manifests.StartAsync(Gateway(Route) + Manifests.Service("svc", "default", Checked(), silent.Port));
+        var endpoint = Endpoint(proxy, silent.Port);
+        await Wait.UntilAsync(() => endpoint.FailingActiveChecks, "stalled endpoint marked failing");
+        Assert.Equal("GET /healthz timed out after 300ms", endpoint.LastHealthCheckFailure);
+    }
+
+    [Fact]
+    public async Task RefusingEndpoint_CheckFails_MarkedFailing()
+    {
+        var port = ClosedPort();
+        await using var proxy = await Manifests.StartAsync(Gateway(Route) + Manifests.Service("svc", "default", Checked(), port));
+        var endpoint = Endpoint(proxy, port);
+        await Wait.UntilAsync(() => endpoint.FailingActiveChecks, "refusing endpoint marked failing");
+        Assert.StartsWith("GET /healthz failed: ", endpoint.LastHealthCheckFailure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NoHealthCheckAnnotation_NoChecksSent()
+    {
+        await using var backend = await EchoBackend.StartAsync("plain");
+        await using var proxy = await Manifests.StartAsync(Gateway(Route) + Manifests.Service("svc", backend.Port));
+        using var client = Manifests.Client();
+        using var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "a.test", "GET", "/"));
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal(0, backend.HealthChecks);
+    }
+}

@@ -1,0 +1,111 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+
+namespace Switchyard.Proxy.Tests.Support;
+
+/// <summary>
+/// A throwaway certificate authority made in the test: leaf certificates for given DNS names, as the base64 PEM a
+/// kubernetes.io/tls Secret holds, and the CA as a PEM file for <c>curl --cacert</c>.
+/// </summary>
+internal sealed class TestCertificates : IDisposable
+{
+    private readonly RSA _caKey = RSA.Create(2048);
+
+    public TestCertificates()
+    {
+        var request = new CertificateRequest("CN=Switchyard Test CA", _caKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        Ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        CaFile = Path.Combine(Path.GetTempPath(), $"switchyard-test-ca-{Guid.NewGuid():N}.pem");
+        File.WriteAllText(CaFile, Ca.ExportCertificatePem());
+    }
+
+    public X509Certificate2 Ca { get; }
+
+    /// <summary>The CA certificate as a PEM file (deleted on dispose).</summary>
+    public string CaFile { get; }
+
+    /// <summary>A leaf for <paramref name="dnsNames"/> signed by the CA: (PEM certificate, PEM key, its serial number).</summary>
+    public (string CertPem, string KeyPem, string Serial) Issue(string commonName, params string[] dnsNames)
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var san = new SubjectAlternativeNameBuilder();
+        foreach (var name in dnsNames) san.AddDnsName(name);
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        var serial = RandomNumberGenerator.GetBytes(12);
+        serial[0] &= 0x7f;
+        using var cert = request.Create(Ca.SubjectName, X509SignatureGenerator.CreateForRSA(_caKey, RSASignaturePadding.Pkcs1),
+            DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(7), serial);
+        return (cert.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem(), cert.SerialNumber);
+    }
+
+    /// <summary>A kubernetes.io/tls Secret manifest holding a leaf for <paramref name="dnsNames"/>; returns it and the leaf's serial.</summary>
+    public (string Yaml, string Serial) Secret(string name, string ns, params string[] dnsNames)
+    {
+        var (cert, key, serial) = Issue(dnsNames[0], dnsNames);
+        return (SecretYaml(name, ns, cert, key), serial);
+    }
+
+    public static string SecretYaml(string name, string ns, string certPem, string keyPem) => $"""
+        apiVersion: v1
+        kind: Secret
+        metadata: {"{"}name: {name}, namespace: {ns}{"}"}
+        type: kubernetes.io/tls
+        data:
+          tls.crt: {Convert.ToBase64String(Encoding.ASCII.GetBytes(certPem))}
+          tls.key: {Convert.ToBase64String(Encoding.ASCII.GetBytes(keyPem))}
+        ---
+
+        """;
+
+    /// <summary>
+    /// Fetches https://HOST:PORT/PATH with curl, resolving HOST to <paramref name="address"/> and trusting only this CA;
+    /// asserts that verification passed and the server certificate's subject; returns the body.
+    /// </summary>
+    public async Task<string> CurlAsync(string host, int port, System.Net.IPAddress address, string path, string expectedSubject)
+    {
+        var (exit, body, err) = await Curl.RunAsync("--verbose", "--cacert", CaFile, "--resolve", $"{host}:{port}:{address}", $"https://{host}:{port}{path}");
+        Assert.True(exit == 0, err);
+        Assert.Contains($"subject: {expectedSubject}", err, StringComparison.Ordinal);
+        Assert.Contains("SSL certificate verify ok", err, StringComparison.Ordinal);
+        return body;
+    }
+
+    /// <summary>An HttpClient that trusts only this CA, connects every name to <paramref name="address"/>, and reports the server certificate's serial.</summary>
+    public HttpClient Client(System.Net.IPAddress address, Action<string> serverSerial) => new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        ConnectCallback = async (context, ct) =>
+        {
+            var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+            await socket.ConnectAsync(address, context.DnsEndPoint.Port, ct);
+            return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+        },
+        SslOptions = new System.Net.Security.SslClientAuthenticationOptions
+        {
+            RemoteCertificateValidationCallback = (_, cert, _, errors) =>
+            {
+                if (cert is null) return false;
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(Ca);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                var leaf = cert as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(cert.GetRawCertData());
+                serverSerial(leaf.SerialNumber);
+                // The chain must lead to this CA (not in the system store, so chain errors are expected) and the name must match.
+                return chain.Build(leaf) && (errors & System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch) == 0;
+            },
+        },
+    }) { Timeout = TimeSpan.FromSeconds(20) };
+
+    public void Dispose()
+    {
+        File.Delete(CaFile);
+        Ca.Dispose();
+        _caKey.Dispose();
+    }
+}
