@@ -33,6 +33,13 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
     /// <summary>Compiles ExtensionRef filters that name an HTTPTrafficFilter; null: such filters are unsupported.</summary>
     public TrafficFilterCompiler? Traffic { get; init; }
 
+    /// <summary>
+    /// The last version of each HTTPRoute (by uid) whose rules compiled, kept across compiles by the caller. A route
+    /// changed into one this proxy cannot serve keeps serving that version while its status says why the new one
+    /// is refused; null: nothing is remembered and such a route stops serving.
+    /// </summary>
+    public Dictionary<string, HTTPRoute>? LastAccepted { get; init; }
+
     public List<GatewayStatusUpdate> GatewayStatuses { get; } = [];
     public List<RouteStatusUpdate> RouteStatuses { get; } = [];
 
@@ -120,6 +127,9 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
         }
     }
 
+    /// <summary>What <see cref="LastAccepted"/> is keyed by: the uid, or namespace/name for objects read from files.</summary>
+    internal static string RouteKey(HTTPRoute route) => route.Metadata.Uid ?? Key(route.Metadata);
+
     private static string Key(V1ObjectMeta m) => $"{m.NamespaceProperty ?? "default"}/{m.Name}";
 
     private static IPAddress BindAddress(Gateway gateway)
@@ -179,6 +189,16 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
         var gen = route.Metadata.Generation;
         var parents = new List<RouteParentStatus>();
         var compiled = CompileRules(route, out var ruleErrors, out var refErrors);
+        var served = route; // the version whose rules and hostnames are served
+        if (ruleErrors.Count == 0)
+        {
+            LastAccepted?[RouteKey(route)] = route;
+        }
+        else if (LastAccepted is not null && LastAccepted.TryGetValue(RouteKey(route), out var good))
+        {
+            served = good;
+            compiled = CompileRules(good, out _, out refErrors);
+        }
         foreach (var parent in route.Spec.ParentRefs ?? [])
         {
             if ((parent.Group ?? GatewayApi.Group) != GatewayApi.Group || (parent.Kind ?? "Gateway") != "Gateway") continue;
@@ -188,7 +208,7 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
             string? reason = null, message = null;
             var attached = 0;
             if (candidates.Count == 0) (reason, message) = ("NoMatchingParent", "no listener matches sectionName/port");
-            else if (ruleErrors.Count > 0) (reason, message) = ("UnsupportedValue", string.Join("; ", ruleErrors));
+            else if (ruleErrors.Count > 0 && served == route) (reason, message) = ("UnsupportedValue", string.Join("; ", ruleErrors));
             else
             {
                 var allowed = candidates.Where(i => NamespaceAllowed(i, ns) && KindAllowed(i)).ToList();
@@ -197,7 +217,7 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
                 {
                     foreach (var info in allowed)
                     {
-                        var hosts = Hostnames.Intersect(info.Listener.Hostname, route.Spec.Hostnames);
+                        var hosts = Hostnames.Intersect(info.Listener.Hostname, served.Spec.Hostnames);
                         if (hosts is { Count: 0 }) continue;
                         info.Attached++;
                         attached++;
@@ -210,6 +230,8 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
                         }
                     }
                     if (attached == 0) (reason, message) = ("NoMatchingListenerHostname", "no listener hostname intersects the route's hostnames");
+                    else if (served != route)
+                        (reason, message) = ("UnsupportedValue", $"{string.Join("; ", ruleErrors)}; still serving generation {served.Metadata.Generation}, the last accepted");
                 }
             }
             var ok = reason is null;

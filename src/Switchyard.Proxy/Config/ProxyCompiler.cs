@@ -19,6 +19,7 @@ internal sealed record CompileResult(
 internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry registry, IRandomSource random, TimeProvider time)
 {
     private readonly KeptState _kept = new(time);
+    private readonly Dictionary<string, Model.Gateway.HTTPRoute> _lastAccepted = new(StringComparer.Ordinal);
 
     public CompileResult Compile(ProxyInputs inputs, long version)
     {
@@ -32,8 +33,11 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
         var gateway = new GatewayCompiler(inputs, backends, (bind, name, https) => For(bind, name, https, singleLabel: false), time.GetUtcNow().UtcDateTime)
         {
             Traffic = new TrafficFilterCompiler(inputs, _kept),
+            LastAccepted = _lastAccepted,
         };
         gateway.Compile();
+        var routes = inputs.HttpRoutes.Select(GatewayCompiler.RouteKey).ToHashSet(StringComparer.Ordinal);
+        foreach (var key in _lastAccepted.Keys.Where(k => !routes.Contains(k)).ToList()) _lastAccepted.Remove(key);
         var warnings = new List<string>();
         var ingress = new IngressCompiler(inputs, backends);
         if (options.IngressHttp is { } http) ingress.Compile(For(http, "ingress http", false, singleLabel: true));

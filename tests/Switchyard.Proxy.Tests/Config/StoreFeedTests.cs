@@ -10,14 +10,59 @@ namespace Switchyard.Proxy.Tests.Config;
 /// <summary>Store mode: the proxy follows changes live and writes Gateway and HTTPRoute status back.</summary>
 public sealed class StoreFeedTests
 {
-    private static string Route(string backend) => $$"""
+    private static string Route(string backend, string filters = "") => $$"""
         apiVersion: gateway.networking.k8s.io/v1
         kind: HTTPRoute
         metadata: {name: r, namespace: default}
         spec:
           parentRefs: [{name: web}]
-          rules: [{backendRefs: [{name: {{backend}}, port: 80}]}]
+          rules: [{backendRefs: [{name: {{backend}}, port: 80}]{{filters}}}]
         """;
+
+    private static string Setup(params EchoBackend[] backends) => Manifests.GatewayClass + """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: web, namespace: default}
+        spec: {gatewayClassName: switchyard, listeners: [{name: http, port: 0, protocol: HTTP}]}
+        ---
+
+        """ + string.Concat(backends.Select(b => Manifests.Service(b.Name, b.Port)));
+
+    private static async Task<InMemoryResourceStore> StoreWithAsync(string yaml)
+    {
+        var store = new InMemoryResourceStore();
+        foreach (var o in Read(yaml)) Assert.True((await store.CreateAsync(o)).Ok);
+        return store;
+    }
+
+    private static async Task UpdateRouteAsync(InMemoryResourceStore store, string yaml)
+    {
+        var route = Read(yaml).Single();
+        Assert.True((await store.UpdateAsync(route)).Ok); // no resourceVersion: an unconditional update
+    }
+
+    private static async Task<HTTPRouteStatus?> StatusOfGenerationAsync(InMemoryResourceStore store, long generation)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            var route = (HTTPRoute?)await store.GetAsync(new ObjectRef(ResourceKinds.HTTPRoute, "default", "r"));
+            if (route?.Status?.Parents?.FirstOrDefault()?.Conditions?.All(c => c.ObservedGeneration == generation) == true) return route.Status;
+            await Task.Delay(50);
+        }
+        Assert.Fail($"no status for generation {generation}");
+        return null;
+    }
+
+    private static async Task WaitServedAsync(HttpClient client, int port, string backend)
+    {
+        var served = "";
+        for (var i = 0; i < 200 && served != backend; i++)
+        {
+            await Task.Delay(50);
+            served = await BackendAsync(client, port);
+        }
+        Assert.Equal(backend, served);
+    }
 
     private static IEnumerable<k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>> Read(string yaml)
     {
@@ -75,5 +120,65 @@ public sealed class StoreFeedTests
         Assert.Equal(["Accepted:True:Accepted", "ResolvedRefs:True:ResolvedRefs"], parent.Conditions!.Select(c => $"{c.Type}:{c.Status}:{c.Reason}"));
         var gateway = (Gateway?)await store.GetAsync(new ObjectRef(ResourceKinds.Gateway, "default", "web"));
         Assert.Equal("True", gateway!.Status!.Conditions!.Single(c => c.Type == "Programmed").Status);
+    }
+
+    [Fact]
+    public async Task Reconfigure_RouteChangesWhileRequestsAreInFlight_EveryInFlightRequestCompletes()
+    {
+        await using var one = await EchoBackend.StartAsync("one");
+        await using var two = await EchoBackend.StartAsync("two");
+        await using var store = await StoreWithAsync(Setup(one, two) + Route("one"));
+        await using var proxy = GatewayProxy.FromStore(new ProxyOptions(), store);
+        await proxy.StartAsync(CancellationToken.None);
+        var port = Manifests.Port(proxy);
+        using var client = Manifests.Client();
+        Assert.Equal("one", await BackendAsync(client, port));
+
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        one.Gate = gate.Task;
+        var before = one.Requests;
+        var inFlight = Enumerable.Range(0, 5).Select(_ => client.SendAsync(Manifests.Request(port, "a.test", "GET", "/"))).ToList();
+        await Wait.UntilAsync(() => one.Requests == before + 5, "five requests held at backend one");
+
+        await UpdateRouteAsync(store, Route("two"));
+        await WaitServedAsync(client, port, "two"); // the new config serves while the old requests are still held
+        Assert.All(inFlight, t => Assert.False(t.IsCompleted));
+
+        gate.SetResult();
+        foreach (var response in await Task.WhenAll(inFlight))
+        {
+            using (response)
+            {
+                Assert.Equal(200, (int)response.StatusCode);
+                Assert.Equal("one", response.Headers.GetValues("x-backend").Single());
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Reconfigure_RouteChangedIntoOneItCannotServe_StatusRefusesItAndTheLastAcceptedVersionKeepsServing()
+    {
+        await using var one = await EchoBackend.StartAsync("one");
+        await using var two = await EchoBackend.StartAsync("two");
+        await using var store = await StoreWithAsync(Setup(one, two) + Route("one"));
+        await using var proxy = GatewayProxy.FromStore(new ProxyOptions(), store);
+        await proxy.StartAsync(CancellationToken.None);
+        var port = Manifests.Port(proxy);
+        using var client = Manifests.Client();
+        Assert.Equal("one", await BackendAsync(client, port));
+
+        // Valid to the API (an ExtensionRef may name any kind), but no filter this proxy knows: generation 2 is refused.
+        await UpdateRouteAsync(store, Route("two", ", filters: [{type: ExtensionRef, extensionRef: {group: example.com, kind: Cors, name: c}}]"));
+        var refused = await StatusOfGenerationAsync(store, 2);
+        var accepted = refused!.Parents!.Single().Conditions!.Single(c => c.Type == "Accepted");
+        Assert.Equal(("False", "UnsupportedValue"), (accepted.Status, accepted.Reason));
+        Assert.Contains("filter ExtensionRef is not supported", accepted.Message);
+        Assert.Contains("still serving generation 1", accepted.Message);
+        for (var i = 0; i < 5; i++) Assert.Equal("one", await BackendAsync(client, port));
+
+        await UpdateRouteAsync(store, Route("two"));
+        await WaitServedAsync(client, port, "two");
+        var fixedStatus = await StatusOfGenerationAsync(store, 3);
+        Assert.Equal("True", fixedStatus!.Parents!.Single().Conditions!.Single(c => c.Type == "Accepted").Status);
     }
 }

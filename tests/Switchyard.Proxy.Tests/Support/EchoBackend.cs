@@ -42,6 +42,9 @@ internal sealed class EchoBackend : IAsyncDisposable
     /// <summary>When true, requests hang until the client goes away.</summary>
     public bool Stall { get; set; }
 
+    /// <summary>Requests wait for this task before answering (default: completed, no wait).</summary>
+    public Task Gate { get; set; } = Task.CompletedTask;
+
     public static async Task<EchoBackend> StartAsync(string name)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -75,6 +78,7 @@ internal sealed class EchoBackend : IAsyncDisposable
             }
             return;
         }
+        await Gate.WaitAsync(context.RequestAborted);
         var response = context.Response;
         response.StatusCode = Status;
         response.Headers["x-backend"] = Name;
