@@ -57,6 +57,8 @@ public sealed class QuickstartTests : IAsyncLifetime
             Assert.Contains("payments-api", text, StringComparison.Ordinal);
             Assert.Contains("catalog", text, StringComparison.Ordinal);
 
+            await Gateway_RoutesByPathToFrontendAndPaymentsAsync(http, up);
+
             await RollingRestart_KeepsEveryPaymentsEndpointReadyAsync(up, stateDir);
 
             var pids = PodPids(stateDir).ToList();
@@ -68,6 +70,43 @@ public sealed class QuickstartTests : IAsyncLifetime
                 Assert.False(IsRunning(pid), $"pod process {pid} still runs after `up` stopped");
             }
         }
+    }
+
+    /// <summary>
+    /// The quickstart's Gateway on 127.0.0.8:8080: /checkout reaches a frontend pod, /api/payments/pay reaches a
+    /// payments-api pod as /pay (URLRewrite), and the HTTPRoute's status says it is accepted.
+    /// </summary>
+    private async Task Gateway_RoutesByPathToFrontendAndPaymentsAsync(HttpClient http, UpProcess up)
+    {
+        async Task<JsonNode?> GetJsonAsync(string url)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (DateTime.UtcNow < deadline)
+            {
+                try
+                {
+                    using var r = await http.GetAsync(url);
+                    if (r.IsSuccessStatusCode) return JsonNode.Parse(await r.Content.ReadAsStringAsync());
+                }
+                catch (HttpRequestException)
+                {
+                }
+                await Task.Delay(250);
+            }
+            return null;
+        }
+
+        var checkout = await GetJsonAsync("http://127.0.0.8:8080/checkout");
+        Assert.True(checkout is not null, $"the gateway 127.0.0.8:8080 did not answer /checkout with 200 within 60 s:\n{up.Output}");
+        Assert.StartsWith("frontend-", (string)checkout!["pod"]!, StringComparison.Ordinal);
+        var pay = await GetJsonAsync("http://127.0.0.8:8080/api/payments/pay");
+        Assert.True(pay is not null, $"the gateway did not answer /api/payments/pay with 200 within 60 s:\n{up.Output}");
+        Assert.StartsWith("payments-api-", (string)pay!["pod"]!, StringComparison.Ordinal);
+        Assert.Equal("/pay", (string)pay["path"]!);
+
+        var route = JsonNode.Parse((await _cli.RunAsync("get", "httproute", "shop", "-o", "json")).Stdout)!;
+        var conditions = route["status"]!["parents"]![0]!["conditions"]!.AsArray().Select(c => $"{c!["type"]}={c["status"]}").ToList();
+        Assert.Equal(["Accepted=True", "ResolvedRefs=True"], conditions);
     }
 
     /// <summary>
