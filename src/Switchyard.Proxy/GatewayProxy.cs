@@ -48,13 +48,15 @@ public sealed class GatewayProxy : IAsyncDisposable
         _loggers = loggers;
         var registry = new EndpointRegistry(new ConnectionPoolOptions { MaxIdlePerEndpoint = options.MaxIdleConnectionsPerEndpoint, ConnectTimeout = options.ConnectTimeout });
         _accessLog = options.AccessLog is null ? null : new AccessLog(options.AccessLog);
+        var metrics = new ProxyMetrics();
         _runtime = new ProxyRuntime
         {
             View = new ProxyView(ProxySnapshot.Empty),
             Endpoints = registry,
             Forwarder = forwarder ?? new Http1Forwarder(),
             H2cForwarder = _h2c = new Http2Forwarder(options.ConnectTimeout),
-            Mirrors = new MirrorSender(options.ConnectTimeout),
+            Mirrors = new MirrorSender(options.ConnectTimeout, metrics),
+            Metrics = metrics,
             AccessLog = _accessLog,
             Time = time,
             TraceContext = options.TraceContext,

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Switchyard.Proxy.Filters;
 using Switchyard.Proxy.LoadBalancing;
+using Switchyard.Proxy.Telemetry;
 
 namespace Switchyard.Proxy.Forwarding;
 
@@ -9,29 +10,21 @@ namespace Switchyard.Proxy.Forwarding;
 /// in the background, its response is read and discarded, and its failures are only counted. A copy never delays
 /// or fails the primary beyond reading a small body once: bodies up to <see cref="MaxBody"/> bytes with a
 /// Content-Length are buffered so both requests can send them; larger or unframed bodies are not mirrored. At most
-/// <see cref="MaxInFlight"/> copies are in flight; more are dropped.
+/// <see cref="MaxInFlight"/> copies are in flight; more are dropped. Each copy is counted by route in
+/// <see cref="ProxyMetrics.Mirror"/> as <c>sent</c> (answered, any status), <c>failed</c> (no endpoint, connect
+/// failure, timeout) or <c>dropped</c> (body not mirrorable, or too many in flight).
 /// </summary>
-internal sealed class MirrorSender(TimeSpan connectTimeout) : IDisposable
+internal sealed class MirrorSender(TimeSpan connectTimeout, ProxyMetrics metrics) : IDisposable
 {
     public const int MaxBody = 64 * 1024;
     public const int MaxInFlight = 256;
+    private const string Sent = "sent", Failed = "failed", Dropped = "dropped";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private readonly HttpMessageInvoker _invoker = new(UpstreamMessage.Handler(connectTimeout));
     private int _inFlight;
-    private long _sent;
-    private long _failed;
-    private long _skipped;
 
-    /// <summary>Copies that got an answer (any status).</summary>
-    public long Sent => Interlocked.Read(ref _sent);
-
-    /// <summary>Copies that could not be sent (no endpoint, connect failure, timeout).</summary>
-    public long Failed => Interlocked.Read(ref _failed);
-
-    /// <summary>Requests not copied: body too large or unframed, or too many copies in flight.</summary>
-    public long Skipped => Interlocked.Read(ref _skipped);
-
-    public async ValueTask StartAsync(HttpContext context, IReadOnlyList<RequestMirror> mirrors, string? upstreamHost, IRandomSource random, long now)
+    /// <summary>Starts the copies of <paramref name="route"/>'s request to the sampled <paramref name="mirrors"/>.</summary>
+    public async ValueTask StartAsync(HttpContext context, string route, IReadOnlyList<RequestMirror> mirrors, string? upstreamHost, IRandomSource random, long now)
     {
         List<RequestMirror>? chosen = null;
         foreach (var m in mirrors) if (m.Sampled(random)) (chosen ??= []).Add(m);
@@ -39,7 +32,7 @@ internal sealed class MirrorSender(TimeSpan connectTimeout) : IDisposable
         var body = await BufferBodyAsync(context).ConfigureAwait(false);
         if (body is null)
         {
-            Interlocked.Add(ref _skipped, chosen.Count);
+            foreach (var _ in chosen) metrics.Mirror(route, Dropped);
             return;
         }
         foreach (var mirror in chosen)
@@ -48,13 +41,13 @@ internal sealed class MirrorSender(TimeSpan connectTimeout) : IDisposable
             var endpoint = backend.Error is null ? backend.Balancer.Pick(backend.Endpoints, context, now, null) : null;
             if (endpoint is null)
             {
-                Interlocked.Increment(ref _failed);
+                metrics.Mirror(route, Failed);
                 continue;
             }
             if (Interlocked.Increment(ref _inFlight) > MaxInFlight)
             {
                 Interlocked.Decrement(ref _inFlight);
-                Interlocked.Increment(ref _skipped);
+                metrics.Mirror(route, Dropped);
                 continue;
             }
             var content = body.Length > 0 ? new ByteArrayContent(body) : null;
@@ -64,7 +57,7 @@ internal sealed class MirrorSender(TimeSpan connectTimeout) : IDisposable
             {
                 try
                 {
-                    await SendAsync(message).ConfigureAwait(false);
+                    metrics.Mirror(route, await SendAsync(message).ConfigureAwait(false) ? Sent : Failed);
                 }
                 finally
                 {
@@ -98,18 +91,19 @@ internal sealed class MirrorSender(TimeSpan connectTimeout) : IDisposable
         return body;
     }
 
-    private async Task SendAsync(HttpRequestMessage message)
+    /// <summary>True when the copy got an answer, whatever its status.</summary>
+    private async Task<bool> SendAsync(HttpRequestMessage message)
     {
         using var timeout = new CancellationTokenSource(Timeout);
         try
         {
             using var response = await _invoker.SendAsync(message, timeout.Token).ConfigureAwait(false);
             await response.Content.CopyToAsync(Stream.Null, timeout.Token).ConfigureAwait(false);
-            Interlocked.Increment(ref _sent);
+            return true;
         }
         catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException)
         {
-            Interlocked.Increment(ref _failed);
+            return false;
         }
         finally
         {

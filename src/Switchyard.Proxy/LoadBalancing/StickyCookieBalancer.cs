@@ -9,7 +9,8 @@ namespace Switchyard.Proxy.LoadBalancing;
 /// Sticky-cookie session affinity around any policy: a request whose cookie names a usable endpoint of the backend
 /// goes there; any other (no cookie, unknown value, endpoint gone, ejected or failing health checks, or a retry) is
 /// balanced by the inner policy, and the response carries a cookie naming the endpoint chosen. The cookie value is a
-/// hash of the endpoint address, not the address itself.
+/// hash of the endpoint address, not the address itself. Each attempt stamps its endpoint; an error the proxy answers
+/// itself after failed attempts carries no cookie (<see cref="Pipeline.RequestHandler.Answer"/> drops it).
 /// </summary>
 internal sealed class StickyCookieBalancer : ILoadBalancer
 {

@@ -61,7 +61,10 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 context.Response.Headers.Location = redirect.Location(context, entry);
                 return;
             }
-            if (rule.Traffic is { } traffic && await AdmitAsync(context, rule, traffic).ConfigureAwait(false) is { } refused)
+            // timeouts.request covers the whole request, a fault delay included.
+            using var requestTimeout = rule.RequestTimeout is not null ? CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted) : null;
+            requestTimeout?.CancelAfter(rule.RequestTimeout!.Value);
+            if (rule.Traffic is { } traffic && await AdmitAsync(context, rule, traffic, requestTimeout?.Token ?? context.RequestAborted).ConfigureAwait(false) is { } refused)
             {
                 error = refused;
                 return;
@@ -82,8 +85,8 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 request.Headers.TraceParent = traceParent;
                 traceId = id;
             }
-            if (rule.Mirrors.Count > 0) await runtime.Mirrors.StartAsync(context, rule.Mirrors, edits.UpstreamHost, runtime.Random, runtime.Time.GetTimestamp()).ConfigureAwait(false);
-            var outcome = await ForwardAsync(context, rule, backend, edits).ConfigureAwait(false);
+            if (rule.Mirrors.Count > 0) await runtime.Mirrors.StartAsync(context, rule.Name, rule.Mirrors, edits.UpstreamHost, runtime.Random, runtime.Time.GetTimestamp()).ConfigureAwait(false);
+            var outcome = await ForwardAsync(context, rule, backend, edits, requestTimeout).ConfigureAwait(false);
             endpointName = outcome.Endpoint;
             retries = outcome.Retries;
             error = outcome.Error;
@@ -107,7 +110,8 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
 
     private readonly record struct Outcome(string? Endpoint, int Retries, string? Error);
 
-    private async Task<Outcome> ForwardAsync(HttpContext context, RouteRule rule, Backend backend, RequestEdits edits)
+    /// <summary>Attempts and retries on <paramref name="backend"/>; <paramref name="requestTimeout"/> (timeouts.request) is already running.</summary>
+    private async Task<Outcome> ForwardAsync(HttpContext context, RouteRule rule, Backend backend, RequestEdits edits, CancellationTokenSource? requestTimeout)
     {
         var request = context.Request;
         var idempotent = RetryPolicy.IsIdempotent(request.Method) && !HasBody(context);
@@ -120,8 +124,6 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             ? code => retriesLeft > 0 && policy.Codes.Contains(code) && TryRetryToken()
             : null;
         var plan = new ForwardPlan(edits.UpstreamHost, retryOn, rule.ResponseEdits);
-        using var requestTimeout = rule.RequestTimeout is { } rt ? CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted) : null;
-        requestTimeout?.CancelAfter(rule.RequestTimeout!.Value);
         var requestToken = requestTimeout?.Token ?? context.RequestAborted;
         EndpointState? last = null;
         if (breaker?.TryEnterRequest() is { } requestLimit) return await CircuitOpen(context, rule, backend, "requests", requestLimit, retries);
@@ -268,9 +270,9 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
     }
 
     /// <summary>Rate limit and faults of the rule's HTTPTrafficFilter; the error text when the request was answered here.</summary>
-    private async Task<string?> AdmitAsync(HttpContext context, RouteRule rule, RuleTraffic traffic)
+    private async Task<string?> AdmitAsync(HttpContext context, RouteRule rule, RuleTraffic traffic, CancellationToken requestToken)
     {
-        var (delayed, refusal) = await traffic.AdmitAsync(context, runtime.Random, runtime.Time).ConfigureAwait(false);
+        var (delayed, refusal) = await traffic.AdmitAsync(context, runtime.Random, runtime.Time, requestToken).ConfigureAwait(false);
         if (delayed) runtime.Metrics.FaultInjected(rule.Name, "delay");
         if (refusal is not { } r) return null;
         switch (r.Kind)
@@ -366,9 +368,14 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             })
             : text;
 
+    /// <summary>
+    /// The proxy's own error answer. It drops a sticky-cookie <c>Set-Cookie</c> stamped for an attempt that failed:
+    /// only a response an endpoint produced names that endpoint.
+    /// </summary>
     internal static async Task Answer(HttpContext context, int status, string error)
     {
         if (context.Response.HasStarted) return;
+        context.Response.Headers.Remove(Microsoft.Net.Http.Headers.HeaderNames.SetCookie);
         context.Response.StatusCode = status;
         context.Response.Headers[ErrorHeader] = HeaderSafe(error);
         context.Response.ContentType = "text/plain; charset=utf-8";

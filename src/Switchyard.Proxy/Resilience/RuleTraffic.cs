@@ -25,14 +25,26 @@ internal sealed class RuleTraffic
 
     /// <summary>
     /// Whether a delay was injected, and the answer to give instead of forwarding (null refusal: the request goes on).
+    /// <paramref name="requestToken"/> is cancelled by the route's request timeout (or the client going away): a delay
+    /// it cuts short answers 504.
     /// </summary>
-    public async ValueTask<(bool Delayed, TrafficRefusal? Refusal)> AdmitAsync(HttpContext context, IRandomSource random, TimeProvider time)
+    public async ValueTask<(bool Delayed, TrafficRefusal? Refusal)> AdmitAsync(HttpContext context, IRandomSource random, TimeProvider time, CancellationToken requestToken)
     {
         if (Error is not null) return (false, new(500, Error, null, TrafficRefusalKind.Unresolved));
         if (RateLimit is { } limit && limit.TryAcquire() is { } retryAfter)
             return (false, new(429, $"{Source}: rate limited ({limit.Describe()})", limit.SendRetryAfter ? retryAfter : null, TrafficRefusalKind.RateLimited));
         var delayed = Delay is { } delay && Sampled(delay.Percentage, random);
-        if (delayed) await Task.Delay(Delay!.Duration, time, context.RequestAborted).ConfigureAwait(false);
+        if (delayed)
+        {
+            try
+            {
+                await Task.Delay(Delay!.Duration, time, requestToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+            {
+                return (true, new(504, $"{Source}: request timeout during fault delay", null, TrafficRefusalKind.TimedOut));
+            }
+        }
         if (Abort is { } abort && Sampled(abort.Percentage, random))
             return (delayed, new(abort.Status, $"{Source}: fault injected: abort {abort.Status}", null, TrafficRefusalKind.Aborted));
         return (delayed, null);
@@ -50,6 +62,9 @@ internal enum TrafficRefusalKind
     Unresolved,
     RateLimited,
     Aborted,
+
+    /// <summary>The route's request timeout ended a fault delay.</summary>
+    TimedOut,
 }
 
 /// <summary>The answer a refused request gets: status, the <c>x-switchyard-error</c> text, and Retry-After when known.</summary>

@@ -7,7 +7,7 @@ namespace Switchyard.Proxy.Telemetry;
 /// <summary>
 /// Counters and histograms of the data plane, rendered in the Prometheus text format at the admin address:
 /// requests by listener, route, backend and code; request latency by route; active connections; retries;
-/// upstream failures by kind; ejections; circuit-breaker refusals; rate limiting; injected faults; active health.
+/// upstream failures by kind; ejections; circuit-breaker refusals; rate limiting; injected faults; mirrored copies; active health.
 /// </summary>
 internal sealed class ProxyMetrics
 {
@@ -18,6 +18,7 @@ internal sealed class ProxyMetrics
     private readonly CounterFamily _circuitOpen = new("switchyard_proxy_circuit_open_total", "Requests or retries refused by a backend's circuit breaker, by limit (requests, pending, retries).", "backend", "limit");
     private readonly CounterFamily _rateLimited = new("switchyard_proxy_rate_limited_total", "Requests answered 429 by a route's local rate limit.", "route");
     private readonly CounterFamily _faults = new("switchyard_proxy_faults_injected_total", "Faults injected by HTTPTrafficFilters, by route and kind (delay, abort).", "route", "kind");
+    private readonly CounterFamily _mirrors = new("switchyard_proxy_mirror_requests_total", "RequestMirror copies, by route and result (sent: answered, failed: no endpoint or not answered, dropped: body too large or unframed, or too many copies in flight).", "route", "result");
     private readonly CounterFamily _healthChecks = new("switchyard_proxy_health_checks_total", "Active health checks, by endpoint and result (pass, fail).", "endpoint", "result");
     private readonly ConcurrentDictionary<string, bool> _endpointHealthy = new();
     private long _activeConnections;
@@ -58,6 +59,11 @@ internal sealed class ProxyMetrics
 
     public long FaultCount(string route, string kind) => _faults.Value(route, kind);
 
+    /// <summary>Counts one RequestMirror copy of <paramref name="route"/>: <c>sent</c>, <c>failed</c> or <c>dropped</c>.</summary>
+    public void Mirror(string route, string result) => _mirrors.Increment(route, result);
+
+    public long MirrorCount(string route, string result) => _mirrors.Value(route, result);
+
     public void HealthCheck(string endpoint, bool passed) => _healthChecks.Increment(endpoint, passed ? "pass" : "fail");
 
     public long HealthCheckCount(string endpoint, bool passed) => _healthChecks.Value(endpoint, passed ? "pass" : "fail");
@@ -92,6 +98,7 @@ internal sealed class ProxyMetrics
         _circuitOpen.Render(b);
         _rateLimited.Render(b);
         _faults.Render(b);
+        _mirrors.Render(b);
         _healthChecks.Render(b);
         b.Append("# HELP switchyard_proxy_endpoint_healthy 1 while an actively health-checked endpoint passes its checks, else 0.\n# TYPE switchyard_proxy_endpoint_healthy gauge\n");
         foreach (var (endpoint, healthy) in _endpointHealthy.OrderBy(k => k.Key, StringComparer.Ordinal))

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Switchyard.Proxy.Filters;
+using Switchyard.Proxy.Forwarding;
 using Switchyard.Proxy.LoadBalancing;
 using Switchyard.Proxy.Tests.Support;
 
@@ -60,7 +61,7 @@ public sealed class RequestMirrorTests : IAsyncLifetime
             ---
 
             """ + Manifests.Service("primary", _primary.Port) + Manifests.Service("stall", _stall.Port) + Manifests.Service("shadow", _shadow.Port)
-            + Manifests.Service("down", closed));
+            + Manifests.Service("down", closed), new ProxyOptions { Admin = new IPEndPoint(IPAddress.Loopback, 0) });
         _port = Manifests.Port(_proxy);
     }
 
@@ -103,7 +104,7 @@ public sealed class RequestMirrorTests : IAsyncLifetime
         Assert.Equal("POST /m/x?q=1 host=mirror.test x-test=1 body=payload", await NextCopyAsync());
         Assert.Equal((HttpStatusCode.OK, "primary "), await SendAsync("GET", "/m"));
         Assert.Equal("GET /m host=mirror.test x-test=1 body=", await NextCopyAsync());
-        await Wait.UntilAsync(() => _proxy.Runtime.Mirrors.Sent == 2, "both copies answered");
+        await Wait.UntilAsync(() => _proxy.Runtime.Metrics.MirrorCount(Rule(0), "sent") == 2, "both copies answered");
     }
 
     [Fact]
@@ -112,17 +113,43 @@ public sealed class RequestMirrorTests : IAsyncLifetime
         Assert.Equal((HttpStatusCode.OK, "primary "), await SendAsync("GET", "/stall"));
         await Wait.UntilAsync(() => _stall.Requests == 1, "the copy reached the stalling mirror");
         // The mirror never answers (until the copy's own timeout), so a primary that waited for it could not have answered yet.
-        Assert.Equal((0L, 0L), (_proxy.Runtime.Mirrors.Sent, _proxy.Runtime.Mirrors.Failed));
+        Assert.Equal((0L, 0L), (_proxy.Runtime.Metrics.MirrorCount(Rule(1), "sent"), _proxy.Runtime.Metrics.MirrorCount(Rule(1), "failed")));
     }
 
     [Theory]
-    [InlineData("/down")]
-    [InlineData("/missing")]
-    public async Task Mirror_UnreachableOrMissingMirror_PrimaryStillAnswers(string path)
+    [InlineData("/down", "httproute default/mirrored rule 2")]
+    [InlineData("/missing", "httproute default/mirror-missing rule 0")]
+    public async Task Mirror_UnreachableOrMissingMirror_PrimaryStillAnswers(string path, string route)
     {
         Assert.Equal((HttpStatusCode.OK, "primary "), await SendAsync("GET", path));
-        await Wait.UntilAsync(() => _proxy.Runtime.Mirrors.Failed == 1, "the failed copy is counted");
+        await Wait.UntilAsync(() => _proxy.Runtime.Metrics.MirrorCount(route, "failed") == 1, "the failed copy is counted");
     }
+
+    [Fact]
+    public async Task Metrics_SentFailedAndTooLargeCopies_CountedByRouteAndResult()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync("GET", "/m")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync("POST", "/m", new string('x', MirrorSender.MaxBody + 1))).Status);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync("GET", "/down")).Status);
+        string[] expected =
+        [
+            $"switchyard_proxy_mirror_requests_total{{route=\"{Rule(0)}\",result=\"dropped\"}} 1",
+            $"switchyard_proxy_mirror_requests_total{{route=\"{Rule(0)}\",result=\"sent\"}} 1",
+            $"switchyard_proxy_mirror_requests_total{{route=\"{Rule(2)}\",result=\"failed\"}} 1",
+        ];
+        using var client = Manifests.Client();
+        var metrics = "";
+        await Wait.UntilAsync(async () =>
+        {
+            metrics = await client.GetStringAsync(new Uri(_proxy.AdminUrl!, "/metrics"));
+            return expected.All(line => metrics.Contains(line, StringComparison.Ordinal));
+        }, "mirror counters in /metrics");
+        var mirrorLines = metrics.Split('\n').Where(l => l.StartsWith("switchyard_proxy_mirror_requests_total{", StringComparison.Ordinal));
+        Assert.Equal(expected, mirrorLines);
+        Assert.Equal(1, _copies.Reader.Count);
+    }
+
+    private static string Rule(int index) => $"httproute default/mirrored rule {index}";
 
     [Fact]
     public async Task Mirror_ZeroPercent_SendsNoCopy()

@@ -1,3 +1,4 @@
+using Switchyard.Proxy.LoadBalancing;
 using Switchyard.Proxy.Tests.Support;
 using static Switchyard.Proxy.Tests.Resilience.ResilienceTests;
 
@@ -17,6 +18,10 @@ public sealed class StickyCookieTests
         var set = response.Headers.TryGetValues("Set-Cookie", out var v) ? v.Single() : null;
         return (response.Headers.GetValues("x-backend").Single(), set);
     }
+
+    /// <summary>A proxy balancing round-robin over endpoints at <paramref name="ports"/> with sticky cookie <c>sy</c>.</summary>
+    private static Task<GatewayProxy> StartRoundRobinAsync(params int[] ports) =>
+        Manifests.StartAsync(Gateway(Route) + Manifests.Service("svc", "default", "{lb.switchyard.dev/policy: round-robin, lb.switchyard.dev/sticky-cookie: sy}", ports));
 
     private static string Pair(string setCookie) => setCookie[..setCookie.IndexOf(';', StringComparison.Ordinal)];
 
@@ -60,6 +65,30 @@ public sealed class StickyCookieTests
         Assert.NotNull(newCookie);
         Assert.NotEqual(Pair(setCookie!), Pair(newCookie));
         Assert.EndsWith("; Path=/; HttpOnly", newCookie, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EveryAttemptFails_ProxyErrorAnswer_CarriesNoCookie()
+    {
+        var closed = ClosedPorts(2);
+        await using var proxy = await StartRoundRobinAsync(closed[0], closed[1]);
+        using var client = Manifests.Client();
+        using var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "a.test", "GET", "/"));
+        Assert.Equal(503, (int)response.StatusCode);
+        Assert.Contains("connect failed", response.Headers.GetValues("x-switchyard-error").Single(), StringComparison.Ordinal);
+        Assert.Equal(1, proxy.Runtime.Metrics.Retries);
+        Assert.False(response.Headers.Contains("Set-Cookie"));
+    }
+
+    [Fact]
+    public async Task FirstAttemptFails_RetryAnswers_CookieNamesTheAnsweringEndpoint()
+    {
+        await using var good = await EchoBackend.StartAsync("good");
+        await using var proxy = await StartRoundRobinAsync(ClosedPort(), good.Port);
+        using var client = Manifests.Client();
+        var token = StickyCookieBalancer.Token(proxy.Runtime.Endpoints.All.Single(e => e.Address.Port == good.Port));
+        for (var i = 0; i < 2; i++) Assert.Equal(("good", $"sy={token}; Path=/; HttpOnly"), await Get(client, proxy));
+        Assert.True(proxy.Runtime.Metrics.Retries >= 1, "round-robin sent one of the two requests to the closed port first");
     }
 
     [Fact]

@@ -12,13 +12,21 @@ public sealed class ResilienceTests
     private const string Annotations = "{lb.switchyard.dev/policy: round-robin}";
 
     /// <summary>A port that refuses connections (bound then closed).</summary>
-    internal static int ClosedPort()
+    internal static int ClosedPort() => ClosedPorts(1)[0];
+
+    /// <summary>Distinct loopback ports nothing listens on (all held open together while chosen, so never the same twice).</summary>
+    internal static int[] ClosedPorts(int count)
     {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        try
+        {
+            foreach (var l in listeners) l.Start();
+            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
+        }
+        finally
+        {
+            foreach (var l in listeners) l.Dispose();
+        }
     }
 
     /// <summary>Accepts connections and closes them at once (a reset before any response).</summary>

@@ -96,6 +96,20 @@ public sealed class TrafficFilterTests
     }
 
     [Fact]
+    public async Task DelayLongerThanRequestTimeout_Request_Answers504NotForwarded()
+    {
+        await using var backend = await EchoBackend.StartAsync("b");
+        var rule = Rule("slow") + "\n      timeouts: {request: 200ms}";
+        await using var proxy = await Manifests.StartAsync(Gateway(rule) + Filter("slow", "{fault: {delay: {duration: 5s}}}") + Manifests.Service("svc", backend.Port));
+        using var client = Manifests.Client();
+        var (status, error, response) = await Get(client, proxy);
+        response.Dispose();
+        Assert.Equal((504, $"route {Route}: httptrafficfilter default/slow: request timeout during fault delay"), (status, error));
+        Assert.Equal(0, backend.Requests);
+        Assert.Equal(1, proxy.Runtime.Metrics.FaultCount(Route, "delay"));
+    }
+
+    [Fact]
     public async Task RateLimit_OverBurst_Answers429WithRetryAfter()
     {
         await using var setup = await Setup.StartAsync("limits", "{rateLimit: {requests: 2, unit: Hour}}");
