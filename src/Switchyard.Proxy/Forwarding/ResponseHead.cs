@@ -73,6 +73,11 @@ internal sealed class ResponseHead
         return (KnownHeaderNames.Get(name), Encoding.Latin1.GetString(value));
     }
 
+    // RFC 9110 §5.1 and §5.5: a field name is a token; a field value has no control characters but HTAB (obs-text passes).
+    private static readonly SearchValues<byte> TokenChars = SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"u8);
+    private static readonly SearchValues<byte> ControlChars = SearchValues.Create(
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 127]);
+
     private void Parse(ReadOnlySpan<byte> head)
     {
         var eol = head.IndexOf("\r\n"u8);
@@ -84,6 +89,7 @@ internal sealed class ResponseHead
         if (!char.IsAsciiDigit((char)code[0]) || !char.IsAsciiDigit((char)code[1]) || !char.IsAsciiDigit((char)code[2]))
             throw new InvalidDataException("upstream sent a malformed status code");
         Status = (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
+        if (Status is < 100 or > 599) throw new InvalidDataException($"upstream sent status {Status}, outside 100-599");
         var rest = eol < 0 ? [] : head[(eol + 2)..];
         while (rest.Length > 0)
         {
@@ -94,7 +100,9 @@ internal sealed class ResponseHead
             if (colon <= 0) throw new InvalidDataException("upstream sent a malformed header line");
             var nameBytes = line[..colon];
             if (nameBytes[^1] == (byte)' ' || nameBytes[^1] == (byte)'\t') throw new InvalidDataException("upstream sent whitespace before a header colon");
+            if (nameBytes.ContainsAnyExcept(TokenChars)) throw new InvalidDataException("upstream sent a header name that is not a token");
             var valueBytes = line[(colon + 1)..].Trim(" \t"u8);
+            if (valueBytes.ContainsAny(ControlChars)) throw new InvalidDataException("upstream sent a control character in a header value");
             var (name, value) = Strings(Headers.Count, nameBytes, valueBytes);
             if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
             {

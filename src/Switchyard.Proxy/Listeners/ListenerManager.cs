@@ -76,6 +76,7 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
         var services = KestrelServices.Create(_loggers);
         var options = new KestrelServerOptions { AddServerHeader = false, ApplicationServices = services };
         options.Limits.MaxRequestBodySize = null;
+        options.ResponseHeaderEncodingSelector = static _ => System.Text.Encoding.Latin1; // upstream obs-text bytes pass through as sent
         options.AllowAlternateSchemes = !https; // h2c prior knowledge: see H2cPriorKnowledge
         options.Listen(bind, listen =>
         {

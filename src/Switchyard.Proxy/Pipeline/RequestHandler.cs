@@ -281,8 +281,8 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             case TrafficRefusalKind.Aborted: runtime.Metrics.FaultInjected(rule.Name, "abort"); break;
         }
         var error = $"route {rule.Name}: {r.Error}";
-        if (r.RetryAfter is { } after) context.Response.Headers.RetryAfter = ((long)Math.Ceiling(after.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        await Answer(context, r.Status, error);
+        var retryAfter = r.RetryAfter is { } after ? ((long)Math.Ceiling(after.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+        await Answer(context, r.Status, error, retryAfter);
         return error;
     }
 
@@ -369,13 +369,15 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             : text;
 
     /// <summary>
-    /// The proxy's own error answer. It drops a sticky-cookie <c>Set-Cookie</c> stamped for an attempt that failed:
-    /// only a response an endpoint produced names that endpoint.
+    /// The proxy's own error answer. It starts from no headers: none copied from an upstream response that failed
+    /// half-way, and no sticky-cookie <c>Set-Cookie</c> stamped for an attempt that failed (only a response an
+    /// endpoint produced names that endpoint).
     /// </summary>
-    internal static async Task Answer(HttpContext context, int status, string error)
+    internal static async Task Answer(HttpContext context, int status, string error, string? retryAfter = null)
     {
         if (context.Response.HasStarted) return;
-        context.Response.Headers.Remove(Microsoft.Net.Http.Headers.HeaderNames.SetCookie);
+        context.Response.Headers.Clear();
+        if (retryAfter is not null) context.Response.Headers.RetryAfter = retryAfter;
         context.Response.StatusCode = status;
         context.Response.Headers[ErrorHeader] = HeaderSafe(error);
         context.Response.ContentType = "text/plain; charset=utf-8";
