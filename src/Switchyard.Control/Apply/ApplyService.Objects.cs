@@ -10,8 +10,27 @@ namespace Switchyard.Control.Apply;
 /// <summary>Single-object create and update (the REST POST and PUT verbs), through the same pipeline as apply.</summary>
 public sealed partial class ApplyService
 {
-    /// <summary>Creates one object. Server-owned metadata in the input is ignored.</summary>
+    /// <summary>How often a create with <c>metadata.generateName</c> draws a new name after a clash (the API server's own figure).</summary>
+    private const int GenerateNameAttempts = 8;
+
+    /// <summary>
+    /// Creates one object. Server-owned metadata in the input is ignored. Without a name, <c>metadata.generateName</c>
+    /// plus five random characters names it (written into <paramref name="obj"/>), drawn again if that name is taken.
+    /// </summary>
     public async ValueTask<ObjectWriteResult> CreateAsync(IKubernetesObject<V1ObjectMeta> obj, ApplyOptions options, CancellationToken cancellationToken)
+    {
+        if (obj.Metadata is not { Name: null or "", GenerateName: { Length: > 0 } prefix }) return await CreateOnceAsync(obj, options, cancellationToken);
+        ObjectWriteResult result = null!;
+        for (var attempt = 0; attempt < GenerateNameAttempts; attempt++)
+        {
+            obj.Metadata.Name = GeneratedNames.From(prefix);
+            result = await CreateOnceAsync(obj, options, cancellationToken);
+            if (result.Status != ObjectWriteStatus.AlreadyExists) return result;
+        }
+        return result;
+    }
+
+    private async ValueTask<ObjectWriteResult> CreateOnceAsync(IKubernetesObject<V1ObjectMeta> obj, ApplyOptions options, CancellationToken cancellationToken)
     {
         var (candidate, r, errors) = ObjectPreparation.Prepare(obj, options);
         ObjectPreparation.ClearServerOwned(candidate);

@@ -158,4 +158,31 @@ public sealed class ResourceCrudTests : IAsyncLifetime
     private static string SortedJson(System.Text.Json.Nodes.JsonObject o) =>
         new System.Text.Json.Nodes.JsonObject(o.OrderBy(p => p.Key, StringComparer.Ordinal)
             .Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))).ToJsonString();
+
+    [Fact]
+    public async Task Create_WithGenerateNameOnly_NamesItPrefixPlusFiveCharacters_EachCreateANewName()
+    {
+        const string body = """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"generateName":"job-cfg-"},"data":{"k":"v"}}""";
+        var names = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var created = await _api.PostAsync("/api/v1/namespaces/default/configmaps", body);
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            names.Add((string)(await ApiServerFixture.JsonAsync(created))["metadata"]!["name"]!);
+        }
+
+        Assert.All(names, n => Assert.Matches("^job-cfg-[bcdfghjklmnpqrstvwxz2456789]{5}$", n));
+        Assert.Equal(3, names.Distinct().Count());
+        var got = await _api.Client.GetAsync($"/api/v1/namespaces/default/configmaps/{names[0]}");
+        Assert.Equal(HttpStatusCode.OK, got.StatusCode);
+        Assert.Equal("job-cfg-", (string?)(await ApiServerFixture.JsonAsync(got))["metadata"]!["generateName"]);
+    }
+
+    [Fact]
+    public void GeneratedName_LongPrefix_IsCutSoTheNameFits63Characters()
+    {
+        var name = Switchyard.Control.Apply.GeneratedNames.From(new string('a', 70));
+        Assert.Equal(63, name.Length);
+        Assert.StartsWith(new string('a', 58), name, StringComparison.Ordinal);
+    }
 }
