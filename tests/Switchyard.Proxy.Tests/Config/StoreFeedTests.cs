@@ -141,7 +141,10 @@ public sealed class StoreFeedTests
         await Wait.UntilAsync(() => one.Requests == before + 5, "five requests held at backend one");
 
         await UpdateRouteAsync(store, Route("two"));
-        await WaitServedAsync(client, port, "two"); // the new config serves while the old requests are still held
+        // Status is written after the new snapshot is published: from then on requests go to "two" (asking earlier
+        // could reach the held backend "one" and wait behind the gate).
+        await StatusOfGenerationAsync(store, 2);
+        Assert.Equal("two", await BackendAsync(client, port)); // the new config serves while the old requests are still held
         Assert.All(inFlight, t => Assert.False(t.IsCompleted));
 
         gate.SetResult();
