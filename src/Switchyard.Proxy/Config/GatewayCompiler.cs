@@ -8,6 +8,7 @@ using Switchyard.Proxy.Filters;
 using Switchyard.Proxy.Forwarding;
 using Switchyard.Proxy.Resilience;
 using Switchyard.Proxy.Routing;
+using Switchyard.Proxy.Snapshot;
 
 namespace Switchyard.Proxy.Config;
 
@@ -141,7 +142,7 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
         return IPAddress.Loopback;
     }
 
-    private (X509Certificate2? Cert, string? Error) Certificate(Gateway gateway, Listener listener)
+    private (ServingCertificate? Cert, string? Error) Certificate(Gateway gateway, Listener listener)
     {
         var gwNs = gateway.Metadata.NamespaceProperty ?? "default";
         var refs = listener.Tls?.CertificateRefs ?? [];

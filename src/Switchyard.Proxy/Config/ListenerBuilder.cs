@@ -36,7 +36,7 @@ internal sealed class ListenerBuilder(IPEndPoint bind, string name, bool https, 
     public IPEndPoint Bind => bind;
     public bool Https => https;
     public string Name => name;
-    public Dictionary<string, X509Certificate2> Certificates { get; } = new(StringComparer.OrdinalIgnoreCase);
+    public Dictionary<string, ServingCertificate> Certificates { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Adds <paramref name="entry"/> for a hostname (exact or "*.suffix") or for any host (null).</summary>
     public void Add(string? hostname, MatchPrecedence key, RouteEntry entry)

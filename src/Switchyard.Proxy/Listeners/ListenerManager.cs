@@ -1,9 +1,11 @@
 using System.Net;
+using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -95,9 +97,14 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
             if (https)
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
-                listen.UseHttps(new Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions
+                // Per handshake: the certificate SNI selects in the current snapshot, sent with its chain (a context, not a bare certificate).
+                listen.UseHttps(new TlsHandshakeCallbackOptions
                 {
-                    ServerCertificateSelector = (_, sni) => runtime.View.Current.Listeners.GetValueOrDefault(bind)?.SelectCertificate(sni),
+                    OnConnection = context => ValueTask.FromResult(new SslServerAuthenticationOptions
+                    {
+                        ServerCertificateContext = runtime.View.Current.Listeners.GetValueOrDefault(bind)?.SelectCertificate(context.ClientHelloInfo.ServerName)?.Context,
+                        ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
+                    }),
                 });
             }
             else

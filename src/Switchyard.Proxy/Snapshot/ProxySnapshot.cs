@@ -37,9 +37,9 @@ internal sealed class ListenerConfig
     public required HostRouter Router { get; init; }
 
     /// <summary>Certificates by exact hostname or "*.suffix"; "" is the default when SNI names none of them.</summary>
-    public IReadOnlyDictionary<string, X509Certificate2> Certificates { get; init; } = new Dictionary<string, X509Certificate2>();
+    public IReadOnlyDictionary<string, ServingCertificate> Certificates { get; init; } = new Dictionary<string, ServingCertificate>();
 
-    public X509Certificate2? SelectCertificate(string? sni)
+    public ServingCertificate? SelectCertificate(string? sni)
     {
         if (sni is { Length: > 0 })
         {
