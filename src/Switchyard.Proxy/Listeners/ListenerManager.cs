@@ -23,6 +23,8 @@ namespace Switchyard.Proxy.Listeners;
 /// </summary>
 internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? loggerFactory) : IAsyncDisposable
 {
+    private static readonly List<SslApplicationProtocol> AlpnProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
+
     private readonly Dictionary<IPEndPoint, Running> _servers = [];
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly RequestHandler _handler = new(runtime);
@@ -103,7 +105,7 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
                     OnConnection = context => ValueTask.FromResult(new SslServerAuthenticationOptions
                     {
                         ServerCertificateContext = runtime.View.Current.Listeners.GetValueOrDefault(bind)?.SelectCertificate(context.ClientHelloInfo.ServerName)?.Context,
-                        ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
+                        ApplicationProtocols = AlpnProtocols,
                     }),
                 });
             }

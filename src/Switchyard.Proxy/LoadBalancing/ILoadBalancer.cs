@@ -11,6 +11,14 @@ namespace Switchyard.Proxy.LoadBalancing;
 internal interface ILoadBalancer
 {
     EndpointState? Pick(EndpointState[] endpoints, HttpContext context, long now, EndpointState? avoid);
+
+    /// <summary>
+    /// Called once per attempt with the endpoint picked for it, before forwarding; a balancer that pins clients to
+    /// endpoints (sticky cookies) marks the response here. Most balancers do nothing.
+    /// </summary>
+    void Picked(HttpContext context, EndpointState endpoint)
+    {
+    }
 }
 
 /// <summary>Randomness, injected so tests are deterministic.</summary>

@@ -45,7 +45,7 @@ internal sealed class StickyCookieBalancer : ILoadBalancer
     }
 
     /// <summary>Sets the response cookie for <paramref name="endpoint"/> unless the request already names it.</summary>
-    public void Stamp(HttpContext context, EndpointState endpoint)
+    public void Picked(HttpContext context, EndpointState endpoint)
     {
         var headers = context.Response.Headers;
         if (context.Request.Cookies.TryGetValue(Cookie.Name, out var token) && _byToken.TryGetValue(token ?? "", out var pinned) && ReferenceEquals(pinned, endpoint))

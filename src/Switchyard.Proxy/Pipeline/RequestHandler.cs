@@ -5,7 +5,6 @@ using Switchyard.Proxy.Backends;
 using Switchyard.Proxy.Endpoints;
 using Switchyard.Proxy.Filters;
 using Switchyard.Proxy.Forwarding;
-using Switchyard.Proxy.LoadBalancing;
 using Switchyard.Proxy.Resilience;
 using Switchyard.Proxy.Routing;
 using Switchyard.Proxy.Snapshot;
@@ -158,7 +157,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                     await Answer(context, 503, error);
                     return new(null, retries, error);
                 }
-                if (backend.Balancer is StickyCookieBalancer sticky) sticky.Stamp(context, endpoint);
+                backend.Balancer.Picked(context, endpoint);
                 ForwardResult result;
                 endpoint.Begin();
                 try
