@@ -14,6 +14,7 @@ public sealed class NodeProxyServerTests : IAsyncLifetime
     private readonly InMemoryResourceStore _store = new();
     private readonly NodeProxyServer _proxy;
     private readonly string _clusterIp;
+    private readonly int _servicePort = PortFreeOnEveryAddress(); // not a fixed one: a wildcard listener of another program on it would block the bind
     private readonly List<EchoBackend> _backends = [];
 
     public NodeProxyServerTests()
@@ -148,7 +149,7 @@ public sealed class NodeProxyServerTests : IAsyncLifetime
 
         await WaitAsync(() => !_proxy.Listening.Keys.Any(k => k.Address.ToString() == _clusterIp), "the listener to close");
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await Assert.ThrowsAsync<SocketException>(async () => await socket.ConnectAsync(IPAddress.Parse(_clusterIp), 8080));
+        await Assert.ThrowsAsync<SocketException>(async () => await socket.ConnectAsync(IPAddress.Parse(_clusterIp), _servicePort));
     }
 
     [Fact]
@@ -173,6 +174,13 @@ public sealed class NodeProxyServerTests : IAsyncLifetime
     private static (string Name, int Port, bool Ready, bool Serving, bool Terminating) Ep(EchoBackend b, bool ready = true, bool serving = true, bool terminating = false) =>
         (b.Name, b.Port, ready, serving, terminating);
 
+    private static int PortFreeOnEveryAddress()
+    {
+        using var l = new TcpListener(IPAddress.Any, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
     private static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
@@ -193,7 +201,7 @@ public sealed class NodeProxyServerTests : IAsyncLifetime
                 ClusterIPs = [_clusterIp],
                 Selector = new Dictionary<string, string> { ["app"] = "web" },
                 SessionAffinity = affinity ? "ClientIP" : "None",
-                Ports = [new V1ServicePort { Name = "http", Port = 8080, Protocol = "TCP", TargetPort = "http" }],
+                Ports = [new V1ServicePort { Name = "http", Port = _servicePort, Protocol = "TCP", TargetPort = "http" }],
             },
         };
         Assert.True((await _store.CreateAsync(svc)).Ok);
@@ -233,7 +241,7 @@ public sealed class NodeProxyServerTests : IAsyncLifetime
     private async Task<TcpClient> ConnectAsync()
     {
         var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Parse(_clusterIp), 8080);
+        await client.ConnectAsync(IPAddress.Parse(_clusterIp), _servicePort);
         return client;
     }
 
