@@ -161,12 +161,23 @@ public sealed class UpProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>
+    /// Stops `up` the way a user does (SIGTERM), so it stops its pods; SIGKILL only if it has not exited within 30 s.
+    /// A SIGKILL here would leave the pods running with no later `up` on this state directory to reap them.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
         {
-            _process.Kill();
-            await _process.WaitForExitAsync();
+            try
+            {
+                await TerminateAsync();
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill();
+                await _process.WaitForExitAsync();
+            }
         }
         _process.Dispose();
     }
