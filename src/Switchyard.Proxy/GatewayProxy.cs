@@ -132,20 +132,18 @@ public sealed class GatewayProxy : IAsyncDisposable
         foreach (var (gateway, status) in result.GatewayStatuses)
         {
             if (SameGatewayStatus(gateway.Status, status)) continue;
-            var copy = Copy(gateway);
+            var copy = Model.Resources.ResourceJson.Clone(gateway);
             copy.Status = status;
             await _store!.UpdateAsync(copy, cancellationToken).ConfigureAwait(false);
         }
         foreach (var (route, status) in result.RouteStatuses)
         {
             if (SameRouteStatus(route.Status, status)) continue;
-            var copy = Copy(route);
+            var copy = Model.Resources.ResourceJson.Clone(route);
             copy.Status = status;
             await _store!.UpdateAsync(copy, cancellationToken).ConfigureAwait(false);
         }
     }
-
-    private static T Copy<T>(T obj) => System.Text.Json.JsonSerializer.Deserialize<T>(System.Text.Json.JsonSerializer.Serialize(obj, Model.Resources.ResourceJson.Options), Model.Resources.ResourceJson.Options)!;
 
     private static bool SameGatewayStatus(GatewayStatus? a, GatewayStatus b)
     {

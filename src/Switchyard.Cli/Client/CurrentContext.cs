@@ -14,8 +14,6 @@ internal sealed record CurrentContext(
 {
     public const string FileName = "current.json";
 
-    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
-
     public static string PathIn(string configDirectory) => Path.Combine(configDirectory, FileName);
 
     /// <summary>The recorded context, or null when there is none or it cannot be read.</summary>
@@ -25,7 +23,7 @@ internal sealed record CurrentContext(
         {
             var path = PathIn(configDirectory);
             if (!File.Exists(path)) return null;
-            var context = JsonSerializer.Deserialize<CurrentContext>(File.ReadAllText(path), Options);
+            var context = JsonSerializer.Deserialize(File.ReadAllText(path), CurrentContextJson.Default.CurrentContext);
             return context is { Server.Length: > 0 } ? context : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
@@ -39,7 +37,11 @@ internal sealed record CurrentContext(
         Directory.CreateDirectory(configDirectory);
         var path = PathIn(configDirectory);
         var temp = path + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(this, Options));
+        File.WriteAllText(temp, JsonSerializer.Serialize(this, CurrentContextJson.Default.CurrentContext));
         File.Move(temp, path, overwrite: true);
     }
 }
+
+[JsonSourceGenerationOptions(WriteIndented = true)]
+[JsonSerializable(typeof(CurrentContext))]
+internal sealed partial class CurrentContextJson : JsonSerializerContext;

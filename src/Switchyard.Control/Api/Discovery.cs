@@ -56,7 +56,7 @@ internal static class Discovery
         var resources = new JsonArray();
         foreach (var k in kinds)
         {
-            resources.Add(new JsonObject
+            resources.Add((JsonNode)new JsonObject
             {
                 ["name"] = k.Plural,
                 ["singularName"] = k.Singular,
@@ -65,7 +65,7 @@ internal static class Discovery
                 ["verbs"] = new JsonArray([.. Verbs.Select(v => (JsonNode)v)]),
                 ["shortNames"] = new JsonArray([.. k.ShortNames.Select(s => (JsonNode)s)]),
             });
-            resources.Add(new JsonObject
+            resources.Add((JsonNode)new JsonObject
             {
                 ["name"] = $"{k.Plural}/{ResourcePath.StatusSubresource}",
                 ["singularName"] = "",

@@ -21,7 +21,7 @@ internal sealed class MetricsEndpoint : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(listen));
         var app = builder.Build();
-        app.MapGet("/metrics", () => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
+        app.MapGet("/metrics", c => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8").ExecuteAsync(c));
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var endpoint = new MetricsEndpoint(app);
         var address = app.Urls.FirstOrDefault();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using k8s;
 using k8s.Models;
 
@@ -7,27 +8,35 @@ namespace Switchyard.Model.Resources;
 
 /// <summary>
 /// JSON for resources, in the Kubernetes wire format (camelCase, nulls omitted, RFC 3339 times).
-/// One options instance, shared with the Kubernetes client models so both agree on every converter.
+/// One options instance, with the Kubernetes client models' converters so both agree on every value format, and the
+/// compile-time metadata of <see cref="ResourceJsonContext"/> as its only type information (no reflection, so it works
+/// the same in the ahead-of-time compiled binary).
 /// </summary>
 public static class ResourceJson
 {
     /// <summary>The serializer options every Switchyard component uses for resources. Read-only.</summary>
     public static JsonSerializerOptions Options { get; } = CaptureOptions();
 
-    public static string Serialize(IKubernetesObject<V1ObjectMeta> obj) => JsonSerializer.Serialize(obj, obj.GetType(), Options);
+    /// <summary>The metadata of a type <see cref="ResourceJsonContext"/> declares, for the typed serializer calls.</summary>
+    public static JsonTypeInfo<T> Info<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
 
-    public static byte[] SerializeToUtf8(IKubernetesObject<V1ObjectMeta> obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), Options);
+    public static string Serialize(IKubernetesObject<V1ObjectMeta> obj) => JsonSerializer.Serialize(obj, Options.GetTypeInfo(obj.GetType()));
 
-    public static JsonNode ToNode(IKubernetesObject<V1ObjectMeta> obj) => JsonSerializer.SerializeToNode(obj, obj.GetType(), Options)!;
+    public static byte[] SerializeToUtf8(IKubernetesObject<V1ObjectMeta> obj) => JsonSerializer.SerializeToUtf8Bytes(obj, Options.GetTypeInfo(obj.GetType()));
+
+    public static JsonNode ToNode(IKubernetesObject<V1ObjectMeta> obj) => JsonSerializer.SerializeToNode(obj, Options.GetTypeInfo(obj.GetType()))!;
 
     public static IKubernetesObject<V1ObjectMeta> Deserialize(ResourceKind kind, ReadOnlySpan<byte> utf8) =>
-        Stamp(kind, (IKubernetesObject<V1ObjectMeta>)JsonSerializer.Deserialize(utf8, kind.Type, Options)!);
+        Stamp(kind, (IKubernetesObject<V1ObjectMeta>)JsonSerializer.Deserialize(utf8, Options.GetTypeInfo(kind.Type))!);
 
     public static IKubernetesObject<V1ObjectMeta> Deserialize(ResourceKind kind, string json) =>
-        Stamp(kind, (IKubernetesObject<V1ObjectMeta>)JsonSerializer.Deserialize(json, kind.Type, Options)!);
+        Stamp(kind, (IKubernetesObject<V1ObjectMeta>)JsonSerializer.Deserialize(json, Options.GetTypeInfo(kind.Type))!);
 
     public static IKubernetesObject<V1ObjectMeta> Deserialize(ResourceKind kind, JsonNode node) =>
-        Stamp(kind, (IKubernetesObject<V1ObjectMeta>)node.Deserialize(kind.Type, Options)!);
+        Stamp(kind, (IKubernetesObject<V1ObjectMeta>)node.Deserialize(Options.GetTypeInfo(kind.Type))!);
+
+    /// <summary>A deep copy of any type the context declares (a whole resource or a part of one), through JSON.</summary>
+    public static T Copy<T>(T value) => JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(value, Info<T>()), Info<T>())!;
 
     /// <summary>A deep copy, through JSON.</summary>
     public static T Clone<T>(T obj) where T : IKubernetesObject<V1ObjectMeta> =>
@@ -46,8 +55,11 @@ public static class ResourceJson
     {
         JsonSerializerOptions? captured = null;
         KubernetesJson.AddJsonOptions(o => captured = o);
-        var options = new JsonSerializerOptions(captured ?? throw new InvalidOperationException("Kubernetes JSON options unavailable"));
-        options.MakeReadOnly(populateMissingResolver: true);
+        var options = new JsonSerializerOptions(captured ?? throw new InvalidOperationException("Kubernetes JSON options unavailable"))
+        {
+            TypeInfoResolver = ResourceJsonContext.Default,
+        };
+        options.MakeReadOnly();
         return options;
     }
 }

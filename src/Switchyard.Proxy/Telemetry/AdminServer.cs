@@ -31,9 +31,9 @@ internal sealed class AdminServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(listen));
         var app = builder.Build();
-        app.MapGet("/metrics", () => Results.Text(runtime.Metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
-        app.MapGet("/ready", () => Results.Text("ready\n"));
-        app.MapGet("/config", () => Results.Text(Config(runtime)));
+        app.MapGet("/metrics", c => Results.Text(runtime.Metrics.Render(), "text/plain; version=0.0.4; charset=utf-8").ExecuteAsync(c));
+        app.MapGet("/ready", c => Results.Text("ready\n").ExecuteAsync(c));
+        app.MapGet("/config", c => Results.Text(Config(runtime)).ExecuteAsync(c));
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var address = app.Urls.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal);
         return new AdminServer(app, new Uri(address));

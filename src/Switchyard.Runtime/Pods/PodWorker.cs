@@ -144,7 +144,7 @@ internal sealed class PodWorker : IAsyncDisposable
     {
         var snapshots = _containers.Select(c => (c.Snapshot(), c.Finished)).ToList();
         var status = _status.Build(_pod, snapshots, _startTime, _pod.Time.GetUtcNow());
-        var json = System.Text.Json.JsonSerializer.Serialize(status, ResourceJson.Options);
+        var json = System.Text.Json.JsonSerializer.Serialize(status, ResourceJson.Info<V1PodStatus>());
         if (json == _lastWritten) return;
         var key = new ObjectRef(ResourceKinds.Pod, _pod.Namespace, _pod.Name);
         for (var attempt = 1; attempt <= MaxWriteAttempts; attempt++)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.Data.Sqlite;
 using Switchyard.Model.Resources;
 using Switchyard.Store.Core;
@@ -84,8 +85,12 @@ internal sealed class SqliteEventHistory(string connectionString, IReadOnlyDicti
 internal static class LabelsCodec
 {
     public static string? Encode(IDictionary<string, string>? labels) =>
-        labels is null ? null : JsonSerializer.Serialize(labels);
+        labels is null ? null : JsonSerializer.Serialize(labels, LabelsJson.Default.IDictionaryStringString);
 
     public static IDictionary<string, string>? Decode(string? text) =>
-        text is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(text);
+        text is null ? null : JsonSerializer.Deserialize(text, LabelsJson.Default.DictionaryStringString);
 }
+
+[JsonSerializable(typeof(IDictionary<string, string>))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
+internal sealed partial class LabelsJson : JsonSerializerContext;

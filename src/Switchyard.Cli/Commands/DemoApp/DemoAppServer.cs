@@ -63,12 +63,12 @@ internal sealed class DemoAppServer : IAsyncDisposable
 
     private void Map(WebApplication app)
     {
-        app.MapGet("/healthz", () => Probe(_healthy, "healthz"));
-        app.MapGet("/readyz", () => Probe(_ready, "readyz"));
-        app.MapPost("/healthz/fail", () => Toggle(() => _healthy = false, "healthz: failing"));
-        app.MapPost("/healthz/ok", () => Toggle(() => _healthy = true, "healthz: ok"));
-        app.MapPost("/readyz/fail", () => Toggle(() => _ready = false, "readyz: failing"));
-        app.MapPost("/readyz/ok", () => Toggle(() => _ready = true, "readyz: ok"));
+        app.MapGet("/healthz", c => Probe(_healthy, "healthz").ExecuteAsync(c));
+        app.MapGet("/readyz", c => Probe(_ready, "readyz").ExecuteAsync(c));
+        app.MapPost("/healthz/fail", c => Toggle(() => _healthy = false, "healthz: failing").ExecuteAsync(c));
+        app.MapPost("/healthz/ok", c => Toggle(() => _healthy = true, "healthz: ok").ExecuteAsync(c));
+        app.MapPost("/readyz/fail", c => Toggle(() => _ready = false, "readyz: failing").ExecuteAsync(c));
+        app.MapPost("/readyz/ok", c => Toggle(() => _ready = true, "readyz: ok").ExecuteAsync(c));
         app.Map("/{**path}", HandleAsync);
     }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using k8s.Models;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Switchyard.Cli.Output;
@@ -45,7 +46,7 @@ internal static class RolloutUndo
                 {
                     return context.Fail(wanted == 0 ? $"no rollout history found for {qualified}" : $"unable to find specified revision {wanted} in history");
                 }
-                var template = JsonSerializer.SerializeToNode(entry.Template, ResourceJson.Options)!;
+                var template = JsonSerializer.SerializeToNode(entry.Template, ResourceJson.Info<V1PodTemplateSpec>())!;
                 if (JsonNode.DeepEquals(Canonical(template), Canonical(deployment!["spec"]?["template"])))
                 {
                     context.Out.WriteLine($"{qualified} skipped rollback (current template already matches revision {entry.Revision})");

@@ -23,7 +23,7 @@ internal static class PodFactory
         };
         var spec = template?.Spec is null
             ? new V1PodSpec()
-            : JsonSerializer.Deserialize<V1PodSpec>(JsonSerializer.Serialize(template.Spec, ResourceJson.Options), ResourceJson.Options)!;
+            : ResourceJson.Copy(template.Spec);
         return new V1Pod
         {
             ApiVersion = "v1",

@@ -21,7 +21,7 @@ public static class PodTemplateHash
 
     public static string Compute(V1PodTemplateSpec? template, int? collisionCount = null)
     {
-        var node = template is null ? new JsonObject() : JsonSerializer.SerializeToNode(template, ResourceJson.Options) ?? new JsonObject();
+        var node = template is null ? new JsonObject() : JsonSerializer.SerializeToNode(template, ResourceJson.Info<V1PodTemplateSpec>()) ?? new JsonObject();
         if (node["metadata"]?["labels"] is JsonObject labels) labels.Remove(DeploymentLabels.PodTemplateHash);
         var text = new StringBuilder();
         WriteCanonical(node, text);
@@ -60,7 +60,7 @@ public static class PodTemplateHash
                     if (value is null) continue;
                     if (!first) text.Append(',');
                     first = false;
-                    text.Append(JsonSerializer.Serialize(key)).Append(':');
+                    text.Append(JsonValue.Create(key).ToJsonString()).Append(':');
                     WriteCanonical(value, text);
                 }
                 text.Append('}');

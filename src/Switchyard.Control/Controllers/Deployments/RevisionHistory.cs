@@ -31,7 +31,7 @@ public static class RevisionHistory
             try
             {
                 if (JsonNode.Parse(value) is not JsonObject obj || obj["template"] is not JsonObject template) continue;
-                var spec = template.Deserialize<V1PodTemplateSpec>(ResourceJson.Options);
+                var spec = template.Deserialize(ResourceJson.Info<V1PodTemplateSpec>());
                 if (spec is null) continue;
                 var created = obj["createdAt"]?.GetValue<string>() is { } c && DateTime.TryParse(c, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var at) ? at : (DateTime?)null;
                 entries.Add(new RevisionEntry(revision, obj["podTemplateHash"]?.GetValue<string>() ?? "", spec, obj["changeCause"]?.GetValue<string>(), created));
@@ -52,7 +52,7 @@ public static class RevisionHistory
             var obj = new JsonObject
             {
                 ["podTemplateHash"] = e.PodTemplateHash,
-                ["template"] = JsonSerializer.SerializeToNode(e.Template, ResourceJson.Options),
+                ["template"] = JsonSerializer.SerializeToNode(e.Template, ResourceJson.Info<V1PodTemplateSpec>()),
             };
             if (e.ChangeCause is not null) obj["changeCause"] = e.ChangeCause;
             if (e.CreatedAt is { } c) obj["createdAt"] = c.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
