@@ -61,6 +61,7 @@ public sealed class GatewayProxy : IAsyncDisposable
             Time = time,
             TraceContext = options.TraceContext,
             ForwardedHeader = options.ForwardedHeader,
+            InlineIo = options.InlineIo,
         };
         _health = new ActiveHealthChecker(time, _runtime.Metrics);
         _compiler = new ProxyCompiler(_options, registry, SharedRandomSource.Instance, time);

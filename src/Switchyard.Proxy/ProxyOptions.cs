@@ -26,6 +26,14 @@ public sealed record ProxyOptions
     /// <summary>Idle keep-alive connections per endpoint. Default 64.</summary>
     public int MaxIdleConnectionsPerEndpoint { get; init; } = 64;
 
+    /// <summary>
+    /// Run each connection's request processing on the socket event thread that saw its bytes arrive (Kestrel's
+    /// <c>UnsafePreferInlineScheduling</c>) instead of handing it to the thread pool. With <see cref="EventLoopIo.Enable"/>
+    /// called at process start, the upstream leg's completions run inline too, and the proxy works as one event loop per
+    /// core: no hand-off between threads per request. Default false. See docs/decisions/0006-proxy-forwarder.md.
+    /// </summary>
+    public bool InlineIo { get; init; }
+
     /// <summary>TCP connect timeout to endpoints. Default 5s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

@@ -12,8 +12,9 @@ public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
 }
 
 /// <summary>
-/// Runs the real <c>switchyard</c> binary (built next to this test assembly) as a separate process,
-/// with its own config directory so tests never touch the user's files.
+/// Runs the real <c>switchyard</c> binary as a separate process, with its own config directory so tests never touch
+/// the user's files. The binary is <c>$SWITCHYARD_BIN</c> when set (<c>./test</c> sets it to the native build the
+/// <c>./switchyard</c> launcher makes, the one users run), else the .NET build next to this test assembly.
 /// </summary>
 public sealed class Cli
 {
@@ -26,13 +27,16 @@ public sealed class Cli
 
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "switchyard.dll");
 
+    /// <summary>The executable under test when it is not the .NET build next to this assembly.</summary>
+    public static string? Binary { get; } = Environment.GetEnvironmentVariable("SWITCHYARD_BIN") is { Length: > 0 } b ? Path.GetFullPath(b) : null;
+
     public static string RepoRoot { get; } = FindRepoRoot();
 
     public void Set(string name, string value) => _env[name] = value;
 
     public ProcessStartInfo StartInfo(params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(Binary ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -40,7 +44,7 @@ public sealed class Cli
             UseShellExecute = false,
             WorkingDirectory = RepoRoot,
         };
-        psi.ArgumentList.Add(Dll);
+        if (Binary is null) psi.ArgumentList.Add(Dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         foreach (var (k, v) in _env) psi.Environment[k] = v;
         return psi;

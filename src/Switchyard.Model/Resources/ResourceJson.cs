@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using k8s;
 using k8s.Models;
@@ -15,7 +16,7 @@ namespace Switchyard.Model.Resources;
 public static class ResourceJson
 {
     /// <summary>The serializer options every Switchyard component uses for resources. Read-only.</summary>
-    public static JsonSerializerOptions Options { get; } = CaptureOptions();
+    public static JsonSerializerOptions Options { get; } = CreateOptions();
 
     /// <summary>The metadata of a type <see cref="ResourceJsonContext"/> declares, for the typed serializer calls.</summary>
     public static JsonTypeInfo<T> Info<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
@@ -51,13 +52,25 @@ public static class ResourceJson
         return obj;
     }
 
-    private static JsonSerializerOptions CaptureOptions()
+    /// <summary>
+    /// The Kubernetes client's value formats (RFC 3339 times, ISO 8601 durations, camelCase, nulls omitted), built here
+    /// rather than copied from <c>KubernetesJson</c>: its static constructor roots a reflection resolver and the client's
+    /// metadata for every Kubernetes type, which would triple the native binary's startup memory.
+    /// </summary>
+    private static JsonSerializerOptions CreateOptions()
     {
-        JsonSerializerOptions? captured = null;
-        KubernetesJson.AddJsonOptions(o => captured = o);
-        var options = new JsonSerializerOptions(captured ?? throw new InvalidOperationException("Kubernetes JSON options unavailable"))
+        var options = new JsonSerializerOptions
         {
             TypeInfoResolver = ResourceJsonContext.Default,
+            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            Converters =
+            {
+                new KubernetesJson.Iso8601TimeSpanConverter(),
+                new KubernetesJson.KubernetesDateTimeConverter(),
+                new KubernetesJson.KubernetesDateTimeOffsetConverter(),
+                new V1Status.V1StatusObjectViewConverter(),
+            },
         };
         options.MakeReadOnly();
         return options;

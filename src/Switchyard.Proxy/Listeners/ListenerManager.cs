@@ -115,7 +115,7 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
                 listen.Use(H2cPriorKnowledge.Middleware);
             }
         });
-        var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), _loggers);
+        var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions { UnsafePreferInlineScheduling = runtime.InlineIo }), _loggers);
         var server = new KestrelServer(Options.Create(options), transport, _loggers);
         await server.StartAsync(new ProxyApplication(bind, runtime, _handler), cancellationToken).ConfigureAwait(false);
         var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();

@@ -28,6 +28,9 @@ internal sealed class ProxyRuntime
     /// <summary>Continue or start a W3C trace on each request. Default true.</summary>
     public bool TraceContext { get; init; } = true;
 
+    /// <summary>Listeners process requests on the socket event threads (<see cref="ProxyOptions.InlineIo"/>).</summary>
+    public bool InlineIo { get; init; }
+
     /// <summary>Also send RFC 7239 Forwarded (X-Forwarded-For/Proto/Host are always sent). Default false.</summary>
     public bool ForwardedHeader { get; init; }
 }

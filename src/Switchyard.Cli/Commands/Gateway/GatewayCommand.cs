@@ -11,6 +11,9 @@ namespace Switchyard.Cli.Commands.Gateway;
 /// </summary>
 internal static class GatewayCommand
 {
+    private const string EventLoop = "event-loop";
+    private const string ThreadPool = "thread-pool";
+
     public static Command Build(CommandSetup setup)
     {
         var command = new Command("gateway", "Gateway API and Ingress proxy tools.");
@@ -25,9 +28,17 @@ internal static class GatewayCommand
         var ingressHttp = new Option<string?>("--ingress-http") { Description = "Serve Ingresses (class switchyard or none) over HTTP at HOST:PORT", HelpName = "HOST:PORT" };
         var ingressHttps = new Option<string?>("--ingress-https") { Description = "Serve Ingresses over HTTPS at HOST:PORT, with the certificates of their spec.tls Secrets chosen by SNI", HelpName = "HOST:PORT" };
         var accessLog = new Option<bool>("--access-log") { Description = "Write a JSON access log line per request on stderr" };
+        var io = new Option<string>("--io")
+        {
+            Description = "event-loop: process each connection on the socket thread that received its bytes, one event loop per core (the default); "
+                + "thread-pool: hand each read to the .NET thread pool",
+            DefaultValueFactory = _ => EventLoop,
+            HelpName = "event-loop|thread-pool",
+        };
+        io.AcceptOnlyFromAmong(EventLoop, ThreadPool);
         var command = new Command("serve", "Serve the Gateways, HTTPRoutes and Ingresses in the given manifests until Ctrl-C; listeners bind to each Gateway's spec.addresses (IPAddress) or 127.0.0.1.")
         {
-            files, admin, ingressHttp, ingressHttps, accessLog,
+            files, admin, ingressHttp, ingressHttps, accessLog, io,
         };
         setup.Examples(command,
             "switchyard gateway serve -f examples/gateway/",
@@ -39,12 +50,20 @@ internal static class GatewayCommand
             var adminAt = Endpoint(context.Get(admin), "--admin", errors);
             var ingressAt = Endpoint(context.Get(ingressHttp), "--ingress-http", errors);
             var ingressTlsAt = Endpoint(context.Get(ingressHttps), "--ingress-https", errors);
-            var options = new ProxyOptions { Admin = adminAt, IngressHttp = ingressAt, IngressHttps = ingressTlsAt, AccessLog = context.Get(accessLog) ? context.Error : null };
+            var eventLoop = context.Get(io) == EventLoop;
+            var options = new ProxyOptions
+            {
+                Admin = adminAt, IngressHttp = ingressAt, IngressHttps = ingressTlsAt, AccessLog = context.Get(accessLog) ? context.Error : null, InlineIo = eventLoop,
+            };
             errors.AddRange(options.Validate());
             if (errors.Count > 0) return context.Usage(string.Join("\n", errors));
 
             var manifests = ManifestInput.Read(context.Env, context.Get(files) ?? [], namespaceOverride: null);
             if (!manifests.Ok) return ManifestInput.PrintErrors(context, manifests, "; nothing is served");
+
+            // Before the first socket of the process: the runtime reads this once (EventLoopIo). This process only proxies,
+            // so no continuation blocks; `switchyard up` keeps the thread pool, as its control plane runs SQLite on request threads.
+            if (eventLoop) EventLoopIo.Enable();
 
             using var stop = new ForegroundStop(context.Env, ct);
             await using var proxy = GatewayProxy.FromObjects(options, manifests.Resources);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -174,7 +175,7 @@ internal sealed class DeploymentSync(IResourceStore store, DeploymentOptions opt
     private async Task<V1Deployment?> WriteStatusAsync(V1Deployment deployment, V1DeploymentStatus status, string revision, CancellationToken cancellationToken)
     {
         var sameStatus = deployment.Status is not null && JsonNode.DeepEquals(
-            JsonNode.Parse(k8s.KubernetesJson.Serialize(deployment.Status)), JsonNode.Parse(k8s.KubernetesJson.Serialize(status)));
+            JsonSerializer.SerializeToNode(deployment.Status, ResourceJson.Info<V1DeploymentStatus>()), JsonSerializer.SerializeToNode(status, ResourceJson.Info<V1DeploymentStatus>()));
         var sameRevision = PodConditions.ValueOf(deployment.Metadata.Annotations, DeploymentLabels.Revision) == revision;
         if (sameStatus && sameRevision) return deployment;
         deployment.Status = status;

@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Switchyard.IntegrationTests;
+
+/// <summary>
+/// `switchyard gateway serve -f FILE` as users run it: the real binary serving a Gateway and an HTTPRoute from a manifest,
+/// with no control plane, in front of a real upstream (the demo app, another process), in both I/O models.
+/// </summary>
+public sealed class GatewayServeTests : IAsyncLifetime
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("switchyard-gw-").FullName;
+    private readonly List<Process> _processes = [];
+    private Cli _cli = null!;
+
+    public Task InitializeAsync()
+    {
+        _cli = new Cli(Path.Combine(_dir, "config"));
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var p in _processes)
+        {
+            if (!p.HasExited)
+            {
+                p.Kill();
+                await p.WaitForExitAsync();
+            }
+            p.Dispose();
+        }
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    [Theory]
+    [InlineData("event-loop")]
+    [InlineData("thread-pool")]
+    public async Task Serve_RoutesRewritesAndCounts_ThenStopsOnSigterm(string io)
+    {
+        var upstreamPort = Cli.FreePort();
+        var upstream = Start(new StringBuilder(), "demo-app", "--listen", "127.0.0.1", "--port", upstreamPort.ToString(CultureInfo.InvariantCulture), "--app-version", "v-upstream");
+        var gatewayPort = Cli.FreePort();
+        var adminPort = Cli.FreePort();
+        var manifest = Path.Combine(_dir, "site.yaml");
+        await File.WriteAllTextAsync(manifest, Manifest(gatewayPort, upstreamPort));
+
+        var output = new StringBuilder();
+        var gateway = Start(output, "gateway", "serve", "-f", manifest, "--admin", $"127.0.0.1:{adminPort}", "--io", io);
+        await WaitForAsync(() => Contains(output, "Admin:"), gateway, output, "the gateway to report its listeners");
+        Assert.Contains($"Listening: http://127.0.0.1:{gatewayPort}", Text(output), StringComparison.Ordinal);
+        await WaitForAsync(() => Answers($"http://127.0.0.1:{upstreamPort}/healthz"), upstream, output, "the demo app to listen");
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        // Many requests over a few keep-alive connections: in the event-loop model they all run on the socket threads.
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            var paths = new List<string>();
+            for (var i = 0; i < 25; i++)
+            {
+                using var r = await http.GetAsync($"http://127.0.0.1:{gatewayPort}/shop/cart?item={i}");
+                Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+                paths.Add((string)JsonNode.Parse(await r.Content.ReadAsStringAsync())!["path"]!);
+            }
+            return paths;
+        }));
+        Assert.All(answers.SelectMany(a => a), p => Assert.StartsWith("/cart?item=", p, StringComparison.Ordinal));
+
+        using (var miss = await http.GetAsync($"http://127.0.0.1:{gatewayPort}/elsewhere"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, miss.StatusCode);
+        }
+        var metrics = await http.GetStringAsync($"http://127.0.0.1:{adminPort}/metrics");
+        Assert.Contains("switchyard_proxy_requests_total{route=\"httproute default/shop rule 0\",backend=\"default/upstream:80\",code=\"200\"} 200", metrics, StringComparison.Ordinal);
+
+        using (var term = Process.Start("kill", ["-TERM", gateway.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await term!.WaitForExitAsync();
+        }
+        using var exited = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await gateway.WaitForExitAsync(exited.Token);
+        Assert.True(gateway.ExitCode == 0, $"gateway serve exited {gateway.ExitCode}:\n{Text(output)}");
+        Assert.Contains("Stopped.", Text(output), StringComparison.Ordinal);
+    }
+
+    private static string Manifest(int gatewayPort, int upstreamPort) => $"""
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: GatewayClass
+        metadata:
+          name: switchyard
+        spec:
+          controllerName: switchyard.dev/gateway-controller
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata:
+          name: site
+          namespace: default
+        spec:
+          gatewayClassName: switchyard
+          addresses:
+            - type: IPAddress
+              value: 127.0.0.1
+          listeners:
+            - name: http
+              port: {gatewayPort}
+              protocol: HTTP
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata:
+          name: shop
+          namespace: default
+        spec:
+          parentRefs:
+            - name: site
+          rules:
+            - matches:
+                - path:
+                    type: PathPrefix
+                    value: /shop
+              filters:
+                - type: URLRewrite
+                  urlRewrite:
+                    path:
+                      type: ReplacePrefixMatch
+                      replacePrefixMatch: /
+              backendRefs:
+                - name: upstream
+                  port: 80
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: upstream
+          namespace: default
+        spec:
+          ports:
+            - name: http
+              port: 80
+              targetPort: {upstreamPort}
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: upstream-1
+          namespace: default
+          labels:
+            kubernetes.io/service-name: upstream
+        addressType: IPv4
+        ports:
+          - name: http
+            port: {upstreamPort}
+        endpoints:
+          - addresses: ["127.0.0.1"]
+            conditions:
+              ready: true
+        """;
+
+    private Process Start(StringBuilder output, params string[] args)
+    {
+        var p = Process.Start(_cli.StartInfo(args))!;
+        p.StandardInput.Close();
+        p.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        p.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        _processes.Add(p);
+        return p;
+    }
+
+    private static string Text(StringBuilder output)
+    {
+        lock (output) return output.ToString();
+    }
+
+    private static Task<bool> Contains(StringBuilder output, string text) => Task.FromResult(Text(output).Contains(text, StringComparison.Ordinal));
+
+    private static async Task<bool> Answers(string url)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        try
+        {
+            using var r = await http.GetAsync(url);
+            return r.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+        catch (TaskCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition, Process process, StringBuilder output, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition()) return;
+            if (process.HasExited) throw new InvalidOperationException($"the process exited with {process.ExitCode} while waiting for {what}:\n{Text(output)}");
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"timed out waiting for {what}:\n{Text(output)}");
+    }
+}
