@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Switchyard (native forwarder and YARP) vs nginx vs HAProxy as reverse proxies to the same upstream.
+# Switchyard vs nginx vs HAProxy as reverse proxies to the same upstream. "switchyard" is the shipped binary as the
+# ./switchyard launcher builds it (native AOT when clang is there) running `gateway serve` with its default event-loop
+# I/O; "switchyard-threadpool" is the same with --io thread-pool; "switchyard-jit" and "yarp-jit" are bench/proxy/host
+# on the .NET runtime with our forwarder and with YARP's (they report allocations and JIT activity per request).
 # Each proxy is pinned to core 0; wrk and the upstream (nginx serving a static 200) share core 1; every process runs at
 # nice -19 so other work on a shared machine disturbs the comparison less. "floor" is bare Kestrel answering the fixed
 # 200 itself (no proxying): the CPU any Kestrel-based proxy spends before doing its own work.
@@ -85,6 +88,9 @@ build_host() {
   HOST_DLL=$(find "${BENCH_ARTIFACTS:-/tmp/art-proxy-bench}/bin/ProxyBenchHost" -name ProxyBenchHost.dll | head -1)
 }
 build_host
+"$ROOT/switchyard" --help >/dev/null   # the launcher builds the shipped CLI when the sources changed
+CLI_KIND=$(cat "$ROOT/.build/cli/.stamp")
+if [ "$CLI_KIND" = native ]; then CLI=("$ROOT/.build/cli/switchyard"); else CLI=(dotnet "$ROOT/.build/cli/switchyard.dll"); fi
 
 cpu_ticks() { local t=0; for p in "$@"; do [ -r /proc/$p/stat ] && t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
 rss_kb() { local t=0; for p in "$@"; do [ -r /proc/$p/status ] && t=$((t + $(awk '/VmRSS/{print $2}' /proc/$p/status))); done; echo $t; }
@@ -139,10 +145,17 @@ measure() {
 stop() { for p in "$@"; do kill "$p" 2>/dev/null || true; done; for p in "$@"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done; }
 children() { pgrep -P "$1" | tr '\n' ' '; }
 
+for io in event-loop thread-pool; do
+  name=switchyard; [ "$io" = thread-pool ] && name=switchyard-threadpool
+  nice -n -19 taskset -c $PROXY_CORE "${CLI[@]}" gateway serve -f "$HERE/gateway.yaml" --io "$io" > "$WORK/$name.out" 2>&1 &
+  p=$!; measure "$name" $p; stop $p
+done
+
 # The runtime settings are the CLI's (src/Switchyard.Cli/Runtime.props, imported by the host project).
 for fwd in native yarp; do
-  nice -n -19 taskset -c $PROXY_CORE dotnet "$HOST_DLL" "$fwd" "$HERE/gateway.yaml" > "$WORK/switchyard-$fwd.log" 2>&1 &
-  p=$!; measure "switchyard-$fwd" $p; stop $p
+  name=switchyard-jit; [ "$fwd" = yarp ] && name=yarp-jit
+  nice -n -19 taskset -c $PROXY_CORE dotnet "$HOST_DLL" "$fwd" "$HERE/gateway.yaml" > "$WORK/$name.log" 2>&1 &
+  p=$!; measure "$name" $p; stop $p
 done
 nice -n -19 taskset -c $PROXY_CORE dotnet "$HOST_DLL" floor "127.0.0.1:$PORT" > "$WORK/floor.log" 2>&1 &
 p=$!; measure floor $p; stop $p
@@ -153,7 +166,8 @@ sleep 0.5; measure nginx $p $(children $p); stop $p
 nice -n -19 taskset -c $PROXY_CORE "$HAPROXY" -f "$WORK/haproxy.cfg" -db > "$WORK/haproxy.out" 2>&1 & p=$!
 measure haproxy $p; stop $p
 
-for n in switchyard-native switchyard-yarp floor; do
+echo "CLI kind=$CLI_KIND"
+for n in switchyard switchyard-threadpool switchyard-jit yarp-jit floor; do
   awk -v a="${CPU[$n]}" -v h="${CPU[haproxy]}" -v g="${CPU[nginx]}" -v f="${CPU[floor]}" -v p="${P99[$n]}" -v pn="${P99[nginx]}" -v n="$n" -v r="${RIDLE[$n]}" \
     'BEGIN{printf "RATIO proxy=%s cpu_vs_haproxy=%.2f cpu_vs_nginx=%.2f cpu_vs_floor=%.2f p99_vs_nginx=%.2f rss_idle_mb=%.1f\n", n, a/h, a/g, a/f, p/pn, r/1024}'
 done
