@@ -104,7 +104,10 @@ public sealed class TerminationTests
 
         await using var kit = new RuntimeTestKit(stateDirectory: state).Start();
 
-        await RuntimeTestKit.WaitUntilAsync(() => !RuntimeTestKit.GroupAlive(leftover.Id), "the leftover group killed");
-        Assert.False(File.Exists(Path.Combine(containerDir, "pid")));
+        // The reaper kills the group, then deletes its pid file: the group can be seen dead a moment before the file goes.
+        var pidFile = Path.Combine(containerDir, "pid");
+        await RuntimeTestKit.WaitUntilAsync(() => !RuntimeTestKit.GroupAlive(leftover.Id) && !File.Exists(pidFile), "the leftover group killed and its pid file removed");
+        Assert.False(RuntimeTestKit.GroupAlive(leftover.Id));
+        Assert.False(File.Exists(pidFile));
     }
 }
