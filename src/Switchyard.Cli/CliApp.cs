@@ -43,7 +43,7 @@ internal static class CliApp
             "switchyard apply -f web.yaml",
             "switchyard get all",
             "switchyard get svc web -o yaml",
-            "switchyard validate -f examples/");
+            "switchyard validate -f examples/quickstart/");
 
         foreach (var help in root.Options.OfType<HelpOption>())
         {

@@ -1,6 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -44,14 +48,17 @@ public sealed class GatewayServeTests : IAsyncLifetime
         var upstreamPort = Cli.FreePort();
         var upstream = Start(new StringBuilder(), "demo-app", "--listen", "127.0.0.1", "--port", upstreamPort.ToString(CultureInfo.InvariantCulture), "--app-version", "v-upstream");
         var gatewayPort = Cli.FreePort();
+        var httpsPort = Cli.FreePort();
         var adminPort = Cli.FreePort();
+        using var certificate = SelfSigned("shop.example.test");
         var manifest = Path.Combine(_dir, "site.yaml");
-        await File.WriteAllTextAsync(manifest, Manifest(gatewayPort, upstreamPort));
+        await File.WriteAllTextAsync(manifest, Manifest(gatewayPort, httpsPort, upstreamPort, certificate));
 
         var output = new StringBuilder();
         var gateway = Start(output, "gateway", "serve", "-f", manifest, "--admin", $"127.0.0.1:{adminPort}", "--io", io);
         await WaitForAsync(() => Contains(output, "Admin:"), gateway, output, "the gateway to report its listeners");
         Assert.Contains($"Listening: http://127.0.0.1:{gatewayPort}", Text(output), StringComparison.Ordinal);
+        Assert.Contains($"Listening: https://127.0.0.1:{httpsPort}", Text(output), StringComparison.Ordinal);
         await WaitForAsync(() => Answers($"http://127.0.0.1:{upstreamPort}/healthz"), upstream, output, "the demo app to listen");
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
@@ -73,8 +80,35 @@ public sealed class GatewayServeTests : IAsyncLifetime
         {
             Assert.Equal(HttpStatusCode.NotFound, miss.StatusCode);
         }
+
+        // HTTPS: the certificate chosen by SNI from the Secret, HTTP/2 through ALPN.
+        string? served = null;
+        using var tls = new HttpClient(new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, ct) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                await socket.ConnectAsync(IPAddress.Loopback, httpsPort, ct);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, cert, _, _) => (served = cert?.GetCertHashString()) == certificate.GetCertHashString(),
+            },
+        }) { Timeout = TimeSpan.FromSeconds(10) };
+        using (var secure = await tls.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"https://shop.example.test:{httpsPort}/shop/secure")
+        {
+            Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        }))
+        {
+            Assert.Equal(HttpStatusCode.OK, secure.StatusCode);
+            Assert.Equal(HttpVersion.Version20, secure.Version);
+            Assert.Equal("/secure", (string)JsonNode.Parse(await secure.Content.ReadAsStringAsync())!["path"]!);
+        }
+        Assert.Equal(certificate.GetCertHashString(), served);
+
         var metrics = await http.GetStringAsync($"http://127.0.0.1:{adminPort}/metrics");
-        Assert.Contains("switchyard_proxy_requests_total{route=\"httproute default/shop rule 0\",backend=\"default/upstream:80\",code=\"200\"} 200", metrics, StringComparison.Ordinal);
+        Assert.Contains("switchyard_proxy_requests_total{route=\"httproute default/shop rule 0\",backend=\"default/upstream:80\",code=\"200\"} 201", metrics, StringComparison.Ordinal);
 
         using (var term = Process.Start("kill", ["-TERM", gateway.Id.ToString(CultureInfo.InvariantCulture)]))
         {
@@ -86,7 +120,19 @@ public sealed class GatewayServeTests : IAsyncLifetime
         Assert.Contains("Stopped.", Text(output), StringComparison.Ordinal);
     }
 
-    private static string Manifest(int gatewayPort, int upstreamPort) => $"""
+    private static X509Certificate2 SelfSigned(string host)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={host}", key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddDnsName(host);
+        request.CertificateExtensions.Add(san.Build());
+        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+    }
+
+    private static string Base64Pem(string pem) => Convert.ToBase64String(Encoding.ASCII.GetBytes(pem));
+
+    private static string Manifest(int gatewayPort, int httpsPort, int upstreamPort, X509Certificate2 certificate) => $"""
         apiVersion: gateway.networking.k8s.io/v1
         kind: GatewayClass
         metadata:
@@ -108,6 +154,24 @@ public sealed class GatewayServeTests : IAsyncLifetime
             - name: http
               port: {gatewayPort}
               protocol: HTTP
+            - name: https
+              port: {httpsPort}
+              protocol: HTTPS
+              hostname: shop.example.test
+              tls:
+                mode: Terminate
+                certificateRefs:
+                  - name: shop-tls
+        ---
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: shop-tls
+          namespace: default
+        type: kubernetes.io/tls
+        data:
+          tls.crt: {Base64Pem(certificate.ExportCertificatePem())}
+          tls.key: {Base64Pem(certificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem())}
         ---
         apiVersion: gateway.networking.k8s.io/v1
         kind: HTTPRoute

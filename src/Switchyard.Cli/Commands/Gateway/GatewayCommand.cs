@@ -91,7 +91,8 @@ internal static class GatewayCommand
     private static string Summary(object status) => status switch
     {
         Model.Gateway.GatewayStatus g => string.Join(", ", (g.Conditions ?? []).Select(c => $"{c.Type}={c.Status} ({c.Reason})"))
-            + "; " + string.Join(", ", (g.Listeners ?? []).Select(l => $"listener {l.Name}: {l.AttachedRoutes} routes")),
+            + "; " + string.Join(", ", (g.Listeners ?? []).Select(l => $"listener {l.Name}: {l.AttachedRoutes} routes"
+                + string.Concat((l.Conditions ?? []).Where(c => c.Status != "True").Select(c => $", {c.Type}=False ({c.Reason}: {c.Message})")))),
         Model.Gateway.HTTPRouteStatus r => string.Join("; ", (r.Parents ?? []).Select(p =>
             $"parent {p.ParentRef.Name}{(p.ParentRef.SectionName is null ? "" : "/" + p.ParentRef.SectionName)}: " +
             string.Join(", ", (p.Conditions ?? []).Select(c => c.Status == "True" ? $"{c.Type}" : $"{c.Type}=False ({c.Reason}: {c.Message})")))),

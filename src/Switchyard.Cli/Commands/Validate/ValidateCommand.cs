@@ -13,7 +13,7 @@ internal static class ValidateCommand
             files,
         };
         setup.Examples(command,
-            "switchyard validate -f examples/",
+            "switchyard validate -f examples/quickstart/",
             "switchyard validate -f web.yaml -f db.yaml",
             "cat web.yaml | switchyard validate -f -");
         setup.SetAction(command, (context, _) =>
