@@ -55,7 +55,7 @@ public static class ResourceJson
     /// <summary>
     /// The Kubernetes client's value formats (RFC 3339 times, ISO 8601 durations, camelCase, nulls omitted), built here
     /// rather than copied from <c>KubernetesJson</c>: its static constructor roots a reflection resolver and the client's
-    /// metadata for every Kubernetes type, which would triple the native binary's startup memory.
+    /// metadata for every Kubernetes type, which added 17 MB to the native gateway's memory at start (45 MB against 28).
     /// </summary>
     private static JsonSerializerOptions CreateOptions()
     {
