@@ -8,7 +8,8 @@
 # 200 itself (no proxying): the CPU any Kestrel-based proxy spends before doing its own work.
 # Each proxy gets WARMUP seconds of load first (JIT tiering settles; default 15), then the measured run.
 # Prints one RESULT line per proxy and RATIO lines (machine-readable: key=value).
-# Usage: bench/proxy/run.sh [DURATION_SECONDS=10] [CONNECTIONS=32]   (env WARMUP=15)
+# Usage: bench/proxy/run.sh [DURATION_SECONDS=10] [CONNECTIONS=32]   (env WARMUP=15, ROUNDS=1: with more, every proxy
+# runs once per round, a RATIO line per round, then MEDIAN lines: the median of each ratio over the rounds)
 set -euo pipefail
 DUR=${1:-10}
 CONN=${2:-32}
@@ -140,34 +141,61 @@ measure() {
       END { printf "alloc_bytes_per_req=%.0f gc0_per_10k_req=%.1f gc1=%d gc2=%d jit_methods=%d jit_ms=%d", (v[2,"alloc_bytes"]-v[1,"alloc_bytes"])/n,
         (v[2,"gc0"]-v[1,"gc0"])*10000/n, v[2,"gc1"]-v[1,"gc1"], v[2,"gc2"]-v[1,"gc2"], v[2,"jit_methods"]-v[1,"jit_methods"], v[2,"jit_ms"]-v[1,"jit_ms"] }')"
   fi
-  echo "RESULT proxy=$name rps=${RPS[$name]} cpu_us_per_req=${CPU[$name]} p50_ms=${P50[$name]} p99_ms=${P99[$name]} rss_idle_kb=$ridle rss_load_kb=$rload requests=$reqs $extra ${errors:+errors=\"$errors\"}"
+  echo "RESULT proxy=$name round=${round:-1} rps=${RPS[$name]} cpu_us_per_req=${CPU[$name]} p50_ms=${P50[$name]} p99_ms=${P99[$name]} rss_idle_kb=$ridle rss_load_kb=$rload requests=$reqs $extra ${errors:+errors=\"$errors\"}"
 }
 stop() { for p in "$@"; do kill "$p" 2>/dev/null || true; done; for p in "$@"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done; }
 children() { pgrep -P "$1" | tr '\n' ' '; }
 
-for io in event-loop thread-pool; do
-  name=switchyard; [ "$io" = thread-pool ] && name=switchyard-threadpool
-  nice -n -19 taskset -c $PROXY_CORE "${CLI[@]}" gateway serve -f "$HERE/gateway.yaml" --io "$io" > "$WORK/$name.out" 2>&1 &
-  p=$!; measure "$name" $p; stop $p
+ROUNDS=${ROUNDS:-1}
+declare -A RATIOS
+for round in $(seq 1 "$ROUNDS"); do
+  [ "$ROUNDS" -gt 1 ] && echo "ROUND $round of $ROUNDS"
+  for io in event-loop thread-pool; do
+    name=switchyard; [ "$io" = thread-pool ] && name=switchyard-threadpool
+    nice -n -19 taskset -c $PROXY_CORE "${CLI[@]}" gateway serve -f "$HERE/gateway.yaml" --io "$io" > "$WORK/$name.out" 2>&1 &
+    p=$!; measure "$name" $p; stop $p
+  done
+
+  # The runtime settings are the CLI's (src/Switchyard.Cli/Runtime.props, imported by the host project).
+  for fwd in native yarp; do
+    name=switchyard-jit; [ "$fwd" = yarp ] && name=yarp-jit
+    nice -n -19 taskset -c $PROXY_CORE dotnet "$HOST_DLL" "$fwd" "$HERE/gateway.yaml" > "$WORK/$name.log" 2>&1 &
+    p=$!; measure "$name" $p; stop $p
+  done
+  nice -n -19 taskset -c $PROXY_CORE dotnet "$HOST_DLL" floor "127.0.0.1:$PORT" > "$WORK/floor.log" 2>&1 &
+  p=$!; measure floor $p; stop $p
+
+  nice -n -19 taskset -c $PROXY_CORE "$NGINX" -c "$WORK/ngx/nginx.conf" -e /dev/null & p=$!
+  sleep 0.5; measure nginx $p $(children $p); stop $p
+
+  nice -n -19 taskset -c $PROXY_CORE "$HAPROXY" -f "$WORK/haproxy.cfg" -db > "$WORK/haproxy.out" 2>&1 & p=$!
+  measure haproxy $p; stop $p
+
+  echo "CLI kind=$CLI_KIND"
+  for n in switchyard switchyard-threadpool switchyard-jit yarp-jit floor; do
+    line=$(awk -v a="${CPU[$n]}" -v h="${CPU[haproxy]}" -v g="${CPU[nginx]}" -v f="${CPU[floor]}" -v p="${P99[$n]}" -v pn="${P99[nginx]}" -v n="$n" -v r="${RIDLE[$n]}" \
+      'BEGIN{printf "cpu_vs_haproxy=%.2f cpu_vs_nginx=%.2f cpu_vs_floor=%.2f p99_vs_nginx=%.2f rss_idle_mb=%.1f", a/h, a/g, a/f, p/pn, r/1024}')
+    echo "RATIO proxy=$n round=$round $line"
+    RATIOS[$n]="${RATIOS[$n]:-}$line"$'\n'
+  done
 done
 
-# The runtime settings are the CLI's (src/Switchyard.Cli/Runtime.props, imported by the host project).
-for fwd in native yarp; do
-  name=switchyard-jit; [ "$fwd" = yarp ] && name=yarp-jit
-  nice -n -19 taskset -c $PROXY_CORE dotnet "$HOST_DLL" "$fwd" "$HERE/gateway.yaml" > "$WORK/$name.log" 2>&1 &
-  p=$!; measure "$name" $p; stop $p
-done
-nice -n -19 taskset -c $PROXY_CORE dotnet "$HOST_DLL" floor "127.0.0.1:$PORT" > "$WORK/floor.log" 2>&1 &
-p=$!; measure floor $p; stop $p
-
-nice -n -19 taskset -c $PROXY_CORE "$NGINX" -c "$WORK/ngx/nginx.conf" -e /dev/null & p=$!
-sleep 0.5; measure nginx $p $(children $p); stop $p
-
-nice -n -19 taskset -c $PROXY_CORE "$HAPROXY" -f "$WORK/haproxy.cfg" -db > "$WORK/haproxy.out" 2>&1 & p=$!
-measure haproxy $p; stop $p
-
-echo "CLI kind=$CLI_KIND"
-for n in switchyard switchyard-threadpool switchyard-jit yarp-jit floor; do
-  awk -v a="${CPU[$n]}" -v h="${CPU[haproxy]}" -v g="${CPU[nginx]}" -v f="${CPU[floor]}" -v p="${P99[$n]}" -v pn="${P99[nginx]}" -v n="$n" -v r="${RIDLE[$n]}" \
-    'BEGIN{printf "RATIO proxy=%s cpu_vs_haproxy=%.2f cpu_vs_nginx=%.2f cpu_vs_floor=%.2f p99_vs_nginx=%.2f rss_idle_mb=%.1f\n", n, a/h, a/g, a/f, p/pn, r/1024}'
-done
+# With ROUNDS > 1: the median of each ratio over the rounds (the machine's load drifts between and within rounds).
+if [ "$ROUNDS" -gt 1 ]; then
+  for n in switchyard switchyard-threadpool switchyard-jit yarp-jit floor; do
+    printf '%s' "${RATIOS[$n]}" | awk -v n="$n" -v k="$ROUNDS" '
+      { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1], NR] = kv[2] } }
+      END {
+        printf "MEDIAN proxy=%s rounds=%d", n, k
+        split("cpu_vs_haproxy cpu_vs_nginx cpu_vs_floor p99_vs_nginx rss_idle_mb", order, " ")
+        for (o = 1; o <= 5; o++) {
+          key = order[o]
+          for (r = 1; r <= NR; r++) a[r] = v[key, r] + 0
+          for (i = 1; i <= NR; i++) for (j = i + 1; j <= NR; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+          m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+          printf " %s=%.2f", key, m
+        }
+        printf "\n"
+      }'
+  done
+fi
