@@ -59,8 +59,7 @@ internal static class CliApp
         if (parseResult.Errors.Count > 0 && parseResult.Action is ParseErrorAction)
         {
             foreach (var error in parseResult.Errors) env.Error.WriteLine($"error: {error.Message}");
-            var name = parseResult.CommandResult.Command is RootCommand ? "switchyard" : $"switchyard {parseResult.CommandResult.Command.Name}";
-            env.Error.WriteLine($"Run '{name} --help' for usage.");
+            env.Error.WriteLine($"Run '{CliContext.CommandPath(parseResult.CommandResult)} --help' for usage.");
             return ExitCodes.Usage;
         }
         var config = new InvocationConfiguration

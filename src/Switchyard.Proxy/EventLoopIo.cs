@@ -13,7 +13,4 @@ public static class EventLoopIo
 
     /// <summary>Turns inline socket completions on. Call before the process opens its first socket.</summary>
     public static void Enable() => Environment.SetEnvironmentVariable(Variable, "1");
-
-    /// <summary>Whether the setting is on for this process (set here or in the environment it was started with).</summary>
-    public static bool Enabled => Environment.GetEnvironmentVariable(Variable) == "1";
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Switchyard.Cli.Client;
 using Switchyard.Cli.Output;
 
@@ -40,8 +41,21 @@ internal sealed class CliContext(CliEnvironment env, GlobalOptions globals, Pars
     public int Usage(string message)
     {
         Error.WriteLine($"{Colors.Red("error:")} {message}");
-        Error.WriteLine($"Run 'switchyard {ParseResult.CommandResult.Command.Name} --help' for usage.");
+        Error.WriteLine($"Run '{CommandPath(ParseResult.CommandResult)} --help' for usage.");
         return ExitCodes.Usage;
+    }
+
+    /// <summary>The command as typed, from the root: "switchyard gateway serve".</summary>
+    public static string CommandPath(CommandResult command)
+    {
+        var names = new List<string>();
+        for (SymbolResult? r = command; r is not null; r = r.Parent)
+        {
+            if (r is CommandResult { Command: not RootCommand } c) names.Add(c.Command.Name);
+        }
+        names.Add("switchyard");
+        names.Reverse();
+        return string.Join(' ', names);
     }
 
     /// <summary>Prints an API error as a person can act on it, and returns the failure exit code.</summary>

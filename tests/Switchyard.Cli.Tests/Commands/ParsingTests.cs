@@ -81,6 +81,16 @@ public class ParsingTests
     }
 
     [Fact]
+    public async Task Run_BadValueForASubcommand_UsageHintNamesTheWholeCommand()
+    {
+        using var cli = new CliRunner();
+        var run = await cli.RunAsync("gateway", "serve", "-f", "x.yaml", "--io", "fast");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("'fast'", run.Error, StringComparison.Ordinal);
+        Assert.Contains("Run 'switchyard gateway serve --help' for usage.", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_GetWithoutKind_ExitsWithUsageCode()
     {
         using var cli = new CliRunner();
