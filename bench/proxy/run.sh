@@ -8,7 +8,8 @@
 # 200 itself (no proxying): the CPU any Kestrel-based proxy spends before doing its own work.
 # Each proxy gets WARMUP seconds of load first (JIT tiering settles; default 15), then the measured run.
 # Prints one RESULT line per proxy and RATIO lines (machine-readable: key=value).
-# Usage: bench/proxy/run.sh [DURATION_SECONDS=10] [CONNECTIONS=32]   (env WARMUP=15, ROUNDS=1: with more, every proxy
+# Usage: bench/proxy/run.sh [DURATION_SECONDS=10] [CONNECTIONS=32]   (env PROXIES="switchyard floor ..." picks the rows,
+# floor-conn and floor-socket among them; WARMUP=15, ROUNDS=1: with more, every proxy
 # runs once per round, a RATIO line per round, then MEDIAN lines: the median of each ratio over the rounds)
 set -euo pipefail
 DUR=${1:-10}
@@ -147,11 +148,17 @@ stop() { for p in "$@"; do kill "$p" 2>/dev/null || true; done; for p in "$@"; d
 children() { pgrep -P "$1" | tr '\n' ' '; }
 
 ROUNDS=${ROUNDS:-1}
+# PROXIES picks the rows (nginx and HAProxy always run: the ratios divide by them).
+PROXIES=" ${PROXIES:-switchyard switchyard-threadpool switchyard-jit yarp-jit floor} nginx haproxy "
+wanted() { [[ "$PROXIES" == *" $1 "* ]]; }
+ROWS=()
+for n in switchyard switchyard-threadpool switchyard-jit yarp-jit floor floor-forward floor-conn floor-socket floor-epoll floor-nginx; do wanted $n && ROWS+=("$n"); done
 declare -A RATIOS
 for round in $(seq 1 "$ROUNDS"); do
   [ "$ROUNDS" -gt 1 ] && echo "ROUND $round of $ROUNDS"
   for io in event-loop thread-pool; do
     name=switchyard; [ "$io" = thread-pool ] && name=switchyard-threadpool
+    wanted $name || continue
     nice -n -19 taskset -c $PROXY_CORE "${CLI[@]}" gateway serve -f "$HERE/gateway.yaml" --io "$io" > "$WORK/$name.out" 2>&1 &
     p=$!; measure "$name" $p; stop $p
   done
@@ -159,11 +166,20 @@ for round in $(seq 1 "$ROUNDS"); do
   # The runtime settings are the CLI's (src/Switchyard.Cli/Runtime.props, imported by the host project).
   for fwd in native yarp; do
     name=switchyard-jit; [ "$fwd" = yarp ] && name=yarp-jit
+    wanted $name || continue
     nice -n -19 taskset -c $PROXY_CORE dotnet "$HOST_DLL" "$fwd" "$HERE/gateway.yaml" > "$WORK/$name.log" 2>&1 &
     p=$!; measure "$name" $p; stop $p
   done
-  nice -n -19 taskset -c $PROXY_CORE dotnet "$HOST_DLL" floor "127.0.0.1:$PORT" > "$WORK/floor.log" 2>&1 &
-  p=$!; measure floor $p; stop $p
+  for name in floor floor-forward floor-conn floor-socket floor-epoll; do
+    wanted $name || continue
+    nice -n -19 taskset -c $PROXY_CORE dotnet "$HOST_DLL" "$name" "127.0.0.1:$PORT" "127.0.0.1:$UP_PORT" > "$WORK/$name.log" 2>&1 &
+    p=$!; measure "$name" $p; stop $p
+  done
+  if wanted floor-nginx; then # nginx answering the 200 itself: one HTTP leg in C
+    sed "s/:$UP_PORT/:$PORT/; s|$WORK/up/nginx.pid|$WORK/floor-nginx.pid|" "$WORK/up/nginx.conf" > "$WORK/floor-nginx.conf"
+    nice -n -19 taskset -c $PROXY_CORE "$NGINX" -c "$WORK/floor-nginx.conf" -e /dev/null & p=$!
+    sleep 0.5; measure floor-nginx $p $(children $p); stop $p
+  fi
 
   nice -n -19 taskset -c $PROXY_CORE "$NGINX" -c "$WORK/ngx/nginx.conf" -e /dev/null & p=$!
   sleep 0.5; measure nginx $p $(children $p); stop $p
@@ -172,9 +188,9 @@ for round in $(seq 1 "$ROUNDS"); do
   measure haproxy $p; stop $p
 
   echo "CLI kind=$CLI_KIND"
-  for n in switchyard switchyard-threadpool switchyard-jit yarp-jit floor; do
-    line=$(awk -v a="${CPU[$n]}" -v h="${CPU[haproxy]}" -v g="${CPU[nginx]}" -v f="${CPU[floor]}" -v p="${P99[$n]}" -v pn="${P99[nginx]}" -v n="$n" -v r="${RIDLE[$n]}" \
-      'BEGIN{printf "cpu_vs_haproxy=%.2f cpu_vs_nginx=%.2f cpu_vs_floor=%.2f p99_vs_nginx=%.2f rss_idle_mb=%.1f", a/h, a/g, a/f, p/pn, r/1024}')
+  for n in "${ROWS[@]}"; do
+    line=$(awk -v a="${CPU[$n]}" -v h="${CPU[haproxy]}" -v g="${CPU[nginx]}" -v f="${CPU[floor]:-0}" -v p="${P99[$n]}" -v pn="${P99[nginx]}" -v n="$n" -v r="${RIDLE[$n]}" \
+      'BEGIN{printf "cpu_vs_haproxy=%.2f cpu_vs_nginx=%.2f cpu_vs_floor=%s p99_vs_nginx=%.2f rss_idle_mb=%.1f", a/h, a/g, (f > 0 ? sprintf("%.2f", a/f) : "na"), p/pn, r/1024}')
     echo "RATIO proxy=$n round=$round $line"
     RATIOS[$n]="${RATIOS[$n]:-}$line"$'\n'
   done
@@ -182,7 +198,7 @@ done
 
 # With ROUNDS > 1: the median of each ratio over the rounds (the machine's load drifts between and within rounds).
 if [ "$ROUNDS" -gt 1 ]; then
-  for n in switchyard switchyard-threadpool switchyard-jit yarp-jit floor; do
+  for n in "${ROWS[@]}"; do
     printf '%s' "${RATIOS[$n]}" | awk -v n="$n" -v k="$ROUNDS" '
       { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1], NR] = kv[2] } }
       END {

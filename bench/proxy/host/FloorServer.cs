@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Switchyard.Proxy.Endpoints;
+using Switchyard.Proxy.Forwarding;
 
 namespace ProxyBenchHost;
 
@@ -18,12 +20,18 @@ internal sealed class FloorServer : IHttpApplication<HttpContext>, IAsyncDisposa
 {
     private static readonly byte[] Body = "hello from upstream\n"u8.ToArray();
     private readonly KestrelServer _server;
+    private readonly EndpointState? _upstream;
+    private readonly Http1Forwarder _forwarder = new();
 
-    public FloorServer(IPEndPoint bind)
+    /// <param name="bind">Where to listen.</param>
+    /// <param name="upstream">With an upstream, every request goes there through the forwarder alone, with no routing, filters or
+    /// telemetry (the "floor-forward" row: the gateway's own pipeline is what it costs beyond this).</param>
+    public FloorServer(IPEndPoint bind, IPEndPoint? upstream = null)
     {
+        if (upstream is not null) _upstream = new EndpointState(upstream, new ConnectionPool(upstream, new ConnectionPoolOptions()));
         var options = new KestrelServerOptions { AddServerHeader = false };
         options.Listen(bind);
-        _server = new KestrelServer(Options.Create(options), new SocketTransportFactory(Options.Create(new SocketTransportOptions()), NullLoggerFactory.Instance), NullLoggerFactory.Instance);
+        _server = new KestrelServer(Options.Create(options), new SocketTransportFactory(Options.Create(new SocketTransportOptions { UnsafePreferInlineScheduling = true }), NullLoggerFactory.Instance), NullLoggerFactory.Instance);
     }
 
     public Task StartAsync() => _server.StartAsync(this, CancellationToken.None);
@@ -32,6 +40,7 @@ internal sealed class FloorServer : IHttpApplication<HttpContext>, IAsyncDisposa
 
     public Task ProcessRequestAsync(HttpContext context)
     {
+        if (_upstream is not null) return _forwarder.ForwardAsync(context, _upstream, default, context.RequestAborted).AsTask();
         context.Response.StatusCode = 200;
         context.Response.ContentType = "text/plain";
         context.Response.ContentLength = Body.Length;

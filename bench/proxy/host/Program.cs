@@ -6,14 +6,33 @@ using Switchyard.Proxy.Forwarding;
 
 // Usage: ProxyBenchHost native|yarp MANIFEST...  — serves the Gateways in the manifests until SIGTERM.
 //        ProxyBenchHost floor HOST:PORT          — bare Kestrel answering a fixed 200 itself (the floor, see FloorServer).
+//        ProxyBenchHost floor-forward HOST:PORT UPSTREAM — Kestrel and the forwarder alone, to UPSTREAM (see FloorServer).
+//        ProxyBenchHost floor-conn|floor-socket|floor-epoll HOST:PORT — the floors below it (TransportFloors, EpollFloor).
+// Every mode runs as the shipped `gateway serve` does by default: one event loop per core (EventLoopIo, InlineIo).
+Switchyard.Proxy.EventLoopIo.Enable();
 var mode = args.Length > 0 ? args[0] : "native";
 IAsyncDisposable server;
-if (mode == "floor")
+if (mode is "floor" or "floor-forward")
 {
-    var floor = new ProxyBenchHost.FloorServer(IPEndPoint.Parse(args[1]));
+    var floor = new ProxyBenchHost.FloorServer(IPEndPoint.Parse(args[1]), mode == "floor-forward" ? IPEndPoint.Parse(args[2]) : null);
     await floor.StartAsync();
-    Console.WriteLine($"listening {args[1]} (floor)");
+    Console.WriteLine($"listening {args[1]} ({mode})");
     server = floor;
+}
+else if (mode == "floor-conn")
+{
+    server = await ProxyBenchHost.TransportFloors.StartConnectionFloorAsync(IPEndPoint.Parse(args[1]));
+    Console.WriteLine($"listening {args[1]} (floor-conn)");
+}
+else if (mode == "floor-epoll")
+{
+    server = ProxyBenchHost.EpollFloor.Start(IPEndPoint.Parse(args[1]));
+    Console.WriteLine($"listening {args[1]} (floor-epoll)");
+}
+else if (mode == "floor-socket")
+{
+    server = ProxyBenchHost.TransportFloors.StartSocketFloor(IPEndPoint.Parse(args[1]));
+    Console.WriteLine($"listening {args[1]} (floor-socket)");
 }
 else
 {
@@ -28,7 +47,7 @@ else
         foreach (var e in manifests.Errors) Console.Error.WriteLine(e);
         return 2;
     }
-    var proxy = GatewayProxy.FromObjects(new ProxyOptions { TraceContext = true }, manifests.Resources, forwarder);
+    var proxy = GatewayProxy.FromObjects(new ProxyOptions { TraceContext = true, InlineIo = true }, manifests.Resources, forwarder);
     await proxy.StartAsync(CancellationToken.None);
     foreach (var w in proxy.Warnings) Console.Error.WriteLine("warning: " + w);
     foreach (var (_, bound) in proxy.Listeners) Console.WriteLine($"listening {bound} ({mode})");

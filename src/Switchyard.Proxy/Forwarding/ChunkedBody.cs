@@ -3,10 +3,23 @@ using System.IO.Pipelines;
 
 namespace Switchyard.Proxy.Forwarding;
 
-/// <summary>Decodes an HTTP/1.1 chunked body from an upstream pipe and writes the data to the client (which re-frames it).</summary>
+/// <summary>
+/// HTTP/1.1 chunked framing: decodes an upstream's chunked body and writes the data to the client (which re-frames it),
+/// and frames request bodies of unknown length for upstreams.
+/// </summary>
 internal static class ChunkedBody
 {
     private const int MaxLine = 4096;
+
+    /// <summary>Writes a chunk-size line ("1a2b\r\n") for a chunk of <paramref name="length"/> bytes.</summary>
+    public static void WriteChunkHeader(IBufferWriter<byte> writer, long length)
+    {
+        var span = writer.GetSpan(20);
+        length.TryFormat(span, out var written, "X", System.Globalization.CultureInfo.InvariantCulture);
+        span[written++] = (byte)'\r';
+        span[written++] = (byte)'\n';
+        writer.Advance(written);
+    }
 
     /// <summary>False when the body is malformed or ends early.</summary>
     public static async ValueTask<bool> CopyAsync(PipeReader reader, PipeWriter writer, CancellationToken cancellationToken)

@@ -82,7 +82,7 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
             {
                 return context.RequestAborted.IsCancellationRequested ? new(ForwardOutcome.ClientAborted, 0) : new(ForwardOutcome.TimedOut, 0, "upstream");
             }
-            catch (Exception e) when (e is IOException or SocketException)
+            catch (Exception e) when (IsTransportError(e))
             {
                 if (!context.Response.HasStarted && reused && bodyMode == BodyMode.None && head1.Status == 0) continue;
                 return context.Response.HasStarted ? new(ForwardOutcome.ResponseAborted, 0, e.Message) : new(ForwardOutcome.ResetBeforeResponse, 0, e.Message);
@@ -151,15 +151,21 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
 
     private static async ValueTask<ForwardResult> SendRequestAsync(HttpContext context, UpstreamConnection connection, HeadBuilder head, BodyMode bodyMode, CancellationToken cancellationToken)
     {
-        try
+        if (bodyMode == BodyMode.None)
         {
-            await connection.Stream.WriteAsync(head.Written, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await connection.Stream.WriteAsync(head.Written, cancellationToken).ConfigureAwait(false);
+                return ForwardResult.Ok(0);
+            }
+            catch (Exception e) when (IsTransportError(e))
+            {
+                return new(ForwardOutcome.ResetBeforeResponse, 0, e.Message);
+            }
         }
-        catch (Exception e) when (e is IOException or SocketException)
-        {
-            return new(ForwardOutcome.ResetBeforeResponse, 0, e.Message);
-        }
-        if (bodyMode == BodyMode.None) return ForwardResult.Ok(0);
+        // With a body, the head and each read of the body (framed as a chunk when its length is unknown) go out in one send.
+        var upstream = connection.Writer;
+        upstream.Write(head.Written.Span);
         var body = context.Request.BodyReader;
         while (true)
         {
@@ -175,31 +181,34 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
             }
             try
             {
-                foreach (var segment in read.Buffer)
+                var length = read.Buffer.Length;
+                if (length > 0)
                 {
-                    if (segment.Length == 0) continue;
-                    if (bodyMode == BodyMode.Chunked) await WriteChunkHeaderAsync(connection, segment.Length, cancellationToken).ConfigureAwait(false);
-                    await connection.Stream.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
-                    if (bodyMode == BodyMode.Chunked) await connection.Stream.WriteAsync("\r\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+                    if (bodyMode == BodyMode.Chunked) ChunkedBody.WriteChunkHeader(upstream, length);
+                    foreach (var segment in read.Buffer) upstream.Write(segment.Span);
+                    if (bodyMode == BodyMode.Chunked) upstream.Write("\r\n"u8);
                 }
-            }
-            catch (Exception e) when (e is IOException or SocketException)
-            {
                 body.AdvanceTo(read.Buffer.End);
+                if (read.IsCompleted && bodyMode == BodyMode.Chunked) upstream.Write("0\r\n\r\n"u8);
+                var sent = await FlushAsync(upstream, cancellationToken).ConfigureAwait(false);
+                if (sent.Outcome != ForwardOutcome.Success || read.IsCompleted) return sent;
+            }
+            catch (Exception e) when (IsTransportError(e))
+            {
                 return new(ForwardOutcome.ResetBeforeResponse, 0, e.Message);
             }
-            body.AdvanceTo(read.Buffer.End);
-            if (read.IsCompleted) break;
         }
-        if (bodyMode == BodyMode.Chunked) await connection.Stream.WriteAsync("0\r\n\r\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
-        return ForwardResult.Ok(0);
     }
 
-    private static ValueTask WriteChunkHeaderAsync(UpstreamConnection connection, int length, CancellationToken cancellationToken)
+    /// <summary>Sends what was written; a transport that has already closed reads as a reset before the response.</summary>
+    private static async ValueTask<ForwardResult> FlushAsync(PipeWriter upstream, CancellationToken cancellationToken)
     {
-        var text = length.ToString("X", System.Globalization.CultureInfo.InvariantCulture) + "\r\n";
-        return connection.Stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(text), cancellationToken);
+        var flushed = await upstream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return flushed.IsCompleted ? new(ForwardOutcome.ResetBeforeResponse, 0, "upstream connection closed") : ForwardResult.Ok(0);
     }
+
+    /// <summary>A failure of the upstream connection itself (reset or closed).</summary>
+    private static bool IsTransportError(Exception e) => e is IOException or SocketException;
 
     private enum HeadRead
     {

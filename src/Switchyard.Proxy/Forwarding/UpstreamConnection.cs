@@ -3,7 +3,10 @@ using System.Net.Sockets;
 
 namespace Switchyard.Proxy.Forwarding;
 
-/// <summary>One HTTP/1.1 connection to an endpoint: the socket, a stream for writes and a pipe reader for responses.</summary>
+/// <summary>
+/// One HTTP/1.1 connection to an endpoint: the socket, a pipe writer for requests (a flush sends what was written in one
+/// go), a pipe reader for responses, and the stream under both for tunnels.
+/// </summary>
 internal sealed class UpstreamConnection : IDisposable
 {
     public UpstreamConnection(Socket socket)
@@ -11,6 +14,7 @@ internal sealed class UpstreamConnection : IDisposable
         Socket = socket;
         Stream = new NetworkStream(socket, ownsSocket: true);
         Reader = PipeReader.Create(Stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true));
+        Writer = PipeWriter.Create(Stream, new StreamPipeWriterOptions(leaveOpen: true));
     }
 
     public Socket Socket { get; }
@@ -18,6 +22,8 @@ internal sealed class UpstreamConnection : IDisposable
     public NetworkStream Stream { get; }
 
     public PipeReader Reader { get; }
+
+    public PipeWriter Writer { get; }
 
     /// <summary>The head of the response being read; reused for every response on this connection.</summary>
     public ResponseHead Head { get; } = new();
@@ -32,6 +38,7 @@ internal sealed class UpstreamConnection : IDisposable
     {
         Reusable = false;
         Reader.Complete();
+        Writer.Complete();
         Stream.Dispose();
     }
 }

@@ -267,6 +267,42 @@ public sealed class GatewayRoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ChunkedUpload_StreamedInPieces_ReachesTheBackendWhole()
+    {
+        // A body of unknown length arrives in several reads (pauses between pieces, one piece larger than a pipe
+        // segment); the proxy frames each read as chunks for the upstream, which must see exactly what was sent.
+        var pieces = new[] { new string('a', 5), new string('b', 40_000), "", new string('c', 1) };
+        using var client = Manifests.Client();
+        using var request = Manifests.Request(_port, "any.test", "POST", "/m");
+        request.Content = new PiecewiseContent(pieces);
+        using var response = await client.SendAsync(request);
+        var echoed = await response.Content.ReadAsStringAsync();
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal("chunked", response.Headers.GetValues("x-echo-h-transfer-encoding").Single());
+        Assert.Equal("f " + string.Concat(pieces), echoed);
+    }
+
+    /// <summary>Request content of unknown length, written piece by piece with a flush and a pause after each.</summary>
+    private sealed class PiecewiseContent(string[] pieces) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            foreach (var piece in pieces)
+            {
+                await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(piece));
+                await stream.FlushAsync();
+                await Task.Delay(30);
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
+    [Fact]
     public async Task Smuggling_ContentLengthAndChunked_IsRejectedWith400()
     {
         // RFC 9112 §6.1: a request with both is a smuggling attempt; it is answered 400 and never reaches a backend.
