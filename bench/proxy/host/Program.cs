@@ -60,9 +60,11 @@ await using (server)
     using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; done.TrySetResult(); });
     // SIGUSR1 prints the process's own counters, so run.sh can report per-request figures that do not depend on the
     // machine's load: managed bytes allocated, collections, and methods JIT-compiled between two signals.
+    using var sampler = Environment.GetEnvironmentVariable("BENCH_ALLOC_TYPES") == "1" ? new ProxyBenchHost.AllocationSampler() : null;
     using var stats = PosixSignalRegistration.Create((PosixSignal)10, c =>
     {
         c.Cancel = true;
+        sampler?.Report(Console.Out);
         Console.WriteLine($"STATS alloc_bytes={GC.GetTotalAllocatedBytes(precise: true)} gc0={GC.CollectionCount(0)} gc1={GC.CollectionCount(1)} gc2={GC.CollectionCount(2)} "
             + $"jit_methods={System.Runtime.JitInfo.GetCompiledMethodCount()} jit_ms={System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F0}");
     });
