@@ -152,7 +152,7 @@ ROUNDS=${ROUNDS:-1}
 PROXIES=" ${PROXIES:-switchyard switchyard-threadpool switchyard-jit yarp-jit floor} nginx haproxy "
 wanted() { [[ "$PROXIES" == *" $1 "* ]]; }
 ROWS=()
-for n in switchyard switchyard-threadpool switchyard-jit yarp-jit floor floor-forward floor-conn floor-socket floor-epoll floor-nginx; do wanted $n && ROWS+=("$n"); done
+for n in switchyard switchyard-threadpool switchyard-jit yarp-jit floor floor-forward floor-conn floor-socket floor-epoll floor-epoll-proxy floor-nginx; do wanted $n && ROWS+=("$n"); done
 declare -A RATIOS
 for round in $(seq 1 "$ROUNDS"); do
   [ "$ROUNDS" -gt 1 ] && echo "ROUND $round of $ROUNDS"
@@ -170,7 +170,7 @@ for round in $(seq 1 "$ROUNDS"); do
     nice -n -19 taskset -c $PROXY_CORE dotnet "$HOST_DLL" "$fwd" "$HERE/gateway.yaml" > "$WORK/$name.log" 2>&1 &
     p=$!; measure "$name" $p; stop $p
   done
-  for name in floor floor-forward floor-conn floor-socket floor-epoll; do
+  for name in floor floor-forward floor-conn floor-socket floor-epoll floor-epoll-proxy; do
     wanted $name || continue
     nice -n -19 taskset -c $PROXY_CORE dotnet "$HOST_DLL" "$name" "127.0.0.1:$PORT" "127.0.0.1:$UP_PORT" > "$WORK/$name.log" 2>&1 &
     p=$!; measure "$name" $p; stop $p

@@ -38,15 +38,112 @@ internal static unsafe partial class EpollFloor
     private static readonly byte[] Response =
         "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 20\r\n\r\nhello from upstream\n"u8.ToArray();
 
-    public static IAsyncDisposable Start(IPEndPoint bind)
+    public static IAsyncDisposable Start(IPEndPoint bind, IPEndPoint? upstream = null)
     {
         var listener = new Socket(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(bind);
         listener.Listen(512);
         listener.Blocking = false;
-        var thread = new Thread(() => Run((int)listener.Handle)) { IsBackground = true, Name = "epoll-floor" };
+        var thread = upstream is null
+            ? new Thread(() => Run((int)listener.Handle)) { IsBackground = true, Name = "epoll-floor" }
+            : new Thread(() => RunProxy((int)listener.Handle, upstream)) { IsBackground = true, Name = "epoll-floor-proxy" };
         thread.Start();
         return new Stopper(listener);
+    }
+
+    private static readonly byte[] ForwardedFor = "X-Forwarded-For: 127.0.0.1\r\n"u8.ToArray();
+
+    /// <summary>
+    /// <c>floor-epoll-proxy</c>: both legs on the same loop. Each client connection gets its own upstream connection;
+    /// request heads get an X-Forwarded-For line (as HAProxy's <c>option forwardfor</c> adds), responses are relayed as
+    /// received. No routing, no HTTP beyond finding each head's end: the least an event-loop proxy in C# can cost.
+    /// </summary>
+    private static void RunProxy(int listenFd, IPEndPoint upstream)
+    {
+        var ep = epoll_create1(SockCloexec);
+        var ev = new EpollEvent { Events = EpollIn, Data = (ulong)listenFd };
+        epoll_ctl(ep, EpollCtlAdd, listenFd, &ev);
+        var events = new EpollEvent[256];
+        var buffer = new byte[16 * 1024];
+        var outBuffer = new byte[32 * 1024];
+        var peer = new Dictionary<int, int>();
+        var upstreamSockets = new Dictionary<int, Socket>(); // keeps the upstream sockets alive
+        var isUpstream = new HashSet<int>();
+        fixed (EpollEvent* evs = events)
+        fixed (byte* buf = buffer)
+        fixed (byte* outBuf = outBuffer)
+        {
+            while (true)
+            {
+                var n = epoll_wait(ep, evs, events.Length, -1);
+                if (n < 0) continue;
+                for (var i = 0; i < n; i++)
+                {
+                    var fd = (int)evs[i].Data;
+                    if (fd == listenFd)
+                    {
+                        while (true)
+                        {
+                            var c = accept4(listenFd, null, null, SockNonblock | SockCloexec);
+                            if (c < 0) break;
+                            var one = 1;
+                            setsockopt(c, 6, 1, &one, sizeof(int));
+                            var up = new Socket(upstream.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                            up.Connect(upstream);
+                            up.Blocking = false;
+                            var u = (int)up.Handle;
+                            upstreamSockets[u] = up;
+                            peer[c] = u;
+                            peer[u] = c;
+                            isUpstream.Add(u);
+                            var cev = new EpollEvent { Events = EpollIn, Data = (ulong)c };
+                            epoll_ctl(ep, EpollCtlAdd, c, &cev);
+                            var uev = new EpollEvent { Events = EpollIn, Data = (ulong)u };
+                            epoll_ctl(ep, EpollCtlAdd, u, &uev);
+                        }
+                        continue;
+                    }
+                    if (!peer.TryGetValue(fd, out var other)) continue;
+                    var got = recv(fd, buf, buffer.Length, 0);
+                    if (got <= 0)
+                    {
+                        if (got < 0 && Marshal.GetLastPInvokeError() == Eagain) continue;
+                        foreach (var end in new[] { fd, other })
+                        {
+                            epoll_ctl(ep, EpollCtlDel, end, null);
+                            peer.Remove(end);
+                            if (upstreamSockets.Remove(end, out var s)) s.Dispose();
+                            else close(end);
+                            isUpstream.Remove(end);
+                        }
+                        continue;
+                    }
+                    if (isUpstream.Contains(fd))
+                    {
+                        send(other, buf, got, 0x4000);
+                        continue;
+                    }
+                    // Client bytes: copy each head with X-Forwarded-For inserted before its blank line.
+                    var input = new ReadOnlySpan<byte>(buf, (int)got);
+                    var output = new Span<byte>(outBuf, outBuffer.Length);
+                    var length = 0;
+                    int at;
+                    while ((at = input.IndexOf("\r\n\r\n"u8)) >= 0)
+                    {
+                        input[..(at + 2)].CopyTo(output[length..]);
+                        length += at + 2;
+                        ForwardedFor.CopyTo(output[length..]);
+                        length += ForwardedFor.Length;
+                        output[length++] = (byte)'\r';
+                        output[length++] = (byte)'\n';
+                        input = input[(at + 4)..];
+                    }
+                    input.CopyTo(output[length..]);
+                    length += input.Length;
+                    send(other, outBuf, length, 0x4000);
+                }
+            }
+        }
     }
 
     private static void Run(int listenFd)

@@ -8,6 +8,7 @@ using Switchyard.Proxy.Forwarding;
 //        ProxyBenchHost floor HOST:PORT          — bare Kestrel answering a fixed 200 itself (the floor, see FloorServer).
 //        ProxyBenchHost floor-forward HOST:PORT UPSTREAM — Kestrel and the forwarder alone, to UPSTREAM (see FloorServer).
 //        ProxyBenchHost floor-conn|floor-socket|floor-epoll HOST:PORT — the floors below it (TransportFloors, EpollFloor).
+//        ProxyBenchHost floor-epoll-proxy HOST:PORT UPSTREAM — both legs on an epoll loop of its own (EpollFloor).
 // Every mode runs as the shipped `gateway serve` does by default: one event loop per core (EventLoopIo, InlineIo).
 Switchyard.Proxy.EventLoopIo.Enable();
 var mode = args.Length > 0 ? args[0] : "native";
@@ -24,10 +25,10 @@ else if (mode == "floor-conn")
     server = await ProxyBenchHost.TransportFloors.StartConnectionFloorAsync(IPEndPoint.Parse(args[1]));
     Console.WriteLine($"listening {args[1]} (floor-conn)");
 }
-else if (mode == "floor-epoll")
+else if (mode is "floor-epoll" or "floor-epoll-proxy")
 {
-    server = ProxyBenchHost.EpollFloor.Start(IPEndPoint.Parse(args[1]));
-    Console.WriteLine($"listening {args[1]} (floor-epoll)");
+    server = ProxyBenchHost.EpollFloor.Start(IPEndPoint.Parse(args[1]), mode == "floor-epoll-proxy" ? IPEndPoint.Parse(args[2]) : null);
+    Console.WriteLine($"listening {args[1]} ({mode})");
 }
 else if (mode == "floor-socket")
 {
