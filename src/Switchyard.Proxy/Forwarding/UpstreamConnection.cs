@@ -17,6 +17,8 @@ internal sealed class UpstreamConnection : IDisposable
         Writer = PipeWriter.Create(Stream, new StreamPipeWriterOptions(leaveOpen: true));
     }
 
+    private static readonly OperationCanceledException Discarded = new("the upstream connection was closed");
+
     public Socket Socket { get; }
 
     public NetworkStream Stream { get; }
@@ -38,7 +40,7 @@ internal sealed class UpstreamConnection : IDisposable
     {
         Reusable = false;
         Reader.Complete();
-        Writer.Complete();
+        Writer.Complete(Discarded); // with an error, the writer drops what a failed request left unsent instead of writing it now
         Stream.Dispose();
     }
 }
