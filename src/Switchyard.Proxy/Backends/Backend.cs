@@ -1,4 +1,5 @@
 using Switchyard.Proxy.Endpoints;
+using Switchyard.Proxy.Forwarding;
 using Switchyard.Proxy.LoadBalancing;
 using Switchyard.Proxy.Resilience;
 
@@ -29,6 +30,24 @@ internal sealed class Backend
 
     /// <summary>Why this backend cannot serve ("service default/web not found"); null when it can.</summary>
     public string? Error { get; init; }
+
+    /// <summary>The backendRef's RequestHeaderModifier, applied only to requests sent to this backend.</summary>
+    public HeaderEdits? RequestEdits { get; init; }
+
+    /// <summary>
+    /// With a backendRef ResponseHeaderModifier: all response header changes for this backend, the rule's then the
+    /// backendRef's; null means the rule's alone.
+    /// </summary>
+    public HeaderEdits? ResponseEdits { get; init; }
+
+    /// <summary>A copy sharing endpoints, balancer and limits, with another weight or header changes.</summary>
+    public Backend With(int? weight = null, HeaderEdits? requestEdits = null, HeaderEdits? responseEdits = null) => new()
+    {
+        Name = Name, Endpoints = Endpoints, Balancer = Balancer, Outlier = Outlier, Protocol = Protocol, Breaker = Breaker, Error = Error,
+        Weight = weight ?? Weight,
+        RequestEdits = requestEdits ?? RequestEdits,
+        ResponseEdits = responseEdits ?? ResponseEdits,
+    };
 
     /// <summary>Ejects <paramref name="endpoint"/> when the policy allows; returns true if it did.</summary>
     public bool TryEject(EndpointState endpoint, TimeProvider time)

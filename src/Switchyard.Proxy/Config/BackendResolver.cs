@@ -50,7 +50,7 @@ internal sealed class BackendResolver
     public Backend Resolve(string ns, string name, string port, int weight)
     {
         var display = $"{ns}/{name}:{port}";
-        if (_built.TryGetValue((ns, name, port), out var cached)) return weight == cached.Weight ? cached : Clone(cached, weight);
+        if (_built.TryGetValue((ns, name, port), out var cached)) return weight == cached.Weight ? cached : cached.With(weight);
         Backend backend;
         if (!_services.TryGetValue((ns, name), out var service))
             backend = Broken(display, $"service {ns}/{name} not found", weight);
@@ -75,11 +75,6 @@ internal sealed class BackendResolver
         _built[(ns, name, port)] = backend;
         return backend;
     }
-
-    private static Backend Clone(Backend b, int weight) => new()
-    {
-        Name = b.Name, Endpoints = b.Endpoints, Balancer = b.Balancer, Outlier = b.Outlier, Protocol = b.Protocol, Breaker = b.Breaker, Weight = weight, Error = b.Error,
-    };
 
     private CircuitBreaker Breaker(string backend, CircuitBreakerLimits limits) =>
         _kept.GetOrAdd(("circuit-breaker", backend, limits), () => new CircuitBreaker(limits));

@@ -272,7 +272,7 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
             var rule = rules[ri];
             var name = $"httproute {owner} rule {rule.Name ?? ri.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
             var filters = new List<IRequestFilter>();
-            ResponseHeaderEdits? responseEdits = null;
+            HeaderEdits? responseEdits = null;
             RedirectFilter? redirect = null;
             var mirrors = new List<RequestMirror>();
             RuleTraffic? traffic = null;
@@ -284,7 +284,7 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
                         filters.Add(new RequestHeaderFilter(Pairs(m.Set), Pairs(m.Add), [.. m.Remove ?? []]));
                         break;
                     case GatewayApi.FilterTypes.ResponseHeaderModifier when f.ResponseHeaderModifier is { } m:
-                        responseEdits = new ResponseHeaderEdits(Pairs(m.Set), Pairs(m.Add), [.. m.Remove ?? []]);
+                        responseEdits = Edits(m);
                         break;
                     case GatewayApi.FilterTypes.URLRewrite when f.UrlRewrite is { } u:
                         filters.Add(new UrlRewriteFilter(u.Hostname, PathMod(u.Path)));
@@ -309,7 +309,11 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
                 }
             }
             var backendList = new List<Backend>();
-            foreach (var b in rule.BackendRefs ?? []) backendList.Add(ResolveRef(ns, b.Group, b.Kind, b.Name, b.Namespace, b.Port, b.Weight ?? 1, "backendRef", refErrors));
+            foreach (var b in rule.BackendRefs ?? [])
+            {
+                var backend = ResolveRef(ns, b.Group, b.Kind, b.Name, b.Namespace, b.Port, b.Weight ?? 1, "backendRef", refErrors);
+                backendList.Add(b.Filters is { Count: > 0 } backendFilters ? WithBackendFilters(backend, backendFilters, responseEdits, $"rule {ri}: backendRef {b.Name}", errors) : backend);
+            }
             var timeouts = rule.Timeouts;
             TimeSpan? requestTimeout = GatewayDuration.TryParse(timeouts?.Request, out var rt) && rt > TimeSpan.Zero ? rt : null;
             TimeSpan? backendTimeout = GatewayDuration.TryParse(timeouts?.BackendRequest, out var bt) && bt > TimeSpan.Zero ? bt : null;
@@ -393,6 +397,33 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
         if (backend.Error is not null) refErrors.Add(("BackendNotFound", $"{what} {display}: {backend.Error}"));
         return backend;
     }
+
+    /// <summary>
+    /// A backendRef's own filters (Gateway API: run only when the request goes to that backend). RequestHeaderModifier
+    /// and ResponseHeaderModifier are supported; the response changes follow the rule's own.
+    /// </summary>
+    private Backend WithBackendFilters(Backend backend, IList<HTTPRouteFilter> filters, HeaderEdits? ruleResponseEdits, string where, List<string> errors)
+    {
+        HeaderEdits? request = null, response = null;
+        foreach (var f in filters)
+        {
+            switch (f.Type)
+            {
+                case GatewayApi.FilterTypes.RequestHeaderModifier when f.RequestHeaderModifier is { } m:
+                    request = HeaderEdits.Chain(request, Edits(m));
+                    break;
+                case GatewayApi.FilterTypes.ResponseHeaderModifier when f.ResponseHeaderModifier is { } m:
+                    response = HeaderEdits.Chain(response, Edits(m));
+                    break;
+                default:
+                    errors.Add($"{where}: filter {f.Type} is not supported on a backendRef by {ControllerName} (RequestHeaderModifier and ResponseHeaderModifier are; other filters go on the rule)");
+                    break;
+            }
+        }
+        return backend.With(requestEdits: request, responseEdits: HeaderEdits.Chain(ruleResponseEdits, response));
+    }
+
+    private static HeaderEdits Edits(HTTPHeaderFilter m) => new(Pairs(m.Set), Pairs(m.Add), [.. m.Remove ?? []]);
 
     private static List<KeyValuePair<string, string>> Pairs(IList<HTTPHeader>? headers) => [.. (headers ?? []).Select(h => new KeyValuePair<string, string>(h.Name, h.Value))];
 

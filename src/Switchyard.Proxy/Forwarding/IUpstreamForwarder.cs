@@ -13,7 +13,7 @@ internal interface IUpstreamForwarder
 }
 
 /// <summary>What an attempt needs beyond the request: the upstream Host header and which statuses to hold back for a retry.</summary>
-internal readonly record struct ForwardPlan(string? UpstreamHost, Func<int, bool>? RetryOnStatus, ResponseHeaderEdits? ResponseEdits);
+internal readonly record struct ForwardPlan(string? UpstreamHost, Func<int, bool>? RetryOnStatus, HeaderEdits? ResponseEdits);
 
 internal enum ForwardOutcome
 {
@@ -38,17 +38,27 @@ internal readonly record struct ForwardResult(ForwardOutcome Outcome, int Status
     public static ForwardResult Ok(int status) => new(ForwardOutcome.Success, status);
 }
 
-/// <summary>Response header changes (ResponseHeaderModifier), applied as upstream headers are copied.</summary>
-internal sealed class ResponseHeaderEdits(IReadOnlyList<KeyValuePair<string, string>> set, IReadOnlyList<KeyValuePair<string, string>> add, IReadOnlyList<string> remove)
+/// <summary>
+/// Header changes of a RequestHeaderModifier or ResponseHeaderModifier filter: set replaces, add appends a value, remove
+/// deletes (names case-insensitive). <see cref="Then"/> chains a second filter's changes, applied after these (a rule's,
+/// then its chosen backendRef's).
+/// </summary>
+internal sealed class HeaderEdits(IReadOnlyList<KeyValuePair<string, string>> set, IReadOnlyList<KeyValuePair<string, string>> add, IReadOnlyList<string> remove)
 {
     public IReadOnlyList<KeyValuePair<string, string>> Set { get; } = set;
     public IReadOnlyList<KeyValuePair<string, string>> Add { get; } = add;
     public IReadOnlyList<string> Remove { get; } = remove;
+    public HeaderEdits? Then { get; private init; }
 
     public void Apply(IHeaderDictionary headers)
     {
         foreach (var (name, value) in Set) headers[name] = value;
         foreach (var (name, value) in Add) headers.Append(name, value);
         foreach (var name in Remove) headers.Remove(name);
+        Then?.Apply(headers);
     }
+
+    /// <summary><paramref name="first"/>'s changes, then <paramref name="second"/>'s; either may be null.</summary>
+    public static HeaderEdits? Chain(HeaderEdits? first, HeaderEdits? second) =>
+        first is null ? second : second is null ? first : new HeaderEdits(first.Set, first.Add, first.Remove) { Then = Chain(first.Then, second) };
 }

@@ -85,6 +85,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 traceId = id;
             }
             if (rule.Mirrors.Count > 0) await runtime.Mirrors.StartAsync(context, rule.Name, rule.Mirrors, edits.UpstreamHost, runtime.Random, runtime.Time.GetTimestamp()).ConfigureAwait(false);
+            backend.RequestEdits?.Apply(request.Headers); // after the mirrors copied the request: a backendRef's filters are its own
             var outcome = await ForwardAsync(context, rule, backend, edits, requestTimeout).ConfigureAwait(false);
             endpointName = outcome.Endpoint;
             retries = outcome.Retries;
@@ -122,7 +123,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
         Func<int, bool>? retryOn = idempotent && policy.Codes.Count > 0
             ? code => retriesLeft > 0 && policy.Codes.Contains(code) && TryRetryToken()
             : null;
-        var plan = new ForwardPlan(edits.UpstreamHost, retryOn, rule.ResponseEdits);
+        var plan = new ForwardPlan(edits.UpstreamHost, retryOn, backend.ResponseEdits ?? rule.ResponseEdits);
         var requestToken = requestTimeout?.Token ?? context.RequestAborted;
         EndpointState? last = null;
         if (breaker?.TryEnterRequest() is { } requestLimit) return await CircuitOpen(context, rule, backend, "requests", requestLimit, retries);

@@ -16,7 +16,7 @@ internal sealed class RouteRule
 
     public IReadOnlyList<IRequestFilter> RequestFilters { get; init; } = [];
 
-    public ResponseHeaderEdits? ResponseEdits { get; init; }
+    public HeaderEdits? ResponseEdits { get; init; }
 
     /// <summary>When set the request is answered with a redirect and never forwarded.</summary>
     public RedirectFilter? Redirect { get; init; }

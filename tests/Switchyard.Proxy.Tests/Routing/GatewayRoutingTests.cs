@@ -125,6 +125,14 @@ public sealed class GatewayRoutingTests : IAsyncLifetime
                   backendRefs: [{name: x, namespace: other, port: 80}]
                 - matches: [{path: {value: /cross-granted}}]
                   backendRefs: [{name: x, namespace: granted, port: 80}]
+                - matches: [{path: {value: /per-backend}}]
+                  filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: x-rule-resp, value: r}]}}]
+                  backendRefs:
+                    - name: a
+                      port: 80
+                      filters:
+                        - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-per-backend, value: "on"}]}}
+                        - {type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: x-rule-resp, value: overridden}, {name: x-resp-backend, value: a}]}}
             ---
             apiVersion: gateway.networking.k8s.io/v1beta1
             kind: ReferenceGrant
@@ -264,6 +272,56 @@ public sealed class GatewayRoutingTests : IAsyncLifetime
         Assert.Contains("x-echo-h-x-keep: 2", text, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("x-echo-h-x-hop", text, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("x-echo-h-keep-alive", text, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task BackendRefFilters_ApplyOnlyToRequestsSentThroughThatBackendRef()
+    {
+        // Gateway API HTTPBackendRef.filters: run only when the request goes to that backendRef; the response
+        // changes follow the rule's own. Backend a also serves /weighted, which must see none of them.
+        using var client = Manifests.Client();
+        using var filtered = await client.SendAsync(Manifests.Request(_port, "filters.test", "GET", "/per-backend"));
+        Assert.Equal("a", filtered.Headers.GetValues("x-backend").Single());
+        Assert.Equal("on", filtered.Headers.GetValues("x-echo-h-x-per-backend").Single());
+        Assert.Equal("overridden", filtered.Headers.GetValues("x-rule-resp").Single());
+        Assert.Equal("a", filtered.Headers.GetValues("x-resp-backend").Single());
+
+        using var plain = await client.SendAsync(Manifests.Request(_port, "filters.test", "GET", "/weighted"));
+        Assert.Equal("a", plain.Headers.GetValues("x-backend").Single());
+        Assert.False(plain.Headers.Contains("x-echo-h-x-per-backend"));
+        Assert.False(plain.Headers.Contains("x-resp-backend"));
+        Assert.False(plain.Headers.Contains("x-rule-resp"));
+    }
+
+    [Fact]
+    public async Task BackendRefFilter_OfUnsupportedType_RouteNotAcceptedNamingIt()
+    {
+        var yaml = Manifests.GatewayClass + """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: web, namespace: default}
+            spec:
+              gatewayClassName: switchyard
+              listeners: [{name: http, port: 0, protocol: HTTP}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: r, namespace: default}
+            spec:
+              parentRefs: [{name: web}]
+              rules:
+                - backendRefs:
+                    - name: a
+                      port: 80
+                      filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: /x}}}]
+            ---
+
+            """ + Manifests.Service("a", _backends["a"].Port);
+        await using var proxy = await Manifests.StartAsync(yaml);
+        var route = (Switchyard.Model.Gateway.HTTPRouteStatus)proxy.Statuses.Single(s => s.Object is Switchyard.Model.Gateway.HTTPRoute).Status;
+        var accepted = route.Parents!.Single().Conditions!.Single(c => c.Type == "Accepted");
+        Assert.Equal(("False", "UnsupportedValue"), (accepted.Status, accepted.Reason));
+        Assert.Contains("rule 0: backendRef a: filter URLRewrite is not supported on a backendRef", accepted.Message, StringComparison.Ordinal);
     }
 
     [Fact]
