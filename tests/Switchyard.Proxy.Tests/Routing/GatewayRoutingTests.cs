@@ -296,27 +296,8 @@ public sealed class GatewayRoutingTests : IAsyncLifetime
     [Fact]
     public async Task BackendRefFilter_OfUnsupportedType_RouteNotAcceptedNamingIt()
     {
-        var yaml = Manifests.GatewayClass + """
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: Gateway
-            metadata: {name: web, namespace: default}
-            spec:
-              gatewayClassName: switchyard
-              listeners: [{name: http, port: 0, protocol: HTTP}]
-            ---
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: HTTPRoute
-            metadata: {name: r, namespace: default}
-            spec:
-              parentRefs: [{name: web}]
-              rules:
-                - backendRefs:
-                    - name: a
-                      port: 80
-                      filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: /x}}}]
-            ---
-
-            """ + Manifests.Service("a", _backends["a"].Port);
+        var rules = "    - backendRefs: [{name: a, port: 80, filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: /x}}}]}]";
+        var yaml = GatewayYaml.Route(rules) + Manifests.Service("a", _backends["a"].Port);
         await using var proxy = await Manifests.StartAsync(yaml);
         var route = (Switchyard.Model.Gateway.HTTPRouteStatus)proxy.Statuses.Single(s => s.Object is Switchyard.Model.Gateway.HTTPRoute).Status;
         var accepted = route.Parents!.Single().Conditions!.Single(c => c.Type == "Accepted");
