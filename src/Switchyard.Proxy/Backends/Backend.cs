@@ -40,7 +40,7 @@ internal sealed class Backend
     /// </summary>
     public HeaderEdits? ResponseEdits { get; init; }
 
-    /// <summary>A copy sharing endpoints, balancer and limits, with another weight or header changes.</summary>
+    /// <summary>A copy sharing endpoints, balancer and limits, with another weight or header changes (null keeps this backend's).</summary>
     public Backend With(int? weight = null, HeaderEdits? requestEdits = null, HeaderEdits? responseEdits = null) => new()
     {
         Name = Name, Endpoints = Endpoints, Balancer = Balancer, Outlier = Outlier, Protocol = Protocol, Breaker = Breaker, Error = Error,

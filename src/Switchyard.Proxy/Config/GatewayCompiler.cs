@@ -281,9 +281,11 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
                 switch (f.Type)
                 {
                     case GatewayApi.FilterTypes.RequestHeaderModifier when f.RequestHeaderModifier is { } m:
+                        RefuseHeaders(m, $"rule {ri}: {f.Type}", FramingHeaders, FramingReason, errors);
                         filters.Add(new RequestHeaderFilter(Pairs(m.Set), Pairs(m.Add), [.. m.Remove ?? []]));
                         break;
                     case GatewayApi.FilterTypes.ResponseHeaderModifier when f.ResponseHeaderModifier is { } m:
+                        RefuseHeaders(m, $"rule {ri}: {f.Type}", FramingHeaders, FramingReason, errors);
                         responseEdits = Edits(m);
                         break;
                     case GatewayApi.FilterTypes.URLRewrite when f.UrlRewrite is { } u:
@@ -410,9 +412,12 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
             switch (f.Type)
             {
                 case GatewayApi.FilterTypes.RequestHeaderModifier when f.RequestHeaderModifier is { } m:
+                    RefuseHeaders(m, $"{where}: {f.Type}", FramingHeaders, FramingReason, errors);
+                    RefuseHeaders(m, $"{where}: {f.Type}", ProxySetHeaders, "the proxy sets it after the rule's filters, so only a rule's filter can change it", errors);
                     request = HeaderEdits.Chain(request, Edits(m));
                     break;
                 case GatewayApi.FilterTypes.ResponseHeaderModifier when f.ResponseHeaderModifier is { } m:
+                    RefuseHeaders(m, $"{where}: {f.Type}", FramingHeaders, FramingReason, errors);
                     response = HeaderEdits.Chain(response, Edits(m));
                     break;
                 default:
@@ -424,6 +429,22 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
     }
 
     private static HeaderEdits Edits(HTTPHeaderFilter m) => new(Pairs(m.Set), Pairs(m.Add), [.. m.Remove ?? []]);
+
+    /// <summary>Headers that delimit a message body: the proxy frames bodies itself, so a filter that changed them would desynchronize a connection.</summary>
+    private static readonly string[] FramingHeaders = ["Content-Length", "Transfer-Encoding"];
+
+    private const string FramingReason = "it delimits the message body, which the proxy frames itself";
+
+    /// <summary>Headers the proxy writes after the rule's filters and before a backendRef's (X-Forwarded-*, Forwarded, traceparent).</summary>
+    private static readonly string[] ProxySetHeaders = ["X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "Forwarded", "traceparent"];
+
+    /// <summary>An error for each header in <paramref name="refused"/> that the filter sets, adds or removes.</summary>
+    private static void RefuseHeaders(HTTPHeaderFilter m, string where, string[] refused, string reason, List<string> errors)
+    {
+        var named = (m.Set ?? []).Select(h => h.Name).Concat((m.Add ?? []).Select(h => h.Name)).Concat(m.Remove ?? []);
+        foreach (var name in named.Where(n => refused.Contains(n, StringComparer.OrdinalIgnoreCase)).Distinct(StringComparer.OrdinalIgnoreCase))
+            errors.Add($"{where}: header {name} can not be changed: {reason}");
+    }
 
     private static List<KeyValuePair<string, string>> Pairs(IList<HTTPHeader>? headers) => [.. (headers ?? []).Select(h => new KeyValuePair<string, string>(h.Name, h.Value))];
 

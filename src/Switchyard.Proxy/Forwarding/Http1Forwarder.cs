@@ -163,7 +163,8 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
                 return new(ForwardOutcome.ResetBeforeResponse, 0, e.Message);
             }
         }
-        // With a body, the head and each read of the body (framed as a chunk when its length is unknown) go out in one send.
+        // With a body, the head and then each read of the body (framed as a chunk when its length is unknown) are written
+        // together and flushed once: one socket write per read (per 4 KiB buffer segment for larger reads).
         var upstream = connection.Writer;
         upstream.Write(head.Written.Span);
         var body = context.Request.BodyReader;
@@ -190,21 +191,14 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
                 }
                 body.AdvanceTo(read.Buffer.End);
                 if (read.IsCompleted && bodyMode == BodyMode.Chunked) upstream.Write("0\r\n\r\n"u8);
-                var sent = await FlushAsync(upstream, cancellationToken).ConfigureAwait(false);
-                if (sent.Outcome != ForwardOutcome.Success || read.IsCompleted) return sent;
+                await upstream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (read.IsCompleted) return ForwardResult.Ok(0);
             }
             catch (Exception e) when (IsTransportError(e))
             {
                 return new(ForwardOutcome.ResetBeforeResponse, 0, e.Message);
             }
         }
-    }
-
-    /// <summary>Sends what was written; a transport that has already closed reads as a reset before the response.</summary>
-    private static async ValueTask<ForwardResult> FlushAsync(PipeWriter upstream, CancellationToken cancellationToken)
-    {
-        var flushed = await upstream.FlushAsync(cancellationToken).ConfigureAwait(false);
-        return flushed.IsCompleted ? new(ForwardOutcome.ResetBeforeResponse, 0, "upstream connection closed") : ForwardResult.Ok(0);
     }
 
     /// <summary>A failure of the upstream connection itself (reset or closed).</summary>

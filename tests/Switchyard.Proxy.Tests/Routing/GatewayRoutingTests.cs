@@ -293,16 +293,38 @@ public sealed class GatewayRoutingTests : IAsyncLifetime
         Assert.False(plain.Headers.Contains("x-rule-resp"));
     }
 
-    [Fact]
-    public async Task BackendRefFilter_OfUnsupportedType_RouteNotAcceptedNamingIt()
+    [Theory]
+    [InlineData("{name: a, port: 80, filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: /x}}}]}",
+        "rule 0: backendRef a: filter URLRewrite is not supported on a backendRef")]
+    [InlineData("{name: a, port: 80, filters: [{type: RequestHeaderModifier, requestHeaderModifier: {remove: [x-forwarded-for]}}]}",
+        "rule 0: backendRef a: RequestHeaderModifier: header x-forwarded-for can not be changed: the proxy sets it after the rule's filters")]
+    [InlineData("{name: a, port: 80, filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: Transfer-Encoding, value: chunked}]}}]}",
+        "rule 0: backendRef a: ResponseHeaderModifier: header Transfer-Encoding can not be changed: it delimits the message body")]
+    public async Task BackendRefFilter_ThatCannotApply_RouteNotAcceptedNamingIt(string backendRef, string message)
     {
-        var rules = "    - backendRefs: [{name: a, port: 80, filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: /x}}}]}]";
-        var yaml = GatewayYaml.Route(rules) + Manifests.Service("a", _backends["a"].Port);
-        await using var proxy = await Manifests.StartAsync(yaml);
-        var route = (Switchyard.Model.Gateway.HTTPRouteStatus)proxy.Statuses.Single(s => s.Object is Switchyard.Model.Gateway.HTTPRoute).Status;
-        var accepted = route.Parents!.Single().Conditions!.Single(c => c.Type == "Accepted");
+        await using var proxy = await Manifests.StartAsync(GatewayYaml.Route($"    - backendRefs: [{backendRef}]") + Manifests.Service("a", _backends["a"].Port));
+        var accepted = Accepted(proxy);
         Assert.Equal(("False", "UnsupportedValue"), (accepted.Status, accepted.Reason));
-        Assert.Contains("rule 0: backendRef a: filter URLRewrite is not supported on a backendRef", accepted.Message, StringComparison.Ordinal);
+        Assert.Contains(message, accepted.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HeaderFilter_ChangingContentLength_RouteNotAccepted()
+    {
+        // A filter that rewrote Content-Length would make the upstream read a different body length than the proxy
+        // sends, desynchronizing a pooled connection shared by every route (request smuggling).
+        var rules = "    - filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: Content-Length, value: \"2\"}]}}]\n      backendRefs: [{name: a, port: 80}]";
+        await using var proxy = await Manifests.StartAsync(GatewayYaml.Route(rules) + Manifests.Service("a", _backends["a"].Port));
+        var accepted = Accepted(proxy);
+        Assert.Equal(("False", "UnsupportedValue"), (accepted.Status, accepted.Reason));
+        Assert.Contains("rule 0: RequestHeaderModifier: header Content-Length can not be changed", accepted.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The Accepted condition of the proxy's only HTTPRoute, for its only parent.</summary>
+    private static k8s.Models.V1Condition Accepted(GatewayProxy proxy)
+    {
+        var route = (Switchyard.Model.Gateway.HTTPRouteStatus)proxy.Statuses.Single(s => s.Object is Switchyard.Model.Gateway.HTTPRoute).Status;
+        return route.Parents!.Single().Conditions!.Single(c => c.Type == "Accepted");
     }
 
     [Fact]
