@@ -48,6 +48,9 @@ public sealed class RequestMirrorTests : IAsyncLifetime
                 - matches: [{path: {value: /never}}]
                   filters: [{type: RequestMirror, requestMirror: {backendRef: {name: shadow, port: 80}, percent: 0}}]
                   backendRefs: [{name: primary, port: 80}]
+                - matches: [{path: {value: /backend-filtered}}]
+                  filters: [{type: RequestMirror, requestMirror: {backendRef: {name: shadow, port: 80}}}]
+                  backendRefs: [{name: primary, port: 80, filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-test, value: primary-only}]}}]}]
             """, route: "mirrored") + """
             apiVersion: gateway.networking.k8s.io/v1
             kind: HTTPRoute
@@ -105,6 +108,16 @@ public sealed class RequestMirrorTests : IAsyncLifetime
         Assert.Equal((HttpStatusCode.OK, "primary "), await SendAsync("GET", "/m"));
         Assert.Equal("GET /m host=mirror.test x-test=1 body=", await NextCopyAsync());
         await Wait.UntilAsync(() => _proxy.Runtime.Metrics.MirrorCount(Rule(0), "sent") == 2, "both copies answered");
+    }
+
+    [Fact]
+    public async Task Mirror_WithBackendRefFilter_CopyIsTheRequestWithoutThem()
+    {
+        // A backendRef's filters belong to that backend: the primary gets them, the mirror gets the rule's request.
+        using var client = Manifests.Client();
+        using var response = await client.SendAsync(Manifests.Request(_port, "mirror.test", "GET", "/backend-filtered", ("x-test", "1")));
+        Assert.Equal("primary-only", response.Headers.GetValues("x-echo-h-x-test").Single());
+        Assert.Equal("GET /backend-filtered host=mirror.test x-test=1 body=", await NextCopyAsync());
     }
 
     [Fact]
