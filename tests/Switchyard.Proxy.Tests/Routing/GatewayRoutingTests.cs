@@ -343,6 +343,21 @@ public sealed class GatewayRoutingTests : IAsyncLifetime
         Assert.Equal("f " + string.Concat(pieces), echoed);
     }
 
+    [Fact]
+    public async Task LargeUpload_WithContentLength_ReachesTheBackendWhole()
+    {
+        // 200 KB with a declared length: many reads, each written and flushed to the upstream with no chunk framing.
+        var body = string.Concat(Enumerable.Range(0, 20_000).Select(i => (i % 10_000).ToString("D4", System.Globalization.CultureInfo.InvariantCulture) + "-abcde"));
+        using var client = Manifests.Client();
+        using var request = Manifests.Request(_port, "any.test", "POST", "/m");
+        request.Content = new StringContent(body);
+        using var response = await client.SendAsync(request);
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal(body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), response.Headers.GetValues("x-echo-h-content-length").Single());
+        Assert.False(response.Headers.Contains("x-echo-h-transfer-encoding"));
+        Assert.Equal("f " + body, await response.Content.ReadAsStringAsync());
+    }
+
     /// <summary>Request content of unknown length, written piece by piece with a flush and a pause after each.</summary>
     private sealed class PiecewiseContent(string[] pieces) : HttpContent
     {
