@@ -44,8 +44,16 @@ public sealed class ForwardingTests : IAsyncLifetime
               local-data: "example.test. 300 IN SOA ns.example.test. h.example.test. 1 3600 600 86400 60"
               local-data: "www.example.test. 300 IN A 192.0.2.53"
             """);
-        _unbound = Process.Start(new ProcessStartInfo("/usr/sbin/unbound", ["-d", "-c", Path.Combine(_dir, "unbound.conf")]) { RedirectStandardError = true, RedirectStandardOutput = true });
-        for (var i = 0; i < 50 && (await Dig.QueryAsync(port, "www.example.test", "A")).Status != "NOERROR"; i++) await Task.Delay(100);
+        var unbound = _unbound = Process.Start(new ProcessStartInfo("/usr/sbin/unbound", ["-d", "-c", Path.Combine(_dir, "unbound.conf")]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        // unbound can take seconds to start on a loaded machine (CI runs test assemblies side by side); until it answers,
+        // forwarded queries fail fast and the tests would see only the in-zone part of an answer.
+        var ready = Stopwatch.StartNew();
+        while ((await Dig.QueryAsync(port, "www.example.test", "A")).Status != "NOERROR")
+        {
+            if (ready.Elapsed > TimeSpan.FromSeconds(60) || unbound.HasExited)
+                throw new InvalidOperationException($"unbound on 127.0.0.1:{port} did not answer within {ready.Elapsed.TotalSeconds:F0} s (exited: {unbound.HasExited})");
+            await Task.Delay(100);
+        }
         _dns = DnsComponent.FromObjects(new DnsOptions
         {
             Listen = new IPEndPoint(IPAddress.Loopback, 0),
