@@ -281,12 +281,10 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
                 switch (f.Type)
                 {
                     case GatewayApi.FilterTypes.RequestHeaderModifier when f.RequestHeaderModifier is { } m:
-                        RefuseHeaders(m, $"rule {ri}: {f.Type}", FramingHeaders, FramingReason, errors);
-                        filters.Add(new RequestHeaderFilter(Pairs(m.Set), Pairs(m.Add), [.. m.Remove ?? []]));
+                        filters.Add(new RequestHeaderFilter(Edits(m, $"rule {ri}: {f.Type}", errors)));
                         break;
                     case GatewayApi.FilterTypes.ResponseHeaderModifier when f.ResponseHeaderModifier is { } m:
-                        RefuseHeaders(m, $"rule {ri}: {f.Type}", FramingHeaders, FramingReason, errors);
-                        responseEdits = Edits(m);
+                        responseEdits = Edits(m, $"rule {ri}: {f.Type}", errors);
                         break;
                     case GatewayApi.FilterTypes.URLRewrite when f.UrlRewrite is { } u:
                         filters.Add(new UrlRewriteFilter(u.Hostname, PathMod(u.Path)));
@@ -412,13 +410,11 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
             switch (f.Type)
             {
                 case GatewayApi.FilterTypes.RequestHeaderModifier when f.RequestHeaderModifier is { } m:
-                    RefuseHeaders(m, $"{where}: {f.Type}", FramingHeaders, FramingReason, errors);
                     RefuseHeaders(m, $"{where}: {f.Type}", ProxySetHeaders, "the proxy sets it after the rule's filters, so only a rule's filter can change it", errors);
-                    request = HeaderEdits.Chain(request, Edits(m));
+                    request = HeaderEdits.Chain(request, Edits(m, $"{where}: {f.Type}", errors));
                     break;
                 case GatewayApi.FilterTypes.ResponseHeaderModifier when f.ResponseHeaderModifier is { } m:
-                    RefuseHeaders(m, $"{where}: {f.Type}", FramingHeaders, FramingReason, errors);
-                    response = HeaderEdits.Chain(response, Edits(m));
+                    response = HeaderEdits.Chain(response, Edits(m, $"{where}: {f.Type}", errors));
                     break;
                 default:
                     errors.Add($"{where}: filter {f.Type} is not supported on a backendRef by {ControllerName} (RequestHeaderModifier and ResponseHeaderModifier are; other filters go on the rule)");
@@ -428,12 +424,15 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
         return backend.With(requestEdits: request, responseEdits: HeaderEdits.Chain(ruleResponseEdits, response));
     }
 
-    private static HeaderEdits Edits(HTTPHeaderFilter m) => new(Pairs(m.Set), Pairs(m.Add), [.. m.Remove ?? []]);
+    /// <summary>A header filter's changes; an error in <paramref name="errors"/> for each framing header it would touch.</summary>
+    private static HeaderEdits Edits(HTTPHeaderFilter m, string where, List<string> errors)
+    {
+        RefuseHeaders(m, where, FramingHeaders, "it delimits the message body, which the proxy frames itself", errors);
+        return new(Pairs(m.Set), Pairs(m.Add), [.. m.Remove ?? []]);
+    }
 
     /// <summary>Headers that delimit a message body: the proxy frames bodies itself, so a filter that changed them would desynchronize a connection.</summary>
     private static readonly string[] FramingHeaders = ["Content-Length", "Transfer-Encoding"];
-
-    private const string FramingReason = "it delimits the message body, which the proxy frames itself";
 
     /// <summary>Headers the proxy writes after the rule's filters and before a backendRef's (X-Forwarded-*, Forwarded, traceparent).</summary>
     private static readonly string[] ProxySetHeaders = ["X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "Forwarded", "traceparent"];

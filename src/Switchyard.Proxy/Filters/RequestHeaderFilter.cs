@@ -1,16 +1,11 @@
 using Microsoft.AspNetCore.Http;
+using Switchyard.Proxy.Forwarding;
 using Switchyard.Proxy.Routing;
 
 namespace Switchyard.Proxy.Filters;
 
-/// <summary>RequestHeaderModifier: set replaces a header, add appends a value, remove deletes (names case-insensitive).</summary>
-internal sealed class RequestHeaderFilter(IReadOnlyList<KeyValuePair<string, string>> set, IReadOnlyList<KeyValuePair<string, string>> add, IReadOnlyList<string> remove) : IRequestFilter
+/// <summary>A rule's RequestHeaderModifier: its <see cref="HeaderEdits"/> applied to the request's headers.</summary>
+internal sealed class RequestHeaderFilter(HeaderEdits changes) : IRequestFilter
 {
-    public void Apply(HttpContext context, RouteEntry matched, ref RequestEdits edits)
-    {
-        var headers = context.Request.Headers;
-        foreach (var (name, value) in set) headers[name] = value;
-        foreach (var (name, value) in add) headers.Append(name, value);
-        foreach (var name in remove) headers.Remove(name);
-    }
+    public void Apply(HttpContext context, RouteEntry matched, ref RequestEdits edits) => changes.Apply(context.Request.Headers);
 }
