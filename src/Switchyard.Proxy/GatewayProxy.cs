@@ -2,6 +2,7 @@ using System.Net;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Switchyard.Model.Gateway;
 using Switchyard.Proxy.Config;
 using Switchyard.Proxy.Endpoints;
@@ -11,6 +12,7 @@ using Switchyard.Proxy.LoadBalancing;
 using Switchyard.Proxy.Pipeline;
 using Switchyard.Proxy.Snapshot;
 using Switchyard.Proxy.Telemetry;
+using Switchyard.Proxy.Transport;
 using Switchyard.Store;
 
 namespace Switchyard.Proxy;
@@ -36,6 +38,7 @@ public sealed class GatewayProxy : IAsyncDisposable
     private AccessLog? _accessLog;
     private readonly ActiveHealthChecker _health;
     private readonly Http2Forwarder _h2c;
+    private readonly EventLoopGroup? _loops;
 
     private GatewayProxy(ProxyOptions options, IResourceStore? store, IReadOnlyList<IKubernetesObject<V1ObjectMeta>>? objects, TimeProvider time, ILoggerFactory? loggers, IUpstreamForwarder? forwarder)
     {
@@ -46,7 +49,8 @@ public sealed class GatewayProxy : IAsyncDisposable
         _objects = objects;
         _time = time;
         _loggers = loggers;
-        var registry = new EndpointRegistry(new ConnectionPoolOptions { MaxIdlePerEndpoint = options.MaxIdleConnectionsPerEndpoint, ConnectTimeout = options.ConnectTimeout });
+        _loops = options.Io == ProxyIo.EventLoop ? new EventLoopGroup(Environment.ProcessorCount, (loggers ?? NullLoggerFactory.Instance).CreateLogger<EventLoop>()) : null;
+        var registry = new EndpointRegistry(new ConnectionPoolOptions { MaxIdlePerEndpoint = options.MaxIdleConnectionsPerEndpoint, ConnectTimeout = options.ConnectTimeout, Loops = _loops });
         _accessLog = options.AccessLog is null ? null : new AccessLog(options.AccessLog);
         var metrics = new ProxyMetrics();
         _runtime = new ProxyRuntime
@@ -61,7 +65,7 @@ public sealed class GatewayProxy : IAsyncDisposable
             Time = time,
             TraceContext = options.TraceContext,
             ForwardedHeader = options.ForwardedHeader,
-            InlineIo = options.InlineIo,
+            Loops = _loops,
         };
         _health = new ActiveHealthChecker(time, _runtime.Metrics);
         _compiler = new ProxyCompiler(_options, registry, SharedRandomSource.Instance, time);
@@ -182,6 +186,7 @@ public sealed class GatewayProxy : IAsyncDisposable
         _runtime.Mirrors.Dispose();
         if (_admin is not null) await _admin.DisposeAsync().ConfigureAwait(false);
         if (_accessLog is not null) await _accessLog.DisposeAsync().ConfigureAwait(false);
+        _loops?.Dispose(); // last: closing the listeners and the drained connections above was posted to the loops
         _applyGate.Dispose();
     }
 }

@@ -27,12 +27,11 @@ public sealed record ProxyOptions
     public int MaxIdleConnectionsPerEndpoint { get; init; } = 64;
 
     /// <summary>
-    /// Run each connection's request processing on the socket event thread that saw its bytes arrive (Kestrel's
-    /// <c>UnsafePreferInlineScheduling</c>) instead of handing it to the thread pool. With <see cref="EventLoopIo.Enable"/>
-    /// called at process start, the upstream leg's completions run inline too, and the proxy works as one event loop per
-    /// core: no hand-off between threads per request. Default false. See docs/decisions/0006-proxy-forwarder.md.
+    /// How the proxy does socket I/O. <see cref="ProxyIo.EventLoop"/> (the default) runs both legs of every request on
+    /// the proxy's own epoll loops, one per core; <see cref="ProxyIo.ThreadPool"/> uses Kestrel's socket transport and
+    /// .NET's sockets, with request processing on the thread pool. See docs/decisions/0008-event-loop-transport.md.
     /// </summary>
-    public bool InlineIo { get; init; }
+    public ProxyIo Io { get; init; } = ProxyIo.EventLoop;
 
     /// <summary>TCP connect timeout to endpoints. Default 5s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
@@ -45,4 +44,14 @@ public sealed record ProxyOptions
         if (ConnectTimeout <= TimeSpan.Zero) errors.Add($"ConnectTimeout: {ConnectTimeout} must be positive");
         return errors;
     }
+}
+
+/// <summary>The proxy's I/O model (<see cref="ProxyOptions.Io"/>).</summary>
+public enum ProxyIo
+{
+    /// <summary>The proxy's own epoll loops, one per core, carry both legs of each request (Linux).</summary>
+    EventLoop,
+
+    /// <summary>Kestrel's socket transport and .NET's sockets; requests are processed on the thread pool.</summary>
+    ThreadPool,
 }

@@ -9,9 +9,11 @@ using Switchyard.Proxy.Forwarding;
 //        ProxyBenchHost floor-forward HOST:PORT UPSTREAM — Kestrel and the forwarder alone, to UPSTREAM (see FloorServer).
 //        ProxyBenchHost floor-conn|floor-socket|floor-epoll HOST:PORT — the floors below it (TransportFloors, EpollFloor).
 //        ProxyBenchHost floor-epoll-proxy HOST:PORT UPSTREAM — both legs on an epoll loop of its own (EpollFloor).
-// Every mode runs as the shipped `gateway serve` does by default: one event loop per core (EventLoopIo, InlineIo).
-Switchyard.Proxy.EventLoopIo.Enable();
+// The gateway modes run as the shipped `gateway serve` does by default, on the proxy's own event loops (ProxyIo.EventLoop).
+// The Kestrel and .NET-socket floors run in the runtime's event-loop model: socket continuations inline on its epoll
+// threads (read once, before the first socket) and Kestrel's inline scheduling (FloorServer, TransportFloors).
 var mode = args.Length > 0 ? args[0] : "native";
+if (mode.StartsWith("floor", StringComparison.Ordinal)) Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
 IAsyncDisposable server;
 if (mode is "floor" or "floor-forward")
 {
@@ -48,7 +50,7 @@ else
         foreach (var e in manifests.Errors) Console.Error.WriteLine(e);
         return 2;
     }
-    var proxy = GatewayProxy.FromObjects(new ProxyOptions { TraceContext = true, InlineIo = true }, manifests.Resources, forwarder);
+    var proxy = GatewayProxy.FromObjects(new ProxyOptions { TraceContext = true }, manifests.Resources, forwarder);
     await proxy.StartAsync(CancellationToken.None);
     foreach (var w in proxy.Warnings) Console.Error.WriteLine("warning: " + w);
     foreach (var (_, bound) in proxy.Listeners) Console.WriteLine($"listening {bound} ({mode})");

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Switchyard.Proxy.Transport;
 
 namespace Switchyard.Proxy.Forwarding;
 
@@ -12,29 +13,43 @@ internal sealed record ConnectionPoolOptions
 
     /// <summary>Time allowed for a TCP connect. Default 5s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The proxy's event loops, when its sockets run on them; null for the .NET socket engine.</summary>
+    public EventLoopGroup? Loops { get; init; }
 }
 
 /// <summary>
-/// Connection-pool layer: idle HTTP/1.1 keep-alive connections to one endpoint, most recently used first.
-/// A drained pool (endpoint left the snapshot) closes connections as they come back and opens no new ones
-/// from the pool's idle set.
+/// Connection-pool layer: idle HTTP/1.1 keep-alive connections to one endpoint, most recently used first. On the
+/// proxy's event loops, each loop keeps its own idle set, so a request reuses a connection of the loop it runs on and
+/// both of its legs stay on one thread. A drained pool (endpoint left the snapshot) closes connections as they come
+/// back and opens no new ones from the pool's idle set.
 /// </summary>
-internal sealed class ConnectionPool(IPEndPoint address, ConnectionPoolOptions options)
+internal sealed class ConnectionPool
 {
-    private readonly ConcurrentStack<UpstreamConnection> _idle = new();
+    private readonly IPEndPoint _address;
+    private readonly ConnectionPoolOptions _options;
+    private readonly ConcurrentStack<UpstreamConnection>[] _idle;
     private int _idleCount;
     private volatile bool _draining;
 
-    public IPEndPoint Address => address;
+    public ConnectionPool(IPEndPoint address, ConnectionPoolOptions options)
+    {
+        _address = address;
+        _options = options;
+        _idle = new ConcurrentStack<UpstreamConnection>[options.Loops?.Count ?? 1];
+        for (var i = 0; i < _idle.Length; i++) _idle[i] = new();
+    }
+
+    public IPEndPoint Address => _address;
 
     public int IdleCount => Volatile.Read(ref _idleCount);
 
     public bool Draining => _draining;
 
-    /// <summary>An idle pooled connection, or null when there is none.</summary>
+    /// <summary>An idle pooled connection of the caller's loop (of the first loop off every loop), or null when there is none.</summary>
     public UpstreamConnection? TryRentIdle()
     {
-        if (_idle.TryPop(out var connection))
+        if (_idle[IdleSetOf(EventLoop.Current)].TryPop(out var connection))
         {
             Interlocked.Decrement(ref _idleCount);
             return connection;
@@ -45,12 +60,17 @@ internal sealed class ConnectionPool(IPEndPoint address, ConnectionPoolOptions o
     /// <summary>Opens a new connection (no pooling); throws <see cref="SocketException"/> or <see cref="OperationCanceledException"/>.</summary>
     public async ValueTask<UpstreamConnection> ConnectAsync(CancellationToken cancellationToken)
     {
-        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.ConnectTimeout);
+        if (_options.Loops is { } loops)
+        {
+            var connected = await LoopSocket.ConnectAsync(loops.CurrentOrNext(), _address, timeout.Token).ConfigureAwait(false);
+            return new UpstreamConnection(connected);
+        }
+        var socket = new Socket(_address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(options.ConnectTimeout);
-            await socket.ConnectAsync(address, timeout.Token).ConfigureAwait(false);
+            await socket.ConnectAsync(_address, timeout.Token).ConfigureAwait(false);
             return new UpstreamConnection(socket);
         }
         catch
@@ -62,24 +82,29 @@ internal sealed class ConnectionPool(IPEndPoint address, ConnectionPoolOptions o
 
     public void Return(UpstreamConnection connection)
     {
-        if (_draining || !connection.Reusable || Volatile.Read(ref _idleCount) >= options.MaxIdlePerEndpoint)
+        if (_draining || !connection.Reusable || Volatile.Read(ref _idleCount) >= _options.MaxIdlePerEndpoint)
         {
             connection.Dispose();
             return;
         }
         Interlocked.Increment(ref _idleCount);
-        _idle.Push(connection);
+        _idle[IdleSetOf(connection.Loop)].Push(connection);
     }
 
     public void Drain()
     {
         _draining = true;
-        while (_idle.TryPop(out var c))
+        foreach (var set in _idle)
         {
-            Interlocked.Decrement(ref _idleCount);
-            c.Dispose();
+            while (set.TryPop(out var c))
+            {
+                Interlocked.Decrement(ref _idleCount);
+                c.Dispose();
+            }
         }
     }
 
     public void Undrain() => _draining = false;
+
+    private int IdleSetOf(EventLoop? loop) => loop is not null && loop.Index < _idle.Length ? loop.Index : 0;
 }

@@ -317,7 +317,7 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
             try
             {
                 await downstream.CopyToAsync(connection.Stream, stop.Token).ConfigureAwait(false);
-                connection.Socket.Shutdown(SocketShutdown.Send);
+                connection.ShutdownSend();
             }
             catch (Exception)
             {

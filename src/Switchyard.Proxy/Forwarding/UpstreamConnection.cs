@@ -1,27 +1,40 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using Switchyard.Proxy.Transport;
 
 namespace Switchyard.Proxy.Forwarding;
 
 /// <summary>
-/// One HTTP/1.1 connection to an endpoint: the socket, a pipe writer for requests (a flush sends what was written in one
-/// go), a pipe reader for responses, and the stream under both for tunnels.
+/// One HTTP/1.1 connection to an endpoint: the stream (a socket on the proxy's event loop, or a .NET socket), a pipe
+/// writer for requests (a flush sends what was written in one go), a pipe reader for responses, and the stream under
+/// both for tunnels.
 /// </summary>
 internal sealed class UpstreamConnection : IDisposable
 {
     public UpstreamConnection(Socket socket)
+        : this(new NetworkStream(socket, ownsSocket: true), loop: null)
     {
-        Socket = socket;
-        Stream = new NetworkStream(socket, ownsSocket: true);
+    }
+
+    public UpstreamConnection(LoopSocket socket)
+        : this(new LoopStream(socket), socket.Loop)
+    {
+    }
+
+    private UpstreamConnection(Stream stream, EventLoop? loop)
+    {
+        Stream = stream;
+        Loop = loop;
         Reader = PipeReader.Create(Stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true));
         Writer = PipeWriter.Create(Stream, new StreamPipeWriterOptions(leaveOpen: true));
     }
 
     private static readonly OperationCanceledException Discarded = new("the upstream connection was closed");
 
-    public Socket Socket { get; }
+    public Stream Stream { get; }
 
-    public NetworkStream Stream { get; }
+    /// <summary>The event loop the connection's socket belongs to; null on the .NET socket engine.</summary>
+    public EventLoop? Loop { get; }
 
     public PipeReader Reader { get; }
 
@@ -35,6 +48,13 @@ internal sealed class UpstreamConnection : IDisposable
 
     /// <summary>Requests this connection has carried; a reused connection may have been closed by the peer meanwhile.</summary>
     public int Uses { get; set; }
+
+    /// <summary>Sends FIN after what was written; the response side stays open (a tunnel's half-close).</summary>
+    public void ShutdownSend()
+    {
+        if (Stream is LoopStream loop) loop.Socket.ShutdownSend();
+        else ((NetworkStream)Stream).Socket.Shutdown(SocketShutdown.Send);
+    }
 
     public void Dispose()
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
@@ -13,6 +14,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Switchyard.Proxy.Pipeline;
 using Switchyard.Proxy.Snapshot;
+using Switchyard.Proxy.Transport;
 
 namespace Switchyard.Proxy.Listeners;
 
@@ -115,13 +117,19 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
                 listen.Use(H2cPriorKnowledge.Middleware);
             }
         });
-        var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions { UnsafePreferInlineScheduling = runtime.InlineIo }), _loggers);
+        IConnectionListenerFactory transport = runtime.Loops is { } loops
+            ? new LoopTransportFactory(loops, MemoryPoolOf(services), _loggers.CreateLogger<LoopTransportFactory>())
+            : new SocketTransportFactory(Options.Create(new SocketTransportOptions()), _loggers);
         var server = new KestrelServer(Options.Create(options), transport, _loggers);
         await server.StartAsync(new ProxyApplication(bind, runtime, _handler), cancellationToken).ConfigureAwait(false);
         var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
         var bound = address is not null && Uri.TryCreate(address, UriKind.Absolute, out var uri) ? new IPEndPoint(bind.Address, uri.Port) : bind;
         return new Running(server, https, bound);
     }
+
+    /// <summary>Kestrel's own pool of pinned blocks, which its socket transport uses too.</summary>
+    private static MemoryPool<byte> MemoryPoolOf(IServiceProvider services) =>
+        services.GetService<IMemoryPoolFactory<byte>>()?.Create(new MemoryPoolOptions { Owner = "switchyard-gateway" }) ?? MemoryPool<byte>.Shared;
 
     private static async Task StopAsync(KestrelServer server)
     {

@@ -4,6 +4,7 @@ using Switchyard.Proxy.LoadBalancing;
 using Switchyard.Proxy.Resilience;
 using Switchyard.Proxy.Snapshot;
 using Switchyard.Proxy.Telemetry;
+using Switchyard.Proxy.Transport;
 
 namespace Switchyard.Proxy.Pipeline;
 
@@ -28,8 +29,8 @@ internal sealed class ProxyRuntime
     /// <summary>Continue or start a W3C trace on each request. Default true.</summary>
     public bool TraceContext { get; init; } = true;
 
-    /// <summary>Listeners process requests on the socket event threads (<see cref="ProxyOptions.InlineIo"/>).</summary>
-    public bool InlineIo { get; init; }
+    /// <summary>The event loops listeners and upstream connections run on; null for the thread pool (<see cref="ProxyOptions.Io"/>).</summary>
+    public EventLoopGroup? Loops { get; init; }
 
     /// <summary>Also send RFC 7239 Forwarded (X-Forwarded-For/Proto/Host are always sent). Default false.</summary>
     public bool ForwardedHeader { get; init; }

@@ -30,8 +30,8 @@ internal static class GatewayCommand
         var accessLog = new Option<bool>("--access-log") { Description = "Write a JSON access log line per request on stderr" };
         var io = new Option<string>("--io")
         {
-            Description = "event-loop: process each connection on the socket thread that received its bytes, one event loop per core (the default); "
-                + "thread-pool: hand each read to the .NET thread pool",
+            Description = "event-loop: run both legs of every request on the proxy's own epoll loops, one per core (the default); "
+                + "thread-pool: Kestrel's socket transport and .NET sockets, with requests processed on the .NET thread pool",
             DefaultValueFactory = _ => EventLoop,
             HelpName = "event-loop|thread-pool",
         };
@@ -50,20 +50,15 @@ internal static class GatewayCommand
             var adminAt = Endpoint(context.Get(admin), "--admin", errors);
             var ingressAt = Endpoint(context.Get(ingressHttp), "--ingress-http", errors);
             var ingressTlsAt = Endpoint(context.Get(ingressHttps), "--ingress-https", errors);
-            var eventLoop = context.Get(io) == EventLoop;
             var options = new ProxyOptions
             {
-                Admin = adminAt, IngressHttp = ingressAt, IngressHttps = ingressTlsAt, AccessLog = context.Get(accessLog) ? context.Error : null, InlineIo = eventLoop,
+                Admin = adminAt, IngressHttp = ingressAt, IngressHttps = ingressTlsAt, AccessLog = context.Get(accessLog) ? context.Error : null, Io = context.Get(io) == EventLoop ? ProxyIo.EventLoop : ProxyIo.ThreadPool,
             };
             errors.AddRange(options.Validate());
             if (errors.Count > 0) return context.Usage(string.Join("\n", errors));
 
             var manifests = ManifestInput.Read(context.Env, context.Get(files) ?? [], namespaceOverride: null);
             if (!manifests.Ok) return ManifestInput.PrintErrors(context, manifests, "; nothing is served");
-
-            // Before the first socket of the process: the runtime reads this once (EventLoopIo). This process only proxies,
-            // so no continuation blocks; `switchyard up` keeps the thread pool, as its control plane runs SQLite on request threads.
-            if (eventLoop) EventLoopIo.Enable();
 
             using var stop = new ForegroundStop(context.Env, ct);
             await using var proxy = GatewayProxy.FromObjects(options, manifests.Resources);
