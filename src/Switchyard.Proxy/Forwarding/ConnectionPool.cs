@@ -46,15 +46,26 @@ internal sealed class ConnectionPool
 
     public bool Draining => _draining;
 
-    /// <summary>An idle pooled connection of the caller's loop (of the first loop off every loop), or null when there is none.</summary>
+    /// <summary>
+    /// An idle pooled connection, or null when there is none: on a loop, one of that loop's; off the loops (a request
+    /// resumed by a timer, an HTTP/2 stream), one of any loop's, whose socket operations are then posted to it.
+    /// </summary>
     public UpstreamConnection? TryRentIdle()
     {
-        if (_idle[IdleSetOf(EventLoop.Current)].TryPop(out var connection))
+        var current = EventLoop.Current;
+        if (_options.Loops is not { } loops || loops.Owns(current)) return Pop(_idle[IdleSetOf(current)]);
+        foreach (var set in _idle)
         {
-            Interlocked.Decrement(ref _idleCount);
-            return connection;
+            if (Pop(set) is { } connection) return connection;
         }
         return null;
+    }
+
+    private UpstreamConnection? Pop(ConcurrentStack<UpstreamConnection> set)
+    {
+        if (!set.TryPop(out var connection)) return null;
+        Interlocked.Decrement(ref _idleCount);
+        return connection;
     }
 
     /// <summary>Opens a new connection (no pooling); throws <see cref="SocketException"/> or <see cref="OperationCanceledException"/>.</summary>

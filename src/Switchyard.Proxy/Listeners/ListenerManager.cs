@@ -32,7 +32,8 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
     private readonly RequestHandler _handler = new(runtime);
     private readonly ILoggerFactory _loggers = loggerFactory ?? NullLoggerFactory.Instance;
 
-    private sealed record Running(KestrelServer Server, bool Https, IPEndPoint Bound);
+    /// <summary>A started server; <paramref name="Pool"/> is its transport's memory pool, disposed after the server stops (null: the transport owns it).</summary>
+    private sealed record Running(KestrelServer Server, bool Https, IPEndPoint Bound, MemoryPool<byte>? Pool);
 
     /// <summary>Configured bind address → actually bound address (differs when the port was 0).</summary>
     public IReadOnlyDictionary<IPEndPoint, IPEndPoint> Bound
@@ -54,7 +55,7 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
             {
                 if (snapshot.Listeners.TryGetValue(bind, out var l) && l.Https == running.Https) continue;
                 lock (_servers) _servers.Remove(bind);
-                await StopAsync(running.Server).ConfigureAwait(false);
+                await StopAsync(running).ConfigureAwait(false);
             }
             foreach (var (bind, listener) in snapshot.Listeners)
             {
@@ -117,25 +118,27 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
                 listen.Use(H2cPriorKnowledge.Middleware);
             }
         });
+        var pool = runtime.Loops is null ? null : MemoryPoolOf(services);
         IConnectionListenerFactory transport = runtime.Loops is { } loops
-            ? new LoopTransportFactory(loops, MemoryPoolOf(services), _loggers.CreateLogger<LoopTransportFactory>())
+            ? new LoopTransportFactory(loops, pool!, _loggers.CreateLogger<LoopTransportFactory>())
             : new SocketTransportFactory(Options.Create(new SocketTransportOptions()), _loggers);
         var server = new KestrelServer(Options.Create(options), transport, _loggers);
         await server.StartAsync(new ProxyApplication(bind, runtime, _handler), cancellationToken).ConfigureAwait(false);
         var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
         var bound = address is not null && Uri.TryCreate(address, UriKind.Absolute, out var uri) ? new IPEndPoint(bind.Address, uri.Port) : bind;
-        return new Running(server, https, bound);
+        return new Running(server, https, bound, pool);
     }
 
     /// <summary>Kestrel's own pool of pinned blocks, which its socket transport uses too.</summary>
     private static MemoryPool<byte> MemoryPoolOf(IServiceProvider services) =>
         services.GetService<IMemoryPoolFactory<byte>>()?.Create(new MemoryPoolOptions { Owner = "switchyard-gateway" }) ?? MemoryPool<byte>.Shared;
 
-    private static async Task StopAsync(KestrelServer server)
+    private static async Task StopAsync(Running running)
     {
         using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await server.StopAsync(grace.Token).ConfigureAwait(false);
-        server.Dispose();
+        await running.Server.StopAsync(grace.Token).ConfigureAwait(false);
+        running.Server.Dispose();
+        running.Pool?.Dispose();
     }
 
     public async ValueTask DisposeAsync()
@@ -146,6 +149,6 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
             all = [.. _servers.Values];
             _servers.Clear();
         }
-        foreach (var r in all) await StopAsync(r.Server).ConfigureAwait(false);
+        foreach (var r in all) await StopAsync(r).ConfigureAwait(false);
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 
@@ -9,6 +10,9 @@ namespace Switchyard.Proxy.Transport;
 internal interface ILoopHandler
 {
     void OnEvents(uint events);
+
+    /// <summary>The loop is stopping: close, failing whatever waits. On the loop's thread.</summary>
+    void Abandon();
 }
 
 /// <summary>
@@ -31,8 +35,10 @@ internal sealed unsafe class EventLoop : PipeScheduler, IDisposable
     private readonly ConcurrentQueue<(Action<object?> Work, object? State)> _posted = new();
     private readonly List<(ILoopHandler? Handler, uint Generation)> _handlers = [];
     private readonly Stack<int> _freeSlots = new();
+    private readonly Lock _afterStop = new();
     private int _wakePending;
     private volatile bool _stopping;
+    private volatile bool _stopped;
 
     public EventLoop(int index, ILogger log)
     {
@@ -60,11 +66,17 @@ internal sealed unsafe class EventLoop : PipeScheduler, IDisposable
 
     public bool IsCurrent => t_current == this;
 
+    /// <summary>True once the loop's thread has ended; work posted from then on runs on the poster's thread.</summary>
+    public bool Stopped => _stopped;
+
     public override void Schedule(Action<object?> action, object? state)
     {
         if (IsCurrent) action(state);
         else Post(action, state);
     }
+
+    /// <summary>Awaiting it moves the rest of an async method onto the loop's thread (at once when already there, or stopped).</summary>
+    public LoopSwitch SwitchTo() => new(this);
 
     /// <summary>Runs <paramref name="work"/> on the loop's thread, after what it is doing now; callable from any thread.</summary>
     public void Post(Action<object?> work, object? state)
@@ -75,6 +87,7 @@ internal sealed unsafe class EventLoop : PipeScheduler, IDisposable
             ulong one = 1;
             Native.write(_wake, (byte*)&one, sizeof(ulong));
         }
+        if (_stopped) RunLeftovers(); // the loop ended meanwhile: nobody else will run it
     }
 
     /// <summary>Adds a non-blocking descriptor, edge-triggered for both directions. Loop thread only.</summary>
@@ -145,7 +158,47 @@ internal sealed unsafe class EventLoop : PipeScheduler, IDisposable
         finally
         {
             NativeMemory.Free(events);
-            RunPosted(); // what was posted before the stop (closing sockets) still runs
+            Stop();
+        }
+    }
+
+    /// <summary>
+    /// Ends the loop on its thread: no poster writes the eventfd any more (the wake-up flag stays set), every socket
+    /// still registered is closed (its pending operations fail), and what was posted runs.
+    /// </summary>
+    private void Stop()
+    {
+        Interlocked.Exchange(ref _wakePending, 1);
+        foreach (var (handler, _) in _handlers.ToArray())
+        {
+            try
+            {
+                handler?.Abandon();
+            }
+            catch (Exception e)
+            {
+                _log.LogError(e, "event loop {Index}: closing a socket at stop failed", Index);
+            }
+        }
+        _stopped = true;
+        RunLeftovers();
+    }
+
+    private void RunLeftovers()
+    {
+        lock (_afterStop)
+        {
+            while (_posted.TryDequeue(out var item))
+            {
+                try
+                {
+                    item.Work(item.State);
+                }
+                catch (Exception e)
+                {
+                    _log.LogError(e, "event loop {Index}: work posted at stop failed", Index);
+                }
+            }
         }
     }
 
@@ -165,7 +218,7 @@ internal sealed unsafe class EventLoop : PipeScheduler, IDisposable
     {
         ulong drained;
         Native.read(_wake, (byte*)&drained, sizeof(ulong));
-        Volatile.Write(ref _wakePending, 0);
+        Interlocked.Exchange(ref _wakePending, 0); // a full fence: the queue is read below only after the flag is clear
         // Only what is queued now: work posted while these run waits for the next turn, after the sockets' events.
         for (var n = _posted.Count; n > 0 && _posted.TryDequeue(out var item); n--)
         {
@@ -185,16 +238,37 @@ internal sealed unsafe class EventLoop : PipeScheduler, IDisposable
         }
     }
 
-    /// <summary>Stops the thread (sockets still registered are left to their owners) and closes epoll.</summary>
+    /// <summary>Stops the thread (closing the sockets still registered) and then closes epoll and the eventfd.</summary>
     public void Dispose()
     {
         if (_stopping) return;
         _stopping = true;
         Post(static _ => { }, null);
-        if (!IsCurrent) _thread.Join(TimeSpan.FromSeconds(5));
+        if (IsCurrent) return; // the thread ends after this turn; its descriptors stay open (a process ending anyway)
+        if (!_thread.Join(TimeSpan.FromSeconds(10)))
+        {
+            _log.LogError("event loop {Index} did not stop within 10 s; its epoll and eventfd descriptors are left open", Index);
+            return;
+        }
         Native.close(_wake);
         Native.close(_epoll);
     }
+}
+
+/// <summary>The awaitable of <see cref="EventLoop.SwitchTo"/>.</summary>
+internal readonly struct LoopSwitch(EventLoop loop) : ICriticalNotifyCompletion
+{
+    public LoopSwitch GetAwaiter() => this;
+
+    public bool IsCompleted => loop.IsCurrent || loop.Stopped;
+
+    public void GetResult()
+    {
+    }
+
+    public void OnCompleted(Action continuation) => UnsafeOnCompleted(continuation);
+
+    public void UnsafeOnCompleted(Action continuation) => loop.Post(static c => ((Action)c!)(), continuation);
 }
 
 /// <summary>The proxy's event loops, one per core; new connections are spread over them in turn.</summary>
@@ -217,7 +291,10 @@ internal sealed class EventLoopGroup : IDisposable
     public EventLoop Next() => _loops[(int)((uint)Interlocked.Increment(ref _next) % (uint)_loops.Length)];
 
     /// <summary>The caller's loop when it runs on one of this group's, else the next in turn.</summary>
-    public EventLoop CurrentOrNext() => EventLoop.Current is { } current && current.Index < _loops.Length && _loops[current.Index] == current ? current : Next();
+    public EventLoop CurrentOrNext() => Owns(EventLoop.Current) ? EventLoop.Current! : Next();
+
+    /// <summary>True when <paramref name="loop"/> is one of this group's.</summary>
+    public bool Owns(EventLoop? loop) => loop is not null && loop.Index < _loops.Length && _loops[loop.Index] == loop;
 
     public void Dispose()
     {

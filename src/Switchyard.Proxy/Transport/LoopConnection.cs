@@ -46,7 +46,7 @@ internal sealed class LoopConnection : ConnectionContext, IMemoryPoolFeature, IC
         _input = new Pipe(new PipeOptions(pool, readerScheduler: PipeScheduler.Inline, writerScheduler: loop, useSynchronizationContext: false));
         // Output: Kestrel writes; the loop sends (inline when Kestrel flushes on the loop, posted when it flushes elsewhere).
         _output = new Pipe(new PipeOptions(pool, readerScheduler: loop, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false));
-        Transport = new Duplex(_input.Reader, _output.Writer);
+        Transport = new Duplex(new LoopInput(_input.Reader, loop), _output.Writer);
         ConnectionClosed = _closed.Token;
         _features.Set<IMemoryPoolFeature>(this);
         _features.Set<IConnectionIdFeature>(this);
@@ -186,6 +186,33 @@ internal sealed class LoopConnection : ConnectionContext, IMemoryPoolFeature, IC
             c._closed.Cancel();
             c._closedFired.SetResult();
         }, this, preferLocal: false);
+
+    /// <summary>
+    /// Kestrel's view of the input. Kestrel starts each connection on the thread pool, and a request resumed by a
+    /// timer continues there: a read issued off the loop first moves to it, so the connection's processing (and the
+    /// upstream connections it uses) comes back onto its loop instead of posting every socket operation there.
+    /// </summary>
+    private sealed class LoopInput(PipeReader inner, EventLoop loop) : PipeReader
+    {
+        public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default) =>
+            loop.IsCurrent || loop.Stopped ? inner.ReadAsync(cancellationToken) : ReadOnLoopAsync(cancellationToken);
+
+        private async ValueTask<ReadResult> ReadOnLoopAsync(CancellationToken cancellationToken)
+        {
+            await loop.SwitchTo();
+            return await inner.ReadAsync(cancellationToken);
+        }
+
+        public override bool TryRead(out ReadResult result) => inner.TryRead(out result);
+
+        public override void AdvanceTo(SequencePosition consumed) => inner.AdvanceTo(consumed);
+
+        public override void AdvanceTo(SequencePosition consumed, SequencePosition examined) => inner.AdvanceTo(consumed, examined);
+
+        public override void CancelPendingRead() => inner.CancelPendingRead();
+
+        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+    }
 
     private sealed class Duplex(PipeReader input, PipeWriter output) : IDuplexPipe
     {

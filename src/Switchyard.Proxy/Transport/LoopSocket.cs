@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Sources;
 
 namespace Switchyard.Proxy.Transport;
@@ -16,6 +15,9 @@ namespace Switchyard.Proxy.Transport;
 internal sealed class LoopSocket : ILoopHandler
 {
     private const int MaxVectors = 64;
+
+    /// <summary>The segments' pins of a gathered send, reused by the loop's thread.</summary>
+    [ThreadStatic] private static MemoryHandle[]? t_pins;
 
     private readonly int _fd;
     private readonly int _slot;
@@ -47,7 +49,7 @@ internal sealed class LoopSocket : ILoopHandler
     /// <summary>Connects a new socket to <paramref name="to"/> on <paramref name="loop"/>; throws <see cref="SocketException"/> or <see cref="OperationCanceledException"/>.</summary>
     public static async ValueTask<LoopSocket> ConnectAsync(EventLoop loop, IPEndPoint to, CancellationToken cancellationToken)
     {
-        if (!loop.IsCurrent) await new SwitchTo(loop);
+        if (!loop.IsCurrent) await loop.SwitchTo();
         var fd = Native.socket(Native.AddressFamilyOf(to), Native.SockStream | Native.SockNonblock | Native.SockCloexec, 0);
         if (fd < 0) throw Native.Error(Native.LastError);
         LoopSocket socket;
@@ -90,6 +92,8 @@ internal sealed class LoopSocket : ILoopHandler
         return Native.connect(fd, address, length) == 0 ? 0 : Native.LastError;
     }
 
+    void ILoopHandler.Abandon() => CloseOnLoop();
+
     void ILoopHandler.OnEvents(uint events)
     {
         if ((events & (Native.EpollIn | Native.EpollRdHup | Native.EpollHup | Native.EpollErr)) != 0)
@@ -117,30 +121,44 @@ internal sealed class LoopSocket : ILoopHandler
         return error is null ? got : throw error;
     }
 
-    /// <summary>Receives at least one byte (0 at end of stream), waiting for data when there is none.</summary>
+    /// <summary>
+    /// Receives at least one byte (0 at end of stream), waiting for data when there is none. With an empty buffer it
+    /// only waits for data, and returns 0 (a stream's zero-byte read).
+    /// </summary>
     public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<int>(cancellationToken);
-        if (Loop.IsCurrent)
+        if (!Loop.IsCurrent) return Loop.Stopped ? ValueTask.FromException<int>(Aborted()) : ReceiveFromElsewhereAsync(buffer, cancellationToken);
+        if (_closed) return ValueTask.FromException<int>(Aborted());
+        if (_readable)
         {
-            if (_closed) return ValueTask.FromException<int>(Aborted());
-            if (_readable)
-            {
-                var got = TryReceive(buffer.Span, out var error);
-                if (error is not null) return ValueTask.FromException<int>(error);
-                if (got >= 0) return new(got);
-            }
-            return new(_receive, _receive.Begin(buffer, default, waitOnly: false, cancellationToken));
+            if (buffer.IsEmpty) return new(0);
+            var got = TryReceive(buffer.Span, out var error);
+            if (error is not null) return ValueTask.FromException<int>(error);
+            if (got >= 0) return new(got);
         }
-        return new(_receive, _receive.BeginElsewhere(buffer, default, waitOnly: false, cancellationToken));
+        return new(_receive, _receive.Begin(buffer, default, waitOnly: buffer.IsEmpty, cancellationToken));
     }
 
     /// <summary>Completes when the socket has data (or end of stream, or an error) to read, without reading it.</summary>
     public ValueTask WaitReadableAsync()
     {
-        if (!Loop.IsCurrent) return new(_receive, _receive.BeginElsewhere(default, default, waitOnly: true, default));
+        if (!Loop.IsCurrent) return Loop.Stopped ? ValueTask.FromException(Aborted()) : new(ReceiveFromElsewhereAsync(Memory<byte>.Empty, default).AsTask());
         if (_closed) return ValueTask.FromException(Aborted());
         return _readable ? default : new(_receive, _receive.Begin(default, default, waitOnly: true, default));
+    }
+
+    // From another thread, an operation starts on the loop: the operation objects are only ever touched there.
+    private async ValueTask<int> ReceiveFromElsewhereAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        await Loop.SwitchTo();
+        return await ReceiveAsync(buffer, cancellationToken);
+    }
+
+    private async ValueTask SendFromElsewhereAsync(ReadOnlySequence<byte> data, CancellationToken cancellationToken)
+    {
+        await Loop.SwitchTo();
+        await SendAsync(data, cancellationToken);
     }
 
     /// <summary>Sends all of <paramref name="data"/>, waiting for buffer space as needed.</summary>
@@ -158,7 +176,7 @@ internal sealed class LoopSocket : ILoopHandler
             }
             return new(_send, _send.Begin(default, data, waitOnly: false, cancellationToken));
         }
-        return new(_send, _send.BeginElsewhere(default, data, waitOnly: false, cancellationToken));
+        return Loop.Stopped ? ValueTask.FromException(Aborted()) : SendFromElsewhereAsync(data, cancellationToken);
     }
 
     public ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
@@ -289,7 +307,7 @@ internal sealed class LoopSocket : ILoopHandler
     private unsafe nint SendVectors(in ReadOnlySequence<byte> data)
     {
         var vectors = stackalloc Native.IoVec[MaxVectors];
-        var pins = new MemoryHandle[MaxVectors];
+        var pins = t_pins ??= new MemoryHandle[MaxVectors];
         var count = 0;
         try
         {
@@ -305,7 +323,11 @@ internal sealed class LoopSocket : ILoopHandler
         }
         finally
         {
-            for (var i = 0; i < count; i++) pins[i].Dispose();
+            for (var i = 0; i < count; i++)
+            {
+                pins[i].Dispose();
+                pins[i] = default;
+            }
         }
     }
 
@@ -325,53 +347,25 @@ internal sealed class LoopSocket : ILoopHandler
 
         public ReadOnlySequence<byte> Data;
 
-        /// <summary>Starts the operation; on the loop's thread only.</summary>
+        /// <summary>Starts the operation; on the loop's thread only, which alone looks at and completes it.</summary>
         public short Begin(Memory<byte> buffer, ReadOnlySequence<byte> data, bool waitOnly, CancellationToken cancellationToken)
-        {
-            var token = Prepare(buffer, data, waitOnly, cancellationToken);
-            Activate();
-            return token;
-        }
-
-        /// <summary>
-        /// Starts the operation from another thread: the loop only looks at an operation once it is
-        /// <see cref="Pending"/>, so everything is set here and it becomes pending (and is tried) on the loop.
-        /// </summary>
-        public short BeginElsewhere(Memory<byte> buffer, ReadOnlySequence<byte> data, bool waitOnly, CancellationToken cancellationToken)
-        {
-            var token = Prepare(buffer, data, waitOnly, cancellationToken);
-            _owner.Loop.Post(static s =>
-            {
-                var op = (Operation)s!;
-                op.Activate();
-                if (op == op._owner._receive) op._owner.ContinueReceive();
-                else op._owner.ContinueSend();
-            }, this);
-            return token;
-        }
-
-        private short Prepare(Memory<byte> buffer, ReadOnlySequence<byte> data, bool waitOnly, CancellationToken cancellationToken)
         {
             if (Pending) throw new InvalidOperationException("another operation of this kind is already pending on the socket");
             _core.Reset();
+            Pending = true;
             WaitOnly = waitOnly;
             Buffer = buffer;
             Data = data;
             _cancellation = cancellationToken;
-            return _core.Version;
-        }
-
-        private void Activate()
-        {
-            Pending = true;
-            if (_cancellation.CanBeCanceled)
+            if (cancellationToken.CanBeCanceled)
             {
-                _registration = _cancellation.UnsafeRegister(static (s, token) =>
+                _registration = cancellationToken.UnsafeRegister(static (s, token) =>
                 {
                     var op = (Operation)s!;
                     op._owner.Loop.Post(static state => { var (o, t) = ((Operation, CancellationToken))state!; o.CancelOnLoop(t); }, (op, token));
                 }, this);
             }
+            return _core.Version;
         }
 
         private void CancelOnLoop(CancellationToken token)
@@ -410,21 +404,5 @@ internal sealed class LoopSocket : ILoopHandler
 
         public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
             _core.OnCompleted(continuation, state, token, flags);
-    }
-
-    /// <summary>Awaiting it moves the rest of an async method onto <paramref name="loop"/>'s thread.</summary>
-    private readonly struct SwitchTo(EventLoop loop) : ICriticalNotifyCompletion
-    {
-        public SwitchTo GetAwaiter() => this;
-
-        public bool IsCompleted => loop.IsCurrent;
-
-        public void GetResult()
-        {
-        }
-
-        public void OnCompleted(Action continuation) => UnsafeOnCompleted(continuation);
-
-        public void UnsafeOnCompleted(Action continuation) => loop.Post(static c => ((Action)c!)(), continuation);
     }
 }

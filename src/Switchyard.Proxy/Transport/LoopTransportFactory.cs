@@ -61,6 +61,17 @@ internal sealed class LoopListener(Socket socket, EventLoopGroup loops, MemoryPo
 
     void ILoopHandler.OnEvents(uint events) => AcceptPending();
 
+    void ILoopHandler.Abandon() => StopOnLoop();
+
+    private void StopOnLoop()
+    {
+        if (_stopped) return;
+        _stopped = true;
+        if (_slot >= 0) _acceptor.Release(_slot);
+        _socket.Dispose();
+        _accepted.Writer.TryComplete();
+    }
+
     private unsafe void AcceptPending()
     {
         var address = stackalloc byte[Native.SockAddrSize];
@@ -72,8 +83,8 @@ internal sealed class LoopListener(Socket socket, EventLoopGroup loops, MemoryPo
             {
                 var errno = Native.LastError;
                 if (errno is Native.EINTR or 103) continue; // interrupted, or ECONNABORTED: the client gave up; take the next
-                if (errno != Native.EAGAIN) log.LogWarning("accept on {EndPoint} failed: {Error}", EndPoint, Native.Error(errno).Message);
-                return; // EAGAIN: the backlog is empty; another failure (EMFILE) is retried on the next connection's edge
+                if (errno != Native.EAGAIN) RetryLater(errno);
+                return; // EAGAIN: the backlog is empty, and the next connection brings an edge
             }
             Native.SetNoDelay(fd);
             var remote = Native.ReadSockAddr(new ReadOnlySpan<byte>(address, length));
@@ -81,6 +92,20 @@ internal sealed class LoopListener(Socket socket, EventLoopGroup loops, MemoryPo
             var pending = new Accepted(this, fd, remote);
             loop.Schedule(static s => ((Accepted)s!).Open(), pending);
         }
+    }
+
+    /// <summary>
+    /// After a failure such as EMFILE, clients may wait in the backlog with no edge to come for them: accepting resumes
+    /// after a pause, when descriptors or memory may have been freed.
+    /// </summary>
+    private void RetryLater(int errno)
+    {
+        log.LogWarning("accept on {EndPoint} failed: {Error}; retrying in 100 ms", EndPoint, Native.Error(errno).Message);
+        _ = Task.Delay(100).ContinueWith(static (_, s) =>
+        {
+            var l = (LoopListener)s!;
+            l._acceptor.Post(static state => ((LoopListener)state!).AcceptPending(), l);
+        }, this, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
     private sealed class Accepted(LoopListener listener, int fd, IPEndPoint? remote)
@@ -134,13 +159,7 @@ internal sealed class LoopListener(Socket socket, EventLoopGroup loops, MemoryPo
         _acceptor.Schedule(static s =>
         {
             var (l, done) = ((LoopListener, TaskCompletionSource))s!;
-            if (!l._stopped)
-            {
-                l._stopped = true;
-                if (l._slot >= 0) l._acceptor.Release(l._slot);
-                l._socket.Dispose();
-                l._accepted.Writer.TryComplete();
-            }
+            l.StopOnLoop();
             done.SetResult();
         }, (this, stopped));
         return new ValueTask(stopped.Task.WaitAsync(cancellationToken));

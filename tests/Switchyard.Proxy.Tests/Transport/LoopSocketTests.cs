@@ -141,6 +141,40 @@ public sealed class LoopSocketTests : IDisposable
     }
 
     [Fact]
+    public async Task ZeroByteRead_WaitsForDataWithoutTakingIt()
+    {
+        var (socket, peer) = await ConnectAsync();
+        using (peer)
+        {
+            var waiting = socket.ReceiveAsync(Memory<byte>.Empty).AsTask();
+            await Task.Delay(100);
+            Assert.False(waiting.IsCompleted); // not end of stream: nothing has arrived yet
+            peer.Send("z"u8);
+            Assert.Equal(0, await waiting.WaitAsync(Deadline));
+            var buffer = new byte[8];
+            Assert.Equal(1, await socket.ReceiveAsync(buffer).AsTask().WaitAsync(Deadline));
+            Assert.Equal((byte)'z', buffer[0]);
+        }
+        socket.Close();
+    }
+
+    [Fact]
+    public async Task StoppingTheLoop_FailsPendingOperationsAndClosesItsSockets()
+    {
+        var (socket, peer) = await ConnectAsync();
+        using (peer)
+        {
+            var pending = socket.ReceiveAsync(new byte[8]).AsTask();
+            _loops.Dispose();
+            var error = await Assert.ThrowsAsync<SocketException>(() => pending.WaitAsync(Deadline));
+            Assert.Equal(SocketError.OperationAborted, error.SocketErrorCode);
+            Assert.Equal(0, await peer.ReceiveAsync(new byte[8]).WaitAsync(Deadline));
+            // Later calls fail at once instead of waiting for a loop that is gone.
+            await Assert.ThrowsAsync<SocketException>(() => socket.SendAsync("late"u8.ToArray()).AsTask().WaitAsync(Deadline));
+        }
+    }
+
+    [Fact]
     public async Task ConnectToAClosedPort_ThrowsConnectionRefused()
     {
         var port = Address.Port;
