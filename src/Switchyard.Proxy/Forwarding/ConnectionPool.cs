@@ -63,9 +63,13 @@ internal sealed class ConnectionPool
 
     private UpstreamConnection? Pop(ConcurrentStack<UpstreamConnection> set)
     {
-        if (!set.TryPop(out var connection)) return null;
-        Interlocked.Decrement(ref _idleCount);
-        return connection;
+        while (set.TryPop(out var connection))
+        {
+            if (!connection.TryLeaveIdle()) continue; // closed while idle: already counted out
+            Interlocked.Decrement(ref _idleCount);
+            return connection;
+        }
+        return null;
     }
 
     /// <summary>Opens a new connection (no pooling); throws <see cref="SocketException"/> or <see cref="OperationCanceledException"/>.</summary>
@@ -100,6 +104,17 @@ internal sealed class ConnectionPool
         }
         Interlocked.Increment(ref _idleCount);
         _idle[IdleSetOf(connection.Loop)].Push(connection);
+        connection.EnterIdle(ClosedWhileIdle);
+    }
+
+    /// <summary>
+    /// The endpoint closed (or wrote to) a connection nobody was using, as upstreams do at their keep-alive timeout:
+    /// it leaves the count now and the idle set when a rent reaches it, so no request is sent into it.
+    /// </summary>
+    private void ClosedWhileIdle(UpstreamConnection connection)
+    {
+        Interlocked.Decrement(ref _idleCount);
+        connection.Dispose();
     }
 
     public void Drain()
@@ -109,6 +124,7 @@ internal sealed class ConnectionPool
         {
             while (set.TryPop(out var c))
             {
+                if (!c.TryLeaveIdle()) continue;
                 Interlocked.Decrement(ref _idleCount);
                 c.Dispose();
             }

@@ -49,6 +49,40 @@ internal sealed class UpstreamConnection : IDisposable
     /// <summary>Requests this connection has carried; a reused connection may have been closed by the peer meanwhile.</summary>
     public int Uses { get; set; }
 
+    private const int InUse = 0, Idle = 1, ClosedIdle = 2;
+    private int _state = InUse;
+    private Action<UpstreamConnection>? _closedWhileIdle;
+    private Action? _readableWhileIdle;
+
+    /// <summary>
+    /// Marks the connection idle in a pool. On an event loop, the loop calls <paramref name="closedWhileIdle"/> (on its
+    /// thread) if the socket turns readable before the connection is rented again: the peer closed it or sent bytes no
+    /// request asked for, and either way it cannot carry a request.
+    /// </summary>
+    public void EnterIdle(Action<UpstreamConnection> closedWhileIdle)
+    {
+        if (Stream is LoopStream)
+        {
+            _closedWhileIdle = closedWhileIdle;
+            _readableWhileIdle ??= ReadableWhileIdle; // one delegate per connection, not per request
+        }
+        Volatile.Write(ref _state, Idle);
+        if (Stream is LoopStream watched) watched.Socket.WatchWhileIdle(_readableWhileIdle!);
+    }
+
+    private void ReadableWhileIdle()
+    {
+        if (Interlocked.CompareExchange(ref _state, ClosedIdle, Idle) == Idle) _closedWhileIdle?.Invoke(this);
+    }
+
+    /// <summary>Takes the connection out of idleness for a request; false when it was closed while idle.</summary>
+    public bool TryLeaveIdle()
+    {
+        if (Interlocked.CompareExchange(ref _state, InUse, Idle) != Idle) return false;
+        if (Stream is LoopStream loop) loop.Socket.StopWatching();
+        return true;
+    }
+
     /// <summary>Sends FIN after what was written; the response side stays open (a tunnel's half-close).</summary>
     public void ShutdownSend()
     {

@@ -27,6 +27,7 @@ internal sealed class LoopSocket : ILoopHandler
     private bool _hungUp;
     private bool _writable;
     private bool _closed;
+    private Action? _whileIdle;
 
     private LoopSocket(EventLoop loop, int fd, bool connected)
     {
@@ -102,6 +103,12 @@ internal sealed class LoopSocket : ILoopHandler
             if ((events & (Native.EpollRdHup | Native.EpollHup | Native.EpollErr)) != 0) _hungUp = true;
             _readable = true;
             ContinueReceive();
+            // Still readable after any pending receive ran (whose continuation may have pooled the connection and started the watch).
+            if (_readable && !_closed && !_receive.Pending && _whileIdle is { } idle)
+            {
+                _whileIdle = null;
+                idle();
+            }
         }
         if (!_closed && (events & (Native.EpollOut | Native.EpollHup | Native.EpollErr)) != 0)
         {
@@ -184,6 +191,24 @@ internal sealed class LoopSocket : ILoopHandler
 
     private ValueTask WaitWritableAsync(CancellationToken cancellationToken) =>
         _writable ? default : new(_send, _send.Begin(default, default, waitOnly: true, cancellationToken));
+
+    /// <summary>
+    /// Calls <paramref name="readable"/> on the loop when the socket turns readable with no receive pending (at once
+    /// when it already is): the pool's watch over an idle connection. The callback decides, atomically, whether the
+    /// connection is still idle, so <see cref="StopWatching"/> racing it is harmless.
+    /// </summary>
+    public void WatchWhileIdle(Action readable)
+    {
+        if (!Loop.IsCurrent && !Loop.Stopped)
+        {
+            Loop.Post(static s => { var (socket, r) = ((LoopSocket, Action))s!; socket.WatchWhileIdle(r); }, (this, readable));
+            return;
+        }
+        if (_readable || _closed || Loop.Stopped) readable();
+        else _whileIdle = readable;
+    }
+
+    public void StopWatching() => _whileIdle = null;
 
     /// <summary>Sends FIN after what was sent (<c>shutdown(SHUT_WR)</c>); reading goes on.</summary>
     public void ShutdownSend() => OnLoop(static s => { if (!s._closed) Native.shutdown(s._fd, Native.ShutWr); });

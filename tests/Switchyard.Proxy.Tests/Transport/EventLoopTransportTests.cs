@@ -118,6 +118,26 @@ public sealed class EventLoopTransportTests
         }
     }
 
+    [Fact]
+    public async Task UpstreamClosesAnIdleConnection_ItLeavesThePool_AndAPostGoesOnANewOne()
+    {
+        await using var backend = new CountingBackend { CloseAfterFirstAnswer = true };
+        await using var proxy = await Manifests.StartAsync(GatewayYaml.AllTo("s") + Manifests.Service("s", backend.Port));
+        using var http = Manifests.Client();
+        using (var first = await http.SendAsync(Manifests.Request(Manifests.Port(proxy), "a.test", "GET", "/")))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+        var pool = proxy.Runtime.Endpoints.All.Single().Pool;
+        // The backend closes its side after answering, as at a keep-alive timeout: the loop sees it and drops the connection.
+        await Wait.UntilAsync(() => pool.IdleCount == 0, "the closed idle connection leaving the pool");
+        using var post = Manifests.Request(Manifests.Port(proxy), "a.test", "POST", "/");
+        post.Content = new StringContent("a body cannot be replayed on another connection");
+        using var second = await http.SendAsync(post);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(2, backend.Accepted);
+    }
+
     private static async Task<string> ReadHeadAsync(Socket socket)
     {
         var buffer = new byte[4096];
@@ -139,6 +159,7 @@ public sealed class EventLoopTransportTests
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _accepting;
         private int _open;
+        private int _accepted;
 
         public CountingBackend()
         {
@@ -150,6 +171,11 @@ public sealed class EventLoopTransportTests
 
         public int Open => Volatile.Read(ref _open);
 
+        public int Accepted => Volatile.Read(ref _accepted);
+
+        /// <summary>Close each connection 50 ms after its first answer (a short keep-alive timeout).</summary>
+        public bool CloseAfterFirstAnswer { get; init; }
+
         private async Task AcceptAsync()
         {
             try
@@ -158,6 +184,7 @@ public sealed class EventLoopTransportTests
                 {
                     var socket = await _listener.AcceptSocketAsync(_stop.Token);
                     Interlocked.Increment(ref _open);
+                    Interlocked.Increment(ref _accepted);
                     _ = ServeAsync(socket);
                 }
             }
@@ -183,6 +210,11 @@ public sealed class EventLoopTransportTests
                         {
                             pending = pending[(end + 4)..];
                             await socket.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"u8.ToArray(), SocketFlags.None, _stop.Token);
+                            if (CloseAfterFirstAnswer)
+                            {
+                                await Task.Delay(50, _stop.Token);
+                                return;
+                            }
                         }
                     }
                 }
