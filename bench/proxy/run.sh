@@ -143,6 +143,10 @@ measure() {
         (v[2,"gc0"]-v[1,"gc0"])*10000/n, v[2,"gc1"]-v[1,"gc1"], v[2,"gc2"]-v[1,"gc2"], v[2,"jit_methods"]-v[1,"jit_methods"], v[2,"jit_ms"]-v[1,"jit_ms"] }')"
   fi
   echo "RESULT proxy=$name round=${round:-1} rps=${RPS[$name]} cpu_us_per_req=${CPU[$name]} p50_ms=${P50[$name]} p99_ms=${P99[$name]} rss_idle_kb=$ridle rss_load_kb=$rload requests=$reqs $extra ${errors:+errors=\"$errors\"}"
+  # BENCH_ALLOC_TYPES=1: the sampled allocation types of the measured run (printed just before its closing STATS line)
+  if [ -f "$log" ] && [ "${BENCH_ALLOC_TYPES:-}" = 1 ]; then
+    awk -v last="$(grep -c '^STATS' "$log")" -v name="$name" '/^STATS/{n++; next} /^ALLOC/ && n == last - 1 {sub(/^ALLOC/, "ALLOC proxy=" name); print}' "$log"
+  fi
 }
 stop() { for p in "$@"; do kill "$p" 2>/dev/null || true; done; for p in "$@"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done; }
 children() { pgrep -P "$1" | tr '\n' ' '; }
