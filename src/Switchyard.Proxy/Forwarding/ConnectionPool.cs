@@ -29,6 +29,7 @@ internal sealed class ConnectionPool
     private readonly IPEndPoint _address;
     private readonly ConnectionPoolOptions _options;
     private readonly ConcurrentStack<UpstreamConnection>[] _idle;
+    private readonly Action<UpstreamConnection> _closedWhileIdle;
     private int _idleCount;
     private volatile bool _draining;
 
@@ -38,6 +39,7 @@ internal sealed class ConnectionPool
         _options = options;
         _idle = new ConcurrentStack<UpstreamConnection>[options.Loops?.Count ?? 1];
         for (var i = 0; i < _idle.Length; i++) _idle[i] = new();
+        _closedWhileIdle = ClosedWhileIdle; // one delegate, not one per returned connection
     }
 
     public IPEndPoint Address => _address;
@@ -104,7 +106,7 @@ internal sealed class ConnectionPool
         }
         Interlocked.Increment(ref _idleCount);
         _idle[IdleSetOf(connection.Loop)].Push(connection);
-        connection.EnterIdle(ClosedWhileIdle);
+        connection.EnterIdle(_closedWhileIdle);
     }
 
     /// <summary>
