@@ -12,19 +12,20 @@ namespace Switchyard.Proxy.Forwarding;
 internal sealed class UpstreamConnection : IDisposable
 {
     public UpstreamConnection(Socket socket)
-        : this(new NetworkStream(socket, ownsSocket: true), loop: null)
+        : this(new NetworkStream(socket, ownsSocket: true), loopSocket: null)
     {
     }
 
     public UpstreamConnection(LoopSocket socket)
-        : this(new LoopStream(socket), socket.Loop)
+        : this(new LoopStream(socket), socket)
     {
+        _readableWhileIdle = ReadableWhileIdle; // one delegate per connection, not one per request
     }
 
-    private UpstreamConnection(Stream stream, EventLoop? loop)
+    private UpstreamConnection(Stream stream, LoopSocket? loopSocket)
     {
         Stream = stream;
-        Loop = loop;
+        _loopSocket = loopSocket;
         Reader = PipeReader.Create(Stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true));
         Writer = PipeWriter.Create(Stream, new StreamPipeWriterOptions(leaveOpen: true));
     }
@@ -34,7 +35,7 @@ internal sealed class UpstreamConnection : IDisposable
     public Stream Stream { get; }
 
     /// <summary>The event loop the connection's socket belongs to; null on the .NET socket engine.</summary>
-    public EventLoop? Loop { get; }
+    public EventLoop? Loop => _loopSocket?.Loop;
 
     public PipeReader Reader { get; }
 
@@ -51,8 +52,9 @@ internal sealed class UpstreamConnection : IDisposable
 
     private const int InUse = 0, Idle = 1, ClosedIdle = 2;
     private int _state = InUse;
+    private readonly LoopSocket? _loopSocket;
+    private readonly Action? _readableWhileIdle;
     private Action<UpstreamConnection>? _closedWhileIdle;
-    private Action? _readableWhileIdle;
 
     /// <summary>
     /// Marks the connection idle in a pool. On an event loop, the loop calls <paramref name="closedWhileIdle"/> (on its
@@ -61,13 +63,9 @@ internal sealed class UpstreamConnection : IDisposable
     /// </summary>
     public void EnterIdle(Action<UpstreamConnection> closedWhileIdle)
     {
-        if (Stream is LoopStream)
-        {
-            _closedWhileIdle = closedWhileIdle;
-            _readableWhileIdle ??= ReadableWhileIdle; // one delegate per connection, not per request
-        }
+        _closedWhileIdle = closedWhileIdle;
         Volatile.Write(ref _state, Idle);
-        if (Stream is LoopStream watched) watched.Socket.WatchWhileIdle(_readableWhileIdle!);
+        _loopSocket?.WatchWhileIdle(_readableWhileIdle!);
     }
 
     private void ReadableWhileIdle()
@@ -79,14 +77,14 @@ internal sealed class UpstreamConnection : IDisposable
     public bool TryLeaveIdle()
     {
         if (Interlocked.CompareExchange(ref _state, InUse, Idle) != Idle) return false;
-        if (Stream is LoopStream loop) loop.Socket.StopWatching();
+        _loopSocket?.StopWatching();
         return true;
     }
 
     /// <summary>Sends FIN after what was written; the response side stays open (a tunnel's half-close).</summary>
     public void ShutdownSend()
     {
-        if (Stream is LoopStream loop) loop.Socket.ShutdownSend();
+        if (_loopSocket is not null) _loopSocket.ShutdownSend();
         else ((NetworkStream)Stream).Socket.Shutdown(SocketShutdown.Send);
     }
 

@@ -184,21 +184,23 @@ internal sealed unsafe class EventLoop : PipeScheduler, IDisposable
         RunLeftovers();
     }
 
+    private void RunOne((Action<object?> Work, object? State) item)
+    {
+        try
+        {
+            item.Work(item.State);
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "event loop {Index}: posted work failed", Index);
+        }
+    }
+
     private void RunLeftovers()
     {
         lock (_afterStop)
         {
-            while (_posted.TryDequeue(out var item))
-            {
-                try
-                {
-                    item.Work(item.State);
-                }
-                catch (Exception e)
-                {
-                    _log.LogError(e, "event loop {Index}: work posted at stop failed", Index);
-                }
-            }
+            while (_posted.TryDequeue(out var item)) RunOne(item);
         }
     }
 
@@ -220,17 +222,7 @@ internal sealed unsafe class EventLoop : PipeScheduler, IDisposable
         Native.read(_wake, (byte*)&drained, sizeof(ulong));
         Interlocked.Exchange(ref _wakePending, 0); // a full fence: the queue is read below only after the flag is clear
         // Only what is queued now: work posted while these run waits for the next turn, after the sockets' events.
-        for (var n = _posted.Count; n > 0 && _posted.TryDequeue(out var item); n--)
-        {
-            try
-            {
-                item.Work(item.State);
-            }
-            catch (Exception e)
-            {
-                _log.LogError(e, "event loop {Index}: posted work failed", Index);
-            }
-        }
+        for (var n = _posted.Count; n > 0 && _posted.TryDequeue(out var item); n--) RunOne(item);
         if (!_posted.IsEmpty && Interlocked.Exchange(ref _wakePending, 1) == 0)
         {
             ulong one = 1;

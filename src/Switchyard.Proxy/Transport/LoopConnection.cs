@@ -109,7 +109,7 @@ internal sealed class LoopConnection : ConnectionContext, IMemoryPoolFeature, IC
         {
             while (true)
             {
-                if (!_socket.Readable) await _socket.WaitReadableAsync();
+                if (!_socket.Readable) await _socket.ReceiveAsync(Memory<byte>.Empty); // waits for data without holding a buffer
                 var memory = input.GetMemory(MinimumReceive);
                 var got = _socket.Receive(memory.Span);
                 if (got < 0) continue;

@@ -147,14 +147,6 @@ internal sealed class LoopSocket : ILoopHandler
         return new(_receive, _receive.Begin(buffer, default, waitOnly: buffer.IsEmpty, cancellationToken));
     }
 
-    /// <summary>Completes when the socket has data (or end of stream, or an error) to read, without reading it.</summary>
-    public ValueTask WaitReadableAsync()
-    {
-        if (!Loop.IsCurrent) return Loop.Stopped ? ValueTask.FromException(Aborted()) : new(ReceiveFromElsewhereAsync(Memory<byte>.Empty, default).AsTask());
-        if (_closed) return ValueTask.FromException(Aborted());
-        return _readable ? default : new(_receive, _receive.Begin(default, default, waitOnly: true, default));
-    }
-
     // From another thread, an operation starts on the loop: the operation objects are only ever touched there.
     private async ValueTask<int> ReceiveFromElsewhereAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
