@@ -116,7 +116,7 @@ measure() {
   # context switches and system calls of the proxy over the run (software events; perf is optional)
   local ps=""
   if command -v perf >/dev/null; then
-    perf stat -e context-switches,raw_syscalls:sys_enter -x, -o "$WORK/$name.pstat" -p "$(echo "${pids[@]}" | tr ' ' ,)" -- sleep "$DUR" 2>/dev/null &
+    perf stat -e context-switches,raw_syscalls:sys_enter,page-faults -x, -o "$WORK/$name.pstat" -p "$(echo "${pids[@]}" | tr ' ' ,)" -- sleep "$DUR" 2>/dev/null &
     ps=$!
   fi
   sleep $((DUR / 2))
@@ -133,7 +133,7 @@ measure() {
   P99[$name]=$(awk '$1=="99%"{print $2}' "$WORK/$name.wrk" | to_ms)
   RIDLE[$name]=$ridle; RLOAD[$name]=$rload
   local extra=""
-  [ -s "$WORK/$name.pstat" ] && extra=$(awk -F, -v n="$reqs" '/context-switches/{cs=$1} /sys_enter/{sc=$1} END{if (cs ~ /^[0-9]+$/ && sc ~ /^[0-9]+$/) printf "ctxsw_per_req=%.2f syscalls_per_req=%.2f", cs/n, sc/n}' "$WORK/$name.pstat")
+  [ -s "$WORK/$name.pstat" ] && extra=$(awk -F, -v n="$reqs" '/context-switches/{cs=$1} /sys_enter/{sc=$1} /page-faults/{pf=$1} END{if (cs ~ /^[0-9]+$/ && sc ~ /^[0-9]+$/) printf "ctxsw_per_req=%.2f syscalls_per_req=%.2f", cs/n, sc/n; if (pf ~ /^[0-9]+$/) printf " faults_per_req=%.3f", pf/n}' "$WORK/$name.pstat")
   # Switchyard processes: their own counters (bench/proxy/host, SIGUSR1) before and after the run
   if [ -f "$log" ]; then
     kill -USR1 "${pids[0]}"; sleep 0.3

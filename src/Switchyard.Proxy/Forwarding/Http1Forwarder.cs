@@ -59,7 +59,10 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
                     if (sent.Outcome == ForwardOutcome.ResetBeforeResponse && reused && bodyMode == BodyMode.None) continue;
                     return sent;
                 }
-                var read = await ReadHeadAsync(connection.Reader, head1, cancellationToken).ConfigureAwait(false);
+                var reader = connection.Reader;
+                HeadRead read;
+                do read = ParseHead(reader, head1, await reader.ReadAsync(cancellationToken).ConfigureAwait(false));
+                while (read == HeadRead.NeedMore);
                 if (read == HeadRead.Closed)
                 {
                     if (reused && bodyMode == BodyMode.None) continue;
@@ -208,30 +211,30 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
     {
         Parsed,
         Closed,
+        NeedMore,
     }
 
-    /// <summary>Reads one final (non-1xx, or 101) response head; interim 1xx answers are skipped.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // completes asynchronously on every request: reuse its state machine box
-    private static async ValueTask<HeadRead> ReadHeadAsync(PipeReader reader, ResponseHead head, CancellationToken cancellationToken)
+    /// <summary>
+    /// Looks for one final (non-1xx, or 101) response head in what <paramref name="read"/> returned; an interim 1xx
+    /// answer is skipped, and asks for more like an incomplete head. Read in the forwarder's own loop rather than an
+    /// async method of its own: one state machine less suspended per response.
+    /// </summary>
+    private static HeadRead ParseHead(PipeReader reader, ResponseHead head, ReadResult read)
     {
-        while (true)
+        var buffer = read.Buffer;
+        if (head.TryParse(buffer, out var end))
         {
-            var read = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = read.Buffer;
-            if (head.TryParse(buffer, out var end))
-            {
-                reader.AdvanceTo(end);
-                if (head.Status is >= 100 and < 200 and not 101) continue;
-                return HeadRead.Parsed;
-            }
-            if (read.IsCompleted)
-            {
-                if (buffer.Length > 0) throw new InvalidDataException("upstream closed the connection inside a response head");
-                reader.AdvanceTo(buffer.End);
-                return HeadRead.Closed;
-            }
-            reader.AdvanceTo(buffer.Start, buffer.End);
+            reader.AdvanceTo(end);
+            return head.Status is >= 100 and < 200 and not 101 ? HeadRead.NeedMore : HeadRead.Parsed;
         }
+        if (read.IsCompleted)
+        {
+            if (buffer.Length > 0) throw new InvalidDataException("upstream closed the connection inside a response head");
+            reader.AdvanceTo(buffer.End);
+            return HeadRead.Closed;
+        }
+        reader.AdvanceTo(buffer.Start, buffer.End);
+        return HeadRead.NeedMore;
     }
 
     private static async ValueTask<ForwardResult> CopyResponseAsync(

@@ -26,7 +26,7 @@ internal sealed class UpstreamConnection : IDisposable
     {
         Stream = stream;
         _loopSocket = loopSocket;
-        Reader = PipeReader.Create(Stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true));
+        Reader = new UpstreamReader(Stream, bufferSize: 16 * 1024, maxBufferSize: 2 * ResponseHead.MaxHeadBytes);
         Writer = PipeWriter.Create(Stream, new StreamPipeWriterOptions(leaveOpen: true));
     }
 

@@ -27,7 +27,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
         var start = runtime.Time.GetTimestamp();
         var request = context.Request;
         var path = request.Path.Value ?? "/";
-        string? routeName = null, backendName = null, endpointName = null, error = null, traceId = null;
+        string? routeName = null, backendName = null, endpointName = null, error = null, traceParent = null;
         var retries = 0;
         try
         {
@@ -80,9 +80,8 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             AddForwardingHeaders(context, listener.Https ? "https" : "http", runtime.ForwardedHeader);
             if (runtime.TraceContext)
             {
-                var (traceParent, id) = TraceContext.Next(request.Headers.TraceParent);
+                traceParent = TraceContext.Next(request.Headers.TraceParent);
                 request.Headers.TraceParent = traceParent;
-                traceId = id;
             }
             if (rule.Mirrors.Count > 0) await runtime.Mirrors.StartAsync(context, rule.Name, rule.Mirrors, edits.UpstreamHost, runtime.Random, runtime.Time.GetTimestamp()).ConfigureAwait(false);
             backend.RequestEdits?.Apply(request.Headers); // after the mirrors copied the request: a backendRef's filters are its own
@@ -104,7 +103,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             runtime.Metrics.Request(routeName ?? "", backendName ?? "", status, seconds);
             runtime.AccessLog?.Write(new AccessLogEntry(
                 runtime.Time.GetUtcNow(), request.Method, request.Host.Value ?? "", path, status, seconds * 1000, listener?.Name ?? "", routeName,
-                backendName, endpointName, retries, error, traceId, context.Connection.RemoteIpAddress?.ToString()));
+                backendName, endpointName, retries, error, traceParent is null ? null : TraceContext.TraceIdOf(traceParent), context.Connection.RemoteIpAddress?.ToString()));
         }
     }
 
@@ -120,10 +119,8 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
         var retries = 0;
         var holdsToken = false;
         var breaker = backend.Breaker;
-        Func<int, bool>? retryOn = idempotent && policy.Codes.Count > 0
-            ? code => retriesLeft > 0 && policy.Codes.Contains(code) && TryRetryToken()
-            : null;
-        var plan = new ForwardPlan(edits.UpstreamHost, retryOn, backend.ResponseEdits ?? rule.ResponseEdits);
+        var retryOnStatus = idempotent && policy.Codes.Count > 0 ? RetryOnStatus(policy, backend) : null;
+        var plan = new ForwardPlan(edits.UpstreamHost, retryOnStatus, backend.ResponseEdits ?? rule.ResponseEdits);
         var requestToken = requestTimeout?.Token ?? context.RequestAborted;
         EndpointState? last = null;
         if (breaker?.TryEnterRequest() is { } requestLimit) return await CircuitOpen(context, rule, backend, "requests", requestLimit, retries);
@@ -166,7 +163,8 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                     using var tryTimeout = rule.BackendTimeout is { } bt ? CancellationTokenSource.CreateLinkedTokenSource(requestToken) : null;
                     tryTimeout?.CancelAfter(rule.BackendTimeout!.Value);
                     var forwarder = backend.Protocol == UpstreamProtocol.H2c ? runtime.H2cForwarder : runtime.Forwarder;
-                    result = await forwarder.ForwardAsync(context, endpoint, plan, tryTimeout?.Token ?? requestToken).ConfigureAwait(false);
+                    var attemptPlan = retriesLeft > 0 ? plan : plan with { RetryOnStatus = null };
+                    result = await forwarder.ForwardAsync(context, endpoint, attemptPlan, tryTimeout?.Token ?? requestToken).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -174,7 +172,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                     connectionSlot?.Dispose();
                     if (holdsToken)
                     {
-                        ReleaseRetryToken();
+                        ReleaseRetryToken(backend);
                         holdsToken = false;
                     }
                 }
@@ -199,7 +197,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 };
                 if (retryable && retriesLeft > 0 && !requestTimedOut)
                 {
-                    holdsToken = result.Outcome == ForwardOutcome.RetryableStatus || TryRetryToken();
+                    holdsToken = result.Outcome == ForwardOutcome.RetryableStatus || TryRetryToken(backend);
                     if (holdsToken)
                     {
                         retriesLeft--;
@@ -215,7 +213,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                             }
                             catch (OperationCanceledException)
                             {
-                                ReleaseRetryToken();
+                                ReleaseRetryToken(backend);
                                 holdsToken = false;
                                 return await Fail(context, rule, backend, endpoint, new(ForwardOutcome.TimedOut, 0, "request"), requestTimedOut: true, retries);
                             }
@@ -223,36 +221,42 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                         continue;
                     }
                 }
-                else if (result.Outcome == ForwardOutcome.RetryableStatus) ReleaseRetryToken(); // taken when the status was held back
+                else if (result.Outcome == ForwardOutcome.RetryableStatus) ReleaseRetryToken(backend); // taken when the status was held back
                 return await Fail(context, rule, backend, endpoint, result, requestTimedOut, retries);
             }
         }
         finally
         {
-            if (holdsToken) ReleaseRetryToken();
+            if (holdsToken) ReleaseRetryToken(backend);
             runtime.RetryBudget.RequestEnded();
             breaker?.ExitRequest();
         }
+    }
 
-        // A retry needs a token from the proxy's retry budget and, when the backend limits retries, a retry slot.
-        bool TryRetryToken()
+    /// <summary>
+    /// Whether an attempt's answer is held back for a retry: a retryable status, and a retry token to spend on it.
+    /// Made only for the requests that can retry on a status, so that the others allocate no closure.
+    /// </summary>
+    private Func<int, bool> RetryOnStatus(RetryPolicy policy, Backend backend) => code => policy.Codes.Contains(code) && TryRetryToken(backend);
+
+    /// <summary>A retry needs a token from the proxy's retry budget and, when the backend limits retries, a retry slot.</summary>
+    private bool TryRetryToken(Backend backend)
+    {
+        if (!runtime.RetryBudget.TryAcquire())
         {
-            if (!runtime.RetryBudget.TryAcquire())
-            {
-                runtime.Metrics.RetryBudgetExhausted();
-                return false;
-            }
-            if (breaker?.TryEnterRetry() is null) return true;
-            runtime.RetryBudget.Release();
-            runtime.Metrics.CircuitOpen(backend.Name, "retries");
+            runtime.Metrics.RetryBudgetExhausted();
             return false;
         }
+        if (backend.Breaker?.TryEnterRetry() is null) return true;
+        runtime.RetryBudget.Release();
+        runtime.Metrics.CircuitOpen(backend.Name, "retries");
+        return false;
+    }
 
-        void ReleaseRetryToken()
-        {
-            runtime.RetryBudget.Release();
-            breaker?.ExitRetry();
-        }
+    private void ReleaseRetryToken(Backend backend)
+    {
+        runtime.RetryBudget.Release();
+        backend.Breaker?.ExitRetry();
     }
 
     private static string NoEndpoints(Backend backend)
