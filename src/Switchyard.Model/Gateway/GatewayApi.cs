@@ -52,6 +52,13 @@ public static class GatewayApi
         public const string RegularExpression = "RegularExpression";
     }
 
+    /// <summary>Match types of a GRPCRoute method match.</summary>
+    public static class GrpcMethodMatchTypes
+    {
+        public const string Exact = "Exact";
+        public const string RegularExpression = "RegularExpression";
+    }
+
     public static class FilterTypes
     {
         public const string RequestHeaderModifier = "RequestHeaderModifier";

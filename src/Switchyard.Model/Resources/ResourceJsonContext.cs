@@ -23,6 +23,7 @@ namespace Switchyard.Model.Resources;
 [JsonSerializable(typeof(GatewayClass))]
 [JsonSerializable(typeof(Gateway.Gateway))]
 [JsonSerializable(typeof(HTTPRoute))]
+[JsonSerializable(typeof(GRPCRoute))]
 [JsonSerializable(typeof(ReferenceGrant))]
 [JsonSerializable(typeof(Policy.HTTPNetworkPolicy))]
 [JsonSerializable(typeof(HTTPTrafficFilter))]

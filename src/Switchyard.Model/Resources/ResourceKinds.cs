@@ -34,6 +34,13 @@ public static class ResourceKinds
     public static readonly ResourceKind Gateway = GatewayApi<Gateway.Gateway>("Gateway", "gateways", namespaced: true, "gtw");
     public static readonly ResourceKind HTTPRoute = GatewayApi<HTTPRoute>("HTTPRoute", "httproutes", namespaced: true);
 
+    /// <summary>v1 since Gateway API v1.1; v1alpha2 manifests (the version before) are read too.</summary>
+    public static readonly ResourceKind GRPCRoute = new()
+    {
+        Group = GatewayGroup, Version = "v1", AlsoAcceptedVersions = ["v1alpha2"], Kind = "GRPCRoute", Plural = "grpcroutes",
+        Namespaced = true, Type = typeof(GRPCRoute),
+    };
+
     public static readonly ResourceKind ReferenceGrant = new()
     {
         Group = GatewayGroup, Version = "v1beta1", AlsoAcceptedVersions = ["v1"], Kind = "ReferenceGrant",
@@ -52,7 +59,7 @@ public static class ResourceKinds
     public static readonly IReadOnlyList<ResourceKind> All =
     [
         Namespace, GatewayClass, IngressClass, ConfigMap, Secret, Service, Deployment, Pod, EndpointSlice,
-        NetworkPolicy, HTTPNetworkPolicy, Ingress, Gateway, HTTPTrafficFilter, HTTPRoute, ReferenceGrant,
+        NetworkPolicy, HTTPNetworkPolicy, Ingress, Gateway, HTTPTrafficFilter, HTTPRoute, GRPCRoute, ReferenceGrant,
     ];
 
     private const string GatewayGroup = "gateway.networking.k8s.io";

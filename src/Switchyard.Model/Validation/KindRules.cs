@@ -19,6 +19,7 @@ public static class KindRules
         new Gateway.GatewayClassRules(),
         new Gateway.GatewayRules(),
         new Gateway.HTTPRouteRules(),
+        new Gateway.GRPCRouteRules(),
         new Gateway.ReferenceGrantRules(),
         new Gateway.HTTPTrafficFilterRules(),
     ];

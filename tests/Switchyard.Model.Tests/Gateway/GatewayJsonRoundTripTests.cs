@@ -58,6 +58,22 @@ public class GatewayJsonRoundTripTests
            "conditions":[{"type":"Accepted","status":"True","reason":"Accepted","message":"","lastTransitionTime":"2025-01-02T03:04:05Z"}]}]}}
         """;
 
+    private const string GRPCRouteJson = """
+        {"apiVersion":"gateway.networking.k8s.io/v1","kind":"GRPCRoute","metadata":{"name":"greeter","namespace":"web"},
+         "spec":{"parentRefs":[{"group":"gateway.networking.k8s.io","kind":"Gateway","namespace":"infra","name":"edge","sectionName":"grpc"}],
+           "hostnames":["grpc.example.com"],
+           "rules":[{"name":"say",
+             "matches":[{"method":{"type":"Exact","service":"helloworld.Greeter","method":"SayHello"},"headers":[{"type":"Exact","name":"x-env","value":"canary"}]},
+                        {"method":{"type":"RegularExpression","service":"shop\\..*"}}],
+             "filters":[
+               {"type":"RequestHeaderModifier","requestHeaderModifier":{"set":[{"name":"x-a","value":"1"}]}},
+               {"type":"RequestMirror","requestMirror":{"backendRef":{"group":"","kind":"Service","name":"shadow","port":50051},"percent":10}}],
+             "backendRefs":[{"group":"","kind":"Service","name":"greeter","namespace":"web","port":50051,"weight":90,
+                             "filters":[{"type":"ResponseHeaderModifier","responseHeaderModifier":{"add":[{"name":"x-backend","value":"greeter"}]}}]}]}]},
+         "status":{"parents":[{"parentRef":{"name":"edge","namespace":"infra"},"controllerName":"switchyard.dev/gateway-controller",
+           "conditions":[{"type":"Accepted","status":"True","reason":"Accepted","message":"","lastTransitionTime":"2025-01-02T03:04:05Z"}]}]}}
+        """;
+
     private const string ReferenceGrantJson = """
         {"apiVersion":"gateway.networking.k8s.io/v1beta1","kind":"ReferenceGrant","metadata":{"name":"allow","namespace":"payments"},
          "spec":{"from":[{"group":"gateway.networking.k8s.io","kind":"HTTPRoute","namespace":"web"}],"to":[{"group":"","kind":"Service","name":"pay"}]}}
@@ -68,6 +84,7 @@ public class GatewayJsonRoundTripTests
         { "GatewayClass", GatewayClassJson },
         { "Gateway", GatewayJson },
         { "HTTPRoute", HTTPRouteJson },
+        { "GRPCRoute", GRPCRouteJson },
         { "ReferenceGrant", ReferenceGrantJson },
     };
 
@@ -101,9 +118,24 @@ public class GatewayJsonRoundTripTests
     }
 
     [Fact]
+    public void Deserialize_GRPCRoute_FieldsLandInTypedProperties()
+    {
+        var route = (GRPCRoute)ResourceJson.Deserialize(ResourceKinds.GRPCRoute, GRPCRouteJson);
+        var rule = route.Spec.Rules![0];
+        Assert.Equal(("helloworld.Greeter", "SayHello"), (rule.Matches![0].Method!.Service, rule.Matches[0].Method!.Method));
+        Assert.Equal("RegularExpression", rule.Matches[1].Method!.Type);
+        Assert.Equal("x-env", rule.Matches[0].Headers![0].Name);
+        Assert.Equal(10, rule.Filters![1].RequestMirror!.Percent);
+        Assert.Equal(("greeter", 90), (rule.BackendRefs![0].Name, rule.BackendRefs[0].Weight));
+        Assert.Equal("Accepted", route.Status!.Parents![0].Conditions![0].Reason);
+        Assert.Same(ResourceKinds.GRPCRoute, ResourceKinds.Find("gateway.networking.k8s.io/v1alpha2", "GRPCRoute"));
+        Assert.Same(ResourceKinds.GRPCRoute, ResourceKinds.Resolve("grpcroutes"));
+    }
+
+    [Fact]
     public void Validate_RoundTripManifests_AreValid()
     {
-        foreach (var json in new[] { GatewayClassJson, GatewayJson, HTTPRouteJson, ReferenceGrantJson })
+        foreach (var json in new[] { GatewayClassJson, GatewayJson, HTTPRouteJson, GRPCRouteJson, ReferenceGrantJson })
         {
             var node = JsonNode.Parse(json)!;
             var obj = ResourceJson.Deserialize(ResourceKinds.FindByKind(node["kind"]!.GetValue<string>())!, json);

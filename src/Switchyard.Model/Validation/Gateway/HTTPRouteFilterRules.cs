@@ -50,7 +50,14 @@ internal static class HTTPRouteFilterRules
         filters?.Any(f => f?.RequestRedirect?.Path?.Type == PathModifierTypes.ReplacePrefixMatch
             || f?.UrlRewrite?.Path?.Type == PathModifierTypes.ReplacePrefixMatch) == true;
 
-    public static void ValidateList(IList<HTTPRouteFilter>? filters, string path, List<FieldError> errors)
+    /// <summary>The filter types a GRPCRoute may use (its CRD's enum).</summary>
+    public static readonly string[] GrpcTypes =
+    [
+        FilterTypes.RequestHeaderModifier, FilterTypes.ResponseHeaderModifier, FilterTypes.RequestMirror, FilterTypes.ExtensionRef,
+    ];
+
+    /// <summary>Checks an HTTPRoute filter list, or with <paramref name="types"/> a list of another route kind.</summary>
+    public static void ValidateList(IList<HTTPRouteFilter>? filters, string path, List<FieldError> errors, string[]? types = null)
     {
         if (filters is null) return;
         GatewayFields.MaxItems(filters, path, MaxFilters, errors);
@@ -63,7 +70,7 @@ internal static class HTTPRouteFilterRules
                 errors.Required(fPath);
                 continue;
             }
-            Validate(f, fPath, errors);
+            Validate(f, fPath, types ?? Types, errors);
             if (Singletons.Contains(f.Type, StringComparer.Ordinal) && !seen.Add(f.Type))
             {
                 errors.Duplicate(FieldPath.Child(fPath, "type"), f.Type);
@@ -75,9 +82,9 @@ internal static class HTTPRouteFilterRules
         }
     }
 
-    private static void Validate(HTTPRouteFilter f, string path, List<FieldError> errors)
+    private static void Validate(HTTPRouteFilter f, string path, string[] types, List<FieldError> errors)
     {
-        GatewayFields.OneOf(f.Type, FieldPath.Child(path, "type"), Types, errors, required: true);
+        GatewayFields.OneOf(f.Type, FieldPath.Child(path, "type"), types, errors, required: true);
         Member(f, f.RequestHeaderModifier, FilterTypes.RequestHeaderModifier, "requestHeaderModifier", path, errors);
         Member(f, f.ResponseHeaderModifier, FilterTypes.ResponseHeaderModifier, "responseHeaderModifier", path, errors);
         Member(f, f.RequestMirror, FilterTypes.RequestMirror, "requestMirror", path, errors);

@@ -14,7 +14,7 @@ internal static partial class HTTPRouteMatchRules
     public const int MaxQueryValue = 1024;
 
     private static readonly string[] PathTypes = [PathMatchTypes.Exact, PathMatchTypes.PathPrefix, PathMatchTypes.RegularExpression];
-    private static readonly string[] ValueTypes = [ValueMatchTypes.Exact, ValueMatchTypes.RegularExpression];
+    internal static readonly string[] ValueTypes = [ValueMatchTypes.Exact, ValueMatchTypes.RegularExpression];
 
     /// <summary>Characters of an absolute URL path: unreserved, sub-delims, ':', '@', '/', and %XX escapes.</summary>
     [GeneratedRegex(@"^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+$")]
@@ -104,7 +104,7 @@ internal static partial class HTTPRouteMatchRules
         }
     }
 
-    private static void ValidateValueMatch(string? type, string name, string value, int maxValue, string path, HashSet<string> names, List<FieldError> errors)
+    internal static void ValidateValueMatch(string? type, string name, string value, int maxValue, string path, HashSet<string> names, List<FieldError> errors)
     {
         GatewayFields.OneOf(type, FieldPath.Child(path, "type"), ValueTypes, errors);
         var namePath = FieldPath.Child(path, "name");

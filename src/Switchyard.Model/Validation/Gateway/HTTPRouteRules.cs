@@ -72,7 +72,7 @@ internal sealed class HTTPRouteRules : KindRules<HTTPRoute>
     }
 
     /// <summary>Parent refs: each valid; several refs to the same parent must each name a distinct section or port.</summary>
-    private static void ValidateParentRefs(IList<ParentReference>? refs, List<FieldError> errors)
+    internal static void ValidateParentRefs(IList<ParentReference>? refs, List<FieldError> errors)
     {
         const string root = "spec.parentRefs";
         if (refs is null) return;
@@ -203,7 +203,7 @@ internal sealed class HTTPRouteRules : KindRules<HTTPRoute>
         GatewayFields.Duration(retry.Backoff, FieldPath.Child(path, "backoff"), errors);
     }
 
-    private static void ValidateSessionPersistence(SessionPersistence sp, string path, List<FieldError> errors)
+    internal static void ValidateSessionPersistence(SessionPersistence sp, string path, List<FieldError> errors)
     {
         GatewayFields.MaxLength(sp.SessionName, FieldPath.Child(path, "sessionName"), MaxSessionName, errors);
         GatewayFields.Duration(sp.AbsoluteTimeout, FieldPath.Child(path, "absoluteTimeout"), errors);
