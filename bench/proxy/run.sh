@@ -90,8 +90,14 @@ build_host() {
   HOST_DLL=$(find "${BENCH_ARTIFACTS:-/tmp/art-proxy-bench}/bin/ProxyBenchHost" -name ProxyBenchHost.dll | head -1)
 }
 build_host
-"$ROOT/switchyard" --help >/dev/null   # the launcher builds the shipped CLI when the sources changed
-CLI_KIND=$(cat "$ROOT/.build/cli/.stamp")
+# PROXIES picks the rows (nginx and HAProxy always run: the ratios divide by them).
+PROXIES=" ${PROXIES:-switchyard switchyard-threadpool switchyard-jit yarp-jit floor} nginx haproxy "
+wanted() { [[ "$PROXIES" == *" $1 "* ]]; }
+CLI_KIND=none
+if wanted switchyard || wanted switchyard-threadpool; then
+  "$ROOT/switchyard" --help >/dev/null   # the launcher builds the shipped CLI when the sources changed
+  CLI_KIND=$(cat "$ROOT/.build/cli/.stamp")
+fi
 if [ "$CLI_KIND" = native ]; then CLI=("$ROOT/.build/cli/switchyard"); else CLI=(dotnet "$ROOT/.build/cli/switchyard.dll"); fi
 
 cpu_ticks() { local t=0; for p in "$@"; do [ -r /proc/$p/stat ] && t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
@@ -152,9 +158,6 @@ stop() { for p in "$@"; do kill "$p" 2>/dev/null || true; done; for p in "$@"; d
 children() { pgrep -P "$1" | tr '\n' ' '; }
 
 ROUNDS=${ROUNDS:-1}
-# PROXIES picks the rows (nginx and HAProxy always run: the ratios divide by them).
-PROXIES=" ${PROXIES:-switchyard switchyard-threadpool switchyard-jit yarp-jit floor} nginx haproxy "
-wanted() { [[ "$PROXIES" == *" $1 "* ]]; }
 ROWS=()
 for n in switchyard switchyard-threadpool switchyard-jit yarp-jit floor floor-forward floor-conn floor-socket floor-epoll floor-epoll-proxy floor-nginx; do wanted $n && ROWS+=("$n"); done
 declare -A RATIOS

@@ -16,13 +16,12 @@ internal static class HopByHop
     /// <summary>True when <paramref name="name"/> is listed in a Connection header value (also hop-by-hop).</summary>
     public static bool ListedIn(StringValues connection, string name)
     {
-        if (connection.Count == 0) return false;
         foreach (var value in connection)
         {
             if (value is null) continue;
-            foreach (var token in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            foreach (var range in value.AsSpan().Split(','))
             {
-                if (token.Equals(name, StringComparison.OrdinalIgnoreCase)) return true;
+                if (value.AsSpan(range).Trim().Equals(name, StringComparison.OrdinalIgnoreCase)) return true;
             }
         }
         return false;
@@ -34,9 +33,10 @@ internal static class HopByHop
         foreach (var value in connection)
         {
             if (value is null) continue;
-            foreach (var token in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            foreach (var range in value.AsSpan().Split(','))
             {
-                if (!token.Equals("keep-alive", StringComparison.OrdinalIgnoreCase) && !token.Equals("close", StringComparison.OrdinalIgnoreCase)
+                var token = value.AsSpan(range).Trim();
+                if (!token.IsEmpty && !token.Equals("keep-alive", StringComparison.OrdinalIgnoreCase) && !token.Equals("close", StringComparison.OrdinalIgnoreCase)
                     && !token.Equals("upgrade", StringComparison.OrdinalIgnoreCase)) return true;
             }
         }

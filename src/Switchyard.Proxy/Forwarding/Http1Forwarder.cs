@@ -243,7 +243,7 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
         var response = context.Response;
         response.StatusCode = head.Status;
         var headers = response.Headers;
-        var listed = head.ConnectionTokens;
+        var listed = head.ConnectionTokens is { } tokens && HopByHop.HasExtraTokens(tokens) ? tokens : null; // "keep-alive" alone names no field
         foreach (var (name, value) in head.Headers)
         {
             // A 101 keeps Upgrade (it names the new protocol) although Connection lists it.

@@ -16,7 +16,12 @@ internal sealed class ProxyApplication(IPEndPoint bind, ProxyRuntime runtime, Re
 {
     public sealed class Context
     {
+        private string? _client;
+
         public required DefaultHttpContext Http { get; init; }
+
+        /// <summary>The client's address as text, made once per connection (a context lives as long as its connection).</summary>
+        public string? Client => _client ??= Http.Connection.RemoteIpAddress?.ToString();
     }
 
     public Context CreateContext(IFeatureCollection contextFeatures)
@@ -36,7 +41,7 @@ internal sealed class ProxyApplication(IPEndPoint bind, ProxyRuntime runtime, Re
     }
 
     public Task ProcessRequestAsync(Context context) =>
-        handler.HandleAsync(context.Http, runtime.View.Current.Listeners.GetValueOrDefault(bind));
+        handler.HandleAsync(context.Http, runtime.View.Current.Listeners.GetValueOrDefault(bind), context.Client);
 
     public void DisposeContext(Context context, Exception? exception) => context.Http.Uninitialize();
 }

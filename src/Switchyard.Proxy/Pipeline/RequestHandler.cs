@@ -22,7 +22,8 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
 {
     public const string ErrorHeader = "x-switchyard-error";
 
-    public async Task HandleAsync(HttpContext context, ListenerConfig? listener)
+    /// <param name="client">The client's address as text (X-Forwarded-For, the access log); null when unknown.</param>
+    public async Task HandleAsync(HttpContext context, ListenerConfig? listener, string? client)
     {
         var start = runtime.Time.GetTimestamp();
         var request = context.Request;
@@ -77,7 +78,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 return;
             }
             backendName = backend.Name;
-            AddForwardingHeaders(context, listener.Https ? "https" : "http", runtime.ForwardedHeader);
+            AddForwardingHeaders(context, client, listener.Https ? "https" : "http", runtime.ForwardedHeader);
             if (runtime.TraceContext)
             {
                 traceParent = TraceContext.Next(request.Headers.TraceParent);
@@ -103,7 +104,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             runtime.Metrics.Request(routeName ?? "", backendName ?? "", status, seconds);
             runtime.AccessLog?.Write(new AccessLogEntry(
                 runtime.Time.GetUtcNow(), request.Method, request.Host.Value ?? "", path, status, seconds * 1000, listener?.Name ?? "", routeName,
-                backendName, endpointName, retries, error, traceParent is null ? null : TraceContext.TraceIdOf(traceParent), context.Connection.RemoteIpAddress?.ToString()));
+                backendName, endpointName, retries, error, traceParent is null ? null : TraceContext.TraceIdOf(traceParent), client));
         }
     }
 
@@ -339,11 +340,10 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
     private static bool HasBody(HttpContext context) =>
         context.Request.ContentLength is > 0 || (context.Request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true);
 
-    private static void AddForwardingHeaders(HttpContext context, string scheme, bool forwarded)
+    private static void AddForwardingHeaders(HttpContext context, string? client, string scheme, bool forwarded)
     {
         var request = context.Request;
         var headers = request.Headers;
-        var client = context.Connection.RemoteIpAddress?.ToString();
         if (client is not null)
         {
             var existing = headers["X-Forwarded-For"];

@@ -108,6 +108,22 @@ public sealed class LoopSocketTests : IDisposable
     }
 
     [Fact]
+    public async Task CancelledSend_WaitingForBufferSpace_Throws()
+    {
+        var (socket, peer) = await ConnectAsync();
+        using (peer)
+        {
+            using var cancel = new CancellationTokenSource();
+            var sending = socket.SendAsync(new byte[8 << 20], cancel.Token).AsTask();
+            await Task.Delay(200);
+            Assert.False(sending.IsCompleted); // the peer reads nothing: the socket's buffers are full
+            await cancel.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sending.WaitAsync(Deadline));
+        }
+        socket.Close();
+    }
+
+    [Fact]
     public async Task CloseWithAReceivePending_FailsItAsAborted()
     {
         var (socket, peer) = await ConnectAsync();
