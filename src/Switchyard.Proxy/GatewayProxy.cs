@@ -123,7 +123,7 @@ public sealed class GatewayProxy : IAsyncDisposable
             _health.Reconcile(result.HealthChecks);
             Warnings = [.. result.Warnings, .. bindErrors];
             Statuses = [.. result.GatewayStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Gateway, (object)s.Status)),
-                .. result.RouteStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Route, (object)s.Status))];
+                .. result.RouteStatuses.Select(s => (s.Route, s.Status))];
             if (_store is not null) await WriteStatusesAsync(result, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -141,12 +141,10 @@ public sealed class GatewayProxy : IAsyncDisposable
             copy.Status = status;
             await _store!.UpdateAsync(copy, cancellationToken).ConfigureAwait(false);
         }
-        foreach (var (route, status) in result.RouteStatuses)
+        foreach (var update in result.RouteStatuses)
         {
-            if (SameRouteStatus(route.Status, status)) continue;
-            var copy = Model.Resources.ResourceJson.Clone(route);
-            copy.Status = status;
-            await _store!.UpdateAsync(copy, cancellationToken).ConfigureAwait(false);
+            if (SameRouteStatus(update.Current, update.Parents)) continue;
+            await _store!.UpdateAsync(update.WithStatus(), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -163,13 +161,13 @@ public sealed class GatewayProxy : IAsyncDisposable
         return string.Join(",", a.Addresses?.Select(x => x.Value) ?? []) == string.Join(",", b.Addresses?.Select(x => x.Value) ?? []);
     }
 
-    private static bool SameRouteStatus(HTTPRouteStatus? a, HTTPRouteStatus b)
+    private static bool SameRouteStatus(IList<RouteParentStatus>? a, IList<RouteParentStatus> b)
     {
-        if (a is null || (a.Parents?.Count ?? 0) != (b.Parents?.Count ?? 0)) return false;
-        for (var i = 0; i < b.Parents!.Count; i++)
+        if (a is null || a.Count != b.Count) return false;
+        for (var i = 0; i < b.Count; i++)
         {
-            var x = a.Parents![i];
-            var y = b.Parents[i];
+            var x = a[i];
+            var y = b[i];
             if (x.ControllerName != y.ControllerName || x.ParentRef.Name != y.ParentRef.Name || x.ParentRef.SectionName != y.ParentRef.SectionName
                 || !Conditions.Same(x.Conditions, y.Conditions)) return false;
         }

@@ -40,10 +40,10 @@ internal sealed class Backend
     /// </summary>
     public HeaderEdits? ResponseEdits { get; init; }
 
-    /// <summary>A copy sharing endpoints, balancer and limits, with another weight or header changes (null keeps this backend's).</summary>
-    public Backend With(int? weight = null, HeaderEdits? requestEdits = null, HeaderEdits? responseEdits = null) => new()
+    /// <summary>A copy sharing endpoints, balancer and limits, with another weight, header changes or protocol (null keeps this backend's).</summary>
+    public Backend With(int? weight = null, HeaderEdits? requestEdits = null, HeaderEdits? responseEdits = null, UpstreamProtocol? protocol = null) => new()
     {
-        Name = Name, Endpoints = Endpoints, Balancer = Balancer, Outlier = Outlier, Protocol = Protocol, Breaker = Breaker, Error = Error,
+        Name = Name, Endpoints = Endpoints, Balancer = Balancer, Outlier = Outlier, Protocol = protocol ?? Protocol, Breaker = Breaker, Error = Error,
         Weight = weight ?? Weight,
         RequestEdits = requestEdits ?? RequestEdits,
         ResponseEdits = responseEdits ?? ResponseEdits,

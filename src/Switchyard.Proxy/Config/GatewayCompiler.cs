@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using k8s;
 using k8s.Models;
 using Switchyard.Model.Gateway;
 using Switchyard.Model.Selectors;
@@ -14,10 +15,11 @@ namespace Switchyard.Proxy.Config;
 
 /// <summary>
 /// Compiles the Gateways of GatewayClasses whose controllerName is <see cref="ControllerName"/> and the HTTPRoutes
-/// attached to them into listener builders, and computes the status each object should have (Accepted,
-/// ResolvedRefs, Programmed with the specification's reasons). Gateways of other controllers are left alone.
+/// and GRPCRoutes attached to them into listener builders, and computes the status each object should have
+/// (Accepted, ResolvedRefs, Programmed with the specification's reasons). Gateways of other controllers are left
+/// alone. GRPCRoute rules compile in GatewayCompiler.Grpc.cs; attachment is the same for both kinds.
 /// </summary>
-internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backends, Func<IPEndPoint, string, bool, ListenerBuilder> listenerFor, DateTime now)
+internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolver backends, Func<IPEndPoint, string, bool, ListenerBuilder> listenerFor, DateTime now)
 {
     public const string ControllerName = "switchyard.dev/gateway-controller";
 
@@ -29,17 +31,20 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
         public bool Usable { get; set; } = true;
         public int Attached { get; set; }
         public List<V1Condition> Conditions { get; } = [];
+
+        /// <summary>The routes attached so far (oldest first) and the hostnames each serves here (null: any).</summary>
+        public List<(string Kind, string Key, List<string>? Hosts)> Claims { get; } = [];
     }
 
     /// <summary>Compiles ExtensionRef filters that name an HTTPTrafficFilter; null: such filters are unsupported.</summary>
     public TrafficFilterCompiler? Traffic { get; init; }
 
     /// <summary>
-    /// The last version of each HTTPRoute (by uid) whose rules compiled, kept across compiles by the caller. A route
-    /// changed into one this proxy cannot serve keeps serving that version while its status says why the new one
-    /// is refused; null: nothing is remembered and such a route stops serving.
+    /// The last version of each route (by <see cref="RouteKey"/>) whose rules compiled, kept across compiles by the
+    /// caller. A route changed into one this proxy cannot serve keeps serving that version while its status says why
+    /// the new one is refused; null: nothing is remembered and such a route stops serving.
     /// </summary>
-    public Dictionary<string, HTTPRoute>? LastAccepted { get; init; }
+    public Dictionary<string, IKubernetesObject<V1ObjectMeta>>? LastAccepted { get; init; }
 
     public List<GatewayStatusUpdate> GatewayStatuses { get; } = [];
     public List<RouteStatusUpdate> RouteStatuses { get; } = [];
@@ -99,8 +104,10 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
             listeners[(gateway.Metadata.NamespaceProperty ?? "default", gateway.Metadata.Name)] = infos;
         }
 
-        foreach (var route in inputs.HttpRoutes.OrderBy(r => r.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(r => Key(r.Metadata), StringComparer.Ordinal))
-            CompileRoute(route, listeners);
+        // Oldest first, then by namespace/name: the order in which HTTPRoutes and GRPCRoutes claim hostnames of a listener.
+        var routes = inputs.HttpRoutes.Select(PrepareHttp).Concat(inputs.GrpcRoutes.Select(PrepareGrpc))
+            .OrderBy(r => r.Object.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(r => Key(r.Object.Metadata), StringComparer.Ordinal);
+        foreach (var route in routes) Attach(route, listeners);
 
         foreach (var gateway in gateways)
         {
@@ -120,7 +127,9 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
                 {
                     Name = i.Listener.Name,
                     AttachedRoutes = i.Attached,
-                    SupportedKinds = i.Listener.Protocol is GatewayApi.Protocols.HTTP or GatewayApi.Protocols.HTTPS ? [new RouteGroupKind { Group = GatewayApi.Group, Kind = "HTTPRoute" }] : [],
+                    SupportedKinds = i.Listener.Protocol is GatewayApi.Protocols.HTTP or GatewayApi.Protocols.HTTPS
+                        ? [.. RouteKinds.Where(k => KindAllowed(i, k)).Select(k => new RouteGroupKind { Group = GatewayApi.Group, Kind = k })]
+                        : [],
                     Conditions = i.Conditions,
                 })],
             };
@@ -128,8 +137,9 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
         }
     }
 
-    /// <summary>What <see cref="LastAccepted"/> is keyed by: the uid, or namespace/name for objects read from files.</summary>
-    internal static string RouteKey(HTTPRoute route) => route.Metadata.Uid ?? Key(route.Metadata);
+    /// <summary>What <see cref="LastAccepted"/> is keyed by: the kind and the uid, or namespace/name for objects read from files.</summary>
+    internal static string RouteKey(IKubernetesObject<V1ObjectMeta> route) =>
+        $"{(route is GRPCRoute ? GrpcRouteKind : HttpRouteKind)} {route.Metadata.Uid ?? Key(route.Metadata)}";
 
     private static string Key(V1ObjectMeta m) => $"{m.NamespaceProperty ?? "default"}/{m.Name}";
 
@@ -178,62 +188,94 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
         }
     }
 
-    private static bool KindAllowed(ListenerInfo info)
+    private const string HttpRouteKind = "HTTPRoute";
+    private const string GrpcRouteKind = "GRPCRoute";
+
+    /// <summary>The route kinds an HTTP or HTTPS listener serves, and allows when its allowedRoutes.kinds is empty.</summary>
+    private static readonly string[] RouteKinds = [HttpRouteKind, GrpcRouteKind];
+
+    private static bool KindAllowed(ListenerInfo info, string kind)
     {
         var kinds = info.Listener.AllowedRoutes?.Kinds;
-        return kinds is null || kinds.Count == 0 || kinds.Any(k => (k.Group ?? GatewayApi.Group) == GatewayApi.Group && k.Kind == "HTTPRoute");
+        return kinds is null || kinds.Count == 0 || kinds.Any(k => (k.Group ?? GatewayApi.Group) == GatewayApi.Group && k.Kind == kind);
     }
 
-    private void CompileRoute(HTTPRoute route, Dictionary<(string Ns, string Name), List<ListenerInfo>> listeners)
+    /// <summary>
+    /// A route of either kind as attachment sees it: the version it serves (the current one, or the last accepted one
+    /// while the current one cannot be served), that version's compiled entries, and what was wrong.
+    /// </summary>
+    private sealed record PreparedRoute(
+        string Kind, IKubernetesObject<V1ObjectMeta> Object, IList<ParentReference>? ParentRefs, IList<RouteParentStatus>? PreviousParents,
+        IKubernetesObject<V1ObjectMeta> Served, IList<string>? ServedHostnames, List<(MatchPrecedence, RouteEntry)> Entries,
+        List<string> RuleErrors, List<(string Reason, string Message)> RefErrors);
+
+    private PreparedRoute PrepareHttp(HTTPRoute route)
     {
-        var ns = route.Metadata.NamespaceProperty ?? "default";
-        var gen = route.Metadata.Generation;
-        var parents = new List<RouteParentStatus>();
         var compiled = CompileRules(route, out var ruleErrors, out var refErrors);
-        var served = route; // the version whose rules and hostnames are served
-        if (ruleErrors.Count == 0)
-        {
-            LastAccepted?[RouteKey(route)] = route;
-        }
-        else if (LastAccepted is not null && LastAccepted.TryGetValue(RouteKey(route), out var good))
+        var served = route;
+        if (ruleErrors.Count == 0) LastAccepted?[RouteKey(route)] = route;
+        else if (LastAccepted?.GetValueOrDefault(RouteKey(route)) is HTTPRoute good)
         {
             served = good;
             compiled = CompileRules(good, out _, out refErrors);
         }
-        foreach (var parent in route.Spec.ParentRefs ?? [])
+        return new(HttpRouteKind, route, route.Spec.ParentRefs, route.Status?.Parents, served, served.Spec.Hostnames, compiled, ruleErrors, refErrors);
+    }
+
+    private void Attach(PreparedRoute route, Dictionary<(string Ns, string Name), List<ListenerInfo>> listeners)
+    {
+        var meta = route.Object.Metadata;
+        var ns = meta.NamespaceProperty ?? "default";
+        var key = Key(meta);
+        var gen = meta.Generation;
+        var (ruleErrors, refErrors) = (route.RuleErrors, route.RefErrors);
+        var servingOld = route.Served != route.Object;
+        var parents = new List<RouteParentStatus>();
+        foreach (var parent in route.ParentRefs ?? [])
         {
             if ((parent.Group ?? GatewayApi.Group) != GatewayApi.Group || (parent.Kind ?? "Gateway") != "Gateway") continue;
             if (!listeners.TryGetValue((parent.Namespace ?? ns, parent.Name), out var infos)) continue; // not ours (or absent): leave to its controller
-            var previous = route.Status?.Parents?.FirstOrDefault(p => SameParent(p.ParentRef, parent, ns) && p.ControllerName == ControllerName)?.Conditions;
+            var previous = route.PreviousParents?.FirstOrDefault(p => SameParent(p.ParentRef, parent, ns) && p.ControllerName == ControllerName)?.Conditions;
             var candidates = infos.Where(i => (parent.SectionName is null || i.Listener.Name == parent.SectionName) && (parent.Port is null || i.Listener.Port == parent.Port)).ToList();
             string? reason = null, message = null;
             var attached = 0;
             if (candidates.Count == 0) (reason, message) = ("NoMatchingParent", "no listener matches sectionName/port");
-            else if (ruleErrors.Count > 0 && served == route) (reason, message) = ("UnsupportedValue", string.Join("; ", ruleErrors));
+            else if (ruleErrors.Count > 0 && !servingOld) (reason, message) = ("UnsupportedValue", string.Join("; ", ruleErrors));
+            else if (candidates.Where(i => NamespaceAllowed(i, ns)).ToList() is { Count: 0 })
+                (reason, message) = ("NotAllowedByListeners", $"no listener allows {route.Kind}s from namespace {ns}");
+            else if (candidates.Where(i => NamespaceAllowed(i, ns) && KindAllowed(i, route.Kind)).ToList() is not { Count: > 0 } allowed)
+                (reason, message) = ("NotAllowedByListeners", $"no listener allows kind {route.Kind} (allowedRoutes.kinds: {string.Join(", ", candidates.SelectMany(i => i.Listener.AllowedRoutes?.Kinds ?? []).Select(k => k.Kind).Distinct())})");
             else
             {
-                var allowed = candidates.Where(i => NamespaceAllowed(i, ns) && KindAllowed(i)).ToList();
-                if (allowed.Count == 0) (reason, message) = ("NotAllowedByListeners", $"no listener allows HTTPRoutes from namespace {ns}");
-                else
+                var conflicts = new List<string>();
+                foreach (var info in allowed)
                 {
-                    foreach (var info in allowed)
+                    var hosts = Hostnames.Intersect(info.Listener.Hostname, route.ServedHostnames);
+                    if (hosts is { Count: 0 }) continue;
+                    // Gateway API: an HTTPRoute and a GRPCRoute whose hostnames intersect on one listener: the older (then
+                    // the first by namespace/name) is accepted there. Routes arrive oldest first, so the claim stands.
+                    var rival = info.Claims.FirstOrDefault(c => c.Kind != route.Kind && Hostnames.Overlap(c.Hosts, hosts));
+                    if (rival.Kind is not null)
                     {
-                        var hosts = Hostnames.Intersect(info.Listener.Hostname, served.Spec.Hostnames);
-                        if (hosts is { Count: 0 }) continue;
-                        info.Attached++;
-                        attached++;
-                        if (!info.Usable) continue;
-                        var builder = listenerFor(info.Bind, "", info.Listener.Protocol == GatewayApi.Protocols.HTTPS);
-                        foreach (var (key, entry) in compiled)
-                        {
-                            if (hosts is null) builder.Add(null, key, entry);
-                            else foreach (var h in hosts) builder.Add(h, key, entry);
-                        }
+                        conflicts.Add($"listener {info.Listener.Name}: its hostnames are taken by {rival.Kind} {rival.Key}, which is older or first by namespace/name");
+                        continue;
                     }
-                    if (attached == 0) (reason, message) = ("NoMatchingListenerHostname", "no listener hostname intersects the route's hostnames");
-                    else if (served != route)
-                        (reason, message) = ("UnsupportedValue", $"{string.Join("; ", ruleErrors)}; still serving generation {served.Metadata.Generation}, the last accepted");
+                    info.Claims.Add((route.Kind, key, hosts));
+                    info.Attached++;
+                    attached++;
+                    if (!info.Usable) continue;
+                    var builder = listenerFor(info.Bind, "", info.Listener.Protocol == GatewayApi.Protocols.HTTPS);
+                    foreach (var (precedence, entry) in route.Entries)
+                    {
+                        if (hosts is null) builder.Add(null, precedence, entry);
+                        else foreach (var h in hosts) builder.Add(h, precedence, entry);
+                    }
                 }
+                if (attached == 0 && conflicts.Count > 0) (reason, message) = ("Conflicted", string.Join("; ", conflicts));
+                else if (attached == 0) (reason, message) = ("NoMatchingListenerHostname", "no listener hostname intersects the route's hostnames");
+                else if (servingOld)
+                    (reason, message) = ("UnsupportedValue", $"{string.Join("; ", ruleErrors)}; still serving generation {route.Served.Metadata.Generation}, the last accepted");
+                else if (conflicts.Count > 0) message = $"attached to {attached} listener(s); not to {string.Join("; ", conflicts)}";
             }
             var ok = reason is null;
             var resolved = refErrors.Count == 0;
@@ -248,10 +290,10 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
                 ],
             });
         }
-        if (parents.Count > 0 || route.Status?.Parents?.Any(p => p.ControllerName == ControllerName) == true)
+        if (parents.Count > 0 || route.PreviousParents?.Any(p => p.ControllerName == ControllerName) == true)
         {
-            var kept = route.Status?.Parents?.Where(p => p.ControllerName != ControllerName) ?? [];
-            RouteStatuses.Add(new RouteStatusUpdate(route, new HTTPRouteStatus { Parents = [.. kept, .. parents] }));
+            var kept = route.PreviousParents?.Where(p => p.ControllerName != ControllerName) ?? [];
+            RouteStatuses.Add(new RouteStatusUpdate(route.Object, [.. kept, .. parents]));
         }
     }
 
@@ -301,7 +343,7 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
                         var (numerator, denominator) = mirror.Fraction is { } fr ? (fr.Numerator, fr.Denominator ?? 100) : (mirror.Percent ?? 100, 100);
                         if (denominator <= 0 || numerator < 0 || numerator > denominator) errors.Add($"rule {ri}: requestMirror: fraction {numerator}/{denominator} must be between 0 and 1");
                         var mref = mirror.BackendRef;
-                        mirrors.Add(new RequestMirror(ResolveRef(ns, mref.Group, mref.Kind, mref.Name, mref.Namespace, mref.Port, 1, "requestMirror backendRef", refErrors), numerator, denominator));
+                        mirrors.Add(new RequestMirror(ResolveRef(HttpRouteKind, ns, mref.Group, mref.Kind, mref.Name, mref.Namespace, mref.Port, 1, "requestMirror backendRef", refErrors), numerator, denominator));
                         break;
                     default:
                         errors.Add($"rule {ri}: filter {f.Type} is not supported by {ControllerName}");
@@ -311,7 +353,7 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
             var backendList = new List<Backend>();
             foreach (var b in rule.BackendRefs ?? [])
             {
-                var backend = ResolveRef(ns, b.Group, b.Kind, b.Name, b.Namespace, b.Port, b.Weight ?? 1, "backendRef", refErrors);
+                var backend = ResolveRef(HttpRouteKind, ns, b.Group, b.Kind, b.Name, b.Namespace, b.Port, b.Weight ?? 1, "backendRef", refErrors);
                 backendList.Add(b.Filters is { Count: > 0 } backendFilters ? WithBackendFilters(backend, backendFilters, responseEdits, $"rule {ri}: backendRef {b.Name}", errors) : backend);
             }
             var timeouts = rule.Timeouts;
@@ -374,7 +416,7 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
     }
 
     /// <summary>A Service reference of a route (backendRef or requestMirror) resolved to a backend; a broken one answers 500 and is reported in ResolvedRefs.</summary>
-    private Backend ResolveRef(string ns, string? group, string? kind, string name, string? refNs, int? port, int weight, string what, List<(string Reason, string Message)> refErrors)
+    private Backend ResolveRef(string routeKind, string ns, string? group, string? kind, string name, string? refNs, int? port, int weight, string what, List<(string Reason, string Message)> refErrors)
     {
         var bns = refNs ?? ns;
         var display = $"{bns}/{name}:{port}";
@@ -383,9 +425,9 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
             refErrors.Add(("InvalidKind", $"{what} {kind}/{name}: only Services are supported"));
             return BackendResolver.Broken(display, $"kind {group}/{kind} is not supported", weight);
         }
-        if (bns != ns && !Granted(GatewayApi.Group, "HTTPRoute", ns, "", "Service", bns, name))
+        if (bns != ns && !Granted(GatewayApi.Group, routeKind, ns, "", "Service", bns, name))
         {
-            refErrors.Add(("RefNotPermitted", $"{what} {bns}/{name}: no ReferenceGrant in {bns} allows HTTPRoutes from {ns}"));
+            refErrors.Add(("RefNotPermitted", $"{what} {bns}/{name}: no ReferenceGrant in {bns} allows {routeKind}s from {ns}"));
             return BackendResolver.Broken(display, "reference not permitted", weight);
         }
         if (port is null)
@@ -457,4 +499,33 @@ internal sealed class GatewayCompiler(ProxyInputs inputs, BackendResolver backen
 
 internal sealed record GatewayStatusUpdate(Gateway Gateway, GatewayStatus Status);
 
-internal sealed record RouteStatusUpdate(HTTPRoute Route, HTTPRouteStatus Status);
+/// <summary>The parents a route's status should list (other controllers' entries kept), for an HTTPRoute or a GRPCRoute.</summary>
+internal sealed record RouteStatusUpdate(IKubernetesObject<V1ObjectMeta> Route, IList<RouteParentStatus> Parents)
+{
+    /// <summary>The parents the route's status lists now.</summary>
+    public IList<RouteParentStatus>? Current => Route switch
+    {
+        HTTPRoute h => h.Status?.Parents,
+        GRPCRoute g => g.Status?.Parents,
+        _ => null,
+    };
+
+    /// <summary>The status object of the route's kind.</summary>
+    public object Status => Route is GRPCRoute ? new GRPCRouteStatus { Parents = Parents } : new HTTPRouteStatus { Parents = Parents };
+
+    /// <summary>A copy of the route carrying the new status, to write to the store.</summary>
+    public IKubernetesObject<V1ObjectMeta> WithStatus()
+    {
+        switch (Route)
+        {
+            case GRPCRoute g:
+                var grpc = Model.Resources.ResourceJson.Clone(g);
+                grpc.Status = new GRPCRouteStatus { Parents = Parents };
+                return grpc;
+            default:
+                var http = Model.Resources.ResourceJson.Clone((HTTPRoute)Route);
+                http.Status = new HTTPRouteStatus { Parents = Parents };
+                return http;
+        }
+    }
+}

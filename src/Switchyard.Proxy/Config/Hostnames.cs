@@ -32,4 +32,12 @@ internal static class Hostnames
         }
         return result;
     }
+
+    /// <summary>Do two sets of served hostnames (null: any host) share a name? Empty sets share none.</summary>
+    public static bool Overlap(List<string>? a, List<string>? b)
+    {
+        if (a is null) return b is null || b.Count > 0;
+        if (b is null) return a.Count > 0;
+        return a.Any(x => b.Any(y => Intersect(x, [y]) is { Count: > 0 }));
+    }
 }

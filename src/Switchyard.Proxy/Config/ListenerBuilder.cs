@@ -5,15 +5,22 @@ using Switchyard.Proxy.Snapshot;
 
 namespace Switchyard.Proxy.Config;
 
-/// <summary>Precedence of one match; smaller sorts first. Fields in the order the specifications break ties.</summary>
+/// <summary>
+/// Precedence of one match; smaller sorts first. Fields in the order the specifications break ties. A GRPCRoute
+/// match puts the characters of its service in <see cref="PathLength"/> and of its method in <see cref="MethodLength"/>.
+/// </summary>
 internal readonly record struct MatchPrecedence(
     int PathRank, int PathLength, bool HasMethod, int Headers, int Query, DateTime Created, string Owner, int Rule, int Match) : IComparable<MatchPrecedence>
 {
+    /// <summary>GRPCRoute: characters of the method match (more first); 0 for HTTPRoute and Ingress.</summary>
+    public int MethodLength { get; init; }
+
     public int CompareTo(MatchPrecedence o)
     {
         int c;
         if ((c = PathRank.CompareTo(o.PathRank)) != 0) return c;
         if ((c = o.PathLength.CompareTo(PathLength)) != 0) return c;
+        if ((c = o.MethodLength.CompareTo(MethodLength)) != 0) return c;
         if ((c = o.HasMethod.CompareTo(HasMethod)) != 0) return c;
         if ((c = o.Headers.CompareTo(Headers)) != 0) return c;
         if ((c = o.Query.CompareTo(Query)) != 0) return c;

@@ -19,7 +19,7 @@ internal sealed record CompileResult(
 internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry registry, IRandomSource random, TimeProvider time)
 {
     private readonly KeptState _kept = new(time);
-    private readonly Dictionary<string, Model.Gateway.HTTPRoute> _lastAccepted = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>> _lastAccepted = new(StringComparer.Ordinal);
 
     public CompileResult Compile(ProxyInputs inputs, long version)
     {
@@ -36,7 +36,7 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
             LastAccepted = _lastAccepted,
         };
         gateway.Compile();
-        var routes = inputs.HttpRoutes.Select(GatewayCompiler.RouteKey).ToHashSet(StringComparer.Ordinal);
+        var routes = inputs.HttpRoutes.Select(GatewayCompiler.RouteKey).Concat(inputs.GrpcRoutes.Select(GatewayCompiler.RouteKey)).ToHashSet(StringComparer.Ordinal);
         foreach (var key in _lastAccepted.Keys.Where(k => !routes.Contains(k)).ToList()) _lastAccepted.Remove(key);
         var warnings = new List<string>();
         var ingress = new IngressCompiler(inputs, backends);

@@ -29,6 +29,8 @@ public class ParsingTests
     [InlineData("cm", "ConfigMap")]
     [InlineData("endpointslices", "EndpointSlice")]
     [InlineData("HTTPRoute", "HTTPRoute")]
+    [InlineData("grpcroutes", "GRPCRoute")]
+    [InlineData("grpcroute.gateway.networking.k8s.io", "GRPCRoute")]
     [InlineData("gateways.gateway.networking.k8s.io", "Gateway")]
     public void ParseWhat_KindName_ResolvesKind(string word, string kind)
     {

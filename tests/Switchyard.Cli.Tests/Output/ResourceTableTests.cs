@@ -140,6 +140,15 @@ public class ResourceTableTests
             "NAME   HOSTNAMES                       AGE\n" +
             "web    shop.example,www.shop.example   5m\n",
             Render(ResourceKinds.HTTPRoute, new TableOptions(), route));
+        var grpc = "{" + Meta + ",'spec':{'hostnames':['grpc.shop.example']}}";
+        Assert.Equal(
+            "NAME   HOSTNAMES           AGE\n" +
+            "web    grpc.shop.example   5m\n",
+            Render(ResourceKinds.GRPCRoute, new TableOptions(), grpc));
+        Assert.Equal(
+            "NAME   HOSTNAMES   AGE\n" +
+            "web    *           5m\n",
+            Render(ResourceKinds.GRPCRoute, new TableOptions(), "{" + Meta + ",'spec':{}}"));
     }
 
     [Fact]

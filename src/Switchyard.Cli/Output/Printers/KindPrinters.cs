@@ -23,6 +23,7 @@ internal static class KindPrinters
         [ResourceKinds.GatewayClass.Key] = new GatewayClassPrinter(),
         [ResourceKinds.Gateway.Key] = new GatewayPrinter(),
         [ResourceKinds.HTTPRoute.Key] = new HTTPRoutePrinter(),
+        [ResourceKinds.GRPCRoute.Key] = new HTTPRoutePrinter(),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static KindPrinter For(ResourceKind kind) => ByKind.GetValueOrDefault(kind.Key, Generic);

@@ -1,0 +1,142 @@
+using System.Text.RegularExpressions;
+using Switchyard.Model.Gateway;
+using Switchyard.Proxy.Backends;
+using Switchyard.Proxy.Filters;
+using Switchyard.Proxy.Forwarding;
+using Switchyard.Proxy.Routing;
+
+namespace Switchyard.Proxy.Config;
+
+/// <summary>
+/// GRPCRoute rules: a method match becomes a condition on the request path <c>/service/method</c>; header matches,
+/// header filters, mirrors and weighted backendRefs compile as HTTPRoute's. Backends (and mirrors) are always reached
+/// over HTTP/2 cleartext, whatever the Service port's appProtocol says: gRPC needs HTTP/2 trailers.
+/// </summary>
+internal sealed partial class GatewayCompiler
+{
+    private PreparedRoute PrepareGrpc(GRPCRoute route)
+    {
+        var compiled = CompileGrpcRules(route, out var ruleErrors, out var refErrors);
+        var served = route;
+        if (ruleErrors.Count == 0) LastAccepted?[RouteKey(route)] = route;
+        else if (LastAccepted?.GetValueOrDefault(RouteKey(route)) is GRPCRoute good)
+        {
+            served = good;
+            compiled = CompileGrpcRules(good, out _, out refErrors);
+        }
+        return new(GrpcRouteKind, route, route.Spec.ParentRefs, route.Status?.Parents, served, served.Spec.Hostnames, compiled, ruleErrors, refErrors);
+    }
+
+    private List<(MatchPrecedence, RouteEntry)> CompileGrpcRules(GRPCRoute route, out List<string> errorsOut, out List<(string Reason, string Message)> refErrors)
+    {
+        var errors = errorsOut = [];
+        refErrors = [];
+        var ns = route.Metadata.NamespaceProperty ?? "default";
+        var owner = $"{ns}/{route.Metadata.Name}";
+        var created = route.Metadata.CreationTimestamp ?? DateTime.MinValue;
+        var result = new List<(MatchPrecedence, RouteEntry)>();
+        var rules = route.Spec.Rules is { Count: > 0 } r ? r : [new GRPCRouteRule()];
+        for (var ri = 0; ri < rules.Count; ri++)
+        {
+            var rule = rules[ri];
+            var name = $"grpcroute {owner} rule {rule.Name ?? ri.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+            var filters = new List<IRequestFilter>();
+            HeaderEdits? responseEdits = null;
+            var mirrors = new List<RequestMirror>();
+            foreach (var f in rule.Filters ?? [])
+            {
+                switch (f.Type)
+                {
+                    case GatewayApi.FilterTypes.RequestHeaderModifier when f.RequestHeaderModifier is { } m:
+                        filters.Add(new RequestHeaderFilter(Edits(m, $"rule {ri}: {f.Type}", errors)));
+                        break;
+                    case GatewayApi.FilterTypes.ResponseHeaderModifier when f.ResponseHeaderModifier is { } m:
+                        responseEdits = Edits(m, $"rule {ri}: {f.Type}", errors);
+                        break;
+                    case GatewayApi.FilterTypes.RequestMirror when f.RequestMirror is { } mirror:
+                        var (numerator, denominator) = mirror.Fraction is { } fr ? (fr.Numerator, fr.Denominator ?? 100) : (mirror.Percent ?? 100, 100);
+                        if (denominator <= 0 || numerator < 0 || numerator > denominator) errors.Add($"rule {ri}: requestMirror: fraction {numerator}/{denominator} must be between 0 and 1");
+                        var mref = mirror.BackendRef;
+                        var target = ResolveRef(GrpcRouteKind, ns, mref.Group, mref.Kind, mref.Name, mref.Namespace, mref.Port, 1, "requestMirror backendRef", refErrors);
+                        mirrors.Add(new RequestMirror(target.With(protocol: UpstreamProtocol.H2c), numerator, denominator));
+                        break;
+                    default:
+                        errors.Add($"rule {ri}: filter {f.Type} is not supported on a GRPCRoute by {ControllerName} (RequestHeaderModifier, ResponseHeaderModifier and RequestMirror are)");
+                        break;
+                }
+            }
+            var backendList = new List<Backend>();
+            foreach (var b in rule.BackendRefs ?? [])
+            {
+                var backend = ResolveRef(GrpcRouteKind, ns, b.Group, b.Kind, b.Name, b.Namespace, b.Port, b.Weight ?? 1, "backendRef", refErrors);
+                if (b.Filters is { Count: > 0 } backendFilters) backend = WithBackendFilters(backend, backendFilters, responseEdits, $"rule {ri}: backendRef {b.Name}", errors);
+                backendList.Add(backend.With(protocol: UpstreamProtocol.H2c));
+            }
+            var compiledRule = new RouteRule
+            {
+                Name = name,
+                RequestFilters = filters,
+                ResponseEdits = responseEdits,
+                Backends = new BackendGroup(backendList),
+                Mirrors = mirrors,
+            };
+            var matches = rule.Matches is { Count: > 0 } ms ? ms : [new GRPCRouteMatch()];
+            for (var mi = 0; mi < matches.Count; mi++)
+            {
+                var m = matches[mi];
+                var path = GrpcPath(m.Method, out var serviceLength, out var methodLength, out var pathError);
+                if (pathError is not null) errors.Add($"rule {ri}: {pathError}");
+                var headers = new List<ValueMatcher>();
+                foreach (var h in m.Headers ?? [])
+                {
+                    if (h.Type != GatewayApi.ValueMatchTypes.RegularExpression) headers.Add(ValueMatcher.Exact(h.Name, h.Value));
+                    else if (ValueMatcher.RegularExpression(h.Name, h.Value, out var e) is { } re) headers.Add(re);
+                    else errors.Add($"rule {ri}: {e}");
+                }
+                if (path is null || headers.Count != (m.Headers?.Count ?? 0)) continue;
+                var entry = new RouteEntry { Path = path, Headers = [.. headers], Rule = compiledRule };
+                var key = new MatchPrecedence(0, serviceLength, false, headers.Count, 0, created, owner, ri, mi) { MethodLength = methodLength };
+                result.Add((key, entry));
+            }
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The condition on the request path (<c>/service/method</c>) of a GRPCRoute method match, and the characters of
+    /// its service and method for precedence. Exact: the service alone matches every method of it (a leading '.', the
+    /// fully-qualified protobuf spelling, is dropped), the method alone that method of any service. RegularExpression:
+    /// each given part is an anchored .NET pattern over its path segment. Null with <paramref name="error"/> for a bad pattern.
+    /// </summary>
+    internal static PathMatcher? GrpcPath(GRPCMethodMatch? m, out int serviceLength, out int methodLength, out string? error)
+    {
+        var service = m?.Service ?? "";
+        var method = m?.Method ?? "";
+        serviceLength = service.Length;
+        methodLength = method.Length;
+        error = null;
+        if (service.Length == 0 && method.Length == 0) return PathMatcher.Prefix("/");
+        if ((m!.Type ?? GatewayApi.GrpcMethodMatchTypes.Exact) == GatewayApi.GrpcMethodMatchTypes.Exact)
+        {
+            service = service.TrimStart('.');
+            if (method.Length == 0) return PathMatcher.Prefix("/" + service);
+            if (service.Length > 0) return PathMatcher.Exact($"/{service}/{method}");
+            return PathMatcher.RegularExpression("/[^/]+/" + Regex.Escape(method), out error);
+        }
+        foreach (var (part, pattern) in new[] { ("service", service), ("method", method) })
+        {
+            if (pattern.Length == 0) continue;
+            try
+            {
+                _ = new Regex(pattern, RegexOptions.CultureInvariant);
+            }
+            catch (ArgumentException e)
+            {
+                error = $"method.{part} regular expression '{pattern}' is invalid: {e.Message}";
+                return null;
+            }
+        }
+        return PathMatcher.RegularExpression(
+            $"/(?:{(service.Length > 0 ? service : "[^/]+")})/(?:{(method.Length > 0 ? method : "[^/]+")})", out error);
+    }
+}
