@@ -41,6 +41,13 @@ public static class ResourceKinds
         Namespaced = true, Type = typeof(GRPCRoute),
     };
 
+    /// <summary>v1 since Gateway API v1.4; v1alpha3 manifests (the version before) are read too.</summary>
+    public static readonly ResourceKind BackendTLSPolicy = new()
+    {
+        Group = GatewayGroup, Version = "v1", AlsoAcceptedVersions = ["v1alpha3"], Kind = "BackendTLSPolicy", Plural = "backendtlspolicies",
+        Namespaced = true, Type = typeof(BackendTLSPolicy), ShortNames = ["btlspolicy"],
+    };
+
     public static readonly ResourceKind ReferenceGrant = new()
     {
         Group = GatewayGroup, Version = "v1beta1", AlsoAcceptedVersions = ["v1"], Kind = "ReferenceGrant",
@@ -59,7 +66,7 @@ public static class ResourceKinds
     public static readonly IReadOnlyList<ResourceKind> All =
     [
         Namespace, GatewayClass, IngressClass, ConfigMap, Secret, Service, Deployment, Pod, EndpointSlice,
-        NetworkPolicy, HTTPNetworkPolicy, Ingress, Gateway, HTTPTrafficFilter, HTTPRoute, GRPCRoute, ReferenceGrant,
+        NetworkPolicy, HTTPNetworkPolicy, Ingress, Gateway, HTTPTrafficFilter, HTTPRoute, GRPCRoute, BackendTLSPolicy, ReferenceGrant,
     ];
 
     private const string GatewayGroup = "gateway.networking.k8s.io";

@@ -2,6 +2,7 @@ using System.Net;
 using k8s.Models;
 using Switchyard.Proxy.Backends;
 using Switchyard.Proxy.Endpoints;
+using Switchyard.Proxy.Forwarding;
 using Switchyard.Proxy.LoadBalancing;
 using Switchyard.Proxy.Resilience;
 
@@ -21,12 +22,14 @@ internal sealed class BackendResolver
     private readonly IRandomSource _random;
 
     private readonly KeptState _kept;
+    private readonly BackendTlsPolicies _tls;
 
     public BackendResolver(ProxyInputs inputs, EndpointRegistry registry, IRandomSource random, KeptState kept)
     {
         _registry = registry;
         _random = random;
         _kept = kept;
+        _tls = new BackendTlsPolicies(inputs);
         foreach (var s in inputs.Services) _services[(s.Metadata.NamespaceProperty ?? "default", s.Metadata.Name)] = s;
         foreach (var slice in inputs.EndpointSlices)
         {
@@ -39,7 +42,7 @@ internal sealed class BackendResolver
 
     public List<string> Warnings { get; } = [];
 
-    public HashSet<IPEndPoint> LiveEndpoints { get; } = [];
+    public HashSet<EndpointKey> LiveEndpoints { get; } = [];
 
     /// <summary>Endpoints to check actively, with the policy of the first backend that asked (others are warned about).</summary>
     public Dictionary<EndpointState, HealthCheckPolicy> HealthChecks { get; } = new(ReferenceEqualityComparer.Instance);
@@ -56,11 +59,20 @@ internal sealed class BackendResolver
             backend = Broken(display, $"service {ns}/{name} not found", weight);
         else if (FindPort(service, port) is not { } servicePort)
             backend = Broken(display, $"service {ns}/{name} has no port {port}", weight);
+        else if (_tls.For(ns, name, servicePort, out var policy) is { Error: { } tlsError })
+            backend = Broken(display, tlsError, weight);
+        else if (policy is not null && UpstreamProtocols.FromAppProtocol(servicePort.AppProtocol) != UpstreamProtocol.Http1)
+            backend = Broken(display, $"backendTLSPolicy {policy}: TLS to HTTP/2 (h2c, gRPC) backends is not supported yet", weight);
         else
         {
+            var tls = _tls.For(ns, name, servicePort, out _).Tls;
             var settings = LbAnnotations.Read(service, Warnings);
-            var endpoints = Endpoints(ns, name, servicePort);
-            if (settings.HealthCheck is { } check) WantHealthCheck(display, endpoints, check);
+            var endpoints = Endpoints(ns, name, servicePort, tls);
+            if (settings.HealthCheck is { } check)
+            {
+                if (tls is null) WantHealthCheck(display, endpoints, check);
+                else Warnings.Add($"backend {display}: active health checks do not speak TLS yet, so its endpoints (reached over TLS by backendTLSPolicy {policy}) are not checked");
+            }
             backend = new Backend
             {
                 Name = display,
@@ -100,7 +112,7 @@ internal sealed class BackendResolver
         return null;
     }
 
-    private EndpointState[] Endpoints(string ns, string name, V1ServicePort servicePort)
+    private EndpointState[] Endpoints(string ns, string name, V1ServicePort servicePort, UpstreamTls? tls)
     {
         var result = new List<EndpointState>();
         var seen = new HashSet<IPEndPoint>();
@@ -121,8 +133,8 @@ internal sealed class BackendResolver
                     if (!IPAddress.TryParse(address, out var ip)) continue;
                     var ep = new IPEndPoint(ip, target.Value);
                     if (!seen.Add(ep)) continue;
-                    LiveEndpoints.Add(ep);
-                    result.Add(_registry.GetOrCreate(ep));
+                    LiveEndpoints.Add(new EndpointKey(ep, tls?.Key));
+                    result.Add(_registry.GetOrCreate(ep, tls));
                 }
             }
         }

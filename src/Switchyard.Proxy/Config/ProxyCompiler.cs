@@ -9,7 +9,7 @@ namespace Switchyard.Proxy.Config;
 /// <summary>Everything one compile produces: the snapshot, the statuses to write back, warnings, and the live endpoints.</summary>
 internal sealed record CompileResult(
     ProxySnapshot Snapshot, IReadOnlyList<GatewayStatusUpdate> GatewayStatuses, IReadOnlyList<RouteStatusUpdate> RouteStatuses,
-    IReadOnlyList<string> Warnings, IReadOnlySet<IPEndPoint> LiveEndpoints)
+    IReadOnlyList<string> Warnings, IReadOnlySet<EndpointKey> LiveEndpoints)
 {
     /// <summary>Endpoints to health-check actively and how (from Service annotations).</summary>
     public IReadOnlyDictionary<EndpointState, HealthCheckPolicy> HealthChecks { get; init; } = new Dictionary<EndpointState, HealthCheckPolicy>();

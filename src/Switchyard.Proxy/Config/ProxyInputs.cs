@@ -19,6 +19,8 @@ internal sealed class ProxyInputs
     public List<V1Secret> Secrets { get; } = [];
     public List<V1Namespace> Namespaces { get; } = [];
     public List<HTTPTrafficFilter> TrafficFilters { get; } = [];
+    public List<BackendTLSPolicy> BackendTlsPolicies { get; } = [];
+    public List<V1ConfigMap> ConfigMaps { get; } = [];
 
     public static ProxyInputs From(IEnumerable<IKubernetesObject<V1ObjectMeta>> objects)
     {
@@ -43,6 +45,8 @@ internal sealed class ProxyInputs
             case V1Secret x: Secrets.Add(x); break;
             case V1Namespace x: Namespaces.Add(x); break;
             case HTTPTrafficFilter x: TrafficFilters.Add(x); break;
+            case BackendTLSPolicy x: BackendTlsPolicies.Add(x); break;
+            case V1ConfigMap x: ConfigMaps.Add(x); break;
         }
     }
 }

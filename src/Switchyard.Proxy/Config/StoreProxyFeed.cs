@@ -20,7 +20,7 @@ internal sealed class StoreProxyFeed : IAsyncDisposable
     [
         ResourceKinds.GatewayClass, ResourceKinds.Gateway, ResourceKinds.HTTPRoute, ResourceKinds.GRPCRoute, ResourceKinds.ReferenceGrant, ResourceKinds.Ingress,
         ResourceKinds.IngressClass, ResourceKinds.Service, ResourceKinds.EndpointSlice, ResourceKinds.Secret, ResourceKinds.Namespace,
-        ResourceKinds.HTTPTrafficFilter,
+        ResourceKinds.HTTPTrafficFilter, ResourceKinds.BackendTLSPolicy, ResourceKinds.ConfigMap,
     ];
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(1);

@@ -4,18 +4,22 @@ using Switchyard.Proxy.Forwarding;
 
 namespace Switchyard.Proxy.Endpoints;
 
+/// <summary>An endpoint as the proxy pools it: an address, and the key of its TLS settings (null for cleartext).</summary>
+internal readonly record struct EndpointKey(IPEndPoint Address, string? Tls);
+
 /// <summary>
-/// Keeps one <see cref="EndpointState"/> per upstream address across snapshots. After a new snapshot is
+/// Keeps one <see cref="EndpointState"/> per upstream address (and TLS settings) across snapshots. After a new snapshot is
 /// published, <see cref="Retain"/> drains the pools of endpoints that left: requests in flight finish on their
 /// connections, idle connections close, and no new request is sent there.
 /// </summary>
 internal sealed class EndpointRegistry(ConnectionPoolOptions poolOptions)
 {
-    private readonly ConcurrentDictionary<IPEndPoint, EndpointState> _endpoints = new();
+    private readonly ConcurrentDictionary<EndpointKey, EndpointState> _endpoints = new();
 
-    public EndpointState GetOrCreate(IPEndPoint address)
+    /// <param name="tls">TLS to the endpoint (BackendTLSPolicy); null for cleartext. Each TLS setting gets its own pool.</param>
+    public EndpointState GetOrCreate(IPEndPoint address, UpstreamTls? tls = null)
     {
-        var state = _endpoints.GetOrAdd(address, a => new EndpointState(a, new ConnectionPool(a, poolOptions)));
+        var state = _endpoints.GetOrAdd(new EndpointKey(address, tls?.Key), static (k, s) => new EndpointState(k.Address, new ConnectionPool(k.Address, s.Options, s.Tls)), (Options: poolOptions, Tls: tls));
         state.Pool.Undrain();
         return state;
     }
@@ -26,13 +30,13 @@ internal sealed class EndpointRegistry(ConnectionPoolOptions poolOptions)
     public IEnumerable<EndpointState> All => _endpoints.Values;
 
     /// <summary>Drains and forgets every endpoint not in <paramref name="live"/>.</summary>
-    public void Retain(IReadOnlySet<IPEndPoint> live)
+    public void Retain(IReadOnlySet<EndpointKey> live)
     {
-        foreach (var (address, state) in _endpoints)
+        foreach (var (key, state) in _endpoints)
         {
-            if (live.Contains(address)) continue;
+            if (live.Contains(key)) continue;
             state.Pool.Drain();
-            _endpoints.TryRemove(new KeyValuePair<IPEndPoint, EndpointState>(address, state));
+            _endpoints.TryRemove(new KeyValuePair<EndpointKey, EndpointState>(key, state));
         }
     }
 

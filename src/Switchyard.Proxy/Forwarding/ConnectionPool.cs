@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using Switchyard.Proxy.Transport;
 
 namespace Switchyard.Proxy.Forwarding;
@@ -33,10 +35,14 @@ internal sealed class ConnectionPool
     private int _idleCount;
     private volatile bool _draining;
 
-    public ConnectionPool(IPEndPoint address, ConnectionPoolOptions options)
+    private readonly UpstreamTls? _tls;
+
+    /// <param name="tls">TLS to the endpoint (BackendTLSPolicy); null for cleartext.</param>
+    public ConnectionPool(IPEndPoint address, ConnectionPoolOptions options, UpstreamTls? tls = null)
     {
         _address = address;
         _options = options;
+        _tls = tls;
         _idle = new ConcurrentStack<UpstreamConnection>[options.Loops?.Count ?? 1];
         for (var i = 0; i < _idle.Length; i++) _idle[i] = new();
         _closedWhileIdle = ClosedWhileIdle; // one delegate, not one per returned connection
@@ -74,7 +80,14 @@ internal sealed class ConnectionPool
         return null;
     }
 
-    /// <summary>Opens a new connection (no pooling); throws <see cref="SocketException"/> or <see cref="OperationCanceledException"/>.</summary>
+    /// <summary>The endpoint's TLS settings; null for cleartext.</summary>
+    public UpstreamTls? Tls => _tls;
+
+    /// <summary>
+    /// Opens a new connection (no pooling), with its TLS handshake when the endpoint has TLS; the connect timeout covers
+    /// both. Throws <see cref="SocketException"/>, <see cref="OperationCanceledException"/>, or
+    /// <see cref="System.Security.Authentication.AuthenticationException"/> when the handshake or the certificate fails.
+    /// </summary>
     public async ValueTask<UpstreamConnection> ConnectAsync(CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -82,17 +95,40 @@ internal sealed class ConnectionPool
         if (_options.Loops is { } loops)
         {
             var connected = await LoopSocket.ConnectAsync(loops.CurrentOrNext(), _address, timeout.Token).ConfigureAwait(false);
-            return new UpstreamConnection(connected);
+            if (_tls is null) return new UpstreamConnection(connected);
+            return new UpstreamConnection(await HandshakeAsync(new LoopStream(connected), timeout.Token).ConfigureAwait(false), connected);
         }
         var socket = new Socket(_address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             await socket.ConnectAsync(_address, timeout.Token).ConfigureAwait(false);
-            return new UpstreamConnection(socket);
+            if (_tls is null) return new UpstreamConnection(socket);
+            return new UpstreamConnection(await HandshakeAsync(new NetworkStream(socket, ownsSocket: true), timeout.Token).ConfigureAwait(false), socket);
         }
         catch
         {
             socket.Dispose();
+            throw;
+        }
+    }
+
+    private async Task<SslStream> HandshakeAsync(Stream transport, CancellationToken cancellationToken)
+    {
+        var tls = new SslStream(transport, leaveInnerStreamOpen: false);
+        string? refused = null;
+        try
+        {
+            await tls.AuthenticateAsClientAsync(_tls!.ClientOptions(why => refused = why), cancellationToken).ConfigureAwait(false);
+            return tls;
+        }
+        catch (AuthenticationException e) when (refused is not null)
+        {
+            await tls.DisposeAsync().ConfigureAwait(false);
+            throw new AuthenticationException(refused, e);
+        }
+        catch
+        {
+            await tls.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using System.Security.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
@@ -45,6 +46,10 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
                 catch (SocketException e)
                 {
                     return new(ForwardOutcome.ConnectFailed, 0, e.SocketErrorCode.ToString());
+                }
+                catch (Exception e) when (e is AuthenticationException or IOException)
+                {
+                    return new(ForwardOutcome.ConnectFailed, 0, $"TLS handshake with {endpoint.Name} failed: {e.Message}");
                 }
             }
             connection.Uses++;

@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using System.Net.Security;
 using System.Net.Sockets;
 using Switchyard.Proxy.Transport;
 
@@ -20,6 +21,24 @@ internal sealed class UpstreamConnection : IDisposable
         : this(new LoopStream(socket), socket)
     {
         _readableWhileIdle = ReadableWhileIdle; // one delegate per connection, not one per request
+    }
+
+    /// <summary>
+    /// A TLS connection over <paramref name="socket"/>. Its idle socket is not watched: a TLS 1.3 server's session
+    /// tickets arrive after the handshake and leave the socket readable, which would read as the peer closing it. A
+    /// reused connection the endpoint closed meanwhile is caught as before the watch existed: a bodyless request is
+    /// retried on a new connection.
+    /// </summary>
+    public UpstreamConnection(SslStream tls, LoopSocket socket)
+        : this((Stream)tls, socket)
+    {
+    }
+
+    /// <summary>A TLS connection over a .NET socket (the thread-pool transport).</summary>
+    public UpstreamConnection(SslStream tls, Socket socket)
+        : this(tls, loopSocket: null)
+    {
+        _socket = socket;
     }
 
     private UpstreamConnection(Stream stream, LoopSocket? loopSocket)
@@ -53,7 +72,8 @@ internal sealed class UpstreamConnection : IDisposable
     private const int InUse = 0, Idle = 1, ClosedIdle = 2;
     private int _state = InUse;
     private readonly LoopSocket? _loopSocket;
-    private readonly Action? _readableWhileIdle;
+    private readonly Action? _readableWhileIdle; // null: the idle socket is not watched
+    private readonly Socket? _socket;
     private Action<UpstreamConnection>? _closedWhileIdle;
 
     /// <summary>
@@ -65,7 +85,7 @@ internal sealed class UpstreamConnection : IDisposable
     {
         _closedWhileIdle = closedWhileIdle;
         Volatile.Write(ref _state, Idle);
-        _loopSocket?.WatchWhileIdle(_readableWhileIdle!);
+        if (_readableWhileIdle is not null) _loopSocket!.WatchWhileIdle(_readableWhileIdle);
     }
 
     private void ReadableWhileIdle()
@@ -77,7 +97,7 @@ internal sealed class UpstreamConnection : IDisposable
     public bool TryLeaveIdle()
     {
         if (Interlocked.CompareExchange(ref _state, InUse, Idle) != Idle) return false;
-        _loopSocket?.StopWatching();
+        if (_readableWhileIdle is not null) _loopSocket!.StopWatching();
         return true;
     }
 
@@ -85,7 +105,7 @@ internal sealed class UpstreamConnection : IDisposable
     public void ShutdownSend()
     {
         if (_loopSocket is not null) _loopSocket.ShutdownSend();
-        else ((NetworkStream)Stream).Socket.Shutdown(SocketShutdown.Send);
+        else (_socket ?? ((NetworkStream)Stream).Socket).Shutdown(SocketShutdown.Send);
     }
 
     public void Dispose()

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -12,24 +14,44 @@ internal sealed class KestrelBackend : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private KestrelBackend(WebApplication app, int port)
+    private readonly StrongBox<string?> _serverName;
+
+    private KestrelBackend(WebApplication app, int port, StrongBox<string?> serverName)
     {
         _app = app;
         Port = port;
+        _serverName = serverName;
     }
 
     public int Port { get; }
 
-    public static async Task<KestrelBackend> StartAsync(HttpProtocols protocols, RequestDelegate handler, bool webSockets = false)
+    /// <summary>The SNI name of the latest TLS handshake (HTTPS backends).</summary>
+    public string? ServerName => _serverName.Value;
+
+    /// <param name="certificate">With one, the backend serves HTTPS with it.</param>
+    public static async Task<KestrelBackend> StartAsync(HttpProtocols protocols, RequestDelegate handler, bool webSockets = false, X509Certificate2? certificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = protocols));
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        var serverName = new StrongBox<string?>();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l =>
+        {
+            l.Protocols = protocols;
+            if (certificate is not null)
+            {
+                l.UseHttps(https => https.ServerCertificateSelector = (_, name) =>
+                {
+                    serverName.Value = name;
+                    return certificate;
+                });
+            }
+        }));
         var app = builder.Build();
         if (webSockets) app.UseWebSockets();
         app.Run(handler);
         await app.StartAsync();
-        return new KestrelBackend(app, new Uri(app.Urls.First()).Port);
+        return new KestrelBackend(app, new Uri(app.Urls.First()).Port, serverName);
     }
 
     public async ValueTask DisposeAsync()

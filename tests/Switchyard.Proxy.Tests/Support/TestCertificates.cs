@@ -43,6 +43,24 @@ internal sealed class TestCertificates : IDisposable
         return (cert.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem(), cert.SerialNumber);
     }
 
+    /// <summary>A server certificate with its key, signed by the CA, for <paramref name="dnsNames"/> and <paramref name="uris"/> (SPIFFE IDs, say).</summary>
+    public X509Certificate2 ServerCertificate(string commonName, string[] dnsNames, params string[] uris)
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var san = new SubjectAlternativeNameBuilder();
+        foreach (var name in dnsNames) san.AddDnsName(name);
+        foreach (var uri in uris) san.AddUri(new Uri(uri));
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        var serial = RandomNumberGenerator.GetBytes(12);
+        serial[0] &= 0x7f;
+        using var cert = request.Create(Ca.SubjectName, X509SignatureGenerator.CreateForRSA(_caKey, RSASignaturePadding.Pkcs1),
+            DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(7), serial);
+        using var withKey = cert.CopyWithPrivateKey(key);
+        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
+    }
+
     /// <summary>
     /// A kubernetes.io/tls Secret whose leaf for <paramref name="dnsName"/> is signed by an intermediate CA that the root
     /// signed; <c>tls.crt</c> holds the leaf then the intermediate, as certificate authorities hand them out.

@@ -1,0 +1,204 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Switchyard.Proxy.Tests.Support;
+
+namespace Switchyard.Proxy.Tests.Forwarding;
+
+/// <summary>
+/// BackendTLSPolicy: the gateway reaches a real Kestrel HTTPS backend over TLS, checks its certificate against the CA of
+/// a ConfigMap and the policy's hostname or subjectAltNames, and never falls back to cleartext: a certificate that fails
+/// answers 503 with the reason, a policy whose CA cannot be read answers 500.
+/// </summary>
+public sealed class BackendTlsTests : IDisposable
+{
+    private const string Hostname = "api.web.svc.cluster.local";
+    private const string Spiffe = "spiffe://cluster.local/ns/web/sa/api";
+    private readonly TestCertificates _ca = new();
+    private readonly TestCertificates _otherCa = new();
+
+    public void Dispose()
+    {
+        _ca.Dispose();
+        _otherCa.Dispose();
+    }
+
+    /// <summary>Answers with whether the request came over TLS.</summary>
+    private static Task Echo(HttpContext context)
+    {
+        context.Response.Headers["x-tls"] = context.Request.IsHttps ? "yes" : "no";
+        return context.Response.WriteAsync("secure hello");
+    }
+
+    private static string Indent(string pem, int spaces) => string.Join("\n", pem.Trim().Split('\n').Select(l => new string(' ', spaces) + l));
+
+    private string Yaml(int backendPort, string validation, string? configMapPem = null, string sectionName = "") => GatewayYaml.AllTo("api") + $"""
+        apiVersion: v1
+        kind: Service
+        metadata: {"{"}name: api, namespace: default{"}"}
+        spec:
+          ports: [{"{"}name: http, port: 80{"}"}, {"{"}name: plain, port: 81{"}"}]
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: api-1
+          namespace: default
+          labels: {"{"}kubernetes.io/service-name: api{"}"}
+        addressType: IPv4
+        ports: [{"{"}name: http, port: {backendPort}{"}"}, {"{"}name: plain, port: {backendPort}{"}"}]
+        endpoints:
+          - addresses: ["127.0.0.1"]
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: BackendTLSPolicy
+        metadata: {"{"}name: api-tls, namespace: default{"}"}
+        spec:
+          targetRefs: [{"{"}group: "", kind: Service, name: api{sectionName}{"}"}]
+          validation:
+        {validation}
+        ---
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {"{"}name: api-ca, namespace: default{"}"}
+        data:
+          ca.crt: |
+        {Indent(configMapPem ?? _ca.Ca.ExportCertificatePem(), 4)}
+
+        """;
+
+    private const string ByHostname = $"""
+            caCertificateRefs: [{"{"}group: "", kind: ConfigMap, name: api-ca{"}"}]
+            hostname: {Hostname}
+        """;
+
+    /// <summary>One request through the gateway to an HTTPS backend; the response carries the SNI name the backend saw as x-sni.</summary>
+    private async Task<HttpResponseMessage> GetThroughGatewayAsync(X509Certificate2 backendCertificate, string yamlValidation, string? configMapPem = null, string sectionName = "")
+    {
+        await using var backend = await KestrelBackend.StartAsync(HttpProtocols.Http1, Echo, certificate: backendCertificate);
+        await using var proxy = await Manifests.StartAsync(Yaml(backend.Port, yamlValidation, configMapPem, sectionName));
+        using var client = Manifests.Client();
+        var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "api.test", "GET", "/"));
+        await response.Content.LoadIntoBufferAsync();
+        response.Headers.TryAddWithoutValidation("x-sni", backend.ServerName ?? "(none)");
+        return response;
+    }
+
+    private static string Error(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("x-switchyard-error", out var values) ? values.Single() : "(no x-switchyard-error)";
+
+    [Fact]
+    public async Task CertificateForTheHostnameFromTheConfigMapCa_Served()
+    {
+        using var certificate = _ca.ServerCertificate(Hostname, [Hostname]);
+        using var response = await GetThroughGatewayAsync(certificate, ByHostname);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("secure hello", await response.Content.ReadAsStringAsync());
+        Assert.Equal("yes", response.Headers.GetValues("x-tls").Single());
+        Assert.Equal(Hostname, response.Headers.GetValues("x-sni").Single());
+    }
+
+    [Fact]
+    public async Task SequentialRequests_ReuseOneTlsConnection()
+    {
+        using var certificate = _ca.ServerCertificate(Hostname, [Hostname]);
+        await using var backend = await KestrelBackend.StartAsync(HttpProtocols.Http1, Echo, certificate: certificate);
+        await using var proxy = await Manifests.StartAsync(Yaml(backend.Port, ByHostname));
+        using var client = Manifests.Client();
+        for (var i = 0; i < 20; i++)
+        {
+            using var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "api.test", "GET", "/"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        var pool = Assert.Single(proxy.Runtime.Endpoints.All).Pool;
+        Assert.NotNull(pool.Tls);
+        // Reused, not one per request (a TLS 1.3 session ticket does not evict a connection): at most one per event loop,
+        // since a request reuses the idle connections of the loop it runs on.
+        Assert.InRange(pool.IdleCount, 1, proxy.Runtime.Loops!.Count);
+    }
+
+    [Fact]
+    public async Task CertificateForAnotherName_503NamingWhy()
+    {
+        using var certificate = _ca.ServerCertificate("other.web.svc", ["other.web.svc"]);
+        using var response = await GetThroughGatewayAsync(certificate, ByHostname);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains($"is not for {Hostname}", Error(response), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CertificateFromAnotherCa_503NamingWhy()
+    {
+        using var certificate = _otherCa.ServerCertificate(Hostname, [Hostname]);
+        using var response = await GetThroughGatewayAsync(certificate, ByHostname);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains("is not signed by the policy's CA certificates", Error(response), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SystemTrustStore_DoesNotTrustAPrivateCa()
+    {
+        using var certificate = _ca.ServerCertificate(Hostname, [Hostname]);
+        using var response = await GetThroughGatewayAsync(certificate, $"""
+                wellKnownCACertificates: System
+                hostname: {Hostname}
+            """);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains("is not signed by a CA the system trusts", Error(response), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UriSubjectAltName_MatchesInsteadOfTheHostname()
+    {
+        using var certificate = _ca.ServerCertificate("workload", ["workload.internal"], Spiffe);
+        var validation = $$"""
+                caCertificateRefs: [{group: "", kind: ConfigMap, name: api-ca}]
+                hostname: {{Hostname}}
+                subjectAltNames: [{type: URI, uri: "{{Spiffe}}"}]
+            """;
+        using (var response = await GetThroughGatewayAsync(certificate, validation))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(Hostname, response.Headers.GetValues("x-sni").Single()); // SNI is still the hostname
+        }
+        using var other = await GetThroughGatewayAsync(certificate, validation.Replace("sa/api", "sa/billing", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, other.StatusCode);
+        Assert.Contains("carries none of the subjectAltNames spiffe://cluster.local/ns/web/sa/billing", Error(other), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WildcardHostnameSubjectAltName_CoversOneLabel()
+    {
+        using var certificate = _ca.ServerCertificate("wild", ["*.web.svc.cluster.local"]);
+        using var response = await GetThroughGatewayAsync(certificate, $$"""
+                caCertificateRefs: [{group: "", kind: ConfigMap, name: api-ca}]
+                hostname: {{Hostname}}
+                subjectAltNames: [{type: Hostname, hostname: api.web.svc.cluster.local}]
+            """);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ConfigMapWithoutACertificate_500AndNoCleartext()
+    {
+        using var certificate = _ca.ServerCertificate(Hostname, [Hostname]);
+        using var response = await GetThroughGatewayAsync(certificate, ByHostname, configMapPem: "not a certificate");
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Contains("backendTLSPolicy default/api-tls: the CA certificates in ca.crt cannot be read", Error(response), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PolicyForAnotherPort_LeavesThisPortInCleartext()
+    {
+        // The policy names port "plain"; the route goes to port "http", which stays cleartext: the TLS backend then
+        // refuses the gateway's plain bytes.
+        using var certificate = _ca.ServerCertificate(Hostname, [Hostname]);
+        await using var backend = await KestrelBackend.StartAsync(HttpProtocols.Http1, Echo, certificate: certificate);
+        await using var proxy = await Manifests.StartAsync(Yaml(backend.Port, ByHostname, sectionName: ", sectionName: plain"));
+        using var client = Manifests.Client();
+        using var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "api.test", "GET", "/"));
+        Assert.NotEqual(HttpStatusCode.OK, response.StatusCode);
+        Assert.Null(Assert.Single(proxy.Runtime.Endpoints.All).Pool.Tls);
+    }
+}
