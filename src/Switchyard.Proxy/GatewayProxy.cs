@@ -123,7 +123,8 @@ public sealed class GatewayProxy : IAsyncDisposable
             _health.Reconcile(result.HealthChecks);
             Warnings = [.. result.Warnings, .. bindErrors];
             Statuses = [.. result.GatewayStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Gateway, (object)s.Status)),
-                .. result.RouteStatuses.Select(s => (s.Route, s.Status))];
+                .. result.RouteStatuses.Select(s => (s.Route, s.Status)),
+                .. result.PolicyStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Policy, (object)s.Status))];
             if (_store is not null) await WriteStatusesAsync(result, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -144,6 +145,11 @@ public sealed class GatewayProxy : IAsyncDisposable
         foreach (var update in result.RouteStatuses)
         {
             if (SameRouteStatus(update.Current, update.Parents)) continue;
+            await _store!.UpdateAsync(update.WithStatus(), cancellationToken).ConfigureAwait(false);
+        }
+        foreach (var update in result.PolicyStatuses)
+        {
+            if (update.Unchanged()) continue;
             await _store!.UpdateAsync(update.WithStatus(), cancellationToken).ConfigureAwait(false);
         }
     }

@@ -42,6 +42,9 @@ internal sealed class BackendResolver
 
     public List<string> Warnings { get; } = [];
 
+    /// <summary>The compile's BackendTLSPolicies, for their status.</summary>
+    public BackendTlsPolicies TlsPolicies => _tls;
+
     public HashSet<EndpointKey> LiveEndpoints { get; } = [];
 
     /// <summary>Endpoints to check actively, with the policy of the first backend that asked (others are warned about).</summary>

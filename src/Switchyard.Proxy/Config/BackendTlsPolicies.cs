@@ -18,9 +18,11 @@ internal sealed class BackendTlsPolicies
     private readonly Dictionary<(string Ns, string Service), List<BackendTLSPolicy>> _byService = [];
     private readonly Dictionary<(string Ns, string Name), V1ConfigMap> _configMaps = [];
     private readonly Dictionary<BackendTLSPolicy, (UpstreamTls? Tls, string? Error)> _built = new(ReferenceEqualityComparer.Instance);
+    private readonly ProxyInputs _inputs;
 
     public BackendTlsPolicies(ProxyInputs inputs)
     {
+        _inputs = inputs;
         foreach (var c in inputs.ConfigMaps) _configMaps[(c.Metadata.NamespaceProperty ?? "default", c.Metadata.Name)] = c;
         var ordered = inputs.BackendTlsPolicies
             .OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MaxValue)
@@ -50,7 +52,12 @@ internal sealed class BackendTlsPolicies
             ?? candidates.FirstOrDefault(p => Targets(p, ns, service, port.Name, section: false));
         if (chosen is null) return (null, null);
         policy = $"{ns}/{chosen.Metadata.Name}";
-        if (!_built.TryGetValue(chosen, out var built)) _built[chosen] = built = Build(chosen, ns);
+        return Built(chosen);
+    }
+
+    private (UpstreamTls? Tls, string? Error) Built(BackendTLSPolicy policy)
+    {
+        if (!_built.TryGetValue(policy, out var built)) _built[policy] = built = Build(policy, policy.Metadata.NamespaceProperty ?? "default");
         return built;
     }
 
@@ -89,5 +96,104 @@ internal sealed class BackendTlsPolicies
         {
             return (null, $"{name}: the CA certificates in ca.crt cannot be read: {e.Message} (InvalidCACertificateRef)");
         }
+    }
+
+    /// <summary>
+    /// The status of each policy this controller acts on, for every Gateway of <paramref name="ours"/> whose routes send
+    /// to a Service it targets (the policy's ancestors). Accepted is False/Conflicted when, for each of its targets, an
+    /// older policy names the same Service and port; ResolvedRefs is False when its CA certificates cannot be used.
+    /// </summary>
+    public List<PolicyStatusUpdate> Statuses(IReadOnlySet<string> ours, DateTime now)
+    {
+        var updates = new List<PolicyStatusUpdate>();
+        foreach (var policy in _inputs.BackendTlsPolicies)
+        {
+            var ns = policy.Metadata.NamespaceProperty ?? "default";
+            var targets = (policy.Spec?.TargetRefs ?? []).Where(t => string.IsNullOrEmpty(t.Group) && t.Kind == "Service").ToList();
+            var ancestors = Ancestors(ns, targets.Select(t => t.Name).ToHashSet(StringComparer.Ordinal), ours);
+            var previous = policy.Status?.Ancestors ?? [];
+            if (ancestors.Count == 0 && !previous.Any(a => a.ControllerName == GatewayCompiler.ControllerName)) continue;
+            var winner = targets.Any(t => _byService[(ns, t.Name)].First(p => p.Spec?.TargetRefs?.Any(o => SameTarget(o, t)) == true) == policy);
+            var (_, error) = Built(policy);
+            var generation = policy.Metadata.Generation;
+            var entries = new List<PolicyAncestorStatus>(previous.Where(a => a.ControllerName != GatewayCompiler.ControllerName));
+            foreach (var gateway in ancestors)
+            {
+                var prev = previous.FirstOrDefault(a => a.ControllerName == GatewayCompiler.ControllerName && a.AncestorRef.Name == gateway.Name
+                    && (a.AncestorRef.Namespace ?? ns) == gateway.Namespace)?.Conditions;
+                entries.Add(new PolicyAncestorStatus
+                {
+                    AncestorRef = new ParentReference { Group = "gateway.networking.k8s.io", Kind = "Gateway", Namespace = gateway.Namespace, Name = gateway.Name },
+                    ControllerName = GatewayCompiler.ControllerName,
+                    Conditions =
+                    [
+                        winner
+                            ? Conditions.Make("Accepted", true, "Accepted", "the gateway speaks TLS to the targeted Service ports", generation, prev, now)
+                            : Conditions.Make("Accepted", false, "Conflicted", "an older BackendTLSPolicy targets the same Service ports", generation, prev, now),
+                        error is null
+                            ? Conditions.Make("ResolvedRefs", true, "ResolvedRefs", "CA certificates resolved", generation, prev, now)
+                            : Conditions.Make("ResolvedRefs", false, ReasonOf(error), error, generation, prev, now),
+                    ],
+                });
+            }
+            updates.Add(new PolicyStatusUpdate(policy, entries));
+        }
+        return updates;
+    }
+
+    private static bool SameTarget(LocalPolicyTargetReferenceWithSectionName a, LocalPolicyTargetReferenceWithSectionName b) =>
+        a.Name == b.Name && a.SectionName == b.SectionName && string.IsNullOrEmpty(a.Group) && a.Kind == "Service";
+
+    private static string ReasonOf(string error) =>
+        error.Contains("(InvalidKind)", StringComparison.Ordinal) ? "InvalidKind"
+        : error.Contains("(InvalidCACertificateRef)", StringComparison.Ordinal) ? "InvalidCACertificateRef"
+        : "NoValidCACertificate";
+
+    /// <summary>Our Gateways that routes (HTTPRoute, GRPCRoute) attach to while sending to one of <paramref name="services"/> in <paramref name="ns"/>.</summary>
+    private List<(string Namespace, string Name)> Ancestors(string ns, HashSet<string> services, IReadOnlySet<string> ours)
+    {
+        var gateways = _inputs.Gateways.Where(g => ours.Contains(g.Spec.GatewayClassName))
+            .Select(g => (Namespace: g.Metadata.NamespaceProperty ?? "default", g.Metadata.Name)).ToHashSet();
+        var found = new List<(string, string)>();
+        void Visit(string routeNs, IEnumerable<ParentReference>? parents, IEnumerable<HTTPBackendRef> backends)
+        {
+            if (!backends.Any(b => string.IsNullOrEmpty(b.Group) && (b.Kind ?? "Service") == "Service" && (b.Namespace ?? routeNs) == ns && services.Contains(b.Name))) return;
+            foreach (var parent in parents ?? [])
+            {
+                if ((parent.Kind ?? "Gateway") != "Gateway") continue;
+                var key = (parent.Namespace ?? routeNs, parent.Name);
+                if (gateways.Contains(key) && !found.Contains(key)) found.Add(key);
+            }
+        }
+        foreach (var r in _inputs.HttpRoutes) Visit(r.Metadata.NamespaceProperty ?? "default", r.Spec.ParentRefs, (r.Spec.Rules ?? []).SelectMany(x => x.BackendRefs ?? []));
+        foreach (var r in _inputs.GrpcRoutes) Visit(r.Metadata.NamespaceProperty ?? "default", r.Spec.ParentRefs, (r.Spec.Rules ?? []).SelectMany(x => x.BackendRefs ?? []));
+        return found;
+    }
+}
+
+/// <summary>A BackendTLSPolicy's ancestors as this controller sees them (other controllers' entries kept), to write back.</summary>
+internal sealed record PolicyStatusUpdate(BackendTLSPolicy Policy, IList<PolicyAncestorStatus> Ancestors)
+{
+    public PolicyStatus Status => new() { Ancestors = Ancestors };
+
+    /// <summary>True when the policy's status already says this.</summary>
+    public bool Unchanged()
+    {
+        var current = Policy.Status?.Ancestors;
+        if (current is null || current.Count != Ancestors.Count) return false;
+        for (var i = 0; i < current.Count; i++)
+        {
+            var (a, b) = (current[i], Ancestors[i]);
+            if (a.ControllerName != b.ControllerName || a.AncestorRef.Name != b.AncestorRef.Name || a.AncestorRef.Namespace != b.AncestorRef.Namespace
+                || !Conditions.Same(a.Conditions, b.Conditions)) return false;
+        }
+        return true;
+    }
+
+    public BackendTLSPolicy WithStatus()
+    {
+        var copy = Model.Resources.ResourceJson.Clone(Policy);
+        copy.Status = Status;
+        return copy;
     }
 }

@@ -13,6 +13,9 @@ internal sealed record CompileResult(
 {
     /// <summary>Endpoints to health-check actively and how (from Service annotations).</summary>
     public IReadOnlyDictionary<EndpointState, HealthCheckPolicy> HealthChecks { get; init; } = new Dictionary<EndpointState, HealthCheckPolicy>();
+
+    /// <summary>BackendTLSPolicy statuses to write back.</summary>
+    public IReadOnlyList<PolicyStatusUpdate> PolicyStatuses { get; init; } = [];
 }
 
 /// <summary>Turns the proxy's inputs into an immutable <see cref="ProxySnapshot"/>: Gateway API listeners, then the Ingress listeners.</summary>
@@ -54,6 +57,9 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
         return new CompileResult(snapshot, gateway.GatewayStatuses, gateway.RouteStatuses, warnings.Distinct().ToList(), backends.LiveEndpoints)
         {
             HealthChecks = backends.HealthChecks,
+            PolicyStatuses = backends.TlsPolicies.Statuses(
+                inputs.GatewayClasses.Where(c => c.Spec.ControllerName == GatewayCompiler.ControllerName).Select(c => c.Metadata.Name).ToHashSet(StringComparer.Ordinal),
+                time.GetUtcNow().UtcDateTime),
         };
     }
 }

@@ -201,4 +201,40 @@ public sealed class BackendTlsTests : IDisposable
         Assert.NotEqual(HttpStatusCode.OK, response.StatusCode);
         Assert.Null(Assert.Single(proxy.Runtime.Endpoints.All).Pool.Tls);
     }
+
+    [Fact]
+    public async Task Status_EachPolicyPerGateway_AcceptedResolvedOrWhyNot()
+    {
+        // Three policies on Service api: api-tls (valid), b-conflict (same target, later by name: Conflicted) and, on
+        // Service other that no route uses, c-unused (no ancestor, no status of ours).
+        var yaml = Yaml(1, ByHostname) + $"""
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: BackendTLSPolicy
+            metadata: {"{"}name: b-conflict, namespace: default{"}"}
+            spec:
+              targetRefs: [{"{"}group: "", kind: Service, name: api{"}"}]
+              validation: {"{"}caCertificateRefs: [{"{"}group: "", kind: ConfigMap, name: missing-ca{"}"}], hostname: {Hostname}{"}"}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: BackendTLSPolicy
+            metadata: {"{"}name: c-unused, namespace: default{"}"}
+            spec:
+              targetRefs: [{"{"}group: "", kind: Service, name: other{"}"}]
+              validation: {"{"}wellKnownCACertificates: System, hostname: {Hostname}{"}"}
+            """;
+        await using var proxy = await Manifests.StartAsync(yaml);
+        var statuses = proxy.Statuses.Where(s => s.Object is Model.Gateway.BackendTLSPolicy)
+            .ToDictionary(s => s.Object.Metadata.Name, s => (Model.Gateway.PolicyStatus)s.Status);
+        Assert.Equal(["api-tls", "b-conflict"], statuses.Keys.Order());
+
+        var valid = Assert.Single(statuses["api-tls"].Ancestors!);
+        Assert.Equal(("Gateway", "web"), (valid.AncestorRef.Kind, valid.AncestorRef.Name));
+        Assert.Equal("switchyard.dev/gateway-controller", valid.ControllerName);
+        Assert.Equal(["Accepted=True/Accepted", "ResolvedRefs=True/ResolvedRefs"], valid.Conditions!.Select(c => $"{c.Type}={c.Status}/{c.Reason}"));
+
+        var loser = Assert.Single(statuses["b-conflict"].Ancestors!);
+        Assert.Equal(["Accepted=False/Conflicted", "ResolvedRefs=False/InvalidCACertificateRef"], loser.Conditions!.Select(c => $"{c.Type}={c.Status}/{c.Reason}"));
+        Assert.Contains("ConfigMap default/missing-ca not found", loser.Conditions![1].Message, StringComparison.Ordinal);
+    }
 }

@@ -90,6 +90,8 @@ internal static class GatewayCommand
                 + string.Concat((l.Conditions ?? []).Where(c => c.Status != "True").Select(c => $", {c.Type}=False ({c.Reason}: {c.Message})")))),
         Model.Gateway.HTTPRouteStatus r => Parents(r.Parents),
         Model.Gateway.GRPCRouteStatus r => Parents(r.Parents),
+        Model.Gateway.PolicyStatus p => string.Join("; ", (p.Ancestors ?? []).Select(a => $"gateway {a.AncestorRef.Name}: " +
+            string.Join(", ", (a.Conditions ?? []).Select(c => c.Status == "True" ? $"{c.Type}" : $"{c.Type}=False ({c.Reason}: {c.Message})")))),
         _ => "",
     };
 
