@@ -44,6 +44,11 @@ internal sealed class MirrorSender(TimeSpan connectTimeout, ProxyMetrics metrics
                 metrics.Mirror(route, Failed);
                 continue;
             }
+            if (endpoint.Pool.Tls is not null)
+            {
+                metrics.Mirror(route, Dropped); // copies are sent in cleartext, and a BackendTLSPolicy endpoint must not get one
+                continue;
+            }
             if (Interlocked.Increment(ref _inFlight) > MaxInFlight)
             {
                 Interlocked.Decrement(ref _inFlight);

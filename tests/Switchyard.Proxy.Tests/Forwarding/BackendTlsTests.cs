@@ -237,4 +237,24 @@ public sealed class BackendTlsTests : IDisposable
         Assert.Equal(["Accepted=False/Conflicted", "ResolvedRefs=False/InvalidCACertificateRef"], loser.Conditions!.Select(c => $"{c.Type}={c.Status}/{c.Reason}"));
         Assert.Contains("ConfigMap default/missing-ca not found", loser.Conditions![1].Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task MirrorToATlsBackend_DroppedNotSentInCleartext()
+    {
+        // Mirror copies go out in cleartext; a Service under a BackendTLSPolicy must not receive one.
+        using var certificate = _ca.ServerCertificate(Hostname, [Hostname]);
+        var received = 0;
+        await using var tlsBackend = await KestrelBackend.StartAsync(HttpProtocols.Http1, c => { Interlocked.Increment(ref received); return Echo(c); }, certificate: certificate);
+        await using var primary = await EchoBackend.StartAsync("primary");
+        var yaml = GatewayYaml.Route("""
+                - filters: [{type: RequestMirror, requestMirror: {backendRef: {name: api, port: 80}}}]
+                  backendRefs: [{name: primary, port: 80}]
+            """) + Manifests.Service("primary", primary.Port) + Yaml(tlsBackend.Port, ByHostname)[GatewayYaml.AllTo("api").Length..];
+        await using var proxy = await Manifests.StartAsync(yaml);
+        using var client = Manifests.Client();
+        using var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "api.test", "GET", "/"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await Wait.UntilAsync(() => proxy.Runtime.Metrics.MirrorCount("httproute default/r rule 0", "dropped") == 1, "the copy is counted as dropped");
+        Assert.Equal(0, Volatile.Read(ref received));
+    }
 }
