@@ -10,7 +10,8 @@ namespace Switchyard.Proxy.Config;
 /// <summary>
 /// GRPCRoute rules: a method match becomes a condition on the request path <c>/service/method</c>; header matches,
 /// header filters, mirrors and weighted backendRefs compile as HTTPRoute's. Backends (and mirrors) are always reached
-/// over HTTP/2 cleartext, whatever the Service port's appProtocol says: gRPC needs HTTP/2 trailers.
+/// over HTTP/2 cleartext, whatever the Service port's appProtocol says: gRPC needs HTTP/2 trailers. Rules are marked
+/// <see cref="RouteRule.Grpc"/>: the proxy's own errors on them answer with a grpc-status.
 /// </summary>
 internal sealed partial class GatewayCompiler
 {
@@ -79,6 +80,7 @@ internal sealed partial class GatewayCompiler
                 ResponseEdits = responseEdits,
                 Backends = new BackendGroup(backendList),
                 Mirrors = mirrors,
+                Grpc = true,
             };
             var matches = rule.Matches is { Count: > 0 } ms ? ms : [new GRPCRouteMatch()];
             for (var mi = 0; mi < matches.Count; mi++)

@@ -16,7 +16,8 @@ namespace Switchyard.Proxy.Pipeline;
 /// The request path through the layers: listener → router (host, then matches in precedence order) → filters
 /// (headers, rewrite, redirect) → backend (weighted) → load balancer → endpoint (health) → connection pool
 /// (forwarder), with timeouts and budgeted retries around the last three. Errors name their layer in the
-/// <c>x-switchyard-error</c> response header and the access log.
+/// <c>x-switchyard-error</c> response header and the access log. On a GRPCRoute rule the proxy's own errors are gRPC
+/// trailers-only answers (HTTP 200 with a grpc-status); the metrics and the access log record the HTTP status sent.
 /// </summary>
 internal sealed class RequestHandler(ProxyRuntime runtime)
 {
@@ -29,6 +30,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
         var request = context.Request;
         var path = request.Path.Value ?? "/";
         string? routeName = null, backendName = null, endpointName = null, error = null, traceParent = null;
+        RouteRule? rule = null;
         var retries = 0;
         try
         {
@@ -51,7 +53,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 await Answer(context, 404, error);
                 return;
             }
-            var rule = entry.Rule;
+            rule = entry.Rule;
             routeName = rule.Name;
             var edits = new RequestEdits();
             foreach (var filter in rule.RequestFilters) filter.Apply(context, entry, ref edits);
@@ -74,7 +76,9 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             {
                 backendName = backend?.Name;
                 error = backend is null ? $"route {rule.Name}: no backends" : $"route {rule.Name}: backend {backend.Name}: {backend.Error}";
-                await Answer(context, 500, error);
+                // GRPCRoute: traffic meant for an invalid backendRef MUST get UNAVAILABLE; a 500 reads as UNKNOWN.
+                if (rule.Grpc) await AnswerGrpc(context, GrpcStatus.Unavailable, error);
+                else await Answer(context, 500, error);
                 return;
             }
             backendName = backend.Name;
@@ -95,7 +99,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
         {
             error = $"proxy: internal error: {e.GetType().Name}: {e.Message}";
             if (context.Response.HasStarted) context.Abort();
-            else await Answer(context, 500, error);
+            else await Answer(context, rule, 500, error);
         }
         finally
         {
@@ -142,7 +146,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                     {
                         var timeout = $"route {rule.Name}: backend {backend.Name}: request timeout while waiting for a connection (max connections {breaker.Limits.MaxConnections})";
                         runtime.Metrics.UpstreamError(backend.Name, "timeout");
-                        await Answer(context, 504, timeout);
+                        await Answer(context, rule, 504, timeout);
                         return new(null, retries, timeout);
                     }
                     if (pendingLimit is not null) return await CircuitOpen(context, rule, backend, "pending", pendingLimit, retries);
@@ -153,7 +157,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 {
                     connectionSlot?.Dispose();
                     var error = $"route {rule.Name}: backend {backend.Name}: {NoEndpoints(backend)}";
-                    await Answer(context, 503, error);
+                    await Answer(context, rule, 503, error);
                     return new(null, retries, error);
                 }
                 backend.Balancer.Picked(context, endpoint);
@@ -270,7 +274,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
     {
         runtime.Metrics.CircuitOpen(backend.Name, limit);
         var error = $"route {rule.Name}: backend {backend.Name}: circuit open: {detail}";
-        await Answer(context, 503, error);
+        await Answer(context, rule, 503, error);
         return new(null, retries, error);
     }
 
@@ -287,7 +291,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
         }
         var error = $"route {rule.Name}: {r.Error}";
         var retryAfter = r.RetryAfter is { } after ? ((long)Math.Ceiling(after.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
-        await Answer(context, r.Status, error, retryAfter);
+        await Answer(context, rule, r.Status, error, retryAfter);
         return error;
     }
 
@@ -304,7 +308,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
         runtime.Metrics.UpstreamError(backend.Name, kind);
         var error = $"route {rule.Name}: backend {backend.Name}: endpoint {endpoint.Name}: {what}";
         if (context.Response.HasStarted) context.Abort();
-        else await Answer(context, status, error);
+        else await Answer(context, rule, status, error);
         return new(endpoint.Name, retries, error);
     }
 
@@ -388,5 +392,26 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
         var body = System.Text.Encoding.UTF8.GetBytes(error + "\n");
         context.Response.ContentLength = body.Length;
         await context.Response.Body.WriteAsync(body);
+    }
+
+    /// <summary>The proxy's own error answer after a rule matched: gRPC's for a GRPCRoute rule, else <paramref name="status"/>.</summary>
+    internal static Task Answer(HttpContext context, RouteRule? rule, int status, string error, string? retryAfter = null) =>
+        rule is { Grpc: true } ? AnswerGrpc(context, GrpcStatuses.FromHttp(status), error) : Answer(context, status, error, retryAfter);
+
+    /// <summary>
+    /// A gRPC "trailers-only" error answer: HTTP 200 with content-type application/grpc, grpc-status and grpc-message
+    /// and no body (Kestrel ends the HTTP/2 stream on the headers). Starts from no headers, as the HTTP answer does.
+    /// </summary>
+    internal static Task AnswerGrpc(HttpContext context, GrpcStatus status, string error)
+    {
+        if (context.Response.HasStarted) return Task.CompletedTask;
+        var headers = context.Response.Headers;
+        headers.Clear();
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        headers[ErrorHeader] = HeaderSafe(error);
+        headers.ContentType = "application/grpc";
+        headers["grpc-status"] = GrpcStatuses.Code(status);
+        headers["grpc-message"] = GrpcStatuses.PercentEncode(error);
+        return Task.CompletedTask;
     }
 }

@@ -36,6 +36,12 @@ internal sealed class RouteRule
 
     /// <summary>Rate limit and fault injection from an HTTPTrafficFilter; null when the rule names none.</summary>
     public RuleTraffic? Traffic { get; init; }
+
+    /// <summary>
+    /// A GRPCRoute rule: the proxy's own error answers are gRPC trailers-only responses (HTTP 200 with a grpc-status),
+    /// not HTTP errors.
+    /// </summary>
+    public bool Grpc { get; init; }
 }
 
 /// <summary>One match of a rule: all of path, method, headers and query parameters must hold.</summary>

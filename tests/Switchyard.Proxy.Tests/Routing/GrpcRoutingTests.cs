@@ -11,9 +11,10 @@ namespace Switchyard.Proxy.Tests.Routing;
 
 /// <summary>
 /// Table-driven GRPCRoute cases from the Gateway API specification (method matching, precedence, headers, weights,
-/// filters, hostnames, ReferenceGrant, 404/500), each a gRPC call over HTTP/2 with prior knowledge through the proxy
-/// to real backends that speak only HTTP/2. The backends' Services carry no appProtocol: a GRPCRoute's backends are
-/// reached over h2c regardless (an HTTP/1.1 attempt would fail against these backends).
+/// filters, hostnames, ReferenceGrant, no route, invalid backends), each a gRPC call over HTTP/2 with prior knowledge
+/// through the proxy to real backends that speak only HTTP/2. The backends' Services carry no appProtocol: a GRPCRoute's
+/// backends are reached over h2c regardless (an HTTP/1.1 attempt would fail against these backends). The proxy's own
+/// errors on a GRPCRoute are trailers-only gRPC answers (UNAVAILABLE for invalid backends, as the spec asks).
 /// </summary>
 public sealed class GrpcRoutingTests : IAsyncLifetime
 {
@@ -100,6 +101,8 @@ public sealed class GrpcRoutingTests : IAsyncLifetime
                   backendRefs: [{name: x, namespace: other, port: 80}]
                 - matches: [{method: {service: granted.Svc}}]
                   backendRefs: [{name: x, namespace: granted, port: 80}]
+                - matches: [{method: {service: unready.Svc}}]
+                  backendRefs: [{name: idle, port: 80}]
             ---
             apiVersion: gateway.networking.k8s.io/v1beta1
             kind: ReferenceGrant
@@ -114,6 +117,18 @@ public sealed class GrpcRoutingTests : IAsyncLifetime
             spec:
               from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: default}]
               to: [{group: "", kind: Service}]
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: idle, namespace: default}
+            spec: {ports: [{name: http, port: 80}]}
+            ---
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: {name: idle-1, namespace: default, labels: {kubernetes.io/service-name: idle}}
+            addressType: IPv4
+            ports: [{name: http, port: 9}]
+            endpoints: [{addresses: ["127.0.0.1"], conditions: {ready: false}}]
             ---
 
             """;
@@ -174,53 +189,61 @@ public sealed class GrpcRoutingTests : IAsyncLifetime
     private static string? Backend(HttpResponseMessage response) =>
         response.Headers.TryGetValues("x-backend", out var v) ? v.Single() : null;
 
-    /// <summary>{host, path (/service/method), headers "name=value;...", expected backend ("" none), status}.</summary>
-    public static TheoryData<string, string, string, string, int> Cases => new()
+    /// <summary>The grpc-status of a response: in its trailers, or in its headers for a trailers-only answer; null when none.</summary>
+    private static string? GrpcStatusOf(HttpResponseMessage response) =>
+        response.TrailingHeaders.TryGetValues("grpc-status", out var t) ? t.Single()
+        : response.Headers.TryGetValues("grpc-status", out var h) ? h.Single() : null;
+
+    /// <summary>{host, path (/service/method), headers "name=value;...", expected backend ("" none), HTTP status, grpc-status ("" none)}.</summary>
+    public static TheoryData<string, string, string, string, int, string> Cases => new()
     {
         // Exact service and method; more header matches win over the same service and method without them.
-        { "any.test", "/helloworld.Greeter/SayHello", "", "a", 200 },
-        { "any.test", "/helloworld.Greeter/SayHello", "x-version=v2", "d", 200 },
-        { "any.test", "/helloworld.Greeter/SayHello", "x-version=v3", "a", 200 },
+        { "any.test", "/helloworld.Greeter/SayHello", "", "a", 200, "0" },
+        { "any.test", "/helloworld.Greeter/SayHello", "x-version=v2", "d", 200, "0" },
+        { "any.test", "/helloworld.Greeter/SayHello", "x-version=v3", "a", 200, "0" },
         // Service only: every method of the service. It outranks a method-only match (characters of service first).
-        { "any.test", "/helloworld.Greeter/SayGoodbye", "", "b", 200 },
-        { "any.test", "/helloworld.Greeter/Check", "", "b", 200 },
+        { "any.test", "/helloworld.Greeter/SayGoodbye", "", "b", 200, "0" },
+        { "any.test", "/helloworld.Greeter/Check", "", "b", 200, "0" },
         // Method only: that method of any service.
-        { "any.test", "/grpc.health.v1.Health/Check", "", "c", 200 },
-        { "any.test", "/grpc.health.v1.Health/Watch", "", "", 404 },
+        { "any.test", "/grpc.health.v1.Health/Check", "", "c", 200, "0" },
+        { "any.test", "/grpc.health.v1.Health/Watch", "", "", 404, "" },
         // Names are case-sensitive.
-        { "any.test", "/helloworld.greeter/SayHello", "", "", 404 },
+        { "any.test", "/helloworld.greeter/SayHello", "", "", 404, "" },
         // RegularExpression service and method.
-        { "any.test", "/shop.v2.Catalog/GetItem", "", "e", 200 },
-        { "any.test", "/shop.v2.Catalog/ListItems", "", "", 404 },
-        { "any.test", "/shop.vX.Catalog/GetItem", "", "", 404 },
+        { "any.test", "/shop.v2.Catalog/GetItem", "", "e", 200, "0" },
+        { "any.test", "/shop.v2.Catalog/ListItems", "", "", 404, "" },
+        { "any.test", "/shop.vX.Catalog/GetItem", "", "", 404, "" },
         // A match with headers alone (no method) matches any service and method.
-        { "any.test", "/other.Svc/Anything", "x-id=abc", "f", 200 },
-        { "any.test", "/other.Svc/Anything", "x-id=abd", "", 404 },
+        { "any.test", "/other.Svc/Anything", "x-id=abc", "f", 200, "0" },
+        { "any.test", "/other.Svc/Anything", "x-id=abd", "", 404, "" },
         // A leading '.' (fully-qualified protobuf name) is not part of the request path.
-        { "any.test", "/fq.Svc/Do", "", "a", 200 },
+        { "any.test", "/fq.Svc/Do", "", "a", 200, "0" },
         // Ties across routes: the oldest route wins.
-        { "any.test", "/tie.Svc/Do", "", "a", 200 },
+        { "any.test", "/tie.Svc/Do", "", "a", 200, "0" },
         // Hostnames: the route with grpc.example.com serves only that host.
-        { "grpc.example.com", "/host.Svc/Do", "", "c", 200 },
-        { "other.example.com", "/host.Svc/Do", "", "", 404 },
+        { "grpc.example.com", "/host.Svc/Do", "", "c", 200, "0" },
+        { "other.example.com", "/host.Svc/Do", "", "", 404, "" },
         // Weight 0 gets nothing.
-        { "any.test", "/weighted.Svc/Do", "", "a", 200 },
-        // A backend that is missing, or in another namespace without a ReferenceGrant for GRPCRoutes: 500.
-        { "any.test", "/missing.Svc/Do", "", "", 500 },
-        { "any.test", "/denied.Svc/Do", "", "", 500 },
-        { "any.test", "/granted.Svc/Do", "", "x", 200 },
+        { "any.test", "/weighted.Svc/Do", "", "a", 200, "0" },
+        // A backend that is missing, or in another namespace without a ReferenceGrant for GRPCRoutes: UNAVAILABLE (14),
+        // answered trailers-only by the proxy. No route at all stays an HTTP 404.
+        { "any.test", "/missing.Svc/Do", "", "", 200, "14" },
+        { "any.test", "/denied.Svc/Do", "", "", 200, "14" },
+        // A backend without ready endpoints: UNAVAILABLE too (the 503 an HTTPRoute gets).
+        { "any.test", "/unready.Svc/Do", "", "", 200, "14" },
+        { "any.test", "/granted.Svc/Do", "", "x", 200, "0" },
     };
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task Route_GrpcCall_ReachesExpectedBackend(string host, string path, string headers, string backend, int status)
+    public async Task Route_GrpcCall_ReachesExpectedBackend(string host, string path, string headers, string backend, int status, string grpcStatus)
     {
         using var client = Manifests.Client();
         var pairs = headers.Length == 0 ? [] : headers.Split(';').Select(h => (h.Split('=')[0], h.Split('=')[1])).ToArray();
         using var response = await CallAsync(client, host, path, pairs);
         Assert.Equal(status, (int)response.StatusCode);
         Assert.Equal(backend.Length == 0 ? null : backend, Backend(response));
-        if (status == 200) Assert.Equal("0", response.TrailingHeaders.GetValues("grpc-status").Single());
+        Assert.Equal(grpcStatus.Length == 0 ? null : grpcStatus, GrpcStatusOf(response));
     }
 
     [Fact]
@@ -269,10 +292,42 @@ public sealed class GrpcRoutingTests : IAsyncLifetime
         Assert.Equal("c /grpc.health.v1.Health/Check", await invoker.AsyncUnaryCall(Unary("grpc.health.v1.Health", "Check"), null, options, "hi"));
         var unmatched = await Assert.ThrowsAsync<RpcException>(async () => await invoker.AsyncUnaryCall(Unary("nobody.Svc", "Do"), null, options, "hi"));
         Assert.Equal(StatusCode.Unimplemented, unmatched.StatusCode);
-        var missing = await Assert.ThrowsAsync<RpcException>(async () => await invoker.AsyncUnaryCall(Unary("missing.Svc", "Do"), null, options, "hi"));
-        // The proxy answers HTTP 500 as for HTTPRoute, which gRPC clients read as UNKNOWN; the GRPCRoute spec asks for
-        // UNAVAILABLE (docs/components/gateway.md, GRPCRoute: "Not yet").
-        Assert.Equal(StatusCode.Unknown, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task GrpcNetClient_BackendServiceMissing_IsUnavailableNamingTheBackend()
+    {
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{_port}", new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { UseProxy = false } });
+        var options = new CallOptions(deadline: DateTime.UtcNow.AddSeconds(20));
+        var missing = await Assert.ThrowsAsync<RpcException>(async () => await channel.CreateCallInvoker().AsyncUnaryCall(Unary("missing.Svc", "Do"), null, options, "hi"));
+        Assert.Equal(StatusCode.Unavailable, missing.StatusCode);
+        Assert.Equal("route grpcroute default/traffic rule 3: backend default/nosuch:80: service default/nosuch not found", missing.Status.Detail);
+    }
+
+    [Fact]
+    public async Task GrpcNetClient_NoReadyEndpoints_IsUnavailable()
+    {
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{_port}", new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { UseProxy = false } });
+        var options = new CallOptions(deadline: DateTime.UtcNow.AddSeconds(20));
+        var unready = await Assert.ThrowsAsync<RpcException>(async () => await channel.CreateCallInvoker().AsyncUnaryCall(Unary("unready.Svc", "Do"), null, options, "hi"));
+        Assert.Equal(StatusCode.Unavailable, unready.StatusCode);
+        Assert.Equal("route grpcroute default/traffic rule 6: backend default/idle:80: no ready endpoints", unready.Status.Detail);
+    }
+
+    [Fact]
+    public async Task ProxyError_GrpcRoute_IsTrailersOnly()
+    {
+        using var client = Manifests.Client();
+        using var response = await CallAsync(client, "any.test", "/missing.Svc/Do");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpVersion.Version20, response.Version);
+        Assert.Equal("application/grpc", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("14", response.Headers.GetValues("grpc-status").Single());
+        var error = response.Headers.GetValues("x-switchyard-error").Single();
+        Assert.Equal("route grpcroute default/traffic rule 3: backend default/nosuch:80: service default/nosuch not found", error);
+        Assert.Equal(error, Uri.UnescapeDataString(response.Headers.GetValues("grpc-message").Single()));
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        Assert.Empty(response.TrailingHeaders);
     }
 
     [Fact]
