@@ -100,6 +100,8 @@ if wanted switchyard || wanted switchyard-threadpool; then
 fi
 if [ "$CLI_KIND" = native ]; then CLI=("$ROOT/.build/cli/switchyard"); else CLI=(dotnet "$ROOT/.build/cli/switchyard.dll"); fi
 
+# rescheduling interrupts on all cores (waking a task on another core); machine-wide, so other load adds to them
+resched_ipis() { awk '/^ *RES:/{t=0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) t += $i; print t}' /proc/interrupts; }
 cpu_ticks() { local t=0; for p in "$@"; do [ -r /proc/$p/stat ] && t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
 rss_kb() { local t=0; for p in "$@"; do [ -r /proc/$p/status ] && t=$((t + $(awk '/VmRSS/{print $2}' /proc/$p/status))); done; echo $t; }
 wait_port() { for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && return 0; sleep 0.1; done; echo "proxy did not come up" >&2; return 1; }
@@ -117,6 +119,7 @@ measure() {
   local log="$WORK/$name.log"
   [ -f "$log" ] && { kill -USR1 "${pids[0]}"; sleep 0.2; }
   local t0; t0=$(cpu_ticks "${pids[@]}")
+  local res0; res0=$(resched_ipis)
   nice -n -19 taskset -c $LOAD_CORE wrk -t1 -c"$CONN" -d"${DUR}s" --latency "http://127.0.0.1:$PORT/" > "$WORK/$name.wrk" &
   local w=$!
   # context switches and system calls of the proxy over the run (software events; perf is optional)
@@ -129,6 +132,7 @@ measure() {
   local rload; rload=$(rss_kb "${pids[@]}")
   wait $w
   local t1; t1=$(cpu_ticks "${pids[@]}")
+  local res1; res1=$(resched_ipis)
   [ -n "$ps" ] && { wait "$ps" || true; }
   local hz; hz=$(getconf CLK_TCK)
   local reqs; reqs=$(awk '/requests in/{print $1}' "$WORK/$name.wrk")
@@ -148,6 +152,7 @@ measure() {
       END { printf "alloc_bytes_per_req=%.0f gc0_per_10k_req=%.1f gc1=%d gc2=%d jit_methods=%d jit_ms=%d", (v[2,"alloc_bytes"]-v[1,"alloc_bytes"])/n,
         (v[2,"gc0"]-v[1,"gc0"])*10000/n, v[2,"gc1"]-v[1,"gc1"], v[2,"gc2"]-v[1,"gc2"], v[2,"jit_methods"]-v[1,"jit_methods"], v[2,"jit_ms"]-v[1,"jit_ms"] }')"
   fi
+  extra="$extra $(awk -v d=$((res1 - res0)) -v n="$reqs" 'BEGIN{printf "resched_ipi_per_req=%.3f", d / n}')"
   echo "RESULT proxy=$name round=${round:-1} rps=${RPS[$name]} cpu_us_per_req=${CPU[$name]} p50_ms=${P50[$name]} p99_ms=${P99[$name]} rss_idle_kb=$ridle rss_load_kb=$rload requests=$reqs $extra ${errors:+errors=\"$errors\"}"
   # BENCH_ALLOC_TYPES=1: the sampled allocation types of the measured run (printed just before its closing STATS line)
   if [ -f "$log" ] && [ "${BENCH_ALLOC_TYPES:-}" = 1 ]; then

@@ -31,15 +31,7 @@ internal sealed class TestCertificates : IDisposable
     public (string CertPem, string KeyPem, string Serial) Issue(string commonName, params string[] dnsNames)
     {
         using var key = RSA.Create(2048);
-        var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var san = new SubjectAlternativeNameBuilder();
-        foreach (var name in dnsNames) san.AddDnsName(name);
-        request.CertificateExtensions.Add(san.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        var serial = RandomNumberGenerator.GetBytes(12);
-        serial[0] &= 0x7f;
-        using var cert = request.Create(Ca.SubjectName, X509SignatureGenerator.CreateForRSA(_caKey, RSASignaturePadding.Pkcs1),
-            DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(7), serial);
+        using var cert = SignLeaf(commonName, key, dnsNames, []);
         return (cert.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem(), cert.SerialNumber);
     }
 
@@ -47,6 +39,14 @@ internal sealed class TestCertificates : IDisposable
     public X509Certificate2 ServerCertificate(string commonName, string[] dnsNames, params string[] uris)
     {
         using var key = RSA.Create(2048);
+        using var cert = SignLeaf(commonName, key, dnsNames, uris);
+        using var withKey = cert.CopyWithPrivateKey(key);
+        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
+    }
+
+    /// <summary>A server-auth leaf for <paramref name="key"/> naming the DNS names and URIs, valid for a week, signed by the CA.</summary>
+    private X509Certificate2 SignLeaf(string commonName, RSA key, string[] dnsNames, string[] uris)
+    {
         var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var san = new SubjectAlternativeNameBuilder();
         foreach (var name in dnsNames) san.AddDnsName(name);
@@ -55,10 +55,8 @@ internal sealed class TestCertificates : IDisposable
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
         var serial = RandomNumberGenerator.GetBytes(12);
         serial[0] &= 0x7f;
-        using var cert = request.Create(Ca.SubjectName, X509SignatureGenerator.CreateForRSA(_caKey, RSASignaturePadding.Pkcs1),
+        return request.Create(Ca.SubjectName, X509SignatureGenerator.CreateForRSA(_caKey, RSASignaturePadding.Pkcs1),
             DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(7), serial);
-        using var withKey = cert.CopyWithPrivateKey(key);
-        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
     }
 
     /// <summary>
