@@ -69,41 +69,7 @@ internal sealed partial class GRPCRouteRules : KindRules<GRPCRoute>
             errors.Required("spec");
             return;
         }
-        HTTPRouteRules.ValidateParentRefs(spec.ParentRefs, errors);
-        GatewayFields.MaxItems(spec.Hostnames, "spec.hostnames", HTTPRouteRules.MaxHostnames, errors);
-        for (var i = 0; i < (spec.Hostnames?.Count ?? 0); i++)
-        {
-            GatewayFields.Hostname(spec.Hostnames![i], FieldPath.Index("spec.hostnames", i), errors);
-        }
-        ValidateRules(spec.Rules, errors);
-    }
-
-    private static void ValidateRules(IList<GRPCRouteRule>? rules, List<FieldError> errors)
-    {
-        const string root = "spec.rules";
-        if (rules is null) return;
-        GatewayFields.MaxItems(rules, root, MaxRules, errors);
-        var totalMatches = rules.Sum(r => r?.Matches?.Count ?? 0);
-        if (totalMatches > MaxMatchesPerRoute)
-        {
-            errors.Invalid(root, totalMatches, $"a route may have at most {MaxMatchesPerRoute} matches across all its rules");
-        }
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < rules.Count; i++)
-        {
-            var path = FieldPath.Index(root, i);
-            if (rules[i] is not { } rule)
-            {
-                errors.Required(path);
-                continue;
-            }
-            if (rule.Name is not null)
-            {
-                GatewayFields.SectionName(rule.Name, FieldPath.Child(path, "name"), errors);
-                if (!names.Add(rule.Name)) errors.Duplicate(FieldPath.Child(path, "name"), rule.Name);
-            }
-            ValidateRule(rule, path, errors);
-        }
+        HTTPRouteRules.ValidateRouteSpec(spec.ParentRefs, spec.Hostnames, spec.Rules, r => r.Name, r => r.Matches?.Count ?? 0, ValidateRule, errors);
     }
 
     private static void ValidateRule(GRPCRouteRule rule, string path, List<FieldError> errors)

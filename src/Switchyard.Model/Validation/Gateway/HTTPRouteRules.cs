@@ -62,13 +62,48 @@ internal sealed class HTTPRouteRules : KindRules<HTTPRoute>
             errors.Required("spec");
             return;
         }
-        ValidateParentRefs(spec.ParentRefs, errors);
-        GatewayFields.MaxItems(spec.Hostnames, "spec.hostnames", MaxHostnames, errors);
-        for (var i = 0; i < (spec.Hostnames?.Count ?? 0); i++)
+        ValidateRouteSpec(spec.ParentRefs, spec.Hostnames, spec.Rules, r => r.Name, r => r.Matches?.Count ?? 0, ValidateRule, errors);
+    }
+
+    /// <summary>
+    /// What every route kind shares: parent refs, hostnames, and a rules list (at most <see cref="MaxRules"/>, at most
+    /// <see cref="MaxMatchesPerRoute"/> matches across them, rule names unique); each rule is then checked by <paramref name="rule"/>.
+    /// </summary>
+    internal static void ValidateRouteSpec<TRule>(
+        IList<ParentReference>? parentRefs, IList<string>? hostnames, IList<TRule>? rules, Func<TRule, string?> name, Func<TRule, int> matchCount,
+        Action<TRule, string, List<FieldError>> rule, List<FieldError> errors)
+        where TRule : class
+    {
+        ValidateParentRefs(parentRefs, errors);
+        GatewayFields.MaxItems(hostnames, "spec.hostnames", MaxHostnames, errors);
+        for (var i = 0; i < (hostnames?.Count ?? 0); i++)
         {
-            GatewayFields.Hostname(spec.Hostnames![i], FieldPath.Index("spec.hostnames", i), errors);
+            GatewayFields.Hostname(hostnames![i], FieldPath.Index("spec.hostnames", i), errors);
         }
-        ValidateRules(spec.Rules, errors);
+        const string root = "spec.rules";
+        if (rules is null) return;
+        GatewayFields.MaxItems(rules, root, MaxRules, errors);
+        var totalMatches = rules.Sum(r => r is null ? 0 : matchCount(r));
+        if (totalMatches > MaxMatchesPerRoute)
+        {
+            errors.Invalid(root, totalMatches, $"a route may have at most {MaxMatchesPerRoute} matches across all its rules");
+        }
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < rules.Count; i++)
+        {
+            var path = FieldPath.Index(root, i);
+            if (rules[i] is not { } r)
+            {
+                errors.Required(path);
+                continue;
+            }
+            if (name(r) is { } ruleName)
+            {
+                GatewayFields.SectionName(ruleName, FieldPath.Child(path, "name"), errors);
+                if (!names.Add(ruleName)) errors.Duplicate(FieldPath.Child(path, "name"), ruleName);
+            }
+            rule(r, path, errors);
+        }
     }
 
     /// <summary>Parent refs: each valid; several refs to the same parent must each name a distinct section or port.</summary>
@@ -97,34 +132,6 @@ internal sealed class HTTPRouteRules : KindRules<HTTPRoute>
                     errors.Duplicate(path, $"{r.Name}/{r.SectionName}" + (r.Port is { } p ? $":{p}" : ""));
                 }
             }
-        }
-    }
-
-    private static void ValidateRules(IList<HTTPRouteRule>? rules, List<FieldError> errors)
-    {
-        const string root = "spec.rules";
-        if (rules is null) return;
-        GatewayFields.MaxItems(rules, root, MaxRules, errors);
-        var totalMatches = rules.Sum(r => r?.Matches?.Count ?? 0);
-        if (totalMatches > MaxMatchesPerRoute)
-        {
-            errors.Invalid(root, totalMatches, $"a route may have at most {MaxMatchesPerRoute} matches across all its rules");
-        }
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < rules.Count; i++)
-        {
-            var path = FieldPath.Index(root, i);
-            if (rules[i] is not { } rule)
-            {
-                errors.Required(path);
-                continue;
-            }
-            if (rule.Name is not null)
-            {
-                GatewayFields.SectionName(rule.Name, FieldPath.Child(path, "name"), errors);
-                if (!names.Add(rule.Name)) errors.Duplicate(FieldPath.Child(path, "name"), rule.Name);
-            }
-            ValidateRule(rule, path, errors);
         }
     }
 
