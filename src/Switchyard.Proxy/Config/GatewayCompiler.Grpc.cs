@@ -55,11 +55,7 @@ internal sealed partial class GatewayCompiler
                         responseEdits = Edits(m, $"rule {ri}: {f.Type}", errors);
                         break;
                     case GatewayApi.FilterTypes.RequestMirror when f.RequestMirror is { } mirror:
-                        var (numerator, denominator) = mirror.Fraction is { } fr ? (fr.Numerator, fr.Denominator ?? 100) : (mirror.Percent ?? 100, 100);
-                        if (denominator <= 0 || numerator < 0 || numerator > denominator) errors.Add($"rule {ri}: requestMirror: fraction {numerator}/{denominator} must be between 0 and 1");
-                        var mref = mirror.BackendRef;
-                        var target = ResolveRef(GrpcRouteKind, ns, mref.Group, mref.Kind, mref.Name, mref.Namespace, mref.Port, 1, "requestMirror backendRef", refErrors);
-                        mirrors.Add(new RequestMirror(target.With(protocol: UpstreamProtocol.H2c), numerator, denominator));
+                        mirrors.Add(Mirror(GrpcRouteKind, ns, mirror, ri, errors, refErrors, UpstreamProtocol.H2c));
                         break;
                     default:
                         errors.Add($"rule {ri}: filter {f.Type} is not supported on a GRPCRoute by {ControllerName} (RequestHeaderModifier, ResponseHeaderModifier and RequestMirror are)");

@@ -297,6 +297,16 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
         }
     }
 
+    /// <summary>A RequestMirror filter: its backend (resolved like a backendRef, spoken to in <paramref name="protocol"/> when given) and the share of requests copied.</summary>
+    private RequestMirror Mirror(string routeKind, string ns, HTTPRequestMirrorFilter mirror, int ri, List<string> errors, List<(string Reason, string Message)> refErrors, UpstreamProtocol? protocol = null)
+    {
+        var (numerator, denominator) = mirror.Fraction is { } fr ? (fr.Numerator, fr.Denominator ?? 100) : (mirror.Percent ?? 100, 100);
+        if (denominator <= 0 || numerator < 0 || numerator > denominator) errors.Add($"rule {ri}: requestMirror: fraction {numerator}/{denominator} must be between 0 and 1");
+        var r = mirror.BackendRef;
+        var target = ResolveRef(routeKind, ns, r.Group, r.Kind, r.Name, r.Namespace, r.Port, 1, "requestMirror backendRef", refErrors);
+        return new RequestMirror(protocol is null ? target : target.With(protocol: protocol), numerator, denominator);
+    }
+
     private static bool SameParent(ParentReference a, ParentReference b, string routeNs) =>
         a.Name == b.Name && (a.Namespace ?? routeNs) == (b.Namespace ?? routeNs) && a.SectionName == b.SectionName && a.Port == b.Port;
 
@@ -340,10 +350,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                         if (traffic.Error is not null) refErrors.Add(("BackendNotFound", $"rule {ri}: extensionRef: {traffic.Error}"));
                         break;
                     case GatewayApi.FilterTypes.RequestMirror when f.RequestMirror is { } mirror:
-                        var (numerator, denominator) = mirror.Fraction is { } fr ? (fr.Numerator, fr.Denominator ?? 100) : (mirror.Percent ?? 100, 100);
-                        if (denominator <= 0 || numerator < 0 || numerator > denominator) errors.Add($"rule {ri}: requestMirror: fraction {numerator}/{denominator} must be between 0 and 1");
-                        var mref = mirror.BackendRef;
-                        mirrors.Add(new RequestMirror(ResolveRef(HttpRouteKind, ns, mref.Group, mref.Kind, mref.Name, mref.Namespace, mref.Port, 1, "requestMirror backendRef", refErrors), numerator, denominator));
+                        mirrors.Add(Mirror(HttpRouteKind, ns, mirror, ri, errors, refErrors));
                         break;
                     default:
                         errors.Add($"rule {ri}: filter {f.Type} is not supported by {ControllerName}");
