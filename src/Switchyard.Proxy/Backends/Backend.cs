@@ -41,11 +41,10 @@ internal sealed class Backend
     public HeaderEdits? ResponseEdits { get; init; }
 
     /// <summary>A copy sharing endpoints, balancer and limits, with another weight, header changes or protocol (null keeps this backend's).</summary>
-    /// <remarks>HTTP/2 to endpoints reached over TLS (BackendTLSPolicy) is not built yet: asking for it makes the copy fail rather than speak cleartext.</remarks>
     public Backend With(int? weight = null, HeaderEdits? requestEdits = null, HeaderEdits? responseEdits = null, UpstreamProtocol? protocol = null) => new()
     {
         Name = Name, Endpoints = Endpoints, Balancer = Balancer, Outlier = Outlier, Protocol = protocol ?? Protocol, Breaker = Breaker,
-        Error = Error ?? (protocol == UpstreamProtocol.H2c && Endpoints.Any(e => e.Pool.Tls is not null) ? "TLS to HTTP/2 (h2c, gRPC) backends is not supported yet (BackendTLSPolicy)" : null),
+        Error = Error,
         Weight = weight ?? Weight,
         RequestEdits = requestEdits ?? RequestEdits,
         ResponseEdits = responseEdits ?? ResponseEdits,

@@ -64,8 +64,6 @@ internal sealed class BackendResolver
             backend = Broken(display, $"service {ns}/{name} has no port {port}", weight);
         else if (_tls.For(ns, name, servicePort, out var policy) is { Error: { } tlsError })
             backend = Broken(display, tlsError, weight);
-        else if (policy is not null && UpstreamProtocols.FromAppProtocol(servicePort.AppProtocol) != UpstreamProtocol.Http1)
-            backend = Broken(display, $"backendTLSPolicy {policy}: TLS to HTTP/2 (h2c, gRPC) backends is not supported yet", weight);
         else
         {
             var tls = _tls.For(ns, name, servicePort, out _).Tls;

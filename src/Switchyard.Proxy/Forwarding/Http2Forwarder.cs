@@ -1,6 +1,9 @@
+using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Security;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using Microsoft.AspNetCore.Http;
 using Switchyard.Proxy.Backends;
 using Switchyard.Proxy.Endpoints;
@@ -14,13 +17,21 @@ namespace Switchyard.Proxy.Forwarding;
 /// downstream request onto it and back: headers without hop-by-hop fields (<c>TE: trailers</c> is kept, gRPC needs
 /// it), the body streamed both ways as it arrives (gRPC streaming), and response trailers (<c>grpc-status</c>)
 /// passed to the client. Connections are pooled per endpoint by the handler.
+/// <para>
+/// An endpoint under a BackendTLSPolicy gets HTTP/2 over TLS (<c>:scheme https</c>): a handler of its own per TLS
+/// setting, whose connect callback makes the TCP connection and the TLS handshake (ALPN <c>h2</c>, the policy's SNI
+/// name and certificate checks) and hands the handler the authenticated stream, which it then uses as is.
+/// </para>
 /// </summary>
 internal sealed class Http2Forwarder : IUpstreamForwarder, IDisposable
 {
+    private readonly TimeSpan _connectTimeout;
     private readonly HttpMessageInvoker _invoker;
+    private readonly ConcurrentDictionary<string, HttpMessageInvoker> _tlsInvokers = new(StringComparer.Ordinal);
 
     public Http2Forwarder(TimeSpan connectTimeout)
     {
+        _connectTimeout = connectTimeout;
         _invoker = new HttpMessageInvoker(UpstreamMessage.Handler(connectTimeout));
     }
 
@@ -28,10 +39,16 @@ internal sealed class Http2Forwarder : IUpstreamForwarder, IDisposable
     {
         var body = UpstreamMessage.HasBody(context) ? new StreamContent(context.Request.Body) : null;
         using var request = UpstreamMessage.Create(context, endpoint.Address, plan.UpstreamHost, UpstreamProtocol.H2c, body);
+        var invoker = _invoker;
+        if (endpoint.Pool.Tls is { } tls)
+        {
+            invoker = _tlsInvokers.GetOrAdd(tls.Key, static (_, s) => s.Self.TlsInvoker(s.Tls), (Self: this, Tls: tls));
+            request.RequestUri = new UriBuilder(request.RequestUri!) { Scheme = Uri.UriSchemeHttps }.Uri; // :scheme https; the callback's stream is already TLS
+        }
         HttpResponseMessage response;
         try
         {
-            response = await _invoker.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            response = await invoker.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -39,7 +56,12 @@ internal sealed class Http2Forwarder : IUpstreamForwarder, IDisposable
         }
         catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.ConnectionError)
         {
-            return new(ForwardOutcome.ConnectFailed, 0, (e.InnerException as SocketException)?.SocketErrorCode.ToString() ?? e.Message);
+            return new(ForwardOutcome.ConnectFailed, 0, e.InnerException switch
+            {
+                SocketException s => s.SocketErrorCode.ToString(),
+                AuthenticationException a => $"TLS handshake with {endpoint.Name} failed: {a.Message}",
+                _ => e.Message,
+            });
         }
         catch (OperationCanceledException e)
         {
@@ -123,5 +145,43 @@ internal sealed class Http2Forwarder : IUpstreamForwarder, IDisposable
         }
     }
 
-    public void Dispose() => _invoker.Dispose();
+    private HttpMessageInvoker TlsInvoker(UpstreamTls tls)
+    {
+        var handler = UpstreamMessage.Handler(_connectTimeout);
+        handler.ConnectCallback = async (connection, cancellationToken) =>
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            SslStream? secure = null;
+            try
+            {
+                await socket.ConnectAsync(connection.DnsEndPoint, cancellationToken).ConfigureAwait(false);
+                secure = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
+                string? refused = null;
+                try
+                {
+                    await secure.AuthenticateAsClientAsync(tls.ClientOptions(why => refused = why, SslApplicationProtocol.Http2), cancellationToken).ConfigureAwait(false);
+                }
+                catch (AuthenticationException e) when (refused is not null)
+                {
+                    throw new AuthenticationException(refused, e);
+                }
+                if (secure.NegotiatedApplicationProtocol != SslApplicationProtocol.Http2)
+                    throw new AuthenticationException("the backend did not agree to HTTP/2 (ALPN h2) over TLS");
+                return secure;
+            }
+            catch
+            {
+                if (secure is not null) await secure.DisposeAsync().ConfigureAwait(false);
+                else socket.Dispose();
+                throw;
+            }
+        };
+        return new HttpMessageInvoker(handler);
+    }
+
+    public void Dispose()
+    {
+        _invoker.Dispose();
+        foreach (var invoker in _tlsInvokers.Values) invoker.Dispose();
+    }
 }

@@ -51,11 +51,14 @@ internal sealed class UpstreamTls
         return new UpstreamTls(hostname, roots, subjectAltNames, key);
     }
 
-    /// <summary>Handshake settings for one connection (HTTP/1.1 by ALPN); <paramref name="rejected"/> hears why a certificate was refused.</summary>
-    public SslClientAuthenticationOptions ClientOptions(Action<string> rejected) => new()
+    /// <summary>
+    /// Handshake settings for one connection, offering <paramref name="protocol"/> by ALPN (HTTP/1.1 unless said);
+    /// <paramref name="rejected"/> hears why a certificate was refused.
+    /// </summary>
+    public SslClientAuthenticationOptions ClientOptions(Action<string> rejected, SslApplicationProtocol? protocol = null) => new()
     {
         TargetHost = Hostname,
-        ApplicationProtocols = [SslApplicationProtocol.Http11],
+        ApplicationProtocols = [protocol ?? SslApplicationProtocol.Http11],
         EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
         CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         RemoteCertificateValidationCallback = (_, certificate, _, errors) =>

@@ -33,7 +33,8 @@ public sealed class BackendTlsTests : IDisposable
 
     private static string Indent(string pem, int spaces) => string.Join("\n", pem.Trim().Split('\n').Select(l => new string(' ', spaces) + l));
 
-    private string Yaml(int backendPort, string validation, string? configMapPem = null, string sectionName = "") => GatewayYaml.AllTo("api") + $"""
+    /// <summary>Service api (ports http and plain on the backend), the policy, its ConfigMap, after <paramref name="routes"/> (by default every request to api:80).</summary>
+    private string Yaml(int backendPort, string validation, string? configMapPem = null, string sectionName = "", string? routes = null) => (routes ?? GatewayYaml.AllTo("api")) + $"""
         apiVersion: v1
         kind: Service
         metadata: {"{"}name: api, namespace: default{"}"}
@@ -246,15 +247,78 @@ public sealed class BackendTlsTests : IDisposable
         var received = 0;
         await using var tlsBackend = await KestrelBackend.StartAsync(HttpProtocols.Http1, c => { Interlocked.Increment(ref received); return Echo(c); }, certificate: certificate);
         await using var primary = await EchoBackend.StartAsync("primary");
-        var yaml = GatewayYaml.Route("""
+        var routes = GatewayYaml.Route("""
                 - filters: [{type: RequestMirror, requestMirror: {backendRef: {name: api, port: 80}}}]
                   backendRefs: [{name: primary, port: 80}]
-            """) + Manifests.Service("primary", primary.Port) + Yaml(tlsBackend.Port, ByHostname)[GatewayYaml.AllTo("api").Length..];
+            """) + Manifests.Service("primary", primary.Port);
+        var yaml = Yaml(tlsBackend.Port, ByHostname, routes: routes);
         await using var proxy = await Manifests.StartAsync(yaml);
         using var client = Manifests.Client();
         using var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "api.test", "GET", "/"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         await Wait.UntilAsync(() => proxy.Runtime.Metrics.MirrorCount("httproute default/r rule 0", "dropped") == 1, "the copy is counted as dropped");
         Assert.Equal(0, Volatile.Read(ref received));
+    }
+
+    private const string GrpcRoute = Manifests.GatewayClass + """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: web, namespace: default}
+        spec: {gatewayClassName: switchyard, listeners: [{name: http, port: 0, protocol: HTTP}]}
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: GRPCRoute
+        metadata: {name: g, namespace: default}
+        spec:
+          parentRefs: [{name: web}]
+          rules: [{backendRefs: [{name: api, port: 80}]}]
+        ---
+
+        """;
+
+    /// <summary>A gRPC-framed call through the gateway (HTTP/2 with prior knowledge) to a GRPCRoute whose backend is under the policy.</summary>
+    private async Task<HttpResponseMessage> GrpcCallAsync(X509Certificate2 backendCertificate)
+    {
+        await using var backend = await KestrelBackend.StartAsync(HttpProtocols.Http2, context =>
+        {
+            context.Response.Headers["x-tls"] = context.Request.IsHttps ? "yes" : "no";
+            context.Response.Headers["x-protocol"] = context.Request.Protocol;
+            context.Response.ContentType = "application/grpc";
+            context.Response.AppendTrailer("grpc-status", "0");
+            return Task.CompletedTask;
+        }, certificate: backendCertificate);
+        await using var proxy = await Manifests.StartAsync(Yaml(backend.Port, ByHostname, routes: GrpcRoute));
+        using var client = Manifests.Client();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{Manifests.Port(proxy)}/svc.Api/Do")
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new ByteArrayContent([0, 0, 0, 0, 0]),
+        };
+        request.Content.Headers.ContentType = new("application/grpc");
+        var response = await client.SendAsync(request);
+        await response.Content.LoadIntoBufferAsync();
+        response.Headers.TryAddWithoutValidation("x-sni", backend.ServerName ?? "(none)");
+        return response;
+    }
+
+    [Fact]
+    public async Task GrpcRouteToATlsBackend_Http2OverTls()
+    {
+        using var certificate = _ca.ServerCertificate(Hostname, [Hostname]);
+        using var response = await GrpcCallAsync(certificate);
+        Assert.True(response.StatusCode == HttpStatusCode.OK && response.Headers.Contains("x-tls"), $"{response.StatusCode} {response.Headers}");
+        Assert.Equal(("yes", "HTTP/2", Hostname), (response.Headers.GetValues("x-tls").Single(), response.Headers.GetValues("x-protocol").Single(), response.Headers.GetValues("x-sni").Single()));
+        Assert.Equal("0", response.TrailingHeaders.GetValues("grpc-status").Single());
+    }
+
+    [Fact]
+    public async Task GrpcRouteToATlsBackend_UntrustedCertificate_Unavailable()
+    {
+        using var certificate = _otherCa.ServerCertificate(Hostname, [Hostname]);
+        using var response = await GrpcCallAsync(certificate);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode); // a gRPC trailers-only error
+        Assert.Equal("14", response.Headers.GetValues("grpc-status").Single());
+        Assert.Contains("is not signed by the policy's CA certificates", Error(response), StringComparison.Ordinal);
     }
 }
