@@ -69,11 +69,7 @@ internal sealed class BackendResolver
             var tls = _tls.For(ns, name, servicePort, out _).Tls;
             var settings = LbAnnotations.Read(service, Warnings);
             var endpoints = Endpoints(ns, name, servicePort, tls);
-            if (settings.HealthCheck is { } check)
-            {
-                if (tls is null) WantHealthCheck(display, endpoints, check);
-                else Warnings.Add($"backend {display}: active health checks do not speak TLS yet, so its endpoints (reached over TLS by backendTLSPolicy {policy}) are not checked");
-            }
+            if (settings.HealthCheck is { } check) WantHealthCheck(display, endpoints, check);
             backend = new Backend
             {
                 Name = display,

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Security;
 using Switchyard.Proxy.Telemetry;
 
 namespace Switchyard.Proxy.Endpoints;
@@ -14,6 +16,7 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
     private readonly Dictionary<EndpointState, Prober> _probers = [];
     private readonly Lock _gate = new();
     private readonly HttpClient _client;
+    private readonly ConcurrentDictionary<string, HttpClient> _tlsClients = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly ProxyMetrics _metrics;
 
@@ -21,15 +24,28 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
     {
         _time = time;
         _metrics = metrics;
-        _client = new HttpClient(new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            UseCookies = false,
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-        }) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
-        _client.DefaultRequestHeaders.UserAgent.ParseAdd("switchyard-health-check");
+        _client = Client(Handler());
     }
+
+    private static SocketsHttpHandler Handler() => new()
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        UseCookies = false,
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+    };
+
+    private static HttpClient Client(SocketsHttpHandler handler)
+    {
+        var client = new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+        client.DefaultRequestHeaders.UserAgent.ParseAdd("switchyard-health-check");
+        return client;
+    }
+
+    /// <summary>The client for <paramref name="endpoint"/>: over TLS, with its BackendTLSPolicy's checks, when its pool has TLS.</summary>
+    private (HttpClient Client, string Scheme) ClientFor(EndpointState endpoint) => endpoint.Pool.Tls is { } tls
+        ? (_tlsClients.GetOrAdd(tls.Key, static (_, t) => Client(t.Connecting(Handler(), SslApplicationProtocol.Http11)), tls), "https")
+        : (_client, "http");
 
     /// <summary>Starts probers for new (endpoint, policy) pairs and stops the others; stopped endpoints count as healthy again.</summary>
     public void Reconcile(IReadOnlyDictionary<EndpointState, HealthCheckPolicy> wanted)
@@ -66,6 +82,7 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
         foreach (var p in all) p.Stop();
         await Task.WhenAll(all.Select(p => p.Running)).ConfigureAwait(false);
         _client.Dispose();
+        foreach (var client in _tlsClients.Values) client.Dispose();
     }
 
     private sealed class Prober(EndpointState endpoint, HealthCheckPolicy policy, ActiveHealthChecker owner)
@@ -110,10 +127,11 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
             timeout.CancelAfter(policy.Timeout);
             var address = endpoint.Address;
             var host = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address.Address}]" : address.Address.ToString();
+            var (client, scheme) = owner.ClientFor(endpoint);
             try
             {
-                using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{host}:{address.Port}{policy.Path}");
-                using var response = await owner._client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+                using var request = new HttpRequestMessage(HttpMethod.Get, $"{scheme}://{host}:{address.Port}{policy.Path}");
+                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
                 var status = (int)response.StatusCode;
                 return policy.ExpectedStatuses.Contains(status) ? null : $"GET {policy.Path} answered {status}, expected {policy.ExpectedStatuses}";
             }
@@ -123,7 +141,7 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
             }
             catch (HttpRequestException e)
             {
-                return $"GET {policy.Path} failed: {e.Message}";
+                return $"GET {policy.Path} failed: {(e.InnerException is System.Security.Authentication.AuthenticationException tls ? $"TLS: {tls.Message}" : e.Message)}";
             }
         }
 

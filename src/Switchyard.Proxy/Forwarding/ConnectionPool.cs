@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Authentication;
 using Switchyard.Proxy.Transport;
 
 namespace Switchyard.Proxy.Forwarding;
@@ -115,16 +114,10 @@ internal sealed class ConnectionPool
     private async Task<SslStream> HandshakeAsync(Stream transport, CancellationToken cancellationToken)
     {
         var tls = new SslStream(transport, leaveInnerStreamOpen: false);
-        string? refused = null;
         try
         {
-            await tls.AuthenticateAsClientAsync(_tls!.ClientOptions(why => refused = why), cancellationToken).ConfigureAwait(false);
+            await _tls!.AuthenticateAsync(tls, SslApplicationProtocol.Http11, cancellationToken).ConfigureAwait(false);
             return tls;
-        }
-        catch (AuthenticationException e) when (refused is not null)
-        {
-            await tls.DisposeAsync().ConfigureAwait(false);
-            throw new AuthenticationException(refused, e);
         }
         catch
         {

@@ -145,39 +145,7 @@ internal sealed class Http2Forwarder : IUpstreamForwarder, IDisposable
         }
     }
 
-    private HttpMessageInvoker TlsInvoker(UpstreamTls tls)
-    {
-        var handler = UpstreamMessage.Handler(_connectTimeout);
-        handler.ConnectCallback = async (connection, cancellationToken) =>
-        {
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            SslStream? secure = null;
-            try
-            {
-                await socket.ConnectAsync(connection.DnsEndPoint, cancellationToken).ConfigureAwait(false);
-                secure = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
-                string? refused = null;
-                try
-                {
-                    await secure.AuthenticateAsClientAsync(tls.ClientOptions(why => refused = why, SslApplicationProtocol.Http2), cancellationToken).ConfigureAwait(false);
-                }
-                catch (AuthenticationException e) when (refused is not null)
-                {
-                    throw new AuthenticationException(refused, e);
-                }
-                if (secure.NegotiatedApplicationProtocol != SslApplicationProtocol.Http2)
-                    throw new AuthenticationException("the backend did not agree to HTTP/2 (ALPN h2) over TLS");
-                return secure;
-            }
-            catch
-            {
-                if (secure is not null) await secure.DisposeAsync().ConfigureAwait(false);
-                else socket.Dispose();
-                throw;
-            }
-        };
-        return new HttpMessageInvoker(handler);
-    }
+    private HttpMessageInvoker TlsInvoker(UpstreamTls tls) => new(tls.Connecting(UpstreamMessage.Handler(_connectTimeout), SslApplicationProtocol.Http2));
 
     public void Dispose()
     {

@@ -1,5 +1,6 @@
 using System.Formats.Asn1;
 using System.Net.Security;
+using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -51,14 +52,11 @@ internal sealed class UpstreamTls
         return new UpstreamTls(hostname, roots, subjectAltNames, key);
     }
 
-    /// <summary>
-    /// Handshake settings for one connection, offering <paramref name="protocol"/> by ALPN (HTTP/1.1 unless said);
-    /// <paramref name="rejected"/> hears why a certificate was refused.
-    /// </summary>
-    public SslClientAuthenticationOptions ClientOptions(Action<string> rejected, SslApplicationProtocol? protocol = null) => new()
+    /// <summary>Handshake settings for one connection, offering <paramref name="protocol"/> by ALPN; <paramref name="rejected"/> hears why a certificate was refused.</summary>
+    private SslClientAuthenticationOptions ClientOptions(Action<string> rejected, SslApplicationProtocol protocol) => new()
     {
         TargetHost = Hostname,
-        ApplicationProtocols = [protocol ?? SslApplicationProtocol.Http11],
+        ApplicationProtocols = [protocol],
         EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
         CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
@@ -68,6 +66,56 @@ internal sealed class UpstreamTls
             return false;
         },
     };
+
+    /// <summary>
+    /// <paramref name="handler"/>, connecting with these settings: its connect callback makes the TCP connection and the
+    /// handshake (ALPN <paramref name="protocol"/>, which the endpoint must agree to) and hands it the authenticated
+    /// stream, which it uses as is. Requests through it use <c>https://</c> URIs.
+    /// </summary>
+    public SocketsHttpHandler Connecting(SocketsHttpHandler handler, SslApplicationProtocol protocol)
+    {
+        handler.ConnectCallback = async (connection, cancellationToken) =>
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            SslStream? secure = null;
+            try
+            {
+                await socket.ConnectAsync(connection.DnsEndPoint, cancellationToken).ConfigureAwait(false);
+                secure = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
+                await AuthenticateAsync(secure, protocol, cancellationToken).ConfigureAwait(false);
+                return secure;
+            }
+            catch
+            {
+                if (secure is not null) await secure.DisposeAsync().ConfigureAwait(false);
+                else socket.Dispose();
+                throw;
+            }
+        };
+        return handler;
+    }
+
+    /// <summary>
+    /// The client handshake on <paramref name="tls"/>, offering <paramref name="protocol"/>. Throws
+    /// <see cref="AuthenticationException"/> saying why the certificate was refused, or that the endpoint did not agree
+    /// to the protocol.
+    /// </summary>
+    public async Task AuthenticateAsync(SslStream tls, SslApplicationProtocol protocol, CancellationToken cancellationToken)
+    {
+        string? refused = null;
+        try
+        {
+            await tls.AuthenticateAsClientAsync(ClientOptions(why => refused = why, protocol), cancellationToken).ConfigureAwait(false);
+        }
+        catch (AuthenticationException e) when (refused is not null)
+        {
+            throw new AuthenticationException(refused, e);
+        }
+        if (tls.NegotiatedApplicationProtocol != protocol && tls.NegotiatedApplicationProtocol != default)
+            throw new AuthenticationException($"the endpoint chose {tls.NegotiatedApplicationProtocol} (ALPN) where {protocol} was asked for");
+        if (protocol == SslApplicationProtocol.Http2 && tls.NegotiatedApplicationProtocol != protocol)
+            throw new AuthenticationException("the endpoint did not agree to h2 (ALPN) over TLS");
+    }
 
     /// <summary>Why the endpoint's certificate fails (an untrusted chain, or not the expected name); null when it passes.</summary>
     internal string? Refusal(X509Certificate? certificate, SslPolicyErrors errors)

@@ -34,10 +34,11 @@ public sealed class BackendTlsTests : IDisposable
     private static string Indent(string pem, int spaces) => string.Join("\n", pem.Trim().Split('\n').Select(l => new string(' ', spaces) + l));
 
     /// <summary>Service api (ports http and plain on the backend), the policy, its ConfigMap, after <paramref name="routes"/> (by default every request to api:80).</summary>
-    private string Yaml(int backendPort, string validation, string? configMapPem = null, string sectionName = "", string? routes = null) => (routes ?? GatewayYaml.AllTo("api")) + $"""
+    private string Yaml(int backendPort, string validation, string? configMapPem = null, string sectionName = "", string? routes = null, string annotations = "{}") =>
+        (routes ?? GatewayYaml.AllTo("api")) + $"""
         apiVersion: v1
         kind: Service
-        metadata: {"{"}name: api, namespace: default{"}"}
+        metadata: {"{"}name: api, namespace: default, annotations: {annotations}{"}"}
         spec:
           ports: [{"{"}name: http, port: 80{"}"}, {"{"}name: plain, port: 81{"}"}]
         ---
@@ -320,5 +321,28 @@ public sealed class BackendTlsTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, response.StatusCode); // a gRPC trailers-only error
         Assert.Equal("14", response.Headers.GetValues("grpc-status").Single());
         Assert.Contains("is not signed by the policy's CA certificates", Error(response), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ActiveHealthChecks_SpeakTlsWithThePolicysChecks()
+    {
+        const string Checked = "{lb.switchyard.dev/health-check-path: /healthz, lb.switchyard.dev/health-check-interval: 20ms, lb.switchyard.dev/health-check-unhealthy-threshold: \"2\"}";
+        using var trusted = _ca.ServerCertificate(Hostname, [Hostname]);
+        await using (var backend = await KestrelBackend.StartAsync(HttpProtocols.Http1, Echo, certificate: trusted))
+        await using (var proxy = await Manifests.StartAsync(Yaml(backend.Port, ByHostname, annotations: Checked)))
+        {
+            var name = $"127.0.0.1:{backend.Port}";
+            await Wait.UntilAsync(() => proxy.Runtime.Metrics.HealthCheckCount(name, passed: true) >= 3, "three passing checks over TLS");
+            Assert.False(Assert.Single(proxy.Runtime.Endpoints.All).FailingActiveChecks);
+        }
+
+        using var untrusted = _otherCa.ServerCertificate(Hostname, [Hostname]);
+        await using (var backend = await KestrelBackend.StartAsync(HttpProtocols.Http1, Echo, certificate: untrusted))
+        await using (var proxy = await Manifests.StartAsync(Yaml(backend.Port, ByHostname, annotations: Checked)))
+        {
+            var endpoint = Assert.Single(proxy.Runtime.Endpoints.All);
+            await Wait.UntilAsync(() => endpoint.FailingActiveChecks, "the endpoint with an untrusted certificate marked failing");
+            Assert.Contains("TLS: certificate CN=api.web.svc.cluster.local is not signed by the policy's CA certificates", endpoint.LastHealthCheckFailure, StringComparison.Ordinal);
+        }
     }
 }
