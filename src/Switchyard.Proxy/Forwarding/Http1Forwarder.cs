@@ -3,6 +3,8 @@ using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
@@ -21,9 +23,13 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // completes asynchronously on every request: reuse its state machine box
     public async ValueTask<ForwardResult> ForwardAsync(HttpContext context, EndpointState endpoint, ForwardPlan plan, CancellationToken cancellationToken)
     {
-        var request = context.Request;
-        var bodyMode = RequestBodyMode(context);
-        var upgrade = IsUpgrade(request);
+        var upgrade = UpgradeOf(context);
+        if (upgrade.ExtendedConnect is { Protocol: var protocol } && !string.Equals(protocol, "websocket", StringComparison.OrdinalIgnoreCase))
+        {
+            context.Response.StatusCode = StatusCodes.Status501NotImplemented;
+            return new(ForwardOutcome.Success, StatusCodes.Status501NotImplemented, $"extended CONNECT for {protocol} is not proxied (only websocket)");
+        }
+        var bodyMode = upgrade.ExtendedConnect is null ? RequestBodyMode(context) : BodyMode.None;
         using var head = BuildRequestHead(context, plan, bodyMode, upgrade);
         for (var attempt = 0; ; attempt++)
         {
@@ -117,14 +123,30 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
         return detection is { CanHaveBody: true } ? BodyMode.Chunked : BodyMode.None;
     }
 
-    private static bool IsUpgrade(HttpRequest request) =>
-        request.Headers.ContainsKey(HeaderNames.Upgrade) && HopByHop.ListedIn(request.Headers.Connection, "upgrade");
+    /// <summary>
+    /// A protocol switch the request asks for: an HTTP/1.1 <c>Upgrade</c>, or a WebSocket over HTTP/2 (RFC 8441 extended
+    /// CONNECT), which the upstream gets as the HTTP/1.1 upgrade of RFC 6455 with a key of the proxy's own.
+    /// </summary>
+    private readonly record struct Upgrade(bool Requested, IHttpExtendedConnectFeature? ExtendedConnect, string? WebSocketKey);
 
-    private static HeadBuilder BuildRequestHead(HttpContext context, ForwardPlan plan, BodyMode bodyMode, bool upgrade)
+    private static Upgrade UpgradeOf(HttpContext context)
+    {
+        if (context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } extended)
+            return new(true, extended, Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)));
+        var headers = context.Request.Headers;
+        return new(headers.ContainsKey(HeaderNames.Upgrade) && HopByHop.ListedIn(headers.Connection, "upgrade"), null, null);
+    }
+
+    /// <summary>RFC 6455 §4.2.2: the Sec-WebSocket-Accept that proves the server read <paramref name="key"/>.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5350", Justification = "RFC 6455 fixes SHA-1 for this handshake check; it protects nothing")]
+    internal static string WebSocketAccept(string key) =>
+        Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+
+    private static HeadBuilder BuildRequestHead(HttpContext context, ForwardPlan plan, BodyMode bodyMode, Upgrade upgrade)
     {
         var request = context.Request;
         var b = new HeadBuilder(1024);
-        b.Append(request.Method);
+        b.Append(upgrade.ExtendedConnect is null ? request.Method : "GET");
         b.Append(" "u8);
         var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
         if (string.IsNullOrEmpty(target) || (target[0] != '/' && target != "*")) target = request.PathBase.Add(request.Path).ToUriComponent() + request.QueryString.ToUriComponent();
@@ -148,7 +170,12 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
             b.Append("\r\n"u8);
         }
         else if (bodyMode == BodyMode.Chunked) b.Append("Transfer-Encoding: chunked\r\n"u8);
-        if (upgrade)
+        if (upgrade.WebSocketKey is { } key)
+        {
+            b.Append("Upgrade: websocket\r\nConnection: upgrade\r\n"u8);
+            b.Header("Sec-WebSocket-Key", key);
+        }
+        else if (upgrade.Requested)
         {
             b.Header("Upgrade", request.Headers[HeaderNames.Upgrade].ToString());
             b.Append("Connection: upgrade\r\n"u8);
@@ -243,7 +270,7 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
     }
 
     private static async ValueTask<ForwardResult> CopyResponseAsync(
-        HttpContext context, UpstreamConnection connection, ResponseHead head, ForwardPlan plan, bool upgrade, CancellationToken cancellationToken)
+        HttpContext context, UpstreamConnection connection, ResponseHead head, ForwardPlan plan, Upgrade upgrade, CancellationToken cancellationToken)
     {
         var response = context.Response;
         response.StatusCode = head.Status;
@@ -260,7 +287,17 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
         if (head.Status == 101)
         {
             connection.Reusable = false;
-            return upgrade ? await TunnelAsync(context, connection, cancellationToken).ConfigureAwait(false) : new(ForwardOutcome.ResetBeforeResponse, 101, "unexpected 101");
+            if (!upgrade.Requested) return new(ForwardOutcome.ResetBeforeResponse, 101, "unexpected 101");
+            if (upgrade.WebSocketKey is { } key)
+            {
+                // RFC 8441 §5: the HTTP/2 client is answered 200, with none of HTTP/1.1's upgrade fields.
+                if (!headers.TryGetValue(HeaderNames.SecWebSocketAccept, out var accept) || accept.ToString() != WebSocketAccept(key))
+                    return new(ForwardOutcome.ResetBeforeResponse, 101, "the upstream's Sec-WebSocket-Accept does not answer the proxy's key");
+                headers.Remove(HeaderNames.Upgrade);
+                headers.Remove(HeaderNames.SecWebSocketAccept);
+                response.StatusCode = StatusCodes.Status200OK;
+            }
+            return await TunnelAsync(context, connection, upgrade.ExtendedConnect, cancellationToken).ConfigureAwait(false);
         }
         var method = context.Request.Method;
         if (HttpMethods.IsHead(method) || head.Status is 204 or 304)
@@ -313,12 +350,20 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
         return new(ForwardOutcome.ResponseAborted, context.Response.StatusCode, detail);
     }
 
-    /// <summary>After a 101 answer, relays bytes both ways until either side closes (WebSocket and other upgrades).</summary>
-    private static async ValueTask<ForwardResult> TunnelAsync(HttpContext context, UpstreamConnection connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// After a 101 answer, relays bytes both ways until either side closes (WebSocket and other upgrades): on the client's
+    /// upgraded HTTP/1.1 connection, or on its accepted HTTP/2 stream (<paramref name="extendedConnect"/>).
+    /// </summary>
+    private static async ValueTask<ForwardResult> TunnelAsync(HttpContext context, UpstreamConnection connection, IHttpExtendedConnectFeature? extendedConnect, CancellationToken cancellationToken)
     {
-        var upgradeFeature = context.Features.Get<IHttpUpgradeFeature>();
-        if (upgradeFeature is not { IsUpgradableRequest: true }) return new(ForwardOutcome.ResetBeforeResponse, 101, "client connection cannot be upgraded");
-        var downstream = await upgradeFeature.UpgradeAsync().ConfigureAwait(false);
+        Stream downstream;
+        if (extendedConnect is not null) downstream = await extendedConnect.AcceptAsync().ConfigureAwait(false);
+        else
+        {
+            var upgradeFeature = context.Features.Get<IHttpUpgradeFeature>();
+            if (upgradeFeature is not { IsUpgradableRequest: true }) return new(ForwardOutcome.ResetBeforeResponse, 101, "client connection cannot be upgraded");
+            downstream = await upgradeFeature.UpgradeAsync().ConfigureAwait(false);
+        }
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var up = Task.Run(async () =>
         {

@@ -81,4 +81,65 @@ public sealed class WebSocketTests : IAsyncLifetime
         Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
         Assert.Equal("bye", socket.CloseStatusDescription);
     }
+
+    [Fact]
+    public async Task WebSocketOverHttp2_ExtendedConnect_BridgedToTheHttp1Upgrade()
+    {
+        // RFC 8441: the client opens the WebSocket as an HTTP/2 extended CONNECT stream (here over cleartext, prior
+        // knowledge); the upstream only speaks HTTP/1.1 and gets the RFC 6455 upgrade, with a key of the proxy's.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var socket = new ClientWebSocket();
+        socket.Options.HttpVersion = System.Net.HttpVersion.Version20;
+        socket.Options.HttpVersionPolicy = System.Net.Http.HttpVersionPolicy.RequestVersionExact;
+        socket.Options.CollectHttpResponseDetails = true;
+        using var invoker = new System.Net.Http.HttpMessageInvoker(new System.Net.Http.SocketsHttpHandler());
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{_port}/chat"), invoker, timeout.Token);
+        Assert.Equal(200, (int)socket.HttpStatusCode); // HTTP/2 accepts a WebSocket with 200, not 101
+        Assert.Equal("ws", socket.HttpResponseHeaders!["x-backend"].Single());
+
+        Assert.Equal("hello", await ReceiveTextAsync(socket, timeout.Token));
+        foreach (var text in new[] { "over h2", new string('y', 3000) })
+        {
+            await socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, timeout.Token);
+            Assert.Equal("echo: " + text, await ReceiveTextAsync(socket, timeout.Token));
+        }
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
+        Assert.Equal((WebSocketState.Closed, "bye"), (socket.State, socket.CloseStatusDescription));
+    }
+
+    [Fact]
+    public void WebSocketAccept_Rfc6455Example() =>
+        Assert.Equal("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", Switchyard.Proxy.Forwarding.Http1Forwarder.WebSocketAccept("dGhlIHNhbXBsZSBub25jZQ=="));
+
+    [Fact]
+    public async Task WebSocketOverHttp2_UpstreamAnswersAnotherKey_502()
+    {
+        // An upstream whose 101 does not prove it read the proxy's Sec-WebSocket-Key is not bridged.
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var upstream = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync();
+            var stream = client.GetStream();
+            var head = new StringBuilder();
+            var buffer = new byte[1];
+            while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal) && await stream.ReadAsync(buffer) == 1) head.Append((char)buffer[0]);
+            await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: bm90IHRoZSByaWdodCBvbmU=\r\n\r\n"));
+            return head.ToString();
+        });
+        await using var proxy = await Manifests.StartAsync(GatewayYaml.AllTo("raw") + Manifests.Service("raw", port));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var socket = new ClientWebSocket();
+        socket.Options.HttpVersion = System.Net.HttpVersion.Version20;
+        socket.Options.HttpVersionPolicy = System.Net.Http.HttpVersionPolicy.RequestVersionExact;
+        socket.Options.CollectHttpResponseDetails = true;
+        using var invoker = new System.Net.Http.HttpMessageInvoker(new System.Net.Http.SocketsHttpHandler());
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(new Uri($"ws://127.0.0.1:{Manifests.Port(proxy)}/chat"), invoker, timeout.Token));
+        Assert.Equal(502, (int)socket.HttpStatusCode);
+        var request = await upstream.WaitAsync(timeout.Token);
+        Assert.StartsWith("GET /chat HTTP/1.1\r\n", request, StringComparison.Ordinal);
+        Assert.Contains("Upgrade: websocket\r\n", request, StringComparison.Ordinal);
+        Assert.Contains("Sec-WebSocket-Key: ", request, StringComparison.Ordinal);
+    }
 }
