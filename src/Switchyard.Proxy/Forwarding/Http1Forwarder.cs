@@ -81,7 +81,8 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
                 }
                 if (plan.RetryOnStatus is { } retryOn && retryOn(head1.Status)) return new(ForwardOutcome.RetryableStatus, head1.Status);
                 var result = await CopyResponseAsync(context, connection, head1, plan, upgrade, cancellationToken).ConfigureAwait(false);
-                if (result.Outcome == ForwardOutcome.Success && connection.Reusable && !head1.ConnectionClose && !head1.Http10)
+                // Bytes past the response's end are not the next request's answer: such a connection is not reused.
+                if (result.Outcome == ForwardOutcome.Success && connection.Reusable && !head1.ConnectionClose && !head1.Http10 && connection.Reader.Buffered == 0)
                 {
                     endpoint.Pool.Return(connection);
                     returned = true;

@@ -56,7 +56,7 @@ internal sealed class UpstreamConnection : IDisposable
     /// <summary>The event loop the connection's socket belongs to; null on the .NET socket engine.</summary>
     public EventLoop? Loop => _loopSocket?.Loop;
 
-    public PipeReader Reader { get; }
+    public UpstreamReader Reader { get; }
 
     public PipeWriter Writer { get; }
 

@@ -21,27 +21,23 @@ internal sealed class UpstreamReader(Stream stream, int bufferSize, int maxBuffe
     private int _examined;     // end of what the reader has seen; a read waits for bytes beyond it
     private ReadOnlySequence<byte> _returned;
     private bool _endOfStream;
-    private bool _cancelNext;
     private bool _completed;
     private ManualResetValueTaskSourceCore<ReadResult> _pending;
     private ConfiguredValueTaskAwaitable<int>.ConfiguredValueTaskAwaiter _receive;
     private Action? _received;
 
-    private ReadResult Result(bool canceled = false)
+    /// <summary>Bytes received and not consumed yet.</summary>
+    public int Buffered => _end - _start;
+
+    private ReadResult Result()
     {
         _returned = new ReadOnlySequence<byte>(_buffer, _start, _end - _start);
-        return new ReadResult(_returned, canceled, _endOfStream);
+        return new ReadResult(_returned, isCanceled: false, _endOfStream);
     }
 
     public override bool TryRead(out ReadResult result)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
-        if (_cancelNext)
-        {
-            _cancelNext = false;
-            result = Result(canceled: true);
-            return true;
-        }
         if (_end > _examined || _endOfStream)
         {
             result = Result();
@@ -95,8 +91,7 @@ internal sealed class UpstreamReader(Stream stream, int bufferSize, int maxBuffe
         try
         {
             Received(_receive.GetResult());
-            result = Result(canceled: _cancelNext);
-            _cancelNext = false;
+            result = Result();
         }
         catch (Exception e)
         {
@@ -116,11 +111,13 @@ internal sealed class UpstreamReader(Stream stream, int bufferSize, int maxBuffe
         _examined = _start + examinedBytes;
         _start += consumedBytes;
         _returned = default;
-        if (_start == _end) _start = _end = _examined = 0; // all consumed: refill from the front
+        if (_start != _end) return;
+        _start = _end = _examined = 0; // all consumed: refill from the front
+        if (_buffer.Length > bufferSize) _buffer = new byte[bufferSize]; // a large head grew it: do not keep that for the connection's life
     }
 
-    /// <summary>The next read, or the pending one when its bytes arrive, returns at once as canceled.</summary>
-    public override void CancelPendingRead() => _cancelNext = true;
+    /// <summary>Not supported: a read waits on the socket, and only its cancellation token ends the wait early.</summary>
+    public override void CancelPendingRead() => throw new NotSupportedException("an upstream read is cancelled through its token");
 
     public override void Complete(Exception? exception = null) => _completed = true;
 

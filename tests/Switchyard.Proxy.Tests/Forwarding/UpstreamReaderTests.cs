@@ -131,14 +131,23 @@ public sealed class UpstreamReaderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task CancelPendingRead_CompletesTheNextReadAsCanceled()
+    public void CancelPendingRead_NotSupported() =>
+        Assert.Throws<NotSupportedException>(() => _reader.CancelPendingRead());
+
+    [Fact]
+    public async Task Buffered_CountsWhatWasNotConsumed_AndAGrownBufferShrinksOnceEmptied()
     {
-        await SendAsync("a");
-        var first = await ReadUntilAsync("a");
-        _reader.AdvanceTo(first.Buffer.Start);
-        _reader.CancelPendingRead();
-        var canceled = await _reader.ReadAsync();
-        Assert.True(canceled.IsCanceled);
-        Assert.Equal("a", Text(canceled.Buffer));
+        var text = new string('x', 20);
+        await SendAsync(text);
+        var all = await ReadUntilAsync(text); // 20 bytes: grown past the initial 8
+        Assert.Equal(20, _reader.Buffered);
+        _reader.AdvanceTo(all.Buffer.GetPosition(15));
+        Assert.Equal(5, _reader.Buffered);
+        Assert.True(_reader.TryRead(out var rest));
+        _reader.AdvanceTo(rest.Buffer.End);
+        Assert.Equal(0, _reader.Buffered);
+        await SendAsync("0123456789");
+        var next = await ReadUntilAsync("01234567"); // at most 8 again: the buffer went back to its initial size
+        Assert.Equal("01234567", Text(next.Buffer));
     }
 }
