@@ -59,6 +59,7 @@ internal sealed class UpstreamTls
         ApplicationProtocols = [protocol],
         EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
         CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        CertificateChainPolicy = ChainPolicy(),
         RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
         {
             if (Refusal(certificate, errors) is not { } why) return true;
@@ -117,26 +118,37 @@ internal sealed class UpstreamTls
             throw new AuthenticationException("the endpoint did not agree to h2 (ALPN) over TLS");
     }
 
+    /// <summary>
+    /// How the chain is built: to the policy's roots alone (or the system's), with the intermediates the endpoint sent,
+    /// for server authentication, without fetching issuers named by the certificate or checking revocation.
+    /// </summary>
+    private X509ChainPolicy ChainPolicy()
+    {
+        var policy = new X509ChainPolicy
+        {
+            RevocationMode = X509RevocationMode.NoCheck,
+            DisableCertificateDownloads = true,
+        };
+        policy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.1")); // id-kp-serverAuth
+        if (Roots is not null)
+        {
+            policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            policy.CustomTrustStore.AddRange(Roots);
+        }
+        return policy;
+    }
+
     /// <summary>Why the endpoint's certificate fails (an untrusted chain, or not the expected name); null when it passes.</summary>
     internal string? Refusal(X509Certificate? certificate, SslPolicyErrors errors)
     {
         if (certificate is not X509Certificate2 leaf || (errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0) return "the endpoint sent no certificate";
-        if (Roots is null ? (errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0 : !ChainsToRoots(leaf))
-            return $"certificate {leaf.Subject} is not signed by {(Roots is null ? "a CA the system trusts" : "the policy's CA certificates")}";
+        if ((errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0)
+            return $"certificate {leaf.Subject} is not signed by {(Roots is null ? "a CA the system trusts" : "the policy's CA certificates")} (or is not for server authentication)";
         if (SubjectAltNames.Count == 0)
             return (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0 ? null : $"certificate {leaf.Subject} is not for {Hostname}";
         return SubjectAltNames.Any(san => Carries(leaf, san))
             ? null
             : $"certificate {leaf.Subject} carries none of the subjectAltNames {string.Join(", ", SubjectAltNames.Select(s => s.Value))}";
-    }
-
-    private bool ChainsToRoots(X509Certificate2 leaf)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(Roots!);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return chain.Build(leaf);
     }
 
     private static bool Carries(X509Certificate2 leaf, SubjectAltName san)

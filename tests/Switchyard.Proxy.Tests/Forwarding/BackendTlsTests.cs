@@ -153,7 +153,7 @@ public sealed class BackendTlsTests : IDisposable
     [Fact]
     public async Task UriSubjectAltName_MatchesInsteadOfTheHostname()
     {
-        using var certificate = _ca.ServerCertificate("workload", ["workload.internal"], Spiffe);
+        using var certificate = _ca.ServerCertificate("workload", ["workload.internal"], [Spiffe]);
         var validation = $$"""
                 caCertificateRefs: [{group: "", kind: ConfigMap, name: api-ca}]
                 hostname: {{Hostname}}
@@ -343,6 +343,22 @@ public sealed class BackendTlsTests : IDisposable
             var endpoint = Assert.Single(proxy.Runtime.Endpoints.All);
             await Wait.UntilAsync(() => endpoint.FailingActiveChecks, "the endpoint with an untrusted certificate marked failing");
             Assert.Contains("TLS: certificate CN=api.web.svc.cluster.local is not signed by the policy's CA certificates", endpoint.LastHealthCheckFailure, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task LeafFromAnIntermediate_ConfigMapHoldsOnlyTheRoot_Served()
+    {
+        // The common case: the endpoint sends its leaf and the intermediate; the policy trusts the root alone.
+        var (leaf, intermediate) = _ca.ServerCertificateViaIntermediate(Hostname);
+        using (leaf)
+        using (intermediate)
+        {
+            await using var backend = await KestrelBackend.StartAsync(HttpProtocols.Http1, Echo, certificate: leaf, chain: [intermediate]);
+            await using var proxy = await Manifests.StartAsync(Yaml(backend.Port, ByHostname));
+            using var client = Manifests.Client();
+            using var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "api.test", "GET", "/"));
+            Assert.True(response.StatusCode == HttpStatusCode.OK, Error(response));
         }
     }
 }

@@ -29,7 +29,9 @@ internal sealed class KestrelBackend : IAsyncDisposable
     public string? ServerName => _serverName.Value;
 
     /// <param name="certificate">With one, the backend serves HTTPS with it.</param>
-    public static async Task<KestrelBackend> StartAsync(HttpProtocols protocols, RequestDelegate handler, bool webSockets = false, X509Certificate2? certificate = null)
+    /// <param name="chain">Intermediates sent after <paramref name="certificate"/> (the SNI name is then not recorded).</param>
+    public static async Task<KestrelBackend> StartAsync(
+        HttpProtocols protocols, RequestDelegate handler, bool webSockets = false, X509Certificate2? certificate = null, X509Certificate2Collection? chain = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -38,7 +40,15 @@ internal sealed class KestrelBackend : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l =>
         {
             l.Protocols = protocols;
-            if (certificate is not null)
+            if (certificate is not null && chain is not null)
+            {
+                l.UseHttps(https =>
+                {
+                    https.ServerCertificate = certificate;
+                    https.ServerCertificateChain = chain;
+                });
+            }
+            else if (certificate is not null)
             {
                 l.UseHttps(https => https.ServerCertificateSelector = (_, name) =>
                 {

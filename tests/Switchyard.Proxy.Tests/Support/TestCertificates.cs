@@ -36,12 +36,33 @@ internal sealed class TestCertificates : IDisposable
     }
 
     /// <summary>A server certificate with its key, signed by the CA, for <paramref name="dnsNames"/> and <paramref name="uris"/> (SPIFFE IDs, say).</summary>
-    public X509Certificate2 ServerCertificate(string commonName, string[] dnsNames, params string[] uris)
+    public X509Certificate2 ServerCertificate(string commonName, string[] dnsNames, string[]? uris = null)
     {
         using var key = RSA.Create(2048);
-        using var cert = SignLeaf(commonName, key, dnsNames, uris);
+        using var cert = SignLeaf(commonName, key, dnsNames, uris ?? []);
         using var withKey = cert.CopyWithPrivateKey(key);
         return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
+    }
+
+    /// <summary>A server certificate (with its key) for <paramref name="dnsName"/> signed by an intermediate CA that the root signed, and that intermediate.</summary>
+    public (X509Certificate2 Leaf, X509Certificate2 Intermediate) ServerCertificateViaIntermediate(string dnsName)
+    {
+        using var intermediateKey = RSA.Create(2048);
+        var ca = new CertificateRequest("CN=Switchyard Test Intermediate", intermediateKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        ca.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        ca.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        var intermediate = ca.Create(Ca.SubjectName, X509SignatureGenerator.CreateForRSA(_caKey, RSASignaturePadding.Pkcs1),
+            DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(7), RandomNumberGenerator.GetBytes(8));
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest($"CN={dnsName}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddDnsName(dnsName);
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        using var leaf = request.Create(intermediate.SubjectName, X509SignatureGenerator.CreateForRSA(intermediateKey, RSASignaturePadding.Pkcs1),
+            DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(7), RandomNumberGenerator.GetBytes(8));
+        using var withKey = leaf.CopyWithPrivateKey(key);
+        return (X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null), intermediate);
     }
 
     /// <summary>A server-auth leaf for <paramref name="key"/> naming the DNS names and URIs, valid for a week, signed by the CA.</summary>
