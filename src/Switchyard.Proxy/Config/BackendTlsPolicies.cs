@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using k8s.Models;
 using Switchyard.Model.Gateway;
@@ -17,7 +18,7 @@ internal sealed class BackendTlsPolicies
 {
     private readonly Dictionary<(string Ns, string Service), List<BackendTLSPolicy>> _byService = [];
     private readonly Dictionary<(string Ns, string Name), V1ConfigMap> _configMaps = [];
-    private readonly Dictionary<BackendTLSPolicy, (UpstreamTls? Tls, string? Error)> _built = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<BackendTLSPolicy, Compiled> _built = new(ReferenceEqualityComparer.Instance);
     private readonly ProxyInputs _inputs;
 
     public BackendTlsPolicies(ProxyInputs inputs)
@@ -52,10 +53,11 @@ internal sealed class BackendTlsPolicies
             ?? candidates.FirstOrDefault(p => Targets(p, ns, service, port.Name, section: false));
         if (chosen is null) return (null, null);
         policy = $"{ns}/{chosen.Metadata.Name}";
-        return Built(chosen);
+        var compiled = Built(chosen);
+        return (compiled.Tls, compiled.Error);
     }
 
-    private (UpstreamTls? Tls, string? Error) Built(BackendTLSPolicy policy)
+    private Compiled Built(BackendTLSPolicy policy)
     {
         if (!_built.TryGetValue(policy, out var built)) _built[policy] = built = Build(policy, policy.Metadata.NamespaceProperty ?? "default");
         return built;
@@ -66,35 +68,59 @@ internal sealed class BackendTlsPolicies
             t.Name == service && string.IsNullOrEmpty(t.Group) && t.Kind == "Service"
             && (section ? t.SectionName is not null && t.SectionName == portName : t.SectionName is null));
 
-    private (UpstreamTls?, string?) Build(BackendTLSPolicy policy, string ns)
+    /// <summary>What a policy compiles to: its TLS settings, or why its backends must fail, and what was wrong with its CA references.</summary>
+    private sealed record Compiled(UpstreamTls? Tls, string? Error, string? NotAccepted, IReadOnlyList<(string Reason, string Message)> RefProblems);
+
+    private Compiled Build(BackendTLSPolicy policy, string ns)
     {
         var name = $"backendTLSPolicy {ns}/{policy.Metadata.Name}";
-        if (policy.Spec?.Validation is not { } validation || string.IsNullOrEmpty(validation.Hostname)) return (null, $"{name}: no validation.hostname");
+        if (policy.Spec?.Validation is not { } validation || string.IsNullOrEmpty(validation.Hostname))
+            return new(null, $"{name}: no validation.hostname", "Invalid", []);
         string? roots = null;
+        var problems = new List<(string Reason, string Message)>();
         if (validation.CaCertificateRefs is { Count: > 0 } refs)
         {
+            // Every reference is checked and reported; the usable ones make the trust bundle.
             var bundle = new StringBuilder();
             foreach (var r in refs)
             {
-                if (!string.IsNullOrEmpty(r.Group) || r.Kind != "ConfigMap") return (null, $"{name}: caCertificateRef {r.Kind} {r.Name}: only ConfigMaps are supported (InvalidKind)");
-                if (!_configMaps.TryGetValue((ns, r.Name), out var map)) return (null, $"{name}: caCertificateRef ConfigMap {ns}/{r.Name} not found (InvalidCACertificateRef)");
-                if (map.Data?.TryGetValue("ca.crt", out var pem) != true || string.IsNullOrWhiteSpace(pem))
-                    return (null, $"{name}: ConfigMap {ns}/{r.Name} has no ca.crt (InvalidCACertificateRef)");
-                bundle.Append(pem).Append('\n');
+                var (pem, problem) = CaCertificates(ns, r);
+                if (pem is not null) bundle.Append(pem).Append('\n');
+                else problems.Add(problem!.Value);
             }
+            if (bundle.Length == 0)
+                return new(null, $"{name}: no valid CA certificate: {string.Join("; ", problems.Select(p => p.Message))}", "NoValidCACertificate", problems);
             roots = bundle.ToString();
         }
-        else if (validation.WellKnownCACertificates != "System") return (null, $"{name}: neither caCertificateRefs nor wellKnownCACertificates: System");
+        else if (validation.WellKnownCACertificates != "System")
+            return new(null, $"{name}: neither caCertificateRefs nor wellKnownCACertificates: System", "Invalid", []);
         var names = (validation.SubjectAltNames ?? [])
             .Select(s => s.Type == "URI" ? new SubjectAltName(SubjectAltNameType.Uri, s.Uri ?? "") : new SubjectAltName(SubjectAltNameType.Hostname, s.Hostname ?? ""))
             .ToList();
+        return new(UpstreamTls.Create(validation.Hostname, roots, names), null, null, problems);
+    }
+
+    /// <summary>One caCertificateRef's PEM bundle, checked to hold at least one readable certificate, or what is wrong with it.</summary>
+    private (string? Pem, (string Reason, string Message)? Problem) CaCertificates(string ns, LocalObjectReference r)
+    {
+        if (!string.IsNullOrEmpty(r.Group) || r.Kind != "ConfigMap")
+            return (null, ("InvalidKind", $"caCertificateRef {(string.IsNullOrEmpty(r.Group) ? "" : r.Group + "/")}{r.Kind} {r.Name}: only ConfigMaps are supported"));
+        if (!_configMaps.TryGetValue((ns, r.Name), out var map)) return (null, ("InvalidCACertificateRef", $"caCertificateRef ConfigMap {ns}/{r.Name} not found"));
+        if (map.Data?.TryGetValue("ca.crt", out var pem) != true || string.IsNullOrWhiteSpace(pem))
+            return (null, ("InvalidCACertificateRef", $"ConfigMap {ns}/{r.Name} has no ca.crt"));
+        var certificates = new X509Certificate2Collection();
         try
         {
-            return (UpstreamTls.Create(validation.Hostname, roots, names), null);
+            certificates.ImportFromPem(pem);
+            return certificates.Count > 0 ? (pem, null) : (null, ("InvalidCACertificateRef", $"ConfigMap {ns}/{r.Name}: ca.crt holds no PEM certificate"));
         }
         catch (CryptographicException e)
         {
-            return (null, $"{name}: the CA certificates in ca.crt cannot be read: {e.Message} (InvalidCACertificateRef)");
+            return (null, ("InvalidCACertificateRef", $"ConfigMap {ns}/{r.Name}: ca.crt cannot be read: {e.Message}"));
+        }
+        finally
+        {
+            foreach (var c in certificates) c.Dispose();
         }
     }
 
@@ -114,25 +140,27 @@ internal sealed class BackendTlsPolicies
             var previous = policy.Status?.Ancestors ?? [];
             if (ancestors.Count == 0 && !previous.Any(a => a.ControllerName == GatewayCompiler.ControllerName)) continue;
             var winner = targets.Any(t => _byService[(ns, t.Name)].First(p => p.Spec?.TargetRefs?.Any(o => SameTarget(o, t)) == true) == policy);
-            var (_, error) = Built(policy);
+            var compiled = Built(policy);
             var generation = policy.Metadata.Generation;
             var entries = new List<PolicyAncestorStatus>(previous.Where(a => a.ControllerName != GatewayCompiler.ControllerName));
             foreach (var gateway in ancestors)
             {
                 var prev = previous.FirstOrDefault(a => a.ControllerName == GatewayCompiler.ControllerName && a.AncestorRef.Name == gateway.Name
                     && (a.AncestorRef.Namespace ?? ns) == gateway.Namespace)?.Conditions;
+                var problems = compiled.RefProblems;
                 entries.Add(new PolicyAncestorStatus
                 {
                     AncestorRef = new ParentReference { Group = "gateway.networking.k8s.io", Kind = "Gateway", Namespace = gateway.Namespace, Name = gateway.Name },
                     ControllerName = GatewayCompiler.ControllerName,
                     Conditions =
                     [
-                        winner
-                            ? Conditions.Make("Accepted", true, "Accepted", "the gateway speaks TLS to the targeted Service ports", generation, prev, now)
-                            : Conditions.Make("Accepted", false, "Conflicted", "an older BackendTLSPolicy targets the same Service ports", generation, prev, now),
-                        error is null
+                        !winner ? Conditions.Make("Accepted", false, "Conflicted", "an older BackendTLSPolicy targets the same Service ports", generation, prev, now)
+                        : compiled.NotAccepted is { } reason ? Conditions.Make("Accepted", false, reason, compiled.Error!, generation, prev, now)
+                        : Conditions.Make("Accepted", true, "Accepted", "the gateway speaks TLS to the targeted Service ports", generation, prev, now),
+                        problems.Count == 0
                             ? Conditions.Make("ResolvedRefs", true, "ResolvedRefs", "CA certificates resolved", generation, prev, now)
-                            : Conditions.Make("ResolvedRefs", false, ReasonOf(error), error, generation, prev, now),
+                            : Conditions.Make("ResolvedRefs", false, problems.Any(p => p.Reason == "InvalidKind") ? "InvalidKind" : "InvalidCACertificateRef",
+                                string.Join("; ", problems.Select(p => p.Message)), generation, prev, now),
                     ],
                 });
             }
@@ -143,11 +171,6 @@ internal sealed class BackendTlsPolicies
 
     private static bool SameTarget(LocalPolicyTargetReferenceWithSectionName a, LocalPolicyTargetReferenceWithSectionName b) =>
         a.Name == b.Name && a.SectionName == b.SectionName && string.IsNullOrEmpty(a.Group) && a.Kind == "Service";
-
-    private static string ReasonOf(string error) =>
-        error.Contains("(InvalidKind)", StringComparison.Ordinal) ? "InvalidKind"
-        : error.Contains("(InvalidCACertificateRef)", StringComparison.Ordinal) ? "InvalidCACertificateRef"
-        : "NoValidCACertificate";
 
     /// <summary>Our Gateways that routes (HTTPRoute, GRPCRoute) attach to while sending to one of <paramref name="services"/> in <paramref name="ns"/>.</summary>
     private List<(string Namespace, string Name)> Ancestors(string ns, HashSet<string> services, IReadOnlySet<string> ours)

@@ -28,14 +28,18 @@ public sealed class BackendTlsStoreFeedTests
             var ancestor = policy?.Status?.Ancestors?.SingleOrDefault();
             var condition = ancestor?.Conditions?.SingleOrDefault(c => c.Type == "ResolvedRefs");
             seen = condition?.Reason;
-            if (condition?.Reason == reason) return new ConditionSeen(ancestor!.AncestorRef.Name, condition.Status, condition.Message);
+            if (condition?.Reason == reason)
+            {
+                var accepted = ancestor!.Conditions!.Single(c => c.Type == "Accepted");
+                return new ConditionSeen(ancestor.AncestorRef.Name, condition.Status, condition.Message, $"{accepted.Status}/{accepted.Reason}");
+            }
             await Task.Delay(50);
         }
         Assert.Fail($"ResolvedRefs never became {reason} (last: {seen ?? "no status"})");
         return null!;
     }
 
-    private sealed record ConditionSeen(string Gateway, string Status, string Message);
+    private sealed record ConditionSeen(string Gateway, string Status, string Message, string Accepted);
 
     [Fact]
     public async Task StoreMode_PolicyStatus_WrittenBackAndFollowsTheConfigMap()
@@ -52,6 +56,7 @@ public sealed class BackendTlsStoreFeedTests
         var missing = await ResolvedRefsAsync(store, "InvalidCACertificateRef");
         Assert.Equal(("web", "False"), (missing.Gateway, missing.Status));
         Assert.Contains("ConfigMap default/api-ca not found", missing.Message, StringComparison.Ordinal);
+        Assert.Equal("False/NoValidCACertificate", missing.Accepted); // no usable CA at all: the policy is not in effect
 
         var configMap = new k8s.Models.V1ConfigMap
         {
@@ -61,6 +66,6 @@ public sealed class BackendTlsStoreFeedTests
         };
         Assert.True((await store.CreateAsync(configMap)).Ok);
         var resolved = await ResolvedRefsAsync(store, "ResolvedRefs");
-        Assert.Equal("True", resolved.Status);
+        Assert.Equal(("True", "True/Accepted"), (resolved.Status, resolved.Accepted));
     }
 }

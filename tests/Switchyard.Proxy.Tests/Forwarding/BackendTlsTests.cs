@@ -187,7 +187,7 @@ public sealed class BackendTlsTests : IDisposable
         using var certificate = _ca.ServerCertificate(Hostname, [Hostname]);
         using var response = await GetThroughGatewayAsync(certificate, ByHostname, configMapPem: "not a certificate");
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
-        Assert.Contains("backendTLSPolicy default/api-tls: the CA certificates in ca.crt cannot be read", Error(response), StringComparison.Ordinal);
+        Assert.Contains("backendTLSPolicy default/api-tls: no valid CA certificate: ConfigMap default/api-ca: ca.crt holds no PEM certificate", Error(response), StringComparison.Ordinal);
     }
 
     [Fact]
