@@ -38,6 +38,9 @@ public sealed class GatewayProxy : IAsyncDisposable
     private AccessLog? _accessLog;
     private readonly ActiveHealthChecker _health;
     private readonly Http2Forwarder _h2c;
+
+    /// <summary>How long HTTP/2 connections under retired TLS settings (a rotated CA) may go on serving what they carry.</summary>
+    private static readonly TimeSpan RetiredTlsGrace = TimeSpan.FromMinutes(10);
     private readonly EventLoopGroup? _loops;
 
     private GatewayProxy(ProxyOptions options, IResourceStore? store, IReadOnlyList<IKubernetesObject<V1ObjectMeta>>? objects, TimeProvider time, ILoggerFactory? loggers, IUpstreamForwarder? forwarder)
@@ -120,6 +123,7 @@ public sealed class GatewayProxy : IAsyncDisposable
             var bindErrors = await _listeners.ReconcileAsync(result.Snapshot, cancellationToken).ConfigureAwait(false);
             _runtime.View.Publish(result.Snapshot);
             _runtime.Endpoints.Retain(result.LiveEndpoints);
+            _h2c.Retain(result.LiveEndpoints.Select(e => e.Tls).OfType<string>().ToHashSet(StringComparer.Ordinal), RetiredTlsGrace, _runtime.Time);
             _health.Reconcile(result.HealthChecks);
             Warnings = [.. result.Warnings, .. bindErrors];
             Statuses = [.. result.GatewayStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Gateway, (object)s.Status)),

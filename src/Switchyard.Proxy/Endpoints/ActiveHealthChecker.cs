@@ -60,6 +60,13 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
                 endpoint.SetFailingActiveChecks(false, null);
                 _metrics.EndpointHealth(endpoint.Name, null);
             }
+            // Clients for TLS settings no checked endpoint uses any more go, once a probe still running on one has had time to end.
+            var liveKeys = wanted.Keys.Select(e => e.Pool.Tls?.Key).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            foreach (var (key, client) in _tlsClients)
+            {
+                if (liveKeys.Contains(key) || !_tlsClients.TryRemove(new KeyValuePair<string, HttpClient>(key, client))) continue;
+                _ = Task.Delay(TimeSpan.FromMinutes(1), _time).ContinueWith(static (_, c) => ((HttpClient)c!).Dispose(), client, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            }
             foreach (var (endpoint, policy) in wanted)
             {
                 if (_probers.ContainsKey(endpoint)) continue;

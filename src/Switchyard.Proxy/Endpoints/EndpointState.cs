@@ -22,12 +22,13 @@ internal sealed class EndpointState
     {
         Address = address;
         Pool = pool;
-        Name = address.ToString();
+        // The same address reached over TLS (or under other TLS settings) is another endpoint: its own metrics and health.
+        Name = pool.Tls is { } tls ? $"{address} tls:{tls.Key[..8]}" : address.ToString();
     }
 
     public IPEndPoint Address { get; }
 
-    /// <summary>"10.0.0.5:8080", for logs and metric labels.</summary>
+    /// <summary>"10.0.0.5:8080", or "10.0.0.5:8443 tls:1a2b3c4d" under a BackendTLSPolicy: for logs and metric labels.</summary>
     public string Name { get; }
 
     public ConnectionPool Pool { get; }

@@ -371,7 +371,7 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
             try
             {
                 await downstream.CopyToAsync(connection.Stream, stop.Token).ConfigureAwait(false);
-                connection.ShutdownSend();
+                await connection.ShutdownSendAsync().ConfigureAwait(false);
             }
             catch (Exception)
             {

@@ -145,6 +145,22 @@ internal sealed class Http2Forwarder : IUpstreamForwarder, IDisposable
         }
     }
 
+    /// <summary>Handlers kept for TLS settings (one per setting in use).</summary>
+    internal int TlsHandlers => _tlsInvokers.Count;
+
+    /// <summary>
+    /// Forgets the handlers of TLS settings no endpoint uses any more (a rotated CA, a deleted policy). Each is disposed
+    /// after <paramref name="grace"/>, so that requests and gRPC streams still running on it can finish.
+    /// </summary>
+    public void Retain(IReadOnlySet<string> liveTlsKeys, TimeSpan grace, TimeProvider time)
+    {
+        foreach (var (key, invoker) in _tlsInvokers)
+        {
+            if (liveTlsKeys.Contains(key) || !_tlsInvokers.TryRemove(new KeyValuePair<string, HttpMessageInvoker>(key, invoker))) continue;
+            _ = Task.Delay(grace, time).ContinueWith(static (_, i) => ((HttpMessageInvoker)i!).Dispose(), invoker, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        }
+    }
+
     private HttpMessageInvoker TlsInvoker(UpstreamTls tls) => new(tls.Connecting(UpstreamMessage.Handler(_connectTimeout), SslApplicationProtocol.Http2));
 
     public void Dispose()

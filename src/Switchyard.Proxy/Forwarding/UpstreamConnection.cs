@@ -101,9 +101,13 @@ internal sealed class UpstreamConnection : IDisposable
         return true;
     }
 
-    /// <summary>Sends FIN after what was written; the response side stays open (a tunnel's half-close).</summary>
-    public void ShutdownSend()
+    /// <summary>
+    /// Sends FIN after what was written; the response side stays open (a tunnel's half-close). Over TLS, a close_notify
+    /// alert goes first, so that the endpoint reads a clean end rather than a truncation.
+    /// </summary>
+    public async ValueTask ShutdownSendAsync()
     {
+        if (Stream is SslStream tls) await tls.ShutdownAsync().ConfigureAwait(false);
         if (_loopSocket is not null) _loopSocket.ShutdownSend();
         else (_socket ?? ((NetworkStream)Stream).Socket).Shutdown(SocketShutdown.Send);
     }

@@ -331,9 +331,10 @@ public sealed class BackendTlsTests : IDisposable
         await using (var backend = await KestrelBackend.StartAsync(HttpProtocols.Http1, Echo, certificate: trusted))
         await using (var proxy = await Manifests.StartAsync(Yaml(backend.Port, ByHostname, annotations: Checked)))
         {
-            var name = $"127.0.0.1:{backend.Port}";
-            await Wait.UntilAsync(() => proxy.Runtime.Metrics.HealthCheckCount(name, passed: true) >= 3, "three passing checks over TLS");
-            Assert.False(Assert.Single(proxy.Runtime.Endpoints.All).FailingActiveChecks);
+            var endpoint = Assert.Single(proxy.Runtime.Endpoints.All);
+            Assert.Matches($"^127\\.0\\.0\\.1:{backend.Port} tls:[0-9a-f]{{8}}$", endpoint.Name); // not the cleartext endpoint's name
+            await Wait.UntilAsync(() => proxy.Runtime.Metrics.HealthCheckCount(endpoint.Name, passed: true) >= 3, "three passing checks over TLS");
+            Assert.False(endpoint.FailingActiveChecks);
         }
 
         using var untrusted = _otherCa.ServerCertificate(Hostname, [Hostname]);
@@ -360,5 +361,28 @@ public sealed class BackendTlsTests : IDisposable
             using var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "api.test", "GET", "/"));
             Assert.True(response.StatusCode == HttpStatusCode.OK, Error(response));
         }
+    }
+
+    [Fact]
+    public async Task Http2TlsHandlers_OfRetiredSettings_AreForgotten()
+    {
+        using var certificate = _ca.ServerCertificate(Hostname, [Hostname]);
+        await using var backend = await KestrelBackend.StartAsync(HttpProtocols.Http2, context => Task.CompletedTask, certificate: certificate);
+        await using var proxy = await Manifests.StartAsync(Yaml(backend.Port, ByHostname, routes: GrpcRoute));
+        using var client = Manifests.Client();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{Manifests.Port(proxy)}/svc.Api/Do")
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new ByteArrayContent([0, 0, 0, 0, 0]),
+        };
+        using var response = await client.SendAsync(request);
+        var forwarder = (Switchyard.Proxy.Forwarding.Http2Forwarder)proxy.Runtime.H2cForwarder;
+        Assert.Equal(1, forwarder.TlsHandlers);
+        var live = proxy.Runtime.Endpoints.All.Select(e => e.Pool.Tls?.Key).OfType<string>().ToHashSet();
+        forwarder.Retain(live, TimeSpan.Zero, TimeProvider.System);
+        Assert.Equal(1, forwarder.TlsHandlers); // still in use
+        forwarder.Retain(new HashSet<string>(), TimeSpan.Zero, TimeProvider.System);
+        Assert.Equal(0, forwarder.TlsHandlers); // the policy went: its handler is dropped
     }
 }

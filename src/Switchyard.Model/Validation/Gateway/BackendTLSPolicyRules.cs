@@ -107,7 +107,7 @@ internal sealed class BackendTLSPolicyRules : KindRules<BackendTLSPolicy>
             else if (san.Type == "URI")
             {
                 if (string.IsNullOrEmpty(san.Uri)) errors.Required(FieldPath.Child(namePath, "uri"), "type URI sets uri");
-                else if (!Uri.TryCreate(san.Uri, UriKind.Absolute, out _) || san.Uri.Length > 253)
+                else if (!Uri.TryCreate(san.Uri, UriKind.Absolute, out var uri) || uri.IsFile || !san.Uri.Contains("://", StringComparison.Ordinal) || san.Uri.Length > 253)
                     errors.Invalid(FieldPath.Child(namePath, "uri"), san.Uri, "must be an absolute URI (RFC 3986) of at most 253 characters, such as spiffe://cluster.local/ns/web/sa/api");
                 if (san.Hostname is not null) errors.Forbidden(FieldPath.Child(namePath, "hostname"), "only with type Hostname");
             }

@@ -27,7 +27,7 @@ public class BackendTLSPolicyRulesTests
         var json = Manifest("""
             {"targetRefs":[{"group":"apps","kind":"Deployment","name":"api"},{"group":"","kind":"Service","name":"web"},{"group":"","kind":"Service","name":"web"}],
              "validation":{"caCertificateRefs":[{"group":"","kind":"ConfigMap","name":"ca"}],"wellKnownCACertificates":"Everything","hostname":"*.web.svc",
-               "subjectAltNames":[{"type":"Hostname"},{"type":"URI","uri":"not a uri","hostname":"a.b"},{"type":"IP","hostname":"10.0.0.1"}]}}
+               "subjectAltNames":[{"type":"Hostname"},{"type":"URI","uri":"/no/scheme","hostname":"a.b"},{"type":"IP","hostname":"10.0.0.1"}]}}
             """);
         Assert.Equal(
         [
@@ -37,7 +37,7 @@ public class BackendTLSPolicyRulesTests
             "spec.validation: Invalid value: null: exactly one of caCertificateRefs and wellKnownCACertificates must be set",
             "spec.validation.wellKnownCACertificates: Unsupported value: \"Everything\": supported values: \"System\"",
             "spec.validation.subjectAltNames[0].hostname: Required value: type Hostname sets hostname",
-            "spec.validation.subjectAltNames[1].uri: Invalid value: \"not a uri\": must be an absolute URI (RFC 3986) of at most 253 characters, such as spiffe://cluster.local/ns/web/sa/api",
+            "spec.validation.subjectAltNames[1].uri: Invalid value: \"/no/scheme\": must be an absolute URI (RFC 3986) of at most 253 characters, such as spiffe://cluster.local/ns/web/sa/api",
             "spec.validation.subjectAltNames[1].hostname: Forbidden: only with type Hostname",
             "spec.validation.subjectAltNames[2].type: Unsupported value: \"IP\": supported values: \"Hostname\", \"URI\"",
         ], Errors<BackendTLSPolicy>(json));
