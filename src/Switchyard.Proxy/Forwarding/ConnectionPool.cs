@@ -74,6 +74,11 @@ internal sealed class ConnectionPool
         {
             if (!connection.TryLeaveIdle()) continue; // closed while idle: already counted out
             Interlocked.Decrement(ref _idleCount);
+            if (connection.PeerClosed)
+            {
+                connection.Dispose(); // a TLS connection the endpoint closed while idle
+                continue;
+            }
             return connection;
         }
         return null;

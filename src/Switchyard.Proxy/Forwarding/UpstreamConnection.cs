@@ -102,6 +102,12 @@ internal sealed class UpstreamConnection : IDisposable
     }
 
     /// <summary>
+    /// True when the loop saw the endpoint close the connection (its FIN), even behind bytes it sent before (a TLS
+    /// close_notify, session tickets): the check for TLS connections, whose idle sockets are not watched.
+    /// </summary>
+    public bool PeerClosed => _loopSocket?.HungUp == true;
+
+    /// <summary>
     /// Sends FIN after what was written; the response side stays open (a tunnel's half-close). Over TLS, a close_notify
     /// alert goes first, so that the endpoint reads a clean end rather than a truncation.
     /// </summary>

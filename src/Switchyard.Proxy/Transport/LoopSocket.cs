@@ -44,6 +44,9 @@ internal sealed class LoopSocket : ILoopHandler
     /// <summary>True when the last look at the socket found data (or end of stream) to read.</summary>
     public bool Readable => _readable;
 
+    /// <summary>True once epoll reported the peer's FIN (or an error): whatever is still buffered, nothing more will come.</summary>
+    public bool HungUp => _hungUp;
+
     /// <summary>Takes ownership of an accepted, non-blocking descriptor. Loop thread only.</summary>
     public static LoopSocket Adopt(EventLoop loop, int fd) => new(loop, fd, connected: true);
 

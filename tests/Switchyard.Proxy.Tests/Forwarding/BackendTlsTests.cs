@@ -385,4 +385,31 @@ public sealed class BackendTlsTests : IDisposable
         forwarder.Retain(new HashSet<string>(), TimeSpan.Zero, TimeProvider.System);
         Assert.Equal(0, forwarder.TlsHandlers); // the policy went: its handler is dropped
     }
+
+    [Fact]
+    public async Task IdleTlsConnectionTheBackendClosed_NotUsedForTheNextPost()
+    {
+        // Idle TLS sockets are not watched (session tickets leave them readable), so the pool checks at rent time whether
+        // the endpoint closed one. A POST cannot be replayed: sent into the closed connection it would fail with 502.
+        using var certificate = _ca.ServerCertificate(Hostname, [Hostname]);
+        await using var backend = await KestrelBackend.StartAsync(HttpProtocols.Http1, async context =>
+        {
+            using var reader = new StreamReader(context.Request.Body);
+            await context.Response.WriteAsync("got " + await reader.ReadToEndAsync());
+        }, certificate: certificate, keepAlive: TimeSpan.FromMilliseconds(500));
+        await using var proxy = await Manifests.StartAsync(Yaml(backend.Port, ByHostname));
+        using var client = Manifests.Client();
+        async Task<string> PostAsync(string body)
+        {
+            using var request = Manifests.Request(Manifests.Port(proxy), "api.test", "POST", "/");
+            request.Content = new StringContent(body);
+            using var response = await client.SendAsync(request);
+            return $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+        }
+        Assert.Equal("200 got one", await PostAsync("one"));
+        var pool = Assert.Single(proxy.Runtime.Endpoints.All).Pool;
+        await Wait.UntilAsync(() => pool.IdleCount == 1, "the connection back in the pool");
+        await Task.Delay(TimeSpan.FromSeconds(2.5)); // Kestrel closes it at its keep-alive timeout (checked once a second)
+        Assert.Equal("200 got two", await PostAsync("two"));
+    }
 }

@@ -30,8 +30,10 @@ internal sealed class KestrelBackend : IAsyncDisposable
 
     /// <param name="certificate">With one, the backend serves HTTPS with it.</param>
     /// <param name="chain">Intermediates sent after <paramref name="certificate"/> (the SNI name is then not recorded).</param>
+    /// <param name="keepAlive">How long Kestrel keeps an idle connection open (its default is 130 s).</param>
     public static async Task<KestrelBackend> StartAsync(
-        HttpProtocols protocols, RequestDelegate handler, bool webSockets = false, X509Certificate2? certificate = null, X509Certificate2Collection? chain = null)
+        HttpProtocols protocols, RequestDelegate handler, bool webSockets = false, X509Certificate2? certificate = null, X509Certificate2Collection? chain = null,
+        TimeSpan? keepAlive = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -39,6 +41,7 @@ internal sealed class KestrelBackend : IAsyncDisposable
         var serverName = new StrongBox<string?>();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l =>
         {
+            if (keepAlive is { } idle) k.Limits.KeepAliveTimeout = idle;
             l.Protocols = protocols;
             if (certificate is not null && chain is not null)
             {
