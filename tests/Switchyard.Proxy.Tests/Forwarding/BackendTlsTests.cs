@@ -277,6 +277,19 @@ public sealed class BackendTlsTests : IDisposable
 
         """;
 
+    /// <summary>An empty gRPC-framed call of svc.Api/Do over HTTP/2 with prior knowledge.</summary>
+    private static HttpRequestMessage GrpcRequest(int port)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{port}/svc.Api/Do")
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new ByteArrayContent([0, 0, 0, 0, 0]),
+        };
+        request.Content.Headers.ContentType = new("application/grpc");
+        return request;
+    }
+
     /// <summary>A gRPC-framed call through the gateway (HTTP/2 with prior knowledge) to a GRPCRoute whose backend is under the policy.</summary>
     private async Task<HttpResponseMessage> GrpcCallAsync(X509Certificate2 backendCertificate)
     {
@@ -290,13 +303,7 @@ public sealed class BackendTlsTests : IDisposable
         }, certificate: backendCertificate);
         await using var proxy = await Manifests.StartAsync(Yaml(backend.Port, ByHostname, routes: GrpcRoute));
         using var client = Manifests.Client();
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{Manifests.Port(proxy)}/svc.Api/Do")
-        {
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = new ByteArrayContent([0, 0, 0, 0, 0]),
-        };
-        request.Content.Headers.ContentType = new("application/grpc");
+        using var request = GrpcRequest(Manifests.Port(proxy));
         var response = await client.SendAsync(request);
         await response.Content.LoadIntoBufferAsync();
         response.Headers.TryAddWithoutValidation("x-sni", backend.ServerName ?? "(none)");
@@ -370,12 +377,7 @@ public sealed class BackendTlsTests : IDisposable
         await using var backend = await KestrelBackend.StartAsync(HttpProtocols.Http2, context => Task.CompletedTask, certificate: certificate);
         await using var proxy = await Manifests.StartAsync(Yaml(backend.Port, ByHostname, routes: GrpcRoute));
         using var client = Manifests.Client();
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{Manifests.Port(proxy)}/svc.Api/Do")
-        {
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = new ByteArrayContent([0, 0, 0, 0, 0]),
-        };
+        using var request = GrpcRequest(Manifests.Port(proxy));
         using var response = await client.SendAsync(request);
         var forwarder = (Switchyard.Proxy.Forwarding.Http2Forwarder)proxy.Runtime.H2cForwarder;
         Assert.Equal(1, forwarder.TlsHandlers);

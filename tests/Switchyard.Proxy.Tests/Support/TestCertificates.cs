@@ -86,21 +86,13 @@ internal sealed class TestCertificates : IDisposable
     /// </summary>
     public string SecretViaIntermediate(string name, string ns, string dnsName)
     {
-        using var intermediateKey = RSA.Create(2048);
-        var ca = new CertificateRequest("CN=Switchyard Test Intermediate", intermediateKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        ca.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
-        ca.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        using var intermediate = ca.Create(Ca.SubjectName, X509SignatureGenerator.CreateForRSA(_caKey, RSASignaturePadding.Pkcs1),
-            DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(7), RandomNumberGenerator.GetBytes(8));
-        using var leafKey = RSA.Create(2048);
-        var request = new CertificateRequest($"CN={dnsName}", leafKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddDnsName(dnsName);
-        request.CertificateExtensions.Add(san.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        using var leaf = request.Create(intermediate.SubjectName, X509SignatureGenerator.CreateForRSA(intermediateKey, RSASignaturePadding.Pkcs1),
-            DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(7), RandomNumberGenerator.GetBytes(8));
-        return SecretYaml(name, ns, leaf.ExportCertificatePem() + "\n" + intermediate.ExportCertificatePem(), leafKey.ExportPkcs8PrivateKeyPem());
+        var (leaf, intermediate) = ServerCertificateViaIntermediate(dnsName);
+        using (leaf)
+        using (intermediate)
+        using (var key = leaf.GetRSAPrivateKey()!)
+        {
+            return SecretYaml(name, ns, leaf.ExportCertificatePem() + "\n" + intermediate.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
+        }
     }
 
     /// <summary>A kubernetes.io/tls Secret manifest holding a leaf for <paramref name="dnsNames"/>; returns it and the leaf's serial.</summary>

@@ -44,20 +44,7 @@ internal sealed partial class GRPCRouteRules : KindRules<GRPCRoute>
                 if (m.Method is { } method) method.Type ??= GrpcMethodMatchTypes.Exact;
                 foreach (var h in m.Headers ?? []) h?.Type ??= ValueMatchTypes.Exact;
             }
-            HTTPRouteFilterRules.Default(rule.Filters);
-            foreach (var b in rule.BackendRefs ?? [])
-            {
-                if (b is null) continue;
-                b.Group ??= "";
-                b.Kind ??= "Service";
-                b.Weight ??= 1;
-                HTTPRouteFilterRules.Default(b.Filters);
-            }
-            if (rule.SessionPersistence is { } sp)
-            {
-                sp.Type ??= SessionPersistenceTypes.Cookie;
-                if (sp.CookieConfig is { } cc) cc.LifetimeType ??= CookieLifetimeTypes.Session;
-            }
+            HTTPRouteRules.DefaultRuleParts(rule.Filters, rule.BackendRefs, rule.SessionPersistence);
         }
     }
 

@@ -37,20 +37,26 @@ internal sealed class HTTPRouteRules : KindRules<HTTPRoute>
             if (rule is null) continue;
             if (rule.Matches is null or { Count: 0 }) rule.Matches = [new HTTPRouteMatch()];
             foreach (var m in rule.Matches) HTTPRouteMatchRules.Default(m);
-            HTTPRouteFilterRules.Default(rule.Filters);
-            foreach (var b in rule.BackendRefs ?? [])
-            {
-                if (b is null) continue;
-                b.Group ??= "";
-                b.Kind ??= "Service";
-                b.Weight ??= 1;
-                HTTPRouteFilterRules.Default(b.Filters);
-            }
-            if (rule.SessionPersistence is { } sp)
-            {
-                sp.Type ??= SessionPersistenceTypes.Cookie;
-                if (sp.CookieConfig is { } cc) cc.LifetimeType ??= CookieLifetimeTypes.Session;
-            }
+            DefaultRuleParts(rule.Filters, rule.BackendRefs, rule.SessionPersistence);
+        }
+    }
+
+    /// <summary>The CRD defaults of what HTTPRoute and GRPCRoute rules share: filters, backendRefs (core Service, weight 1) and session persistence.</summary>
+    internal static void DefaultRuleParts(IList<HTTPRouteFilter>? filters, IList<HTTPBackendRef>? backendRefs, SessionPersistence? sessionPersistence)
+    {
+        HTTPRouteFilterRules.Default(filters);
+        foreach (var b in backendRefs ?? [])
+        {
+            if (b is null) continue;
+            b.Group ??= "";
+            b.Kind ??= "Service";
+            b.Weight ??= 1;
+            HTTPRouteFilterRules.Default(b.Filters);
+        }
+        if (sessionPersistence is { } sp)
+        {
+            sp.Type ??= SessionPersistenceTypes.Cookie;
+            if (sp.CookieConfig is { } cc) cc.LifetimeType ??= CookieLifetimeTypes.Session;
         }
     }
 
