@@ -77,7 +77,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 backendName = backend?.Name;
                 error = backend is null ? $"route {rule.Name}: no backends" : $"route {rule.Name}: backend {backend.Name}: {backend.Error}";
                 // GRPCRoute: traffic meant for an invalid backendRef MUST get UNAVAILABLE; a 500 reads as UNKNOWN.
-                if (rule.Grpc) await AnswerGrpc(context, GrpcStatus.Unavailable, error);
+                if (SpeaksGrpc(context, rule)) await AnswerGrpc(context, GrpcStatus.Unavailable, error);
                 else await Answer(context, 500, error);
                 return;
             }
@@ -396,7 +396,11 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
 
     /// <summary>The proxy's own error answer after a rule matched: gRPC's for a GRPCRoute rule, else <paramref name="status"/>.</summary>
     internal static Task Answer(HttpContext context, RouteRule? rule, int status, string error, string? retryAfter = null) =>
-        rule is { Grpc: true } ? AnswerGrpc(context, GrpcStatuses.FromHttp(status), error) : Answer(context, status, error, retryAfter);
+        SpeaksGrpc(context, rule) ? AnswerGrpc(context, GrpcStatuses.FromHttp(status), error) : Answer(context, status, error, retryAfter);
+
+    /// <summary>A gRPC call on a GRPCRoute rule (content-type application/grpc, +proto or the like): it gets gRPC's error answers; anything else, HTTP's.</summary>
+    private static bool SpeaksGrpc(HttpContext context, RouteRule? rule) =>
+        rule is { Grpc: true } && context.Request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// A gRPC "trailers-only" error answer: HTTP 200 with content-type application/grpc, grpc-status and grpc-message

@@ -69,9 +69,20 @@ public sealed class ErrorAnswerTests
         Assert.Equal("route r: backend b: service default/b not found\n", System.Text.Encoding.UTF8.GetString(((MemoryStream)response.Body).ToArray()));
     }
 
-    private static DefaultHttpContext Context(string staleHeader)
+    [Fact]
+    public async Task Answer_GrpcRuleButNoGrpcCall_KeepsHttpStatus()
+    {
+        // curl on a GRPCRoute's path is no gRPC client: it gets the HTTP answer, not a 200 it would read as success.
+        var context = Context("stale", contentType: "text/plain");
+        await RequestHandler.Answer(context, Rule(grpc: true), 503, "route r: backend b: no ready endpoints");
+        Assert.Equal(503, context.Response.StatusCode);
+        Assert.False(context.Response.Headers.ContainsKey("grpc-status"));
+    }
+
+    private static DefaultHttpContext Context(string staleHeader, string contentType = "application/grpc")
     {
         var context = new DefaultHttpContext();
+        context.Request.ContentType = contentType;
         context.Response.Body = new MemoryStream();
         context.Response.Headers["x-" + staleHeader] = "from a failed attempt";
         return context;

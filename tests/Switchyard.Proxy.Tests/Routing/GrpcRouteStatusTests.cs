@@ -168,8 +168,11 @@ public sealed class GrpcRouteStatusTests
         Assert.Equal("True", Condition(proxy, "g", "Accepted").Status);
         Assert.Equal(("False", reason, message), Condition(proxy, "g", "ResolvedRefs"));
         using var client = Manifests.Client();
-        using var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "any.test", "POST", "/svc.A/Do"));
-        // The proxy answers for the broken backend: UNAVAILABLE, trailers-only (an HTTPRoute would get 500).
+        using var call = Manifests.Request(Manifests.Port(proxy), "any.test", "POST", "/svc.A/Do");
+        call.Content = new ByteArrayContent([0, 0, 0, 0, 0]);
+        call.Content.Headers.ContentType = new("application/grpc");
+        using var response = await client.SendAsync(call);
+        // The proxy answers the gRPC call for the broken backend: UNAVAILABLE, trailers-only (an HTTPRoute would get 500).
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("14", response.Headers.GetValues("grpc-status").Single());
     }
