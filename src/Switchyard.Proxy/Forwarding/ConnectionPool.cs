@@ -53,6 +53,9 @@ internal sealed class ConnectionPool
 
     public bool Draining => _draining;
 
+    /// <summary>True when an idle connection's endpoint closed it and no rent has taken it out yet (for tests and diagnostics).</summary>
+    internal bool HasIdleClosedByPeer => _idle.Any(set => set.Any(c => c.PeerClosed));
+
     /// <summary>
     /// An idle pooled connection, or null when there is none: on a loop, one of that loop's; off the loops (a request
     /// resumed by a timer, an HTTP/2 stream), one of any loop's, whose socket operations are then posted to it.

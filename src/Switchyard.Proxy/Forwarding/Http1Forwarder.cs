@@ -132,7 +132,8 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
 
     private static Upgrade UpgradeOf(HttpContext context)
     {
-        if (context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } extended)
+        // The method first: a feature lookup on every request would be work on the hot path for a rare case.
+        if (HttpMethods.IsConnect(context.Request.Method) && context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } extended)
             return new(true, extended, Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)));
         var headers = context.Request.Headers;
         return new(headers.ContainsKey(HeaderNames.Upgrade) && HopByHop.ListedIn(headers.Connection, "upgrade"), null, null);

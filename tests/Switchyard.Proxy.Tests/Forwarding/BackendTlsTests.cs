@@ -411,7 +411,7 @@ public sealed class BackendTlsTests : IDisposable
         Assert.Equal("200 got one", await PostAsync("one"));
         var pool = Assert.Single(proxy.Runtime.Endpoints.All).Pool;
         await Wait.UntilAsync(() => pool.IdleCount == 1, "the connection back in the pool");
-        await Task.Delay(TimeSpan.FromSeconds(2.5)); // Kestrel closes it at its keep-alive timeout (checked once a second)
+        await Wait.UntilAsync(() => pool.HasIdleClosedByPeer, "Kestrel closing the idle connection at its keep-alive timeout");
         Assert.Equal("200 got two", await PostAsync("two"));
     }
 }

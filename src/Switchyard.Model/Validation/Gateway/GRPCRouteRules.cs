@@ -70,23 +70,7 @@ internal sealed partial class GRPCRouteRules : KindRules<GRPCRoute>
 
         HTTPRouteFilterRules.ValidateList(rule.Filters, FieldPath.Child(path, "filters"), errors, HTTPRouteFilterRules.GrpcTypes);
 
-        var backendsPath = FieldPath.Child(path, "backendRefs");
-        GatewayFields.MaxItems(rule.BackendRefs, backendsPath, HTTPRouteRules.MaxBackendRefs, errors);
-        for (var i = 0; i < (rule.BackendRefs?.Count ?? 0); i++)
-        {
-            var bPath = FieldPath.Index(backendsPath, i);
-            if (rule.BackendRefs![i] is not { } b)
-            {
-                errors.Required(bPath);
-                continue;
-            }
-            GatewayFields.BackendObjectRef(b.Group, b.Kind, b.Name, b.Namespace, b.Port, bPath, errors);
-            if (b.Weight is { } w && (w < 0 || w > HTTPRouteRules.MaxWeight))
-            {
-                errors.Invalid(FieldPath.Child(bPath, "weight"), w, $"must be between 0 and {HTTPRouteRules.MaxWeight}, inclusive");
-            }
-            HTTPRouteFilterRules.ValidateList(b.Filters, FieldPath.Child(bPath, "filters"), errors, HTTPRouteFilterRules.GrpcTypes);
-        }
+        HTTPRouteRules.ValidateBackendRefs(rule.BackendRefs, FieldPath.Child(path, "backendRefs"), HTTPRouteFilterRules.GrpcTypes, errors);
 
         if (rule.SessionPersistence is { } sp) HTTPRouteRules.ValidateSessionPersistence(sp, FieldPath.Child(path, "sessionPersistence"), errors);
     }

@@ -161,12 +161,32 @@ internal sealed class HTTPRouteRules : KindRules<HTTPRoute>
             errors.Invalid(filtersPath, "ReplacePrefixMatch", "replacing the prefix match needs the rule to have exactly one match, of type PathPrefix");
         }
 
-        var backendsPath = FieldPath.Child(path, "backendRefs");
-        GatewayFields.MaxItems(rule.BackendRefs, backendsPath, MaxBackendRefs, errors);
-        for (var i = 0; i < (rule.BackendRefs?.Count ?? 0); i++)
+        ValidateBackendRefs(rule.BackendRefs, FieldPath.Child(path, "backendRefs"), null, errors, (b, filtersPath) =>
         {
-            var bPath = FieldPath.Index(backendsPath, i);
-            if (rule.BackendRefs![i] is not { } b)
+            if (HTTPRouteFilterRules.UsesReplacePrefixMatch(b.Filters) && !HasSinglePrefixMatch(rule))
+            {
+                errors.Invalid(filtersPath, "ReplacePrefixMatch", "replacing the prefix match needs the rule to have exactly one match, of type PathPrefix");
+            }
+        });
+
+        if (rule.Timeouts is { } t) ValidateTimeouts(t, FieldPath.Child(path, "timeouts"), errors);
+        if (rule.Retry is { } retry) ValidateRetry(retry, FieldPath.Child(path, "retry"), errors);
+        if (rule.SessionPersistence is { } sp) ValidateSessionPersistence(sp, FieldPath.Child(path, "sessionPersistence"), errors);
+    }
+
+    /// <summary>
+    /// A rule's backendRefs, as HTTPRoute and GRPCRoute share them: at most <see cref="MaxBackendRefs"/>, each a valid
+    /// reference with a weight in range and filters of <paramref name="filterTypes"/> (all HTTPRoute types when null);
+    /// <paramref name="more"/> adds a kind's own checks of one backendRef, given its filters' path.
+    /// </summary>
+    internal static void ValidateBackendRefs(
+        IList<HTTPBackendRef>? backendRefs, string path, string[]? filterTypes, List<FieldError> errors, Action<HTTPBackendRef, string>? more = null)
+    {
+        GatewayFields.MaxItems(backendRefs, path, MaxBackendRefs, errors);
+        for (var i = 0; i < (backendRefs?.Count ?? 0); i++)
+        {
+            var bPath = FieldPath.Index(path, i);
+            if (backendRefs![i] is not { } b)
             {
                 errors.Required(bPath);
                 continue;
@@ -176,17 +196,10 @@ internal sealed class HTTPRouteRules : KindRules<HTTPRoute>
             {
                 errors.Invalid(FieldPath.Child(bPath, "weight"), w, $"must be between 0 and {MaxWeight}, inclusive");
             }
-            var bFiltersPath = FieldPath.Child(bPath, "filters");
-            HTTPRouteFilterRules.ValidateList(b.Filters, bFiltersPath, errors);
-            if (HTTPRouteFilterRules.UsesReplacePrefixMatch(b.Filters) && !HasSinglePrefixMatch(rule))
-            {
-                errors.Invalid(bFiltersPath, "ReplacePrefixMatch", "replacing the prefix match needs the rule to have exactly one match, of type PathPrefix");
-            }
+            var filtersPath = FieldPath.Child(bPath, "filters");
+            HTTPRouteFilterRules.ValidateList(b.Filters, filtersPath, errors, filterTypes);
+            more?.Invoke(b, filtersPath);
         }
-
-        if (rule.Timeouts is { } t) ValidateTimeouts(t, FieldPath.Child(path, "timeouts"), errors);
-        if (rule.Retry is { } retry) ValidateRetry(retry, FieldPath.Child(path, "retry"), errors);
-        if (rule.SessionPersistence is { } sp) ValidateSessionPersistence(sp, FieldPath.Child(path, "sessionPersistence"), errors);
     }
 
     private static bool HasSinglePrefixMatch(HTTPRouteRule rule) =>
