@@ -21,13 +21,51 @@ public sealed class ForwardingTests : IAsyncLifetime
     {
         if (!HasUnbound || !Dig.Available) return;
         _dir = Directory.CreateTempSubdirectory("sy-unbound").FullName;
-        int port;
-        using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
+        // unbound binds UDP and TCP on a port picked free a moment before; another process can take it in between
+        // (CI runs test assemblies side by side), and unbound then exits at start. A new port is tried then.
+        var port = 0;
+        var failures = new List<string>();
+        for (var attempt = 0; attempt < 5 && _unbound is null; attempt++)
         {
-            probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            port = ((IPEndPoint)probe.LocalEndPoint!).Port;
+            port = FreePort();
+            var failure = await StartUnboundAsync(port);
+            if (failure is not null) failures.Add(failure);
         }
-        File.WriteAllText(Path.Combine(_dir, "unbound.conf"), $"""
+        if (_unbound is null)
+            throw new InvalidOperationException("unbound did not start: " + string.Join(" | ", failures));
+        _dns = DnsComponent.FromObjects(new DnsOptions
+        {
+            Listen = new IPEndPoint(IPAddress.Loopback, 0),
+            Upstreams = [new IPEndPoint(IPAddress.Loopback, port)],
+            Autopath = true,
+            Zone = new ZoneOptions(),
+            UdpReceiveLoops = 1,
+        }, Fixtures.Cluster());
+        await _dns.StartAsync();
+    }
+
+    /// <summary>A loopback port free for both UDP and TCP at this moment.</summary>
+    private static int FreePort()
+    {
+        using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)udp.LocalEndPoint!).Port;
+        using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            tcp.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            return port;
+        }
+        catch (SocketException)
+        {
+            return FreePort();
+        }
+    }
+
+    /// <summary>Starts unbound on <paramref name="port"/> and waits until it answers; null when it does, else why not.</summary>
+    private async Task<string?> StartUnboundAsync(int port)
+    {
+        File.WriteAllText(Path.Combine(_dir!, "unbound.conf"), $"""
             server:
               interface: 127.0.0.1
               port: {port}
@@ -44,25 +82,29 @@ public sealed class ForwardingTests : IAsyncLifetime
               local-data: "example.test. 300 IN SOA ns.example.test. h.example.test. 1 3600 600 86400 60"
               local-data: "www.example.test. 300 IN A 192.0.2.53"
             """);
-        var unbound = _unbound = Process.Start(new ProcessStartInfo("/usr/sbin/unbound", ["-d", "-c", Path.Combine(_dir, "unbound.conf")]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-        // unbound can take seconds to start on a loaded machine (CI runs test assemblies side by side); until it answers,
-        // forwarded queries fail fast and the tests would see only the in-zone part of an answer.
+        var unbound = Process.Start(new ProcessStartInfo("/usr/sbin/unbound", ["-d", "-c", Path.Combine(_dir!, "unbound.conf")]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        var errors = unbound.StandardError.ReadToEndAsync();
+        // unbound can take seconds to start on a loaded machine; until it answers, forwarded queries fail fast and the
+        // tests would see only the in-zone part of an answer.
         var ready = Stopwatch.StartNew();
         while ((await Dig.QueryAsync(port, "www.example.test", "A")).Status != "NOERROR")
         {
-            if (ready.Elapsed > TimeSpan.FromSeconds(60) || unbound.HasExited)
-                throw new InvalidOperationException($"unbound on 127.0.0.1:{port} did not answer within {ready.Elapsed.TotalSeconds:F0} s (exited: {unbound.HasExited})");
+            if (unbound.HasExited)
+            {
+                var failure = $"port {port}: exited {unbound.ExitCode}: {(await errors).Trim()}";
+                unbound.Dispose();
+                return failure;
+            }
+            if (ready.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                unbound.Kill();
+                unbound.Dispose();
+                return $"port {port}: no answer within 60 s";
+            }
             await Task.Delay(100);
         }
-        _dns = DnsComponent.FromObjects(new DnsOptions
-        {
-            Listen = new IPEndPoint(IPAddress.Loopback, 0),
-            Upstreams = [new IPEndPoint(IPAddress.Loopback, port)],
-            Autopath = true,
-            Zone = new ZoneOptions(),
-            UdpReceiveLoops = 1,
-        }, Fixtures.Cluster());
-        await _dns.StartAsync();
+        _unbound = unbound;
+        return null;
     }
 
     public async Task DisposeAsync()

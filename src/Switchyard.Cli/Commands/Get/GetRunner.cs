@@ -92,11 +92,11 @@ internal sealed class GetRunner(CliContext context, SwitchyardClient client, Get
     private async Task<int> WatchAsync(ResourceKind kind, string? revision, int[] widths, bool headerPending, CancellationToken cancellationToken)
     {
         var ns = kind.Namespaced ? request.Namespace : null;
-        var opened = await client.WatchAsync(kind, ns, request.LabelSelector, revision, cancellationToken);
-        if (!opened.Ok) return context.Fail(client, opened.Error!);
         var names = request.Names.ToHashSet(StringComparer.Ordinal);
         try
         {
+            var opened = await client.WatchAsync(kind, ns, request.LabelSelector, revision, cancellationToken);
+            if (!opened.Ok) return context.Fail(client, opened.Error!);
             await foreach (var line in opened.Value!.WithCancellation(cancellationToken))
             {
                 if (line.Type == "ERROR")
@@ -131,8 +131,9 @@ internal sealed class GetRunner(CliContext context, SwitchyardClient client, Get
                 await context.Out.FlushAsync(cancellationToken);
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (cancellationToken.IsCancellationRequested && e is OperationCanceledException or IOException or HttpRequestException or ObjectDisposedException)
         {
+            // Stopped (Ctrl-C): the read in flight may end as any of these, depending on where the stop finds it.
         }
         catch (IOException) when (!cancellationToken.IsCancellationRequested)
         {
