@@ -97,8 +97,8 @@ public sealed class GatewayProxy : IAsyncDisposable
     /// <summary>Configured bind address → bound address (they differ when a port was 0).</summary>
     public IReadOnlyDictionary<IPEndPoint, IPEndPoint> Listeners => _listeners.Bound;
 
-    /// <summary>"https" when the listener at configured address <paramref name="bind"/> terminates TLS, else "http".</summary>
-    public string Scheme(IPEndPoint bind) => _runtime.View.Current.Listeners.TryGetValue(bind, out var l) && l.Https ? "https" : "http";
+    /// <summary>"http", "https" or "tls" (<see cref="ListenerConfig.Scheme"/>) for the listener at configured address <paramref name="bind"/>.</summary>
+    public string Scheme(IPEndPoint bind) => _runtime.View.Current.Listeners.TryGetValue(bind, out var l) ? l.Scheme : "http";
 
     public Uri? AdminUrl => _admin?.Url;
 

@@ -24,6 +24,7 @@ namespace Switchyard.Model.Resources;
 [JsonSerializable(typeof(Gateway.Gateway))]
 [JsonSerializable(typeof(HTTPRoute))]
 [JsonSerializable(typeof(GRPCRoute))]
+[JsonSerializable(typeof(TLSRoute))]
 [JsonSerializable(typeof(BackendTLSPolicy))]
 [JsonSerializable(typeof(ReferenceGrant))]
 [JsonSerializable(typeof(Policy.HTTPNetworkPolicy))]

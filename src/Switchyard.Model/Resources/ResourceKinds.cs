@@ -41,6 +41,13 @@ public static class ResourceKinds
         Namespaced = true, Type = typeof(GRPCRoute),
     };
 
+    /// <summary>v1 since Gateway API v1.5; v1alpha2 and v1alpha3 manifests (the versions before) are read too.</summary>
+    public static readonly ResourceKind TLSRoute = new()
+    {
+        Group = GatewayGroup, Version = "v1", AlsoAcceptedVersions = ["v1alpha2", "v1alpha3"], Kind = "TLSRoute", Plural = "tlsroutes",
+        Namespaced = true, Type = typeof(TLSRoute),
+    };
+
     /// <summary>v1 since Gateway API v1.4; v1alpha3 manifests (the version before) are read too.</summary>
     public static readonly ResourceKind BackendTLSPolicy = new()
     {
@@ -66,7 +73,7 @@ public static class ResourceKinds
     public static readonly IReadOnlyList<ResourceKind> All =
     [
         Namespace, GatewayClass, IngressClass, ConfigMap, Secret, Service, Deployment, Pod, EndpointSlice,
-        NetworkPolicy, HTTPNetworkPolicy, Ingress, Gateway, HTTPTrafficFilter, HTTPRoute, GRPCRoute, BackendTLSPolicy, ReferenceGrant,
+        NetworkPolicy, HTTPNetworkPolicy, Ingress, Gateway, HTTPTrafficFilter, HTTPRoute, GRPCRoute, TLSRoute, BackendTLSPolicy, ReferenceGrant,
     ];
 
     private const string GatewayGroup = "gateway.networking.k8s.io";

@@ -20,6 +20,7 @@ public static class KindRules
         new Gateway.GatewayRules(),
         new Gateway.HTTPRouteRules(),
         new Gateway.GRPCRouteRules(),
+        new Gateway.TLSRouteRules(),
         new Gateway.BackendTLSPolicyRules(),
         new Gateway.ReferenceGrantRules(),
         new Gateway.HTTPTrafficFilterRules(),

@@ -10,16 +10,18 @@ using Switchyard.Proxy.Forwarding;
 using Switchyard.Proxy.Resilience;
 using Switchyard.Proxy.Routing;
 using Switchyard.Proxy.Snapshot;
+using Switchyard.Proxy.TlsRoutes;
 
 namespace Switchyard.Proxy.Config;
 
 /// <summary>
-/// Compiles the Gateways of GatewayClasses whose controllerName is <see cref="ControllerName"/> and the HTTPRoutes
-/// and GRPCRoutes attached to them into listener builders, and computes the status each object should have
+/// Compiles the Gateways of GatewayClasses whose controllerName is <see cref="ControllerName"/> and the HTTPRoutes,
+/// GRPCRoutes and TLSRoutes attached to them into listener builders, and computes the status each object should have
 /// (Accepted, ResolvedRefs, Programmed with the specification's reasons). Gateways of other controllers are left
-/// alone. GRPCRoute rules compile in GatewayCompiler.Grpc.cs; attachment is the same for both kinds.
+/// alone. GRPCRoute rules compile in GatewayCompiler.Grpc.cs and TLSRoutes in GatewayCompiler.Tls.cs; attachment is
+/// the same for every kind.
 /// </summary>
-internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolver backends, Func<IPEndPoint, string, bool, ListenerBuilder> listenerFor, DateTime now)
+internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolver backends, Func<IPEndPoint, string, ListenerKind, ListenerBuilder> listenerFor, DateTime now)
 {
     public const string ControllerName = "switchyard.dev/gateway-controller";
 
@@ -66,14 +68,16 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                 infos.Add(info);
                 var gen = gateway.Metadata.Generation;
                 var prev = gateway.Status?.Listeners?.FirstOrDefault(s => s.Name == l.Name)?.Conditions;
-                if (l.Protocol is not (GatewayApi.Protocols.HTTP or GatewayApi.Protocols.HTTPS))
+                if (KindOf(l) is not { } kind)
                 {
                     info.Usable = false;
-                    info.Conditions.Add(Conditions.Make("Accepted", false, "UnsupportedProtocol", $"protocol {l.Protocol} is not served by {ControllerName}; use HTTP or HTTPS", gen, prev, now));
+                    info.Conditions.Add(Conditions.Make("Accepted", false, "UnsupportedProtocol", $"protocol {l.Protocol} is not served by {ControllerName}; use HTTP, HTTPS or TLS", gen, prev, now));
                     info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener is not accepted", gen, prev, now));
                     continue;
                 }
-                if (protocolAt.TryGetValue(info.Bind, out var existing) && existing != l.Protocol)
+                // Listeners sharing a port share one socket: they must speak the same protocol (for TLS, in the same mode).
+                var serves = kind switch { ListenerKind.TlsPassthrough => "TLS (Passthrough)", ListenerKind.TlsTerminate => "TLS (Terminate)", _ => l.Protocol };
+                if (protocolAt.TryGetValue(info.Bind, out var existing) && existing != serves)
                 {
                     info.Usable = false;
                     info.Conditions.Add(Conditions.Make("Conflicted", true, "ProtocolConflict", $"{info.Bind} already serves {existing}", gen, prev, now));
@@ -81,12 +85,11 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                     info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener conflicts with another", gen, prev, now));
                     continue;
                 }
-                protocolAt[info.Bind] = l.Protocol;
-                var https = l.Protocol == GatewayApi.Protocols.HTTPS;
-                var builder = listenerFor(info.Bind, $"gateway {Key(gateway.Metadata)} port {l.Port}", https);
+                protocolAt[info.Bind] = serves;
+                var builder = listenerFor(info.Bind, $"gateway {Key(gateway.Metadata)} port {l.Port}", kind);
                 var refsOk = true;
                 var refMessage = "all references resolved";
-                if (https)
+                if (kind is ListenerKind.Https or ListenerKind.TlsTerminate)
                 {
                     var (cert, error) = Certificate(gateway, l);
                     if (cert is null)
@@ -104,8 +107,8 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
             listeners[(gateway.Metadata.NamespaceProperty ?? "default", gateway.Metadata.Name)] = infos;
         }
 
-        // Oldest first, then by namespace/name: the order in which HTTPRoutes and GRPCRoutes claim hostnames of a listener.
-        var routes = inputs.HttpRoutes.Select(PrepareHttp).Concat(inputs.GrpcRoutes.Select(PrepareGrpc))
+        // Oldest first, then by namespace/name: the order in which routes claim hostnames of a listener.
+        var routes = inputs.HttpRoutes.Select(PrepareHttp).Concat(inputs.GrpcRoutes.Select(PrepareGrpc)).Concat(inputs.TlsRoutes.Select(PrepareTls))
             .OrderBy(r => r.Object.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(r => Key(r.Object.Metadata), StringComparer.Ordinal);
         foreach (var route in routes) Attach(route, listeners);
 
@@ -127,9 +130,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                 {
                     Name = i.Listener.Name,
                     AttachedRoutes = i.Attached,
-                    SupportedKinds = i.Listener.Protocol is GatewayApi.Protocols.HTTP or GatewayApi.Protocols.HTTPS
-                        ? [.. RouteKinds.Where(k => KindAllowed(i, k)).Select(k => new RouteGroupKind { Group = GatewayApi.Group, Kind = k })]
-                        : [],
+                    SupportedKinds = [.. KindsServed(i.Listener).Where(k => KindAllowed(i, k)).Select(k => new RouteGroupKind { Group = GatewayApi.Group, Kind = k })],
                     Conditions = i.Conditions,
                 })],
             };
@@ -139,7 +140,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
 
     /// <summary>What <see cref="LastAccepted"/> is keyed by: the kind and the uid, or namespace/name for objects read from files.</summary>
     internal static string RouteKey(IKubernetesObject<V1ObjectMeta> route) =>
-        $"{(route is GRPCRoute ? GrpcRouteKind : HttpRouteKind)} {route.Metadata.Uid ?? Key(route.Metadata)}";
+        $"{route switch { GRPCRoute => GrpcRouteKind, TLSRoute => TlsRouteKind, _ => HttpRouteKind }} {route.Metadata.Uid ?? Key(route.Metadata)}";
 
     private static string Key(V1ObjectMeta m) => $"{m.NamespaceProperty ?? "default"}/{m.Name}";
 
@@ -156,7 +157,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
     {
         var gwNs = gateway.Metadata.NamespaceProperty ?? "default";
         var refs = listener.Tls?.CertificateRefs ?? [];
-        if (refs.Count == 0) return (null, "an HTTPS listener needs tls.certificateRefs");
+        if (refs.Count == 0) return (null, $"a {listener.Protocol} listener that terminates TLS needs tls.certificateRefs");
         var r = refs[0];
         if ((r.Group ?? "") != "" || (r.Kind ?? "Secret") != "Secret") return (null, $"certificateRef {r.Kind}/{r.Name}: only core Secrets are supported");
         var ns = r.Namespace ?? gwNs;
@@ -190,9 +191,29 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
 
     private const string HttpRouteKind = "HTTPRoute";
     private const string GrpcRouteKind = "GRPCRoute";
+    private const string TlsRouteKind = "TLSRoute";
 
     /// <summary>The route kinds an HTTP or HTTPS listener serves, and allows when its allowedRoutes.kinds is empty.</summary>
-    private static readonly string[] RouteKinds = [HttpRouteKind, GrpcRouteKind];
+    private static readonly string[] HttpRouteKinds = [HttpRouteKind, GrpcRouteKind];
+
+    /// <summary>The route kinds a TLS listener serves.</summary>
+    private static readonly string[] TlsRouteKinds = [TlsRouteKind];
+
+    private static string[] KindsServed(Listener l) => l.Protocol switch
+    {
+        GatewayApi.Protocols.HTTP or GatewayApi.Protocols.HTTPS => HttpRouteKinds,
+        GatewayApi.Protocols.TLS => TlsRouteKinds,
+        _ => [],
+    };
+
+    /// <summary>What a listener serves; null for a protocol this controller does not serve.</summary>
+    private static ListenerKind? KindOf(Listener l) => l.Protocol switch
+    {
+        GatewayApi.Protocols.HTTP => ListenerKind.Http,
+        GatewayApi.Protocols.HTTPS => ListenerKind.Https,
+        GatewayApi.Protocols.TLS => (l.Tls?.Mode ?? GatewayApi.TlsModes.Terminate) == GatewayApi.TlsModes.Passthrough ? ListenerKind.TlsPassthrough : ListenerKind.TlsTerminate,
+        _ => null,
+    };
 
     private static bool KindAllowed(ListenerInfo info, string kind)
     {
@@ -207,7 +228,11 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
     private sealed record PreparedRoute(
         string Kind, IKubernetesObject<V1ObjectMeta> Object, IList<ParentReference>? ParentRefs, IList<RouteParentStatus>? PreviousParents,
         IKubernetesObject<V1ObjectMeta> Served, IList<string>? ServedHostnames, List<(MatchPrecedence, RouteEntry)> Entries,
-        List<string> RuleErrors, List<(string Reason, string Message)> RefErrors);
+        List<string> RuleErrors, List<(string Reason, string Message)> RefErrors)
+    {
+        /// <summary>A TLSRoute's compiled rule, routed to by server name instead of <see cref="Entries"/>.</summary>
+        public TlsRouteTarget? TlsTarget { get; init; }
+    }
 
     private PreparedRoute PrepareHttp(HTTPRoute route)
     {
@@ -241,9 +266,14 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
             var attached = 0;
             if (candidates.Count == 0) (reason, message) = ("NoMatchingParent", "no listener matches sectionName/port");
             else if (ruleErrors.Count > 0 && !servingOld) (reason, message) = ("UnsupportedValue", string.Join("; ", ruleErrors));
+            else if (!candidates.Any(i => KindsServed(i.Listener).Contains(route.Kind)))
+                // Gateway API: a TLSRoute on a listener of another protocol is UnsupportedValue; other kinds are not allowed there.
+                (reason, message) = route.Kind == TlsRouteKind
+                    ? ("UnsupportedValue", "a TLSRoute attaches only to listeners of protocol TLS")
+                    : ("NotAllowedByListeners", $"no listener serves {route.Kind}s (a TLS listener serves only TLSRoutes)");
             else if (candidates.Where(i => NamespaceAllowed(i, ns)).ToList() is { Count: 0 })
                 (reason, message) = ("NotAllowedByListeners", $"no listener allows {route.Kind}s from namespace {ns}");
-            else if (candidates.Where(i => NamespaceAllowed(i, ns) && KindAllowed(i, route.Kind)).ToList() is not { Count: > 0 } allowed)
+            else if (candidates.Where(i => NamespaceAllowed(i, ns) && KindsServed(i.Listener).Contains(route.Kind) && KindAllowed(i, route.Kind)).ToList() is not { Count: > 0 } allowed)
                 (reason, message) = ("NotAllowedByListeners", $"no listener allows kind {route.Kind} (allowedRoutes.kinds: {string.Join(", ", candidates.SelectMany(i => i.Listener.AllowedRoutes?.Kinds ?? []).Select(k => k.Kind).Distinct())})");
             else
             {
@@ -260,11 +290,29 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                         conflicts.Add($"listener {info.Listener.Name}: its hostnames are taken by {rival.Kind} {rival.Key}, which is older or first by namespace/name");
                         continue;
                     }
+                    if (route.TlsTarget is { } tls)
+                    {
+                        // TLSRoutes do not share a server name: the oldest (then first by namespace/name) keeps it.
+                        var free = hosts!.Where(h => !info.Claims.Any(c => c.Kind == TlsRouteKind && c.Hosts!.Contains(h, StringComparer.OrdinalIgnoreCase))).ToList();
+                        if (free.Count == 0)
+                        {
+                            var holder = info.Claims.First(c => c.Kind == TlsRouteKind && c.Hosts!.Intersect(hosts!, StringComparer.OrdinalIgnoreCase).Any());
+                            conflicts.Add($"listener {info.Listener.Name}: its hostnames are taken by {TlsRouteKind} {holder.Key}, which is older or first by namespace/name");
+                            continue;
+                        }
+                        info.Claims.Add((route.Kind, key, free));
+                        info.Attached++;
+                        attached++;
+                        if (!info.Usable) continue;
+                        var tlsBuilder = listenerFor(info.Bind, "", KindOf(info.Listener)!.Value);
+                        foreach (var h in free) tlsBuilder.AddTlsRoute(h, tls);
+                        continue;
+                    }
                     info.Claims.Add((route.Kind, key, hosts));
                     info.Attached++;
                     attached++;
                     if (!info.Usable) continue;
-                    var builder = listenerFor(info.Bind, "", info.Listener.Protocol == GatewayApi.Protocols.HTTPS);
+                    var builder = listenerFor(info.Bind, "", KindOf(info.Listener)!.Value);
                     foreach (var (precedence, entry) in route.Entries)
                     {
                         if (hosts is null) builder.Add(null, precedence, entry);
@@ -506,7 +554,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
 
 internal sealed record GatewayStatusUpdate(Gateway Gateway, GatewayStatus Status);
 
-/// <summary>The parents a route's status should list (other controllers' entries kept), for an HTTPRoute or a GRPCRoute.</summary>
+/// <summary>The parents a route's status should list (other controllers' entries kept), for an HTTPRoute, a GRPCRoute or a TLSRoute.</summary>
 internal sealed record RouteStatusUpdate(IKubernetesObject<V1ObjectMeta> Route, IList<RouteParentStatus> Parents)
 {
     /// <summary>The parents the route's status lists now.</summary>
@@ -514,11 +562,17 @@ internal sealed record RouteStatusUpdate(IKubernetesObject<V1ObjectMeta> Route, 
     {
         HTTPRoute h => h.Status?.Parents,
         GRPCRoute g => g.Status?.Parents,
+        TLSRoute t => t.Status?.Parents,
         _ => null,
     };
 
     /// <summary>The status object of the route's kind.</summary>
-    public object Status => Route is GRPCRoute ? new GRPCRouteStatus { Parents = Parents } : new HTTPRouteStatus { Parents = Parents };
+    public object Status => Route switch
+    {
+        GRPCRoute => new GRPCRouteStatus { Parents = Parents },
+        TLSRoute => new TLSRouteStatus { Parents = Parents },
+        _ => new HTTPRouteStatus { Parents = Parents },
+    };
 
     /// <summary>A copy of the route carrying the new status, to write to the store.</summary>
     public IKubernetesObject<V1ObjectMeta> WithStatus()
@@ -529,6 +583,10 @@ internal sealed record RouteStatusUpdate(IKubernetesObject<V1ObjectMeta> Route, 
                 var grpc = Model.Resources.ResourceJson.Clone(g);
                 grpc.Status = new GRPCRouteStatus { Parents = Parents };
                 return grpc;
+            case TLSRoute t:
+                var tls = Model.Resources.ResourceJson.Clone(t);
+                tls.Status = new TLSRouteStatus { Parents = Parents };
+                return tls;
             default:
                 var http = Model.Resources.ResourceJson.Clone((HTTPRoute)Route);
                 http.Status = new HTTPRouteStatus { Parents = Parents };

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Switchyard.Proxy.Routing;
 using Switchyard.Proxy.Snapshot;
+using Switchyard.Proxy.TlsRoutes;
 
 namespace Switchyard.Proxy.Config;
 
@@ -35,13 +36,14 @@ internal readonly record struct MatchPrecedence(
 }
 
 /// <summary>Collects the entries of one bind address into host buckets, then builds its immutable <see cref="ListenerConfig"/>.</summary>
-internal sealed class ListenerBuilder(IPEndPoint bind, string name, bool https, bool singleLabelWildcards)
+internal sealed class ListenerBuilder(IPEndPoint bind, string name, ListenerKind kind, bool singleLabelWildcards)
 {
     private readonly Dictionary<string, List<(MatchPrecedence Key, RouteEntry Entry)>> _buckets = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<(MatchPrecedence Key, RouteEntry Entry)> _any = [];
+    private readonly Dictionary<string, TlsRouteTarget> _tlsRoutes = new(StringComparer.OrdinalIgnoreCase);
 
     public IPEndPoint Bind => bind;
-    public bool Https => https;
+    public ListenerKind Kind => kind;
     public string Name => name;
     public Dictionary<string, ServingCertificate> Certificates { get; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -57,6 +59,12 @@ internal sealed class ListenerBuilder(IPEndPoint bind, string name, bool https, 
         list.Add((key, entry));
     }
 
+    /// <summary>
+    /// Routes TLS connections naming <paramref name="hostname"/> (exact or "*.suffix") to <paramref name="target"/>;
+    /// false when an earlier route (routes are added oldest first) already has that hostname.
+    /// </summary>
+    public bool AddTlsRoute(string hostname, TlsRouteTarget target) => _tlsRoutes.TryAdd(hostname, target);
+
     public ListenerConfig Build()
     {
         var exact = new Dictionary<string, RouteTable>(StringComparer.OrdinalIgnoreCase);
@@ -71,7 +79,8 @@ internal sealed class ListenerBuilder(IPEndPoint bind, string name, bool https, 
         {
             Bind = bind,
             Name = name,
-            Https = https,
+            Kind = kind,
+            TlsRoutes = _tlsRoutes.Count == 0 ? SniRouter.Empty : new SniRouter(_tlsRoutes),
             Router = new HostRouter(exact, wildcards, _any.Count == 0 ? null : Table(_any), singleLabelWildcards),
             Certificates = Certificates,
         };

@@ -28,25 +28,26 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
     {
         var backends = new BackendResolver(inputs, registry, random, _kept);
         var builders = new Dictionary<IPEndPoint, ListenerBuilder>();
-        ListenerBuilder For(IPEndPoint bind, string name, bool https, bool singleLabel)
+        ListenerBuilder For(IPEndPoint bind, string name, ListenerKind kind, bool singleLabel)
         {
-            if (!builders.TryGetValue(bind, out var b)) builders[bind] = b = new ListenerBuilder(bind, name, https, singleLabel);
+            if (!builders.TryGetValue(bind, out var b)) builders[bind] = b = new ListenerBuilder(bind, name, kind, singleLabel);
             return b;
         }
-        var gateway = new GatewayCompiler(inputs, backends, (bind, name, https) => For(bind, name, https, singleLabel: false), time.GetUtcNow().UtcDateTime)
+        var gateway = new GatewayCompiler(inputs, backends, (bind, name, kind) => For(bind, name, kind, singleLabel: false), time.GetUtcNow().UtcDateTime)
         {
             Traffic = new TrafficFilterCompiler(inputs, _kept),
             LastAccepted = _lastAccepted,
         };
         gateway.Compile();
-        var routes = inputs.HttpRoutes.Select(GatewayCompiler.RouteKey).Concat(inputs.GrpcRoutes.Select(GatewayCompiler.RouteKey)).ToHashSet(StringComparer.Ordinal);
+        var routes = inputs.HttpRoutes.Select(GatewayCompiler.RouteKey).Concat(inputs.GrpcRoutes.Select(GatewayCompiler.RouteKey))
+            .Concat(inputs.TlsRoutes.Select(GatewayCompiler.RouteKey)).ToHashSet(StringComparer.Ordinal);
         foreach (var key in _lastAccepted.Keys.Where(k => !routes.Contains(k)).ToList()) _lastAccepted.Remove(key);
         var warnings = new List<string>();
         var ingress = new IngressCompiler(inputs, backends);
-        if (options.IngressHttp is { } http) ingress.Compile(For(http, "ingress http", false, singleLabel: true));
+        if (options.IngressHttp is { } http) ingress.Compile(For(http, "ingress http", ListenerKind.Http, singleLabel: true));
         if (options.IngressHttps is { } https)
         {
-            var listener = For(https, "ingress https", true, singleLabel: true);
+            var listener = For(https, "ingress https", ListenerKind.Https, singleLabel: true);
             ingress.Compile(listener);
             ingress.AddCertificates(listener);
         }

@@ -11,6 +11,7 @@ internal sealed class ProxyInputs
     public List<Gateway> Gateways { get; } = [];
     public List<HTTPRoute> HttpRoutes { get; } = [];
     public List<GRPCRoute> GrpcRoutes { get; } = [];
+    public List<TLSRoute> TlsRoutes { get; } = [];
     public List<ReferenceGrant> ReferenceGrants { get; } = [];
     public List<V1Ingress> Ingresses { get; } = [];
     public List<V1IngressClass> IngressClasses { get; } = [];
@@ -37,6 +38,7 @@ internal sealed class ProxyInputs
             case Gateway x: Gateways.Add(x); break;
             case HTTPRoute x: HttpRoutes.Add(x); break;
             case GRPCRoute x: GrpcRoutes.Add(x); break;
+            case TLSRoute x: TlsRoutes.Add(x); break;
             case ReferenceGrant x: ReferenceGrants.Add(x); break;
             case V1Ingress x: Ingresses.Add(x); break;
             case V1IngressClass x: IngressClasses.Add(x); break;

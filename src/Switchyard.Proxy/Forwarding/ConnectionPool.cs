@@ -91,25 +91,26 @@ internal sealed class ConnectionPool
     public UpstreamTls? Tls => _tls;
 
     /// <summary>
-    /// Opens a new connection (no pooling), with its TLS handshake when the endpoint has TLS; the connect timeout covers
-    /// both. Throws <see cref="SocketException"/>, <see cref="OperationCanceledException"/>, or
+    /// Opens a new connection (no pooling), with its TLS handshake when the endpoint has TLS and <paramref name="tls"/>
+    /// is true (false: TLS passthrough, whose bytes are the client's own TLS); the connect timeout covers both. Throws
+    /// <see cref="SocketException"/>, <see cref="OperationCanceledException"/>, or
     /// <see cref="System.Security.Authentication.AuthenticationException"/> when the handshake or the certificate fails.
     /// </summary>
-    public async ValueTask<UpstreamConnection> ConnectAsync(CancellationToken cancellationToken)
+    public async ValueTask<UpstreamConnection> ConnectAsync(CancellationToken cancellationToken, bool tls = true)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.ConnectTimeout);
         if (_options.Loops is { } loops)
         {
             var connected = await LoopSocket.ConnectAsync(loops.CurrentOrNext(), _address, timeout.Token).ConfigureAwait(false);
-            if (_tls is null) return new UpstreamConnection(connected);
+            if (_tls is null || !tls) return new UpstreamConnection(connected);
             return new UpstreamConnection(await HandshakeAsync(new LoopStream(connected), timeout.Token).ConfigureAwait(false), connected);
         }
         var socket = new Socket(_address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             await socket.ConnectAsync(_address, timeout.Token).ConfigureAwait(false);
-            if (_tls is null) return new UpstreamConnection(socket);
+            if (_tls is null || !tls) return new UpstreamConnection(socket);
             return new UpstreamConnection(await HandshakeAsync(new NetworkStream(socket, ownsSocket: true), timeout.Token).ConfigureAwait(false), socket);
         }
         catch

@@ -14,6 +14,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Switchyard.Proxy.Pipeline;
 using Switchyard.Proxy.Snapshot;
+using Switchyard.Proxy.TlsRoutes;
 using Switchyard.Proxy.Transport;
 
 namespace Switchyard.Proxy.Listeners;
@@ -21,7 +22,9 @@ namespace Switchyard.Proxy.Listeners;
 /// <summary>
 /// Listener layer: one Kestrel server per bind address in the snapshot. A new snapshot starts servers for new
 /// addresses and stops (gracefully) those no longer listed; existing servers keep their sockets and simply see the
-/// new snapshot on their next request. HTTPS listeners pick their certificate by SNI from the current snapshot.
+/// new snapshot on their next request (or, on TLS listeners, connection). HTTPS listeners, and TLS listeners in
+/// Terminate mode, pick their certificate by SNI from the current snapshot. TLS listeners serve connections, not
+/// requests: <see cref="TlsRouteProxy"/> takes each one in place of Kestrel's HTTP layer.
 /// </summary>
 internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? loggerFactory) : IAsyncDisposable
 {
@@ -30,10 +33,11 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
     private readonly Dictionary<IPEndPoint, Running> _servers = [];
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly RequestHandler _handler = new(runtime);
+    private readonly TlsRouteProxy _tlsRoutes = new(runtime);
     private readonly ILoggerFactory _loggers = loggerFactory ?? NullLoggerFactory.Instance;
 
     /// <summary>A started server; <paramref name="Pool"/> is its transport's memory pool, disposed after the server stops (null: the transport owns it).</summary>
-    private sealed record Running(KestrelServer Server, bool Https, IPEndPoint Bound, MemoryPool<byte>? Pool);
+    private sealed record Running(KestrelServer Server, ListenerKind Kind, IPEndPoint Bound, MemoryPool<byte>? Pool);
 
     /// <summary>Configured bind address → actually bound address (differs when the port was 0).</summary>
     public IReadOnlyDictionary<IPEndPoint, IPEndPoint> Bound
@@ -53,7 +57,7 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
         {
             foreach (var (bind, running) in _servers.ToList())
             {
-                if (snapshot.Listeners.TryGetValue(bind, out var l) && l.Https == running.Https) continue;
+                if (snapshot.Listeners.TryGetValue(bind, out var l) && l.Kind == running.Kind) continue;
                 lock (_servers) _servers.Remove(bind);
                 await StopAsync(running).ConfigureAwait(false);
             }
@@ -62,7 +66,7 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
                 if (_servers.ContainsKey(bind)) continue;
                 try
                 {
-                    var started = await StartAsync(bind, listener.Https, cancellationToken).ConfigureAwait(false);
+                    var started = await StartAsync(bind, listener.Kind, cancellationToken).ConfigureAwait(false);
                     lock (_servers) _servers[bind] = started;
                 }
                 catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
@@ -78,8 +82,9 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
         return errors;
     }
 
-    private async Task<Running> StartAsync(IPEndPoint bind, bool https, CancellationToken cancellationToken)
+    private async Task<Running> StartAsync(IPEndPoint bind, ListenerKind kind, CancellationToken cancellationToken)
     {
+        var https = kind == ListenerKind.Https;
         var services = KestrelServices.Create(_loggers);
         var options = new KestrelServerOptions { AddServerHeader = false, ApplicationServices = services };
         options.Limits.MaxRequestBodySize = null;
@@ -99,7 +104,23 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
                     runtime.Metrics.ConnectionClosed();
                 }
             });
-            if (https)
+            if (kind is ListenerKind.TlsPassthrough or ListenerKind.TlsTerminate)
+            {
+                listen.Protocols = HttpProtocols.Http1; // never reached: the TLSRoute proxy ends the connection pipeline
+                if (kind == ListenerKind.TlsTerminate)
+                {
+                    // The bytes after the handshake are the application's own protocol: no ALPN is offered.
+                    listen.UseHttps(new TlsHandshakeCallbackOptions
+                    {
+                        OnConnection = context => ValueTask.FromResult(new SslServerAuthenticationOptions
+                        {
+                            ServerCertificateContext = runtime.View.Current.Listeners.GetValueOrDefault(bind)?.SelectCertificate(context.ClientHelloInfo.ServerName)?.Context,
+                        }),
+                    });
+                }
+                listen.Use(_ => connection => _tlsRoutes.HandleAsync(connection, bind));
+            }
+            else if (https)
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
                 // Per handshake: the certificate SNI selects in the current snapshot, sent with its chain (a context, not a bare certificate).
@@ -126,7 +147,7 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
         await server.StartAsync(new ProxyApplication(bind, runtime, _handler), cancellationToken).ConfigureAwait(false);
         var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
         var bound = address is not null && Uri.TryCreate(address, UriKind.Absolute, out var uri) ? new IPEndPoint(bind.Address, uri.Port) : bind;
-        return new Running(server, https, bound, pool);
+        return new Running(server, kind, bound, pool);
     }
 
     /// <summary>Kestrel's own pool of pinned blocks, which its socket transport uses too.</summary>

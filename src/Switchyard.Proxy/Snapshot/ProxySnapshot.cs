@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Switchyard.Proxy.Routing;
+using Switchyard.Proxy.TlsRoutes;
 
 namespace Switchyard.Proxy.Snapshot;
 
@@ -24,7 +25,23 @@ internal sealed class ProxySnapshot
     public long Version { get; }
 }
 
-/// <summary>Listener layer: a bind address, HTTP or HTTPS, its certificates by SNI hostname, and its host router.</summary>
+/// <summary>What a bind address serves: HTTP requests (cleartext or over TLS), or TLS connections routed by server name.</summary>
+internal enum ListenerKind
+{
+    Http,
+    Https,
+
+    /// <summary>Gateway listener protocol TLS, mode Passthrough: the encrypted bytes go to the TLSRoute's backend.</summary>
+    TlsPassthrough,
+
+    /// <summary>Gateway listener protocol TLS, mode Terminate: the gateway ends TLS and sends the plaintext bytes on.</summary>
+    TlsTerminate,
+}
+
+/// <summary>
+/// Listener layer: a bind address, what it serves (<see cref="ListenerKind"/>), its certificates by SNI hostname, and
+/// its router: by host and request for HTTP, by server name for TLS listeners.
+/// </summary>
 internal sealed class ListenerConfig
 {
     public required IPEndPoint Bind { get; init; }
@@ -32,9 +49,20 @@ internal sealed class ListenerConfig
     /// <summary>"gateway default/web listener http", "ingress http", for logs and errors.</summary>
     public required string Name { get; init; }
 
-    public bool Https { get; init; }
+    public ListenerKind Kind { get; init; }
+
+    public bool Https => Kind == ListenerKind.Https;
+
+    /// <summary>"http", "https", or "tls" (both modes), as addresses of this listener are written.</summary>
+    public string Scheme => Kind switch { ListenerKind.Http => "http", ListenerKind.Https => "https", _ => "tls" };
+
+    /// <summary>The gateway ends TLS here (HTTPS, or a TLS listener in mode Terminate): it needs certificates.</summary>
+    public bool TerminatesTls => Kind is ListenerKind.Https or ListenerKind.TlsTerminate;
 
     public required HostRouter Router { get; init; }
+
+    /// <summary>TLS listeners: the TLSRoutes by server name.</summary>
+    public SniRouter TlsRoutes { get; init; } = SniRouter.Empty;
 
     /// <summary>Certificates by exact hostname or "*.suffix"; "" is the default when SNI names none of them.</summary>
     public IReadOnlyDictionary<string, ServingCertificate> Certificates { get; init; } = new Dictionary<string, ServingCertificate>();

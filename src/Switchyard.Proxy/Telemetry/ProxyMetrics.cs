@@ -7,7 +7,8 @@ namespace Switchyard.Proxy.Telemetry;
 /// <summary>
 /// Counters and histograms of the data plane, rendered in the Prometheus text format at the admin address:
 /// requests by listener, route, backend and code; request latency by route; active connections; retries;
-/// upstream failures by kind; ejections; circuit-breaker refusals; rate limiting; injected faults; mirrored copies; active health.
+/// upstream failures by kind; ejections; circuit-breaker refusals; rate limiting; injected faults; mirrored copies; active health;
+/// connections and bytes of TLS listeners.
 /// </summary>
 internal sealed class ProxyMetrics
 {
@@ -20,6 +21,8 @@ internal sealed class ProxyMetrics
     private readonly CounterFamily _faults = new("switchyard_proxy_faults_injected_total", "Faults injected by HTTPTrafficFilters, by route and kind (delay, abort).", "route", "kind");
     private readonly CounterFamily _mirrors = new("switchyard_proxy_mirror_requests_total", "RequestMirror copies, by route and result (sent: answered, failed: no endpoint or not answered, dropped: body too large or unframed, or too many copies in flight).", "route", "result");
     private readonly CounterFamily _healthChecks = new("switchyard_proxy_health_checks_total", "Active health checks, by endpoint and result (pass, fail).", "endpoint", "result");
+    private readonly CounterFamily _tlsConnections = new("switchyard_proxy_tls_connections_total", "Connections on TLS listeners, by TLSRoute (\"\" when none matched) and result (forwarded, not_tls, no_route, no_backend, connect_failed).", "route", "result");
+    private readonly CounterFamily _tlsBytes = new("switchyard_proxy_tls_bytes_total", "Bytes relayed for TLS listeners, by TLSRoute and direction (received from clients, sent to clients).", "route", "direction");
     private readonly ConcurrentDictionary<string, bool> _endpointHealthy = new();
     private long _activeConnections;
     private long _connections;
@@ -68,6 +71,18 @@ internal sealed class ProxyMetrics
 
     public long HealthCheckCount(string endpoint, bool passed) => _healthChecks.Value(endpoint, passed ? "pass" : "fail");
 
+    /// <summary>Counts one connection on a TLS listener and the bytes relayed for it.</summary>
+    public void TlsConnection(string route, string result, long received, long sent)
+    {
+        _tlsConnections.Increment(route, result);
+        if (received > 0) _tlsBytes.Add(route, "received", received);
+        if (sent > 0) _tlsBytes.Add(route, "sent", sent);
+    }
+
+    public long TlsConnectionCount(string route, string result) => _tlsConnections.Value(route, result);
+
+    public long TlsBytes(string route, string direction) => _tlsBytes.Value(route, direction);
+
     /// <summary>Records whether an actively checked endpoint passes its checks; null when it is no longer checked.</summary>
     public void EndpointHealth(string endpoint, bool? healthy)
     {
@@ -100,6 +115,8 @@ internal sealed class ProxyMetrics
         _faults.Render(b);
         _mirrors.Render(b);
         _healthChecks.Render(b);
+        _tlsConnections.Render(b);
+        _tlsBytes.Render(b);
         b.Append("# HELP switchyard_proxy_endpoint_healthy 1 while an actively health-checked endpoint passes its checks, else 0.\n# TYPE switchyard_proxy_endpoint_healthy gauge\n");
         foreach (var (endpoint, healthy) in _endpointHealthy.OrderBy(k => k.Key, StringComparer.Ordinal))
             b.Append(CultureInfo.InvariantCulture, $"switchyard_proxy_endpoint_healthy{{endpoint=\"{Escape(endpoint)}\"}} {(healthy ? 1 : 0)}\n");
@@ -121,7 +138,9 @@ internal sealed class ProxyMetrics
     {
         private readonly ConcurrentDictionary<(string, string), Counter> _counters = new();
 
-        public void Increment(string a, string b = "") => _counters.GetOrAdd((a, b), _ => new Counter()).Increment();
+        public void Increment(string a, string b = "") => _counters.GetOrAdd((a, b), _ => new Counter()).Add(1);
+
+        public void Add(string a, string b, long n) => _counters.GetOrAdd((a, b), _ => new Counter()).Add(n);
 
         public long Value(string a, string b = "") => _counters.TryGetValue((a, b), out var c) ? c.Value : 0;
 
@@ -141,6 +160,7 @@ internal sealed class ProxyMetrics
         private long _value;
         public long Value => Interlocked.Read(ref _value);
         public void Increment() => Interlocked.Increment(ref _value);
+        public void Add(long n) => Interlocked.Add(ref _value, n);
     }
 
     private sealed class Histogram(int buckets)

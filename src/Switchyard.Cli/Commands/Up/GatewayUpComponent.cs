@@ -5,7 +5,7 @@ namespace Switchyard.Cli.Commands.Up;
 
 /// <summary>
 /// The Gateway API and Ingress proxy inside <c>switchyard up</c>: follows the store's Gateways, HTTPRoutes,
-/// GRPCRoutes, Ingresses, Services and EndpointSlices, binds each Gateway's listeners, and writes Gateway and route status back.
+/// GRPCRoutes, TLSRoutes, Ingresses, Services and EndpointSlices, binds each Gateway's listeners, and writes Gateway and route status back.
 /// </summary>
 internal sealed class GatewayUpComponent(ProxyOptions? options = null) : IUpComponent
 {

@@ -24,6 +24,7 @@ internal static class KindPrinters
         [ResourceKinds.Gateway.Key] = new GatewayPrinter(),
         [ResourceKinds.HTTPRoute.Key] = new HTTPRoutePrinter(),
         [ResourceKinds.GRPCRoute.Key] = new HTTPRoutePrinter(),
+        [ResourceKinds.TLSRoute.Key] = new HTTPRoutePrinter(),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static KindPrinter For(ResourceKind kind) => ByKind.GetValueOrDefault(kind.Key, Generic);

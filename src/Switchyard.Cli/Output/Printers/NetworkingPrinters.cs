@@ -57,7 +57,7 @@ internal sealed class GatewayPrinter : KindPrinter
     }
 }
 
-/// <summary>HTTPRoutes and GRPCRoutes: name, hostnames (* for any), age.</summary>
+/// <summary>HTTPRoutes, GRPCRoutes and TLSRoutes: name, hostnames (* for any), age.</summary>
 internal sealed class HTTPRoutePrinter : KindPrinter
 {
     public override IReadOnlyList<string> Headers(bool wide) => ["NAME", "HOSTNAMES", "AGE"];

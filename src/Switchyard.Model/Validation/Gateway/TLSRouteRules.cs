@@ -1,0 +1,107 @@
+using System.Net;
+using Switchyard.Model.Gateway;
+
+namespace Switchyard.Model.Validation.Gateway;
+
+/// <summary>
+/// API rules for TLSRoute, as the v1 CRD defaults and validates it: parent references as for HTTPRoute; 1 to 1024
+/// hostnames that are not IP addresses (SNI never carries one, RFC 6066 §3); exactly one rule with 1 to 16 weighted
+/// backendRefs.
+/// </summary>
+internal sealed class TLSRouteRules : KindRules<TLSRoute>
+{
+    public const int MaxHostnames = 1024;
+
+    protected override void Default(TLSRoute obj)
+    {
+        if (obj.Spec is not { } spec) return;
+        foreach (var p in spec.ParentRefs ?? [])
+        {
+            if (p is null) continue;
+            p.Group ??= GatewayApi.Group;
+            p.Kind ??= "Gateway";
+        }
+        foreach (var rule in spec.Rules ?? [])
+        {
+            foreach (var b in rule?.BackendRefs ?? [])
+            {
+                if (b is null) continue;
+                b.Group ??= "";
+                b.Kind ??= "Service";
+                b.Weight ??= 1;
+            }
+        }
+    }
+
+    protected override void Validate(TLSRoute obj, List<FieldError> errors)
+    {
+        MetadataRules.ValidateObjectMeta(obj.Metadata, Kind, errors);
+        if (obj.Spec is not { } spec)
+        {
+            errors.Required("spec");
+            return;
+        }
+        HTTPRouteRules.ValidateParentRefs(spec.ParentRefs, errors);
+        ValidateHostnames(spec.Hostnames, errors);
+
+        const string rules = "spec.rules";
+        if (spec.Rules is not { Count: > 0 })
+        {
+            errors.Required(rules, "a TLSRoute has exactly one rule");
+            return;
+        }
+        if (spec.Rules.Count > 1) errors.Invalid(rules, spec.Rules.Count, "a TLSRoute has exactly one rule");
+        for (var i = 0; i < spec.Rules.Count; i++)
+        {
+            var path = FieldPath.Index(rules, i);
+            if (spec.Rules[i] is not { } rule)
+            {
+                errors.Required(path);
+                continue;
+            }
+            if (rule.Name is { } name) GatewayFields.SectionName(name, FieldPath.Child(path, "name"), errors);
+            ValidateBackendRefs(rule.BackendRefs, FieldPath.Child(path, "backendRefs"), errors);
+        }
+    }
+
+    private static void ValidateHostnames(IList<string>? hostnames, List<FieldError> errors)
+    {
+        const string root = "spec.hostnames";
+        if (hostnames is not { Count: > 0 })
+        {
+            errors.Required(root, "a TLSRoute names at least one SNI hostname");
+            return;
+        }
+        GatewayFields.MaxItems(hostnames, root, MaxHostnames, errors);
+        for (var i = 0; i < hostnames.Count; i++)
+        {
+            var path = FieldPath.Index(root, i);
+            if (IPAddress.TryParse(hostnames[i], out _)) errors.Invalid(path, hostnames[i], "must be a hostname, not an IP address (SNI never carries one)");
+            else GatewayFields.Hostname(hostnames[i], path, errors);
+        }
+    }
+
+    private static void ValidateBackendRefs(IList<BackendRef>? backendRefs, string path, List<FieldError> errors)
+    {
+        if (backendRefs is not { Count: > 0 })
+        {
+            errors.Required(path, "a TLSRoute rule needs at least one backendRef");
+            return;
+        }
+        GatewayFields.MaxItems(backendRefs, path, HTTPRouteRules.MaxBackendRefs, errors);
+        for (var i = 0; i < backendRefs.Count; i++)
+        {
+            var bPath = FieldPath.Index(path, i);
+            if (backendRefs[i] is not { } b)
+            {
+                errors.Required(bPath);
+                continue;
+            }
+            GatewayFields.BackendObjectRef(b.Group, b.Kind, b.Name, b.Namespace, b.Port, bPath, errors);
+            if (b.Weight is { } w && (w < 0 || w > HTTPRouteRules.MaxWeight))
+            {
+                errors.Invalid(FieldPath.Child(bPath, "weight"), w, $"must be between 0 and {HTTPRouteRules.MaxWeight}, inclusive");
+            }
+        }
+    }
+}

@@ -1,0 +1,239 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Switchyard.Proxy.Backends;
+using Switchyard.Proxy.Endpoints;
+using Switchyard.Proxy.Forwarding;
+using Switchyard.Proxy.LoadBalancing;
+using Switchyard.Proxy.Pipeline;
+using Switchyard.Proxy.Snapshot;
+using Switchyard.Proxy.Telemetry;
+
+namespace Switchyard.Proxy.TlsRoutes;
+
+/// <summary>
+/// The data plane of TLS listeners, one call per client connection: find the server name (from the ClientHello in
+/// Passthrough mode, from the finished handshake in Terminate mode), route it to a TLSRoute, pick a backend by weight
+/// and an endpoint by least connections (power of two choices), connect, and relay bytes both ways until the
+/// connection ends. In Passthrough mode the ClientHello read to route is sent on first, so the endpoint sees the
+/// client's TLS untouched. A connection nothing can serve is closed (in Passthrough mode after an
+/// <c>unrecognized_name</c> alert when no route names it).
+/// </summary>
+internal sealed class TlsRouteProxy(ProxyRuntime runtime)
+{
+    /// <summary>How long a client may take to send its whole ClientHello.</summary>
+    public static readonly TimeSpan HelloTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Endpoints tried per connection when connecting fails.</summary>
+    private const int MaxConnectAttempts = 3;
+
+    /// <summary>A fatal TLS alert, unrecognized_name (RFC 8446 §6.2), in a TLS 1.2-versioned record as TLS 1.3 sends it too.</summary>
+    private static readonly byte[] UnrecognizedNameAlert = [21, 3, 3, 0, 2, 2, 112];
+
+    public async Task HandleAsync(ConnectionContext client, IPEndPoint bind)
+    {
+        var start = runtime.Time.GetTimestamp();
+        var listener = runtime.View.Current.Listeners.GetValueOrDefault(bind);
+        var log = new Outcome();
+        try
+        {
+            await ServeAsync(client, listener, log).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ConnectionResetException or ConnectionAbortedException)
+        {
+            log.Error ??= $"relay ended: {e.Message}";
+        }
+        finally
+        {
+            runtime.Metrics.TlsConnection(log.Route ?? "", log.Result, log.Received, log.Sent);
+            runtime.AccessLog?.Write(new AccessLogEntry(
+                runtime.Time.GetUtcNow(), "TLS", log.ServerName ?? "", "", 0, runtime.Time.GetElapsedTime(start).TotalMilliseconds,
+                listener?.Name ?? bind.ToString(), log.Route, log.Backend, log.Endpoint, 0, log.Error, null,
+                (client.RemoteEndPoint as IPEndPoint)?.Address.ToString(), log.Received, log.Sent));
+        }
+    }
+
+    /// <summary>What one connection came to, for its metrics and access-log line.</summary>
+    private sealed class Outcome
+    {
+        public string? ServerName, Route, Backend, Endpoint, Error;
+        public string Result = "not_tls";
+        public long Received, Sent;
+    }
+
+    private async Task ServeAsync(ConnectionContext client, ListenerConfig? listener, Outcome log)
+    {
+        var input = client.Transport.Input;
+        if (listener is null)
+        {
+            log.Error = "listener: not configured";
+            return;
+        }
+        var passthrough = listener.Kind == ListenerKind.TlsPassthrough;
+        ReadOnlySequence<byte> hello = default;
+        if (passthrough)
+        {
+            using var timeout = new CancellationTokenSource(HelloTimeout, runtime.Time);
+            while (true)
+            {
+                var read = await input.ReadAsync(timeout.Token).ConfigureAwait(false);
+                var status = ClientHello.Read(read.Buffer, out log.ServerName, out var why);
+                if (status == ClientHelloStatus.Complete)
+                {
+                    hello = read.Buffer; // kept unconsumed until it has been sent on
+                    break;
+                }
+                input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+                if (status == ClientHelloStatus.Invalid)
+                {
+                    log.Error = $"{listener.Name}: not a TLS ClientHello: {why}";
+                    return;
+                }
+                if (read.IsCompleted)
+                {
+                    log.Error = $"{listener.Name}: the client closed before its ClientHello was complete";
+                    return;
+                }
+            }
+        }
+        else log.ServerName = client.Features.Get<ITlsHandshakeFeature>()?.HostName is { Length: > 0 } sni ? sni.ToLowerInvariant() : null;
+
+        var target = listener.TlsRoutes.Match(log.ServerName);
+        if (target is null)
+        {
+            log.Result = "no_route";
+            log.Error = log.ServerName is null ? $"{listener.Name}: the client named no server (SNI)" : $"{listener.Name}: no TLSRoute for {log.ServerName}";
+            if (passthrough)
+            {
+                input.AdvanceTo(hello.End);
+                await client.Transport.Output.WriteAsync(UnrecognizedNameAlert).ConfigureAwait(false);
+            }
+            return;
+        }
+        log.Route = target.Name;
+        var backend = target.Backends.Pick(runtime.Random);
+        if (backend is null || backend.Error is not null)
+        {
+            log.Result = "no_backend";
+            log.Backend = backend?.Name;
+            log.Error = backend is null ? $"{target.Name}: no backends" : $"{target.Name}: backend {backend.Name}: {backend.Error}";
+            return;
+        }
+        log.Backend = backend.Name;
+        var (endpoint, upstream, failure) = await ConnectAsync(backend, tls: !passthrough, client.ConnectionClosed).ConfigureAwait(false);
+        if (upstream is null)
+        {
+            log.Result = "connect_failed";
+            log.Endpoint = endpoint?.Name;
+            log.Error = $"{target.Name}: backend {backend.Name}: {failure}";
+            return;
+        }
+        log.Endpoint = endpoint!.Name;
+        log.Result = "forwarded";
+        try
+        {
+            if (passthrough)
+            {
+                foreach (var segment in hello) await upstream.Stream.WriteAsync(segment).ConfigureAwait(false);
+                log.Received += hello.Length;
+                input.AdvanceTo(hello.End);
+            }
+            await RelayAsync(client.Transport, upstream, log).ConfigureAwait(false);
+        }
+        finally
+        {
+            endpoint.End();
+            upstream.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Connects to an endpoint of <paramref name="backend"/> (least connections of two picked at random, skipping
+    /// ejected and unhealthy ones), moving on to another after a failure; the endpoint is counted as in use on success.
+    /// </summary>
+    private async Task<(EndpointState? Endpoint, UpstreamConnection? Connection, string? Failure)> ConnectAsync(Backend backend, bool tls, CancellationToken cancellationToken)
+    {
+        EndpointState? tried = null;
+        string failure = "no ready endpoint";
+        for (var attempt = 0; attempt < MaxConnectAttempts; attempt++)
+        {
+            var endpoint = Pick(backend.Endpoints, runtime.Time.GetTimestamp(), tried);
+            if (endpoint is null || (attempt > 0 && ReferenceEquals(endpoint, tried))) break;
+            tried = endpoint;
+            endpoint.Begin();
+            try
+            {
+                var connection = await endpoint.Pool.ConnectAsync(cancellationToken, tls).ConfigureAwait(false);
+                endpoint.RecordSuccess();
+                return (endpoint, connection, null);
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException or IOException or System.Security.Authentication.AuthenticationException)
+            {
+                endpoint.End();
+                if (cancellationToken.IsCancellationRequested) return (endpoint, null, "the client left while connecting");
+                failure = $"endpoint {endpoint.Name}: connect failed ({(e is OperationCanceledException ? "timed out" : e.Message)})";
+                runtime.Metrics.UpstreamError(backend.Name, "connect");
+                var outlier = backend.Outlier;
+                if (outlier.ConsecutiveConnectFailures > 0 && endpoint.RecordConnectFailure() >= outlier.ConsecutiveConnectFailures && backend.TryEject(endpoint, runtime.Time))
+                    runtime.Metrics.Ejection();
+            }
+        }
+        return (tried, null, failure);
+    }
+
+    private EndpointState? Pick(EndpointState[] endpoints, long now, EndpointState? avoid)
+    {
+        if (endpoints.Length == 0) return null;
+        var a = EndpointFilter.Probe(endpoints, runtime.Random.Next(endpoints.Length), now, avoid);
+        var b = EndpointFilter.Probe(endpoints, runtime.Random.Next(endpoints.Length), now, avoid);
+        return a is not null && b is not null && b.InFlight < a.InFlight ? b : a;
+    }
+
+    /// <summary>
+    /// Relays until the endpoint ends its side. The client ending its side first is passed on (FIN, after a
+    /// close_notify when the gateway speaks TLS to the endpoint) and the endpoint's remaining bytes still flow back.
+    /// </summary>
+    private static async Task RelayAsync(IDuplexPipe client, UpstreamConnection upstream, Outcome log)
+    {
+        using var stop = new CancellationTokenSource();
+        var up = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    var read = await client.Input.ReadAsync(stop.Token).ConfigureAwait(false);
+                    foreach (var segment in read.Buffer) await upstream.Stream.WriteAsync(segment, stop.Token).ConfigureAwait(false);
+                    Interlocked.Add(ref log.Received, read.Buffer.Length);
+                    client.Input.AdvanceTo(read.Buffer.End);
+                    if (read.IsCompleted || read.IsCanceled) break;
+                }
+                await upstream.ShutdownSendAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException)
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+            }
+        }, CancellationToken.None);
+        try
+        {
+            while (true)
+            {
+                var read = await upstream.Reader.ReadAsync(stop.Token).ConfigureAwait(false);
+                foreach (var segment in read.Buffer) await client.Output.WriteAsync(segment, stop.Token).ConfigureAwait(false);
+                log.Sent += read.Buffer.Length;
+                upstream.Reader.AdvanceTo(read.Buffer.End);
+                if (read.IsCompleted || read.IsCanceled) break;
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            client.Input.CancelPendingRead();
+            await up.ConfigureAwait(false);
+        }
+    }
+}
