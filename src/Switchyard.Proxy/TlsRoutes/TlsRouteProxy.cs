@@ -79,7 +79,16 @@ internal sealed class TlsRouteProxy(ProxyRuntime runtime)
             using var timeout = new CancellationTokenSource(HelloTimeout, runtime.Time);
             while (true)
             {
-                var read = await input.ReadAsync(timeout.Token).ConfigureAwait(false);
+                ReadResult read;
+                try
+                {
+                    read = await input.ReadAsync(timeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+                {
+                    log.Error = $"{listener.Name}: no complete ClientHello within {HelloTimeout.TotalSeconds:0} s";
+                    return;
+                }
                 var status = ClientHello.Read(read.Buffer, out log.ServerName, out var why);
                 if (status == ClientHelloStatus.Complete)
                 {
