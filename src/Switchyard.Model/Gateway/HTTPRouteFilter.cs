@@ -19,7 +19,7 @@ public sealed class HTTPRouteFilter
 
     [JsonPropertyName("urlRewrite")] public HTTPURLRewriteFilter? UrlRewrite { get; set; }
 
-    /// <summary>Standard channel from v1.4; accepted so newer manifests decode.</summary>
+    /// <summary>Cross-origin resource sharing (Standard channel from v1.5); on rules only, not on backendRefs or GRPCRoutes.</summary>
     [JsonPropertyName("cors")] public HTTPCORSFilter? Cors { get; set; }
 
     [JsonPropertyName("extensionRef")] public LocalObjectReference? ExtensionRef { get; set; }
@@ -95,17 +95,25 @@ public sealed class HTTPPathModifier
     [JsonPropertyName("replacePrefixMatch")] public string? ReplacePrefixMatch { get; set; }
 }
 
-/// <summary>Cross-origin resource sharing answers.</summary>
+/// <summary>
+/// Cross-origin resource sharing: the gateway answers preflight requests itself and adds the Access-Control-* headers
+/// to the answers of allowed origins. See <see cref="CorsOriginPattern"/> for the origin forms.
+/// </summary>
 public sealed class HTTPCORSFilter
 {
+    /// <summary>"*" alone (every origin), or up to 64 origins scheme://host[:port] whose host may be "*" or start with "*.". None: no origin is allowed.</summary>
     [JsonPropertyName("allowOrigins")] public IList<string>? AllowOrigins { get; set; }
 
+    /// <summary>Answers carry Access-Control-Allow-Credentials: true, and never a "*" (the request's values are echoed instead).</summary>
     [JsonPropertyName("allowCredentials")] public bool? AllowCredentials { get; set; }
 
+    /// <summary>"*" alone, or up to 9 of the HTTP methods; the preflight answer's Access-Control-Allow-Methods.</summary>
     [JsonPropertyName("allowMethods")] public IList<string>? AllowMethods { get; set; }
 
+    /// <summary>"*" alone, or up to 64 request header names; the preflight answer's Access-Control-Allow-Headers.</summary>
     [JsonPropertyName("allowHeaders")] public IList<string>? AllowHeaders { get; set; }
 
+    /// <summary>Up to 64 response header names ("*": all) that scripts may read: Access-Control-Expose-Headers.</summary>
     [JsonPropertyName("exposeHeaders")] public IList<string>? ExposeHeaders { get; set; }
 
     /// <summary>Seconds a preflight answer may be cached, at least 1 (default 5).</summary>

@@ -376,8 +376,11 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
             RedirectFilter? redirect = null;
             var mirrors = new List<RequestMirror>();
             RuleTraffic? traffic = null;
-            foreach (var f in rule.Filters ?? [])
+            CorsPolicy? cors = null;
+            var ruleFilters = rule.Filters ?? [];
+            for (var fi = 0; fi < ruleFilters.Count; fi++)
             {
+                var f = ruleFilters[fi];
                 switch (f.Type)
                 {
                     case GatewayApi.FilterTypes.RequestHeaderModifier when f.RequestHeaderModifier is { } m:
@@ -399,6 +402,10 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                         break;
                     case GatewayApi.FilterTypes.RequestMirror when f.RequestMirror is { } mirror:
                         mirrors.Add(Mirror(HttpRouteKind, ns, mirror, ri, errors, refErrors));
+                        break;
+                    case GatewayApi.FilterTypes.CORS when f.Cors is { } c:
+                        if (cors is not null) errors.Add($"rule {ri}: at most one CORS filter per rule");
+                        cors = Cors(c, ri, fi, errors) ?? cors;
                         break;
                     default:
                         errors.Add($"rule {ri}: filter {f.Type} is not supported by {ControllerName}");
@@ -436,6 +443,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                 BackendTimeout = backendTimeout,
                 Retry = retry,
                 Traffic = traffic,
+                Cors = cors,
             };
             var matches = rule.Matches is { Count: > 0 } ms ? ms : [new HTTPRouteMatch()];
             for (var mi = 0; mi < matches.Count; mi++)
@@ -468,6 +476,18 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
             }
         }
         return result;
+    }
+
+    /// <summary>
+    /// A rule's CORS filter, checked again with the model's rules (an object read without validation must not half
+    /// work): null, and an error naming each problem, when it is invalid.
+    /// </summary>
+    private static CorsPolicy? Cors(HTTPCORSFilter filter, int ri, int fi, List<string> errors)
+    {
+        var problems = Model.Validation.Gateway.HTTPCORSFilterRules.Validate(filter, $"spec.rules[{ri}].filters[{fi}].cors");
+        if (problems.Count == 0) return CorsPolicy.From(filter);
+        errors.Add($"rule {ri}: CORS: {string.Join("; ", problems)}");
+        return null;
     }
 
     /// <summary>A Service reference of a route (backendRef or requestMirror) resolved to a backend; a broken one answers 500 and is reported in ResolvedRefs.</summary>

@@ -14,7 +14,7 @@ namespace Switchyard.Proxy.Pipeline;
 
 /// <summary>
 /// The request path through the layers: listener → router (host, then matches in precedence order) → filters
-/// (headers, rewrite, redirect) → backend (weighted) → load balancer → endpoint (health) → connection pool
+/// (CORS, headers, rewrite, redirect) → backend (weighted) → load balancer → endpoint (health) → connection pool
 /// (forwarder), with timeouts and budgeted retries around the last three. Errors name their layer in the
 /// <c>x-switchyard-error</c> response header and the access log. On a GRPCRoute rule the proxy's own errors are gRPC
 /// trailers-only answers (HTTP 200 with a grpc-status); the metrics and the access log record the HTTP status sent.
@@ -46,7 +46,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 await Answer(context, 400, error);
                 return;
             }
-            var entry = listener.Router.Match(request, request.Host.Host, path);
+            var entry = listener.Router.Match(request, request.Host.Host, path) ?? PreflightEntry(listener, request, path);
             if (entry is null)
             {
                 error = $"{listener.Name}: no route matches";
@@ -55,6 +55,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             }
             rule = entry.Rule;
             routeName = rule.Name;
+            if (rule.Cors is { } cors && cors.Handle(context)) return; // a CORS preflight, answered here
             var edits = new RequestEdits();
             foreach (var filter in rule.RequestFilters) filter.Apply(context, entry, ref edits);
             if (rule.Redirect is { } redirect)
@@ -111,6 +112,17 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 backendName, endpointName, retries, error, traceParent is null ? null : TraceContext.TraceIdOf(traceParent), client));
         }
     }
+
+    /// <summary>
+    /// A CORS preflight that no rule matches as an OPTIONS request is matched again as the request it asks about
+    /// (its Access-Control-Request-Method), so a rule with a method match gets its preflights; only a rule with a CORS
+    /// filter answers it. Runs on the no-route path only.
+    /// </summary>
+    private static RouteEntry? PreflightEntry(ListenerConfig listener, HttpRequest request, string path) =>
+        CorsPolicy.IsPreflight(request) && request.Headers.AccessControlRequestMethod.ToString() is { Length: > 0 } asked
+            && listener.Router.Match(request, request.Host.Host, path, asked) is { Rule.Cors: not null } entry
+            ? entry
+            : null;
 
     private readonly record struct Outcome(string? Endpoint, int Retries, string? Error);
 

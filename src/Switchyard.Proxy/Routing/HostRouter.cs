@@ -26,18 +26,19 @@ internal sealed class HostRouter
 
     public static readonly HostRouter Empty = new(new Dictionary<string, RouteTable>(), new Dictionary<string, RouteTable>(), null, false);
 
-    public RouteEntry? Match(HttpRequest request, string host, string path)
+    /// <param name="method">The method to match instead of the request's (a CORS preflight's Access-Control-Request-Method); null: the request's.</param>
+    public RouteEntry? Match(HttpRequest request, string host, string path, string? method = null)
     {
         if (host.Length > 0)
         {
-            if (_exact.TryGetValue(host, out var exact) && exact.Match(request, path) is { } e) return e;
+            if (_exact.TryGetValue(host, out var exact) && exact.Match(request, path, method) is { } e) return e;
             foreach (var (suffix, table) in _wildcards)
             {
                 if (host.Length <= suffix.Length || !host.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)) continue;
                 if (_singleLabelWildcards && host.AsSpan(0, host.Length - suffix.Length).Contains('.')) continue;
-                if (table.Match(request, path) is { } w) return w;
+                if (table.Match(request, path, method) is { } w) return w;
             }
         }
-        return _any?.Match(request, path);
+        return _any?.Match(request, path, method);
     }
 }

@@ -37,6 +37,9 @@ internal sealed class RouteRule
     /// <summary>Rate limit and fault injection from an HTTPTrafficFilter; null when the rule names none.</summary>
     public RuleTraffic? Traffic { get; init; }
 
+    /// <summary>The rule's CORS filter; null (no work per request) when it has none.</summary>
+    public CorsPolicy? Cors { get; init; }
+
     /// <summary>
     /// A GRPCRoute rule: the proxy's own error answers are gRPC trailers-only responses (HTTP 200 with a grpc-status),
     /// not HTTP errors.
@@ -53,9 +56,10 @@ internal sealed class RouteEntry
     public ValueMatcher[] Query { get; init; } = [];
     public required RouteRule Rule { get; init; }
 
-    public bool Matches(Microsoft.AspNetCore.Http.HttpRequest request, string path)
+    /// <param name="method">The method to match: the request's, or the one a CORS preflight asks about.</param>
+    public bool Matches(Microsoft.AspNetCore.Http.HttpRequest request, string method, string path)
     {
-        if (Method is not null && !string.Equals(request.Method, Method, StringComparison.Ordinal)) return false;
+        if (Method is not null && !string.Equals(method, Method, StringComparison.Ordinal)) return false;
         if (!Path.Matches(path)) return false;
         foreach (var h in Headers) if (!h.MatchesHeader(request)) return false;
         foreach (var q in Query) if (!q.MatchesQuery(request)) return false;
@@ -68,9 +72,11 @@ internal sealed class RouteTable(RouteEntry[] entries)
 {
     public IReadOnlyList<RouteEntry> Entries => entries;
 
-    public RouteEntry? Match(Microsoft.AspNetCore.Http.HttpRequest request, string path)
+    /// <param name="method">The method to match instead of the request's (a CORS preflight's Access-Control-Request-Method); null: the request's.</param>
+    public RouteEntry? Match(Microsoft.AspNetCore.Http.HttpRequest request, string path, string? method = null)
     {
-        foreach (var e in entries) if (e.Matches(request, path)) return e;
+        method ??= request.Method;
+        foreach (var e in entries) if (e.Matches(request, method, path)) return e;
         return null;
     }
 }

@@ -11,9 +11,6 @@ internal static class HTTPRouteFilterRules
 {
     public const int MaxFilters = 16;
     public const int MaxHeaderActions = 16;
-    public const int MaxCorsOrigins = 64;
-    public const int MaxCorsMethods = 9;
-    public const int MaxCorsHeaders = 64;
 
     private static readonly string[] Types =
     [
@@ -103,7 +100,7 @@ internal static class HTTPRouteFilterRules
             if (rewrite.Hostname is not null) GatewayFields.PreciseHostname(rewrite.Hostname, FieldPath.Child(rPath, "hostname"), errors);
             if (rewrite.Path is { } p) ValidatePathModifier(p, FieldPath.Child(rPath, "path"), errors);
         }
-        if (f.Cors is { } cors) ValidateCors(cors, FieldPath.Child(path, "cors"), errors);
+        if (f.Cors is { } cors) HTTPCORSFilterRules.Validate(cors, FieldPath.Child(path, "cors"), errors);
         if (f.ExtensionRef is { } ext) GatewayFields.LocalRef(ext.Group, ext.Kind, ext.Name, FieldPath.Child(path, "extensionRef"), errors);
     }
 
@@ -191,26 +188,5 @@ internal static class HTTPRouteFilterRules
         if (p.Type != PathModifierTypes.ReplacePrefixMatch && p.ReplacePrefixMatch is not null) errors.Forbidden(prefixPath, "may only be set when type is ReplacePrefixMatch");
         GatewayFields.MaxLength(p.ReplaceFullPath, fullPath, HTTPRouteMatchRules.MaxPathLength, errors);
         GatewayFields.MaxLength(p.ReplacePrefixMatch, prefixPath, HTTPRouteMatchRules.MaxPathLength, errors);
-    }
-
-    private static void ValidateCors(HTTPCORSFilter c, string path, List<FieldError> errors)
-    {
-        WildcardList(c.AllowOrigins, FieldPath.Child(path, "allowOrigins"), MaxCorsOrigins, errors);
-        var methodsPath = FieldPath.Child(path, "allowMethods");
-        WildcardList(c.AllowMethods, methodsPath, MaxCorsMethods, errors);
-        for (var i = 0; i < (c.AllowMethods?.Count ?? 0); i++)
-        {
-            if (c.AllowMethods![i] != "*") GatewayFields.OneOf(c.AllowMethods[i], FieldPath.Index(methodsPath, i), HttpMethods, errors, required: true);
-        }
-        WildcardList(c.AllowHeaders, FieldPath.Child(path, "allowHeaders"), MaxCorsHeaders, errors);
-        GatewayFields.MaxItems(c.ExposeHeaders, FieldPath.Child(path, "exposeHeaders"), MaxCorsHeaders, errors);
-        if (c.MaxAge is < 1) errors.Invalid(FieldPath.Child(path, "maxAge"), c.MaxAge, "must be greater than or equal to 1");
-    }
-
-    private static void WildcardList(IList<string>? values, string path, int max, List<FieldError> errors)
-    {
-        if (values is null) return;
-        GatewayFields.MaxItems(values, path, max, errors);
-        if (values.Count > 1 && values.Contains("*")) errors.Invalid(path, "*", "the wildcard '*' must be the only entry when present");
     }
 }
