@@ -68,6 +68,7 @@ public sealed class GatewayProxy : IAsyncDisposable
             Time = time,
             TraceContext = options.TraceContext,
             ForwardedHeader = options.ForwardedHeader,
+            TlsIdleTimeout = options.TlsIdleTimeout,
             Loops = _loops,
         };
         _health = new ActiveHealthChecker(time, _runtime.Metrics);

@@ -36,12 +36,16 @@ public sealed record ProxyOptions
     /// <summary>TCP connect timeout to endpoints. Default 5s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>A connection relayed for a TLSRoute that carries no byte either way for this long is closed. Default 1 hour.</summary>
+    public TimeSpan TlsIdleTimeout { get; init; } = TimeSpan.FromHours(1);
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
         if (MaxIdleConnectionsPerEndpoint < 0) errors.Add($"MaxIdleConnectionsPerEndpoint: {MaxIdleConnectionsPerEndpoint} is negative; use 0 or more");
         if (IngressHttp is not null && IngressHttp.Equals(IngressHttps)) errors.Add($"IngressHttps: {IngressHttps} is also the IngressHttp address; use two addresses");
         if (ConnectTimeout <= TimeSpan.Zero) errors.Add($"ConnectTimeout: {ConnectTimeout} must be positive");
+        if (TlsIdleTimeout <= TimeSpan.Zero) errors.Add($"TlsIdleTimeout: {TlsIdleTimeout} must be positive");
         return errors;
     }
 }

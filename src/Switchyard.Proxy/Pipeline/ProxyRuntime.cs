@@ -34,4 +34,7 @@ internal sealed class ProxyRuntime
 
     /// <summary>Also send RFC 7239 Forwarded (X-Forwarded-For/Proto/Host are always sent). Default false.</summary>
     public bool ForwardedHeader { get; init; }
+
+    /// <summary>How long a connection relayed for a TLSRoute may carry nothing before it is closed.</summary>
+    public TimeSpan TlsIdleTimeout { get; init; } = TimeSpan.FromHours(1);
 }

@@ -150,7 +150,8 @@ internal sealed class TlsRouteProxy(ProxyRuntime runtime)
                 log.Received += hello.Length;
                 input.AdvanceTo(hello.End);
             }
-            await RelayAsync(client.Transport, upstream, log).ConfigureAwait(false);
+            if (await RelayAsync(client.Transport, upstream, log).ConfigureAwait(false))
+                log.Error = $"{target.Name}: closed after {runtime.TlsIdleTimeout.TotalSeconds:0.###} s without a byte either way";
         }
         finally
         {
@@ -202,12 +203,25 @@ internal sealed class TlsRouteProxy(ProxyRuntime runtime)
     }
 
     /// <summary>
-    /// Relays until the endpoint ends its side. The client ending its side first is passed on (FIN, after a
-    /// close_notify when the gateway speaks TLS to the endpoint) and the endpoint's remaining bytes still flow back.
+    /// Relays until the endpoint ends its side, or until nothing moved either way for <see cref="ProxyRuntime.TlsIdleTimeout"/>
+    /// (then returns true). The client ending its side first is passed on (FIN, after a close_notify when the gateway
+    /// speaks TLS to the endpoint) and the endpoint's remaining bytes still flow back.
     /// </summary>
-    private static async Task RelayAsync(IDuplexPipe client, UpstreamConnection upstream, Outcome log)
+    private async Task<bool> RelayAsync(IDuplexPipe client, UpstreamConnection upstream, Outcome log)
     {
         using var stop = new CancellationTokenSource();
+        var time = runtime.Time;
+        var idleLimit = runtime.TlsIdleTimeout;
+        var lastActive = time.GetTimestamp();
+        var idle = false;
+        // Checked a few times per limit rather than re-armed per read: a read only stores a timestamp.
+        var period = TimeSpan.FromTicks(Math.Max(idleLimit.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks));
+        await using var watch = time.CreateTimer(_ =>
+        {
+            if (time.GetElapsedTime(Volatile.Read(ref lastActive)) < idleLimit) return;
+            idle = true;
+            stop.Cancel();
+        }, null, period, period);
         var up = Task.Run(async () =>
         {
             try
@@ -215,6 +229,7 @@ internal sealed class TlsRouteProxy(ProxyRuntime runtime)
                 while (true)
                 {
                     var read = await client.Input.ReadAsync(stop.Token).ConfigureAwait(false);
+                    Volatile.Write(ref lastActive, time.GetTimestamp());
                     foreach (var segment in read.Buffer) await upstream.Stream.WriteAsync(segment, stop.Token).ConfigureAwait(false);
                     Interlocked.Add(ref log.Received, read.Buffer.Length);
                     client.Input.AdvanceTo(read.Buffer.End);
@@ -232,11 +247,15 @@ internal sealed class TlsRouteProxy(ProxyRuntime runtime)
             while (true)
             {
                 var read = await upstream.Reader.ReadAsync(stop.Token).ConfigureAwait(false);
+                Volatile.Write(ref lastActive, time.GetTimestamp());
                 foreach (var segment in read.Buffer) await client.Output.WriteAsync(segment, stop.Token).ConfigureAwait(false);
                 log.Sent += read.Buffer.Length;
                 upstream.Reader.AdvanceTo(read.Buffer.End);
                 if (read.IsCompleted || read.IsCanceled) break;
             }
+        }
+        catch (OperationCanceledException) when (idle)
+        {
         }
         finally
         {
@@ -244,5 +263,6 @@ internal sealed class TlsRouteProxy(ProxyRuntime runtime)
             client.Input.CancelPendingRead();
             await up.ConfigureAwait(false);
         }
+        return idle;
     }
 }
