@@ -91,27 +91,37 @@ internal sealed class ConnectionPool
     public UpstreamTls? Tls => _tls;
 
     /// <summary>
-    /// Opens a new connection (no pooling), with its TLS handshake when the endpoint has TLS and <paramref name="tls"/>
-    /// is true (false: TLS passthrough, whose bytes are the client's own TLS); the connect timeout covers both. Throws
-    /// <see cref="SocketException"/>, <see cref="OperationCanceledException"/>, or
+    /// Opens a new connection (no pooling), with its TLS handshake when the endpoint has TLS; the connect timeout covers
+    /// both. Throws <see cref="SocketException"/>, <see cref="OperationCanceledException"/>, or
     /// <see cref="System.Security.Authentication.AuthenticationException"/> when the handshake or the certificate fails.
     /// </summary>
-    public async ValueTask<UpstreamConnection> ConnectAsync(CancellationToken cancellationToken, bool tls = true)
+    public ValueTask<UpstreamConnection> ConnectAsync(CancellationToken cancellationToken) =>
+        ConnectAsync(_tls is null ? null : SslApplicationProtocol.Http11, cancellationToken);
+
+    /// <summary>
+    /// A new connection for bytes that are not HTTP (TLSRoutes): the endpoint's TLS, without ALPN, only when
+    /// <paramref name="tls"/> is true; false for TLS passthrough, whose bytes are the client's own TLS.
+    /// </summary>
+    public ValueTask<UpstreamConnection> ConnectRawAsync(bool tls, CancellationToken cancellationToken) =>
+        ConnectAsync(tls && _tls is not null ? default(SslApplicationProtocol) : null, cancellationToken);
+
+    /// <param name="alpn">Null: cleartext; otherwise TLS offering this protocol (default: offer none).</param>
+    private async ValueTask<UpstreamConnection> ConnectAsync(SslApplicationProtocol? alpn, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.ConnectTimeout);
         if (_options.Loops is { } loops)
         {
             var connected = await LoopSocket.ConnectAsync(loops.CurrentOrNext(), _address, timeout.Token).ConfigureAwait(false);
-            if (_tls is null || !tls) return new UpstreamConnection(connected);
-            return new UpstreamConnection(await HandshakeAsync(new LoopStream(connected), timeout.Token).ConfigureAwait(false), connected);
+            if (alpn is not { } protocol) return new UpstreamConnection(connected);
+            return new UpstreamConnection(await HandshakeAsync(new LoopStream(connected), protocol, timeout.Token).ConfigureAwait(false), connected);
         }
         var socket = new Socket(_address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             await socket.ConnectAsync(_address, timeout.Token).ConfigureAwait(false);
-            if (_tls is null || !tls) return new UpstreamConnection(socket);
-            return new UpstreamConnection(await HandshakeAsync(new NetworkStream(socket, ownsSocket: true), timeout.Token).ConfigureAwait(false), socket);
+            if (alpn is not { } protocol) return new UpstreamConnection(socket);
+            return new UpstreamConnection(await HandshakeAsync(new NetworkStream(socket, ownsSocket: true), protocol, timeout.Token).ConfigureAwait(false), socket);
         }
         catch
         {
@@ -120,12 +130,12 @@ internal sealed class ConnectionPool
         }
     }
 
-    private async Task<SslStream> HandshakeAsync(Stream transport, CancellationToken cancellationToken)
+    private async Task<SslStream> HandshakeAsync(Stream transport, SslApplicationProtocol alpn, CancellationToken cancellationToken)
     {
         var tls = new SslStream(transport, leaveInnerStreamOpen: false);
         try
         {
-            await _tls!.AuthenticateAsync(tls, SslApplicationProtocol.Http11, cancellationToken).ConfigureAwait(false);
+            await _tls!.AuthenticateAsync(tls, alpn, cancellationToken).ConfigureAwait(false);
             return tls;
         }
         catch

@@ -56,7 +56,7 @@ internal sealed class UpstreamTls
     private SslClientAuthenticationOptions ClientOptions(Action<string> rejected, SslApplicationProtocol protocol) => new()
     {
         TargetHost = Hostname,
-        ApplicationProtocols = [protocol],
+        ApplicationProtocols = protocol == default ? null : [protocol], // none for bytes that are not HTTP (TLSRoutes)
         EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
         CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         CertificateChainPolicy = ChainPolicy(),
@@ -97,7 +97,7 @@ internal sealed class UpstreamTls
     }
 
     /// <summary>
-    /// The client handshake on <paramref name="tls"/>, offering <paramref name="protocol"/>. Throws
+    /// The client handshake on <paramref name="tls"/>, offering <paramref name="protocol"/> (default: no ALPN). Throws
     /// <see cref="AuthenticationException"/> saying why the certificate was refused, or that the endpoint did not agree
     /// to the protocol.
     /// </summary>
@@ -112,7 +112,7 @@ internal sealed class UpstreamTls
         {
             throw new AuthenticationException(refused, e);
         }
-        if (tls.NegotiatedApplicationProtocol != protocol && tls.NegotiatedApplicationProtocol != default)
+        if (protocol != default && tls.NegotiatedApplicationProtocol != protocol && tls.NegotiatedApplicationProtocol != default)
             throw new AuthenticationException($"the endpoint chose {tls.NegotiatedApplicationProtocol} (ALPN) where {protocol} was asked for");
         if (protocol == SslApplicationProtocol.Http2 && tls.NegotiatedApplicationProtocol != protocol)
             throw new AuthenticationException("the endpoint did not agree to h2 (ALPN) over TLS");

@@ -21,71 +21,94 @@ internal enum ClientHelloStatus
 /// Reads the server name (SNI, RFC 6066 §3) from the ClientHello that starts a TLS connection (RFC 8446 §4.1.2, and
 /// the same layout in TLS 1.0–1.2), without consuming anything: the caller passes every byte received so far and
 /// forwards them unchanged afterwards. The handshake message may be split across several records; it is reassembled
-/// up to <see cref="MaxHandshakeBytes"/>.
+/// up to <see cref="MaxHandshakeBytes"/> from at most <see cref="MaxRecords"/> records. One instance per connection
+/// remembers the records it has taken, so each byte is examined once however the client slices its sends.
 /// </summary>
-internal static class ClientHello
+internal sealed class ClientHello : IDisposable
 {
-    /// <summary>The largest ClientHello accepted (post-quantum key shares make them about 1.8 KiB; one record holds 16 KiB).</summary>
+    /// <summary>The largest ClientHello accepted, its 4-byte header excluded (post-quantum key shares make them about 1.8 KiB; one record holds 16 KiB).</summary>
     public const int MaxHandshakeBytes = 64 * 1024;
+
+    /// <summary>The most records a ClientHello may be split into (a 64 KiB one in 512-byte fragments takes 128).</summary>
+    public const int MaxRecords = 256;
 
     private const byte HandshakeRecord = 22;
     private const byte ClientHelloType = 1;
     private const ushort ServerNameExtension = 0;
     private const byte HostNameType = 0;
+    private const int HandshakeHeader = 4;
     private const int RecordHeader = 5;
     private const int MaxRecordPayload = 16384;
 
+    private byte[]? _assembled;
+    private int _have;
+    private int _need = -1; // the whole handshake message's length, header included, once its header has arrived
+    private long _taken; // bytes of whole records already copied into _assembled
+    private int _records;
+
+    /// <summary>Reads <paramref name="received"/> (all bytes of the connection so far) once, for tests and tools.</summary>
+    public static ClientHelloStatus ReadOnce(ReadOnlySequence<byte> received, out string? serverName, out string? error)
+    {
+        using var hello = new ClientHello();
+        return hello.Read(received, out serverName, out error);
+    }
+
     /// <summary>
-    /// Looks for a complete ClientHello at the start of <paramref name="received"/>. When it is complete,
-    /// <paramref name="serverName"/> is its host_name in lower case, or null when it names none; when it is invalid,
-    /// <paramref name="error"/> says why.
+    /// Looks for a complete ClientHello at the start of <paramref name="received"/>, which holds every byte of the
+    /// connection so far (what an earlier call saw, and more). When it is complete, <paramref name="serverName"/> is its
+    /// host_name in lower case, or null when it names none or an unusable one; when it is invalid, <paramref name="error"/>
+    /// says why.
     /// </summary>
-    public static ClientHelloStatus Read(ReadOnlySequence<byte> received, out string? serverName, out string? error)
+    public ClientHelloStatus Read(ReadOnlySequence<byte> received, out string? serverName, out string? error)
     {
         serverName = null;
         error = null;
-        var reader = new SequenceReader<byte>(received);
-        byte[]? assembled = null;
-        var have = 0;
-        var need = -1; // the handshake message's length once its header has arrived
-        try
+        var reader = new SequenceReader<byte>(received.Slice(_taken));
+        while (_need < 0 || _have < _need)
         {
-            while (need < 0 || have < need)
+            if (reader.Remaining < RecordHeader) return ClientHelloStatus.Incomplete;
+            reader.TryRead(out var type);
+            reader.TryReadBigEndian(out short version);
+            reader.TryReadBigEndian(out short lengthValue);
+            int length = (ushort)lengthValue;
+            if (type != HandshakeRecord) return Fail(out error, (type & 0x80) != 0 ? "an SSL 2.0 hello, which is not supported" : $"record type {type} where a TLS handshake record must start the connection");
+            if ((version >> 8) != 3) return Fail(out error, $"record version {version:x4} is not TLS");
+            if (length is 0 or > MaxRecordPayload) return Fail(out error, $"a handshake record of {length} bytes");
+            if (reader.Remaining < length) return ClientHelloStatus.Incomplete;
+            if (++_records > MaxRecords) return Fail(out error, $"a ClientHello split into more than {MaxRecords} records");
+            if (_have + length > HandshakeHeader + MaxHandshakeBytes) return Fail(out error, $"a ClientHello larger than {MaxHandshakeBytes} bytes");
+            Reserve(_have + length);
+            reader.TryCopyTo(_assembled.AsSpan(_have, length));
+            reader.Advance(length);
+            _have += length;
+            _taken += RecordHeader + length;
+            if (_need < 0 && _have >= HandshakeHeader)
             {
-                if (reader.Remaining < RecordHeader) return ClientHelloStatus.Incomplete;
-                reader.TryRead(out var type);
-                reader.TryReadBigEndian(out short version);
-                reader.TryReadBigEndian(out short lengthValue);
-                int length = (ushort)lengthValue;
-                if (type != HandshakeRecord) return Fail(out error, (type & 0x80) != 0 ? "an SSL 2.0 hello, which is not supported" : $"record type {type} where a TLS handshake record must start the connection");
-                if ((version >> 8) != 3) return Fail(out error, $"record version {version:x4} is not TLS");
-                if (length is 0 or > MaxRecordPayload) return Fail(out error, $"a handshake record of {length} bytes");
-                if (reader.Remaining < length) return ClientHelloStatus.Incomplete;
-                assembled ??= ArrayPool<byte>.Shared.Rent(Math.Max(length, 4));
-                if (have + length > assembled.Length)
-                {
-                    if (have + length > MaxHandshakeBytes + 4) return Fail(out error, $"a ClientHello larger than {MaxHandshakeBytes} bytes");
-                    var grown = ArrayPool<byte>.Shared.Rent(have + length);
-                    assembled.AsSpan(0, have).CopyTo(grown);
-                    ArrayPool<byte>.Shared.Return(assembled);
-                    assembled = grown;
-                }
-                reader.TryCopyTo(assembled.AsSpan(have, length));
-                reader.Advance(length);
-                have += length;
-                if (need < 0 && have >= 4)
-                {
-                    if (assembled[0] != ClientHelloType) return Fail(out error, $"handshake message type {assembled[0]} where a ClientHello must come first");
-                    need = 4 + (assembled[1] << 16 | assembled[2] << 8 | assembled[3]);
-                    if (need > MaxHandshakeBytes) return Fail(out error, $"a ClientHello of {need - 4} bytes, more than {MaxHandshakeBytes}");
-                }
+                if (_assembled![0] != ClientHelloType) return Fail(out error, $"handshake message type {_assembled[0]} where a ClientHello must come first");
+                var body = _assembled[1] << 16 | _assembled[2] << 8 | _assembled[3];
+                if (body > MaxHandshakeBytes) return Fail(out error, $"a ClientHello of {body} bytes, more than {MaxHandshakeBytes}");
+                _need = HandshakeHeader + body;
             }
-            return ParseBody(assembled!.AsSpan(4, need - 4), out serverName, out error);
         }
-        finally
+        return ParseBody(_assembled.AsSpan(HandshakeHeader, _need - HandshakeHeader), out serverName, out error);
+    }
+
+    public void Dispose()
+    {
+        if (_assembled is not null) ArrayPool<byte>.Shared.Return(_assembled);
+        _assembled = null;
+    }
+
+    private void Reserve(int size)
+    {
+        if (_assembled is not null && _assembled.Length >= size) return;
+        var grown = ArrayPool<byte>.Shared.Rent(Math.Max(size, 512));
+        if (_assembled is not null)
         {
-            if (assembled is not null) ArrayPool<byte>.Shared.Return(assembled);
+            _assembled.AsSpan(0, _have).CopyTo(grown);
+            ArrayPool<byte>.Shared.Return(_assembled);
         }
+        _assembled = grown;
     }
 
     private static ClientHelloStatus ParseBody(ReadOnlySpan<byte> body, out string? serverName, out string? error)
@@ -130,9 +153,9 @@ internal static class ClientHello
             if (at + length > data.Length) return Fail(out error, "a server name longer than its extension");
             if (type == HostNameType)
             {
+                // A name no route could have (not a DNS hostname) routes like no name: the connection is refused as unknown.
                 var name = data.Slice(at, length);
-                if (name.Length is 0 or > 253 || !IsHostName(name)) return Fail(out error, "a server name that is not a DNS hostname");
-                serverName = Encoding.ASCII.GetString(name).ToLowerInvariant();
+                if (name.Length is > 0 and <= 253 && IsHostName(name)) serverName = Encoding.ASCII.GetString(name).ToLowerInvariant();
                 return ClientHelloStatus.Complete;
             }
             at += length;
@@ -140,7 +163,7 @@ internal static class ClientHello
         return ClientHelloStatus.Complete;
     }
 
-    /// <summary>Letters, digits, hyphens and dots, no empty label, no trailing dot (RFC 6066 §3).</summary>
+    /// <summary>Letters, digits, hyphens (and underscores, which some service names carry) and dots; no empty label, no trailing dot (RFC 6066 §3).</summary>
     private static bool IsHostName(ReadOnlySpan<byte> name)
     {
         var label = 0;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Switchyard.Proxy.Backends;
@@ -56,7 +57,7 @@ internal sealed class TlsRouteProxy(ProxyRuntime runtime)
         }
     }
 
-    /// <summary>What one connection came to, for its metrics and access-log line.</summary>
+    /// <summary>What one connection came to, for its metrics and access-log line (result: forwarded, not_tls, no_route, no_backend, circuit_open, connect_failed).</summary>
     private sealed class Outcome
     {
         public string? ServerName, Route, Backend, Endpoint, Error;
@@ -73,10 +74,12 @@ internal sealed class TlsRouteProxy(ProxyRuntime runtime)
             return;
         }
         var passthrough = listener.Kind == ListenerKind.TlsPassthrough;
+        using var reader = new ClientHello();
         ReadOnlySequence<byte> hello = default;
         if (passthrough)
         {
-            using var timeout = new CancellationTokenSource(HelloTimeout, runtime.Time);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(client.ConnectionClosed);
+            using var timer = runtime.Time.CreateTimer(static t => ((CancellationTokenSource)t!).Cancel(), timeout, HelloTimeout, Timeout.InfiniteTimeSpan);
             while (true)
             {
                 ReadResult read;
@@ -84,12 +87,12 @@ internal sealed class TlsRouteProxy(ProxyRuntime runtime)
                 {
                     read = await input.ReadAsync(timeout.Token).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+                catch (OperationCanceledException) when (timeout.IsCancellationRequested && !client.ConnectionClosed.IsCancellationRequested)
                 {
                     log.Error = $"{listener.Name}: no complete ClientHello within {HelloTimeout.TotalSeconds:0} s";
                     return;
                 }
-                var status = ClientHello.Read(read.Buffer, out log.ServerName, out var why);
+                var status = reader.Read(read.Buffer, out log.ServerName, out var why);
                 if (status == ClientHelloStatus.Complete)
                 {
                     hello = read.Buffer; // kept unconsumed until it has been sent on
@@ -114,11 +117,11 @@ internal sealed class TlsRouteProxy(ProxyRuntime runtime)
         if (target is null)
         {
             log.Result = "no_route";
-            log.Error = log.ServerName is null ? $"{listener.Name}: the client named no server (SNI)" : $"{listener.Name}: no TLSRoute for {log.ServerName}";
+            log.Error = log.ServerName is null ? $"{listener.Name}: the client named no usable server (SNI)" : $"{listener.Name}: no TLSRoute for {log.ServerName}";
             if (passthrough)
             {
                 input.AdvanceTo(hello.End);
-                await client.Transport.Output.WriteAsync(UnrecognizedNameAlert).ConfigureAwait(false);
+                await client.Transport.Output.WriteAsync(UnrecognizedNameAlert, client.ConnectionClosed).ConfigureAwait(false);
             }
             return;
         }
@@ -128,61 +131,78 @@ internal sealed class TlsRouteProxy(ProxyRuntime runtime)
         {
             log.Result = "no_backend";
             log.Backend = backend?.Name;
-            log.Error = backend is null ? $"{target.Name}: no backends" : $"{target.Name}: backend {backend.Name}: {backend.Error}";
+            log.Error = backend is null ? $"{target.Name}: no backend has a weight above 0" : $"{target.Name}: backend {backend.Name}: {backend.Error}";
             return;
         }
         log.Backend = backend.Name;
-        var (endpoint, upstream, failure) = await ConnectAsync(backend, tls: !passthrough, client.ConnectionClosed).ConfigureAwait(false);
-        if (upstream is null)
+        RateLimitLease? slot = null;
+        if (backend.Breaker is { } breaker)
         {
-            log.Result = "connect_failed";
-            log.Endpoint = endpoint?.Name;
-            log.Error = $"{target.Name}: backend {backend.Name}: {failure}";
-            return;
-        }
-        log.Endpoint = endpoint!.Name;
-        log.Result = "forwarded";
-        try
-        {
-            if (passthrough)
+            (slot, var refusal) = await breaker.AcquireConnectionAsync(client.ConnectionClosed).ConfigureAwait(false);
+            if (refusal is not null)
             {
-                foreach (var segment in hello) await upstream.Stream.WriteAsync(segment).ConfigureAwait(false);
-                log.Received += hello.Length;
-                input.AdvanceTo(hello.End);
+                log.Result = "circuit_open";
+                log.Error = $"{target.Name}: backend {backend.Name}: circuit open: {refusal}";
+                runtime.Metrics.CircuitOpen(backend.Name, "pending");
+                return;
             }
-            if (await RelayAsync(client.Transport, upstream, log).ConfigureAwait(false))
-                log.Error = $"{target.Name}: closed after {runtime.TlsIdleTimeout.TotalSeconds:0.###} s without a byte either way";
         }
-        finally
+        using (slot)
         {
-            endpoint.End();
-            upstream.Dispose();
+            var (endpoint, upstream, failure) = await ConnectAsync(backend, tls: !passthrough, client.ConnectionClosed).ConfigureAwait(false);
+            if (upstream is null)
+            {
+                log.Result = "connect_failed";
+                log.Endpoint = endpoint?.Name;
+                log.Error = $"{target.Name}: backend {backend.Name}: {failure}";
+                return;
+            }
+            log.Endpoint = endpoint!.Name;
+            log.Result = "forwarded";
+            try
+            {
+                if (passthrough)
+                {
+                    foreach (var segment in hello) await upstream.Stream.WriteAsync(segment, client.ConnectionClosed).ConfigureAwait(false);
+                    log.Received += hello.Length;
+                    input.AdvanceTo(hello.End);
+                }
+                if (await RelayAsync(client, upstream, log).ConfigureAwait(false))
+                    log.Error = $"{target.Name}: closed after {runtime.TlsIdleTimeout.TotalSeconds:0.###} s without a byte either way";
+            }
+            finally
+            {
+                endpoint.End();
+                upstream.Dispose();
+            }
         }
     }
 
     /// <summary>
     /// Connects to an endpoint of <paramref name="backend"/> (least connections of two picked at random, skipping
-    /// ejected and unhealthy ones), moving on to another after a failure; the endpoint is counted as in use on success.
+    /// ejected and unhealthy ones), moving on to one not tried yet after a failure; the endpoint is counted as in use
+    /// on success only.
     /// </summary>
     private async Task<(EndpointState? Endpoint, UpstreamConnection? Connection, string? Failure)> ConnectAsync(Backend backend, bool tls, CancellationToken cancellationToken)
     {
-        EndpointState? tried = null;
+        var tried = new List<EndpointState>(MaxConnectAttempts);
         string failure = "no ready endpoint";
         for (var attempt = 0; attempt < MaxConnectAttempts; attempt++)
         {
             var endpoint = Pick(backend.Endpoints, runtime.Time.GetTimestamp(), tried);
-            if (endpoint is null || (attempt > 0 && ReferenceEquals(endpoint, tried))) break;
-            tried = endpoint;
+            if (endpoint is null) break;
+            tried.Add(endpoint);
             endpoint.Begin();
+            var connected = false;
             try
             {
-                var connection = await endpoint.Pool.ConnectAsync(cancellationToken, tls).ConfigureAwait(false);
+                var connection = await endpoint.Pool.ConnectRawAsync(tls, cancellationToken).ConfigureAwait(false);
+                connected = true;
                 endpoint.RecordSuccess();
                 return (endpoint, connection, null);
             }
             catch (Exception e) when (e is SocketException or OperationCanceledException or IOException or System.Security.Authentication.AuthenticationException)
             {
-                endpoint.End();
                 if (cancellationToken.IsCancellationRequested) return (endpoint, null, "the client left while connecting");
                 failure = $"endpoint {endpoint.Name}: connect failed ({(e is OperationCanceledException ? "timed out" : e.Message)})";
                 runtime.Metrics.UpstreamError(backend.Name, "connect");
@@ -190,26 +210,44 @@ internal sealed class TlsRouteProxy(ProxyRuntime runtime)
                 if (outlier.ConsecutiveConnectFailures > 0 && endpoint.RecordConnectFailure() >= outlier.ConsecutiveConnectFailures && backend.TryEject(endpoint, runtime.Time))
                     runtime.Metrics.Ejection();
             }
+            finally
+            {
+                if (!connected) endpoint.End();
+            }
         }
-        return (tried, null, failure);
+        return (tried.LastOrDefault(), null, failure);
     }
 
-    private EndpointState? Pick(EndpointState[] endpoints, long now, EndpointState? avoid)
+    /// <summary>The less loaded of two endpoints picked at random among those not yet <paramref name="tried"/> (any, when all were).</summary>
+    private EndpointState? Pick(EndpointState[] endpoints, long now, List<EndpointState> tried)
     {
-        if (endpoints.Length == 0) return null;
-        var a = EndpointFilter.Probe(endpoints, runtime.Random.Next(endpoints.Length), now, avoid);
-        var b = EndpointFilter.Probe(endpoints, runtime.Random.Next(endpoints.Length), now, avoid);
+        if (endpoints.Length == 0 || tried.Count >= endpoints.Length) return null;
+        var avoid = tried.Count > 0 ? tried[^1] : null;
+        EndpointState? Draw()
+        {
+            var start = runtime.Random.Next(endpoints.Length);
+            for (var i = 0; i < endpoints.Length; i++)
+            {
+                var e = EndpointFilter.Probe(endpoints, (start + i) % endpoints.Length, now, avoid);
+                if (e is null) return null;
+                if (!tried.Contains(e)) return e;
+            }
+            return null;
+        }
+        var a = Draw();
+        var b = Draw();
         return a is not null && b is not null && b.InFlight < a.InFlight ? b : a;
     }
 
     /// <summary>
-    /// Relays until the endpoint ends its side, or until nothing moved either way for <see cref="ProxyRuntime.TlsIdleTimeout"/>
-    /// (then returns true). The client ending its side first is passed on (FIN, after a close_notify when the gateway
-    /// speaks TLS to the endpoint) and the endpoint's remaining bytes still flow back.
+    /// Relays until the endpoint ends its side, the client goes away, or nothing moved either way for
+    /// <see cref="ProxyRuntime.TlsIdleTimeout"/> (then returns true). The client ending its side first is passed on
+    /// (FIN, after a close_notify when the gateway speaks TLS to the endpoint) and the endpoint's remaining bytes still
+    /// flow back. Bytes are counted when delivered.
     /// </summary>
-    private async Task<bool> RelayAsync(IDuplexPipe client, UpstreamConnection upstream, Outcome log)
+    private async Task<bool> RelayAsync(ConnectionContext client, UpstreamConnection upstream, Outcome log)
     {
-        using var stop = new CancellationTokenSource();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(client.ConnectionClosed);
         var time = runtime.Time;
         var idleLimit = runtime.TlsIdleTimeout;
         var lastActive = time.GetTimestamp();
@@ -222,23 +260,26 @@ internal sealed class TlsRouteProxy(ProxyRuntime runtime)
             idle = true;
             stop.Cancel();
         }, null, period, period);
+        var input = client.Transport.Input;
+        var output = client.Transport.Output;
         var up = Task.Run(async () =>
         {
             try
             {
                 while (true)
                 {
-                    var read = await client.Input.ReadAsync(stop.Token).ConfigureAwait(false);
+                    var read = await input.ReadAsync(stop.Token).ConfigureAwait(false);
                     Volatile.Write(ref lastActive, time.GetTimestamp());
                     foreach (var segment in read.Buffer) await upstream.Stream.WriteAsync(segment, stop.Token).ConfigureAwait(false);
                     Interlocked.Add(ref log.Received, read.Buffer.Length);
-                    client.Input.AdvanceTo(read.Buffer.End);
+                    input.AdvanceTo(read.Buffer.End);
                     if (read.IsCompleted || read.IsCanceled) break;
                 }
                 await upstream.ShutdownSendAsync().ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException)
             {
+                if (!stop.IsCancellationRequested) log.Error ??= $"client side: {e.Message}";
                 await stop.CancelAsync().ConfigureAwait(false);
             }
         }, CancellationToken.None);
@@ -248,19 +289,22 @@ internal sealed class TlsRouteProxy(ProxyRuntime runtime)
             {
                 var read = await upstream.Reader.ReadAsync(stop.Token).ConfigureAwait(false);
                 Volatile.Write(ref lastActive, time.GetTimestamp());
-                foreach (var segment in read.Buffer) await client.Output.WriteAsync(segment, stop.Token).ConfigureAwait(false);
-                log.Sent += read.Buffer.Length;
+                foreach (var segment in read.Buffer)
+                {
+                    if ((await output.WriteAsync(segment, stop.Token).ConfigureAwait(false)).IsCompleted) return false; // the client is gone
+                    log.Sent += segment.Length;
+                }
                 upstream.Reader.AdvanceTo(read.Buffer.End);
                 if (read.IsCompleted || read.IsCanceled) break;
             }
         }
-        catch (OperationCanceledException) when (idle)
+        catch (OperationCanceledException) when (idle || client.ConnectionClosed.IsCancellationRequested)
         {
         }
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
-            client.Input.CancelPendingRead();
+            input.CancelPendingRead();
             await up.ConfigureAwait(false);
         }
         return idle;

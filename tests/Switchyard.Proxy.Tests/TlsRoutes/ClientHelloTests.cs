@@ -19,7 +19,7 @@ public sealed class ClientHelloTests
     {
         var hello = await CaptureAsync("Api.Example.TEST");
 
-        Assert.Equal(ClientHelloStatus.Complete, ClientHello.Read(new ReadOnlySequence<byte>(hello), out var name, out var error));
+        Assert.Equal(ClientHelloStatus.Complete, ClientHello.ReadOnce(new ReadOnlySequence<byte>(hello), out var name, out var error));
         Assert.Equal("api.example.test", name);
         Assert.Null(error);
     }
@@ -29,7 +29,7 @@ public sealed class ClientHelloTests
     {
         var hello = await CaptureAsync("127.0.0.1"); // RFC 6066: an IP address is never sent as SNI
 
-        Assert.Equal(ClientHelloStatus.Complete, ClientHello.Read(new ReadOnlySequence<byte>(hello), out var name, out _));
+        Assert.Equal(ClientHelloStatus.Complete, ClientHello.ReadOnce(new ReadOnlySequence<byte>(hello), out var name, out _));
         Assert.Null(name);
     }
 
@@ -40,7 +40,7 @@ public sealed class ClientHelloTests
 
         for (var length = 0; length < hello.Length; length++)
         {
-            Assert.Equal(ClientHelloStatus.Incomplete, ClientHello.Read(new ReadOnlySequence<byte>(hello, 0, length), out _, out _));
+            Assert.Equal(ClientHelloStatus.Incomplete, ClientHello.ReadOnce(new ReadOnlySequence<byte>(hello, 0, length), out _, out _));
         }
     }
 
@@ -52,8 +52,8 @@ public sealed class ClientHelloTests
         var at = payload.Length / 3; // inside the extensions: the server name arrives in the second record
         var split = Record(payload[..at]).Concat(Record(payload[at..])).ToArray();
 
-        Assert.Equal(ClientHelloStatus.Incomplete, ClientHello.Read(new ReadOnlySequence<byte>(split, 0, split.Length - 1), out _, out _));
-        Assert.Equal(ClientHelloStatus.Complete, ClientHello.Read(Segments(split, 7), out var name, out _));
+        Assert.Equal(ClientHelloStatus.Incomplete, ClientHello.ReadOnce(new ReadOnlySequence<byte>(split, 0, split.Length - 1), out _, out _));
+        Assert.Equal(ClientHelloStatus.Complete, ClientHello.ReadOnce(Segments(split, 7), out var name, out _));
         Assert.Equal("split.example.test", name);
     }
 
@@ -66,7 +66,7 @@ public sealed class ClientHelloTests
     [InlineData("\u0016\u0003\u0001\u0000\u0006\u0001\u0000\u0000\u0002\u0003\u0003", "truncated ClientHello")]
     public void Read_NotAClientHello_IsInvalidWithTheReason(string bytes, string reason)
     {
-        Assert.Equal(ClientHelloStatus.Invalid, ClientHello.Read(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(bytes)), out var name, out var error));
+        Assert.Equal(ClientHelloStatus.Invalid, ClientHello.ReadOnce(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(bytes)), out var name, out var error));
         Assert.Null(name);
         Assert.Contains(reason, error, StringComparison.Ordinal);
     }
@@ -81,7 +81,7 @@ public sealed class ClientHelloTests
         {
             var bytes = hello.ToArray();
             for (var n = random.Next(1, 4); n > 0; n--) bytes[random.Next(bytes.Length)] = (byte)random.Next(256);
-            var status = ClientHello.Read(new ReadOnlySequence<byte>(bytes, 0, random.Next(bytes.Length / 2, bytes.Length + 1)), out _, out _);
+            var status = ClientHello.ReadOnce(new ReadOnlySequence<byte>(bytes, 0, random.Next(bytes.Length / 2, bytes.Length + 1)), out _, out _);
             outcomes[status] = outcomes.GetValueOrDefault(status) + 1;
         }
         // Corruption is found in the framing or the fields it hits; intact enough hellos still parse.
