@@ -100,6 +100,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                 info.Conditions.Add(Conditions.Make("ResolvedRefs", refsOk, refsOk ? "ResolvedRefs" : "InvalidCertificateRef", refMessage, gen, prev, now));
                 info.Conditions.Add(Conditions.Make("Programmed", refsOk, refsOk ? "Programmed" : "Invalid", refsOk ? $"serving on {info.Bind}" : "no usable certificate", gen, prev, now));
                 info.Usable = refsOk;
+                if (https) ApplyFrontendValidation(info, builder);
             }
             listeners[(gateway.Metadata.NamespaceProperty ?? "default", gateway.Metadata.Name)] = infos;
         }
@@ -133,6 +134,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                     Conditions = i.Conditions,
                 })],
             };
+            AddFrontendConditions(gateway, status);
             GatewayStatuses.Add(new GatewayStatusUpdate(gateway, status));
         }
     }
@@ -484,7 +486,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
     private static readonly string[] FramingHeaders = ["Content-Length", "Transfer-Encoding"];
 
     /// <summary>Headers the proxy writes after the rule's filters and before a backendRef's (X-Forwarded-*, Forwarded, traceparent).</summary>
-    private static readonly string[] ProxySetHeaders = ["X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "Forwarded", "traceparent"];
+    private static readonly string[] ProxySetHeaders = ["X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Client-Cert", "Forwarded", "traceparent"];
 
     /// <summary>An error for each header in <paramref name="refused"/> that the filter sets, adds or removes.</summary>
     private static void RefuseHeaders(HTTPHeaderFilter m, string where, string[] refused, string reason, List<string> errors)

@@ -173,7 +173,7 @@ internal sealed class UpstreamTls
     }
 
     /// <summary>The uniformResourceIdentifier entries ([6] IA5String) of a subjectAltName extension's GeneralNames.</summary>
-    private static IEnumerable<string> UriNames(byte[] extension)
+    internal static IEnumerable<string> UriNames(byte[] extension)
     {
         var uris = new List<string>();
         try

@@ -21,7 +21,8 @@ namespace Switchyard.Proxy.Listeners;
 /// <summary>
 /// Listener layer: one Kestrel server per bind address in the snapshot. A new snapshot starts servers for new
 /// addresses and stops (gracefully) those no longer listed; existing servers keep their sockets and simply see the
-/// new snapshot on their next request. HTTPS listeners pick their certificate by SNI from the current snapshot.
+/// new snapshot on their next request. HTTPS listeners pick their certificate, and whether and how they validate client
+/// certificates (see <see cref="ClientCertificates"/>), by SNI from the current snapshot.
 /// </summary>
 internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? loggerFactory) : IAsyncDisposable
 {
@@ -102,14 +103,12 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
             if (https)
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
-                // Per handshake: the certificate SNI selects in the current snapshot, sent with its chain (a context, not a bare certificate).
+                // Per handshake: the certificate SNI selects in the current snapshot, sent with its chain (a context, not a bare
+                // certificate), and the client certificate validation for that name, if any.
                 listen.UseHttps(new TlsHandshakeCallbackOptions
                 {
-                    OnConnection = context => ValueTask.FromResult(new SslServerAuthenticationOptions
-                    {
-                        ServerCertificateContext = runtime.View.Current.Listeners.GetValueOrDefault(bind)?.SelectCertificate(context.ClientHelloInfo.ServerName)?.Context,
-                        ApplicationProtocols = AlpnProtocols,
-                    }),
+                    OnConnection = context => ValueTask.FromResult(
+                        ClientCertificates.ServerOptions(runtime.View.Current.Listeners.GetValueOrDefault(bind), context, AlpnProtocols, runtime.Metrics)),
                 });
             }
             else
