@@ -134,6 +134,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                     Conditions = i.Conditions,
                 })],
             };
+            AddResolvedRefs(gateway, status);
             AddFrontendConditions(gateway, status);
             GatewayStatuses.Add(new GatewayStatusUpdate(gateway, status));
         }
@@ -209,19 +210,22 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
     private sealed record PreparedRoute(
         string Kind, IKubernetesObject<V1ObjectMeta> Object, IList<ParentReference>? ParentRefs, IList<RouteParentStatus>? PreviousParents,
         IKubernetesObject<V1ObjectMeta> Served, IList<string>? ServedHostnames, List<(MatchPrecedence, RouteEntry)> Entries,
-        List<string> RuleErrors, List<(string Reason, string Message)> RefErrors);
+        List<string> RuleErrors, List<(string Reason, string Message)> RefErrors,
+        Func<GatewayClientCertificate?, List<(MatchPrecedence, RouteEntry)>> CompileFor, GatewayClientCertificate? BaseClient);
 
     private PreparedRoute PrepareHttp(HTTPRoute route)
     {
-        var compiled = CompileRules(route, out var ruleErrors, out var refErrors);
+        var client = BaseClient(route);
+        var compiled = CompileRules(route, out var ruleErrors, out var refErrors, client);
         var served = route;
         if (ruleErrors.Count == 0) LastAccepted?[RouteKey(route)] = route;
         else if (LastAccepted?.GetValueOrDefault(RouteKey(route)) is HTTPRoute good)
         {
             served = good;
-            compiled = CompileRules(good, out _, out refErrors);
+            compiled = CompileRules(good, out _, out refErrors, client);
         }
-        return new(HttpRouteKind, route, route.Spec.ParentRefs, route.Status?.Parents, served, served.Spec.Hostnames, compiled, ruleErrors, refErrors);
+        return new(HttpRouteKind, route, route.Spec.ParentRefs, route.Status?.Parents, served, served.Spec.Hostnames, compiled, ruleErrors, refErrors,
+            other => CompileRules(served, out _, out _, other), client);
     }
 
     private void Attach(PreparedRoute route, Dictionary<(string Ns, string Name), List<ListenerInfo>> listeners)
@@ -267,7 +271,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                     attached++;
                     if (!info.Usable) continue;
                     var builder = listenerFor(info.Bind, "", info.Listener.Protocol == GatewayApi.Protocols.HTTPS);
-                    foreach (var (precedence, entry) in route.Entries)
+                    foreach (var (precedence, entry) in EntriesFor(route, info.Gateway))
                     {
                         if (hosts is null) builder.Add(null, precedence, entry);
                         else foreach (var h in hosts) builder.Add(h, precedence, entry);
@@ -300,19 +304,20 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
     }
 
     /// <summary>A RequestMirror filter: its backend (resolved like a backendRef, spoken to in <paramref name="protocol"/> when given) and the share of requests copied.</summary>
-    private RequestMirror Mirror(string routeKind, string ns, HTTPRequestMirrorFilter mirror, int ri, List<string> errors, List<(string Reason, string Message)> refErrors, UpstreamProtocol? protocol = null)
+    private RequestMirror Mirror(string routeKind, string ns, HTTPRequestMirrorFilter mirror, int ri, List<string> errors, List<(string Reason, string Message)> refErrors, GatewayClientCertificate? client, UpstreamProtocol? protocol = null)
     {
         var (numerator, denominator) = mirror.Fraction is { } fr ? (fr.Numerator, fr.Denominator ?? 100) : (mirror.Percent ?? 100, 100);
         if (denominator <= 0 || numerator < 0 || numerator > denominator) errors.Add($"rule {ri}: requestMirror: fraction {numerator}/{denominator} must be between 0 and 1");
         var r = mirror.BackendRef;
-        var target = ResolveRef(routeKind, ns, r.Group, r.Kind, r.Name, r.Namespace, r.Port, 1, "requestMirror backendRef", refErrors);
+        var target = ResolveRef(routeKind, ns, r.Group, r.Kind, r.Name, r.Namespace, r.Port, 1, "requestMirror backendRef", refErrors, client);
         return new RequestMirror(protocol is null ? target : target.With(protocol: protocol), numerator, denominator);
     }
 
     private static bool SameParent(ParentReference a, ParentReference b, string routeNs) =>
         a.Name == b.Name && (a.Namespace ?? routeNs) == (b.Namespace ?? routeNs) && a.SectionName == b.SectionName && a.Port == b.Port;
 
-    private List<(MatchPrecedence, RouteEntry)> CompileRules(HTTPRoute route, out List<string> errorsOut, out List<(string Reason, string Message)> refErrors)
+    /// <param name="client">The client certificate of the Gateway the entries are for, which backends under a BackendTLSPolicy present; null: none.</param>
+    private List<(MatchPrecedence, RouteEntry)> CompileRules(HTTPRoute route, out List<string> errorsOut, out List<(string Reason, string Message)> refErrors, GatewayClientCertificate? client = null)
     {
         var errors = errorsOut = [];
         refErrors = [];
@@ -352,7 +357,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                         if (traffic.Error is not null) refErrors.Add(("BackendNotFound", $"rule {ri}: extensionRef: {traffic.Error}"));
                         break;
                     case GatewayApi.FilterTypes.RequestMirror when f.RequestMirror is { } mirror:
-                        mirrors.Add(Mirror(HttpRouteKind, ns, mirror, ri, errors, refErrors));
+                        mirrors.Add(Mirror(HttpRouteKind, ns, mirror, ri, errors, refErrors, client));
                         break;
                     default:
                         errors.Add($"rule {ri}: filter {f.Type} is not supported by {ControllerName}");
@@ -362,7 +367,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
             var backendList = new List<Backend>();
             foreach (var b in rule.BackendRefs ?? [])
             {
-                var backend = ResolveRef(HttpRouteKind, ns, b.Group, b.Kind, b.Name, b.Namespace, b.Port, b.Weight ?? 1, "backendRef", refErrors);
+                var backend = ResolveRef(HttpRouteKind, ns, b.Group, b.Kind, b.Name, b.Namespace, b.Port, b.Weight ?? 1, "backendRef", refErrors, client);
                 backendList.Add(b.Filters is { Count: > 0 } backendFilters ? WithBackendFilters(backend, backendFilters, responseEdits, $"rule {ri}: backendRef {b.Name}", errors) : backend);
             }
             var timeouts = rule.Timeouts;
@@ -425,7 +430,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
     }
 
     /// <summary>A Service reference of a route (backendRef or requestMirror) resolved to a backend; a broken one answers 500 and is reported in ResolvedRefs.</summary>
-    private Backend ResolveRef(string routeKind, string ns, string? group, string? kind, string name, string? refNs, int? port, int weight, string what, List<(string Reason, string Message)> refErrors)
+    private Backend ResolveRef(string routeKind, string ns, string? group, string? kind, string name, string? refNs, int? port, int weight, string what, List<(string Reason, string Message)> refErrors, GatewayClientCertificate? client)
     {
         var bns = refNs ?? ns;
         var display = $"{bns}/{name}:{port}";
@@ -444,7 +449,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
             refErrors.Add(("BackendNotFound", $"{what} {bns}/{name}: port is required"));
             return BackendResolver.Broken(display, "no port", weight);
         }
-        var backend = backends.Resolve(bns, name, port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), weight);
+        var backend = backends.Resolve(bns, name, port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), weight, client);
         if (backend.Error is not null) refErrors.Add(("BackendNotFound", $"{what} {display}: {backend.Error}"));
         return backend;
     }
