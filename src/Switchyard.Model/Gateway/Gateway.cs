@@ -29,7 +29,16 @@ public sealed class GatewaySpec
 
     [JsonPropertyName("infrastructure")] public GatewayInfrastructure? Infrastructure { get; set; }
 
-    /// <summary>Experimental channel (v1.3): client certificate the Gateway presents to backends.</summary>
+    /// <summary>
+    /// Gateway-wide TLS (Standard since Gateway API v1.5): client certificate validation for HTTPS listeners
+    /// (frontend) and the client certificate presented to backends reached over TLS (backend).
+    /// </summary>
+    [JsonPropertyName("tls")] public GatewayTLS? Tls { get; set; }
+
+    /// <summary>
+    /// The v1.3 experimental field, removed from the API in v1.5 (now <c>tls.backend</c>). Decoded only so that
+    /// validation can refuse it and say where it moved.
+    /// </summary>
     [JsonPropertyName("backendTLS")] public GatewayBackendTLS? BackendTLS { get; set; }
 }
 
@@ -64,14 +73,59 @@ public sealed class GatewayTLSConfig
     /// <summary>Implementation-specific settings, domain-prefixed keys, at most 16.</summary>
     [JsonPropertyName("options")] public IDictionary<string, string>? Options { get; set; }
 
-    /// <summary>Experimental channel (v1.3): client certificate validation.</summary>
+    /// <summary>
+    /// The v1.3 experimental per-listener validation, removed from the API in v1.5 (now the Gateway's
+    /// <c>tls.frontend</c>, per port). Decoded only so that validation can refuse it and say where it moved.
+    /// </summary>
     [JsonPropertyName("frontendValidation")] public FrontendTLSValidation? FrontendValidation { get; set; }
+}
+
+/// <summary>The TLS settings of a whole Gateway.</summary>
+public sealed class GatewayTLS
+{
+    /// <summary>The Gateway as a TLS client of backends (the backends themselves are chosen by BackendTLSPolicy).</summary>
+    [JsonPropertyName("backend")] public GatewayBackendTLS? Backend { get; set; }
+
+    /// <summary>The Gateway as a TLS server: client certificate validation on HTTPS listeners.</summary>
+    [JsonPropertyName("frontend")] public FrontendTLSConfig? Frontend { get; set; }
+}
+
+/// <summary>Client certificate validation: a default for every HTTPS listener, and overrides by port.</summary>
+public sealed class FrontendTLSConfig
+{
+    /// <summary>Required: applies to every HTTPS listener whose port has no <see cref="PerPort"/> entry.</summary>
+    [JsonPropertyName("default")] public TLSConfig? Default { get; set; }
+
+    /// <summary>At most 64, ports unique; an entry replaces the default for the HTTPS listeners on its port.</summary>
+    [JsonPropertyName("perPort")] public IList<TLSPortConfig>? PerPort { get; set; }
+}
+
+/// <summary>TLS settings shared by listeners; today only client certificate validation.</summary>
+public sealed class TLSConfig
+{
+    /// <summary>When set, HTTPS listeners ask clients for a certificate and verify it (mutual TLS).</summary>
+    [JsonPropertyName("validation")] public FrontendTLSValidation? Validation { get; set; }
+}
+
+public sealed class TLSPortConfig
+{
+    /// <summary>1 to 65535: the HTTPS listeners on this port use <see cref="Tls"/> instead of the default.</summary>
+    [JsonPropertyName("port")] public int Port { get; set; }
+
+    /// <summary>Required.</summary>
+    [JsonPropertyName("tls")] public TLSConfig? Tls { get; set; }
 }
 
 public sealed class FrontendTLSValidation
 {
-    /// <summary>1 to 8 references to CA certificates (ConfigMaps with ca.crt, by default).</summary>
+    /// <summary>
+    /// 1 to 8 references to PEM CA bundles that client certificates must chain to: ConfigMaps (Core) or Secrets
+    /// (Switchyard), key <c>ca.crt</c>; another namespace needs a ReferenceGrant.
+    /// </summary>
     [JsonPropertyName("caCertificateRefs")] public IList<ObjectReference>? CaCertificateRefs { get; set; }
+
+    /// <summary>AllowValidOnly (default): no valid certificate, no connection. AllowInsecureFallback: connect anyway.</summary>
+    [JsonPropertyName("mode")] public string? Mode { get; set; }
 }
 
 public sealed class AllowedRoutes
@@ -129,6 +183,7 @@ public sealed class LocalParametersReference
 
 public sealed class GatewayBackendTLS
 {
+    /// <summary>A kubernetes.io/tls Secret (tls.crt, tls.key) presented to backends that ask for a client certificate.</summary>
     [JsonPropertyName("clientCertificateRef")] public SecretObjectReference? ClientCertificateRef { get; set; }
 }
 

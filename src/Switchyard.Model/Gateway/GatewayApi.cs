@@ -24,6 +24,13 @@ public static class GatewayApi
         public const string Passthrough = "Passthrough";
     }
 
+    /// <summary>How a Gateway treats a client certificate that is missing or fails validation.</summary>
+    public static class FrontendValidationModes
+    {
+        public const string AllowValidOnly = "AllowValidOnly";
+        public const string AllowInsecureFallback = "AllowInsecureFallback";
+    }
+
     public static class FromNamespaces
     {
         public const string All = "All";

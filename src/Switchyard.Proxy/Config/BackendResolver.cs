@@ -11,13 +11,14 @@ namespace Switchyard.Proxy.Config;
 /// <summary>
 /// Resolves a Service port to a backend: the Service's EndpointSlices (label kubernetes.io/service-name), the slice
 /// port named like the Service port, and the addresses of endpoints that are ready (unset counts as ready) and not
-/// terminating. One backend per (service, port) per compile, so routes share balancer state.
+/// terminating. One backend per (service, port) per compile, so routes share balancer state; a port under a
+/// BackendTLSPolicy has one more per Gateway client certificate, with its own endpoints (pools).
 /// </summary>
 internal sealed class BackendResolver
 {
     private readonly Dictionary<(string Ns, string Name), V1Service> _services = [];
     private readonly Dictionary<(string Ns, string Name), List<V1EndpointSlice>> _slices = [];
-    private readonly Dictionary<(string, string, string), Backend> _built = [];
+    private readonly Dictionary<(string Ns, string Name, string Port, string? Client), Backend> _built = [];
     private readonly EndpointRegistry _registry;
     private readonly IRandomSource _random;
 
@@ -52,37 +53,55 @@ internal sealed class BackendResolver
 
     public bool ServiceExists(string ns, string name) => _services.ContainsKey((ns, name));
 
-    /// <summary>A backend for a Service port given by number or by name; a backend with <see cref="Backend.Error"/> when it cannot be resolved.</summary>
-    public Backend Resolve(string ns, string name, string port, int weight)
+    /// <summary>
+    /// A backend for a Service port given by number or by name; a backend with <see cref="Backend.Error"/> when it cannot
+    /// be resolved. <paramref name="client"/>: the client certificate of the Gateway the request comes through, which
+    /// only a port under a BackendTLSPolicy uses (a cleartext port yields the same backend for every Gateway).
+    /// </summary>
+    public Backend Resolve(string ns, string name, string port, int weight, GatewayClientCertificate? client = null)
+    {
+        var identity = client is not null && UnderTls(ns, name, port) ? client.Identity : null;
+        return Cached((ns, name, port, identity), weight, () => Build(ns, name, port, weight, identity is null ? null : client));
+    }
+
+    /// <summary>Whether the Service port is reached over TLS (a usable BackendTLSPolicy applies to it).</summary>
+    private bool UnderTls(string ns, string name, string port) =>
+        _services.TryGetValue((ns, name), out var service) && FindPort(service, port) is { } servicePort && _tls.For(ns, name, servicePort, out _).Tls is not null;
+
+    private Backend Cached((string, string, string, string?) key, int weight, Func<Backend> build)
+    {
+        if (!_built.TryGetValue(key, out var backend)) _built[key] = backend = build();
+        return weight == backend.Weight ? backend : backend.With(weight);
+    }
+
+    private Backend Build(string ns, string name, string port, int weight, GatewayClientCertificate? client)
     {
         var display = $"{ns}/{name}:{port}";
-        if (_built.TryGetValue((ns, name, port), out var cached)) return weight == cached.Weight ? cached : cached.With(weight);
-        Backend backend;
         if (!_services.TryGetValue((ns, name), out var service))
-            backend = Broken(display, $"service {ns}/{name} not found", weight);
-        else if (FindPort(service, port) is not { } servicePort)
-            backend = Broken(display, $"service {ns}/{name} has no port {port}", weight);
-        else if (_tls.For(ns, name, servicePort, out var policy) is { Error: { } tlsError })
-            backend = Broken(display, tlsError, weight);
-        else
+            return Broken(display, $"service {ns}/{name} not found", weight);
+        if (FindPort(service, port) is not { } servicePort)
+            return Broken(display, $"service {ns}/{name} has no port {port}", weight);
+        var (tls, tlsError) = _tls.For(ns, name, servicePort, out _);
+        if (tlsError is not null) return Broken(display, tlsError, weight);
+        if (tls is not null && client is not null)
         {
-            var tls = _tls.For(ns, name, servicePort, out _).Tls;
-            var settings = LbAnnotations.Read(service, Warnings);
-            var endpoints = Endpoints(ns, name, servicePort, tls);
-            if (settings.HealthCheck is { } check) WantHealthCheck(display, endpoints, check);
-            backend = new Backend
-            {
-                Name = display,
-                Endpoints = endpoints,
-                Balancer = LbAnnotations.Create(settings, endpoints, _random),
-                Outlier = settings.Outlier,
-                Protocol = UpstreamProtocols.FromAppProtocol(servicePort.AppProtocol),
-                Breaker = settings.Limits is { } limits ? Breaker(display, limits) : null,
-                Weight = weight,
-            };
+            // Fail closed: a Gateway whose client certificate cannot be read must not reach a TLS backend without it.
+            if (client.Certificate is null) return Broken(display, $"gateway {client.Gateway}: tls.backend.clientCertificateRef: {client.Error}", weight);
+            tls = tls.WithClientCertificate(client.Certificate, client.Identity);
         }
-        _built[(ns, name, port)] = backend;
-        return backend;
+        var settings = LbAnnotations.Read(service, Warnings);
+        var endpoints = Endpoints(ns, name, servicePort, tls);
+        if (settings.HealthCheck is { } check) WantHealthCheck(display, endpoints, check);
+        return new Backend
+        {
+            Name = display,
+            Endpoints = endpoints,
+            Balancer = LbAnnotations.Create(settings, endpoints, _random),
+            Outlier = settings.Outlier,
+            Protocol = UpstreamProtocols.FromAppProtocol(servicePort.AppProtocol),
+            Breaker = settings.Limits is { } limits ? Breaker(display, limits) : null,
+            Weight = weight,
+        };
     }
 
     private CircuitBreaker Breaker(string backend, CircuitBreakerLimits limits) =>

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using k8s.Models;
 using Switchyard.Model.Gateway;
@@ -17,14 +15,14 @@ namespace Switchyard.Proxy.Config;
 internal sealed class BackendTlsPolicies
 {
     private readonly Dictionary<(string Ns, string Service), List<BackendTLSPolicy>> _byService = [];
-    private readonly Dictionary<(string Ns, string Name), V1ConfigMap> _configMaps = [];
+    private readonly CaBundles _cas;
     private readonly Dictionary<BackendTLSPolicy, Compiled> _built = new(ReferenceEqualityComparer.Instance);
     private readonly ProxyInputs _inputs;
 
     public BackendTlsPolicies(ProxyInputs inputs)
     {
         _inputs = inputs;
-        foreach (var c in inputs.ConfigMaps) _configMaps[(c.Metadata.NamespaceProperty ?? "default", c.Metadata.Name)] = c;
+        _cas = new CaBundles(inputs);
         var ordered = inputs.BackendTlsPolicies
             .OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MaxValue)
             .ThenBy(p => p.Metadata.NamespaceProperty, StringComparer.Ordinal)
@@ -105,23 +103,8 @@ internal sealed class BackendTlsPolicies
     {
         if (!string.IsNullOrEmpty(r.Group) || r.Kind != "ConfigMap")
             return (null, ("InvalidKind", $"caCertificateRef {(string.IsNullOrEmpty(r.Group) ? "" : r.Group + "/")}{r.Kind} {r.Name}: only ConfigMaps are supported"));
-        if (!_configMaps.TryGetValue((ns, r.Name), out var map)) return (null, ("InvalidCACertificateRef", $"caCertificateRef ConfigMap {ns}/{r.Name} not found"));
-        if (map.Data?.TryGetValue("ca.crt", out var pem) != true || string.IsNullOrWhiteSpace(pem))
-            return (null, ("InvalidCACertificateRef", $"ConfigMap {ns}/{r.Name} has no ca.crt"));
-        var certificates = new X509Certificate2Collection();
-        try
-        {
-            certificates.ImportFromPem(pem);
-            return certificates.Count > 0 ? (pem, null) : (null, ("InvalidCACertificateRef", $"ConfigMap {ns}/{r.Name}: ca.crt holds no PEM certificate"));
-        }
-        catch (CryptographicException e)
-        {
-            return (null, ("InvalidCACertificateRef", $"ConfigMap {ns}/{r.Name}: ca.crt cannot be read: {e.Message}"));
-        }
-        finally
-        {
-            foreach (var c in certificates) c.Dispose();
-        }
+        var (pem, error) = _cas.Read(ns, r.Name);
+        return pem is not null ? (pem, null) : (null, ("InvalidCACertificateRef", error!));
     }
 
     /// <summary>

@@ -17,18 +17,20 @@ internal sealed partial class GatewayCompiler
 {
     private PreparedRoute PrepareGrpc(GRPCRoute route)
     {
-        var compiled = CompileGrpcRules(route, out var ruleErrors, out var refErrors);
+        var client = BaseClient(route);
+        var compiled = CompileGrpcRules(route, out var ruleErrors, out var refErrors, client);
         var served = route;
         if (ruleErrors.Count == 0) LastAccepted?[RouteKey(route)] = route;
         else if (LastAccepted?.GetValueOrDefault(RouteKey(route)) is GRPCRoute good)
         {
             served = good;
-            compiled = CompileGrpcRules(good, out _, out refErrors);
+            compiled = CompileGrpcRules(good, out _, out refErrors, client);
         }
-        return new(GrpcRouteKind, route, route.Spec.ParentRefs, route.Status?.Parents, served, served.Spec.Hostnames, compiled, ruleErrors, refErrors);
+        return new(GrpcRouteKind, route, route.Spec.ParentRefs, route.Status?.Parents, served, served.Spec.Hostnames, compiled, ruleErrors, refErrors,
+            other => CompileGrpcRules(served, out _, out _, other), client);
     }
 
-    private List<(MatchPrecedence, RouteEntry)> CompileGrpcRules(GRPCRoute route, out List<string> errorsOut, out List<(string Reason, string Message)> refErrors)
+    private List<(MatchPrecedence, RouteEntry)> CompileGrpcRules(GRPCRoute route, out List<string> errorsOut, out List<(string Reason, string Message)> refErrors, GatewayClientCertificate? client = null)
     {
         var errors = errorsOut = [];
         refErrors = [];
@@ -55,7 +57,7 @@ internal sealed partial class GatewayCompiler
                         responseEdits = Edits(m, $"rule {ri}: {f.Type}", errors);
                         break;
                     case GatewayApi.FilterTypes.RequestMirror when f.RequestMirror is { } mirror:
-                        mirrors.Add(Mirror(GrpcRouteKind, ns, mirror, ri, errors, refErrors, UpstreamProtocol.H2c));
+                        mirrors.Add(Mirror(GrpcRouteKind, ns, mirror, ri, errors, refErrors, client, UpstreamProtocol.H2c));
                         break;
                     default:
                         errors.Add($"rule {ri}: filter {f.Type} is not supported on a GRPCRoute by {ControllerName} (RequestHeaderModifier, ResponseHeaderModifier and RequestMirror are)");
@@ -65,7 +67,7 @@ internal sealed partial class GatewayCompiler
             var backendList = new List<Backend>();
             foreach (var b in rule.BackendRefs ?? [])
             {
-                var backend = ResolveRef(GrpcRouteKind, ns, b.Group, b.Kind, b.Name, b.Namespace, b.Port, b.Weight ?? 1, "backendRef", refErrors);
+                var backend = ResolveRef(GrpcRouteKind, ns, b.Group, b.Kind, b.Name, b.Namespace, b.Port, b.Weight ?? 1, "backendRef", refErrors, client);
                 if (b.Filters is { Count: > 0 } backendFilters) backend = WithBackendFilters(backend, backendFilters, responseEdits, $"rule {ri}: backendRef {b.Name}", errors);
                 backendList.Add(backend.With(protocol: UpstreamProtocol.H2c));
             }

@@ -19,17 +19,19 @@ internal sealed partial class GatewayCompiler
         if (route.Spec.Hostnames is not { Count: > 0 }) errors.Add("a TLSRoute names at least one hostname");
         var rule = route.Spec.Rules is { Count: > 0 } rules ? rules[0] : null;
         if (rule is null) errors.Add("a TLSRoute has exactly one rule");
+        // Terminate mode with a BackendTLSPolicy: the gateway presents its client certificate (that of the parent Gateways, when they agree).
+        var client = BaseClient(route);
         var backendList = new List<Backend>();
         foreach (var b in rule?.BackendRefs ?? [])
         {
-            backendList.Add(ResolveRef(TlsRouteKind, ns, b.Group, b.Kind, b.Name, b.Namespace, b.Port, b.Weight ?? 1, "backendRef", refErrors));
+            backendList.Add(ResolveRef(TlsRouteKind, ns, b.Group, b.Kind, b.Name, b.Namespace, b.Port, b.Weight ?? 1, "backendRef", refErrors, client));
         }
         var target = new TlsRouteTarget
         {
             Name = $"tlsroute {ns}/{route.Metadata.Name} rule {rule?.Name ?? "0"}",
             Backends = new BackendGroup(backendList),
         };
-        return new(TlsRouteKind, route, route.Spec.ParentRefs, route.Status?.Parents, route, route.Spec.Hostnames, [], errors, refErrors)
+        return new(TlsRouteKind, route, route.Spec.ParentRefs, route.Status?.Parents, route, route.Spec.Hostnames, [], errors, refErrors, _ => [], client)
         {
             TlsTarget = errors.Count == 0 ? target : null,
         };

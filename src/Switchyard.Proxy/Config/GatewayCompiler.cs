@@ -103,6 +103,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                 info.Conditions.Add(Conditions.Make("ResolvedRefs", refsOk, refsOk ? "ResolvedRefs" : "InvalidCertificateRef", refMessage, gen, prev, now));
                 info.Conditions.Add(Conditions.Make("Programmed", refsOk, refsOk ? "Programmed" : "Invalid", refsOk ? $"serving on {info.Bind}" : "no usable certificate", gen, prev, now));
                 info.Usable = refsOk;
+                if (kind is ListenerKind.Https or ListenerKind.TlsTerminate) ApplyFrontendValidation(info, builder);
             }
             listeners[(gateway.Metadata.NamespaceProperty ?? "default", gateway.Metadata.Name)] = infos;
         }
@@ -134,6 +135,8 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                     Conditions = i.Conditions,
                 })],
             };
+            AddResolvedRefs(gateway, status);
+            AddFrontendConditions(gateway, status);
             GatewayStatuses.Add(new GatewayStatusUpdate(gateway, status));
         }
     }
@@ -228,7 +231,8 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
     private sealed record PreparedRoute(
         string Kind, IKubernetesObject<V1ObjectMeta> Object, IList<ParentReference>? ParentRefs, IList<RouteParentStatus>? PreviousParents,
         IKubernetesObject<V1ObjectMeta> Served, IList<string>? ServedHostnames, List<(MatchPrecedence, RouteEntry)> Entries,
-        List<string> RuleErrors, List<(string Reason, string Message)> RefErrors)
+        List<string> RuleErrors, List<(string Reason, string Message)> RefErrors,
+        Func<GatewayClientCertificate?, List<(MatchPrecedence, RouteEntry)>> CompileFor, GatewayClientCertificate? BaseClient)
     {
         /// <summary>A TLSRoute's compiled rule, routed to by server name instead of <see cref="Entries"/>.</summary>
         public TlsRouteTarget? TlsTarget { get; init; }
@@ -236,15 +240,17 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
 
     private PreparedRoute PrepareHttp(HTTPRoute route)
     {
-        var compiled = CompileRules(route, out var ruleErrors, out var refErrors);
+        var client = BaseClient(route);
+        var compiled = CompileRules(route, out var ruleErrors, out var refErrors, client);
         var served = route;
         if (ruleErrors.Count == 0) LastAccepted?[RouteKey(route)] = route;
         else if (LastAccepted?.GetValueOrDefault(RouteKey(route)) is HTTPRoute good)
         {
             served = good;
-            compiled = CompileRules(good, out _, out refErrors);
+            compiled = CompileRules(good, out _, out refErrors, client);
         }
-        return new(HttpRouteKind, route, route.Spec.ParentRefs, route.Status?.Parents, served, served.Spec.Hostnames, compiled, ruleErrors, refErrors);
+        return new(HttpRouteKind, route, route.Spec.ParentRefs, route.Status?.Parents, served, served.Spec.Hostnames, compiled, ruleErrors, refErrors,
+            other => CompileRules(served, out _, out _, other), client);
     }
 
     private void Attach(PreparedRoute route, Dictionary<(string Ns, string Name), List<ListenerInfo>> listeners)
@@ -313,7 +319,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                     attached++;
                     if (!info.Usable) continue;
                     var builder = listenerFor(info.Bind, "", KindOf(info.Listener)!.Value);
-                    foreach (var (precedence, entry) in route.Entries)
+                    foreach (var (precedence, entry) in EntriesFor(route, info.Gateway))
                     {
                         if (hosts is null) builder.Add(null, precedence, entry);
                         else foreach (var h in hosts) builder.Add(h, precedence, entry);
@@ -346,19 +352,20 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
     }
 
     /// <summary>A RequestMirror filter: its backend (resolved like a backendRef, spoken to in <paramref name="protocol"/> when given) and the share of requests copied.</summary>
-    private RequestMirror Mirror(string routeKind, string ns, HTTPRequestMirrorFilter mirror, int ri, List<string> errors, List<(string Reason, string Message)> refErrors, UpstreamProtocol? protocol = null)
+    private RequestMirror Mirror(string routeKind, string ns, HTTPRequestMirrorFilter mirror, int ri, List<string> errors, List<(string Reason, string Message)> refErrors, GatewayClientCertificate? client, UpstreamProtocol? protocol = null)
     {
         var (numerator, denominator) = mirror.Fraction is { } fr ? (fr.Numerator, fr.Denominator ?? 100) : (mirror.Percent ?? 100, 100);
         if (denominator <= 0 || numerator < 0 || numerator > denominator) errors.Add($"rule {ri}: requestMirror: fraction {numerator}/{denominator} must be between 0 and 1");
         var r = mirror.BackendRef;
-        var target = ResolveRef(routeKind, ns, r.Group, r.Kind, r.Name, r.Namespace, r.Port, 1, "requestMirror backendRef", refErrors);
+        var target = ResolveRef(routeKind, ns, r.Group, r.Kind, r.Name, r.Namespace, r.Port, 1, "requestMirror backendRef", refErrors, client);
         return new RequestMirror(protocol is null ? target : target.With(protocol: protocol), numerator, denominator);
     }
 
     private static bool SameParent(ParentReference a, ParentReference b, string routeNs) =>
         a.Name == b.Name && (a.Namespace ?? routeNs) == (b.Namespace ?? routeNs) && a.SectionName == b.SectionName && a.Port == b.Port;
 
-    private List<(MatchPrecedence, RouteEntry)> CompileRules(HTTPRoute route, out List<string> errorsOut, out List<(string Reason, string Message)> refErrors)
+    /// <param name="client">The client certificate of the Gateway the entries are for, which backends under a BackendTLSPolicy present; null: none.</param>
+    private List<(MatchPrecedence, RouteEntry)> CompileRules(HTTPRoute route, out List<string> errorsOut, out List<(string Reason, string Message)> refErrors, GatewayClientCertificate? client = null)
     {
         var errors = errorsOut = [];
         refErrors = [];
@@ -401,7 +408,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                         if (traffic.Error is not null) refErrors.Add(("BackendNotFound", $"rule {ri}: extensionRef: {traffic.Error}"));
                         break;
                     case GatewayApi.FilterTypes.RequestMirror when f.RequestMirror is { } mirror:
-                        mirrors.Add(Mirror(HttpRouteKind, ns, mirror, ri, errors, refErrors));
+                        mirrors.Add(Mirror(HttpRouteKind, ns, mirror, ri, errors, refErrors, client));
                         break;
                     case GatewayApi.FilterTypes.CORS when f.Cors is { } c:
                         if (cors is not null) errors.Add($"rule {ri}: at most one CORS filter per rule");
@@ -415,7 +422,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
             var backendList = new List<Backend>();
             foreach (var b in rule.BackendRefs ?? [])
             {
-                var backend = ResolveRef(HttpRouteKind, ns, b.Group, b.Kind, b.Name, b.Namespace, b.Port, b.Weight ?? 1, "backendRef", refErrors);
+                var backend = ResolveRef(HttpRouteKind, ns, b.Group, b.Kind, b.Name, b.Namespace, b.Port, b.Weight ?? 1, "backendRef", refErrors, client);
                 backendList.Add(b.Filters is { Count: > 0 } backendFilters ? WithBackendFilters(backend, backendFilters, responseEdits, $"rule {ri}: backendRef {b.Name}", errors) : backend);
             }
             var timeouts = rule.Timeouts;
@@ -491,7 +498,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
     }
 
     /// <summary>A Service reference of a route (backendRef or requestMirror) resolved to a backend; a broken one answers 500 and is reported in ResolvedRefs.</summary>
-    private Backend ResolveRef(string routeKind, string ns, string? group, string? kind, string name, string? refNs, int? port, int weight, string what, List<(string Reason, string Message)> refErrors)
+    private Backend ResolveRef(string routeKind, string ns, string? group, string? kind, string name, string? refNs, int? port, int weight, string what, List<(string Reason, string Message)> refErrors, GatewayClientCertificate? client)
     {
         var bns = refNs ?? ns;
         var display = $"{bns}/{name}:{port}";
@@ -510,7 +517,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
             refErrors.Add(("BackendNotFound", $"{what} {bns}/{name}: port is required"));
             return BackendResolver.Broken(display, "no port", weight);
         }
-        var backend = backends.Resolve(bns, name, port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), weight);
+        var backend = backends.Resolve(bns, name, port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), weight, client);
         if (backend.Error is not null) refErrors.Add(("BackendNotFound", $"{what} {display}: {backend.Error}"));
         return backend;
     }
@@ -552,7 +559,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
     private static readonly string[] FramingHeaders = ["Content-Length", "Transfer-Encoding"];
 
     /// <summary>Headers the proxy writes after the rule's filters and before a backendRef's (X-Forwarded-*, Forwarded, traceparent).</summary>
-    private static readonly string[] ProxySetHeaders = ["X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "Forwarded", "traceparent"];
+    private static readonly string[] ProxySetHeaders = ["X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Client-Cert", "Forwarded", "traceparent"];
 
     /// <summary>An error for each header in <paramref name="refused"/> that the filter sets, adds or removes.</summary>
     private static void RefuseHeaders(HTTPHeaderFilter m, string where, string[] refused, string reason, List<string> errors)

@@ -47,6 +47,9 @@ internal sealed class ListenerBuilder(IPEndPoint bind, string name, ListenerKind
     public string Name => name;
     public Dictionary<string, ServingCertificate> Certificates { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Client certificate validation by listener hostname, like <see cref="Certificates"/> (null: none); empty when no listener here validates.</summary>
+    public Dictionary<string, ClientCertificateValidation?> ClientValidation { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Adds <paramref name="entry"/> for a hostname (exact or "*.suffix") or for any host (null).</summary>
     public void Add(string? hostname, MatchPrecedence key, RouteEntry entry)
     {
@@ -83,6 +86,7 @@ internal sealed class ListenerBuilder(IPEndPoint bind, string name, ListenerKind
             TlsRoutes = _tlsRoutes.Count == 0 ? SniRouter.Empty : new SniRouter(_tlsRoutes),
             Router = new HostRouter(exact, wildcards, _any.Count == 0 ? null : Table(_any), singleLabelWildcards),
             Certificates = Certificates,
+            ClientValidation = ClientValidation.Values.Any(v => v is not null) ? new ClientValidationTable(ClientValidation) : null,
         };
     }
 

@@ -5,6 +5,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Switchyard.Proxy.Snapshot;
 
 namespace Switchyard.Proxy.Forwarding;
 
@@ -14,15 +15,19 @@ namespace Switchyard.Proxy.Forwarding;
 /// one of <see cref="Roots"/> (the CA bundle of the policy's ConfigMaps), or to the system's trust store when
 /// <see cref="Roots"/> is null (wellKnownCACertificates: System). Connections are pooled per endpoint and per
 /// <see cref="Key"/>, which changes whenever any of these does, so a rotated CA never reuses a connection it did not check.
+/// When the Gateway names a client certificate (<c>spec.tls.backend.clientCertificateRef</c>), <see cref="ClientCertificate"/>
+/// is presented to endpoints that ask for one, with its chain; it is part of <see cref="Key"/> too, so each Gateway's
+/// identity has its own connections.
 /// </summary>
 internal sealed class UpstreamTls
 {
-    private UpstreamTls(string hostname, X509Certificate2Collection? roots, IReadOnlyList<SubjectAltName> subjectAltNames, string key)
+    private UpstreamTls(string hostname, X509Certificate2Collection? roots, IReadOnlyList<SubjectAltName> subjectAltNames, string key, ServingCertificate? clientCertificate = null)
     {
         Hostname = hostname;
         Roots = roots;
         SubjectAltNames = subjectAltNames;
         Key = key;
+        ClientCertificate = clientCertificate;
     }
 
     public string Hostname { get; }
@@ -35,6 +40,19 @@ internal sealed class UpstreamTls
 
     /// <summary>Identifies these settings: endpoints with different keys keep separate pools.</summary>
     public string Key { get; }
+
+    /// <summary>The certificate (with its key and intermediates) sent when the endpoint asks for one; null: none.</summary>
+    public ServingCertificate? ClientCertificate { get; }
+
+    /// <summary>
+    /// These settings presenting <paramref name="certificate"/>, identified by <paramref name="certificateKey"/> (a
+    /// digest of its certificate and chain: a rotated certificate is a new key).
+    /// </summary>
+    public UpstreamTls WithClientCertificate(ServingCertificate certificate, string certificateKey)
+    {
+        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{Key}\nclient {certificateKey}")))[..16];
+        return new UpstreamTls(Hostname, Roots, SubjectAltNames, key, certificate);
+    }
 
     /// <param name="rootsPem">PEM CA certificates; null for the system's trust store.</param>
     public static UpstreamTls Create(string hostname, string? rootsPem, IReadOnlyList<SubjectAltName> subjectAltNames)
@@ -60,6 +78,7 @@ internal sealed class UpstreamTls
         EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
         CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         CertificateChainPolicy = ChainPolicy(),
+        ClientCertificateContext = ClientCertificate?.Context,
         RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
         {
             if (Refusal(certificate, errors) is not { } why) return true;
@@ -173,7 +192,7 @@ internal sealed class UpstreamTls
     }
 
     /// <summary>The uniformResourceIdentifier entries ([6] IA5String) of a subjectAltName extension's GeneralNames.</summary>
-    private static IEnumerable<string> UriNames(byte[] extension)
+    internal static IEnumerable<string> UriNames(byte[] extension)
     {
         var uris = new List<string>();
         try

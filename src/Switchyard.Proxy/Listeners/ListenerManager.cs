@@ -22,9 +22,10 @@ namespace Switchyard.Proxy.Listeners;
 /// <summary>
 /// Listener layer: one Kestrel server per bind address in the snapshot. A new snapshot starts servers for new
 /// addresses and stops (gracefully) those no longer listed; existing servers keep their sockets and simply see the
-/// new snapshot on their next request (or, on TLS listeners, connection). HTTPS listeners, and TLS listeners in
-/// Terminate mode, pick their certificate by SNI from the current snapshot. TLS listeners serve connections, not
-/// requests: <see cref="TlsRouteProxy"/> takes each one in place of Kestrel's HTTP layer.
+/// new snapshot on their next request (or, on TLS listeners, connection). HTTPS listeners pick their certificate, and
+/// whether and how they validate client certificates (see <see cref="ClientCertificates"/>), by SNI from the current
+/// snapshot; so do TLS listeners in Terminate mode pick theirs. TLS listeners serve connections, not requests:
+/// <see cref="TlsRouteProxy"/> takes each one in place of Kestrel's HTTP layer.
 /// </summary>
 internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? loggerFactory) : IAsyncDisposable
 {
@@ -109,13 +110,11 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
                 listen.Protocols = HttpProtocols.Http1; // never reached: the TLSRoute proxy ends the connection pipeline
                 if (kind == ListenerKind.TlsTerminate)
                 {
-                    // The bytes after the handshake are the application's own protocol: no ALPN is offered.
+                    // As for HTTPS, but the bytes after the handshake are the application's own protocol: no ALPN is offered.
                     listen.UseHttps(new TlsHandshakeCallbackOptions
                     {
-                        OnConnection = context => ValueTask.FromResult(new SslServerAuthenticationOptions
-                        {
-                            ServerCertificateContext = runtime.View.Current.Listeners.GetValueOrDefault(bind)?.SelectCertificate(context.ClientHelloInfo.ServerName)?.Context,
-                        }),
+                        OnConnection = context => ValueTask.FromResult(
+                            ClientCertificates.ServerOptions(runtime.View.Current.Listeners.GetValueOrDefault(bind), context, alpn: null, runtime.Metrics)),
                     });
                 }
                 listen.Use(_ => connection => _tlsRoutes.HandleAsync(connection, bind));
@@ -123,14 +122,12 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
             else if (https)
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
-                // Per handshake: the certificate SNI selects in the current snapshot, sent with its chain (a context, not a bare certificate).
+                // Per handshake: the certificate SNI selects in the current snapshot, sent with its chain (a context, not a bare
+                // certificate), and the client certificate validation for that name, if any.
                 listen.UseHttps(new TlsHandshakeCallbackOptions
                 {
-                    OnConnection = context => ValueTask.FromResult(new SslServerAuthenticationOptions
-                    {
-                        ServerCertificateContext = runtime.View.Current.Listeners.GetValueOrDefault(bind)?.SelectCertificate(context.ClientHelloInfo.ServerName)?.Context,
-                        ApplicationProtocols = AlpnProtocols,
-                    }),
+                    OnConnection = context => ValueTask.FromResult(
+                        ClientCertificates.ServerOptions(runtime.View.Current.Listeners.GetValueOrDefault(bind), context, AlpnProtocols, runtime.Metrics)),
                 });
             }
             else

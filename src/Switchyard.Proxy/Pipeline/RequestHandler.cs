@@ -5,6 +5,7 @@ using Switchyard.Proxy.Backends;
 using Switchyard.Proxy.Endpoints;
 using Switchyard.Proxy.Filters;
 using Switchyard.Proxy.Forwarding;
+using Switchyard.Proxy.Listeners;
 using Switchyard.Proxy.Resilience;
 using Switchyard.Proxy.Routing;
 using Switchyard.Proxy.Snapshot;
@@ -38,6 +39,12 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             {
                 error = "listener: not configured";
                 await Answer(context, 404, error);
+                return;
+            }
+            if (ClientCertificates.Misdirected(context, listener) is { } misdirected)
+            {
+                error = misdirected;
+                await Answer(context, 421, error);
                 return;
             }
             if (RequestFraming.Conflict(request) is { } framing)
@@ -366,6 +373,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             headers["X-Forwarded-For"] = existing.Count == 0 ? client : existing.ToString() + ", " + client;
         }
         headers["X-Forwarded-Proto"] = scheme;
+        ClientCertificates.Forward(context);
         if (!headers.ContainsKey("X-Forwarded-Host")) headers["X-Forwarded-Host"] = request.Host.Value;
         if (forwarded)
         {

@@ -67,6 +67,9 @@ internal sealed class ListenerConfig
     /// <summary>Certificates by exact hostname or "*.suffix"; "" is the default when SNI names none of them.</summary>
     public IReadOnlyDictionary<string, ServingCertificate> Certificates { get; init; } = new Dictionary<string, ServingCertificate>();
 
+    /// <summary>Client certificate validation by hostname (Gateway <c>spec.tls.frontend</c>); null when no listener here asks for client certificates.</summary>
+    public ClientValidationTable? ClientValidation { get; init; }
+
     public ServingCertificate? SelectCertificate(string? sni)
     {
         if (sni is { Length: > 0 })

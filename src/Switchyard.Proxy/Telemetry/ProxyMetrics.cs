@@ -20,6 +20,7 @@ internal sealed class ProxyMetrics
     private readonly CounterFamily _rateLimited = new("switchyard_proxy_rate_limited_total", "Requests answered 429 by a route's local rate limit.", "route");
     private readonly CounterFamily _faults = new("switchyard_proxy_faults_injected_total", "Faults injected by HTTPTrafficFilters, by route and kind (delay, abort).", "route", "kind");
     private readonly CounterFamily _mirrors = new("switchyard_proxy_mirror_requests_total", "RequestMirror copies, by route and result (sent: answered, failed: no endpoint or not answered, dropped: body too large or unframed, or too many copies in flight).", "route", "result");
+    private readonly CounterFamily _clientCertificates = new("switchyard_proxy_client_certificates_total", "TLS handshakes on listeners that validate client certificates, by Gateway port and result (verified; refused: none or untrusted under AllowValidOnly; unverified: let through by AllowInsecureFallback).", "listener", "result");
     private readonly CounterFamily _healthChecks = new("switchyard_proxy_health_checks_total", "Active health checks, by endpoint and result (pass, fail).", "endpoint", "result");
     private readonly CounterFamily _tlsConnections = new("switchyard_proxy_tls_connections_total", "Connections on TLS listeners, by TLSRoute (\"\" when none matched) and result (forwarded, not_tls, no_route, no_backend, connect_failed).", "route", "result");
     private readonly CounterFamily _tlsBytes = new("switchyard_proxy_tls_bytes_total", "Bytes relayed for TLS listeners, by TLSRoute and direction (received from clients, sent to clients).", "route", "direction");
@@ -66,6 +67,11 @@ internal sealed class ProxyMetrics
     public void Mirror(string route, string result) => _mirrors.Increment(route, result);
 
     public long MirrorCount(string route, string result) => _mirrors.Value(route, result);
+
+    /// <param name="result">verified, refused or unverified.</param>
+    public void ClientCertificate(string listener, string result) => _clientCertificates.Increment(listener, result);
+
+    public long ClientCertificateCount(string listener, string result) => _clientCertificates.Value(listener, result);
 
     public void HealthCheck(string endpoint, bool passed) => _healthChecks.Increment(endpoint, passed ? "pass" : "fail");
 
@@ -114,6 +120,7 @@ internal sealed class ProxyMetrics
         _rateLimited.Render(b);
         _faults.Render(b);
         _mirrors.Render(b);
+        _clientCertificates.Render(b);
         _healthChecks.Render(b);
         _tlsConnections.Render(b);
         _tlsBytes.Render(b);

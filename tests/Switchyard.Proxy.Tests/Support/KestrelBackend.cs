@@ -31,9 +31,10 @@ internal sealed class KestrelBackend : IAsyncDisposable
     /// <param name="certificate">With one, the backend serves HTTPS with it.</param>
     /// <param name="chain">Intermediates sent after <paramref name="certificate"/> (the SNI name is then not recorded).</param>
     /// <param name="keepAlive">How long Kestrel keeps an idle connection open (its default is 130 s).</param>
+    /// <param name="clientCertificates">With a certificate: whether the backend asks clients for one (any is accepted; the handler sees it).</param>
     public static async Task<KestrelBackend> StartAsync(
         HttpProtocols protocols, RequestDelegate handler, bool webSockets = false, X509Certificate2? certificate = null, X509Certificate2Collection? chain = null,
-        TimeSpan? keepAlive = null)
+        TimeSpan? keepAlive = null, Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode clientCertificates = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -49,14 +50,21 @@ internal sealed class KestrelBackend : IAsyncDisposable
                 {
                     https.ServerCertificate = certificate;
                     https.ServerCertificateChain = chain;
+                    https.ClientCertificateMode = clientCertificates;
+                    https.ClientCertificateValidation = (_, _, _) => true;
                 });
             }
             else if (certificate is not null)
             {
-                l.UseHttps(https => https.ServerCertificateSelector = (_, name) =>
+                l.UseHttps(https =>
                 {
-                    serverName.Value = name;
-                    return certificate;
+                    https.ServerCertificateSelector = (_, name) =>
+                    {
+                        serverName.Value = name;
+                        return certificate;
+                    };
+                    https.ClientCertificateMode = clientCertificates;
+                    https.ClientCertificateValidation = (_, _, _) => true;
                 });
             }
         }));

@@ -12,9 +12,10 @@ internal sealed class TestCertificates : IDisposable
 {
     private readonly RSA _caKey = RSA.Create(2048);
 
-    public TestCertificates()
+    /// <param name="name">The CA's common name: CAs that must not be mistaken for one another need their own.</param>
+    public TestCertificates(string name = "Switchyard Test CA")
     {
-        var request = new CertificateRequest("CN=Switchyard Test CA", _caKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var request = new CertificateRequest($"CN={name}", _caKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         Ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
@@ -63,6 +64,61 @@ internal sealed class TestCertificates : IDisposable
             DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(7), RandomNumberGenerator.GetBytes(8));
         using var withKey = leaf.CopyWithPrivateKey(key);
         return (X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null), intermediate);
+    }
+
+    /// <summary>
+    /// A client certificate with its key, signed by the CA: subject CN=<paramref name="commonName"/>, the URIs as subject
+    /// alt names, and extended key usage <paramref name="usage"/> (clientAuth by default).
+    /// </summary>
+    public X509Certificate2 ClientCertificate(string commonName, string[]? uris = null, string usage = "1.3.6.1.5.5.7.3.2")
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        if (uris is { Length: > 0 })
+        {
+            var san = new SubjectAlternativeNameBuilder();
+            foreach (var uri in uris) san.AddUri(new Uri(uri));
+            request.CertificateExtensions.Add(san.Build());
+        }
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(usage)], false));
+        using var cert = request.Create(Ca.SubjectName, X509SignatureGenerator.CreateForRSA(_caKey, RSASignaturePadding.Pkcs1),
+            DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(7), RandomNumberGenerator.GetBytes(8));
+        using var withKey = cert.CopyWithPrivateKey(key);
+        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
+    }
+
+    /// <summary>
+    /// An HttpClient that trusts only this CA, connects every name to <paramref name="address"/> and, when asked,
+    /// presents <paramref name="clientCertificate"/> (whatever CAs the server names).
+    /// </summary>
+    public HttpClient Client(System.Net.IPAddress address, X509Certificate2? clientCertificate)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            ConnectCallback = async (context, ct) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+                await socket.ConnectAsync(address, context.DnsEndPoint.Port, ct);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+            SslOptions = new System.Net.Security.SslClientAuthenticationOptions
+            {
+                CertificateChainPolicy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, CustomTrustStore = { Ca }, RevocationMode = X509RevocationMode.NoCheck },
+                LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate!,
+            },
+        };
+        return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(20) };
+    }
+
+    /// <summary>Writes <paramref name="certificate"/> and its key as PEM files (for <c>curl --cert --key</c>); the caller deletes them.</summary>
+    public static (string CertFile, string KeyFile) PemFiles(X509Certificate2 certificate)
+    {
+        var stem = Path.Combine(Path.GetTempPath(), $"switchyard-test-client-{Guid.NewGuid():N}");
+        File.WriteAllText(stem + ".crt", certificate.ExportCertificatePem());
+        using var key = certificate.GetRSAPrivateKey()!;
+        File.WriteAllText(stem + ".key", key.ExportPkcs8PrivateKeyPem());
+        return (stem + ".crt", stem + ".key");
     }
 
     /// <summary>A server-auth leaf for <paramref name="key"/> naming the DNS names and URIs, valid for a week, signed by the CA.</summary>

@@ -6,7 +6,8 @@ namespace Switchyard.Model.Validation.Gateway;
 
 /// <summary>
 /// API rules for Gateway, as the v1 CRD defaults and validates it: listeners (names, ports, protocols, hostnames,
-/// TLS, allowed routes, distinctness), requested addresses and infrastructure settings.
+/// TLS, allowed routes, distinctness), requested addresses, infrastructure settings, and Gateway-wide TLS
+/// (<c>spec.tls</c>: client certificate validation, the client certificate for backends).
 /// </summary>
 internal sealed class GatewayRules : KindRules<Model.Gateway.Gateway>
 {
@@ -17,11 +18,13 @@ internal sealed class GatewayRules : KindRules<Model.Gateway.Gateway>
     public const int MaxCaCertificateRefs = 8;
     public const int MaxRouteKinds = 8;
     public const int MaxInfrastructureEntries = 8;
+    public const int MaxPerPort = 64;
 
     private static readonly string[] CoreProtocols = [Protocols.HTTP, Protocols.HTTPS, Protocols.TLS, Protocols.TCP, Protocols.UDP];
     private static readonly string[] TlsModeValues = [TlsModes.Terminate, TlsModes.Passthrough];
     private static readonly string[] FromValues = [FromNamespaces.All, FromNamespaces.Selector, FromNamespaces.Same];
     private static readonly string[] CoreAddressTypes = [AddressTypes.IPAddress, AddressTypes.Hostname, AddressTypes.NamedAddress];
+    private static readonly string[] FrontendModeValues = [FrontendValidationModes.AllowValidOnly, FrontendValidationModes.AllowInsecureFallback];
 
     protected override void Default(Model.Gateway.Gateway obj)
     {
@@ -40,7 +43,12 @@ internal sealed class GatewayRules : KindRules<Model.Gateway.Gateway>
             }
         }
         foreach (var a in spec.Addresses ?? []) a?.Type ??= AddressTypes.IPAddress;
-        if (spec.BackendTLS?.ClientCertificateRef is { } client) DefaultSecretRef(client);
+        if (spec.Tls?.Backend?.ClientCertificateRef is { } client) DefaultSecretRef(client);
+        if (spec.Tls?.Frontend is { } frontend)
+        {
+            frontend.Default?.Validation?.Mode ??= FrontendValidationModes.AllowValidOnly;
+            foreach (var p in frontend.PerPort ?? []) p?.Tls?.Validation?.Mode ??= FrontendValidationModes.AllowValidOnly;
+        }
     }
 
     private static void DefaultSecretRef(SecretObjectReference? r)
@@ -62,10 +70,51 @@ internal sealed class GatewayRules : KindRules<Model.Gateway.Gateway>
         ValidateListeners(spec.Listeners, errors);
         ValidateAddresses(spec.Addresses, errors);
         ValidateInfrastructure(spec.Infrastructure, errors);
-        if (spec.BackendTLS?.ClientCertificateRef is { } client)
+        if (spec.Tls is { } tls) ValidateGatewayTls(tls, errors);
+        if (spec.BackendTLS is not null)
         {
-            GatewayFields.SecretRef(client, "spec.backendTLS.clientCertificateRef", errors);
+            errors.Forbidden("spec.backendTLS", "removed in Gateway API v1.5; set the client certificate in spec.tls.backend.clientCertificateRef");
         }
+    }
+
+    private static void ValidateGatewayTls(GatewayTLS tls, List<FieldError> errors)
+    {
+        if (tls.Backend?.ClientCertificateRef is { } client) GatewayFields.SecretRef(client, "spec.tls.backend.clientCertificateRef", errors);
+        if (tls.Frontend is not { } frontend) return;
+        const string root = "spec.tls.frontend";
+        if (frontend.Default is null) errors.Required(FieldPath.Child(root, "default"), "the validation of HTTPS listeners without a perPort entry (may be {})");
+        else ValidateTlsConfig(frontend.Default, FieldPath.Child(root, "default"), errors);
+        if (frontend.PerPort is not { } perPort) return;
+        var perPortPath = FieldPath.Child(root, "perPort");
+        GatewayFields.MaxItems(perPort, perPortPath, MaxPerPort, errors);
+        var ports = new HashSet<int>();
+        for (var i = 0; i < perPort.Count; i++)
+        {
+            var path = FieldPath.Index(perPortPath, i);
+            if (perPort[i] is not { } p)
+            {
+                errors.Required(path);
+                continue;
+            }
+            GatewayFields.RequiredPort(p.Port, FieldPath.Child(path, "port"), errors);
+            if (p.Port != 0 && !ports.Add(p.Port)) errors.Duplicate(FieldPath.Child(path, "port"), p.Port);
+            if (p.Tls is null) errors.Required(FieldPath.Child(path, "tls"));
+            else ValidateTlsConfig(p.Tls, FieldPath.Child(path, "tls"), errors);
+        }
+    }
+
+    private static void ValidateTlsConfig(TLSConfig config, string path, List<FieldError> errors)
+    {
+        if (config.Validation is not { } validation) return;
+        var validationPath = FieldPath.Child(path, "validation");
+        var caPath = FieldPath.Child(validationPath, "caCertificateRefs");
+        if (validation.CaCertificateRefs is not { Count: > 0 } cas) errors.Required(caPath, "at least one ConfigMap (or Secret) holding the CA certificates in ca.crt");
+        else
+        {
+            GatewayFields.MaxItems(cas, caPath, MaxCaCertificateRefs, errors);
+            for (var i = 0; i < cas.Count; i++) GatewayFields.ObjectRef(cas[i], FieldPath.Index(caPath, i), errors);
+        }
+        GatewayFields.OneOf(validation.Mode, FieldPath.Child(validationPath, "mode"), FrontendModeValues, errors);
     }
 
     private static void ValidateListeners(IList<Listener>? listeners, List<FieldError> errors)
@@ -152,15 +201,10 @@ internal sealed class GatewayRules : KindRules<Model.Gateway.Gateway>
                 GatewayFields.MaxLength(value, FieldPath.Key(optionsPath, key), 4096, errors);
             }
         }
-        if (tls.FrontendValidation is { } fv)
+        if (tls.FrontendValidation is not null)
         {
-            var caPath = FieldPath.Child(FieldPath.Child(path, "frontendValidation"), "caCertificateRefs");
-            if (fv.CaCertificateRefs is not { Count: > 0 } cas) errors.Required(caPath);
-            else
-            {
-                GatewayFields.MaxItems(cas, caPath, MaxCaCertificateRefs, errors);
-                for (var i = 0; i < cas.Count; i++) GatewayFields.ObjectRef(cas[i], FieldPath.Index(caPath, i), errors);
-            }
+            errors.Forbidden(FieldPath.Child(path, "frontendValidation"),
+                "removed in Gateway API v1.5; client certificates are validated per Gateway in spec.tls.frontend (default, or perPort for this listener's port)");
         }
     }
 

@@ -83,7 +83,7 @@ public class GatewayRulesTests
         var json = Manifest("""
             [{"name":"http","port":80,"protocol":"HTTP","allowedRoutes":{"namespaces":{"from":"Selector"},"kinds":[{"kind":"HTTPRoute"},{"group":"Bad_Group","kind":"-x"}]}},
              {"name":"http2","port":8080,"protocol":"HTTP","allowedRoutes":{"namespaces":{"from":"Everywhere","selector":{"matchExpressions":[{"key":"team","operator":"Has"}]}}}}]
-            """, ""","addresses":[{"value":"10.0.0.300"},{"type":"Hostname","value":"*.Edge"},{"type":"IPAddress","value":"127.0.0.1"},{"value":"127.0.0.1"},{"type":"Elastic","value":"x"}],"infrastructure":{"labels":{"a":"1","b":"2","c":"3","d":"4","e":"5","f":"6","g":"7","h":"8","i":"9"},"parametersRef":{"group":"example.com","kind":"Config","name":""}},"backendTLS":{"clientCertificateRef":{"name":""}}""");
+            """, ""","addresses":[{"value":"10.0.0.300"},{"type":"Hostname","value":"*.Edge"},{"type":"IPAddress","value":"127.0.0.1"},{"value":"127.0.0.1"},{"type":"Elastic","value":"x"}],"infrastructure":{"labels":{"a":"1","b":"2","c":"3","d":"4","e":"5","f":"6","g":"7","h":"8","i":"9"},"parametersRef":{"group":"example.com","kind":"Config","name":""}},"tls":{"backend":{"clientCertificateRef":{"name":""}}}""");
         Assert.Equal(
         [
             "spec.listeners[0].allowedRoutes.namespaces.selector: Required value: from: Selector needs a namespace selector",
@@ -97,7 +97,7 @@ public class GatewayRulesTests
             "spec.addresses[4].type: Unsupported value: \"Elastic\": supported values: \"IPAddress\", \"Hostname\", \"NamedAddress\", \"<domain>/<name> (implementation-specific)\"",
             "spec.infrastructure.labels: Too many: 9: must have at most 8 items",
             "spec.infrastructure.parametersRef.name: Required value",
-            "spec.backendTLS.clientCertificateRef.name: Required value",
+            "spec.tls.backend.clientCertificateRef.name: Required value",
         ], Errors<GatewayResource>(json));
     }
 
@@ -120,5 +120,83 @@ public class GatewayRulesTests
     {
         var listeners = "[" + string.Join(",", Enumerable.Range(1, 65).Select(i => $$"""{"name":"l{{i}}","port":{{i}},"protocol":"TCP"}""")) + "]";
         Assert.Equal(["spec.listeners: Too many: 65: must have at most 64 items"], Errors<GatewayResource>(Manifest(listeners)));
+    }
+
+    private const string HttpsListener = """[{"name":"https","port":443,"protocol":"HTTPS","tls":{"certificateRefs":[{"name":"cert"}]}}]""";
+
+    [Fact]
+    public void ApplyDefaults_GatewayTls_ModeAllowValidOnlyAndSecretRef()
+    {
+        var gw = Defaulted<GatewayResource>(Manifest(HttpsListener, """
+            ,"tls":{
+            "frontend":{"default":{"validation":{"caCertificateRefs":[{"group":"","kind":"ConfigMap","name":"ca"}]}},
+            "perPort":[{"port":443,"tls":{"validation":{"caCertificateRefs":[{"group":"","kind":"ConfigMap","name":"ca"}]}}},
+            {"port":8443,"tls":{"validation":{"mode":"AllowInsecureFallback","caCertificateRefs":[{"group":"","kind":"ConfigMap","name":"ca"}]}}}]},
+            "backend":{"clientCertificateRef":{"name":"client"}}}
+            """));
+        var tls = gw.Spec.Tls!;
+        Assert.Equal("AllowValidOnly", tls.Frontend!.Default!.Validation!.Mode);
+        Assert.Equal("AllowValidOnly", tls.Frontend.PerPort![0].Tls!.Validation!.Mode);
+        Assert.Equal("AllowInsecureFallback", tls.Frontend.PerPort[1].Tls!.Validation!.Mode);
+        Assert.Equal(("", "Secret"), (tls.Backend!.ClientCertificateRef!.Group, tls.Backend.ClientCertificateRef.Kind));
+    }
+
+    [Fact]
+    public void Validate_GatewayTls_Realistic_NoErrors()
+    {
+        var json = Manifest(HttpsListener, """
+            ,"tls":{
+            "frontend":{"default":{},
+            "perPort":[{"port":443,"tls":{"validation":{"mode":"AllowValidOnly","caCertificateRefs":[{"group":"","kind":"ConfigMap","name":"ca"},{"group":"","kind":"Secret","name":"ca2","namespace":"pki"}]}}}]},
+            "backend":{"clientCertificateRef":{"name":"client","namespace":"pki"}}}
+            """);
+        Assert.Empty(Errors<GatewayResource>(json));
+    }
+
+    [Fact]
+    public void Validate_GatewayTlsProblems_AllReportedAtOnce()
+    {
+        var nine = string.Join(",", Enumerable.Range(1, 9).Select(i => $$"""{"group":"","kind":"ConfigMap","name":"ca{{i}}"}"""));
+        var json = Manifest(HttpsListener, $$$$"""
+            ,"tls":{
+            "frontend":{"default":{"validation":{"caCertificateRefs":[],"mode":"Sometimes"}},
+            "perPort":[{"port":443,"tls":{"validation":{"caCertificateRefs":[{{{{nine}}}}]}}},
+            {"port":443,"tls":{"validation":{"caCertificateRefs":[{"kind":"ConfigMap","name":"Bad_Name"}]}}},
+            {"port":0},
+            {"port":70000,"tls":{}}]},
+            "backend":{"clientCertificateRef":{"kind":"Secret","name":""}}}
+            """);
+        Assert.Equal(
+        [
+            "spec.tls.backend.clientCertificateRef.name: Required value",
+            "spec.tls.frontend.default.validation.caCertificateRefs: Required value: at least one ConfigMap (or Secret) holding the CA certificates in ca.crt",
+            "spec.tls.frontend.default.validation.mode: Unsupported value: \"Sometimes\": supported values: \"AllowValidOnly\", \"AllowInsecureFallback\"",
+            "spec.tls.frontend.perPort[0].tls.validation.caCertificateRefs: Too many: 9: must have at most 8 items",
+            "spec.tls.frontend.perPort[1].port: Duplicate value: 443",
+            "spec.tls.frontend.perPort[1].tls.validation.caCertificateRefs[0].group: Required value: use \"\" for the core group",
+            "spec.tls.frontend.perPort[2].port: Required value",
+            "spec.tls.frontend.perPort[2].tls: Required value",
+            "spec.tls.frontend.perPort[3].port: Invalid value: 70000: must be between 1 and 65535, inclusive",
+        ], Errors<GatewayResource>(json));
+    }
+
+    [Fact]
+    public void Validate_FrontendWithoutDefault_Required()
+    {
+        Assert.Equal(
+            ["spec.tls.frontend.default: Required value: the validation of HTTPS listeners without a perPort entry (may be {})"],
+            Errors<GatewayResource>(Manifest(HttpsListener, ""","tls":{"frontend":{"perPort":[]}}""")));
+    }
+
+    [Fact]
+    public void Validate_FieldsRemovedInV15_RefusedSayingWhereTheyMoved()
+    {
+        var json = Manifest("""[{"name":"https","port":443,"protocol":"HTTPS","tls":{"certificateRefs":[{"name":"cert"}],"frontendValidation":{"caCertificateRefs":[{"group":"","kind":"ConfigMap","name":"ca"}]}}}]""",
+            ""","backendTLS":{"clientCertificateRef":{"name":"client"}}""");
+        Assert.Equal(
+        [
+            "spec.listeners[0].tls.frontendValidation: Forbidden: removed in Gateway API v1.5; client certificates are validated per Gateway in spec.tls.frontend (default, or perPort for this listener's port)",
+            "spec.backendTLS: Forbidden: removed in Gateway API v1.5; set the client certificate in spec.tls.backend.clientCertificateRef",
+        ], Errors<GatewayResource>(json));
     }
 }
