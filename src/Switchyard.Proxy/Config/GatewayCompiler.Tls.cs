@@ -17,8 +17,8 @@ internal sealed partial class GatewayCompiler
         var errors = new List<string>();
         var refErrors = new List<(string Reason, string Message)>();
         if (route.Spec.Hostnames is not { Count: > 0 }) errors.Add("a TLSRoute names at least one hostname");
-        var rule = route.Spec.Rules is { Count: > 0 } rules ? rules[0] : null;
-        if (rule is null) errors.Add("a TLSRoute has exactly one rule");
+        var rule = route.Spec.Rules is { Count: 1 } rules ? rules[0] : null;
+        if (rule is null) errors.Add($"a TLSRoute has exactly one rule, not {route.Spec.Rules?.Count ?? 0}");
         // Terminate mode with a BackendTLSPolicy: the gateway presents its client certificate (that of the parent Gateways, when they agree).
         var client = BaseClient(route);
         var backendList = new List<Backend>();

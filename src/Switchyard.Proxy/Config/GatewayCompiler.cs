@@ -58,6 +58,11 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
             .ThenBy(g => Key(g.Metadata), StringComparer.Ordinal).ToList();
         var listeners = new Dictionary<(string Ns, string Name), List<ListenerInfo>>();
         var protocolAt = new Dictionary<IPEndPoint, string>();
+        // TLS listeners of both modes on one address and port: none of them serves (Gateway API, without the
+        // TLSRouteModeMixed feature), so no connection reaches a route through either.
+        var mixedTls = gateways.SelectMany(g => (g.Spec.Listeners ?? []).Select(l => (Bind: new IPEndPoint(BindAddress(g), l.Port), Kind: KindOf(l))))
+            .Where(x => x.Kind is ListenerKind.TlsPassthrough or ListenerKind.TlsTerminate)
+            .GroupBy(x => x.Bind).Where(g => g.Select(x => x.Kind).Distinct().Count() > 1).Select(g => g.Key).ToHashSet();
         foreach (var gateway in gateways)
         {
             var bind = BindAddress(gateway);
@@ -73,6 +78,15 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                     info.Usable = false;
                     info.Conditions.Add(Conditions.Make("Accepted", false, "UnsupportedProtocol", $"protocol {l.Protocol} is not served by {ControllerName}; use HTTP, HTTPS or TLS", gen, prev, now));
                     info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener is not accepted", gen, prev, now));
+                    continue;
+                }
+                if (mixedTls.Contains(info.Bind) && kind is ListenerKind.TlsPassthrough or ListenerKind.TlsTerminate)
+                {
+                    info.Usable = false;
+                    var why = $"TLS listeners in Passthrough and in Terminate mode share {info.Bind}; {ControllerName} serves one mode per port";
+                    info.Conditions.Add(Conditions.Make("Conflicted", true, "ProtocolConflict", why, gen, prev, now));
+                    info.Conditions.Add(Conditions.Make("Accepted", false, "ProtocolConflict", why, gen, prev, now));
+                    info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener conflicts with another", gen, prev, now));
                     continue;
                 }
                 // Listeners sharing a port share one socket: they must speak the same protocol (for TLS, in the same mode).
@@ -111,7 +125,9 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
         // Oldest first, then by namespace/name: the order in which routes claim hostnames of a listener.
         var routes = inputs.HttpRoutes.Select(PrepareHttp).Concat(inputs.GrpcRoutes.Select(PrepareGrpc)).Concat(inputs.TlsRoutes.Select(PrepareTls))
             .OrderBy(r => r.Object.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(r => Key(r.Object.Metadata), StringComparer.Ordinal);
-        foreach (var route in routes) Attach(route, listeners);
+        var ordered = routes.ToList();
+        ResolveServerNames(ordered.Where(r => r.TlsTarget is not null), listeners);
+        foreach (var route in ordered) Attach(route, listeners);
 
         foreach (var gateway in gateways)
         {
@@ -253,6 +269,56 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
             other => CompileRules(served, out _, out _, other), client);
     }
 
+    /// <summary>Does <paramref name="parent"/> name this listener (its sectionName and port, when set)?</summary>
+    private static bool Named(ListenerInfo info, ParentReference parent) =>
+        (parent.SectionName is null || info.Listener.Name == parent.SectionName) && (parent.Port is null || info.Listener.Port == parent.Port);
+
+    /// <summary>Does the listener take routes of <paramref name="kind"/> from <paramref name="ns"/> (protocol, allowedRoutes)?</summary>
+    private bool Admits(ListenerInfo info, string kind, string ns) =>
+        KindsServed(info.Listener).Contains(kind) && NamespaceAllowed(info, ns) && KindAllowed(info, kind);
+
+    /// <summary>For each TLSRoute and listener, the server names it serves there.</summary>
+    private readonly Dictionary<(ListenerInfo Listener, string Route), List<string>> _serverNames = [];
+
+    /// <summary>For each bind address and server name (lower case), the route serving it and through which listener.</summary>
+    private readonly Dictionary<(IPEndPoint Bind, string Host), (string Route, string Listener)> _serverNameHolders = [];
+
+    /// <summary>
+    /// Decides which TLSRoute serves each server name of a bind address, before any is attached: the listeners on one
+    /// address and port share one router. Gateway API: the route attached through the listener with the most specific
+    /// hostname wins (exact, then the longest wildcard, then none), then the oldest route (then namespace/name; routes
+    /// arrive in that order).
+    /// </summary>
+    private void ResolveServerNames(IEnumerable<PreparedRoute> tlsRoutes, Dictionary<(string Ns, string Name), List<ListenerInfo>> listeners)
+    {
+        var claims = new List<(IPEndPoint Bind, string Host, (int, int) Specificity, int Order, ListenerInfo Info, string Route)>();
+        var order = 0;
+        foreach (var route in tlsRoutes)
+        {
+            var ns = route.Object.Metadata.NamespaceProperty ?? "default";
+            var key = Key(route.Object.Metadata);
+            order++;
+            foreach (var parent in route.ParentRefs ?? [])
+            {
+                if ((parent.Group ?? GatewayApi.Group) != GatewayApi.Group || (parent.Kind ?? "Gateway") != "Gateway") continue;
+                if (!listeners.TryGetValue((parent.Namespace ?? ns, parent.Name), out var infos)) continue;
+                foreach (var info in infos.Where(i => Named(i, parent) && Admits(i, TlsRouteKind, ns)))
+                {
+                    var hostname = info.Listener.Hostname;
+                    var specificity = hostname is null ? (2, 0) : Hostnames.IsWildcard(hostname) ? (1, -hostname.Length) : (0, 0);
+                    foreach (var h in Hostnames.Intersect(hostname, route.ServedHostnames) ?? []) claims.Add((info.Bind, h, specificity, order, info, key));
+                }
+            }
+        }
+        foreach (var claim in claims.GroupBy(c => (c.Bind, Host: c.Host.ToLowerInvariant())))
+        {
+            var winner = claim.OrderBy(c => c.Specificity).ThenBy(c => c.Order).First();
+            if (!_serverNames.TryGetValue((winner.Info, winner.Route), out var names)) _serverNames[(winner.Info, winner.Route)] = names = [];
+            names.Add(winner.Host);
+            _serverNameHolders[claim.Key] = (winner.Route, winner.Info.Listener.Name);
+        }
+    }
+
     private void Attach(PreparedRoute route, Dictionary<(string Ns, string Name), List<ListenerInfo>> listeners)
     {
         var meta = route.Object.Metadata;
@@ -267,7 +333,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
             if ((parent.Group ?? GatewayApi.Group) != GatewayApi.Group || (parent.Kind ?? "Gateway") != "Gateway") continue;
             if (!listeners.TryGetValue((parent.Namespace ?? ns, parent.Name), out var infos)) continue; // not ours (or absent): leave to its controller
             var previous = route.PreviousParents?.FirstOrDefault(p => SameParent(p.ParentRef, parent, ns) && p.ControllerName == ControllerName)?.Conditions;
-            var candidates = infos.Where(i => (parent.SectionName is null || i.Listener.Name == parent.SectionName) && (parent.Port is null || i.Listener.Port == parent.Port)).ToList();
+            var candidates = infos.Where(i => Named(i, parent)).ToList();
             string? reason = null, message = null;
             var attached = 0;
             if (candidates.Count == 0) (reason, message) = ("NoMatchingParent", "no listener matches sectionName/port");
@@ -279,11 +345,12 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                     : ("NotAllowedByListeners", $"no listener serves {route.Kind}s (a TLS listener serves only TLSRoutes)");
             else if (candidates.Where(i => NamespaceAllowed(i, ns)).ToList() is { Count: 0 })
                 (reason, message) = ("NotAllowedByListeners", $"no listener allows {route.Kind}s from namespace {ns}");
-            else if (candidates.Where(i => NamespaceAllowed(i, ns) && KindsServed(i.Listener).Contains(route.Kind) && KindAllowed(i, route.Kind)).ToList() is not { Count: > 0 } allowed)
+            else if (candidates.Where(i => Admits(i, route.Kind, ns)).ToList() is not { Count: > 0 } allowed)
                 (reason, message) = ("NotAllowedByListeners", $"no listener allows kind {route.Kind} (allowedRoutes.kinds: {string.Join(", ", candidates.SelectMany(i => i.Listener.AllowedRoutes?.Kinds ?? []).Select(k => k.Kind).Distinct())})");
             else
             {
                 var conflicts = new List<string>();
+                var partial = new List<string>(); // TLSRoute hostnames another route serves
                 foreach (var info in allowed)
                 {
                     var hosts = Hostnames.Intersect(info.Listener.Hostname, route.ServedHostnames);
@@ -298,20 +365,22 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                     }
                     if (route.TlsTarget is { } tls)
                     {
-                        // TLSRoutes do not share a server name: the oldest (then first by namespace/name) keeps it.
-                        var free = hosts!.Where(h => !info.Claims.Any(c => c.Kind == TlsRouteKind && c.Hosts!.Contains(h, StringComparer.OrdinalIgnoreCase))).ToList();
-                        if (free.Count == 0)
+                        // The server names this route serves through this listener (ResolveServerNames decided who serves each).
+                        var served = _serverNames.GetValueOrDefault((info, key)) ?? [];
+                        var lost = hosts!.Select(h => (Host: h, Holder: _serverNameHolders[(info.Bind, h.ToLowerInvariant())]))
+                            .Where(l => l.Holder.Route != key).Select(l => $"{l.Host} (served by {TlsRouteKind} {l.Holder.Route} through listener {l.Holder.Listener})").ToList();
+                        if (served.Count == 0 && lost.Count == hosts!.Count)
                         {
-                            var holder = info.Claims.First(c => c.Kind == TlsRouteKind && c.Hosts!.Intersect(hosts!, StringComparer.OrdinalIgnoreCase).Any());
-                            conflicts.Add($"listener {info.Listener.Name}: its hostnames are taken by {TlsRouteKind} {holder.Key}, which is older or first by namespace/name");
+                            conflicts.Add($"listener {info.Listener.Name}: its hostnames are taken: {string.Join(", ", lost)}");
                             continue;
                         }
-                        info.Claims.Add((route.Kind, key, free));
+                        if (lost.Count > 0) partial.Add($"listener {info.Listener.Name}: not {string.Join(", ", lost)}");
+                        info.Claims.Add((route.Kind, key, served));
                         info.Attached++;
                         attached++;
                         if (!info.Usable) continue;
                         var tlsBuilder = listenerFor(info.Bind, "", KindOf(info.Listener)!.Value);
-                        foreach (var h in free) tlsBuilder.AddTlsRoute(h, tls);
+                        foreach (var h in served) tlsBuilder.AddTlsRoute(h, tls);
                         continue;
                     }
                     info.Claims.Add((route.Kind, key, hosts));
@@ -329,7 +398,9 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                 else if (attached == 0) (reason, message) = ("NoMatchingListenerHostname", "no listener hostname intersects the route's hostnames");
                 else if (servingOld)
                     (reason, message) = ("UnsupportedValue", $"{string.Join("; ", ruleErrors)}; still serving generation {route.Served.Metadata.Generation}, the last accepted");
-                else if (conflicts.Count > 0) message = $"attached to {attached} listener(s); not to {string.Join("; ", conflicts)}";
+                else if (conflicts.Count > 0 || partial.Count > 0)
+                    message = string.Join("; ", new[] { $"attached to {attached} listener(s)" }
+                        .Concat(conflicts.Select(c => $"not to {c}")).Concat(partial.Select(p => $"hostnames taken on {p}")));
             }
             var ok = reason is null;
             var resolved = refErrors.Count == 0;

@@ -57,8 +57,48 @@ public sealed class ClientHelloTests
         Assert.Equal("split.example.test", name);
     }
 
+    [Fact]
+    public async Task Read_HandshakeHeaderSplitAcrossRecords_IsReassembled()
+    {
+        var hello = await CaptureAsync("header.example.test");
+        var payload = hello.AsSpan(5).ToArray();
+        var split = Record(payload[..2]).Concat(Record(payload[2..3])).Concat(Record(payload[3..])).ToArray();
+
+        Assert.Equal(ClientHelloStatus.Complete, ClientHello.ReadOnce(new ReadOnlySequence<byte>(split), out var name, out _));
+        Assert.Equal("header.example.test", name);
+    }
+
+    [Fact]
+    public async Task Read_OneReaderFedGrowingPrefixes_ExaminesEachRecordOnce()
+    {
+        var hello = await CaptureAsync("grow.example.test");
+        var payload = hello.AsSpan(5).ToArray();
+        var records = payload.Chunk(16).SelectMany(Record).ToArray(); // many small records, as a slow client might send
+        using var reader = new ClientHello();
+
+        var status = ClientHelloStatus.Incomplete;
+        string? name = null;
+        for (var length = 1; length <= records.Length && status == ClientHelloStatus.Incomplete; length += 7)
+            status = reader.Read(new ReadOnlySequence<byte>(records, 0, Math.Min(length, records.Length)), out name, out _);
+        if (status == ClientHelloStatus.Incomplete) status = reader.Read(new ReadOnlySequence<byte>(records), out name, out _);
+
+        Assert.Equal(ClientHelloStatus.Complete, status);
+        Assert.Equal("grow.example.test", name);
+    }
+
+    [Fact]
+    public void Read_TooManyRecords_IsInvalid()
+    {
+        // A ClientHello header announcing 4000 bytes, then one byte per record.
+        var bytes = Record([1, 0, 0x0f, 0xa0]).Concat(Enumerable.Range(0, ClientHello.MaxRecords).SelectMany(_ => Record([0]))).ToArray();
+
+        Assert.Equal(ClientHelloStatus.Invalid, ClientHello.ReadOnce(new ReadOnlySequence<byte>(bytes), out _, out var error));
+        Assert.Contains($"more than {ClientHello.MaxRecords} records", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("GET / HTTP/1.1\r\nHost: a\r\n\r\n", "record type 71")]
+    [InlineData("\u0016\u0003\u0003\u0040\u0001", "a handshake record of 16385 bytes")]
     [InlineData("\u0016\u0003\u0003\u0000\u0000", "a handshake record of 0 bytes")]
     [InlineData("\u0016\u0002\u0000\u0000\u0004\u0001\u0000\u0000\u0000", "is not TLS")]
     [InlineData("\u0016\u0003\u0001\u0000\u0004\u0002\u0000\u0000\u0000", "handshake message type 2")]

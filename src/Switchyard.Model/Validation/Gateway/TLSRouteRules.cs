@@ -76,10 +76,19 @@ internal sealed class TLSRouteRules : KindRules<TLSRoute>
         for (var i = 0; i < hostnames.Count; i++)
         {
             var path = FieldPath.Index(root, i);
-            if (IPAddress.TryParse(hostnames[i], out _)) errors.Invalid(path, hostnames[i], "must be a hostname, not an IP address (SNI never carries one)");
+            if (IsIpAddress(hostnames[i])) errors.Invalid(path, hostnames[i], "must be a hostname, not an IP address (SNI never carries one)");
             else GatewayFields.Hostname(hostnames[i], path, errors);
         }
     }
+
+    /// <summary>
+    /// A dotted-quad IPv4 or an IPv6 address, as the CRD's isIP() means; not "1234" or "0x7f", which
+    /// <see cref="IPAddress.TryParse(string?, out IPAddress?)"/> also reads as addresses but are valid hostnames.
+    /// </summary>
+    private static bool IsIpAddress(string? value) =>
+        value is not null && IPAddress.TryParse(value, out var ip)
+            && (value.Contains(':', StringComparison.Ordinal) || (ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
+                && value.Split('.') is { Length: 4 } parts && parts.All(p => p.Length is > 0 and <= 3 && p.All(char.IsAsciiDigit))));
 
     private static void ValidateBackendRefs(IList<BackendRef>? backendRefs, string path, List<FieldError> errors)
     {
