@@ -36,12 +36,19 @@ public sealed record ProxyOptions
     /// <summary>TCP connect timeout to endpoints. Default 5s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long one exchange with the authorization service of an ExternalAuth filter may take (the rule's
+    /// timeouts.request when that is shorter); past it the request is answered 504. Default 10s.
+    /// </summary>
+    public TimeSpan ExternalAuthTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
         if (MaxIdleConnectionsPerEndpoint < 0) errors.Add($"MaxIdleConnectionsPerEndpoint: {MaxIdleConnectionsPerEndpoint} is negative; use 0 or more");
         if (IngressHttp is not null && IngressHttp.Equals(IngressHttps)) errors.Add($"IngressHttps: {IngressHttps} is also the IngressHttp address; use two addresses");
         if (ConnectTimeout <= TimeSpan.Zero) errors.Add($"ConnectTimeout: {ConnectTimeout} must be positive");
+        if (ExternalAuthTimeout <= TimeSpan.Zero) errors.Add($"ExternalAuthTimeout: {ExternalAuthTimeout} must be positive");
         return errors;
     }
 }
