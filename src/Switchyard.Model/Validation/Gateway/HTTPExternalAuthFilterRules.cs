@@ -45,8 +45,12 @@ public static class HTTPExternalAuthFilterRules
         if (f.BackendRef is not { } b) errors.Required(refPath);
         else GatewayFields.BackendObjectRef(b.Group, b.Kind, b.Name, b.Namespace, b.Port, refPath, errors);
 
-        Union(f.Protocol, ExternalAuthProtocols.GRPC, f.Grpc, FieldPath.Child(path, "grpc"), errors);
-        Union(f.Protocol, ExternalAuthProtocols.HTTP, f.Http, FieldPath.Child(path, "http"), errors);
+        if (Protocols.Contains(f.Protocol, StringComparer.Ordinal))
+        {
+            // With no protocol, or one not known, which settings belong is unknown: the protocol's error says enough.
+            Union(f.Protocol, ExternalAuthProtocols.GRPC, f.Grpc, FieldPath.Child(path, "grpc"), errors);
+            Union(f.Protocol, ExternalAuthProtocols.HTTP, f.Http, FieldPath.Child(path, "http"), errors);
+        }
         if (f.Grpc is { } grpc) HeaderNames(grpc.AllowedHeaders, FieldPath.Child(FieldPath.Child(path, "grpc"), "allowedHeaders"), errors);
         if (f.Http is { } http)
         {
