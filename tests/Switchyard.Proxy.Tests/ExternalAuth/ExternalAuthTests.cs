@@ -68,7 +68,7 @@ public sealed class ExternalAuthTests : IAsyncLifetime
                   backendRefs: [{name: echo, port: 80}]
                 - matches: [{path: {value: /open}}]
                   backendRefs: [{name: echo, port: 80}]
-            """, route: "shop") + $$"""
+            """, route: "shop") + """
             apiVersion: gateway.networking.k8s.io/v1
             kind: HTTPRoute
             metadata: {name: refs, namespace: default}
