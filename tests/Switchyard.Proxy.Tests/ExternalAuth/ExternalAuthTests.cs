@@ -454,6 +454,38 @@ public sealed class ExternalAuthTests : IAsyncLifetime
         Assert.Contains("rule 0: backendRef echo: filter ExternalAuth is not supported on a backendRef", accepted.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ServicePortWithAppProtocolH2c_AskedOverHttp2()
+    {
+        await using var h2 = await KestrelBackend.StartAsync(HttpProtocols.Http2, context =>
+        {
+            context.Response.Headers["x-user"] = context.Request.Protocol;
+            return Task.CompletedTask;
+        });
+        await using var proxy = await Manifests.StartAsync(GatewayYaml.Route("""
+                - filters: [{type: ExternalAuth, externalAuth: {protocol: HTTP, backendRef: {name: authz2, port: 80}, http: {allowedResponseHeaders: [x-user]}}}]
+                  backendRefs: [{name: echo, port: 80}]
+            """) + Manifests.Service("echo", _echo.Port) + $$$"""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: authz2, namespace: default}
+            spec: {ports: [{name: http, port: 80, appProtocol: kubernetes.io/h2c}]}
+            ---
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: {name: authz2-1, namespace: default, labels: {kubernetes.io/service-name: authz2}}
+            addressType: IPv4
+            ports: [{name: http, port: {{{h2.Port}}}}]
+            endpoints: [{addresses: ["127.0.0.1"]}]
+            ---
+
+            """);
+        using var client = Manifests.Client();
+        using var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), Host, "POST", "/x", ("Authorization", "Bearer good")));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("HTTP/2", Header(response, "x-echo-h-x-user"));
+    }
+
     /// <summary>A body of unknown length: HttpClient sends it chunked.</summary>
     private sealed class UnsizedContent(string text) : HttpContent
     {
