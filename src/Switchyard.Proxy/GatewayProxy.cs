@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Switchyard.Model.Gateway;
 using Switchyard.Proxy.Config;
 using Switchyard.Proxy.Endpoints;
+using Switchyard.Proxy.ExternalAuth;
 using Switchyard.Proxy.Forwarding;
 using Switchyard.Proxy.Listeners;
 using Switchyard.Proxy.LoadBalancing;
@@ -63,6 +64,7 @@ public sealed class GatewayProxy : IAsyncDisposable
             Forwarder = forwarder ?? new Http1Forwarder(),
             H2cForwarder = _h2c = new Http2Forwarder(options.ConnectTimeout),
             Mirrors = new MirrorSender(options.ConnectTimeout, metrics),
+            ExternalAuthClient = new ExternalAuthClient(options.ConnectTimeout, options.ExternalAuthTimeout, metrics, time),
             Metrics = metrics,
             AccessLog = _accessLog,
             Time = time,
@@ -124,7 +126,9 @@ public sealed class GatewayProxy : IAsyncDisposable
             var bindErrors = await _listeners.ReconcileAsync(result.Snapshot, cancellationToken).ConfigureAwait(false);
             _runtime.View.Publish(result.Snapshot);
             _runtime.Endpoints.Retain(result.LiveEndpoints);
-            _h2c.Retain(result.LiveEndpoints.Select(e => e.Tls).OfType<string>().ToHashSet(StringComparer.Ordinal), RetiredTlsGrace, _runtime.Time);
+            var liveTls = result.LiveEndpoints.Select(e => e.Tls).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            _h2c.Retain(liveTls, RetiredTlsGrace, _runtime.Time);
+            _runtime.ExternalAuthClient.Retain(liveTls, RetiredTlsGrace);
             _health.Reconcile(result.HealthChecks);
             Warnings = [.. result.Warnings, .. bindErrors];
             Statuses = [.. result.GatewayStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Gateway, (object)s.Status)),
@@ -193,6 +197,7 @@ public sealed class GatewayProxy : IAsyncDisposable
         _runtime.Endpoints.DrainAll();
         _h2c.Dispose();
         _runtime.Mirrors.Dispose();
+        _runtime.ExternalAuthClient.Dispose();
         if (_admin is not null) await _admin.DisposeAsync().ConfigureAwait(false);
         if (_accessLog is not null) await _accessLog.DisposeAsync().ConfigureAwait(false);
         _loops?.Dispose(); // last: closing the listeners and the drained connections above was posted to the loops

@@ -39,6 +39,12 @@ public sealed record ProxyOptions
     /// <summary>A connection relayed for a TLSRoute that carries no byte either way for this long is closed. Default 1 hour.</summary>
     public TimeSpan TlsIdleTimeout { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// How long one exchange with the authorization service of an ExternalAuth filter may take (the rule's
+    /// timeouts.request when that is shorter); past it the request is answered 504. Default 10s.
+    /// </summary>
+    public TimeSpan ExternalAuthTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
@@ -46,6 +52,7 @@ public sealed record ProxyOptions
         if (IngressHttp is not null && IngressHttp.Equals(IngressHttps)) errors.Add($"IngressHttps: {IngressHttps} is also the IngressHttp address; use two addresses");
         if (ConnectTimeout <= TimeSpan.Zero) errors.Add($"ConnectTimeout: {ConnectTimeout} must be positive");
         if (TlsIdleTimeout <= TimeSpan.Zero) errors.Add($"TlsIdleTimeout: {TlsIdleTimeout} must be positive");
+        if (ExternalAuthTimeout <= TimeSpan.Zero) errors.Add($"ExternalAuthTimeout: {ExternalAuthTimeout} must be positive");
         return errors;
     }
 }

@@ -75,6 +75,17 @@ public static class GatewayApi
         public const string URLRewrite = "URLRewrite";
         public const string ExtensionRef = "ExtensionRef";
         public const string CORS = "CORS";
+        public const string ExternalAuth = "ExternalAuth";
+    }
+
+    /// <summary>How an ExternalAuth filter talks to its authorization service.</summary>
+    public static class ExternalAuthProtocols
+    {
+        /// <summary>Envoy's ext_authz gRPC API (envoy.service.auth.v3.Authorization/Check).</summary>
+        public const string GRPC = "GRPC";
+
+        /// <summary>A plain HTTP request per checked request; 200 allows it.</summary>
+        public const string HTTP = "HTTP";
     }
 
     public static class PathModifierTypes

@@ -22,6 +22,12 @@ public sealed class HTTPRouteFilter
     /// <summary>Cross-origin resource sharing (Standard channel from v1.5); on rules only, not on backendRefs or GRPCRoutes.</summary>
     [JsonPropertyName("cors")] public HTTPCORSFilter? Cors { get; set; }
 
+    /// <summary>
+    /// Asks an authorization service whether to let the request through (Experimental channel from v1.4). The CRD
+    /// allows it in any filter list; its support is defined for rules.
+    /// </summary>
+    [JsonPropertyName("externalAuth")] public HTTPExternalAuthFilter? ExternalAuth { get; set; }
+
     [JsonPropertyName("extensionRef")] public LocalObjectReference? ExtensionRef { get; set; }
 }
 
@@ -118,4 +124,57 @@ public sealed class HTTPCORSFilter
 
     /// <summary>Seconds a preflight answer may be cached, at least 1 (default 5).</summary>
     [JsonPropertyName("maxAge")] public int? MaxAge { get; set; }
+}
+
+/// <summary>
+/// Sends the details of each request to an authorization service (<see cref="BackendRef"/>) before it is forwarded;
+/// the service's answer lets it through or is sent to the client instead. Any problem talking to the service must
+/// fail closed. <see cref="Protocol"/> says which of <see cref="Grpc"/> and <see cref="Http"/> may be set.
+/// </summary>
+public sealed class HTTPExternalAuthFilter
+{
+    /// <summary>HTTP or GRPC (required); <see cref="GatewayApi.ExternalAuthProtocols"/>.</summary>
+    [JsonPropertyName("protocol")] public string Protocol { get; set; } = "";
+
+    /// <summary>The authorization service (required): a Service and its port, which speaks <see cref="Protocol"/>.</summary>
+    [JsonPropertyName("backendRef")] public BackendObjectReference? BackendRef { get; set; }
+
+    /// <summary>Settings of the GRPC protocol; set exactly when the protocol is GRPC.</summary>
+    [JsonPropertyName("grpc")] public GRPCAuthConfig? Grpc { get; set; }
+
+    /// <summary>Settings of the HTTP protocol; set exactly when the protocol is HTTP.</summary>
+    [JsonPropertyName("http")] public HTTPAuthConfig? Http { get; set; }
+
+    /// <summary>Whether, and how much of, the request body goes to the service; absent: none.</summary>
+    [JsonPropertyName("forwardBody")] public ForwardBodyConfig? ForwardBody { get; set; }
+}
+
+/// <summary>Settings for an authorization service speaking Envoy's ext_authz gRPC API.</summary>
+public sealed class GRPCAuthConfig
+{
+    /// <summary>The request headers sent to the service (at most 64); empty or absent: all of them.</summary>
+    [JsonPropertyName("allowedHeaders")] public IList<string>? AllowedHeaders { get; set; }
+}
+
+/// <summary>Settings for an authorization service spoken to in plain HTTP.</summary>
+public sealed class HTTPAuthConfig
+{
+    /// <summary>A prefix put before the request's path in the request to the service (URL path characters, at most 1024); absent: none.</summary>
+    [JsonPropertyName("path")] public string? Path { get; set; }
+
+    /// <summary>
+    /// Request headers sent to the service besides those always sent (Host, the method, the path, Content-Length,
+    /// Authorization); at most 64.
+    /// </summary>
+    [JsonPropertyName("allowedHeaders")] public IList<string>? AllowedHeaders { get; set; }
+
+    /// <summary>Headers of an allowing answer copied onto the request to the backend (at most 64); empty or absent: all but Host.</summary>
+    [JsonPropertyName("allowedResponseHeaders")] public IList<string>? AllowedResponseHeaders { get; set; }
+}
+
+/// <summary>How much of the request body goes to the authorization service.</summary>
+public sealed class ForwardBodyConfig
+{
+    /// <summary>At most this many bytes of the body (0 to 65535); 0 or absent: no body.</summary>
+    [JsonPropertyName("maxSize")] public int? MaxSize { get; set; }
 }

@@ -5,6 +5,7 @@ using k8s.Models;
 using Switchyard.Model.Gateway;
 using Switchyard.Model.Selectors;
 using Switchyard.Proxy.Backends;
+using Switchyard.Proxy.ExternalAuth;
 using Switchyard.Proxy.Filters;
 using Switchyard.Proxy.Forwarding;
 using Switchyard.Proxy.Resilience;
@@ -455,6 +456,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
             var mirrors = new List<RequestMirror>();
             RuleTraffic? traffic = null;
             CorsPolicy? cors = null;
+            List<ExternalAuthFilter>? externalAuth = null;
             var ruleFilters = rule.Filters ?? [];
             for (var fi = 0; fi < ruleFilters.Count; fi++)
             {
@@ -484,6 +486,9 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                     case GatewayApi.FilterTypes.CORS when f.Cors is { } c:
                         if (cors is not null) errors.Add($"rule {ri}: at most one CORS filter per rule");
                         cors = Cors(c, ri, fi, errors) ?? cors;
+                        break;
+                    case GatewayApi.FilterTypes.ExternalAuth when f.ExternalAuth is { } a:
+                        if (CompileExternalAuth(ns, a, ri, fi, errors, refErrors, client) is { } compiled) (externalAuth ??= []).Add(compiled);
                         break;
                     default:
                         errors.Add($"rule {ri}: filter {f.Type} is not supported by {ControllerName}");
@@ -522,6 +527,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                 Retry = retry,
                 Traffic = traffic,
                 Cors = cors,
+                ExternalAuth = externalAuth?.ToArray(),
             };
             var matches = rule.Matches is { Count: > 0 } ms ? ms : [new HTTPRouteMatch()];
             for (var mi = 0; mi < matches.Count; mi++)

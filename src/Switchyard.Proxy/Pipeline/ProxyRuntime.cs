@@ -1,4 +1,5 @@
 using Switchyard.Proxy.Endpoints;
+using Switchyard.Proxy.ExternalAuth;
 using Switchyard.Proxy.Forwarding;
 using Switchyard.Proxy.LoadBalancing;
 using Switchyard.Proxy.Resilience;
@@ -20,6 +21,9 @@ internal sealed class ProxyRuntime
 
     /// <summary>Sends RequestMirror copies in the background.</summary>
     public required MirrorSender Mirrors { get; init; }
+
+    /// <summary>Asks the authorization services of ExternalAuth filters.</summary>
+    public required ExternalAuthClient ExternalAuthClient { get; init; }
     public RetryBudget RetryBudget { get; init; } = new();
     public ProxyMetrics Metrics { get; init; } = new();
     public AccessLog? AccessLog { get; init; }

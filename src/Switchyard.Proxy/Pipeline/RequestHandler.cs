@@ -63,6 +63,12 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             rule = entry.Rule;
             routeName = rule.Name;
             if (rule.Cors is { } cors && cors.Handle(context)) return; // a CORS preflight, answered here
+            if (rule.ExternalAuth is { } auth
+                && await runtime.ExternalAuthClient.AuthorizeAsync(context, rule, auth, client, listener.Https ? "https" : "http").ConfigureAwait(false) is { } authError)
+            {
+                error = authError; // the authorization service's answer, or the proxy's (failing closed), went to the client
+                return;
+            }
             var edits = new RequestEdits();
             foreach (var filter in rule.RequestFilters) filter.Apply(context, entry, ref edits);
             if (rule.Redirect is { } redirect)

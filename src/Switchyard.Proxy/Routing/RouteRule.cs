@@ -1,4 +1,5 @@
 using Switchyard.Proxy.Backends;
+using Switchyard.Proxy.ExternalAuth;
 using Switchyard.Proxy.Filters;
 using Switchyard.Proxy.Forwarding;
 using Switchyard.Proxy.Resilience;
@@ -36,6 +37,9 @@ internal sealed class RouteRule
 
     /// <summary>Rate limit and fault injection from an HTTPTrafficFilter; null when the rule names none.</summary>
     public RuleTraffic? Traffic { get; init; }
+
+    /// <summary>The rule's ExternalAuth filters, asked in order before its other filters; null (no work per request) when it has none.</summary>
+    public ExternalAuthFilter[]? ExternalAuth { get; init; }
 
     /// <summary>The rule's CORS filter; null (no work per request) when it has none.</summary>
     public CorsPolicy? Cors { get; init; }

@@ -7,7 +7,7 @@ namespace Switchyard.Proxy.Telemetry;
 /// <summary>
 /// Counters and histograms of the data plane, rendered in the Prometheus text format at the admin address:
 /// requests by listener, route, backend and code; request latency by route; active connections; retries;
-/// upstream failures by kind; ejections; circuit-breaker refusals; rate limiting; injected faults; mirrored copies; active health;
+/// upstream failures by kind; ejections; circuit-breaker refusals; rate limiting; injected faults; mirrored copies; external authorization verdicts; active health;
 /// connections and bytes of TLS listeners.
 /// </summary>
 internal sealed class ProxyMetrics
@@ -21,6 +21,7 @@ internal sealed class ProxyMetrics
     private readonly CounterFamily _faults = new("switchyard_proxy_faults_injected_total", "Faults injected by HTTPTrafficFilters, by route and kind (delay, abort).", "route", "kind");
     private readonly CounterFamily _mirrors = new("switchyard_proxy_mirror_requests_total", "RequestMirror copies, by route and result (sent: answered, failed: no endpoint or not answered, dropped: body too large or unframed, or too many copies in flight).", "route", "result");
     private readonly CounterFamily _clientCertificates = new("switchyard_proxy_client_certificates_total", "TLS handshakes on listeners that validate client certificates, by Gateway port and result (verified; refused: none or untrusted under AllowValidOnly; unverified: let through by AllowInsecureFallback).", "listener", "result");
+    private readonly CounterFamily _externalAuth = new("switchyard_proxy_external_auth_total", "Requests checked by ExternalAuth filters, by route and result (allowed: the service answered 200, denied: it answered another status, which went to the client, failed: no verdict, the request refused by the proxy).", "route", "result");
     private readonly CounterFamily _healthChecks = new("switchyard_proxy_health_checks_total", "Active health checks, by endpoint and result (pass, fail).", "endpoint", "result");
     private readonly CounterFamily _tlsConnections = new("switchyard_proxy_tls_connections_total", "Connections on TLS listeners, by TLSRoute (\"\" when none matched) and result (forwarded, not_tls, no_route, no_backend, connect_failed).", "route", "result");
     private readonly CounterFamily _tlsBytes = new("switchyard_proxy_tls_bytes_total", "Bytes relayed for TLS listeners, by TLSRoute and direction (received from clients, sent to clients).", "route", "direction");
@@ -73,6 +74,11 @@ internal sealed class ProxyMetrics
 
     public long ClientCertificateCount(string listener, string result) => _clientCertificates.Value(listener, result);
 
+    /// <summary>Counts one ExternalAuth check of <paramref name="route"/>: <c>allowed</c>, <c>denied</c> or <c>failed</c>.</summary>
+    public void ExternalAuth(string route, string result) => _externalAuth.Increment(route, result);
+
+    public long ExternalAuthCount(string route, string result) => _externalAuth.Value(route, result);
+
     public void HealthCheck(string endpoint, bool passed) => _healthChecks.Increment(endpoint, passed ? "pass" : "fail");
 
     public long HealthCheckCount(string endpoint, bool passed) => _healthChecks.Value(endpoint, passed ? "pass" : "fail");
@@ -121,6 +127,7 @@ internal sealed class ProxyMetrics
         _faults.Render(b);
         _mirrors.Render(b);
         _clientCertificates.Render(b);
+        _externalAuth.Render(b);
         _healthChecks.Render(b);
         _tlsConnections.Render(b);
         _tlsBytes.Render(b);

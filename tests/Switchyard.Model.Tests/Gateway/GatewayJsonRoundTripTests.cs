@@ -47,7 +47,10 @@ public class GatewayJsonRoundTripTests
                {"type":"RequestMirror","requestMirror":{"backendRef":{"name":"shadow2","port":8080},"fraction":{"numerator":1,"denominator":1000}}},
                {"type":"URLRewrite","urlRewrite":{"hostname":"api.internal","path":{"type":"ReplacePrefixMatch","replacePrefixMatch":"/"}}},
                {"type":"ExtensionRef","extensionRef":{"group":"example.com","kind":"RateLimit","name":"rl"}},
-               {"type":"CORS","cors":{"allowOrigins":["https://shop.example.com"],"allowCredentials":true,"allowMethods":["GET","POST"],"allowHeaders":["x-a"],"exposeHeaders":["x-b"],"maxAge":60}}],
+               {"type":"CORS","cors":{"allowOrigins":["https://shop.example.com"],"allowCredentials":true,"allowMethods":["GET","POST"],"allowHeaders":["x-a"],"exposeHeaders":["x-b"],"maxAge":60}},
+               {"type":"ExternalAuth","externalAuth":{"protocol":"HTTP","backendRef":{"group":"","kind":"Service","name":"authz","namespace":"security","port":9000},
+                "http":{"path":"/check","allowedHeaders":["x-tenant"],"allowedResponseHeaders":["x-user"]},"forwardBody":{"maxSize":1024}}},
+               {"type":"ExternalAuth","externalAuth":{"protocol":"GRPC","backendRef":{"name":"ext-authz","port":9001},"grpc":{"allowedHeaders":["x-tenant"]}}}],
              "backendRefs":[{"group":"","kind":"Service","name":"api","namespace":"web","port":8080,"weight":90,
                              "filters":[{"type":"RequestHeaderModifier","requestHeaderModifier":{"add":[{"name":"x-backend","value":"api"}]}}]}],
              "timeouts":{"request":"10s","backendRequest":"2s"},
@@ -111,6 +114,8 @@ public class GatewayJsonRoundTripTests
         Assert.Equal("x-c", rule.Filters![0].RequestHeaderModifier!.Remove![0]);
         Assert.Equal(1000, rule.Filters[3].RequestMirror!.Fraction!.Denominator);
         Assert.Equal("/", rule.Filters[4].UrlRewrite!.Path!.ReplacePrefixMatch);
+        Assert.Equal(("/check", 1024), (rule.Filters[7].ExternalAuth!.Http!.Path, rule.Filters[7].ExternalAuth!.ForwardBody!.MaxSize));
+        Assert.Equal("x-tenant", rule.Filters[8].ExternalAuth!.Grpc!.AllowedHeaders![0]);
         Assert.Equal(90, rule.BackendRefs![0].Weight);
         Assert.Equal("2s", rule.Timeouts!.BackendRequest);
         Assert.Equal([502, 503], rule.Retry!.Codes!);

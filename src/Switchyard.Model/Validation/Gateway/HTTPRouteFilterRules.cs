@@ -16,6 +16,7 @@ internal static class HTTPRouteFilterRules
     [
         FilterTypes.RequestHeaderModifier, FilterTypes.ResponseHeaderModifier, FilterTypes.RequestMirror,
         FilterTypes.RequestRedirect, FilterTypes.URLRewrite, FilterTypes.ExtensionRef, FilterTypes.CORS,
+        FilterTypes.ExternalAuth,
     ];
 
     /// <summary>Filter types that may appear at most once in one list.</summary>
@@ -40,6 +41,7 @@ internal static class HTTPRouteFilterRules
                 if (m.Fraction is { } fr) fr.Denominator ??= 100;
             }
             if (f.Cors is { } c) c.MaxAge ??= 5;
+            if (f.ExternalAuth is { } a) HTTPExternalAuthFilterRules.Default(a);
         }
     }
 
@@ -88,6 +90,7 @@ internal static class HTTPRouteFilterRules
         Member(f, f.RequestRedirect, FilterTypes.RequestRedirect, "requestRedirect", path, errors);
         Member(f, f.UrlRewrite, FilterTypes.URLRewrite, "urlRewrite", path, errors);
         Member(f, f.Cors, FilterTypes.CORS, "cors", path, errors);
+        Member(f, f.ExternalAuth, FilterTypes.ExternalAuth, "externalAuth", path, errors);
         Member(f, f.ExtensionRef, FilterTypes.ExtensionRef, "extensionRef", path, errors);
 
         if (f.RequestHeaderModifier is { } req) ValidateHeaderFilter(req, FieldPath.Child(path, "requestHeaderModifier"), errors);
@@ -101,6 +104,7 @@ internal static class HTTPRouteFilterRules
             if (rewrite.Path is { } p) ValidatePathModifier(p, FieldPath.Child(rPath, "path"), errors);
         }
         if (f.Cors is { } cors) HTTPCORSFilterRules.Validate(cors, FieldPath.Child(path, "cors"), errors);
+        if (f.ExternalAuth is { } auth) HTTPExternalAuthFilterRules.Validate(auth, FieldPath.Child(path, "externalAuth"), errors);
         if (f.ExtensionRef is { } ext) GatewayFields.LocalRef(ext.Group, ext.Kind, ext.Name, FieldPath.Child(path, "extensionRef"), errors);
     }
 

@@ -20,6 +20,9 @@ internal static partial class HTTPRouteMatchRules
     [GeneratedRegex(@"^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+$")]
     private static partial Regex PathCharacters();
 
+    /// <summary>Whether <paramref name="value"/> is made of URL path characters and %XX escapes only (and is not empty).</summary>
+    internal static bool IsPathCharacters(string value) => PathCharacters().IsMatch(value);
+
     /// <summary>Sequences a normalized path can not contain; each makes Exact and PathPrefix matching ambiguous.</summary>
     private static readonly (string Text, bool AtEnd)[] ForbiddenSequences =
     [

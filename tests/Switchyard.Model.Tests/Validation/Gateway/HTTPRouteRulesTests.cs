@@ -156,7 +156,7 @@ public class HTTPRouteRulesTests
             "spec.rules[0].filters[4].extensionRef.group: Required value: use \"\" for the core group",
             "spec.rules[0].filters[5].responseHeaderModifier.remove[0]: Duplicate value: \"x-a\"",
             "spec.rules[0].filters[6].type: Duplicate value: \"ResponseHeaderModifier\"",
-            "spec.rules[0].filters[7].type: Unsupported value: \"Compress\": supported values: \"RequestHeaderModifier\", \"ResponseHeaderModifier\", \"RequestMirror\", \"RequestRedirect\", \"URLRewrite\", \"ExtensionRef\", \"CORS\"",
+            "spec.rules[0].filters[7].type: Unsupported value: \"Compress\": supported values: \"RequestHeaderModifier\", \"ResponseHeaderModifier\", \"RequestMirror\", \"RequestRedirect\", \"URLRewrite\", \"ExtensionRef\", \"CORS\", \"ExternalAuth\"",
             "spec.rules[0].filters: Invalid value: \"RequestRedirect+URLRewrite\": a RequestRedirect and a URLRewrite filter can not be used together",
             "spec.rules[0].filters: Forbidden: a RequestRedirect filter answers the request itself and can not be combined with backendRefs",
             "spec.rules[0].filters: Invalid value: \"ReplacePrefixMatch\": replacing the prefix match needs the rule to have exactly one match, of type PathPrefix",
