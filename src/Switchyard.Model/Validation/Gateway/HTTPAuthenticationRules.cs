@@ -160,7 +160,7 @@ internal static class HTTPAuthenticationRules
         }
         catch (JsonException e)
         {
-            return $"must be a JSON Web Key Set: not JSON ({e.Message})";
+            return $"must be a JSON Web Key Set: not JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})";
         }
     }
 
