@@ -13,8 +13,8 @@ using Switchyard.Proxy.Telemetry;
 namespace Switchyard.Proxy.Pipeline;
 
 /// <summary>
-/// The request path through the layers: listener → router (host, then matches in precedence order) → filters
-/// (CORS, headers, rewrite, redirect) → backend (weighted) → load balancer → endpoint (health) → connection pool
+/// The request path through the layers: listener → router (host, then matches in precedence order) → CORS preflights
+/// → authentication (HTTPTrafficFilter jwt/basicAuth) → filters (headers, rewrite, redirect) → rate limit and faults → backend (weighted) → load balancer → endpoint (health) → connection pool
 /// (forwarder), with timeouts and budgeted retries around the last three. Errors name their layer in the
 /// <c>x-switchyard-error</c> response header and the access log. On a GRPCRoute rule the proxy's own errors are gRPC
 /// trailers-only answers (HTTP 200 with a grpc-status); the metrics and the access log record the HTTP status sent.
