@@ -5,11 +5,11 @@ using k8s.Models;
 namespace Switchyard.Model.Gateway;
 
 /// <summary>
-/// gateway.switchyard.dev/v1alpha1 HTTPTrafficFilter (namespaced): fault injection and local rate limiting for the
-/// HTTPRoute rules that name it in a filter of type ExtensionRef
+/// gateway.switchyard.dev/v1alpha1 HTTPTrafficFilter (namespaced): client authentication (JWT, HTTP Basic), fault
+/// injection and local rate limiting for the HTTPRoute rules that name it in a filter of type ExtensionRef
 /// (<c>{type: ExtensionRef, extensionRef: {group: gateway.switchyard.dev, kind: HTTPTrafficFilter, name: NAME}}</c>).
-/// Gateway API has no core filter for either; ExtensionRef is its extension point, and a rule-level filter keeps the
-/// setting next to the traffic it shapes.
+/// Gateway API has no core filter for any of them; ExtensionRef is its extension point, and a rule-level filter keeps
+/// the setting next to the traffic it shapes.
 /// </summary>
 public sealed class HTTPTrafficFilter : IKubernetesObject<V1ObjectMeta>, ISpec<HTTPTrafficFilterSpec>
 {
@@ -23,12 +23,18 @@ public sealed class HTTPTrafficFilter : IKubernetesObject<V1ObjectMeta>, ISpec<H
     [JsonPropertyName("spec")] public HTTPTrafficFilterSpec Spec { get; set; } = new();
 }
 
-/// <summary>At least one of <see cref="Fault"/> and <see cref="RateLimit"/>.</summary>
+/// <summary>At least one of <see cref="Fault"/>, <see cref="RateLimit"/>, <see cref="Jwt"/> and <see cref="BasicAuth"/>.</summary>
 public sealed class HTTPTrafficFilterSpec
 {
     [JsonPropertyName("fault")] public HTTPFaultInjection? Fault { get; set; }
 
     [JsonPropertyName("rateLimit")] public HTTPLocalRateLimit? RateLimit { get; set; }
+
+    /// <summary>Requests must carry a JSON Web Token that one of the providers accepts.</summary>
+    [JsonPropertyName("jwt")] public HTTPJWTAuthentication? Jwt { get; set; }
+
+    /// <summary>Requests must carry HTTP Basic credentials of a user of an htpasswd file.</summary>
+    [JsonPropertyName("basicAuth")] public HTTPBasicAuthentication? BasicAuth { get; set; }
 }
 
 /// <summary>Faults injected into a share of requests: a delay before forwarding, an abort instead of forwarding, or both.</summary>

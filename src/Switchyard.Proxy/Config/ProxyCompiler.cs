@@ -35,7 +35,7 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
         }
         var gateway = new GatewayCompiler(inputs, backends, (bind, name, kind) => For(bind, name, kind, singleLabel: false), time.GetUtcNow().UtcDateTime)
         {
-            Traffic = new TrafficFilterCompiler(inputs, _kept),
+            Traffic = new TrafficFilterCompiler(inputs, _kept, time),
             LastAccepted = _lastAccepted,
         };
         gateway.Compile();

@@ -14,8 +14,8 @@ using Switchyard.Proxy.Telemetry;
 namespace Switchyard.Proxy.Pipeline;
 
 /// <summary>
-/// The request path through the layers: listener → router (host, then matches in precedence order) → filters
-/// (CORS, headers, rewrite, redirect) → backend (weighted) → load balancer → endpoint (health) → connection pool
+/// The request path through the layers: listener → router (host, then matches in precedence order) → CORS preflights
+/// → authentication (HTTPTrafficFilter jwt/basicAuth) → filters (headers, rewrite, redirect) → rate limit and faults → backend (weighted) → load balancer → endpoint (health) → connection pool
 /// (forwarder), with timeouts and budgeted retries around the last three. Errors name their layer in the
 /// <c>x-switchyard-error</c> response header and the access log. On a GRPCRoute rule the proxy's own errors are gRPC
 /// trailers-only answers (HTTP 200 with a grpc-status); the metrics and the access log record the HTTP status sent.
@@ -63,6 +63,12 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             rule = entry.Rule;
             routeName = rule.Name;
             if (rule.Cors is { } cors && cors.Handle(context)) return; // a CORS preflight, answered here
+            // Authentication (JWT, Basic) first, then the authorization service sees only authenticated requests.
+            if (rule.Traffic is { Authenticates: true } guarded && await AuthenticateAsync(context, rule, guarded).ConfigureAwait(false) is { } denied)
+            {
+                error = denied;
+                return;
+            }
             if (rule.ExternalAuth is { } auth
                 && await runtime.ExternalAuthClient.AuthorizeAsync(context, rule, auth, client, listener.Https ? "https" : "http").ConfigureAwait(false) is { } authError)
             {
@@ -303,6 +309,25 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
         return new(null, retries, error);
     }
 
+    /// <summary>
+    /// JWT and Basic authentication of the rule's HTTPTrafficFilter, or its 500 when the filter cannot apply; the error
+    /// text when the request was answered here.
+    /// </summary>
+    private async Task<string?> AuthenticateAsync(HttpContext context, RouteRule rule, RuleTraffic traffic)
+    {
+        if (traffic.Error is not null)
+        {
+            var unresolved = $"route {rule.Name}: {traffic.Error}";
+            await Answer(context, rule, 500, unresolved);
+            return unresolved;
+        }
+        if (await traffic.Auth!.AuthenticateAsync(context).ConfigureAwait(false) is not { } refused) return null;
+        runtime.Metrics.AuthRefused(rule.Name, refused.Reason);
+        var error = $"route {rule.Name}: {traffic.Source}: {refused.Error}";
+        await Answer(context, rule, refused.Status, error, challenge: refused.Challenge);
+        return error;
+    }
+
     /// <summary>Rate limit and faults of the rule's HTTPTrafficFilter; the error text when the request was answered here.</summary>
     private async Task<string?> AdmitAsync(HttpContext context, RouteRule rule, RuleTraffic traffic, CancellationToken requestToken)
     {
@@ -407,11 +432,12 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
     /// half-way, and no sticky-cookie <c>Set-Cookie</c> stamped for an attempt that failed (only a response an
     /// endpoint produced names that endpoint).
     /// </summary>
-    internal static async Task Answer(HttpContext context, int status, string error, string? retryAfter = null)
+    internal static async Task Answer(HttpContext context, int status, string error, string? retryAfter = null, string? challenge = null)
     {
         if (context.Response.HasStarted) return;
         context.Response.Headers.Clear();
         if (retryAfter is not null) context.Response.Headers.RetryAfter = retryAfter;
+        if (challenge is not null) context.Response.Headers.WWWAuthenticate = challenge;
         context.Response.StatusCode = status;
         context.Response.Headers[ErrorHeader] = HeaderSafe(error);
         context.Response.ContentType = "text/plain; charset=utf-8";
@@ -421,8 +447,8 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
     }
 
     /// <summary>The proxy's own error answer after a rule matched: gRPC's for a GRPCRoute rule, else <paramref name="status"/>.</summary>
-    internal static Task Answer(HttpContext context, RouteRule? rule, int status, string error, string? retryAfter = null) =>
-        SpeaksGrpc(context, rule) ? AnswerGrpc(context, GrpcStatuses.FromHttp(status), error) : Answer(context, status, error, retryAfter);
+    internal static Task Answer(HttpContext context, RouteRule? rule, int status, string error, string? retryAfter = null, string? challenge = null) =>
+        SpeaksGrpc(context, rule) ? AnswerGrpc(context, GrpcStatuses.FromHttp(status), error) : Answer(context, status, error, retryAfter, challenge);
 
     /// <summary>A gRPC call on a GRPCRoute rule (content-type application/grpc, +proto or the like): it gets gRPC's error answers; anything else, HTTP's.</summary>
     private static bool SpeaksGrpc(HttpContext context, RouteRule? rule) =>

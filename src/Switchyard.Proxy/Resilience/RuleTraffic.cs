@@ -1,13 +1,16 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
+using Switchyard.Proxy.Auth;
 using Switchyard.Proxy.LoadBalancing;
 
 namespace Switchyard.Proxy.Resilience;
 
 /// <summary>
-/// Rule-level traffic shaping from an HTTPTrafficFilter named by an ExtensionRef filter, applied after the route
-/// matched and before a backend is chosen, in this order: local rate limit (429), fault delay, fault abort. A filter
-/// reference that cannot be resolved answers 500 (the Gateway API forbids skipping an unresolved filter).
+/// Rule-level traffic shaping from an HTTPTrafficFilter named by an ExtensionRef filter. Authentication
+/// (<see cref="Auth"/>) runs right after the route matched, before the rule's other filters; the rest after them and
+/// before a backend is chosen, in this order: local rate limit (429), fault delay, fault abort. A filter reference
+/// that cannot be resolved answers 500 where authentication would run (the Gateway API forbids skipping an unresolved
+/// filter, and a filter that cannot be read may be the one that authenticates).
 /// </summary>
 internal sealed class RuleTraffic
 {
@@ -16,6 +19,12 @@ internal sealed class RuleTraffic
 
     /// <summary>Why the filter cannot apply ("httptrafficfilter default/x not found"); requests answer 500.</summary>
     public string? Error { get; init; }
+
+    /// <summary>JWT and Basic authentication; null when the filter has neither.</summary>
+    public RuleAuth? Auth { get; init; }
+
+    /// <summary>Whether the request must pass <see cref="Auth"/>, or be refused because the filter cannot apply, before the rule's filters.</summary>
+    public bool Authenticates => Error is not null || Auth is not null;
 
     public LocalRateLimit? RateLimit { get; init; }
 

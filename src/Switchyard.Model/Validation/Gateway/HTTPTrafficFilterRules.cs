@@ -5,7 +5,8 @@ namespace Switchyard.Model.Validation.Gateway;
 /// <summary>
 /// API rules for gateway.switchyard.dev/v1alpha1 HTTPTrafficFilter: fault and/or rateLimit; a delay has a duration, an
 /// abort a status from 200 to 599, percentages are 0 to 100 (default 100); a rate limit has requests ≥ 1, a unit
-/// Second, Minute or Hour (default Second) and a burst ≥ 1 (default requests).
+/// Second, Minute or Hour (default Second) and a burst ≥ 1 (default requests); jwt and basicAuth follow
+/// <see cref="HTTPAuthenticationRules"/>.
 /// </summary>
 internal sealed class HTTPTrafficFilterRules : KindRules<HTTPTrafficFilter>
 {
@@ -20,6 +21,7 @@ internal sealed class HTTPTrafficFilterRules : KindRules<HTTPTrafficFilter>
             if (r.Requests is >= 1) r.Burst ??= r.Requests;
             r.RetryAfter ??= true;
         }
+        HTTPAuthenticationRules.Default(spec);
     }
 
     protected override void Validate(HTTPTrafficFilter obj, List<FieldError> errors)
@@ -30,7 +32,8 @@ internal sealed class HTTPTrafficFilterRules : KindRules<HTTPTrafficFilter>
             errors.Required("spec");
             return;
         }
-        if (spec.Fault is null && spec.RateLimit is null) errors.Required("spec", "set fault, rateLimit or both");
+        if (spec.Fault is null && spec.RateLimit is null && spec.Jwt is null && spec.BasicAuth is null)
+            errors.Required("spec", "set at least one of jwt, basicAuth, rateLimit and fault");
         if (spec.Fault is { } fault)
         {
             if (fault.Delay is null && fault.Abort is null) errors.Required("spec.fault", "set delay, abort or both");
@@ -54,6 +57,7 @@ internal sealed class HTTPTrafficFilterRules : KindRules<HTTPTrafficFilter>
             if (HTTPLocalRateLimit.UnitLength(limit.Unit) is null) errors.NotSupported("spec.rateLimit.unit", limit.Unit, HTTPLocalRateLimit.Units);
             if (limit.Burst is { } burst && burst < 1) errors.Invalid("spec.rateLimit.burst", burst, "must be at least 1");
         }
+        HTTPAuthenticationRules.Validate(spec, obj.Metadata?.NamespaceProperty ?? "default", errors);
     }
 
     private static void Percentage(int? value, string path, List<FieldError> errors)
