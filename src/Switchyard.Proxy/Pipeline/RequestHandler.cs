@@ -53,7 +53,10 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 await Answer(context, 400, error);
                 return;
             }
-            var entry = listener.Router.Match(request, request.Host.Host, path) ?? PreflightEntry(listener, request, path);
+            // A CORS preflight goes to the rule its Access-Control-Request-Method would reach, when that rule answers preflights.
+            var entry = CorsPolicy.IsPreflight(request)
+                ? PreflightEntry(listener, request, path) ?? listener.Router.Match(request, request.Host.Host, path)
+                : listener.Router.Match(request, request.Host.Host, path);
             if (entry is null)
             {
                 error = $"{listener.Name}: no route matches";
@@ -133,12 +136,12 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
     }
 
     /// <summary>
-    /// A CORS preflight that no rule matches as an OPTIONS request is matched again as the request it asks about
-    /// (its Access-Control-Request-Method), so a rule with a method match gets its preflights; only a rule with a CORS
-    /// filter answers it. Runs on the no-route path only.
+    /// The rule a CORS preflight asks about: matched as the request it announces (its Access-Control-Request-Method),
+    /// so a rule with a method match gets its preflights, even when a catch-all rule would take the OPTIONS request
+    /// itself. Only a rule with a CORS filter answers; otherwise the preflight is routed as the OPTIONS request it is.
     /// </summary>
     private static RouteEntry? PreflightEntry(ListenerConfig listener, HttpRequest request, string path) =>
-        CorsPolicy.IsPreflight(request) && request.Headers.AccessControlRequestMethod.ToString() is { Length: > 0 } asked
+        request.Headers.AccessControlRequestMethod.ToString() is { Length: > 0 } asked
             && listener.Router.Match(request, request.Host.Host, path, asked) is { Rule.Cors: not null } entry
             ? entry
             : null;

@@ -198,7 +198,27 @@ public sealed class CorsTests : IAsyncLifetime
         Assert.Equal("Accept-Encoding, Origin", Header(other, "Vary"));
     }
 
-    [Theory]
+    [Fact]
+    public async Task Preflight_ForAMethodMatchedRule_AnsweredThereEvenWithACatchAllRule()
+    {
+        await using var echo = await EchoBackend.StartAsync("catch-all");
+        await using var proxy = await Manifests.StartAsync(GatewayYaml.Route("""
+                - matches: [{path: {value: /api}, method: POST}]
+                  filters: [{type: CORS, cors: {allowOrigins: ["https://app.example"], allowMethods: [POST]}}]
+                  backendRefs: [{name: echo, port: 80}]
+                - backendRefs: [{name: echo, port: 80}]
+            """) + Manifests.Service("echo", echo.Port));
+        using var client = Manifests.Client();
+
+        using var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "cors.test", "OPTIONS", "/api/items",
+            ("Origin", "https://app.example"), ("Access-Control-Request-Method", "POST")));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("https://app.example", Header(response, Acao));
+        Assert.Equal(0, echo.Requests); // answered by the gateway, not forwarded to the catch-all rule's backend
+    }
+
+    [SkippableTheory]
     [InlineData("--http1.1")]
     [InlineData("--http2-prior-knowledge")]
     public async Task Preflight_Curl_AnsweredWithoutBody(string protocol)
