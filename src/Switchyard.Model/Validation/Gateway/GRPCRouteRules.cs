@@ -29,12 +29,7 @@ internal sealed partial class GRPCRouteRules : KindRules<GRPCRoute>
     protected override void Default(GRPCRoute obj)
     {
         if (obj.Spec is not { } spec) return;
-        foreach (var p in spec.ParentRefs ?? [])
-        {
-            if (p is null) continue;
-            p.Group ??= GatewayApi.Group;
-            p.Kind ??= "Gateway";
-        }
+        HTTPRouteRules.DefaultParentRefs(spec.ParentRefs);
         foreach (var rule in spec.Rules ?? [])
         {
             if (rule is null) continue;

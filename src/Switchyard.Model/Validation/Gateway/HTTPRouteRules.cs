@@ -25,12 +25,7 @@ internal sealed class HTTPRouteRules : KindRules<HTTPRoute>
     protected override void Default(HTTPRoute obj)
     {
         if (obj.Spec is not { } spec) return;
-        foreach (var p in spec.ParentRefs ?? [])
-        {
-            if (p is null) continue;
-            p.Group ??= GatewayApi.Group;
-            p.Kind ??= "Gateway";
-        }
+        DefaultParentRefs(spec.ParentRefs);
         if (spec.Rules is null or { Count: 0 }) spec.Rules = [new HTTPRouteRule()];
         foreach (var rule in spec.Rules)
         {
@@ -38,6 +33,17 @@ internal sealed class HTTPRouteRules : KindRules<HTTPRoute>
             if (rule.Matches is null or { Count: 0 }) rule.Matches = [new HTTPRouteMatch()];
             foreach (var m in rule.Matches) HTTPRouteMatchRules.Default(m);
             DefaultRuleParts(rule.Filters, rule.BackendRefs, rule.SessionPersistence);
+        }
+    }
+
+    /// <summary>The CRD defaults of every route kind's parentRefs: group gateway.networking.k8s.io, kind Gateway.</summary>
+    internal static void DefaultParentRefs(IList<ParentReference>? refs)
+    {
+        foreach (var p in refs ?? [])
+        {
+            if (p is null) continue;
+            p.Group ??= GatewayApi.Group;
+            p.Kind ??= "Gateway";
         }
     }
 

@@ -15,12 +15,7 @@ internal sealed class TLSRouteRules : KindRules<TLSRoute>
     protected override void Default(TLSRoute obj)
     {
         if (obj.Spec is not { } spec) return;
-        foreach (var p in spec.ParentRefs ?? [])
-        {
-            if (p is null) continue;
-            p.Group ??= GatewayApi.Group;
-            p.Kind ??= "Gateway";
-        }
+        HTTPRouteRules.DefaultParentRefs(spec.ParentRefs);
         foreach (var rule in spec.Rules ?? [])
         {
             foreach (var b in rule?.BackendRefs ?? [])
