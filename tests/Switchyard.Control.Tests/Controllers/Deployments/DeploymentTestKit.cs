@@ -94,10 +94,13 @@ internal sealed class DeploymentTestKit : IAsyncDisposable
         });
     }
 
-    /// <summary>Polls until the condition holds, or fails after a deadline.</summary>
+    /// <summary>
+    /// Polls until the condition holds, or fails after a deadline: a liveness bound, generous because CI runs the test
+    /// assemblies side by side on two cores (a rollout that takes under a second alone once took over 20 s there).
+    /// </summary>
     public async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> condition, string what)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         T value;
         do
         {
