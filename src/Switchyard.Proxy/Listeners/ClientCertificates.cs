@@ -57,11 +57,15 @@ internal static class ClientCertificates
             : $"{listener.Name}: host {host} needs a client certificate checked by {table.Select(host)!.Name}, which this connection was not; open a new connection for it";
     }
 
-    /// <summary>Removes any client-sent <c>x-forwarded-client-cert</c> and, when the connection's certificate was verified, sets it.</summary>
-    public static void Forward(HttpContext context)
+    /// <summary>
+    /// Removes any client-sent <c>x-forwarded-client-cert</c> and, when the connection's certificate was verified, sets it.
+    /// The connection is asked only on listeners that validate client certificates: elsewhere no request pays the lookup.
+    /// </summary>
+    public static void Forward(HttpContext context, ListenerConfig listener)
     {
         var headers = context.Request.Headers;
         headers.Remove(ForwardedHeader);
+        if (listener.ClientValidation is null) return;
         if (context.Features.Get<ClientCertificateState>()?.Forwarded is { } value) headers[ForwardedHeader] = value;
     }
 }

@@ -106,6 +106,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             }
             backendName = backend.Name;
             AddForwardingHeaders(context, client, listener.Https ? "https" : "http", runtime.ForwardedHeader);
+            ClientCertificates.Forward(context, listener);
             if (runtime.TraceContext)
             {
                 traceParent = TraceContext.Next(request.Headers.TraceParent);
@@ -407,7 +408,6 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             headers["X-Forwarded-For"] = existing.Count == 0 ? client : existing.ToString() + ", " + client;
         }
         headers["X-Forwarded-Proto"] = scheme;
-        ClientCertificates.Forward(context);
         if (!headers.ContainsKey("X-Forwarded-Host")) headers["X-Forwarded-Host"] = request.Host.Value;
         if (forwarded)
         {

@@ -74,10 +74,10 @@ internal sealed class TlsRouteProxy(ProxyRuntime runtime)
             return;
         }
         var passthrough = listener.Kind == ListenerKind.TlsPassthrough;
-        using var reader = new ClientHello();
         ReadOnlySequence<byte> hello = default;
         if (passthrough)
         {
+            using var reader = new ClientHello();
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(client.ConnectionClosed);
             using var timer = runtime.Time.CreateTimer(static t => ((CancellationTokenSource)t!).Cancel(), timeout, HelloTimeout, Timeout.InfiniteTimeSpan);
             while (true)
