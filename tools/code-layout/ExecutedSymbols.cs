@@ -1,0 +1,118 @@
+// The executed functions of the switchyard binary, from callgrind profiles of it, hottest first: the order file
+// (src/Switchyard.Cli/switchyard.order) that makes the native build place them together (tools/code-layout/README.md).
+//
+// usage: dotnet run ExecutedSymbols.cs -- NM_OUTPUT BINARY CALLGRIND_OUT...
+//   NM_OUTPUT      `nm` of the profiled build's switchyard.dbg (its symbols and their addresses)
+//   BINARY         the profiled binary's path, as callgrind names it
+//   CALLGRIND_OUT  profiles taken with --dump-instr=yes; the first profile's functions come first, then each next
+//                  profile's functions not seen before, each group ordered by the instructions executed in it.
+//
+// Callgrind attributes instructions in the ELF .text section to the binary, with file addresses. NativeAOT puts managed
+// code in a section of its own that valgrind does not assign to the binary: its instructions appear under the object
+// "???" with the addresses the process ran them at. Valgrind loads a position-independent executable at a fixed base,
+// which is subtracted; the tool checks that the functions callgrind saw entered start where symbols start.
+
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+const long ValgrindPieBase = 0x108000; // where valgrind's amd64 loader maps a PIE executable
+
+if (args.Length < 3)
+{
+    Console.Error.WriteLine("usage: dotnet run ExecutedSymbols.cs -- NM_OUTPUT BINARY CALLGRIND_OUT...");
+    return 2;
+}
+
+var symbols = ReadSymbols(args[0]);
+var starts = symbols.Select(s => s.Address).ToArray();
+var seen = new HashSet<string>(StringComparer.Ordinal);
+var order = new List<string>();
+
+foreach (var profile in args[2..])
+{
+    var (cost, entries, entriesAtStart) = ReadProfile(profile, args[1]);
+    if (entries == 0 || entriesAtStart < entries * 0.9)
+    {
+        Console.Error.WriteLine($"{profile}: {entriesAtStart} of {entries} function entries in managed code start at a symbol; " +
+            "the load base or the symbols do not match the profiled binary");
+        return 1;
+    }
+    var added = 0;
+    foreach (var (name, _) in cost.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal))
+    {
+        if (seen.Add(name)) { order.Add(name); added++; }
+    }
+    Console.Error.WriteLine($"{profile}: {cost.Count} functions executed, {added} new");
+}
+
+foreach (var name in order) Console.WriteLine(name);
+return 0;
+
+(Dictionary<string, long> Cost, int Entries, int EntriesAtStart) ReadProfile(string path, string binary)
+{
+    var objects = new Dictionary<string, string>(StringComparer.Ordinal);
+    var cost = new Dictionary<string, long>(StringComparer.Ordinal);
+    var objectLine = new Regex(@"^c?ob=\((\d+)\)(?: (.*))?$");
+    var functionLine = new Regex(@"^fn=\(\d+\) 0x([0-9a-f]+)");
+    // Addresses are file addresses in the binary's own part, run-time addresses under "???", ignored elsewhere.
+    long? shift = null;
+    long last = 0;
+    var callSite = false;
+    int entries = 0, entriesAtStart = 0;
+    foreach (var line in File.ReadLines(path))
+    {
+        if (line.StartsWith("ob=", StringComparison.Ordinal) || line.StartsWith("cob=", StringComparison.Ordinal))
+        {
+            var m = objectLine.Match(line);
+            if (m.Groups[2].Success) objects[m.Groups[1].Value] = m.Groups[2].Value;
+            if (line[0] == 'o')
+            {
+                var name = objects.GetValueOrDefault(m.Groups[1].Value);
+                shift = name == binary ? 0 : name == "???" ? ValgrindPieBase : null;
+            }
+            continue;
+        }
+        if (line.StartsWith("fn=", StringComparison.Ordinal))
+        {
+            var m = functionLine.Match(line);
+            if (shift == ValgrindPieBase && m.Success)
+            {
+                entries++;
+                var address = long.Parse(m.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture) - ValgrindPieBase;
+                if (Array.BinarySearch(starts, address) >= 0) entriesAtStart++;
+            }
+            continue;
+        }
+        if (line.StartsWith("calls=", StringComparison.Ordinal)) { callSite = true; continue; }
+        if (line.Length == 0 || "0+-*".IndexOf(line[0]) < 0) continue;
+
+        // A cost line: "<instruction address> <line> <instructions>", the address absolute (0x...) or relative to the
+        // previous one (+n, -n, *). After a calls= line it is the call site, its cost the callee's inclusive cost.
+        var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var position = fields[0];
+        last = position[0] switch
+        {
+            '0' => long.Parse(position.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture),
+            '+' => last + long.Parse(position.AsSpan(1), CultureInfo.InvariantCulture),
+            '-' => last - long.Parse(position.AsSpan(1), CultureInfo.InvariantCulture),
+            _ => last,
+        };
+        var instructions = callSite || fields.Length < 3 ? 1 : long.Parse(fields[^1], CultureInfo.InvariantCulture);
+        callSite = false;
+        if (shift is not { } s) continue;
+        var i = Array.BinarySearch(starts, last - s);
+        if (i < 0) i = ~i - 1;
+        if (i < 0) continue;
+        var symbol = symbols[i].Name;
+        cost[symbol] = cost.GetValueOrDefault(symbol) + instructions;
+    }
+    return (cost, entries, entriesAtStart);
+}
+
+static (long Address, string Name)[] ReadSymbols(string path) =>
+    File.ReadLines(path)
+        .Select(line => line.Split(' ', 3))
+        .Where(f => f.Length == 3 && f[0].Length > 0 && f[1] is "t" or "T" or "w" or "W")
+        .Select(f => (Address: long.Parse(f[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture), Name: f[2]))
+        .OrderBy(s => s.Address)
+        .ToArray();
