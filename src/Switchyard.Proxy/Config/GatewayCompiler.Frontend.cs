@@ -51,6 +51,14 @@ internal sealed partial class GatewayCompiler
         if (info.Usable) builder.ClientValidation[info.Listener.Hostname ?? ""] = frontend.Validation;
     }
 
+    /// <summary>
+    /// The client certificate validation of an HTTPS listener (null for other kinds, or when its port validates none):
+    /// the entries of routes attached through it carry it, so a request reaching them from another listener's host
+    /// is served only on a connection that passed it.
+    /// </summary>
+    private ClientCertificateValidation? ClientValidationOf(ListenerInfo info) =>
+        KindOf(info.Listener) == ListenerKind.Https ? FrontendFor(info.Gateway, info.Listener.Port).Validation : null;
+
     private static void Replace(List<V1Condition> conditions, V1Condition condition)
     {
         var i = conditions.FindIndex(c => c.Type == condition.Type);

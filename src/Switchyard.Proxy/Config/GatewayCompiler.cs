@@ -389,8 +389,10 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                     attached++;
                     if (!info.Usable) continue;
                     var builder = listenerFor(info.Bind, "", KindOf(info.Listener)!.Value);
-                    foreach (var (precedence, entry) in EntriesFor(route, info.Gateway))
+                    var validation = ClientValidationOf(info);
+                    foreach (var (precedence, shared) in EntriesFor(route, info.Gateway))
                     {
+                        var entry = validation is null ? shared : shared.ValidatedBy(validation);
                         if (hosts is null) builder.Add(null, precedence, entry);
                         else foreach (var h in hosts) builder.Add(h, precedence, entry);
                     }

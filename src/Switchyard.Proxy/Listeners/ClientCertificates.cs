@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Switchyard.Proxy.Routing;
 using Switchyard.Proxy.Snapshot;
 using Switchyard.Proxy.Telemetry;
 
@@ -55,6 +56,18 @@ internal static class ClientCertificates
         return expected is null
             ? $"{listener.Name}: host {host} does not validate client certificates but this connection was opened for a listener that does; open a new connection"
             : $"{listener.Name}: host {host} needs a client certificate checked by {table.Select(host)!.Name}, which this connection was not; open a new connection for it";
+    }
+
+    /// <summary>
+    /// Why the matched <paramref name="entry"/> must not be served on this connection (421): it was attached through a
+    /// listener validating client certificates, and the connection did not pass that validation. The router may
+    /// reach such an entry from the host of another listener (one validating nothing, say) when that host's own
+    /// routes do not match; the certificate the entry's listener demands is then checked here. Null when it may be served.
+    /// </summary>
+    public static string? Unvalidated(HttpContext context, ListenerConfig listener, RouteEntry entry)
+    {
+        if (entry.ClientValidation is not { } needed || context.Features.Get<ClientCertificateState>()?.ValidationKey == needed.Key) return null;
+        return $"{listener.Name}: {entry.Rule.Name} needs a client certificate checked by {needed.Name}, which this connection was not; open a new connection for its host";
     }
 
     /// <summary>

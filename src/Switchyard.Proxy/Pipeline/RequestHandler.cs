@@ -65,6 +65,12 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             }
             rule = entry.Rule;
             routeName = rule.Name;
+            if (entry.ClientValidation is not null && ClientCertificates.Unvalidated(context, listener, entry) is { } unvalidated)
+            {
+                error = unvalidated;
+                await Answer(context, 421, error);
+                return;
+            }
             if (rule.Cors is { } cors && cors.Handle(context)) return; // a CORS preflight, answered here
             // Authentication (JWT, Basic) first, then the authorization service sees only authenticated requests.
             if (rule.Traffic is { Authenticates: true } guarded && await AuthenticateAsync(context, rule, guarded).ConfigureAwait(false) is { } denied)

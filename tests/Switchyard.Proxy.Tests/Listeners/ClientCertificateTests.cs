@@ -324,6 +324,53 @@ public sealed class ClientCertificateTests : IAsyncLifetime
         Assert.Equal(1, _backend.Requests);
     }
 
+    [Fact]
+    public async Task RouteOfAValidatingListener_ReachedFromAnotherListenersHost_NotServedWithoutItsValidation()
+    {
+        // Gateway mtls validates clients on *.example.test; Gateway open, sharing the address and port, serves
+        // other.example.test without validation, /public only. A request for other.example.test that only a route of
+        // mtls matches (the router goes on to the wildcard's routes) must not get it on a connection that was never asked
+        // for a certificate.
+        var mtls = Yaml(ValidOnly, """[{name: https, port: 0, protocol: HTTPS, hostname: "*.example.test", tls: {certificateRefs: [{name: mtls-tls}]}}]""");
+        var open = """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: open, namespace: default}
+            spec:
+              gatewayClassName: switchyard
+              addresses: [{type: IPAddress, value: "127.0.0.4"}]
+              listeners: [{name: https, port: 0, protocol: HTTPS, hostname: other.example.test, tls: {certificateRefs: [{name: mtls-tls}]}}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: public, namespace: default}
+            spec:
+              parentRefs: [{name: open}]
+              rules: [{matches: [{path: {type: PathPrefix, value: /public}}], backendRefs: [{name: site, port: 80}]}]
+            ---
+
+            """;
+        await using var proxy = await Manifests.StartAsync(mtls + open);
+        var port = Port(proxy);
+        using var anonymous = _server.Client(Address, clientCertificate: null);
+        using (var response = await GetAsync(anonymous, port, "other.example.test"))
+        {
+            Assert.Equal(HttpStatusCode.MisdirectedRequest, response.StatusCode);
+            Assert.Contains("needs a client certificate checked by gateway default/mtls port 0", response.Headers.GetValues("x-switchyard-error").Single(), StringComparison.Ordinal);
+        }
+        Assert.Equal(0, _backend.Requests);
+        using (var request = new HttpRequestMessage(HttpMethod.Get, $"https://other.example.test:{port}/public"))
+        using (var response = await anonymous.SendAsync(request))
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode); // the open Gateway's own route
+        Assert.Equal(1, _backend.Requests);
+
+        // With the certificate (a connection opened for the validating listener), the route is served.
+        using var certificate = _clients.ClientCertificate("checkout");
+        using var client = _server.Client(Address, certificate);
+        using (var response = await GetAsync(client, port, "mtls.example.test"))
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
     private static GatewayStatus GatewayStatus(GatewayProxy proxy, string name = "mtls") =>
         (GatewayStatus)proxy.Statuses.Single(s => s.Status is GatewayStatus && s.Object.Metadata.Name == name).Status;
 
