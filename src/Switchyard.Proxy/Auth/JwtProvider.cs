@@ -58,12 +58,12 @@ internal sealed class JwtProvider
 
     public bool ForwardToken { get; }
 
-    /// <summary>The first location that holds a token, and the token; null when none does.</summary>
-    public (TokenLocation Location, string Token)? Find(Microsoft.AspNetCore.Http.HttpRequest request)
+    /// <summary>The first location that holds a token, the token, and whether that location holds several; null when none does.</summary>
+    public (TokenLocation Location, string Token, bool Several)? Find(Microsoft.AspNetCore.Http.HttpRequest request)
     {
         foreach (var location in Locations)
         {
-            if (location.Find(request) is { } token) return (location, token);
+            if (location.Find(request, out var several) is { } token) return (location, token, several);
         }
         return null;
     }
@@ -109,6 +109,7 @@ internal sealed record JwtFailure(string Text, string Reason)
 {
     public static readonly JwtFailure Malformed = new("malformed token", "malformed");
     public static readonly JwtFailure Encrypted = new("encrypted tokens (JWE) are not accepted", "malformed");
+    public static readonly JwtFailure Several = new("more than one token", "several");
     public static readonly JwtFailure Unsigned = new("unsigned token (alg none)", "unsigned");
     public static readonly JwtFailure Algorithm = new("signature algorithm not accepted", "algorithm");
     public static readonly JwtFailure UnknownKey = new("no key of the key set matches the token's kid", "unknown_key");

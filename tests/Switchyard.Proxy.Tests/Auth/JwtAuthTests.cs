@@ -193,6 +193,37 @@ public sealed class JwtAuthTests : IAsyncLifetime
         await Check(cases);
     }
 
+    [Fact]
+    public async Task Jwt_TwoDifferentTokensInOnePlace_Refused()
+    {
+        // The backend of a forwardToken rule reads the token the gateway checked; given two, it might read the other.
+        var alice = _keys.Rs256(Jwts.Claims());
+        var forged = _keys.Rs256(Jwts.Claims(c => c["sub"] = "admin"), kid: "rsa-1", rsa: _keys.Stranger);
+        var custom = "route httproute default/r rule custom: httptrafficfilter default/jwt-custom: jwt: invalid token: provider web: more than one token";
+        var challenge = $"{Invalid}\"more than one token\"";
+        Case[] cases =
+        [
+            new("a cookie twice", "/custom", [("Cookie", $"session={alice}; session={forged}")], 401, custom, challenge),
+            new("the same cookie twice is one token", "/custom", [("Cookie", $"session={alice}; session={alice}")], 200) { Backend = [("x-user", "alice")] },
+            new("a query parameter twice", $"/custom?access_token={alice}&access_token={forged}", [], 401, custom, challenge),
+        ];
+        await Check(cases);
+
+        // Header fields on separate lines (HttpClient would join them into one), over a raw connection.
+        var port = Manifests.Port(_proxy);
+        async Task<string> Send(string path, params string[] headers) =>
+            await Raw.SendAsync(port, $"GET {path} HTTP/1.1\r\nHost: a.test\r\n{string.Concat(headers.Select(h => h + "\r\n"))}Connection: close\r\n\r\n");
+        var twice = await Send("/forward", "Authorization: Bearer " + alice, "Authorization: Bearer " + forged);
+        Assert.StartsWith("HTTP/1.1 401", twice, StringComparison.Ordinal);
+        Assert.Contains("x-switchyard-error: route httproute default/r rule forward: httptrafficfilter default/jwt-forward: jwt: invalid token: provider corp: more than one token", twice, StringComparison.OrdinalIgnoreCase);
+        Assert.StartsWith("HTTP/1.1 401", await Send("/custom", "x-token: Token " + alice, "x-token: Token " + forged), StringComparison.Ordinal);
+        var same = await Send("/forward", "Authorization: Bearer " + alice, "Authorization: Bearer " + alice);
+        Assert.StartsWith("HTTP/1.1 200", same, StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 200", await Send("/forward", "Authorization: Bearer " + alice, "Authorization: Basic YWxpY2U6c2VjcmV0"), StringComparison.Ordinal);
+        Assert.Equal(3, _proxy.Runtime.Metrics.AuthRefusedCount("httproute default/r rule custom", "jwt_several"));
+        Assert.Equal(1, _proxy.Runtime.Metrics.AuthRefusedCount("httproute default/r rule forward", "jwt_several"));
+    }
+
     [SkippableFact]
     public async Task Curl_BearerToken_AdmittedAndChallengedWithout()
     {
