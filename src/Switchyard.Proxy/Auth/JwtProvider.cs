@@ -40,6 +40,7 @@ internal sealed class JwtProvider
             ValidIssuer = issuer,
             ValidateAudience = audiences.Count > 0,
             ValidAudiences = audiences,
+            IgnoreTrailingSlashWhenValidatingAudience = false, // "shop/" is not "shop": aud must equal one exactly, as Envoy compares
             ValidateLifetime = false, // checked in Lifetime, with the injected clock
             RequireSignedTokens = true,
             ValidAlgorithms = Algorithms,
