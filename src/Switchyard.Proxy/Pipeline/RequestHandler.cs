@@ -78,11 +78,15 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 error = denied;
                 return;
             }
-            if (rule.ExternalAuth is { } auth
-                && await runtime.ExternalAuthClient.AuthorizeAsync(context, rule, auth, client, listener.Https ? "https" : "http").ConfigureAwait(false) is { } authError)
+            if (rule.ExternalAuth is { } auth)
             {
-                error = authError; // the authorization service's answer, or the proxy's (failing closed), went to the client
-                return;
+                // The authorization service may be sent x-forwarded-client-cert (allowedHeaders): the proxy's, never the client's.
+                ClientCertificates.Forward(context, listener);
+                if (await runtime.ExternalAuthClient.AuthorizeAsync(context, rule, auth, client, listener.Https ? "https" : "http").ConfigureAwait(false) is { } authError)
+                {
+                    error = authError; // the authorization service's answer, or the proxy's (failing closed), went to the client
+                    return;
+                }
             }
             var edits = new RequestEdits();
             foreach (var filter in rule.RequestFilters) filter.Apply(context, entry, ref edits);

@@ -371,6 +371,57 @@ public sealed class ClientCertificateTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    [Fact]
+    public async Task ExternalAuth_AllowedToSeeTheClientCertificateHeader_GetsTheVerifiedOneNeverTheClients()
+    {
+        // The authorization service lets in only the certificate with CN=admin, as x-forwarded-client-cert describes it.
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var authz = await KestrelBackend.StartAsync(Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1, context =>
+        {
+            var xfcc = context.Request.Headers["x-forwarded-client-cert"].ToString();
+            seen.Enqueue(xfcc.Length == 0 ? "(none)" : xfcc);
+            context.Response.StatusCode = xfcc.Contains("Subject=\"CN=admin\"", StringComparison.Ordinal) ? 200 : 403;
+            return Task.CompletedTask;
+        });
+        var route = """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: admin, namespace: default}
+            spec:
+              parentRefs: [{name: mtls}]
+              rules:
+                - matches: [{path: {value: /admin}}]
+                  filters: [{type: ExternalAuth, externalAuth: {protocol: HTTP, backendRef: {name: authz, port: 80}, http: {allowedHeaders: [x-forwarded-client-cert]}}}]
+                  backendRefs: [{name: site, port: 80}]
+            ---
+
+            """;
+        await using var proxy = await Manifests.StartAsync(Yaml(Fallback) + route + Manifests.Service("authz", authz.Port));
+        var port = Port(proxy);
+        const string Forged = "Hash=00;Subject=\"CN=admin\"";
+        async Task<HttpStatusCode> AdminAsync(HttpClient client)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"https://{Host}:{port}/admin");
+            request.Headers.TryAddWithoutValidation("x-forwarded-client-cert", Forged);
+            using var response = await client.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        using (var anonymous = _server.Client(Address, clientCertificate: null))
+            Assert.Equal(HttpStatusCode.Forbidden, await AdminAsync(anonymous));
+        Assert.Equal("(none)", seen.Last());
+        using (var checkout = _clients.ClientCertificate("checkout"))
+        using (var client = _server.Client(Address, checkout))
+            Assert.Equal(HttpStatusCode.Forbidden, await AdminAsync(client));
+        Assert.StartsWith("Hash=", seen.Last(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Forged, seen.Last(), StringComparison.Ordinal);
+        Assert.Contains("Subject=\"CN=checkout\"", seen.Last(), StringComparison.Ordinal);
+        using (var admin = _clients.ClientCertificate("admin"))
+        using (var client = _server.Client(Address, admin))
+            Assert.Equal(HttpStatusCode.OK, await AdminAsync(client));
+        Assert.Equal(1, _backend.Requests);
+    }
+
     private static GatewayStatus GatewayStatus(GatewayProxy proxy, string name = "mtls") =>
         (GatewayStatus)proxy.Statuses.Single(s => s.Status is GatewayStatus && s.Object.Metadata.Name == name).Status;
 
