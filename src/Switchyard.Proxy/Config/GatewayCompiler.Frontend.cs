@@ -52,12 +52,12 @@ internal sealed partial class GatewayCompiler
     }
 
     /// <summary>
-    /// The client certificate validation of an HTTPS listener (null for other kinds, or when its port validates none):
-    /// the entries of routes attached through it carry it, so a request reaching them from another listener's host
-    /// is served only on a connection that passed it.
+    /// The client certificate validation of an HTTPS listener or a TLS listener in Terminate mode (null for other
+    /// kinds, or when its port validates none): the route entries and TLSRoute targets attached through it carry it,
+    /// so a request or connection reaching them from another listener's name is served only when it passed it.
     /// </summary>
     private ClientCertificateValidation? ClientValidationOf(ListenerInfo info) =>
-        KindOf(info.Listener) == ListenerKind.Https ? FrontendFor(info.Gateway, info.Listener.Port).Validation : null;
+        KindOf(info.Listener) is ListenerKind.Https or ListenerKind.TlsTerminate ? FrontendFor(info.Gateway, info.Listener.Port).Validation : null;
 
     private static void Replace(List<V1Condition> conditions, V1Condition condition)
     {

@@ -381,7 +381,8 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                         attached++;
                         if (!info.Usable) continue;
                         var tlsBuilder = listenerFor(info.Bind, "", KindOf(info.Listener)!.Value);
-                        foreach (var h in served) tlsBuilder.AddTlsRoute(h, tls);
+                        var target = ClientValidationOf(info) is { } checkedBy ? tls.ValidatedBy(checkedBy) : tls;
+                        foreach (var h in served) tlsBuilder.AddTlsRoute(h, target);
                         continue;
                     }
                     info.Claims.Add((route.Kind, key, hosts));

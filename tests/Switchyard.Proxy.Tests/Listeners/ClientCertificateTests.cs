@@ -372,6 +372,45 @@ public sealed class ClientCertificateTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TlsRouteOfAValidatingListener_ReachedFromAnotherListenersName_ConnectionClosedWithoutItsValidation()
+    {
+        // As for HTTPS, with TLS listeners in Terminate mode: Gateway mtls validates clients on *.example.test and its
+        // TLSRoute serves every name there; Gateway open, on the same address and port, has other.example.test and no route.
+        var mtls = Yaml(ValidOnly, """[{name: tls, port: 0, protocol: TLS, hostname: "*.example.test", tls: {mode: Terminate, certificateRefs: [{name: mtls-tls}]}}]""");
+        var open = """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: open, namespace: default}
+            spec:
+              gatewayClassName: switchyard
+              addresses: [{type: IPAddress, value: "127.0.0.4"}]
+              listeners: [{name: tls, port: 0, protocol: TLS, hostname: other.example.test, tls: {mode: Terminate, certificateRefs: [{name: mtls-tls}]}}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: TLSRoute
+            metadata: {name: db, namespace: default}
+            spec:
+              parentRefs: [{name: mtls}]
+              hostnames: ["*.example.test"]
+              rules: [{backendRefs: [{name: site, port: 80}]}]
+            ---
+
+            """;
+        await using var proxy = await Manifests.StartAsync(mtls + open);
+        var port = Port(proxy);
+        using (var anonymous = _server.Client(Address, clientCertificate: null))
+            await Assert.ThrowsAnyAsync<HttpRequestException>(() => GetAsync(anonymous, port, "other.example.test"));
+        Assert.Equal(0, _backend.Requests);
+        await Wait.UntilAsync(() => proxy.Runtime.Metrics.TlsConnectionCount("tlsroute default/db rule 0", "unvalidated") > 0, "the refused connection to be counted");
+
+        using var certificate = _clients.ClientCertificate("checkout");
+        using var client = _server.Client(Address, certificate);
+        using (var response = await GetAsync(client, port, "mtls.example.test"))
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, _backend.Requests);
+    }
+
+    [Fact]
     public async Task ExternalAuth_AllowedToSeeTheClientCertificateHeader_GetsTheVerifiedOneNeverTheClients()
     {
         // The authorization service lets in only the certificate with CN=admin, as x-forwarded-client-cert describes it.
