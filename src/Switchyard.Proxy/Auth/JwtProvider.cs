@@ -75,6 +75,8 @@ internal sealed class JwtProvider
         var alg = token.Alg;
         if (string.IsNullOrEmpty(alg) || string.Equals(alg, "none", StringComparison.OrdinalIgnoreCase)) return JwtFailure.Unsigned;
         if (!Algorithms.Contains(alg)) return JwtFailure.Algorithm;
+        // RFC 7515 4.1.11: extensions listed in "crit" must be understood, and this verifier understands none.
+        if (token.TryGetHeaderValue<object>("crit", out _)) return JwtFailure.Critical;
         if (_keys.For(token.Kid).Count == 0) return JwtFailure.UnknownKey;
         if (Lifetime(token) is { } lifetime) return lifetime;
         var result = await Handler.ValidateTokenAsync(token, _parameters).ConfigureAwait(false);
@@ -113,6 +115,7 @@ internal sealed record JwtFailure(string Text, string Reason)
     public static readonly JwtFailure Several = new("more than one token", "several");
     public static readonly JwtFailure Unsigned = new("unsigned token (alg none)", "unsigned");
     public static readonly JwtFailure Algorithm = new("signature algorithm not accepted", "algorithm");
+    public static readonly JwtFailure Critical = new("critical header extension not understood (crit)", "critical");
     public static readonly JwtFailure UnknownKey = new("no key of the key set matches the token's kid", "unknown_key");
     public static readonly JwtFailure Signature = new("signature invalid", "signature");
     public static readonly JwtFailure Expired = new("token expired", "expired");

@@ -152,6 +152,7 @@ public sealed class JwtAuthTests : IAsyncLifetime
             Refused("signed by another key under a published kid", k.Rs256(Jwts.Claims(), kid: "rsa-1", rsa: k.Stranger), "signature invalid"),
             Refused("payload changed after signing", Tamper(k.Rs256(Jwts.Claims())), "signature invalid"),
             Refused("alg none", Jwts.None(Jwts.Claims()), "unsigned token (alg none)"),
+            Refused("a critical header extension (RFC 7515 4.1.11)", CriticalExtension(Jwts.Claims()), "critical header extension not understood (crit)"),
             Refused("HS256 keyed with the RSA public key", k.Hs256WithRsaModulus(Jwts.Claims()), "signature invalid"),
             Refused("unknown kid", k.Rs256(Jwts.Claims(), kid: "rsa-x", rsa: k.Stranger), "no key of the key set matches the token's kid"),
             Refused("malformed", "not.a.jwt", "malformed token"),
@@ -242,6 +243,15 @@ public sealed class JwtAuthTests : IAsyncLifetime
         Assert.True(exit == 0, error);
         Assert.StartsWith("HTTP/1.1 401", output, StringComparison.Ordinal);
         Assert.Contains("www-authenticate: Bearer realm=\"a.test\"", output, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>An RS256 token by the published key whose header makes the (unknown) "exp-v2" extension critical.</summary>
+    private string CriticalExtension(JsonObject claims)
+    {
+        var header = new JsonObject { ["alg"] = "RS256", ["typ"] = "JWT", ["kid"] = "rsa-1", ["crit"] = new JsonArray("exp-v2"), ["exp-v2"] = "strict" };
+        var input = Jwts.B64(System.Text.Encoding.UTF8.GetBytes(header.ToJsonString())) + "." + Jwts.B64(System.Text.Encoding.UTF8.GetBytes(claims.ToJsonString()));
+        var signature = _keys.Rsa.SignData(System.Text.Encoding.ASCII.GetBytes(input), System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        return input + "." + Jwts.B64(signature);
     }
 
     /// <summary>The token with one character of its payload changed (the signature no longer covers it).</summary>
