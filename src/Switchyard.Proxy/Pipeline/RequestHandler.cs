@@ -408,6 +408,9 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
     private static bool HasBody(HttpContext context) =>
         context.Request.ContentLength is > 0 || (context.Request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true);
 
+    private static readonly string[] ForwardingHeaders = ["X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host"];
+    private static readonly string[] ForwardingHeadersAndForwarded = [.. ForwardingHeaders, "Forwarded"];
+
     private static void AddForwardingHeaders(HttpContext context, string? client, string scheme, bool forwarded)
     {
         var request = context.Request;
@@ -426,6 +429,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             var existing = headers["Forwarded"];
             headers["Forwarded"] = existing.Count == 0 ? element : existing.ToString() + ", " + element;
         }
+        HopByHop.Unlist(headers, forwarded ? ForwardingHeadersAndForwarded : ForwardingHeaders);
     }
 
     /// <summary>

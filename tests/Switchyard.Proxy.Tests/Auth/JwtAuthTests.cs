@@ -135,6 +135,10 @@ public sealed class JwtAuthTests : IAsyncLifetime
             {
                 Backend = [("x-user", "alice"), ("x-org", null)],
             },
+            new("claim headers named in Connection still reach the backend", "/jwt", [.. Bearer(k.Rs256(Jwts.Claims())), ("Connection", "x-user, x-other")], 200)
+            {
+                Backend = [("x-user", "alice")],
+            },
             new("no kid: every key tried", "/jwt", Bearer(k.Rs256(Jwts.Claims(), kid: null)), 200),
             new("scheme matched ignoring case", "/jwt", [("Authorization", "bearer " + k.Rs256(Jwts.Claims()))], 200),
             Refused("expired", k.Rs256(Jwts.Claims(c => c["exp"] = Jwts.Now(-600))), "token expired"),

@@ -121,6 +121,9 @@ public sealed class ClientCertificateTests : IAsyncLifetime
         Assert.Equal(
             $"Hash={hash};Cert=\"{Uri.EscapeDataString(certificate.ExportCertificatePem())}\";Subject=\"CN=checkout\";URI={Spiffe}",
             ForwardedClientCert(response));
+        // Named in Connection by the client, the proxy's header still goes to the backend.
+        using var nominated = await GetAsync(client, Port(proxy), headers: ("Connection", "x-forwarded-client-cert"));
+        Assert.StartsWith($"Hash={hash};", ForwardedClientCert(nominated), StringComparison.Ordinal);
         Assert.Equal(2, proxy.Runtime.Metrics.ClientCertificateCount("gateway default/mtls port 0", "verified")); // one HTTP/2 connection, one HTTP/1.1
     }
 
