@@ -6,7 +6,8 @@ namespace Switchyard.Proxy.Auth;
 /// <summary>
 /// JWT authentication of a rule: each provider looks for its token in its locations, in order; the first token a
 /// provider accepts admits the request (its claims go to headers; its token is removed unless forwarded). No token
-/// anywhere: 401 with a bare Bearer challenge (or admitted when optional). Tokens found but refused by every provider
+/// anywhere: 401 with a bare Bearer challenge (or admitted when optional). A location holding two different tokens
+/// is a refused token ("more than one token"): the backend might read the one not checked. Tokens found but refused by every provider
 /// that found one: 401 with <c>error="invalid_token"</c> (RFC 6750 section 3), never admitted, optional or not.
 /// </summary>
 internal sealed class JwtAuthenticator(IReadOnlyList<JwtProvider> providers, bool optional, string? realm)
@@ -21,10 +22,16 @@ internal sealed class JwtAuthenticator(IReadOnlyList<JwtProvider> providers, boo
         (string Text, JsonWebToken? Parsed, JwtFailure? Failure)? last = null;
         foreach (var provider in providers)
         {
-            if (provider.Find(request) is not var (location, text)) continue;
-            // Providers reading the same place see the same token: parse it once.
-            var (parsed, parseFailure) = last is { } l && l.Text == text ? (l.Parsed, l.Failure) : Parse(text);
-            last = (text, parsed, parseFailure);
+            if (provider.Find(request) is not var (location, text, several)) continue;
+            JsonWebToken? parsed;
+            JwtFailure? parseFailure;
+            if (several) (parsed, parseFailure) = (null, JwtFailure.Several);
+            else
+            {
+                // Providers reading the same place see the same token: parse it once.
+                (parsed, parseFailure) = last is { } l && l.Text == text ? (l.Parsed, l.Failure) : Parse(text);
+                last = (text, parsed, parseFailure);
+            }
             var failure = parseFailure ?? await provider.ValidateAsync(parsed!).ConfigureAwait(false);
             if (failure is null)
             {

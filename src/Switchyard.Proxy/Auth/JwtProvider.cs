@@ -40,6 +40,7 @@ internal sealed class JwtProvider
             ValidIssuer = issuer,
             ValidateAudience = audiences.Count > 0,
             ValidAudiences = audiences,
+            IgnoreTrailingSlashWhenValidatingAudience = false, // "shop/" is not "shop": aud must equal one exactly, as Envoy compares
             ValidateLifetime = false, // checked in Lifetime, with the injected clock
             RequireSignedTokens = true,
             ValidAlgorithms = Algorithms,
@@ -58,12 +59,12 @@ internal sealed class JwtProvider
 
     public bool ForwardToken { get; }
 
-    /// <summary>The first location that holds a token, and the token; null when none does.</summary>
-    public (TokenLocation Location, string Token)? Find(Microsoft.AspNetCore.Http.HttpRequest request)
+    /// <summary>The first location that holds a token, the token, and whether that location holds several; null when none does.</summary>
+    public (TokenLocation Location, string Token, bool Several)? Find(Microsoft.AspNetCore.Http.HttpRequest request)
     {
         foreach (var location in Locations)
         {
-            if (location.Find(request) is { } token) return (location, token);
+            if (location.Find(request, out var several) is { } token) return (location, token, several);
         }
         return null;
     }
@@ -74,6 +75,8 @@ internal sealed class JwtProvider
         var alg = token.Alg;
         if (string.IsNullOrEmpty(alg) || string.Equals(alg, "none", StringComparison.OrdinalIgnoreCase)) return JwtFailure.Unsigned;
         if (!Algorithms.Contains(alg)) return JwtFailure.Algorithm;
+        // RFC 7515 4.1.11: extensions listed in "crit" must be understood, and this verifier understands none.
+        if (token.TryGetHeaderValue<object>("crit", out _)) return JwtFailure.Critical;
         if (_keys.For(token.Kid).Count == 0) return JwtFailure.UnknownKey;
         if (Lifetime(token) is { } lifetime) return lifetime;
         var result = await Handler.ValidateTokenAsync(token, _parameters).ConfigureAwait(false);
@@ -109,8 +112,10 @@ internal sealed record JwtFailure(string Text, string Reason)
 {
     public static readonly JwtFailure Malformed = new("malformed token", "malformed");
     public static readonly JwtFailure Encrypted = new("encrypted tokens (JWE) are not accepted", "malformed");
+    public static readonly JwtFailure Several = new("more than one token", "several");
     public static readonly JwtFailure Unsigned = new("unsigned token (alg none)", "unsigned");
     public static readonly JwtFailure Algorithm = new("signature algorithm not accepted", "algorithm");
+    public static readonly JwtFailure Critical = new("critical header extension not understood (crit)", "critical");
     public static readonly JwtFailure UnknownKey = new("no key of the key set matches the token's kid", "unknown_key");
     public static readonly JwtFailure Signature = new("signature invalid", "signature");
     public static readonly JwtFailure Expired = new("token expired", "expired");

@@ -33,6 +33,8 @@ internal sealed class RuleAuth
         var headers = context.Request.Headers;
         foreach (var name in _managedHeaders) headers.Remove(name);
         if (Basic?.Authenticate(context) is { } refused) return refused;
-        return Jwt is null ? null : await Jwt.AuthenticateAsync(context).ConfigureAwait(false);
+        if (Jwt is not null && await Jwt.AuthenticateAsync(context).ConfigureAwait(false) is { } invalid) return invalid;
+        Forwarding.HopByHop.Unlist(headers, _managedHeaders); // the gateway's headers reach the backend, whatever Connection names
+        return null;
     }
 }

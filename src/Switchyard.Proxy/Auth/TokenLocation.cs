@@ -9,8 +9,19 @@ namespace Switchyard.Proxy.Auth;
 /// </summary>
 internal abstract class TokenLocation
 {
-    /// <summary>The token, or null when this location holds none. An empty string is a token that is present but empty.</summary>
-    public abstract string? Find(HttpRequest request);
+    /// <summary>
+    /// The token, or null when this location holds none. An empty string is a token that is present but empty.
+    /// <paramref name="several"/>: the location holds more than one different token (two header fields, a cookie or a
+    /// parameter given twice); the request is then refused, since a backend might read another than the one checked.
+    /// </summary>
+    public abstract string? Find(HttpRequest request, out bool several);
+
+    /// <summary>Keeps the first token found in <paramref name="found"/>; a different one sets <paramref name="several"/>.</summary>
+    private protected static void Add(string token, ref string? found, ref bool several)
+    {
+        if (found is null) found = token;
+        else if (!string.Equals(found, token, StringComparison.Ordinal)) several = true;
+    }
 
     /// <summary>Removes the token from the request, leaving everything else as it was.</summary>
     public abstract void Remove(HttpContext context);
@@ -24,14 +35,16 @@ internal sealed class HeaderLocation(string name, string prefix) : TokenLocation
 {
     public string Name => name;
 
-    public override string? Find(HttpRequest request)
+    public override string? Find(HttpRequest request, out bool several)
     {
+        string? found = null;
+        several = false;
         foreach (var value in request.Headers[name])
         {
             if (value is null || !value.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) continue;
-            return value.AsSpan(prefix.Length).Trim().ToString();
+            Add(value.AsSpan(prefix.Length).Trim().ToString(), ref found, ref several);
         }
-        return null;
+        return found;
     }
 
     public override void Remove(HttpContext context) => context.Request.Headers.Remove(name);
@@ -40,17 +53,19 @@ internal sealed class HeaderLocation(string name, string prefix) : TokenLocation
 /// <summary>A cookie of the <c>Cookie</c> header(s).</summary>
 internal sealed class CookieLocation(string name) : TokenLocation
 {
-    public override string? Find(HttpRequest request)
+    public override string? Find(HttpRequest request, out bool several)
     {
+        string? found = null;
+        several = false;
         foreach (var header in request.Headers.Cookie)
         {
             foreach (var pair in (header ?? "").Split(';'))
             {
                 var eq = pair.IndexOf('=', StringComparison.Ordinal);
-                if (eq > 0 && pair.AsSpan(0, eq).Trim().SequenceEqual(name)) return pair.AsSpan(eq + 1).Trim().Trim('"').ToString();
+                if (eq > 0 && pair.AsSpan(0, eq).Trim().SequenceEqual(name)) Add(pair.AsSpan(eq + 1).Trim().Trim('"').ToString(), ref found, ref several);
             }
         }
-        return null;
+        return found;
     }
 
     /// <summary>Rewrites the Cookie header without this cookie; removes the header when nothing is left.</summary>
@@ -75,15 +90,17 @@ internal sealed class CookieLocation(string name) : TokenLocation
 /// <summary>A query parameter (name and value percent-decoded, '+' read as a space).</summary>
 internal sealed class QueryLocation(string name) : TokenLocation
 {
-    public override string? Find(HttpRequest request)
+    public override string? Find(HttpRequest request, out bool several)
     {
+        string? found = null;
+        several = false;
         if (!request.QueryString.HasValue) return null;
         foreach (var part in request.QueryString.Value!.AsSpan(1).ToString().Split('&'))
         {
             var eq = part.IndexOf('=', StringComparison.Ordinal);
-            if (eq > 0 && Decode(part[..eq]) == name) return Decode(part[(eq + 1)..]);
+            if (eq > 0 && Decode(part[..eq]) == name) Add(Decode(part[(eq + 1)..]), ref found, ref several);
         }
-        return null;
+        return found;
     }
 
     /// <summary>

@@ -51,6 +51,14 @@ internal sealed partial class GatewayCompiler
         if (info.Usable) builder.ClientValidation[info.Listener.Hostname ?? ""] = frontend.Validation;
     }
 
+    /// <summary>
+    /// The client certificate validation of an HTTPS listener or a TLS listener in Terminate mode (null for other
+    /// kinds, or when its port validates none): the route entries and TLSRoute targets attached through it carry it,
+    /// so a request or connection reaching them from another listener's name is served only when it passed it.
+    /// </summary>
+    private ClientCertificateValidation? ClientValidationOf(ListenerInfo info) =>
+        KindOf(info.Listener) is ListenerKind.Https or ListenerKind.TlsTerminate ? FrontendFor(info.Gateway, info.Listener.Port).Validation : null;
+
     private static void Replace(List<V1Condition> conditions, V1Condition condition)
     {
         var i = conditions.FindIndex(c => c.Type == condition.Type);

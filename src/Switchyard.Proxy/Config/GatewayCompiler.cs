@@ -381,7 +381,8 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                         attached++;
                         if (!info.Usable) continue;
                         var tlsBuilder = listenerFor(info.Bind, "", KindOf(info.Listener)!.Value);
-                        foreach (var h in served) tlsBuilder.AddTlsRoute(h, tls);
+                        var target = ClientValidationOf(info) is { } checkedBy ? tls.ValidatedBy(checkedBy) : tls;
+                        foreach (var h in served) tlsBuilder.AddTlsRoute(h, target);
                         continue;
                     }
                     info.Claims.Add((route.Kind, key, hosts));
@@ -389,8 +390,10 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                     attached++;
                     if (!info.Usable) continue;
                     var builder = listenerFor(info.Bind, "", KindOf(info.Listener)!.Value);
-                    foreach (var (precedence, entry) in EntriesFor(route, info.Gateway))
+                    var validation = ClientValidationOf(info);
+                    foreach (var (precedence, shared) in EntriesFor(route, info.Gateway))
                     {
+                        var entry = validation is null ? shared : shared.ValidatedBy(validation);
                         if (hosts is null) builder.Add(null, precedence, entry);
                         else foreach (var h in hosts) builder.Add(h, precedence, entry);
                     }

@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Switchyard.Proxy.Routing;
 using Switchyard.Proxy.Snapshot;
 using Switchyard.Proxy.Telemetry;
 
@@ -20,6 +21,8 @@ internal static class ClientCertificates
 {
     /// <summary>The header backends read the verified client certificate from (Envoy's format).</summary>
     public const string ForwardedHeader = "x-forwarded-client-cert";
+
+    private static readonly string[] ForwardedHeaderList = [ForwardedHeader];
 
     /// <summary>The handshake settings for one connection: the certificate for its SNI name and, when its listener validates clients, the request for a certificate and its check.</summary>
     public static SslServerAuthenticationOptions ServerOptions(ListenerConfig? listener, TlsHandshakeCallbackContext context, List<SslApplicationProtocol>? alpn, ProxyMetrics metrics)
@@ -58,6 +61,18 @@ internal static class ClientCertificates
     }
 
     /// <summary>
+    /// Why the matched <paramref name="entry"/> must not be served on this connection (421): it was attached through a
+    /// listener validating client certificates, and the connection did not pass that validation. The router may
+    /// reach such an entry from the host of another listener (one validating nothing, say) when that host's own
+    /// routes do not match; the certificate the entry's listener demands is then checked here. Null when it may be served.
+    /// </summary>
+    public static string? Unvalidated(HttpContext context, ListenerConfig listener, RouteEntry entry)
+    {
+        if (entry.ClientValidation is not { } needed || context.Features.Get<ClientCertificateState>()?.ValidationKey == needed.Key) return null;
+        return $"{listener.Name}: {entry.Rule.Name} needs a client certificate checked by {needed.Name}, which this connection was not; open a new connection for its host";
+    }
+
+    /// <summary>
     /// Removes any client-sent <c>x-forwarded-client-cert</c> and, when the connection's certificate was verified, sets it.
     /// The connection is asked only on listeners that validate client certificates: elsewhere no request pays the lookup.
     /// </summary>
@@ -66,7 +81,11 @@ internal static class ClientCertificates
         var headers = context.Request.Headers;
         headers.Remove(ForwardedHeader);
         if (listener.ClientValidation is null) return;
-        if (context.Features.Get<ClientCertificateState>()?.Forwarded is { } value) headers[ForwardedHeader] = value;
+        if (context.Features.Get<ClientCertificateState>()?.Forwarded is { } value)
+        {
+            headers[ForwardedHeader] = value;
+            Forwarding.HopByHop.Unlist(headers, ForwardedHeaderList);
+        }
     }
 }
 

@@ -65,6 +65,12 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             }
             rule = entry.Rule;
             routeName = rule.Name;
+            if (entry.ClientValidation is not null && ClientCertificates.Unvalidated(context, listener, entry) is { } unvalidated)
+            {
+                error = unvalidated;
+                await Answer(context, 421, error);
+                return;
+            }
             if (rule.Cors is { } cors && cors.Handle(context)) return; // a CORS preflight, answered here
             // Authentication (JWT, Basic) first, then the authorization service sees only authenticated requests.
             if (rule.Traffic is { Authenticates: true } guarded && await AuthenticateAsync(context, rule, guarded).ConfigureAwait(false) is { } denied)
@@ -72,11 +78,15 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 error = denied;
                 return;
             }
-            if (rule.ExternalAuth is { } auth
-                && await runtime.ExternalAuthClient.AuthorizeAsync(context, rule, auth, client, listener.Https ? "https" : "http").ConfigureAwait(false) is { } authError)
+            if (rule.ExternalAuth is { } auth)
             {
-                error = authError; // the authorization service's answer, or the proxy's (failing closed), went to the client
-                return;
+                // The authorization service may be sent x-forwarded-client-cert (allowedHeaders): the proxy's, never the client's.
+                ClientCertificates.Forward(context, listener);
+                if (await runtime.ExternalAuthClient.AuthorizeAsync(context, rule, auth, client, listener.Https ? "https" : "http").ConfigureAwait(false) is { } authError)
+                {
+                    error = authError; // the authorization service's answer, or the proxy's (failing closed), went to the client
+                    return;
+                }
             }
             var edits = new RequestEdits();
             foreach (var filter in rule.RequestFilters) filter.Apply(context, entry, ref edits);
@@ -398,6 +408,9 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
     private static bool HasBody(HttpContext context) =>
         context.Request.ContentLength is > 0 || (context.Request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true);
 
+    private static readonly string[] ForwardingHeaders = ["X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host"];
+    private static readonly string[] ForwardingHeadersAndForwarded = [.. ForwardingHeaders, "Forwarded"];
+
     private static void AddForwardingHeaders(HttpContext context, string? client, string scheme, bool forwarded)
     {
         var request = context.Request;
@@ -416,6 +429,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             var existing = headers["Forwarded"];
             headers["Forwarded"] = existing.Count == 0 ? element : existing.ToString() + ", " + element;
         }
+        HopByHop.Unlist(headers, forwarded ? ForwardingHeadersAndForwarded : ForwardingHeaders);
     }
 
     /// <summary>

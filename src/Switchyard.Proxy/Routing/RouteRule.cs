@@ -3,6 +3,7 @@ using Switchyard.Proxy.ExternalAuth;
 using Switchyard.Proxy.Filters;
 using Switchyard.Proxy.Forwarding;
 using Switchyard.Proxy.Resilience;
+using Switchyard.Proxy.Snapshot;
 
 namespace Switchyard.Proxy.Routing;
 
@@ -59,6 +60,17 @@ internal sealed class RouteEntry
     public ValueMatcher[] Headers { get; init; } = [];
     public ValueMatcher[] Query { get; init; } = [];
     public required RouteRule Rule { get; init; }
+
+    /// <summary>
+    /// The client certificate validation of the listener this entry was attached through; null when that listener
+    /// validates none. The router may reach an entry from another listener's host (a hostname's routes, then the
+    /// wildcards', then those for any host), so the entry itself says which connections may use it.
+    /// </summary>
+    public ClientCertificateValidation? ClientValidation { get; init; }
+
+    /// <summary>This entry as attached through a listener validating client certificates with <paramref name="validation"/>.</summary>
+    public RouteEntry ValidatedBy(ClientCertificateValidation validation) =>
+        new() { Path = Path, Method = Method, Headers = Headers, Query = Query, Rule = Rule, ClientValidation = validation };
 
     /// <param name="method">The method to match: the request's, or the one a CORS preflight asks about.</param>
     public bool Matches(Microsoft.AspNetCore.Http.HttpRequest request, string method, string path)

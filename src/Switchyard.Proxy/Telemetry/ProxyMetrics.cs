@@ -24,7 +24,7 @@ internal sealed class ProxyMetrics
     private readonly CounterFamily _clientCertificates = new("switchyard_proxy_client_certificates_total", "TLS handshakes on listeners that validate client certificates, by Gateway port and result (verified; refused: none or untrusted under AllowValidOnly; unverified: let through by AllowInsecureFallback).", "listener", "result");
     private readonly CounterFamily _externalAuth = new("switchyard_proxy_external_auth_total", "Requests checked by ExternalAuth filters, by route and result (allowed: the service answered 200, denied: it answered another status, which went to the client, failed: no verdict, the request refused by the proxy).", "route", "result");
     private readonly CounterFamily _healthChecks = new("switchyard_proxy_health_checks_total", "Active health checks, by endpoint and result (pass, fail).", "endpoint", "result");
-    private readonly CounterFamily _tlsConnections = new("switchyard_proxy_tls_connections_total", "Connections on TLS listeners, by TLSRoute (\"\" when none matched) and result (forwarded, not_tls, no_route, no_backend, connect_failed).", "route", "result");
+    private readonly CounterFamily _tlsConnections = new("switchyard_proxy_tls_connections_total", "Connections on TLS listeners, by TLSRoute (\"\" when none matched) and result (forwarded, not_tls, no_route, unvalidated, no_backend, circuit_open, connect_failed).", "route", "result");
     private readonly CounterFamily _tlsBytes = new("switchyard_proxy_tls_bytes_total", "Bytes relayed for TLS listeners, by TLSRoute and direction (received from clients, sent to clients).", "route", "direction");
     private readonly ConcurrentDictionary<string, bool> _endpointHealthy = new();
     private long _activeConnections;

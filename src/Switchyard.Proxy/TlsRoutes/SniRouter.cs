@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Switchyard.Proxy.Backends;
+using Switchyard.Proxy.Snapshot;
 
 namespace Switchyard.Proxy.TlsRoutes;
 
@@ -10,6 +11,16 @@ internal sealed class TlsRouteTarget
     public required string Name { get; init; }
 
     public required BackendGroup Backends { get; init; }
+
+    /// <summary>
+    /// The client certificate validation of the listener the route was attached through (Terminate mode); null when it
+    /// validates none. The router may reach a route from another listener's name (an open listener's name that only a
+    /// validating listener's wildcard route covers), so the target says which connections it may serve.
+    /// </summary>
+    public ClientCertificateValidation? ClientValidation { get; init; }
+
+    /// <summary>This target as attached through a listener validating client certificates with <paramref name="validation"/>.</summary>
+    public TlsRouteTarget ValidatedBy(ClientCertificateValidation validation) => new() { Name = Name, Backends = Backends, ClientValidation = validation };
 }
 
 /// <summary>

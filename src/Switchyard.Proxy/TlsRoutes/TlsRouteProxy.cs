@@ -57,7 +57,7 @@ internal sealed class TlsRouteProxy(ProxyRuntime runtime)
         }
     }
 
-    /// <summary>What one connection came to, for its metrics and access-log line (result: forwarded, not_tls, no_route, no_backend, circuit_open, connect_failed).</summary>
+    /// <summary>What one connection came to, for its metrics and access-log line (result: forwarded, not_tls, no_route, unvalidated, no_backend, circuit_open, connect_failed).</summary>
     private sealed class Outcome
     {
         public string? ServerName, Route, Backend, Endpoint, Error;
@@ -126,6 +126,13 @@ internal sealed class TlsRouteProxy(ProxyRuntime runtime)
             return;
         }
         log.Route = target.Name;
+        if (target.ClientValidation is { } needed && client.Features.Get<Listeners.ClientCertificateState>()?.ValidationKey != needed.Key)
+        {
+            // The name belongs to a listener validating otherwise (or not at all); only the route's wildcard covered it.
+            log.Result = "unvalidated";
+            log.Error = $"{listener.Name}: {target.Name} needs a client certificate checked by {needed.Name}, which this connection was not";
+            return;
+        }
         var backend = target.Backends.Pick(runtime.Random);
         if (backend is null || backend.Error is not null)
         {

@@ -135,6 +135,10 @@ public sealed class JwtAuthTests : IAsyncLifetime
             {
                 Backend = [("x-user", "alice"), ("x-org", null)],
             },
+            new("claim headers named in Connection still reach the backend", "/jwt", [.. Bearer(k.Rs256(Jwts.Claims())), ("Connection", "x-user, x-other")], 200)
+            {
+                Backend = [("x-user", "alice")],
+            },
             new("no kid: every key tried", "/jwt", Bearer(k.Rs256(Jwts.Claims(), kid: null)), 200),
             new("scheme matched ignoring case", "/jwt", [("Authorization", "bearer " + k.Rs256(Jwts.Claims()))], 200),
             Refused("expired", k.Rs256(Jwts.Claims(c => c["exp"] = Jwts.Now(-600))), "token expired"),
@@ -144,9 +148,15 @@ public sealed class JwtAuthTests : IAsyncLifetime
             Refused("wrong issuer", k.Rs256(Jwts.Claims(c => c["iss"] = "https://evil.test")), "issuer not accepted"),
             Refused("wrong audience", k.Rs256(Jwts.Claims(c => c["aud"] = "billing")), "audience not accepted"),
             Refused("no audience", k.Rs256(Jwts.Claims(c => c.Remove("aud"))), "audience not accepted"),
+            Refused("audience with a trailing slash", k.Rs256(Jwts.Claims(c => c["aud"] = "shop/")), "audience not accepted"),
+            Refused("audience in another case", k.Rs256(Jwts.Claims(c => c["aud"] = "SHOP")), "audience not accepted"),
+            Refused("issuer with a trailing slash", k.Rs256(Jwts.Claims(c => c["iss"] = "https://idp.test/")), "issuer not accepted"),
+            Refused("issuer in another case", k.Rs256(Jwts.Claims(c => c["iss"] = "https://IDP.test")), "issuer not accepted"),
+            Refused("alg RS256 signed with PS256", Jwts.Sign("RS256", "rsa-1", Jwts.Claims(), d => k.Rsa.SignData(d, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pss)), "signature invalid"),
             Refused("signed by another key under a published kid", k.Rs256(Jwts.Claims(), kid: "rsa-1", rsa: k.Stranger), "signature invalid"),
             Refused("payload changed after signing", Tamper(k.Rs256(Jwts.Claims())), "signature invalid"),
             Refused("alg none", Jwts.None(Jwts.Claims()), "unsigned token (alg none)"),
+            Refused("a critical header extension (RFC 7515 4.1.11)", CriticalExtension(Jwts.Claims()), "critical header extension not understood (crit)"),
             Refused("HS256 keyed with the RSA public key", k.Hs256WithRsaModulus(Jwts.Claims()), "signature invalid"),
             Refused("unknown kid", k.Rs256(Jwts.Claims(), kid: "rsa-x", rsa: k.Stranger), "no key of the key set matches the token's kid"),
             Refused("malformed", "not.a.jwt", "malformed token"),
@@ -193,6 +203,37 @@ public sealed class JwtAuthTests : IAsyncLifetime
         await Check(cases);
     }
 
+    [Fact]
+    public async Task Jwt_TwoDifferentTokensInOnePlace_Refused()
+    {
+        // The backend of a forwardToken rule reads the token the gateway checked; given two, it might read the other.
+        var alice = _keys.Rs256(Jwts.Claims());
+        var forged = _keys.Rs256(Jwts.Claims(c => c["sub"] = "admin"), kid: "rsa-1", rsa: _keys.Stranger);
+        var custom = "route httproute default/r rule custom: httptrafficfilter default/jwt-custom: jwt: invalid token: provider web: more than one token";
+        var challenge = $"{Invalid}\"more than one token\"";
+        Case[] cases =
+        [
+            new("a cookie twice", "/custom", [("Cookie", $"session={alice}; session={forged}")], 401, custom, challenge),
+            new("the same cookie twice is one token", "/custom", [("Cookie", $"session={alice}; session={alice}")], 200) { Backend = [("x-user", "alice")] },
+            new("a query parameter twice", $"/custom?access_token={alice}&access_token={forged}", [], 401, custom, challenge),
+        ];
+        await Check(cases);
+
+        // Header fields on separate lines (HttpClient would join them into one), over a raw connection.
+        var port = Manifests.Port(_proxy);
+        async Task<string> Send(string path, params string[] headers) =>
+            await Raw.SendAsync(port, $"GET {path} HTTP/1.1\r\nHost: a.test\r\n{string.Concat(headers.Select(h => h + "\r\n"))}Connection: close\r\n\r\n");
+        var twice = await Send("/forward", "Authorization: Bearer " + alice, "Authorization: Bearer " + forged);
+        Assert.StartsWith("HTTP/1.1 401", twice, StringComparison.Ordinal);
+        Assert.Contains("x-switchyard-error: route httproute default/r rule forward: httptrafficfilter default/jwt-forward: jwt: invalid token: provider corp: more than one token", twice, StringComparison.OrdinalIgnoreCase);
+        Assert.StartsWith("HTTP/1.1 401", await Send("/custom", "x-token: Token " + alice, "x-token: Token " + forged), StringComparison.Ordinal);
+        var same = await Send("/forward", "Authorization: Bearer " + alice, "Authorization: Bearer " + alice);
+        Assert.StartsWith("HTTP/1.1 200", same, StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 200", await Send("/forward", "Authorization: Bearer " + alice, "Authorization: Basic YWxpY2U6c2VjcmV0"), StringComparison.Ordinal);
+        Assert.Equal(3, _proxy.Runtime.Metrics.AuthRefusedCount("httproute default/r rule custom", "jwt_several"));
+        Assert.Equal(1, _proxy.Runtime.Metrics.AuthRefusedCount("httproute default/r rule forward", "jwt_several"));
+    }
+
     [SkippableFact]
     public async Task Curl_BearerToken_AdmittedAndChallengedWithout()
     {
@@ -206,6 +247,15 @@ public sealed class JwtAuthTests : IAsyncLifetime
         Assert.True(exit == 0, error);
         Assert.StartsWith("HTTP/1.1 401", output, StringComparison.Ordinal);
         Assert.Contains("www-authenticate: Bearer realm=\"a.test\"", output, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>An RS256 token by the published key whose header makes the (unknown) "exp-v2" extension critical.</summary>
+    private string CriticalExtension(JsonObject claims)
+    {
+        var header = new JsonObject { ["alg"] = "RS256", ["typ"] = "JWT", ["kid"] = "rsa-1", ["crit"] = new JsonArray("exp-v2"), ["exp-v2"] = "strict" };
+        var input = Jwts.B64(System.Text.Encoding.UTF8.GetBytes(header.ToJsonString())) + "." + Jwts.B64(System.Text.Encoding.UTF8.GetBytes(claims.ToJsonString()));
+        var signature = _keys.Rsa.SignData(System.Text.Encoding.ASCII.GetBytes(input), System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        return input + "." + Jwts.B64(signature);
     }
 
     /// <summary>The token with one character of its payload changed (the signature no longer covers it).</summary>

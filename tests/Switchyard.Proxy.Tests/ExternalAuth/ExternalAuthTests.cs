@@ -211,6 +211,9 @@ public sealed class ExternalAuthTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, anonymous.StatusCode);
         Assert.Null(Header(anonymous, "x-echo-h-x-user"));
         Assert.Null(Header(anonymous, "x-echo-h-x-roles"));
+        // A client naming the service's headers (or the proxy's own) in Connection does not get them dropped on the way.
+        using var nominated = await SendAsync("GET", "/api", null, ("Authorization", "Bearer good"), ("Connection", "x-user, x-roles, x-forwarded-for"));
+        Assert.Equal(("alice", "admin,buyer", "127.0.0.1"), (Header(nominated, "x-echo-h-x-user"), Roles(nominated), Header(nominated, "x-echo-h-x-forwarded-for")));
     }
 
     [Fact]

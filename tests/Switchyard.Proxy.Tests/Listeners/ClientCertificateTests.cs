@@ -121,6 +121,9 @@ public sealed class ClientCertificateTests : IAsyncLifetime
         Assert.Equal(
             $"Hash={hash};Cert=\"{Uri.EscapeDataString(certificate.ExportCertificatePem())}\";Subject=\"CN=checkout\";URI={Spiffe}",
             ForwardedClientCert(response));
+        // Named in Connection by the client, the proxy's header still goes to the backend.
+        using var nominated = await GetAsync(client, Port(proxy), headers: ("Connection", "x-forwarded-client-cert"));
+        Assert.StartsWith($"Hash={hash};", ForwardedClientCert(nominated), StringComparison.Ordinal);
         Assert.Equal(2, proxy.Runtime.Metrics.ClientCertificateCount("gateway default/mtls port 0", "verified")); // one HTTP/2 connection, one HTTP/1.1
     }
 
@@ -321,6 +324,143 @@ public sealed class ClientCertificateTests : IAsyncLifetime
         (exit, body, err) = await Curl.RunAsync("--cacert", _server.CaFile, "--resolve", sni, "--include", "--header", $"Host: {Host}", $"https://other.example.test:{port}/who");
         Assert.True(exit == 0, err);
         Assert.StartsWith("HTTP/2 421", body, StringComparison.Ordinal);
+        Assert.Equal(1, _backend.Requests);
+    }
+
+    [Fact]
+    public async Task RouteOfAValidatingListener_ReachedFromAnotherListenersHost_NotServedWithoutItsValidation()
+    {
+        // Gateway mtls validates clients on *.example.test; Gateway open, sharing the address and port, serves
+        // other.example.test without validation, /public only. A request for other.example.test that only a route of
+        // mtls matches (the router goes on to the wildcard's routes) must not get it on a connection that was never asked
+        // for a certificate.
+        var mtls = Yaml(ValidOnly, """[{name: https, port: 0, protocol: HTTPS, hostname: "*.example.test", tls: {certificateRefs: [{name: mtls-tls}]}}]""");
+        var open = """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: open, namespace: default}
+            spec:
+              gatewayClassName: switchyard
+              addresses: [{type: IPAddress, value: "127.0.0.4"}]
+              listeners: [{name: https, port: 0, protocol: HTTPS, hostname: other.example.test, tls: {certificateRefs: [{name: mtls-tls}]}}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: public, namespace: default}
+            spec:
+              parentRefs: [{name: open}]
+              rules: [{matches: [{path: {type: PathPrefix, value: /public}}], backendRefs: [{name: site, port: 80}]}]
+            ---
+
+            """;
+        await using var proxy = await Manifests.StartAsync(mtls + open);
+        var port = Port(proxy);
+        using var anonymous = _server.Client(Address, clientCertificate: null);
+        using (var response = await GetAsync(anonymous, port, "other.example.test"))
+        {
+            Assert.Equal(HttpStatusCode.MisdirectedRequest, response.StatusCode);
+            Assert.Contains("needs a client certificate checked by gateway default/mtls port 0", response.Headers.GetValues("x-switchyard-error").Single(), StringComparison.Ordinal);
+        }
+        Assert.Equal(0, _backend.Requests);
+        using (var request = new HttpRequestMessage(HttpMethod.Get, $"https://other.example.test:{port}/public"))
+        using (var response = await anonymous.SendAsync(request))
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode); // the open Gateway's own route
+        Assert.Equal(1, _backend.Requests);
+
+        // With the certificate (a connection opened for the validating listener), the route is served.
+        using var certificate = _clients.ClientCertificate("checkout");
+        using var client = _server.Client(Address, certificate);
+        using (var response = await GetAsync(client, port, "mtls.example.test"))
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task TlsRouteOfAValidatingListener_ReachedFromAnotherListenersName_ConnectionClosedWithoutItsValidation()
+    {
+        // As for HTTPS, with TLS listeners in Terminate mode: Gateway mtls validates clients on *.example.test and its
+        // TLSRoute serves every name there; Gateway open, on the same address and port, has other.example.test and no route.
+        var mtls = Yaml(ValidOnly, """[{name: tls, port: 0, protocol: TLS, hostname: "*.example.test", tls: {mode: Terminate, certificateRefs: [{name: mtls-tls}]}}]""");
+        var open = """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: open, namespace: default}
+            spec:
+              gatewayClassName: switchyard
+              addresses: [{type: IPAddress, value: "127.0.0.4"}]
+              listeners: [{name: tls, port: 0, protocol: TLS, hostname: other.example.test, tls: {mode: Terminate, certificateRefs: [{name: mtls-tls}]}}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: TLSRoute
+            metadata: {name: db, namespace: default}
+            spec:
+              parentRefs: [{name: mtls}]
+              hostnames: ["*.example.test"]
+              rules: [{backendRefs: [{name: site, port: 80}]}]
+            ---
+
+            """;
+        await using var proxy = await Manifests.StartAsync(mtls + open);
+        var port = Port(proxy);
+        using (var anonymous = _server.Client(Address, clientCertificate: null))
+            await Assert.ThrowsAnyAsync<HttpRequestException>(() => GetAsync(anonymous, port, "other.example.test"));
+        Assert.Equal(0, _backend.Requests);
+        await Wait.UntilAsync(() => proxy.Runtime.Metrics.TlsConnectionCount("tlsroute default/db rule 0", "unvalidated") > 0, "the refused connection to be counted");
+
+        using var certificate = _clients.ClientCertificate("checkout");
+        using var client = _server.Client(Address, certificate);
+        using (var response = await GetAsync(client, port, "mtls.example.test"))
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, _backend.Requests);
+    }
+
+    [Fact]
+    public async Task ExternalAuth_AllowedToSeeTheClientCertificateHeader_GetsTheVerifiedOneNeverTheClients()
+    {
+        // The authorization service lets in only the certificate with CN=admin, as x-forwarded-client-cert describes it.
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var authz = await KestrelBackend.StartAsync(Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1, context =>
+        {
+            var xfcc = context.Request.Headers["x-forwarded-client-cert"].ToString();
+            seen.Enqueue(xfcc.Length == 0 ? "(none)" : xfcc);
+            context.Response.StatusCode = xfcc.Contains("Subject=\"CN=admin\"", StringComparison.Ordinal) ? 200 : 403;
+            return Task.CompletedTask;
+        });
+        var route = """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: admin, namespace: default}
+            spec:
+              parentRefs: [{name: mtls}]
+              rules:
+                - matches: [{path: {value: /admin}}]
+                  filters: [{type: ExternalAuth, externalAuth: {protocol: HTTP, backendRef: {name: authz, port: 80}, http: {allowedHeaders: [x-forwarded-client-cert]}}}]
+                  backendRefs: [{name: site, port: 80}]
+            ---
+
+            """;
+        await using var proxy = await Manifests.StartAsync(Yaml(Fallback) + route + Manifests.Service("authz", authz.Port));
+        var port = Port(proxy);
+        const string Forged = "Hash=00;Subject=\"CN=admin\"";
+        async Task<HttpStatusCode> AdminAsync(HttpClient client)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"https://{Host}:{port}/admin");
+            request.Headers.TryAddWithoutValidation("x-forwarded-client-cert", Forged);
+            using var response = await client.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        using (var anonymous = _server.Client(Address, clientCertificate: null))
+            Assert.Equal(HttpStatusCode.Forbidden, await AdminAsync(anonymous));
+        Assert.Equal("(none)", seen.Last());
+        using (var checkout = _clients.ClientCertificate("checkout"))
+        using (var client = _server.Client(Address, checkout))
+            Assert.Equal(HttpStatusCode.Forbidden, await AdminAsync(client));
+        Assert.StartsWith("Hash=", seen.Last(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Forged, seen.Last(), StringComparison.Ordinal);
+        Assert.Contains("Subject=\"CN=checkout\"", seen.Last(), StringComparison.Ordinal);
+        using (var admin = _clients.ClientCertificate("admin"))
+        using (var client = _server.Client(Address, admin))
+            Assert.Equal(HttpStatusCode.OK, await AdminAsync(client));
         Assert.Equal(1, _backend.Requests);
     }
 
