@@ -22,7 +22,7 @@ public sealed class ListenerSetTests : IAsyncLifetime
     private readonly TestCertificates _ca = new();
     private EchoBackend _gw = null!, _a = null!, _admin = null!, _late = null!;
     private GatewayProxy _proxy = null!;
-    private string _gwSerial = "", _aSerial = "";
+    private string _gwSerial = "", _aSerial = "", _grantedSerial = "";
 
     public async Task InitializeAsync()
     {
@@ -32,7 +32,9 @@ public sealed class ListenerSetTests : IAsyncLifetime
         _late = await EchoBackend.StartAsync("late");
         var (gwSecret, gwSerial) = _ca.Secret("gw-tls", "infra", "gw.example.test");
         var (aSecret, aSerial) = _ca.Secret("a-tls", "team-a", "a.example.test");
-        var (grantedSecret, _) = _ca.Secret("shared-tls", "team-a", "shared.example.test");
+        var (sharedSecret, _) = _ca.Secret("shared-tls", "team-a", "shared.example.test");
+        var (grantedSecret, grantedSerial) = _ca.Secret("granted-tls", "team-a", "granted.example.test");
+        _grantedSerial = grantedSerial;
         (_gwSerial, _aSerial) = (gwSerial, aSerial);
         _proxy = await Manifests.StartAsync(Manifests.GatewayClass + $$$"""
             apiVersion: v1
@@ -91,6 +93,21 @@ public sealed class ListenerSetTests : IAsyncLifetime
             spec:
               from: [{group: gateway.networking.k8s.io, kind: Gateway, namespace: infra}]
               to: [{group: "", kind: Secret}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1beta1
+            kind: ReferenceGrant
+            metadata: {name: team-b-listenersets-may-read, namespace: team-a}
+            spec:
+              from: [{group: gateway.networking.k8s.io, kind: ListenerSet, namespace: team-b}]
+              to: [{group: "", kind: Secret, name: granted-tls}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: ListenerSet
+            metadata: {name: granted, namespace: team-b, creationTimestamp: "2026-03-02T00:00:00Z"}
+            spec:
+              parentRef: {name: edge, namespace: infra}
+              listeners:
+              - {name: https, port: 18443, protocol: HTTPS, hostname: granted.example.test, tls: {certificateRefs: [{name: granted-tls, namespace: team-a}]}}
             ---
             apiVersion: gateway.networking.k8s.io/v1
             kind: HTTPRoute
@@ -210,7 +227,7 @@ public sealed class ListenerSetTests : IAsyncLifetime
               listeners: [{name: http, port: 18088, protocol: HTTP}]
             ---
 
-            """ + gwSecret + aSecret + grantedSecret
+            """ + gwSecret + aSecret + sharedSecret + grantedSecret
             + Manifests.Service("gw", "infra", "", _gw.Port) + Manifests.Service("a", "team-a", "", _a.Port)
             + Manifests.Service("admin", "team-a", "", _admin.Port) + Manifests.Service("late", "team-a", "", _late.Port));
     }
@@ -286,6 +303,19 @@ public sealed class ListenerSetTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Https_CertificateInAnotherNamespaceGrantedToListenerSets_IsServed()
+    {
+        var serials = new List<string>();
+        using var client = _ca.Client(Edge, s => { lock (serials) serials.Add(s); });
+
+        using var response = await client.GetAsync("https://granted.example.test:18443/");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode); // no route attached to it: the handshake is what is tested
+        Assert.Equal([_grantedSerial], serials);
+        Assert.Equal(("True", "ResolvedRefs"), Pair(Listener(Set("granted"), "https"), "ResolvedRefs"));
+    }
+
+    [Fact]
     public void Listeners_OnlyAdmittedListenerSetsBind()
     {
         var bound = _proxy.Listeners.Keys.ToHashSet();
@@ -358,7 +388,7 @@ public sealed class ListenerSetTests : IAsyncLifetime
     public void Status_GatewayCountsAttachedListenerSetsAndListsOnlyItsOwnListeners()
     {
         var edge = GatewayStatusOf("edge");
-        Assert.Equal(2, edge.AttachedListenerSets); // team-a and borrower; team-a-late has no listener left
+        Assert.Equal(3, edge.AttachedListenerSets); // team-a, borrower and granted; team-a-late has no listener left
         Assert.Equal(["http", "https"], edge.Listeners!.Select(l => l.Name));
         Assert.Equal([1, 1], edge.Listeners!.Select(l => l.AttachedRoutes)); // gw-route only: section-on-gateway names no listener of the Gateway
         Assert.Equal(0, GatewayStatusOf("closed").AttachedListenerSets);
