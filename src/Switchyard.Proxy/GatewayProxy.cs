@@ -21,7 +21,7 @@ namespace Switchyard.Proxy;
 /// <summary>
 /// The Gateway API and Ingress proxy as one startable component: compiles its inputs (a fixed set of objects for
 /// <c>switchyard gateway serve -f</c>, or the store for <c>switchyard up</c>) into snapshots, binds the listeners
-/// they name, serves the admin address, and in store mode writes Gateway and HTTPRoute status back.
+/// they name, serves the admin address, and in store mode writes Gateway, ListenerSet and route status back.
 /// </summary>
 public sealed class GatewayProxy : IAsyncDisposable
 {
@@ -132,6 +132,7 @@ public sealed class GatewayProxy : IAsyncDisposable
             _health.Reconcile(result.HealthChecks);
             Warnings = [.. result.Warnings, .. bindErrors];
             Statuses = [.. result.GatewayStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Gateway, (object)s.Status)),
+                .. result.ListenerSetStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Set, (object)s.Status)),
                 .. result.RouteStatuses.Select(s => (s.Route, s.Status)),
                 .. result.PolicyStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Policy, (object)s.Status))];
             if (_store is not null) await WriteStatusesAsync(result, cancellationToken).ConfigureAwait(false);
@@ -150,6 +151,11 @@ public sealed class GatewayProxy : IAsyncDisposable
             var copy = Model.Resources.ResourceJson.Clone(gateway);
             copy.Status = status;
             await _store!.UpdateAsync(copy, cancellationToken).ConfigureAwait(false);
+        }
+        foreach (var update in result.ListenerSetStatuses)
+        {
+            if (update.Unchanged()) continue;
+            await _store!.UpdateAsync(update.WithStatus(), cancellationToken).ConfigureAwait(false);
         }
         foreach (var update in result.RouteStatuses)
         {
@@ -173,6 +179,7 @@ public sealed class GatewayProxy : IAsyncDisposable
             var y = b.Listeners[i];
             if (x.Name != y.Name || x.AttachedRoutes != y.AttachedRoutes || !Conditions.Same(x.Conditions, y.Conditions)) return false;
         }
+        if (a.AttachedListenerSets != b.AttachedListenerSets) return false;
         return string.Join(",", a.Addresses?.Select(x => x.Value) ?? []) == string.Join(",", b.Addresses?.Select(x => x.Value) ?? []);
     }
 
@@ -183,7 +190,7 @@ public sealed class GatewayProxy : IAsyncDisposable
         {
             var x = a[i];
             var y = b[i];
-            if (x.ControllerName != y.ControllerName || x.ParentRef.Name != y.ParentRef.Name || x.ParentRef.SectionName != y.ParentRef.SectionName
+            if (x.ControllerName != y.ControllerName || x.ParentRef.Name != y.ParentRef.Name || x.ParentRef.Kind != y.ParentRef.Kind || x.ParentRef.SectionName != y.ParentRef.SectionName
                 || !Conditions.Same(x.Conditions, y.Conditions)) return false;
         }
         return true;

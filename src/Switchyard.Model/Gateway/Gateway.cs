@@ -30,6 +30,12 @@ public sealed class GatewaySpec
     [JsonPropertyName("infrastructure")] public GatewayInfrastructure? Infrastructure { get; set; }
 
     /// <summary>
+    /// Which ListenerSets may add listeners to this Gateway (Standard since Gateway API v1.5). Absent, or
+    /// namespaces.from None (the default): none may.
+    /// </summary>
+    [JsonPropertyName("allowedListeners")] public AllowedListeners? AllowedListeners { get; set; }
+
+    /// <summary>
     /// Gateway-wide TLS (Standard since Gateway API v1.5): client certificate validation for HTTPS listeners
     /// (frontend) and the client certificate presented to backends reached over TLS (backend).
     /// </summary>
@@ -145,6 +151,22 @@ public sealed class RouteNamespaces
     [JsonPropertyName("selector")] public V1LabelSelector? Selector { get; set; }
 }
 
+/// <summary>The namespaces whose ListenerSets may attach to a Gateway.</summary>
+public sealed class AllowedListeners
+{
+    /// <summary>Defaults to from = None.</summary>
+    [JsonPropertyName("namespaces")] public ListenerNamespaces? Namespaces { get; set; }
+}
+
+public sealed class ListenerNamespaces
+{
+    /// <summary>None (default), Same, All or Selector.</summary>
+    [JsonPropertyName("from")] public string? From { get; set; }
+
+    /// <summary>Namespace label selector, required when from is Selector.</summary>
+    [JsonPropertyName("selector")] public V1LabelSelector? Selector { get; set; }
+}
+
 public sealed class RouteGroupKind
 {
     /// <summary>Defaults to gateway.networking.k8s.io.</summary>
@@ -194,6 +216,9 @@ public sealed class GatewayStatus
     [JsonPropertyName("conditions")] public IList<V1Condition>? Conditions { get; set; }
 
     [JsonPropertyName("listeners")] public IList<ListenerStatus>? Listeners { get; set; }
+
+    /// <summary>How many ListenerSets are attached: allowed by allowedListeners, naming this Gateway, and Accepted.</summary>
+    [JsonPropertyName("attachedListenerSets")] public int? AttachedListenerSets { get; set; }
 }
 
 public sealed class GatewayStatusAddress

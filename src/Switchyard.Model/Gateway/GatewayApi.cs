@@ -36,6 +36,9 @@ public static class GatewayApi
         public const string All = "All";
         public const string Selector = "Selector";
         public const string Same = "Same";
+
+        /// <summary>Only for a Gateway's allowedListeners (its default): no ListenerSet may attach.</summary>
+        public const string None = "None";
     }
 
     public static class AddressTypes

@@ -31,6 +31,10 @@ public static class ResourceDecoder
         if (apiVersion is null || kindName is null) return new(null, null, errors);
 
         var kind = ResourceKinds.FindByKind(kindName);
+        if (kind is null && ResourceKinds.Superseded.TryGetValue(kindName, out var replacement))
+        {
+            return new(null, null, [new FieldError("kind", $"kind \"{kindName}\" is not served: {replacement}")]);
+        }
         if (kind is null)
         {
             var known = string.Join(", ", ResourceKinds.All.Select(k => k.Kind));

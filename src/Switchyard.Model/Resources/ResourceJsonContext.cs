@@ -22,6 +22,7 @@ namespace Switchyard.Model.Resources;
 [JsonSerializable(typeof(V1IngressClass))]
 [JsonSerializable(typeof(GatewayClass))]
 [JsonSerializable(typeof(Gateway.Gateway))]
+[JsonSerializable(typeof(ListenerSet))]
 [JsonSerializable(typeof(HTTPRoute))]
 [JsonSerializable(typeof(GRPCRoute))]
 [JsonSerializable(typeof(TLSRoute))]

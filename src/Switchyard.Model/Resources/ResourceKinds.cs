@@ -34,6 +34,16 @@ public static class ResourceKinds
     public static readonly ResourceKind Gateway = GatewayApi<Gateway.Gateway>("Gateway", "gateways", namespaced: true, "gtw");
     public static readonly ResourceKind HTTPRoute = GatewayApi<HTTPRoute>("HTTPRoute", "httproutes", namespaced: true);
 
+    /// <summary>
+    /// v1 since Gateway API v1.5 (Standard). The experimental XListenerSet (gateway.networking.x-k8s.io/v1alpha1) is
+    /// not read: <see cref="Superseded"/> says how to convert it.
+    /// </summary>
+    public static readonly ResourceKind ListenerSet = new()
+    {
+        Group = GatewayGroup, Version = "v1", Kind = "ListenerSet", Plural = "listenersets", ShortNames = ["lset"],
+        Namespaced = true, Type = typeof(ListenerSet),
+    };
+
     /// <summary>v1 since Gateway API v1.1; v1alpha2 manifests (the version before) are read too.</summary>
     public static readonly ResourceKind GRPCRoute = new()
     {
@@ -73,10 +83,21 @@ public static class ResourceKinds
     public static readonly IReadOnlyList<ResourceKind> All =
     [
         Namespace, GatewayClass, IngressClass, ConfigMap, Secret, Service, Deployment, Pod, EndpointSlice,
-        NetworkPolicy, HTTPNetworkPolicy, Ingress, Gateway, HTTPTrafficFilter, HTTPRoute, GRPCRoute, TLSRoute, BackendTLSPolicy, ReferenceGrant,
+        NetworkPolicy, HTTPNetworkPolicy, Ingress, Gateway, ListenerSet, HTTPTrafficFilter, HTTPRoute, GRPCRoute, TLSRoute, BackendTLSPolicy, ReferenceGrant,
     ];
 
     private const string GatewayGroup = "gateway.networking.k8s.io";
+
+    /// <summary>
+    /// Kinds Switchyard does not serve because a served kind replaced them, with what to change: a manifest naming
+    /// one is refused with this text rather than "unknown kind".
+    /// </summary>
+    public static readonly FrozenDictionary<string, string> Superseded = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["XListenerSet"] = "XListenerSet (gateway.networking.x-k8s.io/v1alpha1) was the experimental form of ListenerSet, which Switchyard serves as "
+            + "gateway.networking.k8s.io/v1 (Gateway API v1.5): set apiVersion: gateway.networking.k8s.io/v1 and kind: ListenerSet (the spec is the same), "
+            + "and in routes' parentRefs use group: gateway.networking.k8s.io, kind: ListenerSet",
+    }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private static readonly FrozenDictionary<string, ResourceKind> ByName = BuildNameIndex();
     private static readonly FrozenDictionary<string, ResourceKind> ByKindName =

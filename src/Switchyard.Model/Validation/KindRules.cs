@@ -18,6 +18,7 @@ public static class KindRules
         new Networking.IngressClassRules(),
         new Gateway.GatewayClassRules(),
         new Gateway.GatewayRules(),
+        new Gateway.ListenerSetRules(),
         new Gateway.HTTPRouteRules(),
         new Gateway.GRPCRouteRules(),
         new Gateway.TLSRouteRules(),

@@ -49,9 +49,13 @@ internal sealed partial class GatewayCompiler
         var ns = route.Metadata.NamespaceProperty ?? "default";
         var parents = route switch { HTTPRoute h => h.Spec.ParentRefs, GRPCRoute g => g.Spec.ParentRefs, TLSRoute t => t.Spec.ParentRefs, _ => null } ?? [];
         _ourClasses ??= inputs.GatewayClasses.Where(c => c.Spec.ControllerName == ControllerName).Select(c => c.Metadata.Name).ToHashSet(StringComparer.Ordinal);
+        // A ListenerSet parent stands for the Gateway it names.
+        var named = parents.Select(p => ParentKey.Of(p, ns)).OfType<ParentKey>()
+            .Select(k => k.Kind == "Gateway" ? k : inputs.ListenerSets.FirstOrDefault(s => ParentKey.Of(s) == k)?.Spec.ParentRef is { } g
+                ? new ParentKey("Gateway", g.Namespace ?? k.Ns, g.Name) : k)
+            .ToHashSet();
         var clients = inputs.Gateways
-            .Where(g => _ourClasses.Contains(g.Spec.GatewayClassName) && parents.Any(p => (p.Group ?? GatewayApi.Group) == GatewayApi.Group
-                && (p.Kind ?? "Gateway") == "Gateway" && p.Name == g.Metadata.Name && (p.Namespace ?? ns) == (g.Metadata.NamespaceProperty ?? "default")))
+            .Where(g => _ourClasses.Contains(g.Spec.GatewayClassName) && named.Contains(ParentKey.Of(g)))
             .Select(BackendClientFor).DistinctBy(c => c?.Identity).ToList();
         return clients.Count == 1 ? clients[0] : null;
     }

@@ -31,8 +31,7 @@ internal sealed partial class GatewayCompiler
     private void ApplyFrontendValidation(ListenerInfo info, ListenerBuilder builder)
     {
         var frontend = FrontendFor(info.Gateway, info.Listener.Port);
-        var gen = info.Gateway.Metadata.Generation;
-        var prev = info.Gateway.Status?.Listeners?.FirstOrDefault(s => s.Name == info.Listener.Name)?.Conditions;
+        var (gen, prev) = (info.Generation, info.Previous);
         if (frontend.Problems.Count > 0)
         {
             var messages = string.Join("; ", frontend.Problems.Select(p => p.Message));

@@ -26,12 +26,32 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
 {
     public const string ControllerName = "switchyard.dev/gateway-controller";
 
-    private sealed class ListenerInfo(Gateway gateway, Listener listener, IPEndPoint bind)
+    /// <summary>
+    /// One listener of a Gateway's merged list: its own, or one a ListenerSet (<see cref="Set"/>) adds. Binds on the
+    /// Gateway's address; its certificate references and allowedRoutes "Same" are relative to its owner's namespace.
+    /// </summary>
+    private sealed class ListenerInfo(Gateway gateway, ListenerSet? set, Listener listener, IPEndPoint bind)
     {
         public Gateway Gateway { get; } = gateway;
+        public ListenerSet? Set { get; } = set;
         public Listener Listener { get; } = listener;
+
+        /// <summary>The namespace of the object that declares the listener.</summary>
+        public string Namespace { get; } = (set?.Metadata ?? gateway.Metadata).NamespaceProperty ?? "default";
+
+        /// <summary>The generation of the object that declares the listener (its conditions observe it).</summary>
+        public long? Generation { get; } = (set?.Metadata ?? gateway.Metadata).Generation;
+
+        /// <summary>The listener's conditions in the status its owner has now (lastTransitionTime is kept from them).</summary>
+        public IList<V1Condition>? Previous { get; } = (set?.Status?.Listeners ?? gateway.Status?.Listeners)?.FirstOrDefault(s => s.Name == listener.Name)?.Conditions;
+
+        /// <summary>"gateway NS/NAME" or "listenerset NS/NAME".</summary>
+        public string Owner => Set is null ? $"gateway {Key(Gateway.Metadata)}" : $"listenerset {Key(Set.Metadata)}";
         public IPEndPoint Bind { get; } = bind;
         public bool Usable { get; set; } = true;
+
+        /// <summary>False when the listener is not part of the merged list: a protocol not served, or a conflict with one before it.</summary>
+        public bool Distinct { get; set; } = true;
         public int Attached { get; set; }
         public List<V1Condition> Conditions { get; } = [];
 
@@ -57,71 +77,20 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
         var ours = inputs.GatewayClasses.Where(c => c.Spec.ControllerName == ControllerName).Select(c => c.Metadata.Name).ToHashSet(StringComparer.Ordinal);
         var gateways = inputs.Gateways.Where(g => ours.Contains(g.Spec.GatewayClassName)).OrderBy(g => g.Metadata.CreationTimestamp ?? DateTime.MinValue)
             .ThenBy(g => Key(g.Metadata), StringComparer.Ordinal).ToList();
-        var listeners = new Dictionary<(string Ns, string Name), List<ListenerInfo>>();
-        var protocolAt = new Dictionary<IPEndPoint, string>();
+        var listeners = new Dictionary<ParentKey, List<ListenerInfo>>();
+        var sockets = new ListenerSockets();
         // TLS listeners of both modes on one address and port: none of them serves (Gateway API, without the
         // TLSRouteModeMixed feature), so no connection reaches a route through either.
-        var mixedTls = gateways.SelectMany(g => (g.Spec.Listeners ?? []).Select(l => (Bind: new IPEndPoint(BindAddress(g), l.Port), Kind: KindOf(l))))
+        sockets.MixedTls.UnionWith(gateways.SelectMany(g => (g.Spec.Listeners ?? []).Select(l => (Bind: new IPEndPoint(BindAddress(g), l.Port), Kind: KindOf(l))))
             .Where(x => x.Kind is ListenerKind.TlsPassthrough or ListenerKind.TlsTerminate)
-            .GroupBy(x => x.Bind).Where(g => g.Select(x => x.Kind).Distinct().Count() > 1).Select(g => g.Key).ToHashSet();
+            .GroupBy(x => x.Bind).Where(g => g.Select(x => x.Kind).Distinct().Count() > 1).Select(g => g.Key));
         foreach (var gateway in gateways)
         {
             var bind = BindAddress(gateway);
-            var infos = new List<ListenerInfo>();
-            foreach (var l in gateway.Spec.Listeners ?? [])
-            {
-                var info = new ListenerInfo(gateway, l, new IPEndPoint(bind, l.Port));
-                infos.Add(info);
-                var gen = gateway.Metadata.Generation;
-                var prev = gateway.Status?.Listeners?.FirstOrDefault(s => s.Name == l.Name)?.Conditions;
-                if (KindOf(l) is not { } kind)
-                {
-                    info.Usable = false;
-                    info.Conditions.Add(Conditions.Make("Accepted", false, "UnsupportedProtocol", $"protocol {l.Protocol} is not served by {ControllerName}; use HTTP, HTTPS or TLS", gen, prev, now));
-                    info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener is not accepted", gen, prev, now));
-                    continue;
-                }
-                if (mixedTls.Contains(info.Bind) && kind is ListenerKind.TlsPassthrough or ListenerKind.TlsTerminate)
-                {
-                    info.Usable = false;
-                    var why = $"TLS listeners in Passthrough and in Terminate mode share {info.Bind}; {ControllerName} serves one mode per port";
-                    info.Conditions.Add(Conditions.Make("Conflicted", true, "ProtocolConflict", why, gen, prev, now));
-                    info.Conditions.Add(Conditions.Make("Accepted", false, "ProtocolConflict", why, gen, prev, now));
-                    info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener conflicts with another", gen, prev, now));
-                    continue;
-                }
-                // Listeners sharing a port share one socket: they must speak the same protocol (for TLS, in the same mode).
-                var serves = kind switch { ListenerKind.TlsPassthrough => "TLS (Passthrough)", ListenerKind.TlsTerminate => "TLS (Terminate)", _ => l.Protocol };
-                if (protocolAt.TryGetValue(info.Bind, out var existing) && existing != serves)
-                {
-                    info.Usable = false;
-                    info.Conditions.Add(Conditions.Make("Conflicted", true, "ProtocolConflict", $"{info.Bind} already serves {existing}", gen, prev, now));
-                    info.Conditions.Add(Conditions.Make("Accepted", false, "ProtocolConflict", $"{info.Bind} already serves {existing}", gen, prev, now));
-                    info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener conflicts with another", gen, prev, now));
-                    continue;
-                }
-                protocolAt[info.Bind] = serves;
-                var builder = listenerFor(info.Bind, $"gateway {Key(gateway.Metadata)} port {l.Port}", kind);
-                var refsOk = true;
-                var refMessage = "all references resolved";
-                if (kind is ListenerKind.Https or ListenerKind.TlsTerminate)
-                {
-                    var (cert, error) = Certificate(gateway, l);
-                    if (cert is null)
-                    {
-                        refsOk = false;
-                        refMessage = error!;
-                    }
-                    else builder.Certificates[l.Hostname ?? ""] = cert;
-                }
-                info.Conditions.Add(Conditions.Make("Accepted", true, "Accepted", "listener accepted", gen, prev, now));
-                info.Conditions.Add(Conditions.Make("ResolvedRefs", refsOk, refsOk ? "ResolvedRefs" : "InvalidCertificateRef", refMessage, gen, prev, now));
-                info.Conditions.Add(Conditions.Make("Programmed", refsOk, refsOk ? "Programmed" : "Invalid", refsOk ? $"serving on {info.Bind}" : "no usable certificate", gen, prev, now));
-                info.Usable = refsOk;
-                if (kind is ListenerKind.Https or ListenerKind.TlsTerminate) ApplyFrontendValidation(info, builder);
-            }
-            listeners[(gateway.Metadata.NamespaceProperty ?? "default", gateway.Metadata.Name)] = infos;
+            listeners[ParentKey.Of(gateway)] = [.. (gateway.Spec.Listeners ?? []).Select(l => AddListener(new ListenerInfo(gateway, null, l, new IPEndPoint(bind, l.Port)), sockets))];
         }
+        // ListenerSets after every Gateway's own listeners, oldest first: a listener that conflicts with one before it is not served.
+        CompileListenerSets(gateways, listeners, sockets);
 
         // Oldest first, then by namespace/name: the order in which routes claim hostnames of a listener.
         var routes = inputs.HttpRoutes.Select(PrepareHttp).Concat(inputs.GrpcRoutes.Select(PrepareGrpc)).Concat(inputs.TlsRoutes.Select(PrepareTls))
@@ -129,10 +98,11 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
         var ordered = routes.ToList();
         ResolveServerNames(ordered.Where(r => r.TlsTarget is not null), listeners);
         foreach (var route in ordered) Attach(route, listeners);
+        AddListenerSetStatuses(listeners);
 
         foreach (var gateway in gateways)
         {
-            var infos = listeners[(gateway.Metadata.NamespaceProperty ?? "default", gateway.Metadata.Name)];
+            var infos = listeners[ParentKey.Of(gateway)];
             var gen = gateway.Metadata.Generation;
             var prev = gateway.Status?.Conditions;
             var programmed = infos.Any(i => i.Usable);
@@ -151,6 +121,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                     SupportedKinds = [.. KindsServed(i.Listener).Where(k => KindAllowed(i, k)).Select(k => new RouteGroupKind { Group = GatewayApi.Group, Kind = k })],
                     Conditions = i.Conditions,
                 })],
+                AttachedListenerSets = AttachedListenerSets(gateway, listeners),
             };
             AddResolvedRefs(gateway, status);
             AddFrontendConditions(gateway, status);
@@ -173,18 +144,25 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
         return IPAddress.Loopback;
     }
 
-    private (ServingCertificate? Cert, string? Error) Certificate(Gateway gateway, Listener listener)
+    /// <summary>
+    /// The certificate of a listener that terminates TLS: its first certificateRef, a core Secret in its owner's
+    /// namespace or, with a ReferenceGrant from the owner's kind (Gateway or ListenerSet, never inherited from one to
+    /// the other), in another. The reason is the listener's ResolvedRefs reason when there is none.
+    /// </summary>
+    private (ServingCertificate? Cert, string Reason, string? Error) Certificate(ListenerInfo info)
     {
-        var gwNs = gateway.Metadata.NamespaceProperty ?? "default";
+        var listener = info.Listener;
+        var ownNs = info.Namespace;
         var refs = listener.Tls?.CertificateRefs ?? [];
-        if (refs.Count == 0) return (null, $"a {listener.Protocol} listener that terminates TLS needs tls.certificateRefs");
+        if (refs.Count == 0) return (null, "InvalidCertificateRef", $"a {listener.Protocol} listener that terminates TLS needs tls.certificateRefs");
         var r = refs[0];
-        if ((r.Group ?? "") != "" || (r.Kind ?? "Secret") != "Secret") return (null, $"certificateRef {r.Kind}/{r.Name}: only core Secrets are supported");
-        var ns = r.Namespace ?? gwNs;
-        if (ns != gwNs && !Granted("gateway.networking.k8s.io", "Gateway", gwNs, "", "Secret", ns, r.Name))
-            return (null, $"certificateRef {ns}/{r.Name}: no ReferenceGrant in {ns} allows Gateways from {gwNs}");
+        if ((r.Group ?? "") != "" || (r.Kind ?? "Secret") != "Secret") return (null, "InvalidCertificateRef", $"certificateRef {r.Kind}/{r.Name}: only core Secrets are supported");
+        var ns = r.Namespace ?? ownNs;
+        var ownerKind = info.Set is null ? "Gateway" : ListenerSetKind;
+        if (ns != ownNs && !Granted(GatewayApi.Group, ownerKind, ownNs, "", "Secret", ns, r.Name))
+            return (null, "RefNotPermitted", $"certificateRef {ns}/{r.Name}: no ReferenceGrant in {ns} allows {ownerKind}s from {ownNs}");
         var (cert, error) = TlsSecrets.Load(inputs.Secrets, ns, r.Name);
-        return (cert, error is null ? null : $"certificateRef: {error}");
+        return (cert, "InvalidCertificateRef", error is null ? null : $"certificateRef: {error}");
     }
 
     private bool Granted(string fromGroup, string fromKind, string fromNs, string toGroup, string toKind, string toNs, string toName) =>
@@ -192,20 +170,27 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
             && (g.Spec.From ?? []).Any(f => (f.Group ?? "") == fromGroup && f.Kind == fromKind && f.Namespace == fromNs)
             && (g.Spec.To ?? []).Any(t => (t.Group ?? "") == toGroup && t.Kind == toKind && (t.Name is null || t.Name == toName)));
 
-    private bool NamespaceAllowed(ListenerInfo info, string routeNs)
+    /// <summary>Does the listener's allowedRoutes.namespaces take routes from <paramref name="routeNs"/> ("Same": its owner's namespace)?</summary>
+    private bool NamespaceAllowed(ListenerInfo info, string routeNs) =>
+        NamespaceSelected(info.Listener.AllowedRoutes?.Namespaces?.From is GatewayApi.FromNamespaces.All or GatewayApi.FromNamespaces.Selector ? info.Listener.AllowedRoutes.Namespaces.From : GatewayApi.FromNamespaces.Same,
+            info.Listener.AllowedRoutes?.Namespaces?.Selector, info.Namespace, routeNs);
+
+    /// <summary>
+    /// Whether <paramref name="from"/> (All, Selector, Same, None) selects namespace <paramref name="candidate"/> for an
+    /// object in <paramref name="ownNs"/>: the rule of allowedRoutes and of a Gateway's allowedListeners.
+    /// </summary>
+    private bool NamespaceSelected(string from, V1LabelSelector? selector, string ownNs, string candidate)
     {
-        var gwNs = info.Gateway.Metadata.NamespaceProperty ?? "default";
-        var from = info.Listener.AllowedRoutes?.Namespaces?.From ?? GatewayApi.FromNamespaces.Same;
         switch (from)
         {
             case GatewayApi.FromNamespaces.All: return true;
             case GatewayApi.FromNamespaces.Selector:
-                var selector = info.Listener.AllowedRoutes?.Namespaces?.Selector;
                 if (selector is null) return false;
-                var labels = inputs.Namespaces.FirstOrDefault(n => n.Metadata.Name == routeNs)?.Metadata.Labels
-                    ?? new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = routeNs };
+                var labels = inputs.Namespaces.FirstOrDefault(n => n.Metadata.Name == candidate)?.Metadata.Labels
+                    ?? new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = candidate };
                 return Selector.FromLabelSelector(selector).Matches(labels);
-            default: return routeNs == gwNs;
+            case GatewayApi.FromNamespaces.Same: return candidate == ownNs;
+            default: return false;
         }
     }
 
@@ -290,7 +275,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
     /// hostname wins (exact, then the longest wildcard, then none), then the oldest route (then namespace/name; routes
     /// arrive in that order).
     /// </summary>
-    private void ResolveServerNames(IEnumerable<PreparedRoute> tlsRoutes, Dictionary<(string Ns, string Name), List<ListenerInfo>> listeners)
+    private void ResolveServerNames(IEnumerable<PreparedRoute> tlsRoutes, Dictionary<ParentKey, List<ListenerInfo>> listeners)
     {
         var claims = new List<(IPEndPoint Bind, string Host, (int, int) Specificity, int Order, ListenerInfo Info, string Route)>();
         var order = 0;
@@ -301,8 +286,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
             order++;
             foreach (var parent in route.ParentRefs ?? [])
             {
-                if ((parent.Group ?? GatewayApi.Group) != GatewayApi.Group || (parent.Kind ?? "Gateway") != "Gateway") continue;
-                if (!listeners.TryGetValue((parent.Namespace ?? ns, parent.Name), out var infos)) continue;
+                if (ParentKey.Of(parent, ns) is not { } parentKey || !listeners.TryGetValue(parentKey, out var infos)) continue;
                 foreach (var info in infos.Where(i => Named(i, parent) && Admits(i, TlsRouteKind, ns)))
                 {
                     var hostname = info.Listener.Hostname;
@@ -320,7 +304,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
         }
     }
 
-    private void Attach(PreparedRoute route, Dictionary<(string Ns, string Name), List<ListenerInfo>> listeners)
+    private void Attach(PreparedRoute route, Dictionary<ParentKey, List<ListenerInfo>> listeners)
     {
         var meta = route.Object.Metadata;
         var ns = meta.NamespaceProperty ?? "default";
@@ -331,13 +315,15 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
         var parents = new List<RouteParentStatus>();
         foreach (var parent in route.ParentRefs ?? [])
         {
-            if ((parent.Group ?? GatewayApi.Group) != GatewayApi.Group || (parent.Kind ?? "Gateway") != "Gateway") continue;
-            if (!listeners.TryGetValue((parent.Namespace ?? ns, parent.Name), out var infos)) continue; // not ours (or absent): leave to its controller
+            if (ParentKey.Of(parent, ns) is not { } parentKey) continue; // not a Gateway or ListenerSet: another controller's
+            var detached = _detachedSets.GetValueOrDefault(parentKey);
+            if (!listeners.TryGetValue(parentKey, out var infos) && detached is null) continue; // not ours (or absent): leave to its controller
             var previous = route.PreviousParents?.FirstOrDefault(p => SameParent(p.ParentRef, parent, ns) && p.ControllerName == ControllerName)?.Conditions;
-            var candidates = infos.Where(i => Named(i, parent)).ToList();
+            var candidates = (infos ?? []).Where(i => Named(i, parent)).ToList();
             string? reason = null, message = null;
             var attached = 0;
-            if (candidates.Count == 0) (reason, message) = ("NoMatchingParent", "no listener matches sectionName/port");
+            if (detached is not null) (reason, message) = ("NoMatchingParent", $"ListenerSet {parentKey.Ns}/{parentKey.Name} is not attached to its Gateway: {detached}");
+            else if (candidates.Count == 0) (reason, message) = ("NoMatchingParent", "no listener matches sectionName/port");
             else if (ruleErrors.Count > 0 && !servingOld) (reason, message) = ("UnsupportedValue", string.Join("; ", ruleErrors));
             else if (!candidates.Any(i => KindsServed(i.Listener).Contains(route.Kind)))
                 // Gateway API: a TLSRoute on a listener of another protocol is UnsupportedValue; other kinds are not allowed there.
@@ -437,7 +423,8 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
     }
 
     private static bool SameParent(ParentReference a, ParentReference b, string routeNs) =>
-        a.Name == b.Name && (a.Namespace ?? routeNs) == (b.Namespace ?? routeNs) && a.SectionName == b.SectionName && a.Port == b.Port;
+        a.Name == b.Name && (a.Namespace ?? routeNs) == (b.Namespace ?? routeNs) && a.SectionName == b.SectionName && a.Port == b.Port
+        && (a.Kind ?? "Gateway") == (b.Kind ?? "Gateway") && (a.Group ?? GatewayApi.Group) == (b.Group ?? GatewayApi.Group);
 
     /// <param name="client">The client certificate of the Gateway the entries are for, which backends under a BackendTLSPolicy present; null: none.</param>
     private List<(MatchPrecedence, RouteEntry)> CompileRules(HTTPRoute route, out List<string> errorsOut, out List<(string Reason, string Message)> refErrors, GatewayClientCertificate? client = null)

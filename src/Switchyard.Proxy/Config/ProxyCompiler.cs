@@ -14,6 +14,9 @@ internal sealed record CompileResult(
     /// <summary>Endpoints to health-check actively and how (from Service annotations).</summary>
     public IReadOnlyDictionary<EndpointState, HealthCheckPolicy> HealthChecks { get; init; } = new Dictionary<EndpointState, HealthCheckPolicy>();
 
+    /// <summary>ListenerSet statuses to write back.</summary>
+    public IReadOnlyList<ListenerSetStatusUpdate> ListenerSetStatuses { get; init; } = [];
+
     /// <summary>BackendTLSPolicy statuses to write back.</summary>
     public IReadOnlyList<PolicyStatusUpdate> PolicyStatuses { get; init; } = [];
 }
@@ -58,6 +61,7 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
         return new CompileResult(snapshot, gateway.GatewayStatuses, gateway.RouteStatuses, warnings.Distinct().ToList(), backends.LiveEndpoints)
         {
             HealthChecks = backends.HealthChecks,
+            ListenerSetStatuses = gateway.ListenerSetStatuses,
             PolicyStatuses = backends.TlsPolicies.Statuses(
                 inputs.GatewayClasses.Where(c => c.Spec.ControllerName == GatewayCompiler.ControllerName).Select(c => c.Metadata.Name).ToHashSet(StringComparer.Ordinal),
                 time.GetUtcNow().UtcDateTime),

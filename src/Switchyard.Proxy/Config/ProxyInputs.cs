@@ -9,6 +9,7 @@ internal sealed class ProxyInputs
 {
     public List<GatewayClass> GatewayClasses { get; } = [];
     public List<Gateway> Gateways { get; } = [];
+    public List<ListenerSet> ListenerSets { get; } = [];
     public List<HTTPRoute> HttpRoutes { get; } = [];
     public List<GRPCRoute> GrpcRoutes { get; } = [];
     public List<TLSRoute> TlsRoutes { get; } = [];
@@ -36,6 +37,7 @@ internal sealed class ProxyInputs
         {
             case GatewayClass x: GatewayClasses.Add(x); break;
             case Gateway x: Gateways.Add(x); break;
+            case ListenerSet x: ListenerSets.Add(x); break;
             case HTTPRoute x: HttpRoutes.Add(x); break;
             case GRPCRoute x: GrpcRoutes.Add(x); break;
             case TLSRoute x: TlsRoutes.Add(x); break;

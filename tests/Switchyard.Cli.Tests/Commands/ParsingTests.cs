@@ -32,6 +32,8 @@ public class ParsingTests
     [InlineData("grpcroutes", "GRPCRoute")]
     [InlineData("grpcroute.gateway.networking.k8s.io", "GRPCRoute")]
     [InlineData("gateways.gateway.networking.k8s.io", "Gateway")]
+    [InlineData("listenersets", "ListenerSet")]
+    [InlineData("lset", "ListenerSet")]
     public void ParseWhat_KindName_ResolvesKind(string word, string kind)
     {
         var (request, _) = ParseGet(word);

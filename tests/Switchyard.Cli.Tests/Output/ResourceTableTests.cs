@@ -152,6 +152,20 @@ public class ResourceTableTests
     }
 
     [Fact]
+    public void Build_ListenerSets_ShowParentListenersAndConditions()
+    {
+        var same = "{" + Meta + ",'spec':{'parentRef':{'name':'edge'},'listeners':[{'name':'http','port':8091,'protocol':'HTTP'},{'name':'https','port':8453,'protocol':'HTTPS'}]}," +
+                   "'status':{'conditions':[{'type':'Accepted','status':'True'},{'type':'Programmed','status':'True'}]}}";
+        var other = "{'metadata':{'name':'team-b','namespace':'apps','creationTimestamp':'2025-03-01T09:00:00Z'},'spec':{'parentRef':{'name':'edge','namespace':'infra'},'listeners':[{'name':'http','port':9000,'protocol':'HTTP'}]}," +
+                    "'status':{'conditions':[{'type':'Accepted','status':'False','reason':'NotAllowed'},{'type':'Programmed','status':'False'}]}}";
+        Assert.Equal(
+            "NAME     GATEWAY      LISTENERS                         ACCEPTED   PROGRAMMED   AGE\n" +
+            "web      edge         http:8091/HTTP,https:8453/HTTPS   True       True         5m\n" +
+            "team-b   infra/edge   http:9000/HTTP                    False      False        3h\n",
+            Render(ResourceKinds.ListenerSet, new TableOptions(), same, other));
+    }
+
+    [Fact]
     public void Build_NamespacesSecretsAndGenericKinds_UseTheirColumns()
     {
         Assert.Equal("NAME   STATUS   AGE\nweb    Active   5m\n", Render(ResourceKinds.Namespace, new TableOptions(), "{" + Meta + "}"));

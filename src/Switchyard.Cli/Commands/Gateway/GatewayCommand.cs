@@ -6,7 +6,7 @@ namespace Switchyard.Cli.Commands.Gateway;
 
 /// <summary>
 /// <c>switchyard gateway serve -f PATH... [--admin HOST:PORT] [--ingress-http HOST:PORT] [--ingress-https HOST:PORT] [--access-log]</c>: serves the
-/// Gateways (of GatewayClasses with controllerName switchyard.dev/gateway-controller), HTTPRoutes, GRPCRoutes, TLSRoutes and Ingresses in
+/// Gateways (of GatewayClasses with controllerName switchyard.dev/gateway-controller), ListenerSets, HTTPRoutes, GRPCRoutes, TLSRoutes and Ingresses in
 /// manifest files, with no control plane, using the EndpointSlices in the files as given.
 /// </summary>
 internal static class GatewayCommand
@@ -23,7 +23,7 @@ internal static class GatewayCommand
 
     private static Command BuildServe(CommandSetup setup)
     {
-        var files = FileOptions.Files("Manifests holding the GatewayClasses, Gateways, HTTPRoutes, GRPCRoutes, TLSRoutes, Ingresses, Services, EndpointSlices and Secrets to serve; repeatable", required: true);
+        var files = FileOptions.Files("Manifests holding the GatewayClasses, Gateways, ListenerSets, HTTPRoutes, GRPCRoutes, TLSRoutes, Ingresses, Services, EndpointSlices and Secrets to serve; repeatable", required: true);
         var admin = new Option<string?>("--admin") { Description = "Serve /metrics, /ready and /config at http://HOST:PORT", HelpName = "HOST:PORT" };
         var ingressHttp = new Option<string?>("--ingress-http") { Description = "Serve Ingresses (class switchyard or none) over HTTP at HOST:PORT", HelpName = "HOST:PORT" };
         var ingressHttps = new Option<string?>("--ingress-https") { Description = "Serve Ingresses over HTTPS at HOST:PORT, with the certificates of their spec.tls Secrets chosen by SNI", HelpName = "HOST:PORT" };
@@ -36,7 +36,7 @@ internal static class GatewayCommand
             HelpName = "event-loop|thread-pool",
         };
         io.AcceptOnlyFromAmong(EventLoop, ThreadPool);
-        var command = new Command("serve", "Serve the Gateways, HTTPRoutes, GRPCRoutes, TLSRoutes and Ingresses in the given manifests until Ctrl-C; listeners bind to each Gateway's spec.addresses (IPAddress) or 127.0.0.1.")
+        var command = new Command("serve", "Serve the Gateways, ListenerSets, HTTPRoutes, GRPCRoutes, TLSRoutes and Ingresses in the given manifests until Ctrl-C; listeners bind to each Gateway's spec.addresses (IPAddress) or 127.0.0.1.")
         {
             files, admin, ingressHttp, ingressHttps, accessLog, io,
         };
@@ -87,7 +87,11 @@ internal static class GatewayCommand
     {
         Model.Gateway.GatewayStatus g => string.Join(", ", (g.Conditions ?? []).Select(c => $"{c.Type}={c.Status} ({c.Reason})"))
             + "; " + string.Join(", ", (g.Listeners ?? []).Select(l => $"listener {l.Name}: {l.AttachedRoutes} routes"
-                + string.Concat((l.Conditions ?? []).Where(c => c.Status != "True").Select(c => $", {c.Type}=False ({c.Reason}: {c.Message})")))),
+                + string.Concat((l.Conditions ?? []).Where(c => c.Status != "True").Select(c => $", {c.Type}=False ({c.Reason}: {c.Message})"))))
+            + (g.AttachedListenerSets is > 0 and var sets ? $"; {sets} ListenerSet(s) attached" : ""),
+        Model.Gateway.ListenerSetStatus s => string.Join(", ", (s.Conditions ?? []).Select(c => c.Status == "True" ? $"{c.Type}" : $"{c.Type}=False ({c.Reason}: {c.Message})"))
+            + string.Concat((s.Listeners ?? []).Select(l => $"; listener {l.Name}: {l.AttachedRoutes} routes"
+                + string.Concat((l.Conditions ?? []).Where(c => c.Type == "Conflicted" ? c.Status == "True" : c.Status != "True").Select(c => $", {c.Type}={c.Status} ({c.Reason}: {c.Message})")))),
         Model.Gateway.HTTPRouteStatus r => Parents(r.Parents),
         Model.Gateway.GRPCRouteStatus r => Parents(r.Parents),
         Model.Gateway.TLSRouteStatus r => Parents(r.Parents),
@@ -97,7 +101,7 @@ internal static class GatewayCommand
     };
 
     private static string Parents(IList<Model.Gateway.RouteParentStatus>? parents) => string.Join("; ", (parents ?? []).Select(p =>
-        $"parent {p.ParentRef.Name}{(p.ParentRef.SectionName is null ? "" : "/" + p.ParentRef.SectionName)}: " +
+        $"parent {(p.ParentRef.Kind is "ListenerSet" ? "listenerset " : "")}{p.ParentRef.Name}{(p.ParentRef.SectionName is null ? "" : "/" + p.ParentRef.SectionName)}: " +
         string.Join(", ", (p.Conditions ?? []).Select(c => c.Status == "True" ? $"{c.Type}" : $"{c.Type}=False ({c.Reason}: {c.Message})"))));
 
     private static IPEndPoint? Endpoint(string? text, string option, List<string> errors)

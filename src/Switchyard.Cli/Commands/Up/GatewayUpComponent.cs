@@ -4,8 +4,8 @@ using Switchyard.Proxy;
 namespace Switchyard.Cli.Commands.Up;
 
 /// <summary>
-/// The Gateway API and Ingress proxy inside <c>switchyard up</c>: follows the store's Gateways, HTTPRoutes,
-/// GRPCRoutes, TLSRoutes, Ingresses, Services and EndpointSlices, binds each Gateway's listeners, and writes Gateway and route status back.
+/// The Gateway API and Ingress proxy inside <c>switchyard up</c>: follows the store's Gateways, ListenerSets, HTTPRoutes,
+/// GRPCRoutes, TLSRoutes, Ingresses, Services and EndpointSlices, binds each Gateway's listeners, and writes Gateway, ListenerSet and route status back.
 /// </summary>
 internal sealed class GatewayUpComponent(ProxyOptions? options = null) : IUpComponent
 {

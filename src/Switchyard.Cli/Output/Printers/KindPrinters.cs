@@ -22,6 +22,7 @@ internal static class KindPrinters
         [ResourceKinds.IngressClass.Key] = new IngressClassPrinter(),
         [ResourceKinds.GatewayClass.Key] = new GatewayClassPrinter(),
         [ResourceKinds.Gateway.Key] = new GatewayPrinter(),
+        [ResourceKinds.ListenerSet.Key] = new ListenerSetPrinter(),
         [ResourceKinds.HTTPRoute.Key] = new HTTPRoutePrinter(),
         [ResourceKinds.GRPCRoute.Key] = new HTTPRoutePrinter(),
         [ResourceKinds.TLSRoute.Key] = new HTTPRoutePrinter(),

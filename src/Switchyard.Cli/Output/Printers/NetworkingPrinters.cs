@@ -57,6 +57,21 @@ internal sealed class GatewayPrinter : KindPrinter
     }
 }
 
+/// <summary>ListenerSets: name, parent Gateway (namespace/name when in another namespace), listeners, the Accepted and Programmed conditions, age.</summary>
+internal sealed class ListenerSetPrinter : KindPrinter
+{
+    public override IReadOnlyList<string> Headers(bool wide) => ["NAME", "GATEWAY", "LISTENERS", "ACCEPTED", "PROGRAMMED", "AGE"];
+
+    public override IReadOnlyList<string> Cells(JsonNode obj, DateTimeOffset now, bool wide)
+    {
+        var parentNs = obj.Str("spec.parentRef.namespace");
+        var parent = obj.Str("spec.parentRef.name") ?? "";
+        var gateway = parentNs is null || parentNs == obj.Str("metadata.namespace") ? parent : $"{parentNs}/{parent}";
+        var listeners = string.Join(",", obj.Items("spec.listeners").Select(l => $"{l.Str("name")}:{l.Str("port")}/{l.Str("protocol")}"));
+        return [Name(obj), gateway, listeners, Condition(obj, "Accepted"), Condition(obj, "Programmed"), AgeOf(obj, now)];
+    }
+}
+
 /// <summary>HTTPRoutes, GRPCRoutes and TLSRoutes: name, hostnames (* for any), age.</summary>
 internal sealed class HTTPRoutePrinter : KindPrinter
 {

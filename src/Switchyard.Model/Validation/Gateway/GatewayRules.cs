@@ -29,7 +29,25 @@ internal sealed class GatewayRules : KindRules<Model.Gateway.Gateway>
     protected override void Default(Model.Gateway.Gateway obj)
     {
         if (obj.Spec is not { } spec) return;
-        foreach (var l in spec.Listeners ?? [])
+        DefaultListeners(spec.Listeners);
+        if (spec.AllowedListeners is { } allowed)
+        {
+            allowed.Namespaces ??= new ListenerNamespaces();
+            allowed.Namespaces.From ??= FromNamespaces.None;
+        }
+        foreach (var a in spec.Addresses ?? []) a?.Type ??= AddressTypes.IPAddress;
+        if (spec.Tls?.Backend?.ClientCertificateRef is { } client) DefaultSecretRef(client);
+        if (spec.Tls?.Frontend is { } frontend)
+        {
+            frontend.Default?.Validation?.Mode ??= FrontendValidationModes.AllowValidOnly;
+            foreach (var p in frontend.PerPort ?? []) p?.Tls?.Validation?.Mode ??= FrontendValidationModes.AllowValidOnly;
+        }
+    }
+
+    /// <summary>The CRD defaults of listeners, a Gateway's or a ListenerSet's: allowedRoutes from Same, TLS mode Terminate, core Secret refs.</summary>
+    internal static void DefaultListeners(IList<Listener>? listeners)
+    {
+        foreach (var l in listeners ?? [])
         {
             if (l is null) continue;
             l.AllowedRoutes ??= new AllowedRoutes();
@@ -41,13 +59,6 @@ internal sealed class GatewayRules : KindRules<Model.Gateway.Gateway>
                 tls.Mode ??= TlsModes.Terminate;
                 foreach (var c in tls.CertificateRefs ?? []) DefaultSecretRef(c);
             }
-        }
-        foreach (var a in spec.Addresses ?? []) a?.Type ??= AddressTypes.IPAddress;
-        if (spec.Tls?.Backend?.ClientCertificateRef is { } client) DefaultSecretRef(client);
-        if (spec.Tls?.Frontend is { } frontend)
-        {
-            frontend.Default?.Validation?.Mode ??= FrontendValidationModes.AllowValidOnly;
-            foreach (var p in frontend.PerPort ?? []) p?.Tls?.Validation?.Mode ??= FrontendValidationModes.AllowValidOnly;
         }
     }
 
@@ -67,7 +78,8 @@ internal sealed class GatewayRules : KindRules<Model.Gateway.Gateway>
             return;
         }
         GatewayFields.RequiredString(spec.GatewayClassName, "spec.gatewayClassName", GatewayFields.MaxObjectName, errors);
-        ValidateListeners(spec.Listeners, errors);
+        ValidateListeners(spec.Listeners, "spec.listeners", "a Gateway needs at least one listener", errors);
+        ValidateAllowedListeners(spec.AllowedListeners, errors);
         ValidateAddresses(spec.Addresses, errors);
         ValidateInfrastructure(spec.Infrastructure, errors);
         if (spec.Tls is { } tls) ValidateGatewayTls(tls, errors);
@@ -117,12 +129,29 @@ internal sealed class GatewayRules : KindRules<Model.Gateway.Gateway>
         GatewayFields.OneOf(validation.Mode, FieldPath.Child(validationPath, "mode"), FrontendModeValues, errors);
     }
 
-    private static void ValidateListeners(IList<Listener>? listeners, List<FieldError> errors)
+    private static readonly string[] ListenerFromValues = [FromNamespaces.None, FromNamespaces.Same, FromNamespaces.All, FromNamespaces.Selector];
+
+    private static void ValidateAllowedListeners(AllowedListeners? allowed, List<FieldError> errors)
     {
-        const string root = "spec.listeners";
+        if (allowed?.Namespaces is not { } ns) return;
+        const string path = "spec.allowedListeners.namespaces";
+        GatewayFields.OneOf(ns.From, FieldPath.Child(path, "from"), ListenerFromValues, errors);
+        if (ns.From == FromNamespaces.Selector && ns.Selector is null)
+        {
+            errors.Required(FieldPath.Child(path, "selector"), "from: Selector needs a namespace selector");
+        }
+        MetadataRules.ValidateLabelSelector(ns.Selector, FieldPath.Child(path, "selector"), errors);
+    }
+
+    /// <summary>
+    /// The listeners of a Gateway or a ListenerSet (<paramref name="root"/>): 1 to 64, names unique, port, protocol and
+    /// hostname distinct, and each listener's own fields. <paramref name="empty"/> is the message when there are none.
+    /// </summary>
+    internal static void ValidateListeners(IList<Listener>? listeners, string root, string empty, List<FieldError> errors)
+    {
         if (listeners is not { Count: > 0 })
         {
-            errors.Required(root, "a Gateway needs at least one listener");
+            errors.Required(root, empty);
             return;
         }
         GatewayFields.MaxItems(listeners, root, MaxListeners, errors);
@@ -173,7 +202,15 @@ internal sealed class GatewayRules : KindRules<Model.Gateway.Gateway>
             {
                 errors.Forbidden(FieldPath.Child(path, "tls"), $"tls may not be set for protocol {l.Protocol}; use HTTPS or TLS");
             }
+            if (l.Protocol == Protocols.HTTPS && tls.Mode is TlsModes.Passthrough)
+            {
+                errors.Invalid(FieldPath.Child(path, "tls.mode"), tls.Mode, "an HTTPS listener terminates TLS: use Terminate, or protocol TLS for Passthrough");
+            }
             ValidateTls(tls, FieldPath.Child(path, "tls"), errors);
+        }
+        else if (l.Protocol == Protocols.TLS)
+        {
+            errors.Required(FieldPath.Child(path, "tls"), "a TLS listener needs tls.mode (Passthrough, or Terminate with certificateRefs)");
         }
         if (l.AllowedRoutes is { } allowed) ValidateAllowedRoutes(allowed, FieldPath.Child(path, "allowedRoutes"), errors);
     }

@@ -1,0 +1,272 @@
+using System.Net;
+using k8s.Models;
+using Switchyard.Model.Gateway;
+using Switchyard.Proxy.Snapshot;
+
+namespace Switchyard.Proxy.Config;
+
+/// <summary>
+/// Listeners, a Gateway's own and those ListenerSets add (GEP-1713). A Gateway's merged list is its own listeners,
+/// then those of the ListenerSets its <c>allowedListeners</c> admits, oldest first (then by namespace/name). A
+/// ListenerSet listener that is not distinct from one before it (same address and port with another protocol, or the
+/// same protocol and hostname) is Conflicted and not served; those before it keep serving. Routes reach ListenerSet
+/// listeners only through a parentRef of kind ListenerSet: a route attached to the Gateway gets its own listeners only.
+/// </summary>
+internal sealed partial class GatewayCompiler
+{
+    private const string ListenerSetKind = "ListenerSet";
+
+    /// <summary>A parent routes name: a Gateway or a ListenerSet, by namespace and name.</summary>
+    private readonly record struct ParentKey(string Kind, string Ns, string Name)
+    {
+        public static ParentKey Of(Gateway g) => new("Gateway", g.Metadata.NamespaceProperty ?? "default", g.Metadata.Name);
+
+        public static ParentKey Of(ListenerSet s) => new(ListenerSetKind, s.Metadata.NamespaceProperty ?? "default", s.Metadata.Name);
+
+        /// <summary>The parent a route's parentRef names; null when it is neither a Gateway nor a ListenerSet of gateway.networking.k8s.io.</summary>
+        public static ParentKey? Of(ParentReference p, string routeNs) =>
+            (p.Group ?? GatewayApi.Group) == GatewayApi.Group && (p.Kind ?? "Gateway") is "Gateway" or ListenerSetKind
+                ? new ParentKey(p.Kind ?? "Gateway", p.Namespace ?? routeNs, p.Name)
+                : null;
+    }
+
+    /// <summary>What the listeners compiled so far hold, by bind address: the order of compiling is the order of precedence.</summary>
+    private sealed class ListenerSockets
+    {
+        /// <summary>What each address and port serves ("HTTP", "TLS (Passthrough)", ...) and the first listener's owner.</summary>
+        public Dictionary<IPEndPoint, (string Serves, ListenerInfo First)> ProtocolAt { get; } = [];
+
+        /// <summary>The listener holding each (address and port, protocol, hostname; "" for none).</summary>
+        public Dictionary<(IPEndPoint Bind, string Serves, string Host), ListenerInfo> HostAt { get; } = [];
+
+        /// <summary>Addresses where a Gateway has TLS listeners of both modes: none of those serves.</summary>
+        public HashSet<IPEndPoint> MixedTls { get; } = [];
+    }
+
+    /// <summary>ListenerSets naming one of our Gateways, in precedence order, and why one is not attached (null: it is).</summary>
+    private readonly List<(ListenerSet Set, Gateway Gateway, string? NotAllowed)> _listenerSets = [];
+
+    /// <summary>ListenerSets of our Gateways that the Gateway does not admit, and why: routes naming them are told.</summary>
+    private readonly Dictionary<ParentKey, string> _detachedSets = [];
+
+    public List<ListenerSetStatusUpdate> ListenerSetStatuses { get; } = [];
+
+    /// <summary>
+    /// Checks one listener against those compiled before it, sets its conditions, and registers it (with its
+    /// certificate and client validation) on the builder of its address.
+    /// </summary>
+    private ListenerInfo AddListener(ListenerInfo info, ListenerSockets sockets)
+    {
+        var l = info.Listener;
+        var (gen, prev) = (info.Generation, info.Previous);
+        var inSet = info.Set is not null;
+        if (KindOf(l) is not { } kind)
+        {
+            Reject(info);
+            info.Conditions.Add(Conditions.Make("Accepted", false, "UnsupportedProtocol", $"protocol {l.Protocol} is not served by {ControllerName}; use HTTP, HTTPS or TLS", gen, prev, now));
+            info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener is not accepted", gen, prev, now));
+            return info;
+        }
+        if (!inSet && sockets.MixedTls.Contains(info.Bind) && kind is ListenerKind.TlsPassthrough or ListenerKind.TlsTerminate)
+        {
+            Reject(info);
+            var why = $"TLS listeners in Passthrough and in Terminate mode share {info.Bind}; {ControllerName} serves one mode per port";
+            info.Conditions.Add(Conditions.Make("Conflicted", true, "ProtocolConflict", why, gen, prev, now));
+            info.Conditions.Add(Conditions.Make("Accepted", false, "ProtocolConflict", why, gen, prev, now));
+            info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener conflicts with another", gen, prev, now));
+            return info;
+        }
+        // Listeners sharing a port share one socket: they must speak the same protocol (for TLS, in the same mode).
+        var serves = kind switch { ListenerKind.TlsPassthrough => "TLS (Passthrough)", ListenerKind.TlsTerminate => "TLS (Terminate)", _ => l.Protocol };
+        if (sockets.ProtocolAt.TryGetValue(info.Bind, out var existing) && existing.Serves != serves)
+        {
+            if (inSet) return Conflicted(info, "ProtocolConflict", $"port {l.Port} already serves {existing.Serves} for {Holder(info, existing.First)}");
+            Reject(info);
+            info.Conditions.Add(Conditions.Make("Conflicted", true, "ProtocolConflict", $"{info.Bind} already serves {existing.Serves}", gen, prev, now));
+            info.Conditions.Add(Conditions.Make("Accepted", false, "ProtocolConflict", $"{info.Bind} already serves {existing.Serves}", gen, prev, now));
+            info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener conflicts with another", gen, prev, now));
+            return info;
+        }
+        var hostKey = (info.Bind, serves, (l.Hostname ?? "").ToLowerInvariant());
+        if (inSet && sockets.HostAt.TryGetValue(hostKey, out var holder))
+        {
+            var host = l.Hostname is null ? "no hostname (any host)" : $"hostname {l.Hostname}";
+            return Conflicted(info, "HostnameConflict", $"{serves} port {l.Port} with {host} is already served for {Holder(info, holder)}");
+        }
+        sockets.ProtocolAt.TryAdd(info.Bind, (serves, info));
+        sockets.HostAt.TryAdd(hostKey, info);
+        var builder = listenerFor(info.Bind, $"{info.Owner} port {l.Port}", kind);
+        var refsOk = true;
+        var refReason = "ResolvedRefs";
+        var refMessage = "all references resolved";
+        if (kind is ListenerKind.Https or ListenerKind.TlsTerminate)
+        {
+            var (cert, reason, error) = Certificate(info);
+            if (cert is null)
+            {
+                refsOk = false;
+                (refReason, refMessage) = (reason, error!);
+            }
+            else builder.Certificates[l.Hostname ?? ""] = cert;
+        }
+        // GEP-1713: a ListenerSet listener whose references do not resolve is not accepted (a Gateway's own stays Accepted).
+        info.Conditions.Add(inSet && !refsOk
+            ? Conditions.Make("Accepted", false, "Invalid", $"no usable certificate: {refMessage}", gen, prev, now)
+            : Conditions.Make("Accepted", true, "Accepted", "listener accepted", gen, prev, now));
+        info.Conditions.Add(Conditions.Make("ResolvedRefs", refsOk, refReason, refMessage, gen, prev, now));
+        info.Conditions.Add(Conditions.Make("Programmed", refsOk, refsOk ? "Programmed" : "Invalid", refsOk ? $"serving on {info.Bind}" : "no usable certificate", gen, prev, now));
+        info.Usable = refsOk;
+        if (kind is ListenerKind.Https or ListenerKind.TlsTerminate) ApplyFrontendValidation(info, builder);
+        return info;
+    }
+
+    private static void Reject(ListenerInfo info)
+    {
+        info.Usable = false;
+        info.Distinct = false;
+    }
+
+    /// <summary>A ListenerSet listener that is not distinct from one before it (GEP-1713: Conflicted, and PortUnavailable).</summary>
+    private ListenerInfo Conflicted(ListenerInfo info, string reason, string message)
+    {
+        Reject(info);
+        info.Conditions.Add(Conditions.Make("Accepted", false, "PortUnavailable", message, info.Generation, info.Previous, now));
+        info.Conditions.Add(Conditions.Make("Programmed", false, "PortUnavailable", message, info.Generation, info.Previous, now));
+        info.Conditions.Add(Conditions.Make("Conflicted", true, reason, message, info.Generation, info.Previous, now));
+        return info;
+    }
+
+    /// <summary>
+    /// Who holds what a ListenerSet listener wanted, as far as its author may know: the Gateway it attaches to, the
+    /// same ListenerSet, or (not named: it may be another team's) an older ListenerSet or another Gateway.
+    /// </summary>
+    private static string Holder(ListenerInfo info, ListenerInfo first) => first switch
+    {
+        { Set: null } when first.Gateway == info.Gateway => $"listener {first.Listener.Name} of Gateway {Key(first.Gateway.Metadata)}",
+        { Set: { } s } when s == info.Set => $"listener {first.Listener.Name} of this ListenerSet",
+        { Set: null } => "another Gateway on the same address",
+        _ => "a listener of another ListenerSet attached to the same Gateway before this one",
+    };
+
+    /// <summary>
+    /// Adds the listeners of every ListenerSet naming one of <paramref name="gateways"/> that the Gateway admits, in
+    /// precedence order; remembers the others, and why, for their status and for routes naming them.
+    /// </summary>
+    private void CompileListenerSets(List<Gateway> gateways, Dictionary<ParentKey, List<ListenerInfo>> listeners, ListenerSockets sockets)
+    {
+        var ours = gateways.ToDictionary(ParentKey.Of);
+        var sets = inputs.ListenerSets.OrderBy(s => s.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(s => Key(s.Metadata), StringComparer.Ordinal);
+        foreach (var set in sets)
+        {
+            var ns = set.Metadata.NamespaceProperty ?? "default";
+            var p = set.Spec.ParentRef;
+            if (p is null || (p.Group ?? GatewayApi.Group) != GatewayApi.Group || (p.Kind ?? "Gateway") != "Gateway") continue;
+            if (!ours.TryGetValue(new ParentKey("Gateway", p.Namespace ?? ns, p.Name), out var gateway)) continue; // another controller's (or absent)
+            var key = ParentKey.Of(set);
+            if (NotAllowed(gateway, ns) is { } why)
+            {
+                _detachedSets[key] = why;
+                _listenerSets.Add((set, gateway, why));
+                continue;
+            }
+            var bind = BindAddress(gateway);
+            listeners[key] = [.. (set.Spec.Listeners ?? []).Select(l => AddListener(new ListenerInfo(gateway, set, l, new IPEndPoint(bind, l.Port)), sockets))];
+            _listenerSets.Add((set, gateway, null));
+        }
+    }
+
+    /// <summary>Why <paramref name="gateway"/>'s allowedListeners refuses ListenerSets of namespace <paramref name="ns"/>; null when it admits them.</summary>
+    private string? NotAllowed(Gateway gateway, string ns)
+    {
+        var allowed = gateway.Spec.AllowedListeners?.Namespaces;
+        var from = allowed?.From ?? GatewayApi.FromNamespaces.None;
+        var gwNs = gateway.Metadata.NamespaceProperty ?? "default";
+        if (NamespaceSelected(from, allowed?.Selector, gwNs, ns)) return null;
+        var name = $"Gateway {Key(gateway.Metadata)}";
+        return from switch
+        {
+            GatewayApi.FromNamespaces.Same => $"{name} admits ListenerSets of its own namespace {gwNs} only (spec.allowedListeners.namespaces.from: Same)",
+            GatewayApi.FromNamespaces.Selector => $"{name} admits ListenerSets of the namespaces its spec.allowedListeners.namespaces.selector matches, and {ns} does not match",
+            _ => $"{name} admits no ListenerSet (spec.allowedListeners.namespaces.from: {from}; set Same, All or Selector to allow)",
+        };
+    }
+
+    /// <summary>A ListenerSet is accepted when its Gateway admits it and at least one of its listeners is distinct.</summary>
+    private static bool SetAccepted(List<ListenerInfo>? infos) => infos is not null && infos.Any(i => i.Distinct);
+
+    /// <summary>Gateway status.attachedListenerSets: the ListenerSets naming it that it admits and that are accepted.</summary>
+    private int AttachedListenerSets(Gateway gateway, Dictionary<ParentKey, List<ListenerInfo>> listeners) =>
+        _listenerSets.Count(s => s.Gateway == gateway && s.NotAllowed is null && SetAccepted(listeners.GetValueOrDefault(ParentKey.Of(s.Set))));
+
+    /// <summary>
+    /// ListenerSet status (GEP-1713): Accepted and Programmed (False with NotAllowed when the Gateway does not admit it,
+    /// ListenersNotValid when none of its listeners is distinct), and its own listeners' status, never the Gateway's.
+    /// </summary>
+    private void AddListenerSetStatuses(Dictionary<ParentKey, List<ListenerInfo>> listeners)
+    {
+        foreach (var (set, gateway, notAllowed) in _listenerSets)
+        {
+            var gen = set.Metadata.Generation;
+            var prev = set.Status?.Conditions;
+            var infos = listeners.GetValueOrDefault(ParentKey.Of(set)) ?? [];
+            string reason, message;
+            bool accepted;
+            if (notAllowed is not null) (accepted, reason, message) = (false, "NotAllowed", notAllowed);
+            else if (!SetAccepted(infos))
+            {
+                var why = infos.Select(i => $"{i.Listener.Name}: {i.Conditions.FirstOrDefault(c => c.Type == "Accepted")?.Message}");
+                (accepted, reason, message) = (false, "ListenersNotValid", $"no listener can be added to Gateway {Key(gateway.Metadata)}: {string.Join("; ", why)}");
+            }
+            else
+            {
+                var rejected = infos.Where(i => !i.Distinct).Select(i => i.Listener.Name).ToList();
+                (accepted, reason, message) = (true, "Accepted", rejected.Count == 0
+                    ? $"listeners added to Gateway {Key(gateway.Metadata)}"
+                    : $"listeners added to Gateway {Key(gateway.Metadata)}, except {string.Join(", ", rejected)} (see their conditions)");
+            }
+            var status = new ListenerSetStatus
+            {
+                Conditions =
+                [
+                    Conditions.Make("Accepted", accepted, reason, message, gen, prev, now),
+                    Conditions.Make("Programmed", accepted, accepted ? "Programmed" : reason, accepted ? "listeners are programmed" : message, gen, prev, now),
+                ],
+                Listeners = [.. infos.Select(i => new ListenerStatus
+                {
+                    Name = i.Listener.Name,
+                    AttachedRoutes = i.Attached,
+                    SupportedKinds = [.. KindsServed(i.Listener).Where(k => KindAllowed(i, k)).Select(k => new RouteGroupKind { Group = GatewayApi.Group, Kind = k })],
+                    Conditions = i.Conditions,
+                })],
+            };
+            ListenerSetStatuses.Add(new ListenerSetStatusUpdate(set, status));
+        }
+    }
+}
+
+/// <summary>The status a ListenerSet should have.</summary>
+internal sealed record ListenerSetStatusUpdate(ListenerSet Set, ListenerSetStatus Status)
+{
+    /// <summary>True when the status the ListenerSet has says the same, timestamps aside.</summary>
+    public bool Unchanged()
+    {
+        var current = Set.Status;
+        if (current is null || !Conditions.Same(current.Conditions, Status.Conditions)) return false;
+        if ((current.Listeners?.Count ?? 0) != (Status.Listeners?.Count ?? 0)) return false;
+        for (var i = 0; i < (Status.Listeners?.Count ?? 0); i++)
+        {
+            var (x, y) = (current.Listeners![i], Status.Listeners![i]);
+            if (x.Name != y.Name || x.AttachedRoutes != y.AttachedRoutes || !Conditions.Same(x.Conditions, y.Conditions)
+                || string.Join(",", (x.SupportedKinds ?? []).Select(k => k.Kind)) != string.Join(",", (y.SupportedKinds ?? []).Select(k => k.Kind))) return false;
+        }
+        return true;
+    }
+
+    /// <summary>A copy of the ListenerSet carrying the new status, to write to the store.</summary>
+    public ListenerSet WithStatus()
+    {
+        var copy = Model.Resources.ResourceJson.Clone(Set);
+        copy.Status = Status;
+        return copy;
+    }
+}
