@@ -72,11 +72,30 @@ public sealed class Cli
         return new CliResult(p.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>
+    /// A port on 127.0.0.1 free for TCP and UDP now, below the kernel's ephemeral range (32768 and up): a port the kernel
+    /// hands out can be taken, before the process under test binds it, by any outgoing connection of a test running
+    /// in parallel, which made the gateway's bind fail under load. Outside that range only another test picking the
+    /// same random port can race us.
+    /// </summary>
     public static int FreePort()
     {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(20000, 32768);
+            try
+            {
+                using var tcp = new TcpListener(IPAddress.Loopback, port);
+                tcp.Start();
+                using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, port));
+                return port;
+            }
+            catch (SocketException)
+            {
+                // taken: try another
+            }
+        }
+        throw new InvalidOperationException("no free port between 20000 and 32767 on 127.0.0.1 after 200 tries");
     }
 
     private static string FindRepoRoot()
