@@ -8,7 +8,7 @@
 #      gateway until the quickstart's /checkout answers 200, then 20 requests and DNS queries.
 # Takes about ten minutes. Needs valgrind, nginx, wrk, curl and nm (binutils); installs them with apt-get as root.
 # Binds 127.0.0.1:18000 and 18080 (workload 1), 127.0.0.1:17443 and 17053 and the quickstart's 127.0.0.8:8080.
-# Usage: tools/code-layout/profile.sh
+# Usage: tools/code-layout/profile.sh   (env PROFILE_BIN=DIR: use the profiling build in DIR, made by an earlier run)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -40,18 +40,27 @@ done
 
 # The profiling build: the shipped settings, but for an instruction set valgrind emulates (x86-64-v3, not `native`).
 # Function names are the same, so the order carries over to the shipped build.
-echo "building the profiling binary (a few minutes)..." >&2
-BIN="$WORK/bin"
-dotnet publish "$ROOT/src/Switchyard.Cli/Switchyard.Cli.csproj" -c Release --use-current-runtime -p:PublishAot=true \
-  -p:IlcInstructionSet=x86-64-v3 -o "$BIN" --artifacts-path "$WORK/artifacts" --nologo -v quiet -clp:ErrorsOnly >&2
+# PROFILE_BIN=DIR profiles a profiling build made before (switchyard and switchyard.dbg in DIR) instead.
+BIN="${PROFILE_BIN:-$WORK/bin}"
+if [ -z "${PROFILE_BIN:-}" ]; then
+  echo "building the profiling binary (a few minutes)..." >&2
+  dotnet publish "$ROOT/src/Switchyard.Cli/Switchyard.Cli.csproj" -c Release --use-current-runtime -p:PublishAot=true \
+    -p:IlcInstructionSet=x86-64-v3 -o "$BIN" --artifacts-path "$WORK/artifacts" --nologo -v quiet -clp:ErrorsOnly >&2
+fi
+# Valgrind 3.19 cannot read the DWARF 5 in switchyard.dbg and gives up when it finds it next to the binary: the
+# profiled copy runs from a directory of its own, and the symbols come from the .dbg with nm.
+RUN="$WORK/run"
+mkdir -p "$RUN"
+cp "$BIN/switchyard" "$RUN/"
+cp "$BIN"/*.so "$RUN/" 2>/dev/null || true
 callgrind() { local out=$1; shift; valgrind --tool=callgrind --dump-instr=yes --callgrind-out-file="$out" "$@"; }
-until_ok() { # URL SECONDS PID: wait until URL answers 200, or fail
+until_ok() { # URL SECONDS PID LOG: wait until URL answers 200, or fail showing the end of LOG
   for _ in $(seq 1 "$2"); do
-    kill -0 "$3" 2>/dev/null || { echo "the profiled process exited early" >&2; return 1; }
+    kill -0 "$3" 2>/dev/null || { echo "the profiled process exited early; the end of its output:" >&2; tail -20 "$4" >&2; return 1; }
     [ "$(curl -s -o /dev/null -w '%{http_code}' -m 5 "$1")" = 200 ] && return 0
     sleep 1
   done
-  echo "$1 did not answer 200 in $2 s" >&2; return 1
+  echo "$1 did not answer 200 in $2 s; the end of the profiled process's output:" >&2; tail -20 "$4" >&2; return 1
 }
 stop() { kill -INT "$1"; wait "$1" || true; }
 
@@ -64,19 +73,19 @@ CONF
 "$NGINX" -c "$WORK/upstream.conf" -e /dev/null &
 PIDS+=($!)
 echo "workload 1: gateway serve under callgrind..." >&2
-callgrind "$WORK/gateway.cg" "$BIN/switchyard" gateway serve -f "$ROOT/bench/proxy/gateway.yaml" >"$WORK/gateway.log" 2>&1 &
+callgrind "$WORK/gateway.cg" "$RUN/switchyard" gateway serve -f "$ROOT/bench/proxy/gateway.yaml" >"$WORK/gateway.log" 2>&1 &
 gw=$!; PIDS+=($gw)
-until_ok http://127.0.0.1:18000/ 180 $gw
+until_ok http://127.0.0.1:18000/ 180 $gw "$WORK/gateway.log"
 for _ in $(seq 1 50); do curl -s -o /dev/null http://127.0.0.1:18000/; done
 wrk -t1 -c32 -d10s http://127.0.0.1:18000/ >/dev/null
 stop $gw
 
 # --- workload 2: up with the quickstart (its pods run `switchyard demo-app`, found on PATH, not profiled) ---
 echo "workload 2: up -f examples/quickstart under callgrind..." >&2
-PATH="$BIN:$PATH" callgrind "$WORK/up.cg" "$BIN/switchyard" up --in-memory --state-dir "$WORK/state" \
+PATH="$RUN:$PATH" callgrind "$WORK/up.cg" "$RUN/switchyard" up --in-memory --state-dir "$WORK/state" \
   --api 127.0.0.1:17443 --dns 127.0.0.1:17053 --dns-upstream none -f "$ROOT/examples/quickstart" >"$WORK/up.log" 2>&1 &
 up=$!; PIDS+=($up)
-until_ok http://127.0.0.8:8080/checkout 600 $up
+until_ok http://127.0.0.8:8080/checkout 600 $up "$WORK/up.log"
 for _ in $(seq 1 20); do curl -s -o /dev/null http://127.0.0.8:8080/checkout; done
 for name in checkout.default.svc.cluster.local payments-api.default.svc.cluster.local nowhere.default.svc.cluster.local; do
   dig +short +tries=1 +time=5 -p 17053 @127.0.0.1 "$name" >/dev/null || true
@@ -84,6 +93,6 @@ done
 stop $up
 
 nm "$BIN/switchyard.dbg" >"$WORK/symbols.txt"
-dotnet run "$HERE/ExecutedSymbols.cs" -- "$WORK/symbols.txt" "$BIN/switchyard" "$WORK/gateway.cg" "$WORK/up.cg" >"$WORK/order"
+dotnet run "$HERE/ExecutedSymbols.cs" -- "$WORK/symbols.txt" "$RUN/switchyard" "$WORK/gateway.cg" "$WORK/up.cg" >"$WORK/order"
 mv "$WORK/order" "$ORDER"
 echo "wrote $ORDER ($(wc -l <"$ORDER") functions); rebuild with ./switchyard and compare bench/proxy's rss_idle_kb" >&2
