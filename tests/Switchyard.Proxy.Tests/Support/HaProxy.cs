@@ -60,7 +60,7 @@ internal sealed class HaProxy : IAsyncDisposable
                 timeout server 30s
 
             {sections}
-            """);
+            """ + "\n");
         var psi = new ProcessStartInfo(Binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in (string[])["-db", "-f", config]) psi.ArgumentList.Add(a);
         var process = Process.Start(psi)!;
@@ -74,8 +74,9 @@ internal sealed class HaProxy : IAsyncDisposable
         {
             if (process.HasExited)
             {
+                var why = $"haproxy exited ({process.ExitCode}): {haproxy.Output}\n{await File.ReadAllTextAsync(config)}";
                 await haproxy.DisposeAsync();
-                Assert.Fail($"haproxy exited ({process.ExitCode}): {haproxy.Output}");
+                Assert.Fail(why);
             }
             try
             {
