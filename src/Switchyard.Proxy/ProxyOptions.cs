@@ -62,7 +62,7 @@ public sealed record ProxyOptions
         if (ConnectTimeout <= TimeSpan.Zero) errors.Add($"ConnectTimeout: {ConnectTimeout} must be positive");
         if (TlsIdleTimeout <= TimeSpan.Zero) errors.Add($"TlsIdleTimeout: {TlsIdleTimeout} must be positive");
         if (ProxyProtocolTimeout <= TimeSpan.Zero) errors.Add($"ProxyProtocolTimeout: {ProxyProtocolTimeout} must be positive");
-        if (IngressProxyProtocol && IngressHttp is null && IngressHttps is null) errors.Add("IngressProxyProtocol: no Ingress listener is set; set IngressHttp or IngressHttps");
+        if (IngressProxyProtocol && IngressHttp is null && IngressHttps is null) errors.Add("IngressProxyProtocol (--ingress-proxy-protocol): no Ingress listener is set; set IngressHttp or IngressHttps (--ingress-http, --ingress-https)");
         if (ExternalAuthTimeout <= TimeSpan.Zero) errors.Add($"ExternalAuthTimeout: {ExternalAuthTimeout} must be positive");
         return errors;
     }

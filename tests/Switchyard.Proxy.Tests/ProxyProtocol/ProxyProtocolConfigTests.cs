@@ -93,3 +93,32 @@ public sealed class ProxyProtocolConfigTests
         Assert.True(chosen.Values.Distinct().Count() >= 2, "every header address went to one backend: the real peer (always 127.0.0.1) was hashed");
     }
 }
+
+/// <summary>The Ingress listener with <see cref="ProxyOptions.IngressProxyProtocol"/> (gateway serve --ingress-proxy-protocol).</summary>
+public sealed class ProxyProtocolIngressTests
+{
+    [Fact]
+    public async Task IngressProxyProtocol_HeaderRequired_ItsAddressForwarded()
+    {
+        await using var backend = await EchoBackend.StartAsync("site");
+        var address = IPAddress.Parse("127.0.0.91");
+        var bind = new IPEndPoint(address, HaProxy.FreePort(address));
+        await using var proxy = await Manifests.StartAsync("""
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata: {name: site, namespace: default}
+            spec:
+              rules: [{http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: site, port: {number: 80}}}}]}}]
+            ---
+
+            """ + Manifests.Service("site", backend.Port), new ProxyOptions { IngressHttp = bind, IngressProxyProtocol = true });
+        var request = ProxyProtocolClient.Ascii("GET / HTTP/1.1\r\nHost: site.example\r\nConnection: close\r\n\r\n");
+
+        var (withHeader, _) = await ProxyProtocolClient.ExchangeAsync(IPAddress.Loopback, address, bind.Port, [.. ProxyProtocolClient.Ascii("PROXY TCP4 198.51.100.3 192.0.2.1 1000 80\r\n"), .. request]);
+        var (without, closed) = await ProxyProtocolClient.ExchangeAsync(IPAddress.Loopback, address, bind.Port, request);
+
+        Assert.Equal("198.51.100.3", ProxyProtocolClient.Header(withHeader, "x-echo-h-x-forwarded-for"));
+        Assert.True(closed);
+        Assert.Equal("", without);
+    }
+}

@@ -48,6 +48,7 @@ internal static class GatewayCommand
         setup.Examples(command,
             "switchyard gateway serve -f examples/gateway/",
             "switchyard gateway serve -f site.yaml --admin 127.0.0.1:9901 --ingress-http 127.0.0.1:8080 --access-log",
+            "switchyard gateway serve -f site.yaml --ingress-http 127.0.0.1:8080 --ingress-proxy-protocol",
             "curl -H 'Host: shop.example.com' http://127.0.0.1:8080/cart");
         setup.SetAction(command, async (context, ct) =>
         {
