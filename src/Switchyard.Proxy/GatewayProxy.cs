@@ -71,6 +71,7 @@ public sealed class GatewayProxy : IAsyncDisposable
             TraceContext = options.TraceContext,
             ForwardedHeader = options.ForwardedHeader,
             TlsIdleTimeout = options.TlsIdleTimeout,
+            ProxyProtocolTimeout = options.ProxyProtocolTimeout,
             Loops = _loops,
         };
         _health = new ActiveHealthChecker(time, _runtime.Metrics);

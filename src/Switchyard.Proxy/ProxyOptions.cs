@@ -11,6 +11,15 @@ public sealed record ProxyOptions
     /// <summary>Address for Ingress resources over HTTPS (certificates from each Ingress's spec.tls, chosen by SNI); null (default) serves none.</summary>
     public IPEndPoint? IngressHttps { get; init; }
 
+    /// <summary>
+    /// The Ingress listeners (<see cref="IngressHttp"/>, <see cref="IngressHttps"/>) accept only connections that start
+    /// with a PROXY protocol header (v1 or v2), whose address becomes the client's. Default false.
+    /// </summary>
+    public bool IngressProxyProtocol { get; init; }
+
+    /// <summary>How long a connection on a listener that accepts the PROXY protocol may take to send its whole header. Default 5s.</summary>
+    public TimeSpan ProxyProtocolTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Admin address serving /metrics, /ready and /config; null (default) serves none.</summary>
     public IPEndPoint? Admin { get; init; }
 
@@ -52,6 +61,8 @@ public sealed record ProxyOptions
         if (IngressHttp is not null && IngressHttp.Equals(IngressHttps)) errors.Add($"IngressHttps: {IngressHttps} is also the IngressHttp address; use two addresses");
         if (ConnectTimeout <= TimeSpan.Zero) errors.Add($"ConnectTimeout: {ConnectTimeout} must be positive");
         if (TlsIdleTimeout <= TimeSpan.Zero) errors.Add($"TlsIdleTimeout: {TlsIdleTimeout} must be positive");
+        if (ProxyProtocolTimeout <= TimeSpan.Zero) errors.Add($"ProxyProtocolTimeout: {ProxyProtocolTimeout} must be positive");
+        if (IngressProxyProtocol && IngressHttp is null && IngressHttps is null) errors.Add("IngressProxyProtocol (--ingress-proxy-protocol): no Ingress listener is set; set IngressHttp or IngressHttps (--ingress-http, --ingress-https)");
         if (ExternalAuthTimeout <= TimeSpan.Zero) errors.Add($"ExternalAuthTimeout: {ExternalAuthTimeout} must be positive");
         return errors;
     }

@@ -1,9 +1,11 @@
 using System.Net;
 using k8s.Models;
+using Switchyard.Model.Gateway;
 using Switchyard.Proxy.Backends;
 using Switchyard.Proxy.Endpoints;
 using Switchyard.Proxy.Forwarding;
 using Switchyard.Proxy.LoadBalancing;
+using Switchyard.Proxy.ProxyProtocol;
 using Switchyard.Proxy.Resilience;
 
 namespace Switchyard.Proxy.Config;
@@ -89,8 +91,16 @@ internal sealed class BackendResolver
             if (client.Certificate is null) return Broken(display, $"gateway {client.Gateway}: tls.backend.clientCertificateRef: {client.Error}", weight);
             tls = tls.WithClientCertificate(client.Certificate, client.Identity);
         }
+        // The PROXY protocol is how bytes go on the wire, not a tuning knob: a bad value fails closed (500 naming it).
+        var proxyProtocol = ProxyProtocolAnnotations.Version(service.Metadata?.Annotations);
+        if (proxyProtocol < 0)
+        {
+            var error = $"service {ns}/{name}: {ProxyProtocolAnnotations.PathOf(ProxyProtocolAnnotations.Service)}: '{service.Metadata!.Annotations![ProxyProtocolAnnotations.Service]}' is not one of {string.Join(", ", ProxyProtocolAnnotations.ServiceValues)}";
+            Warnings.Add(error);
+            return Broken(display, error, weight);
+        }
         var settings = LbAnnotations.Read(service, Warnings);
-        var endpoints = Endpoints(ns, name, servicePort, tls);
+        var endpoints = Endpoints(ns, name, servicePort, tls, (ProxyProtocolVersion)proxyProtocol);
         if (settings.HealthCheck is { } check) WantHealthCheck(display, endpoints, check);
         return new Backend
         {
@@ -128,7 +138,7 @@ internal sealed class BackendResolver
         return null;
     }
 
-    private EndpointState[] Endpoints(string ns, string name, V1ServicePort servicePort, UpstreamTls? tls)
+    private EndpointState[] Endpoints(string ns, string name, V1ServicePort servicePort, UpstreamTls? tls, ProxyProtocolVersion proxyProtocol)
     {
         var result = new List<EndpointState>();
         var seen = new HashSet<IPEndPoint>();
@@ -149,8 +159,8 @@ internal sealed class BackendResolver
                     if (!IPAddress.TryParse(address, out var ip)) continue;
                     var ep = new IPEndPoint(ip, target.Value);
                     if (!seen.Add(ep)) continue;
-                    LiveEndpoints.Add(new EndpointKey(ep, tls?.Key));
-                    result.Add(_registry.GetOrCreate(ep, tls));
+                    LiveEndpoints.Add(new EndpointKey(ep, tls?.Key, proxyProtocol));
+                    result.Add(_registry.GetOrCreate(ep, tls, proxyProtocol));
                 }
             }
         }

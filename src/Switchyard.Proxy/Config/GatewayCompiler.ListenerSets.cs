@@ -76,8 +76,20 @@ internal sealed partial class GatewayCompiler
             info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener conflicts with another", gen, prev, now));
             return info;
         }
-        // Listeners sharing a port share one socket: they must speak the same protocol (for TLS, in the same mode).
-        var serves = kind switch { ListenerKind.TlsPassthrough => "TLS (Passthrough)", ListenerKind.TlsTerminate => "TLS (Terminate)", _ => l.Protocol };
+        // The Gateway's PROXY protocol annotation covers its listeners and those ListenerSets add to it; an invalid value fails closed.
+        var proxyProtocol = ProxyProtocolAnnotations.Accepts(info.Gateway.Metadata.Annotations, out var proxyProtocolValid);
+        if (!proxyProtocolValid)
+        {
+            Reject(info);
+            var why = $"gateway {Key(info.Gateway.Metadata)}: {ProxyProtocolAnnotations.PathOf(ProxyProtocolAnnotations.Gateway)}: '{info.Gateway.Metadata.Annotations![ProxyProtocolAnnotations.Gateway]}' is not one of {string.Join(", ", ProxyProtocolAnnotations.GatewayValues)}";
+            info.Conditions.Add(Conditions.Make("Accepted", false, "UnsupportedValue", why, gen, prev, now));
+            info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener is not accepted", gen, prev, now));
+            return info;
+        }
+        // Listeners sharing a port share one socket: they must speak the same protocol (for TLS, in the same mode), with
+        // or without a PROXY protocol header before it.
+        var serves = kind switch { ListenerKind.TlsPassthrough => "TLS (Passthrough)", ListenerKind.TlsTerminate => "TLS (Terminate)", _ => l.Protocol }
+            + (proxyProtocol ? " behind the PROXY protocol" : "");
         if (sockets.ProtocolAt.TryGetValue(info.Bind, out var existing) && existing.Serves != serves)
         {
             if (inSet) return Conflicted(info, "ProtocolConflict", $"port {l.Port} already serves {existing.Serves} for {Holder(info, existing.First)}");
@@ -95,7 +107,7 @@ internal sealed partial class GatewayCompiler
         }
         sockets.ProtocolAt.TryAdd(info.Bind, (serves, info));
         sockets.HostAt.TryAdd(hostKey, info);
-        var builder = listenerFor(info.Bind, $"{info.Owner} port {l.Port}", kind);
+        var builder = listenerFor(info.Bind, $"{info.Owner} port {l.Port}", kind, proxyProtocol);
         var refsOk = true;
         var refReason = "ResolvedRefs";
         var refMessage = "all references resolved";

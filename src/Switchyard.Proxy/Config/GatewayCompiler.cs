@@ -22,7 +22,7 @@ namespace Switchyard.Proxy.Config;
 /// alone. GRPCRoute rules compile in GatewayCompiler.Grpc.cs and TLSRoutes in GatewayCompiler.Tls.cs; attachment is
 /// the same for every kind.
 /// </summary>
-internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolver backends, Func<IPEndPoint, string, ListenerKind, ListenerBuilder> listenerFor, DateTime now)
+internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolver backends, Func<IPEndPoint, string, ListenerKind, bool, ListenerBuilder> listenerFor, DateTime now)
 {
     public const string ControllerName = "switchyard.dev/gateway-controller";
 
@@ -366,7 +366,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                         info.Attached++;
                         attached++;
                         if (!info.Usable) continue;
-                        var tlsBuilder = listenerFor(info.Bind, "", KindOf(info.Listener)!.Value);
+                        var tlsBuilder = listenerFor(info.Bind, "", KindOf(info.Listener)!.Value, ProxyProtocolAnnotations.Accepts(info.Gateway.Metadata.Annotations, out _));
                         var target = ClientValidationOf(info) is { } checkedBy ? tls.ValidatedBy(checkedBy) : tls;
                         foreach (var h in served) tlsBuilder.AddTlsRoute(h, target);
                         continue;
@@ -375,7 +375,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                     info.Attached++;
                     attached++;
                     if (!info.Usable) continue;
-                    var builder = listenerFor(info.Bind, "", KindOf(info.Listener)!.Value);
+                    var builder = listenerFor(info.Bind, "", KindOf(info.Listener)!.Value, ProxyProtocolAnnotations.Accepts(info.Gateway.Metadata.Annotations, out _));
                     var validation = ClientValidationOf(info);
                     foreach (var (precedence, shared) in EntriesFor(route, info.Gateway))
                     {

@@ -36,7 +36,7 @@ internal readonly record struct MatchPrecedence(
 }
 
 /// <summary>Collects the entries of one bind address into host buckets, then builds its immutable <see cref="ListenerConfig"/>.</summary>
-internal sealed class ListenerBuilder(IPEndPoint bind, string name, ListenerKind kind, bool singleLabelWildcards)
+internal sealed class ListenerBuilder(IPEndPoint bind, string name, ListenerKind kind, bool singleLabelWildcards, bool acceptsProxyProtocol = false)
 {
     private readonly Dictionary<string, List<(MatchPrecedence Key, RouteEntry Entry)>> _buckets = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<(MatchPrecedence Key, RouteEntry Entry)> _any = [];
@@ -45,6 +45,9 @@ internal sealed class ListenerBuilder(IPEndPoint bind, string name, ListenerKind
     public IPEndPoint Bind => bind;
     public ListenerKind Kind => kind;
     public string Name => name;
+
+    /// <summary>Connections here start with a PROXY protocol header (set by the first listener bound here; conflicting ones are refused before).</summary>
+    public bool AcceptsProxyProtocol => acceptsProxyProtocol;
     public Dictionary<string, ServingCertificate> Certificates { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Client certificate validation by listener hostname, like <see cref="Certificates"/> (null: none); empty when no listener here validates.</summary>
@@ -83,6 +86,7 @@ internal sealed class ListenerBuilder(IPEndPoint bind, string name, ListenerKind
             Bind = bind,
             Name = name,
             Kind = kind,
+            AcceptsProxyProtocol = acceptsProxyProtocol,
             TlsRoutes = _tlsRoutes.Count == 0 ? SniRouter.Empty : new SniRouter(_tlsRoutes),
             Router = new HostRouter(exact, wildcards, _any.Count == 0 ? null : Table(_any), singleLabelWildcards),
             Certificates = Certificates,

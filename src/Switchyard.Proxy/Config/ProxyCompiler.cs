@@ -31,12 +31,12 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
     {
         var backends = new BackendResolver(inputs, registry, random, _kept);
         var builders = new Dictionary<IPEndPoint, ListenerBuilder>();
-        ListenerBuilder For(IPEndPoint bind, string name, ListenerKind kind, bool singleLabel)
+        ListenerBuilder For(IPEndPoint bind, string name, ListenerKind kind, bool singleLabel, bool proxyProtocol)
         {
-            if (!builders.TryGetValue(bind, out var b)) builders[bind] = b = new ListenerBuilder(bind, name, kind, singleLabel);
+            if (!builders.TryGetValue(bind, out var b)) builders[bind] = b = new ListenerBuilder(bind, name, kind, singleLabel, proxyProtocol);
             return b;
         }
-        var gateway = new GatewayCompiler(inputs, backends, (bind, name, kind) => For(bind, name, kind, singleLabel: false), time.GetUtcNow().UtcDateTime)
+        var gateway = new GatewayCompiler(inputs, backends, (bind, name, kind, proxyProtocol) => For(bind, name, kind, singleLabel: false, proxyProtocol), time.GetUtcNow().UtcDateTime)
         {
             Traffic = new TrafficFilterCompiler(inputs, _kept, time),
             LastAccepted = _lastAccepted,
@@ -47,10 +47,10 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
         foreach (var key in _lastAccepted.Keys.Where(k => !routes.Contains(k)).ToList()) _lastAccepted.Remove(key);
         var warnings = new List<string>();
         var ingress = new IngressCompiler(inputs, backends);
-        if (options.IngressHttp is { } http) ingress.Compile(For(http, "ingress http", ListenerKind.Http, singleLabel: true));
+        if (options.IngressHttp is { } http) ingress.Compile(For(http, "ingress http", ListenerKind.Http, singleLabel: true, options.IngressProxyProtocol));
         if (options.IngressHttps is { } https)
         {
-            var listener = For(https, "ingress https", ListenerKind.Https, singleLabel: true);
+            var listener = For(https, "ingress https", ListenerKind.Https, singleLabel: true, options.IngressProxyProtocol);
             ingress.Compile(listener);
             ingress.AddCertificates(listener);
         }

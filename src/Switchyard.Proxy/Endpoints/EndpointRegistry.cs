@@ -1,11 +1,12 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Switchyard.Proxy.Forwarding;
+using Switchyard.Proxy.ProxyProtocol;
 
 namespace Switchyard.Proxy.Endpoints;
 
-/// <summary>An endpoint as the proxy pools it: an address, and the key of its TLS settings (null for cleartext).</summary>
-internal readonly record struct EndpointKey(IPEndPoint Address, string? Tls);
+/// <summary>An endpoint as the proxy pools it: an address, the key of its TLS settings (null for cleartext), and the PROXY protocol header its connections start with.</summary>
+internal readonly record struct EndpointKey(IPEndPoint Address, string? Tls, ProxyProtocolVersion ProxyProtocol = ProxyProtocolVersion.None);
 
 /// <summary>
 /// Keeps one <see cref="EndpointState"/> per upstream address (and TLS settings) across snapshots. After a new snapshot is
@@ -17,9 +18,11 @@ internal sealed class EndpointRegistry(ConnectionPoolOptions poolOptions)
     private readonly ConcurrentDictionary<EndpointKey, EndpointState> _endpoints = new();
 
     /// <param name="tls">TLS to the endpoint (BackendTLSPolicy); null for cleartext. Each TLS setting gets its own pool.</param>
-    public EndpointState GetOrCreate(IPEndPoint address, UpstreamTls? tls = null)
+    /// <param name="proxyProtocol">The PROXY protocol header of its connections (Service annotation); each version gets its own pool and endpoint state.</param>
+    public EndpointState GetOrCreate(IPEndPoint address, UpstreamTls? tls = null, ProxyProtocolVersion proxyProtocol = ProxyProtocolVersion.None)
     {
-        var state = _endpoints.GetOrAdd(new EndpointKey(address, tls?.Key), static (k, s) => new EndpointState(k.Address, new ConnectionPool(k.Address, s.Options, s.Tls)), (Options: poolOptions, Tls: tls));
+        var state = _endpoints.GetOrAdd(new EndpointKey(address, tls?.Key, proxyProtocol),
+            static (k, s) => new EndpointState(k.Address, new ConnectionPool(k.Address, s.Options, s.Tls, k.ProxyProtocol)), (Options: poolOptions, Tls: tls));
         state.Pool.Undrain();
         return state;
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using Switchyard.Proxy.Forwarding;
+using Switchyard.Proxy.ProxyProtocol;
 
 namespace Switchyard.Proxy.Endpoints;
 
@@ -23,7 +24,8 @@ internal sealed class EndpointState
         Address = address;
         Pool = pool;
         // The same address reached over TLS (or under other TLS settings) is another endpoint: its own metrics and health.
-        Name = pool.Tls is { } tls ? $"{address} tls:{tls.Key[..8]}" : address.ToString();
+        Name = (pool.Tls is { } tls ? $"{address} tls:{tls.Key[..8]}" : address.ToString())
+            + pool.ProxyProtocol switch { ProxyProtocolVersion.V1 => " proxy-v1", ProxyProtocolVersion.V2 => " proxy-v2", _ => "" };
     }
 
     public IPEndPoint Address { get; }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using Switchyard.Proxy.ProxyProtocol;
 using Switchyard.Proxy.Transport;
 
 namespace Switchyard.Proxy.Forwarding;
@@ -37,11 +38,17 @@ internal sealed class ConnectionPool
     private readonly UpstreamTls? _tls;
 
     /// <param name="tls">TLS to the endpoint (BackendTLSPolicy); null for cleartext.</param>
-    public ConnectionPool(IPEndPoint address, ConnectionPoolOptions options, UpstreamTls? tls = null)
+    /// <param name="proxyProtocol">
+    /// The PROXY protocol header each new connection starts with (Service annotation lb.switchyard.dev/proxy-protocol).
+    /// Such connections carry one client's address, so they are never put in the shared idle set: they are reused only
+    /// by requests of the client connection that opened them (see <see cref="ClientBoundConnections"/>).
+    /// </param>
+    public ConnectionPool(IPEndPoint address, ConnectionPoolOptions options, UpstreamTls? tls = null, ProxyProtocolVersion proxyProtocol = default)
     {
         _address = address;
         _options = options;
         _tls = tls;
+        ProxyProtocol = proxyProtocol;
         _idle = new ConcurrentStack<UpstreamConnection>[options.Loops?.Count ?? 1];
         for (var i = 0; i < _idle.Length; i++) _idle[i] = new();
         _closedWhileIdle = ClosedWhileIdle; // one delegate, not one per returned connection
@@ -90,29 +97,46 @@ internal sealed class ConnectionPool
     /// <summary>The endpoint's TLS settings; null for cleartext.</summary>
     public UpstreamTls? Tls => _tls;
 
+    /// <summary>The PROXY protocol header new connections start with; None for most endpoints.</summary>
+    public ProxyProtocolVersion ProxyProtocol { get; }
+
     /// <summary>
     /// Opens a new connection (no pooling), with its TLS handshake when the endpoint has TLS; the connect timeout covers
     /// both. Throws <see cref="SocketException"/>, <see cref="OperationCanceledException"/>, or
     /// <see cref="System.Security.Authentication.AuthenticationException"/> when the handshake or the certificate fails.
     /// </summary>
-    public ValueTask<UpstreamConnection> ConnectAsync(CancellationToken cancellationToken) =>
-        ConnectAsync(_tls is null ? null : SslApplicationProtocol.Http11, cancellationToken);
+    /// <param name="proxyHeader">The PROXY protocol header to send first, before TLS (empty: none).</param>
+    public ValueTask<UpstreamConnection> ConnectAsync(CancellationToken cancellationToken, ReadOnlyMemory<byte> proxyHeader = default) =>
+        ConnectAsync(_tls is null ? null : SslApplicationProtocol.Http11, proxyHeader, cancellationToken);
 
     /// <summary>
     /// A new connection for bytes that are not HTTP (TLSRoutes): the endpoint's TLS, without ALPN, only when
     /// <paramref name="tls"/> is true; false for TLS passthrough, whose bytes are the client's own TLS.
     /// </summary>
-    public ValueTask<UpstreamConnection> ConnectRawAsync(bool tls, CancellationToken cancellationToken) =>
-        ConnectAsync(tls && _tls is not null ? default(SslApplicationProtocol) : null, cancellationToken);
+    public ValueTask<UpstreamConnection> ConnectRawAsync(bool tls, CancellationToken cancellationToken, ReadOnlyMemory<byte> proxyHeader = default) =>
+        ConnectAsync(tls && _tls is not null ? default(SslApplicationProtocol) : null, proxyHeader, cancellationToken);
 
     /// <param name="alpn">Null: cleartext; otherwise TLS offering this protocol (default: offer none).</param>
-    private async ValueTask<UpstreamConnection> ConnectAsync(SslApplicationProtocol? alpn, CancellationToken cancellationToken)
+    /// <param name="proxyHeader">Sent right after the TCP connect, before the TLS handshake; empty: nothing.</param>
+    private async ValueTask<UpstreamConnection> ConnectAsync(SslApplicationProtocol? alpn, ReadOnlyMemory<byte> proxyHeader, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.ConnectTimeout);
         if (_options.Loops is { } loops)
         {
             var connected = await LoopSocket.ConnectAsync(loops.CurrentOrNext(), _address, timeout.Token).ConfigureAwait(false);
+            if (!proxyHeader.IsEmpty)
+            {
+                try
+                {
+                    await connected.SendAsync(proxyHeader, timeout.Token).ConfigureAwait(false);
+                }
+                catch
+                {
+                    connected.Close();
+                    throw;
+                }
+            }
             if (alpn is not { } protocol) return new UpstreamConnection(connected);
             return new UpstreamConnection(await HandshakeAsync(new LoopStream(connected), protocol, timeout.Token).ConfigureAwait(false), connected);
         }
@@ -120,6 +144,7 @@ internal sealed class ConnectionPool
         try
         {
             await socket.ConnectAsync(_address, timeout.Token).ConfigureAwait(false);
+            if (!proxyHeader.IsEmpty) await socket.SendAsync(proxyHeader, SocketFlags.None, timeout.Token).ConfigureAwait(false);
             if (alpn is not { } protocol) return new UpstreamConnection(socket);
             return new UpstreamConnection(await HandshakeAsync(new NetworkStream(socket, ownsSocket: true), protocol, timeout.Token).ConfigureAwait(false), socket);
         }

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 using Switchyard.Proxy.Endpoints;
+using Switchyard.Proxy.ProxyProtocol;
 
 namespace Switchyard.Proxy.Forwarding;
 
@@ -31,15 +32,19 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
         }
         var bodyMode = upgrade.ExtendedConnect is null ? RequestBodyMode(context) : BodyMode.None;
         using var head = BuildRequestHead(context, plan, bodyMode, upgrade);
+        var pool = endpoint.Pool;
+        var clientBound = pool.ProxyProtocol != ProxyProtocolVersion.None; // each connection starts with this client's PROXY header
         for (var attempt = 0; ; attempt++)
         {
-            var connection = attempt == 0 ? endpoint.Pool.TryRentIdle() : null;
+            var connection = attempt > 0 ? null : clientBound ? ClientBoundConnections.TryRent(context, pool) : pool.TryRentIdle();
             var reused = connection is not null;
             if (connection is null)
             {
                 try
                 {
-                    connection = await endpoint.Pool.ConnectAsync(cancellationToken).ConfigureAwait(false);
+                    connection = clientBound
+                        ? await pool.ConnectAsync(cancellationToken, ClientBoundConnections.Header(context, pool)).ConfigureAwait(false)
+                        : await pool.ConnectAsync(cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
@@ -84,7 +89,8 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
                 // Bytes past the response's end are not the next request's answer: such a connection is not reused.
                 if (result.Outcome == ForwardOutcome.Success && connection.Reusable && !head1.ConnectionClose && !head1.Http10 && connection.Reader.Buffered == 0)
                 {
-                    endpoint.Pool.Return(connection);
+                    if (clientBound) ClientBoundConnections.Return(context, pool, connection);
+                    else pool.Return(connection);
                     returned = true;
                 }
                 return result;

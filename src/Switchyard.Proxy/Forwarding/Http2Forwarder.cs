@@ -7,6 +7,7 @@ using System.Security.Authentication;
 using Microsoft.AspNetCore.Http;
 using Switchyard.Proxy.Backends;
 using Switchyard.Proxy.Endpoints;
+using Switchyard.Proxy.ProxyProtocol;
 
 namespace Switchyard.Proxy.Forwarding;
 
@@ -28,6 +29,7 @@ internal sealed class Http2Forwarder : IUpstreamForwarder, IDisposable
     private readonly TimeSpan _connectTimeout;
     private readonly HttpMessageInvoker _invoker;
     private readonly ConcurrentDictionary<string, HttpMessageInvoker> _tlsInvokers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(ProxyProtocolVersion, string?), HttpMessageInvoker> _proxyProtocolInvokers = new();
 
     public Http2Forwarder(TimeSpan connectTimeout)
     {
@@ -40,7 +42,11 @@ internal sealed class Http2Forwarder : IUpstreamForwarder, IDisposable
         var body = UpstreamMessage.HasBody(context) ? new StreamContent(context.Request.Body) : null;
         using var request = UpstreamMessage.Create(context, endpoint.Address, plan.UpstreamHost, UpstreamProtocol.H2c, body);
         var invoker = _invoker;
-        if (endpoint.Pool.Tls is { } tls)
+        if (endpoint.Pool.ProxyProtocol != ProxyProtocolVersion.None)
+        {
+            invoker = ClientBoundInvoker(context, endpoint, request);
+        }
+        else if (endpoint.Pool.Tls is { } tls)
         {
             invoker = _tlsInvokers.GetOrAdd(tls.Key, static (_, s) => s.Self.TlsInvoker(s.Tls), (Self: this, Tls: tls));
             request.RequestUri = new UriBuilder(request.RequestUri!) { Scheme = Uri.UriSchemeHttps }.Uri; // :scheme https; the callback's stream is already TLS
@@ -159,6 +165,64 @@ internal sealed class Http2Forwarder : IUpstreamForwarder, IDisposable
             if (liveTlsKeys.Contains(key) || !_tlsInvokers.TryRemove(new KeyValuePair<string, HttpMessageInvoker>(key, invoker))) continue;
             _ = Task.Delay(grace, time).ContinueWith(static (_, i) => ((HttpMessageInvoker)i!).Dispose(), invoker, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         }
+        foreach (var (key, invoker) in _proxyProtocolInvokers)
+        {
+            if (key.Item2 is null || liveTlsKeys.Contains(key.Item2) || !_proxyProtocolInvokers.TryRemove(new KeyValuePair<(ProxyProtocolVersion, string?), HttpMessageInvoker>(key, invoker))) continue;
+            _ = Task.Delay(grace, time).ContinueWith(static (_, i) => ((HttpMessageInvoker)i!).Dispose(), invoker, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>What the connect callback of a PROXY protocol handler needs: where to connect, and the header to send first.</summary>
+    private static readonly HttpRequestOptionsKey<(IPEndPoint Endpoint, byte[] Header)> ProxyTarget = new("switchyard.proxy-protocol");
+
+    /// <summary>
+    /// An endpoint reached with the PROXY protocol: a multiplexed HTTP/2 connection must carry one client's header, so
+    /// each client connection gets connections of its own. The handler (one per TLS setting and version) pools
+    /// connections by the request URI's authority, which is made unique to the client connection
+    /// (<c>c-ID.proxy-protocol.invalid</c>, never resolved: the connect callback dials the endpoint); the Host header,
+    /// set explicitly, is the <c>:authority</c> sent. Connections close 60 s after their last stream, as others do.
+    /// </summary>
+    private HttpMessageInvoker ClientBoundInvoker(HttpContext context, EndpointState endpoint, HttpRequestMessage request)
+    {
+        var pool = endpoint.Pool;
+        var invoker = _proxyProtocolInvokers.GetOrAdd((pool.ProxyProtocol, pool.Tls?.Key), static (_, s) => s.Self.ProxyProtocolInvoker(s.Tls), (Self: this, pool.Tls));
+        request.Options.Set(ProxyTarget, (endpoint.Address, ClientBoundConnections.Header(context, pool)));
+        var label = new string([.. context.Connection.Id.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit)]);
+        request.RequestUri = new UriBuilder(request.RequestUri!)
+        {
+            Scheme = pool.Tls is null ? Uri.UriSchemeHttp : Uri.UriSchemeHttps,
+            Host = $"c-{label}.proxy-protocol.invalid",
+            Port = endpoint.Address.Port,
+        }.Uri;
+        return invoker;
+    }
+
+    private HttpMessageInvoker ProxyProtocolInvoker(UpstreamTls? tls)
+    {
+        var handler = UpstreamMessage.Handler(_connectTimeout);
+        handler.ConnectCallback = async (connection, cancellationToken) =>
+        {
+            if (!connection.InitialRequestMessage.Options.TryGetValue(ProxyTarget, out var target)) throw new InvalidOperationException("no PROXY protocol target on the request");
+            var socket = new Socket(target.Endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            SslStream? secure = null;
+            try
+            {
+                await socket.ConnectAsync(target.Endpoint, cancellationToken).ConfigureAwait(false);
+                await socket.SendAsync(target.Header, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                var stream = new NetworkStream(socket, ownsSocket: true);
+                if (tls is null) return stream;
+                secure = new SslStream(stream, leaveInnerStreamOpen: false);
+                await tls.AuthenticateAsync(secure, SslApplicationProtocol.Http2, cancellationToken).ConfigureAwait(false);
+                return secure;
+            }
+            catch
+            {
+                if (secure is not null) await secure.DisposeAsync().ConfigureAwait(false);
+                else socket.Dispose();
+                throw;
+            }
+        };
+        return new HttpMessageInvoker(handler);
     }
 
     private HttpMessageInvoker TlsInvoker(UpstreamTls tls) => new(tls.Connecting(UpstreamMessage.Handler(_connectTimeout), SslApplicationProtocol.Http2));
@@ -167,5 +231,6 @@ internal sealed class Http2Forwarder : IUpstreamForwarder, IDisposable
     {
         _invoker.Dispose();
         foreach (var invoker in _tlsInvokers.Values) invoker.Dispose();
+        foreach (var invoker in _proxyProtocolInvokers.Values) invoker.Dispose();
     }
 }

@@ -44,9 +44,10 @@ internal sealed class MirrorSender(TimeSpan connectTimeout, ProxyMetrics metrics
                 metrics.Mirror(route, Failed);
                 continue;
             }
-            if (endpoint.Pool.Tls is not null)
+            if (endpoint.Pool.Tls is not null || endpoint.Pool.ProxyProtocol != ProxyProtocol.ProxyProtocolVersion.None)
             {
-                metrics.Mirror(route, Dropped); // copies are sent in cleartext, and a BackendTLSPolicy endpoint must not get one
+                // Copies are sent in cleartext, and a BackendTLSPolicy endpoint must not get one; nor without the PROXY header an endpoint expects.
+                metrics.Mirror(route, Dropped);
                 continue;
             }
             if (Interlocked.Increment(ref _inFlight) > MaxInFlight)

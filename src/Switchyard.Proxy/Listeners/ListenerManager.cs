@@ -13,6 +13,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Switchyard.Proxy.Pipeline;
+using Switchyard.Proxy.ProxyProtocol;
 using Switchyard.Proxy.Snapshot;
 using Switchyard.Proxy.TlsRoutes;
 using Switchyard.Proxy.Transport;
@@ -38,7 +39,7 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
     private readonly ILoggerFactory _loggers = loggerFactory ?? NullLoggerFactory.Instance;
 
     /// <summary>A started server; <paramref name="Pool"/> is its transport's memory pool, disposed after the server stops (null: the transport owns it).</summary>
-    private sealed record Running(KestrelServer Server, ListenerKind Kind, IPEndPoint Bound, MemoryPool<byte>? Pool);
+    private sealed record Running(KestrelServer Server, ListenerKind Kind, bool ProxyProtocol, IPEndPoint Bound, MemoryPool<byte>? Pool);
 
     /// <summary>Configured bind address → actually bound address (differs when the port was 0).</summary>
     public IReadOnlyDictionary<IPEndPoint, IPEndPoint> Bound
@@ -58,7 +59,7 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
         {
             foreach (var (bind, running) in _servers.ToList())
             {
-                if (snapshot.Listeners.TryGetValue(bind, out var l) && l.Kind == running.Kind) continue;
+                if (snapshot.Listeners.TryGetValue(bind, out var l) && l.Kind == running.Kind && l.AcceptsProxyProtocol == running.ProxyProtocol) continue;
                 lock (_servers) _servers.Remove(bind);
                 await StopAsync(running).ConfigureAwait(false);
             }
@@ -67,7 +68,7 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
                 if (_servers.ContainsKey(bind)) continue;
                 try
                 {
-                    var started = await StartAsync(bind, listener.Kind, cancellationToken).ConfigureAwait(false);
+                    var started = await StartAsync(bind, listener.Kind, listener.AcceptsProxyProtocol, cancellationToken).ConfigureAwait(false);
                     lock (_servers) _servers[bind] = started;
                 }
                 catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
@@ -83,7 +84,8 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
         return errors;
     }
 
-    private async Task<Running> StartAsync(IPEndPoint bind, ListenerKind kind, CancellationToken cancellationToken)
+    /// <param name="proxyProtocol">Read a PROXY protocol header first on every connection (before TLS); changing it restarts the server.</param>
+    private async Task<Running> StartAsync(IPEndPoint bind, ListenerKind kind, bool proxyProtocol, CancellationToken cancellationToken)
     {
         var https = kind == ListenerKind.Https;
         var services = KestrelServices.Create(_loggers);
@@ -105,6 +107,12 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
                     runtime.Metrics.ConnectionClosed();
                 }
             });
+            if (proxyProtocol)
+            {
+                var reader = new ProxyProtocolListener(() => runtime.View.Current.Listeners.GetValueOrDefault(bind)?.Name ?? bind.ToString(),
+                    runtime.ProxyProtocolTimeout, runtime.Time, runtime.Metrics);
+                listen.Use(reader.Middleware);
+            }
             if (kind is ListenerKind.TlsPassthrough or ListenerKind.TlsTerminate)
             {
                 listen.Protocols = HttpProtocols.Http1; // never reached: the TLSRoute proxy ends the connection pipeline
@@ -144,7 +152,7 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
         await server.StartAsync(new ProxyApplication(bind, runtime, _handler), cancellationToken).ConfigureAwait(false);
         var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
         var bound = address is not null && Uri.TryCreate(address, UriKind.Absolute, out var uri) ? new IPEndPoint(bind.Address, uri.Port) : bind;
-        return new Running(server, kind, bound, pool);
+        return new Running(server, kind, proxyProtocol, bound, pool);
     }
 
     /// <summary>Kestrel's own pool of pinned blocks, which its socket transport uses too.</summary>

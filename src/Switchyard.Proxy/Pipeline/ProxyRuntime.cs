@@ -41,4 +41,7 @@ internal sealed class ProxyRuntime
 
     /// <summary>How long a connection relayed for a TLSRoute may carry nothing before it is closed.</summary>
     public TimeSpan TlsIdleTimeout { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long a connection on a listener that accepts the PROXY protocol may take to send its header.</summary>
+    public TimeSpan ProxyProtocolTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }

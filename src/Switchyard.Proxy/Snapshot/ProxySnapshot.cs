@@ -51,6 +51,9 @@ internal sealed class ListenerConfig
 
     public ListenerKind Kind { get; init; }
 
+    /// <summary>Every connection must start with a PROXY protocol header (v1 or v2), whose address becomes the client's.</summary>
+    public bool AcceptsProxyProtocol { get; init; }
+
     public bool Https => Kind == ListenerKind.Https;
 
     /// <summary>"http", "https", or "tls" (both modes), as addresses of this listener are written.</summary>

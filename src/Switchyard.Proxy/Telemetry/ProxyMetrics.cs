@@ -26,6 +26,7 @@ internal sealed class ProxyMetrics
     private readonly CounterFamily _healthChecks = new("switchyard_proxy_health_checks_total", "Active health checks, by endpoint and result (pass, fail).", "endpoint", "result");
     private readonly CounterFamily _tlsConnections = new("switchyard_proxy_tls_connections_total", "Connections on TLS listeners, by TLSRoute (\"\" when none matched) and result (forwarded, not_tls, no_route, unvalidated, no_backend, circuit_open, connect_failed).", "route", "result");
     private readonly CounterFamily _tlsBytes = new("switchyard_proxy_tls_bytes_total", "Bytes relayed for TLS listeners, by TLSRoute and direction (received from clients, sent to clients).", "route", "direction");
+    private readonly CounterFamily _proxyProtocol = new("switchyard_proxy_proxy_protocol_total", "Connections on listeners that accept the PROXY protocol, by listener and result (accepted; local: a v2 LOCAL or v1 UNKNOWN header, the connection's own address kept; missing: no header; malformed; timeout: none complete in time; closed: the client left first). Only accepted and local connections are served.", "listener", "result");
     private readonly ConcurrentDictionary<string, bool> _endpointHealthy = new();
     private long _activeConnections;
     private long _connections;
@@ -98,6 +99,11 @@ internal sealed class ProxyMetrics
 
     public long TlsConnectionCount(string route, string result) => _tlsConnections.Value(route, result);
 
+    /// <summary>Counts one connection's PROXY protocol header on a listener that accepts it.</summary>
+    public void ProxyProtocol(string listener, string result) => _proxyProtocol.Increment(listener, result);
+
+    public long ProxyProtocolCount(string listener, string result) => _proxyProtocol.Value(listener, result);
+
     public long TlsBytes(string route, string direction) => _tlsBytes.Value(route, direction);
 
     /// <summary>Records whether an actively checked endpoint passes its checks; null when it is no longer checked.</summary>
@@ -137,6 +143,7 @@ internal sealed class ProxyMetrics
         _healthChecks.Render(b);
         _tlsConnections.Render(b);
         _tlsBytes.Render(b);
+        _proxyProtocol.Render(b);
         b.Append("# HELP switchyard_proxy_endpoint_healthy 1 while an actively health-checked endpoint passes its checks, else 0.\n# TYPE switchyard_proxy_endpoint_healthy gauge\n");
         foreach (var (endpoint, healthy) in _endpointHealthy.OrderBy(k => k.Key, StringComparer.Ordinal))
             b.Append(CultureInfo.InvariantCulture, $"switchyard_proxy_endpoint_healthy{{endpoint=\"{Escape(endpoint)}\"}} {(healthy ? 1 : 0)}\n");

@@ -10,6 +10,7 @@ using Switchyard.Proxy.Endpoints;
 using Switchyard.Proxy.Forwarding;
 using Switchyard.Proxy.LoadBalancing;
 using Switchyard.Proxy.Pipeline;
+using Switchyard.Proxy.ProxyProtocol;
 using Switchyard.Proxy.Snapshot;
 using Switchyard.Proxy.Telemetry;
 
@@ -156,7 +157,7 @@ internal sealed class TlsRouteProxy(ProxyRuntime runtime)
         }
         using (slot)
         {
-            var (endpoint, upstream, failure) = await ConnectAsync(backend, tls: !passthrough, client.ConnectionClosed).ConfigureAwait(false);
+            var (endpoint, upstream, failure) = await ConnectAsync(backend, tls: !passthrough, client, client.ConnectionClosed).ConfigureAwait(false);
             if (upstream is null)
             {
                 log.Result = "connect_failed";
@@ -190,7 +191,8 @@ internal sealed class TlsRouteProxy(ProxyRuntime runtime)
     /// ejected and unhealthy ones), moving on to one not tried yet after a failure; the endpoint is counted as in use
     /// on success only.
     /// </summary>
-    private async Task<(EndpointState? Endpoint, UpstreamConnection? Connection, string? Failure)> ConnectAsync(Backend backend, bool tls, CancellationToken cancellationToken)
+    /// <param name="client">The client connection, whose addresses a PROXY protocol header (Service annotation) carries.</param>
+    private async Task<(EndpointState? Endpoint, UpstreamConnection? Connection, string? Failure)> ConnectAsync(Backend backend, bool tls, ConnectionContext client, CancellationToken cancellationToken)
     {
         var tried = new List<EndpointState>(MaxConnectAttempts);
         string failure = "no ready endpoint";
@@ -203,7 +205,9 @@ internal sealed class TlsRouteProxy(ProxyRuntime runtime)
             var connected = false;
             try
             {
-                var connection = await endpoint.Pool.ConnectRawAsync(tls, cancellationToken).ConfigureAwait(false);
+                var proxyHeader = endpoint.Pool.ProxyProtocol == ProxyProtocolVersion.None ? default
+                    : ProxyHeaderWriter.Write(endpoint.Pool.ProxyProtocol, client.RemoteEndPoint as IPEndPoint, client.LocalEndPoint as IPEndPoint);
+                var connection = await endpoint.Pool.ConnectRawAsync(tls, cancellationToken, proxyHeader).ConfigureAwait(false);
                 connected = true;
                 endpoint.RecordSuccess();
                 return (endpoint, connection, null);

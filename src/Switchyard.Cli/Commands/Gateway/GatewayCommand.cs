@@ -5,7 +5,7 @@ using Switchyard.Proxy;
 namespace Switchyard.Cli.Commands.Gateway;
 
 /// <summary>
-/// <c>switchyard gateway serve -f PATH... [--admin HOST:PORT] [--ingress-http HOST:PORT] [--ingress-https HOST:PORT] [--access-log]</c>: serves the
+/// <c>switchyard gateway serve -f PATH... [--admin HOST:PORT] [--ingress-http HOST:PORT] [--ingress-https HOST:PORT] [--ingress-proxy-protocol] [--access-log]</c>: serves the
 /// Gateways (of GatewayClasses with controllerName switchyard.dev/gateway-controller), ListenerSets, HTTPRoutes, GRPCRoutes, TLSRoutes and Ingresses in
 /// manifest files, with no control plane, using the EndpointSlices in the files as given.
 /// </summary>
@@ -27,6 +27,11 @@ internal static class GatewayCommand
         var admin = new Option<string?>("--admin") { Description = "Serve /metrics, /ready and /config at http://HOST:PORT", HelpName = "HOST:PORT" };
         var ingressHttp = new Option<string?>("--ingress-http") { Description = "Serve Ingresses (class switchyard or none) over HTTP at HOST:PORT", HelpName = "HOST:PORT" };
         var ingressHttps = new Option<string?>("--ingress-https") { Description = "Serve Ingresses over HTTPS at HOST:PORT, with the certificates of their spec.tls Secrets chosen by SNI", HelpName = "HOST:PORT" };
+        var ingressProxyProtocol = new Option<bool>("--ingress-proxy-protocol")
+        {
+            Description = "The Ingress listeners accept only connections that start with a PROXY protocol header (v1 or v2, as an L4 load balancer in front sends it); "
+                + "its address is the client's (X-Forwarded-For, access log, source-IP hashing). Gateways set this with the annotation gateway.switchyard.dev/proxy-protocol: \"true\"",
+        };
         var accessLog = new Option<bool>("--access-log") { Description = "Write a JSON access log line per request on stderr" };
         var io = new Option<string>("--io")
         {
@@ -38,11 +43,12 @@ internal static class GatewayCommand
         io.AcceptOnlyFromAmong(EventLoop, ThreadPool);
         var command = new Command("serve", "Serve the Gateways, ListenerSets, HTTPRoutes, GRPCRoutes, TLSRoutes and Ingresses in the given manifests until Ctrl-C; listeners bind to each Gateway's spec.addresses (IPAddress) or 127.0.0.1.")
         {
-            files, admin, ingressHttp, ingressHttps, accessLog, io,
+            files, admin, ingressHttp, ingressHttps, ingressProxyProtocol, accessLog, io,
         };
         setup.Examples(command,
             "switchyard gateway serve -f examples/gateway/",
             "switchyard gateway serve -f site.yaml --admin 127.0.0.1:9901 --ingress-http 127.0.0.1:8080 --access-log",
+            "switchyard gateway serve -f site.yaml --ingress-http 127.0.0.1:8080 --ingress-proxy-protocol",
             "curl -H 'Host: shop.example.com' http://127.0.0.1:8080/cart");
         setup.SetAction(command, async (context, ct) =>
         {
@@ -52,7 +58,7 @@ internal static class GatewayCommand
             var ingressTlsAt = Endpoint(context.Get(ingressHttps), "--ingress-https", errors);
             var options = new ProxyOptions
             {
-                Admin = adminAt, IngressHttp = ingressAt, IngressHttps = ingressTlsAt, AccessLog = context.Get(accessLog) ? context.Error : null, Io = context.Get(io) == EventLoop ? ProxyIo.EventLoop : ProxyIo.ThreadPool,
+                Admin = adminAt, IngressHttp = ingressAt, IngressHttps = ingressTlsAt, IngressProxyProtocol = context.Get(ingressProxyProtocol), AccessLog = context.Get(accessLog) ? context.Error : null, Io = context.Get(io) == EventLoop ? ProxyIo.EventLoop : ProxyIo.ThreadPool,
             };
             errors.AddRange(options.Validate());
             if (errors.Count > 0) return context.Usage(string.Join("\n", errors));

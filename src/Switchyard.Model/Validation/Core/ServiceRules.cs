@@ -1,4 +1,5 @@
 using k8s.Models;
+using Switchyard.Model.Gateway;
 
 namespace Switchyard.Model.Validation.Core;
 
@@ -48,6 +49,8 @@ internal sealed class ServiceRules : KindRules<V1Service>
     protected override void Validate(V1Service obj, List<FieldError> errors)
     {
         MetadataRules.ValidateObjectMeta(obj.Metadata, Kind, errors);
+        if (obj.Metadata?.Annotations?.TryGetValue(ProxyProtocolAnnotations.Service, out var proxyProtocol) == true && !ProxyProtocolAnnotations.ServiceValues.Contains(proxyProtocol))
+            errors.NotSupported(ProxyProtocolAnnotations.PathOf(ProxyProtocolAnnotations.Service), proxyProtocol, ProxyProtocolAnnotations.ServiceValues);
         if (obj.Spec is not { } spec)
         {
             errors.Required("spec");

@@ -72,6 +72,8 @@ internal sealed class GatewayRules : KindRules<Model.Gateway.Gateway>
     protected override void Validate(Model.Gateway.Gateway obj, List<FieldError> errors)
     {
         MetadataRules.ValidateObjectMeta(obj.Metadata, Kind, errors);
+        if (obj.Metadata?.Annotations?.TryGetValue(ProxyProtocolAnnotations.Gateway, out var proxyProtocol) == true && !ProxyProtocolAnnotations.GatewayValues.Contains(proxyProtocol))
+            errors.NotSupported(ProxyProtocolAnnotations.PathOf(ProxyProtocolAnnotations.Gateway), proxyProtocol, ProxyProtocolAnnotations.GatewayValues);
         if (obj.Spec is not { } spec)
         {
             errors.Required("spec");
