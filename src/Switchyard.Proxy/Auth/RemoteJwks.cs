@@ -96,7 +96,7 @@ internal sealed class RemoteJwks : JwtKeySource, IDisposable
             }
             var ok = await FetchAsync(stop).ConfigureAwait(false);
             if (stop.IsCancellationRequested) return;
-            var delay = ok ? RefreshInterval : Backoff();
+            var delay = ok ? RefreshInterval : Backoff(_failures, RefreshInterval, _options);
             Task wake;
             lock (_gate) wake = _wake.Task;
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(stop);
@@ -112,17 +112,18 @@ internal sealed class RemoteJwks : JwtKeySource, IDisposable
     }
 
     /// <summary>
-    /// The wait after the n-th failure in a row: <see cref="RemoteJwksOptions.RetryBase"/> doubled per failure up to
-    /// <see cref="RemoteJwksOptions.RetryCap"/> (or the refresh interval when shorter), of which a random half is taken
-    /// off ("equal jitter"), so proxies that lost the issuer together do not come back in step.
+    /// The wait after the <paramref name="failures"/>-th failure in a row: <see cref="RemoteJwksOptions.RetryBase"/>
+    /// doubled per failure up to <see cref="RemoteJwksOptions.RetryCap"/> (or <paramref name="refresh"/> when shorter),
+    /// of which a random part up to half is taken off ("equal jitter"), so proxies that lost the issuer together do not
+    /// come back in step.
     /// </summary>
-    private TimeSpan Backoff()
+    internal static TimeSpan Backoff(int failures, TimeSpan refresh, RemoteJwksOptions options)
     {
-        var cap = RefreshInterval < _options.RetryCap ? RefreshInterval : _options.RetryCap;
-        var exponent = Math.Min(_failures - 1, 30);
-        var full = TimeSpan.FromTicks(Math.Min(_options.RetryBase.Ticks * (1L << exponent), cap.Ticks));
+        var cap = refresh < options.RetryCap ? refresh : options.RetryCap;
+        var exponent = Math.Clamp(failures - 1, 0, 30);
+        var full = TimeSpan.FromTicks(Math.Min(options.RetryBase.Ticks * (1L << exponent), cap.Ticks));
         var halfMs = (int)Math.Min(full.TotalMilliseconds / 2, int.MaxValue - 1);
-        return full - TimeSpan.FromMilliseconds(_options.Random.Next(halfMs + 1));
+        return full - TimeSpan.FromMilliseconds(options.Random.Next(halfMs + 1));
     }
 
     /// <summary>One fetch; true when it succeeded (the key set is then current).</summary>
