@@ -50,12 +50,13 @@ public sealed class RemoteJwksTests : IAsyncLifetime
         _echo = await EchoBackend.StartAsync("echo");
         _deadUri = $"https://localhost:{ClosedPort()}/jwks.json";
         var ca = "caCertificateRefs: [{group: '', kind: ConfigMap, name: issuer-ca}]";
-        var rules = string.Join("\n", Rule("a", "remote-a"), Rule("b", "remote-b"), Rule("dead", "dead"), Rule("untrusted", "untrusted"));
+        var rules = string.Join("\n", Rule("a", "remote-a"), Rule("b", "remote-b"), Rule("dead", "dead"), Rule("untrusted", "untrusted"), Rule("noca", "noca"));
         var yaml = GatewayYaml.Route(rules) + Manifests.Service("echo", _echo.Port) + JwksServer.CaConfigMap(_ca, "issuer-ca")
             + Filter("remote-a", "idp", $"{{uri: '{_issuer.Uri}', {ca}}}")
             + Filter("remote-b", "idp-again", $"{{uri: '{_issuer.Uri}', cacheDuration: 1h, {ca}}}")
             + Filter("dead", "idp", $"{{uri: '{_deadUri}', {ca}}}")
-            + Filter("untrusted", "idp", $"{{uri: '{_issuer.Uri}'}}"); // the system's roots do not hold the test CA
+            + Filter("untrusted", "idp", $"{{uri: '{_issuer.Uri}'}}") // the system's roots do not hold the test CA
+            + Filter("noca", "idp", $"{{uri: '{_issuer.Uri}', caCertificateRefs: [{{group: '', kind: ConfigMap, name: missing}}]}}");
         _proxy = await Manifests.StartAsync(yaml);
         _client = Manifests.Client();
     }
@@ -123,6 +124,7 @@ public sealed class RemoteJwksTests : IAsyncLifetime
             ("/dead", token, 401, Route + "dead: httptrafficfilter default/dead: jwt: invalid token: provider idp: jwks not fetched yet", challenge),
             ("/untrusted", token, 401, Route + "untrusted: httptrafficfilter default/untrusted: jwt: invalid token: provider idp: jwks not fetched yet", challenge),
             ("/dead", null, 401, Route + "dead: httptrafficfilter default/dead: jwt: missing token", "Bearer realm=\"a.test\""),
+            ("/noca", token, 500, Route + "noca: httptrafficfilter default/noca: jwt provider idp: remoteJWKS: caCertificateRef ConfigMap default/missing not found", null),
         ];
         var seen = new List<(string, string?, int, string?, string?)>();
         foreach (var (path, t, _, _, _) in table)
@@ -133,6 +135,30 @@ public sealed class RemoteJwksTests : IAsyncLifetime
         Assert.Equal(table, seen);
         Assert.Equal(1, _proxy.Runtime.Metrics.AuthRefusedCount("httproute default/r rule dead", "jwt_jwks_unavailable"));
         Assert.Equal(0, Fetches(_deadUri, "ok"));
+    }
+
+    [Fact]
+    public async Task RemoteJwks_NoLongerNamed_FetcherStoppedAfterGrace()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        static IReadOnlyList<k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>> Read(string yaml)
+        {
+            var result = new Switchyard.Model.Manifests.ManifestReader(new Switchyard.Model.Manifests.ManifestReaderOptions { Validate = false }).ReadText("test.yaml", yaml);
+            Assert.True(result.Ok, string.Join("\n", result.Errors));
+            return [.. result.Resources];
+        }
+        var ca = "caCertificateRefs: [{group: '', kind: ConfigMap, name: issuer-ca}]";
+        var named = GatewayYaml.Route(Rule("a", "remote-a")) + Manifests.Service("echo", _echo.Port) + JwksServer.CaConfigMap(_ca, "issuer-ca")
+            + Filter("remote-a", "idp", $"{{uri: '{_issuer.Uri}', {ca}}}");
+        await using var proxy = GatewayProxy.FromObjects(new ProxyOptions(), Read(named), time);
+        await proxy.StartAsync(CancellationToken.None);
+        Assert.Equal(1, proxy.Jwks.Count); // started by the compile, before any request
+        await proxy.ApplyAsync(Read(named), 2, CancellationToken.None);
+        Assert.Equal(1, proxy.Jwks.Count); // kept across compiles
+        await proxy.ApplyAsync(Read(GatewayYaml.AllTo("echo") + Manifests.Service("echo", _echo.Port)), 3, CancellationToken.None);
+        Assert.Equal(1, proxy.Jwks.Count); // requests of the old snapshot may still use it
+        time.Advance(TimeSpan.FromSeconds(31));
+        await Wait.UntilAsync(() => proxy.Jwks.Count == 0, "the fetcher no compile names stopped after the grace");
     }
 
     [Fact]
