@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Switchyard.Model.Gateway;
+using Switchyard.Model.Networking;
 using Switchyard.Proxy.Auth;
 using Switchyard.Proxy.Resilience;
 
@@ -25,7 +26,30 @@ internal sealed class AuthCompiler(ProxyInputs inputs, KeptState kept, TimeProvi
         var problems = new List<string>();
         var basic = spec.BasicAuth is { } b ? Basic(ns, b, problems) : null;
         var jwt = spec.Jwt is { } j ? Jwt(ns, j, problems) : null;
-        return (problems.Count == 0 ? new RuleAuth(basic, jwt) : null, problems);
+        var authorization = spec.Authorization is { } a ? Authorization(a) : null;
+        return (problems.Count == 0 ? new RuleAuth(basic, jwt, authorization) : null, problems);
+    }
+
+    /// <summary>The validated <c>authorization</c> as rules with parsed CIDRs, upper-case methods and split claim paths.</summary>
+    private static RuleAuthorization Authorization(HTTPAuthorization authz)
+    {
+        var rules = new List<AuthorizationRule>();
+        foreach (var (r, i) in (authz.Rules ?? []).Select((r, i) => (r, i)))
+        {
+            var p = r.Principal!;
+            rules.Add(new AuthorizationRule
+            {
+                Name = r.Name ?? $"rule-{i}",
+                Allow = r.Action == HTTPAuthorization.Allow,
+                Methods = r.Operation?.Methods is { } methods ? [.. methods.Select(m => m.ToUpperInvariant())] : null,
+                ClientCidrs = p.ClientCIDRs is { } cidrs ? [.. cidrs.Select(c => IpPrefix.TryParse(c, out var prefix) ? prefix : throw new InvalidOperationException($"unvalidated CIDR {c}"))] : null,
+                JwtProvider = p.Jwt?.Provider,
+                Claims = [.. (p.Jwt?.Claims ?? []).Select(c => new ClaimMatch(c.Name!, c.ValueType == HTTPAuthorizationJWTClaim.StringArray, [.. c.Values!]))],
+                Scopes = [.. p.Jwt?.Scopes ?? []],
+                Headers = p.Headers is { } headers ? [.. headers.Select(h => (h.Name!, h.Values!.ToArray()))] : null,
+            });
+        }
+        return new RuleAuthorization(rules, authz.DefaultAction == HTTPAuthorization.Allow);
     }
 
     private BasicAuthenticator? Basic(string ns, HTTPBasicAuthentication basic, List<string> problems)

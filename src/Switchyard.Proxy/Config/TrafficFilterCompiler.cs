@@ -30,7 +30,7 @@ internal sealed class TrafficFilterCompiler(ProxyInputs inputs, KeptState kept, 
         if (errors.Count > 0) return new RuleTraffic { Source = source, Error = $"{source} is invalid: {string.Join("; ", errors)}" };
         var spec = filter.Spec;
         RuleAuth? auth = null;
-        if (spec.Jwt is not null || spec.BasicAuth is not null)
+        if (spec.Jwt is not null || spec.BasicAuth is not null || spec.Authorization is not null)
         {
             if (!_authByFilter.TryGetValue((ns, name), out var compiled)) _authByFilter[(ns, name)] = compiled = _auth.Compile(ns, spec);
             if (compiled.Problems.Count > 0) return new RuleTraffic { Source = source, Error = $"{source}: {string.Join("; ", compiled.Problems)}" };
