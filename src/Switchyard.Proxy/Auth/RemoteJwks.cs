@@ -94,7 +94,22 @@ internal sealed class RemoteJwks : JwtKeySource, IDisposable
                 // A wake-up from before this fetch is answered by it; one that comes during it fetches again at once.
                 if (_wake.Task.IsCompleted) _wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
-            var ok = await FetchAsync(stop).ConfigureAwait(false);
+            bool ok;
+            try
+            {
+                ok = await FetchAsync(stop).ConfigureAwait(false);
+            }
+            catch (Exception) when (stop.IsCancellationRequested)
+            {
+                return; // disposed during the fetch (the handler with it)
+            }
+            catch (Exception e)
+            {
+                // A bug must not end the loop: the keys would silently never be refreshed again.
+                _log.LogError(e, "jwks {Uri}: fetch failed unexpectedly", Uri);
+                _failures++;
+                ok = false;
+            }
             if (stop.IsCancellationRequested) return;
             var delay = ok ? RefreshInterval : Backoff(_failures, RefreshInterval, _options);
             Task wake;

@@ -65,6 +65,14 @@ public class HTTPTrafficFilterAuthorizationRulesTests
     }
 
     [Fact]
+    public void Read_AuthenticationExample_ValidWithAuthorization()
+    {
+        var r = new Switchyard.Model.Manifests.ManifestReader().Read([Path.Combine(TestFiles.RepoRoot, "examples", "foundation", "66-authentication.yaml")]);
+        Assert.True(r.Ok, string.Join("\n", r.Errors));
+        Assert.Contains(r.Objects, o => o.Object is HTTPTrafficFilter { Spec.Authorization.Rules.Count: 2 });
+    }
+
+    [Fact]
     public void Validate_JwtPrincipalWithoutJwt_Reported()
     {
         Assert.Equal(
