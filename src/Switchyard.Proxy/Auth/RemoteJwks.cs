@@ -36,6 +36,7 @@ internal sealed class RemoteJwks : JwtKeySource, IDisposable
     private string? _text;
     private long _refreshTicks;
     private long _lastKidRefresh = long.MinValue;
+    private int _fetchNow;
     private int _failures;
     private DateTimeOffset? _fetchedAt;
 
@@ -57,7 +58,7 @@ internal sealed class RemoteJwks : JwtKeySource, IDisposable
 
     /// <summary>
     /// How long a fetched key set is used before the next fetch: the shortest cacheDuration of the providers using it.
-    /// Made shorter while the loop waits out a longer one, it fetches at once rather than at the old time.
+    /// Made shorter while the loop waits out a longer one, the wait is measured anew from the last fetch.
     /// </summary>
     public TimeSpan RefreshInterval
     {
@@ -65,10 +66,7 @@ internal sealed class RemoteJwks : JwtKeySource, IDisposable
         set
         {
             var before = Interlocked.Exchange(ref _refreshTicks, value.Ticks);
-            if (before != 0 && value.Ticks < before)
-            {
-                lock (_gate) _wake.TrySetResult();
-            }
+            if (before != 0 && value.Ticks < before) Wake();
         }
     }
 
@@ -81,19 +79,24 @@ internal sealed class RemoteJwks : JwtKeySource, IDisposable
         var last = Interlocked.Read(ref _lastKidRefresh);
         if (last != long.MinValue && _options.Time.GetElapsedTime(last, now) < _options.KidRefreshInterval) return;
         if (Interlocked.CompareExchange(ref _lastKidRefresh, now, last) != last) return; // another request won
+        Volatile.Write(ref _fetchNow, 1);
+        Wake();
+    }
+
+    /// <summary>Ends the loop's current wait: it fetches when asked to (<see cref="_fetchNow"/>), else plans its wait again.</summary>
+    private void Wake()
+    {
         lock (_gate) _wake.TrySetResult();
     }
 
     private async Task RunAsync()
     {
         var stop = _stop.Token;
+        var time = _options.Time;
         while (!stop.IsCancellationRequested)
         {
-            lock (_gate)
-            {
-                // A wake-up from before this fetch is answered by it; one that comes during it fetches again at once.
-                if (_wake.Task.IsCompleted) _wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            }
+            Volatile.Write(ref _fetchNow, 0); // a request to fetch from before this fetch is answered by it
+            var started = time.GetTimestamp();
             bool ok;
             try
             {
@@ -110,17 +113,20 @@ internal sealed class RemoteJwks : JwtKeySource, IDisposable
                 _failures++;
                 ok = false;
             }
-            if (stop.IsCancellationRequested) return;
-            var delay = ok ? RefreshInterval : Backoff(_failures, RefreshInterval, _options);
-            Task wake;
-            lock (_gate) wake = _wake.Task;
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stop);
-            try
+            var backoff = ok ? TimeSpan.Zero : Backoff(_failures, RefreshInterval, _options);
+            while (!stop.IsCancellationRequested)
             {
-                await Task.WhenAny(Task.Delay(delay, _options.Time, wait.Token), wake).ConfigureAwait(false);
-            }
-            finally
-            {
+                Task wake;
+                lock (_gate)
+                {
+                    if (_wake.Task.IsCompleted) _wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    wake = _wake.Task;
+                }
+                if (Volatile.Read(ref _fetchNow) == 1) break;
+                var remaining = (ok ? RefreshInterval : backoff) - time.GetElapsedTime(started);
+                if (remaining <= TimeSpan.Zero) break;
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(stop);
+                await Task.WhenAny(Task.Delay(remaining, time, wait.Token), wake).ConfigureAwait(false);
                 await wait.CancelAsync().ConfigureAwait(false); // drops the timer when the wait ended early
             }
         }
@@ -241,7 +247,7 @@ internal sealed class RemoteJwks : JwtKeySource, IDisposable
     {
         if (_stop.IsCancellationRequested) return;
         _stop.Cancel();
-        lock (_gate) _wake.TrySetResult();
+        Wake();
         _http.Dispose();
         _disposed(this);
     }

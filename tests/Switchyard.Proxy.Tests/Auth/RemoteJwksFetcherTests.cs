@@ -65,6 +65,16 @@ public sealed class RemoteJwksFetcherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RefreshInterval_Shortened_NextFetchDueByTheNewInterval()
+    {
+        using var fetcher = Start(TimeSpan.FromHours(24));
+        await Wait.UntilAsync(() => Count(RemoteJwks.Ok) == 1, "first fetch");
+        fetcher.RefreshInterval = Refresh; // a compile named the URI with a shorter cacheDuration
+        await AdvanceUntilAsync(() => Count(RemoteJwks.Ok) >= 2, "a fetch a minute later, not a day");
+        Assert.True(_time.GetUtcNow() - _time.Start < TimeSpan.FromHours(1));
+    }
+
+    [Fact]
     public async Task Fetch_UnchangedBody_KeySetObjectKept()
     {
         using var fetcher = Start();
