@@ -4,6 +4,7 @@ using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Switchyard.Model.Gateway;
+using Switchyard.Proxy.Auth;
 using Switchyard.Proxy.Config;
 using Switchyard.Proxy.Endpoints;
 using Switchyard.Proxy.ExternalAuth;
@@ -39,6 +40,7 @@ public sealed class GatewayProxy : IAsyncDisposable
     private AccessLog? _accessLog;
     private readonly ActiveHealthChecker _health;
     private readonly Http2Forwarder _h2c;
+    private readonly RemoteJwksFetchers _jwks;
 
     /// <summary>How long HTTP/2 connections under retired TLS settings (a rotated CA) may go on serving what they carry.</summary>
     private static readonly TimeSpan RetiredTlsGrace = TimeSpan.FromMinutes(10);
@@ -75,7 +77,9 @@ public sealed class GatewayProxy : IAsyncDisposable
             Loops = _loops,
         };
         _health = new ActiveHealthChecker(time, _runtime.Metrics);
-        _compiler = new ProxyCompiler(_options, registry, SharedRandomSource.Instance, time);
+        _jwks = new RemoteJwksFetchers(new RemoteJwksOptions { ConnectTimeout = options.ConnectTimeout, Time = time }, metrics,
+            (loggers ?? NullLoggerFactory.Instance).CreateLogger<RemoteJwks>());
+        _compiler = new ProxyCompiler(_options, registry, SharedRandomSource.Instance, time, _jwks);
         _listeners = new ListenerManager(_runtime, loggers);
     }
 
@@ -91,6 +95,9 @@ public sealed class GatewayProxy : IAsyncDisposable
         new(options, null, [.. objects], TimeProvider.System, null, forwarder);
 
     internal ProxyRuntime Runtime => _runtime;
+
+    /// <summary>The fetchers of remote key sets (for tests).</summary>
+    internal RemoteJwksFetchers Jwks => _jwks;
 
     /// <summary>Warnings of the last compile (bad annotations, unresolved Ingress backends, listeners that could not bind).</summary>
     public IReadOnlyList<string> Warnings { get; private set; } = [];
@@ -206,6 +213,7 @@ public sealed class GatewayProxy : IAsyncDisposable
         _h2c.Dispose();
         _runtime.Mirrors.Dispose();
         _runtime.ExternalAuthClient.Dispose();
+        _jwks.Dispose();
         if (_admin is not null) await _admin.DisposeAsync().ConfigureAwait(false);
         if (_accessLog is not null) await _accessLog.DisposeAsync().ConfigureAwait(false);
         _loops?.Dispose(); // last: closing the listeners and the drained connections above was posted to the loops

@@ -4,7 +4,7 @@ namespace Switchyard.Model.Gateway;
 
 /// <summary>
 /// JWT authentication of an HTTPTrafficFilter (the shape of Envoy Gateway's SecurityPolicy <c>jwt</c>, with keys held
-/// locally): a request passes when one of <see cref="Providers"/> finds a token and accepts it.
+/// locally or fetched from the issuer): a request passes when one of <see cref="Providers"/> finds a token and accepts it.
 /// </summary>
 public sealed class HTTPJWTAuthentication
 {
@@ -33,8 +33,11 @@ public sealed class HTTPJWTProvider
     /// <summary>A token's <c>aud</c> must name one of these; not checked when absent or empty.</summary>
     [JsonPropertyName("audiences")] public List<string>? Audiences { get; set; }
 
-    /// <summary>Required: the JSON Web Key Set that verifies signatures.</summary>
+    /// <summary>The JSON Web Key Set that verifies signatures, held locally; exactly one of this and <see cref="RemoteJWKS"/>.</summary>
     [JsonPropertyName("localJWKS")] public HTTPLocalJWKS? LocalJWKS { get; set; }
+
+    /// <summary>The JSON Web Key Set that verifies signatures, fetched over HTTPS by the proxy; exactly one of this and <see cref="LocalJWKS"/>.</summary>
+    [JsonPropertyName("remoteJWKS")] public HTTPRemoteJWKS? RemoteJWKS { get; set; }
 
     /// <summary>Where the token is looked for, in this order; default the <c>Authorization</c> header with prefix <c>Bearer </c>.</summary>
     [JsonPropertyName("extractFrom")] public HTTPJWTExtractor? ExtractFrom { get; set; }
@@ -66,6 +69,31 @@ public sealed class HTTPLocalJWKS
     public const string ConfigMapKey = "jwks";
 
     public static readonly IReadOnlyList<string> Types = [InlineType, ValueRefType];
+}
+
+/// <summary>
+/// A JSON Web Key Set the proxy fetches from <see cref="Uri"/> in the background (Envoy Gateway's <c>remoteJWKS</c>,
+/// Envoy's <c>remote_jwks</c> with <c>async_fetch</c>) and refreshes every <see cref="CacheDuration"/>. Envoy Gateway's
+/// <c>backendRefs</c> and <c>backendSettings</c> are not served: the URI's host is resolved with DNS and a private CA is
+/// named in <see cref="CaCertificateRefs"/> (a Switchyard field, as BackendTLSPolicy names one).
+/// </summary>
+public sealed class HTTPRemoteJWKS
+{
+    /// <summary>Required: an absolute https URI, at most 253 characters (Envoy Gateway's limit).</summary>
+    [JsonPropertyName("uri")] public string? Uri { get; set; }
+
+    /// <summary>How long a fetched key set is used before it is fetched again, a Gateway API duration from 10s to 24h; default 300s (Envoy Gateway's).</summary>
+    [JsonPropertyName("cacheDuration")] public string? CacheDuration { get; set; }
+
+    /// <summary>
+    /// ConfigMaps or Secrets (group "") of the filter's namespace whose key <c>ca.crt</c> holds the PEM CA certificates the
+    /// server's certificate must chain to; at most 8. Default: the system's trust store.
+    /// </summary>
+    [JsonPropertyName("caCertificateRefs")] public List<LocalObjectReference>? CaCertificateRefs { get; set; }
+
+    public const string DefaultCacheDuration = "300s";
+    public static readonly TimeSpan MinCacheDuration = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan MaxCacheDuration = TimeSpan.FromHours(24);
 }
 
 /// <summary>Where a provider looks for its token: headers (with a prefix), cookies, query parameters; at least one.</summary>

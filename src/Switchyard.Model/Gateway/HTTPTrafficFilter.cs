@@ -5,7 +5,7 @@ using k8s.Models;
 namespace Switchyard.Model.Gateway;
 
 /// <summary>
-/// gateway.switchyard.dev/v1alpha1 HTTPTrafficFilter (namespaced): client authentication (JWT, HTTP Basic), fault
+/// gateway.switchyard.dev/v1alpha1 HTTPTrafficFilter (namespaced): client authentication (JWT, HTTP Basic), authorization, fault
 /// injection and local rate limiting for the HTTPRoute rules that name it in a filter of type ExtensionRef
 /// (<c>{type: ExtensionRef, extensionRef: {group: gateway.switchyard.dev, kind: HTTPTrafficFilter, name: NAME}}</c>).
 /// Gateway API has no core filter for any of them; ExtensionRef is its extension point, and a rule-level filter keeps
@@ -23,7 +23,7 @@ public sealed class HTTPTrafficFilter : IKubernetesObject<V1ObjectMeta>, ISpec<H
     [JsonPropertyName("spec")] public HTTPTrafficFilterSpec Spec { get; set; } = new();
 }
 
-/// <summary>At least one of <see cref="Fault"/>, <see cref="RateLimit"/>, <see cref="Jwt"/> and <see cref="BasicAuth"/>.</summary>
+/// <summary>At least one of <see cref="Fault"/>, <see cref="RateLimit"/>, <see cref="Jwt"/>, <see cref="BasicAuth"/> and <see cref="Authorization"/>.</summary>
 public sealed class HTTPTrafficFilterSpec
 {
     [JsonPropertyName("fault")] public HTTPFaultInjection? Fault { get; set; }
@@ -35,6 +35,9 @@ public sealed class HTTPTrafficFilterSpec
 
     /// <summary>Requests must carry HTTP Basic credentials of a user of an htpasswd file.</summary>
     [JsonPropertyName("basicAuth")] public HTTPBasicAuthentication? BasicAuth { get; set; }
+
+    /// <summary>Which authenticated requests may go on (rules on client address, token claims and scopes, headers, method); 403 otherwise.</summary>
+    [JsonPropertyName("authorization")] public HTTPAuthorization? Authorization { get; set; }
 }
 
 /// <summary>Faults injected into a share of requests: a delay before forwarding, an abort instead of forwarding, or both.</summary>

@@ -3,10 +3,11 @@ using Microsoft.AspNetCore.Http;
 namespace Switchyard.Proxy.Auth;
 
 /// <summary>
-/// A request refused by authentication: the status (401), the error text for <c>x-switchyard-error</c> and the access
-/// log, the <c>WWW-Authenticate</c> challenge, and the reason label of <c>switchyard_proxy_auth_refused_total</c>.
+/// A request refused by authentication or authorization: the status (401, 403), the error text for
+/// <c>x-switchyard-error</c> and the access log, the <c>WWW-Authenticate</c> challenge (none for 403), and the reason
+/// label of <c>switchyard_proxy_auth_refused_total</c>.
 /// </summary>
-internal readonly record struct AuthRefusal(int Status, string Error, string Challenge, string Reason);
+internal readonly record struct AuthRefusal(int Status, string Error, string? Challenge, string Reason);
 
 /// <summary>The realm of a challenge: the configured one, else the request's host (when it is safe to quote).</summary>
 internal static class Realm

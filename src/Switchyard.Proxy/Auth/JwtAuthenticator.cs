@@ -14,7 +14,8 @@ internal sealed class JwtAuthenticator(IReadOnlyList<JwtProvider> providers, boo
 {
     public IReadOnlyList<JwtProvider> Providers => providers;
 
-    public async ValueTask<AuthRefusal?> AuthenticateAsync(HttpContext context)
+    /// <summary>The refusal to answer, or none with the provider and token that admitted the request (none when an optional token was absent).</summary>
+    public async ValueTask<(AuthRefusal? Refusal, JwtIdentity? Identity)> AuthenticateAsync(HttpContext context)
     {
         var request = context.Request;
         List<string>? failures = null;
@@ -37,7 +38,7 @@ internal sealed class JwtAuthenticator(IReadOnlyList<JwtProvider> providers, boo
             {
                 ClaimHeader.Apply(provider.ClaimHeaders, parsed!, request.Headers);
                 if (!provider.ForwardToken) location.Remove(context);
-                return null;
+                return (null, new JwtIdentity(provider.Name, parsed!));
             }
             first ??= failure;
             (failures ??= []).Add($"provider {provider.Name}: {failure.Text}");
@@ -45,10 +46,10 @@ internal sealed class JwtAuthenticator(IReadOnlyList<JwtProvider> providers, boo
         var challengeRealm = Realm.Of(realm, request);
         if (first is null)
         {
-            return optional ? null : new AuthRefusal(401, "jwt: missing token", $"Bearer realm=\"{challengeRealm}\"", "jwt_missing");
+            return (optional ? null : new AuthRefusal(401, "jwt: missing token", $"Bearer realm=\"{challengeRealm}\"", "jwt_missing"), null);
         }
-        return new AuthRefusal(401, $"jwt: invalid token: {string.Join("; ", failures!)}",
-            $"Bearer realm=\"{challengeRealm}\", error=\"invalid_token\", error_description=\"{first.Text}\"", "jwt_" + first.Reason);
+        return (new AuthRefusal(401, $"jwt: invalid token: {string.Join("; ", failures!)}",
+            $"Bearer realm=\"{challengeRealm}\", error=\"invalid_token\", error_description=\"{first.Text}\"", "jwt_" + first.Reason), null);
     }
 
     private static (JsonWebToken? Token, JwtFailure? Failure) Parse(string text)

@@ -24,6 +24,9 @@ internal sealed class JwtKeySet
 
     public int Count => _all.Length;
 
+    /// <summary>Whether a key of the set carries key id <paramref name="kid"/>.</summary>
+    public bool HasKid(string kid) => _byKid.ContainsKey(kid);
+
     /// <summary>The keys that may have signed a token with key id <paramref name="kid"/> (null or empty: none given).</summary>
     public IReadOnlyList<SecurityKey> For(string? kid) =>
         string.IsNullOrEmpty(kid) ? _all : _byKid.TryGetValue(kid, out var keys) ? keys : _withoutKid;
@@ -39,7 +42,7 @@ internal sealed class JwtKeySet
                 return (null, $"holds no usable signing key ({set.Keys.Count} key(s); supported: RSA, EC P-256/P-384/P-521, oct)");
             return (new JwtKeySet(keys), null);
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or System.Text.Json.JsonException or FormatException or InvalidOperationException)
         {
             return (null, "is not a JSON Web Key Set");
         }

@@ -4,7 +4,8 @@ using Microsoft.IdentityModel.Tokens;
 namespace Switchyard.Proxy.Auth;
 
 /// <summary>
-/// One compiled JWT provider: its keys (parsed once per key set, kept across compiles), the validation parameters
+/// One compiled JWT provider: its keys (a local key set parsed once and kept across compiles, or a remote one its
+/// fetcher keeps current), the validation parameters
 /// built once, where its token is found and what the backend gets. Validation is Microsoft.IdentityModel's
 /// <see cref="JsonWebTokenHandler"/> (signature, issuer, audience); the checks before it (algorithm, key id, lifetime
 /// against the injected <see cref="TimeProvider"/>) give precise reasons without running any crypto on tokens that
@@ -19,12 +20,12 @@ internal sealed class JwtProvider
     };
 
     private static readonly JsonWebTokenHandler Handler = new();
-    private readonly JwtKeySet _keys;
+    private readonly JwtKeySource _keys;
     private readonly TokenValidationParameters _parameters;
     private readonly TimeSpan _clockSkew;
     private readonly TimeProvider _time;
 
-    public JwtProvider(string name, JwtKeySet keys, string? issuer, IReadOnlyList<string> audiences, TimeSpan clockSkew, TimeProvider time,
+    public JwtProvider(string name, JwtKeySource keys, string? issuer, IReadOnlyList<string> audiences, TimeSpan clockSkew, TimeProvider time,
         IReadOnlyList<TokenLocation> locations, IReadOnlyList<ClaimHeader> claimHeaders, bool forwardToken)
     {
         Name = name;
@@ -45,7 +46,7 @@ internal sealed class JwtProvider
             RequireSignedTokens = true,
             ValidAlgorithms = Algorithms,
             TryAllIssuerSigningKeys = false,
-            IssuerSigningKeyResolver = (_, _, kid, _) => keys.For(kid),
+            IssuerSigningKeyResolver = (_, _, kid, _) => keys.Current?.For(kid) ?? [],
             ValidateTokenReplay = false,
             SaveSigninToken = false,
         };
@@ -77,7 +78,10 @@ internal sealed class JwtProvider
         if (!Algorithms.Contains(alg)) return JwtFailure.Algorithm;
         // RFC 7515 4.1.11: extensions listed in "crit" must be understood, and this verifier understands none.
         if (token.TryGetHeaderValue<object>("crit", out _)) return JwtFailure.Critical;
-        if (_keys.For(token.Kid).Count == 0) return JwtFailure.UnknownKey;
+        if (_keys.Current is not { } keys) return JwtFailure.KeysUnavailable;
+        var kid = token.Kid;
+        if (!string.IsNullOrEmpty(kid) && !keys.HasKid(kid)) _keys.KidNotFound(); // a rotated key set, perhaps: fetch it again soon
+        if (keys.For(kid).Count == 0) return JwtFailure.UnknownKey;
         if (Lifetime(token) is { } lifetime) return lifetime;
         var result = await Handler.ValidateTokenAsync(token, _parameters).ConfigureAwait(false);
         return result.IsValid ? null : JwtFailure.Of(result.Exception);
@@ -116,6 +120,7 @@ internal sealed record JwtFailure(string Text, string Reason)
     public static readonly JwtFailure Unsigned = new("unsigned token (alg none)", "unsigned");
     public static readonly JwtFailure Algorithm = new("signature algorithm not accepted", "algorithm");
     public static readonly JwtFailure Critical = new("critical header extension not understood (crit)", "critical");
+    public static readonly JwtFailure KeysUnavailable = new("jwks not fetched yet", "jwks_unavailable");
     public static readonly JwtFailure UnknownKey = new("no key of the key set matches the token's kid", "unknown_key");
     public static readonly JwtFailure Signature = new("signature invalid", "signature");
     public static readonly JwtFailure Expired = new("token expired", "expired");

@@ -21,8 +21,11 @@ internal sealed record CompileResult(
     public IReadOnlyList<PolicyStatusUpdate> PolicyStatuses { get; init; } = [];
 }
 
-/// <summary>Turns the proxy's inputs into an immutable <see cref="ProxySnapshot"/>: Gateway API listeners, then the Ingress listeners.</summary>
-internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry registry, IRandomSource random, TimeProvider time)
+/// <summary>
+/// Turns the proxy's inputs into an immutable <see cref="ProxySnapshot"/>: Gateway API listeners, then the Ingress
+/// listeners. <paramref name="jwks"/> starts the fetchers of remote key sets (none: providers with remoteJWKS fail closed).
+/// </summary>
+internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry registry, IRandomSource random, TimeProvider time, Auth.RemoteJwksFetchers? jwks = null)
 {
     private readonly KeptState _kept = new(time);
     private readonly Dictionary<string, k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>> _lastAccepted = new(StringComparer.Ordinal);
@@ -38,7 +41,7 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
         }
         var gateway = new GatewayCompiler(inputs, backends, (bind, name, kind, proxyProtocol) => For(bind, name, kind, singleLabel: false, proxyProtocol), time.GetUtcNow().UtcDateTime)
         {
-            Traffic = new TrafficFilterCompiler(inputs, _kept, time),
+            Traffic = new TrafficFilterCompiler(inputs, _kept, time, jwks),
             LastAccepted = _lastAccepted,
         };
         gateway.Compile();

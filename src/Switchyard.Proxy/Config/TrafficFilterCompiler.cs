@@ -12,9 +12,9 @@ namespace Switchyard.Proxy.Config;
 /// or htpasswd Secret cannot be read, fails closed: the rule answers 500 naming it. Rate-limit buckets are kept
 /// across compiles per rule and filter settings; authentication is compiled once per filter and compile.
 /// </summary>
-internal sealed class TrafficFilterCompiler(ProxyInputs inputs, KeptState kept, TimeProvider time)
+internal sealed class TrafficFilterCompiler(ProxyInputs inputs, KeptState kept, TimeProvider time, RemoteJwksFetchers? fetchers = null)
 {
-    private readonly AuthCompiler _auth = new(inputs, kept, time);
+    private readonly AuthCompiler _auth = new(inputs, kept, time, fetchers);
     private readonly Dictionary<(string Ns, string Name), (RuleAuth? Auth, List<string> Problems)> _authByFilter = [];
 
     public static bool Handles(LocalObjectReference? r) => r is not null && r.Group == HTTPTrafficFilter.Group && r.Kind == HTTPTrafficFilter.KindName;
@@ -30,7 +30,7 @@ internal sealed class TrafficFilterCompiler(ProxyInputs inputs, KeptState kept, 
         if (errors.Count > 0) return new RuleTraffic { Source = source, Error = $"{source} is invalid: {string.Join("; ", errors)}" };
         var spec = filter.Spec;
         RuleAuth? auth = null;
-        if (spec.Jwt is not null || spec.BasicAuth is not null)
+        if (spec.Jwt is not null || spec.BasicAuth is not null || spec.Authorization is not null)
         {
             if (!_authByFilter.TryGetValue((ns, name), out var compiled)) _authByFilter[(ns, name)] = compiled = _auth.Compile(ns, spec);
             if (compiled.Problems.Count > 0) return new RuleTraffic { Source = source, Error = $"{source}: {string.Join("; ", compiled.Problems)}" };

@@ -7,7 +7,7 @@ namespace Switchyard.Proxy.Telemetry;
 /// <summary>
 /// Counters and histograms of the data plane, rendered in the Prometheus text format at the admin address:
 /// requests by listener, route, backend and code; request latency by route; active connections; retries;
-/// upstream failures by kind; ejections; circuit-breaker refusals; rate limiting; authentication refusals; injected faults; mirrored copies; external authorization verdicts; active health;
+/// upstream failures by kind; ejections; circuit-breaker refusals; rate limiting; authentication refusals; remote key set fetches; injected faults; mirrored copies; external authorization verdicts; active health;
 /// connections and bytes of TLS listeners.
 /// </summary>
 internal sealed class ProxyMetrics
@@ -18,7 +18,8 @@ internal sealed class ProxyMetrics
     private readonly CounterFamily _upstreamErrors = new("switchyard_proxy_upstream_errors_total", "Failed attempts to backends, by kind (connect, reset, timeout, protocol).", "backend", "kind");
     private readonly CounterFamily _circuitOpen = new("switchyard_proxy_circuit_open_total", "Requests or retries refused by a backend's circuit breaker, by limit (requests, pending, retries).", "backend", "limit");
     private readonly CounterFamily _rateLimited = new("switchyard_proxy_rate_limited_total", "Requests answered 429 by a route's local rate limit.", "route");
-    private readonly CounterFamily _authRefused = new("switchyard_proxy_auth_refused_total", "Requests answered 401 by a route's JWT or Basic authentication, by route and reason (jwt_missing, jwt_expired, jwt_signature, ..., basic_missing, basic_invalid).", "route", "reason");
+    private readonly CounterFamily _authRefused = new("switchyard_proxy_auth_refused_total", "Requests answered 401 by a route's JWT or Basic authentication or 403 by its authorization, by route and reason (jwt_missing, jwt_expired, jwt_signature, ..., basic_missing, basic_invalid, authz_rule, authz_default).", "route", "reason");
+    private readonly CounterFamily _jwksFetches = new("switchyard_proxy_jwks_fetch_total", "Fetches of remote JSON Web Key Sets, by URI and result (ok; connect, tls, timeout, status, too_large, invalid: failed, the last good key set kept).", "uri", "result");
     private readonly CounterFamily _faults = new("switchyard_proxy_faults_injected_total", "Faults injected by HTTPTrafficFilters, by route and kind (delay, abort).", "route", "kind");
     private readonly CounterFamily _mirrors = new("switchyard_proxy_mirror_requests_total", "RequestMirror copies, by route and result (sent: answered, failed: no endpoint or not answered, dropped: body too large or unframed, or too many copies in flight).", "route", "result");
     private readonly CounterFamily _clientCertificates = new("switchyard_proxy_client_certificates_total", "TLS handshakes on listeners that validate client certificates, by Gateway port and result (verified; refused: none or untrusted under AllowValidOnly; unverified: let through by AllowInsecureFallback).", "listener", "result");
@@ -65,6 +66,11 @@ internal sealed class ProxyMetrics
     public void AuthRefused(string route, string reason) => _authRefused.Increment(route, reason);
 
     public long AuthRefusedCount(string route, string reason) => _authRefused.Value(route, reason);
+
+    /// <summary>Counts one fetch of the remote key set at <paramref name="uri"/> (<see cref="Auth.RemoteJwks"/> names the results).</summary>
+    public void JwksFetch(string uri, string result) => _jwksFetches.Increment(uri, result);
+
+    public long JwksFetchCount(string uri, string result) => _jwksFetches.Value(uri, result);
 
     public void FaultInjected(string route, string kind) => _faults.Increment(route, kind);
 
@@ -136,6 +142,7 @@ internal sealed class ProxyMetrics
         _circuitOpen.Render(b);
         _rateLimited.Render(b);
         _authRefused.Render(b);
+        _jwksFetches.Render(b);
         _faults.Render(b);
         _mirrors.Render(b);
         _clientCertificates.Render(b);

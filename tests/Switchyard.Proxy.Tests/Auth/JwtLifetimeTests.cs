@@ -18,7 +18,7 @@ public sealed class JwtLifetimeTests : IDisposable
     public async Task ValidateAsync_ClockMoves_NbfThenExpEdgesWithSkew()
     {
         var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(T));
-        var provider = new JwtProvider("corp", JwtKeySet.Parse(_keys.Jwks).Keys!, null, [], TimeSpan.FromSeconds(60), time, [TokenLocation.Bearer], [], forwardToken: false);
+        var provider = new JwtProvider("corp", new FixedJwtKeys(JwtKeySet.Parse(_keys.Jwks).Keys!), null, [], TimeSpan.FromSeconds(60), time, [TokenLocation.Bearer], [], forwardToken: false);
         var token = new JsonWebToken(_keys.Rs256(new JsonObject { ["sub"] = "alice", ["nbf"] = T + 100, ["exp"] = T + 300 }));
         (int At, string Verdict)[] table = [(0, "not_yet_valid"), (39, "not_yet_valid"), (40, "ok"), (359, "ok"), (360, "expired"), (3600, "expired")];
         var seen = new List<(int, string)>();

@@ -5,7 +5,8 @@ namespace Switchyard.Model.Validation.Gateway;
 
 /// <summary>
 /// API rules for the <c>jwt</c> and <c>basicAuth</c> parts of an HTTPTrafficFilter. JWT: 1 to 4 providers with unique
-/// names; each has a local key set (Inline JSON with a non-empty <c>keys</c> array, or a ValueRef to a ConfigMap),
+/// names; each has a local key set (Inline JSON with a non-empty <c>keys</c> array, or a ValueRef to a ConfigMap) or a
+/// remote one (an https URI, a cacheDuration from 10s to 24h, up to 8 CA references of the filter's namespace), an
 /// optional issuer, up to 8 audiences, token locations (headers with a prefix, cookies, query parameters), up to 16
 /// claim headers and a clock skew. Basic: a Secret of the filter's namespace. Headers the gateway sets (claims, user
 /// name) must not be ones the proxy manages or ones a token is read from; with both methods, no provider may read
@@ -18,6 +19,8 @@ internal static class HTTPAuthenticationRules
     public const int MaxClaimHeaders = 16;
     public const int MaxLocations = 8;
     public const int MaxInlineJwks = 64 * 1024;
+    public const int MaxRemoteUri = 253;
+    public const int MaxCaCertificateRefs = 8;
 
     /// <summary>The token location of a provider without <c>extractFrom</c>: the Authorization header, prefix "Bearer ".</summary>
     public const string DefaultHeader = "Authorization";
@@ -39,6 +42,7 @@ internal static class HTTPAuthenticationRules
                 if (p is null) continue;
                 p.ForwardToken ??= false;
                 p.ClockSkew ??= "60s";
+                if (p.RemoteJWKS is { } remote) remote.CacheDuration ??= HTTPRemoteJWKS.DefaultCacheDuration;
             }
         }
         if (spec.BasicAuth is { } basic) basic.ForwardCredentials ??= false;
@@ -94,7 +98,12 @@ internal static class HTTPAuthenticationRules
             GatewayFields.MaxItems(p.Audiences, FieldPath.Child(at, "audiences"), MaxAudiences, errors);
             for (var a = 0; a < (p.Audiences?.Count ?? 0); a++)
                 GatewayFields.RequiredString(p.Audiences![a], FieldPath.Index(FieldPath.Child(at, "audiences"), a), 253, errors);
-            Jwks(p.LocalJWKS, FieldPath.Child(at, "localJWKS"), errors);
+            if (p.RemoteJWKS is { } remote)
+            {
+                if (p.LocalJWKS is not null) errors.Forbidden(FieldPath.Child(at, "remoteJWKS"), "set only one of localJWKS and remoteJWKS");
+                Remote(remote, FieldPath.Child(at, "remoteJWKS"), errors);
+            }
+            else Jwks(p.LocalJWKS, FieldPath.Child(at, "localJWKS"), errors);
             Extractor(p.ExtractFrom, FieldPath.Child(at, "extractFrom"), errors);
             ClaimHeaders(p.ClaimToHeaders, tokenHeaders, FieldPath.Child(at, "claimToHeaders"), errors);
             if (GatewayFields.Duration(p.ClockSkew, FieldPath.Child(at, "clockSkew"), errors) is { } skew && skew > TimeSpan.FromHours(1))
@@ -112,7 +121,7 @@ internal static class HTTPAuthenticationRules
     {
         if (jwks is null)
         {
-            errors.Required(path, "give the key set inline or in a ConfigMap (valueRef)");
+            errors.Required(path, "give the key set inline or in a ConfigMap (valueRef), or fetch it from the issuer (remoteJWKS)");
             return;
         }
         GatewayFields.OneOf(jwks.Type, FieldPath.Child(path, "type"), HTTPLocalJWKS.Types, errors, required: true);
@@ -138,6 +147,50 @@ internal static class HTTPAuthenticationRules
                 GatewayFields.ObjectName(r.Name, FieldPath.Child(refPath, "name"), errors);
                 break;
         }
+    }
+
+    /// <summary>
+    /// A remote key set: an absolute https URI without user info or fragment (keys fetched in cleartext could be
+    /// swapped by anyone on the path, who could then sign tokens), a cacheDuration within bounds, CA references to
+    /// ConfigMaps or Secrets of the filter's namespace.
+    /// </summary>
+    private static void Remote(HTTPRemoteJWKS remote, string path, List<FieldError> errors)
+    {
+        var uriPath = FieldPath.Child(path, "uri");
+        if (string.IsNullOrEmpty(remote.Uri)) errors.Required(uriPath, "the https URI of the issuer's JSON Web Key Set");
+        else if (remote.Uri.Length > MaxRemoteUri) errors.TooLong(uriPath, MaxRemoteUri, "characters");
+        else if (RemoteUriProblem(remote.Uri) is { } problem) errors.Invalid(uriPath, remote.Uri, problem);
+        var durationPath = FieldPath.Child(path, "cacheDuration");
+        if (GatewayFields.Duration(remote.CacheDuration, durationPath, errors) is { } d && (d < HTTPRemoteJWKS.MinCacheDuration || d > HTTPRemoteJWKS.MaxCacheDuration))
+            errors.Invalid(durationPath, remote.CacheDuration, "must be from 10s to 24h");
+        if (remote.CaCertificateRefs is not { } refs) return;
+        var refsPath = FieldPath.Child(path, "caCertificateRefs");
+        if (refs.Count == 0) errors.Required(refsPath, "name at least one ConfigMap or Secret, or omit the field to trust the system's CAs");
+        GatewayFields.MaxItems(refs, refsPath, MaxCaCertificateRefs, errors);
+        for (var i = 0; i < refs.Count; i++)
+        {
+            var at = FieldPath.Index(refsPath, i);
+            if (refs[i] is not { } r)
+            {
+                errors.Required(at);
+                continue;
+            }
+            if (!string.IsNullOrEmpty(r.Group)) errors.NotSupported(FieldPath.Child(at, "group"), r.Group, [""]);
+            if (r.Kind is not ("ConfigMap" or "Secret")) errors.NotSupported(FieldPath.Child(at, "kind"), r.Kind, ["ConfigMap", "Secret"]);
+            GatewayFields.ObjectName(r.Name, FieldPath.Child(at, "name"), errors);
+        }
+    }
+
+    /// <summary>Why <paramref name="uri"/> cannot be fetched as a remote key set; null when it can.</summary>
+    public static string? RemoteUriProblem(string uri)
+    {
+        if (!Uri.TryCreate(uri, UriKind.Absolute, out var u) || u.IsFile || u.IsUnc) return "must be an absolute URI (https://issuer.example/.well-known/jwks.json)";
+        if (u.Scheme != Uri.UriSchemeHttps) return "must use https: a key set fetched in cleartext could be replaced on the way, and with it who may sign tokens";
+        if (u.Host.Length == 0) return "must name a host";
+        if (u.UserInfo.Length > 0) return "must not carry user information (user:password@)";
+        if (u.Fragment.Length > 0) return "must not have a fragment (#...)";
+        if (uri.AsSpan().ContainsAnyExceptInRange('!', '~')) return "must be printable ASCII without spaces";
+        return null;
     }
 
     /// <summary>Why <paramref name="json"/> is not a JSON Web Key Set (an object whose "keys" is a non-empty array of objects with a "kty"); null when it is one.</summary>

@@ -6,7 +6,7 @@ namespace Switchyard.Model.Validation.Gateway;
 /// API rules for gateway.switchyard.dev/v1alpha1 HTTPTrafficFilter: fault and/or rateLimit; a delay has a duration, an
 /// abort a status from 200 to 599, percentages are 0 to 100 (default 100); a rate limit has requests ≥ 1, a unit
 /// Second, Minute or Hour (default Second) and a burst ≥ 1 (default requests); jwt and basicAuth follow
-/// <see cref="HTTPAuthenticationRules"/>.
+/// <see cref="HTTPAuthenticationRules"/>, authorization <see cref="HTTPAuthorizationRules"/>.
 /// </summary>
 internal sealed class HTTPTrafficFilterRules : KindRules<HTTPTrafficFilter>
 {
@@ -22,6 +22,7 @@ internal sealed class HTTPTrafficFilterRules : KindRules<HTTPTrafficFilter>
             r.RetryAfter ??= true;
         }
         HTTPAuthenticationRules.Default(spec);
+        HTTPAuthorizationRules.Default(spec);
     }
 
     protected override void Validate(HTTPTrafficFilter obj, List<FieldError> errors)
@@ -32,8 +33,8 @@ internal sealed class HTTPTrafficFilterRules : KindRules<HTTPTrafficFilter>
             errors.Required("spec");
             return;
         }
-        if (spec.Fault is null && spec.RateLimit is null && spec.Jwt is null && spec.BasicAuth is null)
-            errors.Required("spec", "set at least one of jwt, basicAuth, rateLimit and fault");
+        if (spec.Fault is null && spec.RateLimit is null && spec.Jwt is null && spec.BasicAuth is null && spec.Authorization is null)
+            errors.Required("spec", "set at least one of jwt, basicAuth, authorization, rateLimit and fault");
         if (spec.Fault is { } fault)
         {
             if (fault.Delay is null && fault.Abort is null) errors.Required("spec.fault", "set delay, abort or both");
@@ -58,6 +59,7 @@ internal sealed class HTTPTrafficFilterRules : KindRules<HTTPTrafficFilter>
             if (limit.Burst is { } burst && burst < 1) errors.Invalid("spec.rateLimit.burst", burst, "must be at least 1");
         }
         HTTPAuthenticationRules.Validate(spec, obj.Metadata?.NamespaceProperty ?? "default", errors);
+        HTTPAuthorizationRules.Validate(spec, errors);
     }
 
     private static void Percentage(int? value, string path, List<FieldError> errors)

@@ -81,10 +81,57 @@ public class HTTPTrafficFilterAuthRulesTests
             "spec.jwt.providers[2].name: Required value",
             "spec.jwt.providers[2].localJWKS.type: Unsupported value: \"Remote\": supported values: \"Inline\", \"ValueRef\"",
             "spec.jwt.providers[3].name: Required value",
-            "spec.jwt.providers[3].localJWKS: Required value: give the key set inline or in a ConfigMap (valueRef)",
+            "spec.jwt.providers[3].localJWKS: Required value: give the key set inline or in a ConfigMap (valueRef), or fetch it from the issuer (remoteJWKS)",
             "spec.jwt.providers[3].extractFrom: Required value: set headers, cookies or params, or omit extractFrom to read the Authorization header (\"Bearer \")",
             "spec.jwt.providers[4].localJWKS.inline: Invalid value: must be a JSON Web Key Set: not JSON (line 1, byte 2)",
         ], Errors<HTTPTrafficFilter>(json));
+    }
+
+    [Fact]
+    public void Validate_RemoteJwks_NoErrorsAndCacheDurationDefaulted()
+    {
+        var json = Manifest("""
+            {"jwt":{"providers":[
+              {"name":"idp","remoteJWKS":{"uri":"https://idp.example/.well-known/jwks.json"}},
+              {"name":"private","remoteJWKS":{"uri":"https://keys.internal:8443/jwks?tenant=a","cacheDuration":"1h",
+               "caCertificateRefs":[{"group":"","kind":"ConfigMap","name":"ca"},{"group":"","kind":"Secret","name":"ca2"}]}}]}}
+            """);
+        Assert.Empty(Errors<HTTPTrafficFilter>(json));
+        var filter = Defaulted<HTTPTrafficFilter>(json);
+        Assert.Equal("300s", filter.Spec.Jwt!.Providers![0].RemoteJWKS!.CacheDuration);
+        Assert.Equal("1h", filter.Spec.Jwt.Providers[1].RemoteJWKS!.CacheDuration);
+    }
+
+    [Fact]
+    public void Validate_RemoteJwksProblems_AllReportedWithFieldPaths()
+    {
+        var json = Manifest("""
+            {"jwt":{"providers":[
+              {"name":"a","remoteJWKS":{"uri":"http://idp.example/jwks","cacheDuration":"5s"},"localJWKS":{"type":"Inline","inline":"{\"keys\":[{\"kty\":\"EC\"}]}"}},
+              {"name":"b","remoteJWKS":{"uri":"","cacheDuration":"25h","caCertificateRefs":[]}},
+              {"name":"c","remoteJWKS":{"uri":"https://user:pw@idp.example/jwks#x","cacheDuration":"soon",
+               "caCertificateRefs":[{"group":"v1","kind":"Service","name":""},null]}},
+              {"name":"d","remoteJWKS":{"uri":"/jwks.json"}}]}}
+            """);
+        Assert.Equal(
+        [
+            "spec.jwt.providers[0].remoteJWKS: Forbidden: set only one of localJWKS and remoteJWKS",
+            "spec.jwt.providers[0].remoteJWKS.uri: Invalid value: \"http://idp.example/jwks\": must use https: a key set fetched in cleartext could be replaced on the way, and with it who may sign tokens",
+            "spec.jwt.providers[0].remoteJWKS.cacheDuration: Invalid value: \"5s\": must be from 10s to 24h",
+            "spec.jwt.providers[1].remoteJWKS.uri: Required value: the https URI of the issuer's JSON Web Key Set",
+            "spec.jwt.providers[1].remoteJWKS.cacheDuration: Invalid value: \"25h\": must be from 10s to 24h",
+            "spec.jwt.providers[1].remoteJWKS.caCertificateRefs: Required value: name at least one ConfigMap or Secret, or omit the field to trust the system's CAs",
+            "spec.jwt.providers[2].remoteJWKS.uri: Invalid value: \"https://user:pw@idp.example/jwks#x\": must not carry user information (user:password@)",
+            "spec.jwt.providers[2].remoteJWKS.cacheDuration: Invalid value: \"soon\": must be a duration of one to four parts, each up to 5 digits followed by h, m, s or ms (e.g. \"10s\", \"1h30m\", \"500ms\")",
+            "spec.jwt.providers[2].remoteJWKS.caCertificateRefs[0].group: Unsupported value: \"v1\": supported values: \"\"",
+            "spec.jwt.providers[2].remoteJWKS.caCertificateRefs[0].kind: Unsupported value: \"Service\": supported values: \"ConfigMap\", \"Secret\"",
+            "spec.jwt.providers[2].remoteJWKS.caCertificateRefs[0].name: Required value",
+            "spec.jwt.providers[2].remoteJWKS.caCertificateRefs[1]: Required value",
+            "spec.jwt.providers[3].remoteJWKS.uri: Invalid value: \"/jwks.json\": must be an absolute URI (https://issuer.example/.well-known/jwks.json)",
+        ], Errors<HTTPTrafficFilter>(json));
+        var longUri = "https://idp.example/" + new string('k', 240);
+        Assert.Equal(["spec.jwt.providers[0].remoteJWKS.uri: Too long: may not be more than 253 characters"],
+            Errors<HTTPTrafficFilter>(Manifest($$$"""{"jwt":{"providers":[{"name":"a","remoteJWKS":{"uri":"{{{longUri}}}"}}]}}""")));
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public class HTTPTrafficFilterRulesTests
     [Fact]
     public void Validate_EmptySpec_SaysWhatToSet()
     {
-        Assert.Equal(["spec: Required value: set at least one of jwt, basicAuth, rateLimit and fault"], Errors<HTTPTrafficFilter>(Manifest("{}")));
+        Assert.Equal(["spec: Required value: set at least one of jwt, basicAuth, authorization, rateLimit and fault"], Errors<HTTPTrafficFilter>(Manifest("{}")));
         Assert.Equal(["spec.fault: Required value: set delay, abort or both"], Errors<HTTPTrafficFilter>(Manifest("""{"fault":{}}""")));
     }
 

@@ -1,0 +1,15 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+
+namespace Switchyard.Proxy.Auth;
+
+/// <summary>
+/// The client's address as authorization sees it: today the connection's remote address (an IPv4-mapped IPv6 address
+/// as IPv4). The one place to change when the address comes from elsewhere (a PROXY protocol header, a trusted
+/// X-Forwarded-For): every <c>clientCIDRs</c> check asks here.
+/// </summary>
+internal static class ClientAddress
+{
+    public static IPAddress? Of(HttpContext context) =>
+        context.Connection.RemoteIpAddress is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4() : context.Connection.RemoteIpAddress;
+}
