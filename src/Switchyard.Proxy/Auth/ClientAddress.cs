@@ -4,9 +4,9 @@ using Microsoft.AspNetCore.Http;
 namespace Switchyard.Proxy.Auth;
 
 /// <summary>
-/// The client's address as authorization sees it: today the connection's remote address (an IPv4-mapped IPv6 address
-/// as IPv4). The one place to change when the address comes from elsewhere (a PROXY protocol header, a trusted
-/// X-Forwarded-For): every <c>clientCIDRs</c> check asks here.
+/// The client's address as authorization sees it: the connection's remote address (an IPv4-mapped IPv6 address as
+/// IPv4), which on a Gateway that accepts the PROXY protocol is the header's source address. The one place to change
+/// when the address may come from elsewhere (a trusted X-Forwarded-For): every <c>clientCIDRs</c> check asks here.
 /// </summary>
 internal static class ClientAddress
 {
