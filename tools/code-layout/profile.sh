@@ -53,7 +53,8 @@ RUN="$WORK/run"
 mkdir -p "$RUN"
 cp "$BIN/switchyard" "$RUN/"
 cp "$BIN"/*.so "$RUN/" 2>/dev/null || true
-callgrind() { local out=$1; shift; valgrind --tool=callgrind --dump-instr=yes --callgrind-out-file="$out" "$@"; }
+# Run directly in the background (not through a function: its subshell would hold back the SIGINT that ends a run).
+CALLGRIND=(valgrind --tool=callgrind --dump-instr=yes)
 until_ok() { # URL SECONDS PID LOG: wait until URL answers 200, or fail showing the end of LOG
   for _ in $(seq 1 "$2"); do
     kill -0 "$3" 2>/dev/null || { echo "the profiled process exited early; the end of its output:" >&2; tail -20 "$4" >&2; return 1; }
@@ -62,7 +63,9 @@ until_ok() { # URL SECONDS PID LOG: wait until URL answers 200, or fail showing 
   done
   echo "$1 did not answer 200 in $2 s; the end of the profiled process's output:" >&2; tail -20 "$4" >&2; return 1
 }
-stop() { kill -INT "$1"; wait "$1" || true; }
+# SIGTERM, not SIGINT: a background job of a script ignores SIGINT. Both commands stop cleanly on it, and callgrind
+# writes its profile when the process exits.
+stop() { kill -TERM "$1"; wait "$1" || true; }
 
 # --- workload 1: gateway serve, as bench/proxy runs it ---
 cat > "$WORK/upstream.conf" <<CONF
@@ -73,7 +76,7 @@ CONF
 "$NGINX" -c "$WORK/upstream.conf" -e /dev/null &
 PIDS+=($!)
 echo "workload 1: gateway serve under callgrind..." >&2
-callgrind "$WORK/gateway.cg" "$RUN/switchyard" gateway serve -f "$ROOT/bench/proxy/gateway.yaml" >"$WORK/gateway.log" 2>&1 &
+"${CALLGRIND[@]}" --callgrind-out-file="$WORK/gateway.cg" "$RUN/switchyard" gateway serve -f "$ROOT/bench/proxy/gateway.yaml" >"$WORK/gateway.log" 2>&1 &
 gw=$!; PIDS+=($gw)
 until_ok http://127.0.0.1:18000/ 180 $gw "$WORK/gateway.log"
 for _ in $(seq 1 50); do curl -s -o /dev/null http://127.0.0.1:18000/; done
@@ -82,7 +85,7 @@ stop $gw
 
 # --- workload 2: up with the quickstart (its pods run `switchyard demo-app`, found on PATH, not profiled) ---
 echo "workload 2: up -f examples/quickstart under callgrind..." >&2
-PATH="$RUN:$PATH" callgrind "$WORK/up.cg" "$RUN/switchyard" up --in-memory --state-dir "$WORK/state" \
+PATH="$RUN:$PATH" "${CALLGRIND[@]}" --callgrind-out-file="$WORK/up.cg" "$RUN/switchyard" up --in-memory --state-dir "$WORK/state" \
   --api 127.0.0.1:17443 --dns 127.0.0.1:17053 --dns-upstream none -f "$ROOT/examples/quickstart" >"$WORK/up.log" 2>&1 &
 up=$!; PIDS+=($up)
 until_ok http://127.0.0.8:8080/checkout 600 $up "$WORK/up.log"
