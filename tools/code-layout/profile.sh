@@ -83,9 +83,10 @@ for _ in $(seq 1 50); do curl -s -o /dev/null http://127.0.0.1:18000/; done
 wrk -t1 -c32 -d10s http://127.0.0.1:18000/ >/dev/null
 stop $gw
 
-# --- workload 2: up with the quickstart (its pods run `switchyard demo-app`, found on PATH, not profiled) ---
+# --- workload 2: up with the quickstart (its pods run `switchyard demo-app`, found on PATH, not profiled); its own
+# config directory, so the user's current.json keeps pointing at their own cluster ---
 echo "workload 2: up -f examples/quickstart under callgrind..." >&2
-PATH="$RUN:$PATH" "${CALLGRIND[@]}" --callgrind-out-file="$WORK/up.cg" "$RUN/switchyard" up --in-memory --state-dir "$WORK/state" \
+XDG_CONFIG_HOME="$WORK/config" PATH="$RUN:$PATH" "${CALLGRIND[@]}" --callgrind-out-file="$WORK/up.cg" "$RUN/switchyard" up --in-memory --state-dir "$WORK/state" \
   --api 127.0.0.1:17443 --dns 127.0.0.1:17053 --dns-upstream none -f "$ROOT/examples/quickstart" >"$WORK/up.log" 2>&1 &
 up=$!; PIDS+=($up)
 until_ok http://127.0.0.8:8080/checkout 600 $up "$WORK/up.log"
