@@ -45,8 +45,6 @@ internal sealed class RuleAuth
             (var invalid, identity) = await Jwt.AuthenticateAsync(context).ConfigureAwait(false);
             if (invalid is not null) return invalid;
         }
-        if (Authorization?.Authorize(context, identity) is { } denied) return denied;
-        Forwarding.HopByHop.Unlist(headers, _managedHeaders); // the gateway's headers reach the backend, whatever Connection names
-        return null;
+        return Authorization?.Authorize(context, identity);
     }
 }

@@ -26,23 +26,19 @@ internal static class AuthAnswer
                 if (answer.Headers.NonValidated.TryGetValues(name, out var values) || answer.Content.Headers.NonValidated.TryGetValues(name, out values))
                     request[name] = ToStringValues(values);
             }
-            HopByHop.Unlist(request, named); // the service's headers reach the backend, whatever the client's Connection names
             return;
         }
         var connection = answer.Headers.Connection;
-        var copied = new List<string>();
-        CopyAll(answer.Headers, request, connection, copied);
-        CopyAll(answer.Content.Headers, request, connection, copied);
-        HopByHop.Unlist(request, copied);
+        CopyAll(answer.Headers, request, connection);
+        CopyAll(answer.Content.Headers, request, connection);
     }
 
-    private static void CopyAll(HttpHeaders from, IHeaderDictionary to, HttpHeaderValueCollection<string> connection, List<string> copied)
+    private static void CopyAll(HttpHeaders from, IHeaderDictionary to, HttpHeaderValueCollection<string> connection)
     {
         foreach (var (name, values) in from.NonValidated)
         {
             if (ExternalAuthFilter.NeverCopied.Contains(name) || connection.Contains(name)) continue;
             to[name] = ToStringValues(values);
-            copied.Add(name);
         }
     }
 

@@ -29,17 +29,19 @@ internal static class HopByHop
     }
 
     /// <summary>
-    /// Takes <paramref name="names"/> out of the request's Connection header: headers the proxy sets (an identity, a
-    /// client certificate, X-Forwarded-*) are its own, and a client naming them in Connection must not get them dropped
-    /// on the way to the backend, as it could when a backend trusts their presence (Apache's CVE-2022-31813). Costs one
-    /// scan of Connection, and nothing more unless it names more than keep-alive/close/upgrade.
+    /// Consumes the request's connection options once, on arrival (RFC 9110 §7.6.1: an intermediary removes the fields
+    /// its Connection names before forwarding): each field named is removed, and Connection keeps only keep-alive,
+    /// close and upgrade. From then on the request carries end-to-end fields only, so a field the gateway sets later
+    /// (X-Forwarded-*, an identity, a client certificate, a filter's header) reaches the backend whatever the client
+    /// named, which matters when a backend trusts their presence (Apache's CVE-2022-31813), and no forwarder checks
+    /// Connection field by field. Host and Content-Length stay: they route and frame the request, and the forwarders
+    /// write their own. Costs one scan of Connection when it names nothing else.
     /// </summary>
-    public static void Unlist(IHeaderDictionary headers, IReadOnlyList<string> names)
+    public static void ConsumeConnectionOptions(IHeaderDictionary headers)
     {
         var connection = headers.Connection;
-        if (names.Count == 0 || !HasExtraTokens(connection)) return;
-        var kept = new List<string>();
-        var changed = false;
+        if (!HasExtraTokens(connection)) return;
+        string? kept = null;
         foreach (var value in connection)
         {
             if (value is null) continue;
@@ -47,16 +49,18 @@ internal static class HopByHop
             {
                 var token = value.AsSpan(range).Trim();
                 if (token.IsEmpty) continue;
-                var named = false;
-                foreach (var name in names) named |= token.Equals(name, StringComparison.OrdinalIgnoreCase);
-                if (named) changed = true;
-                else kept.Add(token.ToString());
+                if (IsConnectionKeyword(token)) kept = kept is null ? token.ToString() : $"{kept}, {token}";
+                else if (!token.Equals("Host", StringComparison.OrdinalIgnoreCase) && !token.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+                    headers.Remove(token.ToString());
             }
         }
-        if (!changed) return;
-        if (kept.Count == 0) headers.Remove("Connection");
-        else headers.Connection = string.Join(", ", kept);
+        if (kept is null) headers.Remove("Connection");
+        else headers.Connection = kept;
     }
+
+    private static bool IsConnectionKeyword(ReadOnlySpan<char> token) =>
+        token.Equals("keep-alive", StringComparison.OrdinalIgnoreCase) || token.Equals("close", StringComparison.OrdinalIgnoreCase)
+        || token.Equals("upgrade", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>True when a Connection value says more than keep-alive/close/upgrade (so per-name checks are needed).</summary>
     public static bool HasExtraTokens(StringValues connection)
@@ -67,8 +71,7 @@ internal static class HopByHop
             foreach (var range in value.AsSpan().Split(','))
             {
                 var token = value.AsSpan(range).Trim();
-                if (!token.IsEmpty && !token.Equals("keep-alive", StringComparison.OrdinalIgnoreCase) && !token.Equals("close", StringComparison.OrdinalIgnoreCase)
-                    && !token.Equals("upgrade", StringComparison.OrdinalIgnoreCase)) return true;
+                if (!token.IsEmpty && !IsConnectionKeyword(token)) return true;
             }
         }
         return false;

@@ -162,13 +162,11 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
         b.Append(" HTTP/1.1\r\nHost: "u8);
         b.Append(plan.UpstreamHost ?? request.Headers.Host.ToString());
         b.Append("\r\n"u8);
-        var connection = request.Headers.Connection;
-        var checkListed = HopByHop.HasExtraTokens(connection);
+        // The fields the client's Connection named are gone already (HopByHop.ConsumeConnectionOptions, on arrival).
         foreach (var (name, values) in request.Headers)
         {
             if (HopByHop.Is(name) || name.Equals("Host", StringComparison.OrdinalIgnoreCase) || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
                 || name.Equals("Expect", StringComparison.OrdinalIgnoreCase)) continue;
-            if (checkListed && HopByHop.ListedIn(connection, name)) continue;
             foreach (var value in values) b.Header(name, value);
         }
         if (bodyMode == BodyMode.ContentLength)

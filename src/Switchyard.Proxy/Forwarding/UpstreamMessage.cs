@@ -34,11 +34,10 @@ internal static class UpstreamMessage
             Content = content,
         };
         if (content is not null && request.ContentLength is { } length) content.Headers.ContentLength = length;
-        var connection = request.Headers.Connection;
-        foreach (var (name, values) in request.Headers)
+        foreach (var (name, values) in request.Headers) // the fields the client's Connection named are gone (consumed on arrival)
         {
             if (name.StartsWith(':') || name.Equals(HeaderNames.Host, StringComparison.OrdinalIgnoreCase) || name.Equals(HeaderNames.ContentLength, StringComparison.OrdinalIgnoreCase)
-                || name.Equals(HeaderNames.Expect, StringComparison.OrdinalIgnoreCase) || HopByHop.ListedIn(connection, name)) continue;
+                || name.Equals(HeaderNames.Expect, StringComparison.OrdinalIgnoreCase)) continue;
             if (HopByHop.Is(name))
             {
                 if (name.Equals(HeaderNames.TE, StringComparison.OrdinalIgnoreCase) && values.ToString().Equals("trailers", StringComparison.OrdinalIgnoreCase))

@@ -22,7 +22,6 @@ internal static class ClientCertificates
     /// <summary>The header backends read the verified client certificate from (Envoy's format).</summary>
     public const string ForwardedHeader = "x-forwarded-client-cert";
 
-    private static readonly string[] ForwardedHeaderList = [ForwardedHeader];
 
     /// <summary>The handshake settings for one connection: the certificate for its SNI name and, when its listener validates clients, the request for a certificate and its check.</summary>
     public static SslServerAuthenticationOptions ServerOptions(ListenerConfig? listener, TlsHandshakeCallbackContext context, List<SslApplicationProtocol>? alpn, ProxyMetrics metrics)
@@ -81,11 +80,7 @@ internal static class ClientCertificates
         var headers = context.Request.Headers;
         headers.Remove(ForwardedHeader);
         if (listener.ClientValidation is null) return;
-        if (context.Features.Get<ClientCertificateState>()?.Forwarded is { } value)
-        {
-            headers[ForwardedHeader] = value;
-            Forwarding.HopByHop.Unlist(headers, ForwardedHeaderList);
-        }
+        if (context.Features.Get<ClientCertificateState>()?.Forwarded is { } value) headers[ForwardedHeader] = value;
     }
 }
 

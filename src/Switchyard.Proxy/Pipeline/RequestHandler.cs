@@ -53,6 +53,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 await Answer(context, 400, error);
                 return;
             }
+            HopByHop.ConsumeConnectionOptions(request.Headers); // before anything reads or sets a field the client's Connection may name
             // A CORS preflight goes to the rule its Access-Control-Request-Method would reach, when that rule answers preflights.
             var entry = CorsPolicy.IsPreflight(request)
                 ? PreflightEntry(listener, request, path) ?? listener.Router.Match(request, request.Host.Host, path)
@@ -408,9 +409,6 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
     private static bool HasBody(HttpContext context) =>
         context.Request.ContentLength is > 0 || (context.Request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true);
 
-    private static readonly string[] ForwardingHeaders = ["X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host"];
-    private static readonly string[] ForwardingHeadersAndForwarded = [.. ForwardingHeaders, "Forwarded"];
-
     private static void AddForwardingHeaders(HttpContext context, string? client, string scheme, bool forwarded)
     {
         var request = context.Request;
@@ -429,7 +427,6 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             var existing = headers["Forwarded"];
             headers["Forwarded"] = existing.Count == 0 ? element : existing.ToString() + ", " + element;
         }
-        HopByHop.Unlist(headers, forwarded ? ForwardingHeadersAndForwarded : ForwardingHeaders);
     }
 
     /// <summary>

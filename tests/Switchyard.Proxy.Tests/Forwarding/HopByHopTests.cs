@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Switchyard.Proxy.Forwarding;
 
@@ -31,4 +32,29 @@ public sealed class HopByHopTests
     [InlineData("x-trace", true)]
     public void HasExtraTokens(string connection, bool extra) =>
         Assert.Equal(extra, HopByHop.HasExtraTokens(connection));
+
+    [Theory]
+    [InlineData("keep-alive", "keep-alive", "x-a,x-b,x-c")]
+    [InlineData("x-a", null, "x-b,x-c")]
+    [InlineData("Keep-Alive, X-A , x-b", "Keep-Alive", "x-c")]
+    [InlineData("close, x-a, upgrade", "close, upgrade", "x-b,x-c")]
+    [InlineData(",x-a,,x-c,", null, "x-b")]
+    [InlineData("x-absent", null, "x-a,x-b,x-c")]
+    [InlineData("Host, Content-Length, x-b", null, "x-a,x-c")]
+    public void ConsumeConnectionOptions_RemovesTheNamedFieldsAndKeepsTheKeywords(string connection, string? remaining, string kept)
+    {
+        IHeaderDictionary headers = new HeaderDictionary { ["Connection"] = connection, ["Host"] = "site.test", ["Content-Length"] = "3", ["x-a"] = "1", ["x-b"] = "2", ["x-c"] = "3" };
+        HopByHop.ConsumeConnectionOptions(headers);
+        Assert.Equal(remaining, headers.TryGetValue("Connection", out var left) ? left.ToString() : null);
+        Assert.Equal(kept.Split(','), new[] { "x-a", "x-b", "x-c" }.Where(headers.ContainsKey));
+        Assert.Equal(("site.test", "3"), (headers.Host.ToString(), headers.ContentLength?.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Fact]
+    public void ConsumeConnectionOptions_ReadsEveryConnectionLine()
+    {
+        IHeaderDictionary headers = new HeaderDictionary { ["Connection"] = new StringValues(["keep-alive", "x-a"]), ["x-a"] = "1", ["x-b"] = "2" };
+        HopByHop.ConsumeConnectionOptions(headers);
+        Assert.Equal(("keep-alive", false, true), (headers.Connection.ToString(), headers.ContainsKey("x-a"), headers.ContainsKey("x-b")));
+    }
 }

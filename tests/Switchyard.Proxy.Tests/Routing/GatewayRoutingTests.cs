@@ -275,6 +275,16 @@ public sealed class GatewayRoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HopByHop_HeaderAFilterSets_ReachesTheBackendEvenWhenTheClientNamesItInConnection()
+    {
+        // The client's connection options are consumed on arrival; the filter's header is set after, and is the gateway's.
+        var text = await Raw.SendAsync(_port, "GET /per-backend HTTP/1.1\r\nHost: filters.test\r\nConnection: x-per-backend, x-hop\r\nx-per-backend: client\r\nx-hop: 1\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200", text, StringComparison.Ordinal);
+        Assert.Contains("x-echo-h-x-per-backend: on\r\n", text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("x-echo-h-x-hop", text, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task BackendRefFilters_ApplyOnlyToRequestsSentThroughThatBackendRef()
     {
         // Gateway API HTTPBackendRef.filters: run only when the request goes to that backendRef; the response
