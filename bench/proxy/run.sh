@@ -164,7 +164,7 @@ children() { pgrep -P "$1" | tr '\n' ' '; }
 
 ROUNDS=${ROUNDS:-1}
 ROWS=()
-for n in switchyard switchyard-threadpool switchyard-jit yarp-jit floor floor-forward floor-conn floor-socket floor-epoll floor-epoll-proxy floor-nginx; do wanted $n && ROWS+=("$n"); done
+for n in switchyard switchyard-threadpool switchyard-jit yarp-jit floor floor-forward floor-loop floor-loop-forward floor-conn floor-socket floor-epoll floor-epoll-proxy floor-nginx; do wanted $n && ROWS+=("$n"); done
 declare -A RATIOS
 for round in $(seq 1 "$ROUNDS"); do
   [ "$ROUNDS" -gt 1 ] && echo "ROUND $round of $ROUNDS"
@@ -182,7 +182,7 @@ for round in $(seq 1 "$ROUNDS"); do
     nice -n -19 taskset -c $PROXY_CORE dotnet "$HOST_DLL" "$fwd" "$HERE/gateway.yaml" > "$WORK/$name.log" 2>&1 &
     p=$!; measure "$name" $p; stop $p
   done
-  for name in floor floor-forward floor-conn floor-socket floor-epoll floor-epoll-proxy; do
+  for name in floor floor-forward floor-loop floor-loop-forward floor-conn floor-socket floor-epoll floor-epoll-proxy; do
     wanted $name || continue
     nice -n -19 taskset -c $PROXY_CORE dotnet "$HOST_DLL" "$name" "127.0.0.1:$PORT" "127.0.0.1:$UP_PORT" > "$WORK/$name.log" 2>&1 &
     p=$!; measure "$name" $p; stop $p

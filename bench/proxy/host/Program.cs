@@ -7,6 +7,7 @@ using Switchyard.Proxy.Forwarding;
 // Usage: ProxyBenchHost native|yarp MANIFEST...  — serves the Gateways in the manifests until SIGTERM.
 //        ProxyBenchHost floor HOST:PORT          — bare Kestrel answering a fixed 200 itself (the floor, see FloorServer).
 //        ProxyBenchHost floor-forward HOST:PORT UPSTREAM — Kestrel and the forwarder alone, to UPSTREAM (see FloorServer).
+//        ProxyBenchHost floor-loop|floor-loop-forward HOST:PORT UPSTREAM — the same two on the gateway's own event loop.
 //        ProxyBenchHost floor-conn|floor-socket|floor-epoll HOST:PORT — the floors below it (TransportFloors, EpollFloor).
 //        ProxyBenchHost floor-epoll-proxy HOST:PORT UPSTREAM — both legs on an epoll loop of its own (EpollFloor).
 // The gateway modes run as the shipped `gateway serve` does by default, on the proxy's own event loops (ProxyIo.EventLoop).
@@ -15,9 +16,9 @@ using Switchyard.Proxy.Forwarding;
 var mode = args.Length > 0 ? args[0] : "native";
 if (mode.StartsWith("floor", StringComparison.Ordinal)) Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
 IAsyncDisposable server;
-if (mode is "floor" or "floor-forward")
+if (mode is "floor" or "floor-forward" or "floor-loop" or "floor-loop-forward")
 {
-    var floor = new ProxyBenchHost.FloorServer(IPEndPoint.Parse(args[1]), mode == "floor-forward" ? IPEndPoint.Parse(args[2]) : null);
+    var floor = new ProxyBenchHost.FloorServer(IPEndPoint.Parse(args[1]), mode.EndsWith("-forward", StringComparison.Ordinal) ? IPEndPoint.Parse(args[2]) : null, loop: mode.StartsWith("floor-loop", StringComparison.Ordinal));
     await floor.StartAsync();
     Console.WriteLine($"listening {args[1]} ({mode})");
     server = floor;
