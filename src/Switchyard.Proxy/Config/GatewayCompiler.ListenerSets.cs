@@ -212,7 +212,8 @@ internal sealed partial class GatewayCompiler
 
     /// <summary>
     /// ListenerSet status (GEP-1713): Accepted and Programmed (False with NotAllowed when the Gateway does not admit it,
-    /// ListenersNotValid when none of its listeners is distinct), and its own listeners' status, never the Gateway's.
+    /// ListenersNotValid when none of its listeners is distinct; Programmed also False, with Invalid, when it is accepted
+    /// but none of its listeners can serve, as a Gateway's), and its own listeners' status, never the Gateway's.
     /// </summary>
     private void AddListenerSetStatuses(Dictionary<ParentKey, List<ListenerInfo>> listeners)
     {
@@ -236,12 +237,18 @@ internal sealed partial class GatewayCompiler
                     ? $"listeners added to Gateway {Key(gateway.Metadata)}"
                     : $"listeners added to Gateway {Key(gateway.Metadata)}, except {string.Join(", ", rejected)} (see their conditions)");
             }
+            var (programmed, programmedReason, programmedMessage) = (accepted, accepted ? "Programmed" : reason, accepted ? "listeners are programmed" : message);
+            if (accepted && !infos.Any(i => i.Usable))
+            {
+                var why = infos.Select(i => $"{i.Listener.Name}: {i.Conditions.FirstOrDefault(c => c.Type == "Programmed")?.Message}");
+                (programmed, programmedReason, programmedMessage) = (false, "Invalid", $"no listener can serve: {string.Join("; ", why)}");
+            }
             var status = new ListenerSetStatus
             {
                 Conditions =
                 [
                     Conditions.Make("Accepted", accepted, reason, message, gen, prev, now),
-                    Conditions.Make("Programmed", accepted, accepted ? "Programmed" : reason, accepted ? "listeners are programmed" : message, gen, prev, now),
+                    Conditions.Make("Programmed", programmed, programmedReason, programmedMessage, gen, prev, now),
                 ],
                 Listeners = [.. infos.Select(i => new ListenerStatus
                 {
