@@ -125,7 +125,12 @@ internal sealed partial class GatewayCompiler
         info.Conditions.Add(inSet && !refsOk
             ? Conditions.Make("Accepted", false, "Invalid", $"no usable certificate: {refMessage}", gen, prev, now)
             : Conditions.Make("Accepted", true, "Accepted", "listener accepted", gen, prev, now));
-        info.Conditions.Add(Conditions.Make("ResolvedRefs", refsOk, refReason, refMessage, gen, prev, now));
+        // Kinds in allowedRoutes.kinds the listener cannot serve are left out of supportedKinds and make ResolvedRefs
+        // False/InvalidRouteKinds; the listener goes on serving the kinds it can (a certificate problem is named first).
+        var invalidKinds = InvalidRouteKinds(l);
+        var (resolvedReason, resolvedMessage) = invalidKinds is null ? (refReason, refMessage)
+            : refsOk ? ("InvalidRouteKinds", invalidKinds) : (refReason, $"{refMessage}; {invalidKinds}");
+        info.Conditions.Add(Conditions.Make("ResolvedRefs", refsOk && invalidKinds is null, resolvedReason, resolvedMessage, gen, prev, now));
         info.Conditions.Add(Conditions.Make("Programmed", refsOk, refsOk ? "Programmed" : "Invalid", refsOk ? $"serving on {info.Bind}" : "no usable certificate", gen, prev, now));
         info.Usable = refsOk;
         if (kind is ListenerKind.Https or ListenerKind.TlsTerminate) ApplyFrontendValidation(info, builder);

@@ -211,6 +211,16 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
         _ => [],
     };
 
+    /// <summary>The entries of allowedRoutes.kinds the listener cannot serve, described; null when there are none.</summary>
+    private static string? InvalidRouteKinds(Listener l)
+    {
+        var served = KindsServed(l);
+        var invalid = (l.AllowedRoutes?.Kinds ?? []).Where(k => (k.Group ?? GatewayApi.Group) != GatewayApi.Group || !served.Contains(k.Kind))
+            .Select(k => (k.Group ?? GatewayApi.Group) == GatewayApi.Group ? k.Kind : $"{k.Kind} of group \"{k.Group}\"").ToList();
+        return invalid.Count == 0 ? null
+            : $"allowedRoutes.kinds: {string.Join(", ", invalid)} cannot attach to this listener (protocol {l.Protocol}), which serves {string.Join(" and ", served)}";
+    }
+
     /// <summary>What a listener serves; null for a protocol this controller does not serve.</summary>
     private static ListenerKind? KindOf(Listener l) => l.Protocol switch
     {
