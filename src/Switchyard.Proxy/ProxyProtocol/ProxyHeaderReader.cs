@@ -146,6 +146,12 @@ internal static class ProxyHeaderReader
             case 2:
                 var size = family == 1 ? 4 : 16;
                 if (length < 2 * size + 4) return Fail(out error, $"a v2 {(family == 1 ? "AF_INET" : "AF_INET6")} header of {length} address bytes ({2 * size + 4} needed)");
+                if (protocol != 1)
+                {
+                    // UNSPEC or DGRAM: not the addresses of a TCP connection (this one is), so the real ones stand, as HAProxy does.
+                    header = new ProxyHeader(ProxyProtocolVersion.V2, total, null, null);
+                    return ProxyHeaderStatus.Complete;
+                }
                 Span<byte> addresses = stackalloc byte[2 * 16 + 4];
                 received.Slice(V2FixedLength, 2 * size + 4).CopyTo(addresses);
                 var source = new IPAddress(addresses[..size]);
