@@ -52,7 +52,7 @@ internal sealed partial class ExternalAuthClient
                 {
                     return "client went away";
                 }
-                catch (Exception e) when (e is OperationCanceledException || (e is RpcException { StatusCode: StatusCode.DeadlineExceeded } && deadline.IsCancellationRequested))
+                catch (Exception e) when (deadline.IsCancellationRequested && e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled or StatusCode.DeadlineExceeded })
                 {
                     return await FailAsync(context, rule, filter, 504, $"endpoint {endpoint.Name}: no answer within {Seconds(limit)}").ConfigureAwait(false);
                 }
@@ -66,9 +66,11 @@ internal sealed partial class ExternalAuthClient
                     }
                     return await FailAsync(context, rule, filter, 503, $"endpoint {endpoint.Name}: connect failed ({Reason(connect)})").ConfigureAwait(false);
                 }
-                catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable || e.Status.DebugException is HttpRequestException or IOException)
+                catch (Exception e) when (e is OperationCanceledException or RpcException { StatusCode: StatusCode.Unavailable } or RpcException { Status.DebugException: HttpRequestException or IOException })
                 {
-                    return await FailAsync(context, rule, filter, 503, $"endpoint {endpoint.Name}: no answer ({(e.Status.DebugException is { } cause ? Reason(cause) : e.Status.Detail)})").ConfigureAwait(false);
+                    // A call that broke, or was cancelled under it (its channel disposed).
+                    var why = e is RpcException { Status: var status } ? status.DebugException is { } cause ? Reason(cause) : status.Detail : e.Message;
+                    return await FailAsync(context, rule, filter, 503, $"endpoint {endpoint.Name}: no answer ({why})").ConfigureAwait(false);
                 }
                 catch (RpcException e)
                 {
@@ -118,6 +120,7 @@ internal sealed partial class ExternalAuthClient
     private GrpcEndpoint Grpc(EndpointState endpoint)
     {
         var tls = endpoint.Pool.Tls;
+        // Two first checks at once may both make one; the one not kept holds nothing (the invokers own the connections).
         return _grpc.GetOrAdd((endpoint.Address, tls?.Key), static (key, s) =>
         {
             var channel = GrpcChannel.ForAddress($"{(s.Tls is null ? "http" : "https")}://{key.Address}", new GrpcChannelOptions

@@ -23,6 +23,7 @@ internal sealed class ExtAuthzServer : IAsyncDisposable
     {
         _app = app;
         Seen = checks.Seen;
+        Connections = checks.Connections;
         Port = new Uri(app.Urls.First()).Port;
     }
 
@@ -30,6 +31,9 @@ internal sealed class ExtAuthzServer : IAsyncDisposable
 
     /// <summary>Every CheckRequest received, in order.</summary>
     public ConcurrentQueue<CheckRequest> Seen { get; }
+
+    /// <summary>The connection of each check, in order (Kestrel's connection id).</summary>
+    public ConcurrentQueue<string> Connections { get; }
 
     public static async Task<ExtAuthzServer> StartAsync(Func<CheckRequest, ServerCallContext, Task<CheckResponse>> decide, X509Certificate2? certificate = null)
     {
@@ -61,9 +65,12 @@ internal sealed class ExtAuthzServer : IAsyncDisposable
     {
         public ConcurrentQueue<CheckRequest> Seen { get; } = new();
 
+        public ConcurrentQueue<string> Connections { get; } = new();
+
         public override Task<CheckResponse> Check(CheckRequest request, ServerCallContext context)
         {
             Seen.Enqueue(request);
+            Connections.Enqueue(context.GetHttpContext().Connection.Id);
             return decide(request, context);
         }
     }

@@ -275,6 +275,18 @@ public sealed class ExternalAuthGrpcTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Connections_ReusedAcrossChecks()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            using var response = await SendAsync("GET", "/all", null, ("Authorization", "Bearer good"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        Assert.Equal(5, _auth.Connections.Count);
+        Assert.Single(_auth.Connections.Distinct());
+    }
+
+    [Fact]
     public async Task Metrics_AllowedDeniedFailed_CountedByRoute()
     {
         (await SendAsync("GET", "/api", null, ("Authorization", "Bearer good"))).Dispose();
