@@ -23,6 +23,9 @@ internal sealed partial class ExternalAuthClient
 {
     private readonly ConcurrentDictionary<(IPEndPoint Address, string? Tls), GrpcEndpoint> _grpc = new();
 
+    /// <summary>How many channels are kept (one per endpoint and TLS setting asked since it became live).</summary>
+    internal int GrpcChannels => _grpc.Count;
+
     /// <summary>A kept channel to one endpoint, and the client on it.</summary>
     private sealed record GrpcEndpoint(GrpcChannel Channel, AuthorizationClient Client);
 

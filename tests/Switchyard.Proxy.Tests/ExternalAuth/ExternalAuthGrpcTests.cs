@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Envoy.Config.Core.V3;
 using Envoy.Service.Auth.V3;
 using Grpc.Core;
+using Switchyard.Model.Manifests;
 using Switchyard.Proxy.Tests.Support;
 using AppendAction = Envoy.Config.Core.V3.HeaderValueOption.Types.HeaderAppendAction;
 using RpcStatus = Google.Rpc.Status;
@@ -284,6 +285,32 @@ public sealed class ExternalAuthGrpcTests : IAsyncLifetime
         }
         Assert.Equal(5, _auth.Connections.Count);
         Assert.Single(_auth.Connections.Distinct());
+    }
+
+    [Fact]
+    public async Task EndpointLeaves_ItsChannelIsDropped_TheNewEndpointGetsOne()
+    {
+        await using var moved = await ExtAuthzServer.StartAsync(DecideAsync);
+        string Yaml(int port) => GatewayYaml.Route("""
+                - filters: [{type: ExternalAuth, externalAuth: {protocol: GRPC, backendRef: {name: authz, port: 80}, grpc: {}}}]
+                  backendRefs: [{name: echo, port: 80}]
+            """) + Manifests.Service("echo", _echo.Port) + Manifests.Service("authz", port);
+        await using var proxy = await Manifests.StartAsync(Yaml(_auth.Port));
+        var auth = proxy.Runtime.ExternalAuthClient;
+        async Task<HttpStatusCode> GetAsync()
+        {
+            using var client = Manifests.Client();
+            using var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), Host, "GET", "/", ("Authorization", "Bearer good")));
+            return response.StatusCode;
+        }
+        Assert.Equal(HttpStatusCode.OK, await GetAsync());
+        Assert.Equal(1, auth.GrpcChannels);
+
+        await proxy.ApplyAsync([.. new ManifestReader(new ManifestReaderOptions { Validate = false }).ReadText("test.yaml", Yaml(moved.Port)).Resources], 2, CancellationToken.None);
+        Assert.Equal(0, auth.GrpcChannels);
+        Assert.Equal(HttpStatusCode.OK, await GetAsync());
+        Assert.Equal(1, auth.GrpcChannels);
+        Assert.Single(moved.Seen);
     }
 
     [Fact]
