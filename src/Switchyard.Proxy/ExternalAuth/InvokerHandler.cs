@@ -2,9 +2,9 @@ namespace Switchyard.Proxy.ExternalAuth;
 
 /// <summary>
 /// Hands a gRPC channel's requests to one of <see cref="ExternalAuthClient"/>'s invokers, so that the gRPC protocol
-/// shares the HTTP protocol's connection pools and TLS handlers. A plain handler on purpose: Grpc.Net.Client sees no
-/// SocketsHttpHandler to reconfigure (it would install its own connect callback for its load balancing, which the
-/// proxy does itself).
+/// shares the HTTP protocol's connection pools and TLS handlers. A plain handler on purpose: given a SocketsHttpHandler
+/// without a connect callback, Grpc.Net.Client sets one of its own for its client-side load balancing, which would
+/// change the shared handler (already in use) and balance what the proxy already balances.
 /// </summary>
 internal sealed class InvokerHandler(HttpMessageInvoker invoker) : HttpMessageHandler
 {
