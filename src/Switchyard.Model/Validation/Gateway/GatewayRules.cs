@@ -7,7 +7,8 @@ namespace Switchyard.Model.Validation.Gateway;
 /// <summary>
 /// API rules for Gateway, as the v1 CRD defaults and validates it: listeners (names, ports, protocols, hostnames,
 /// TLS, allowed routes, distinctness), requested addresses, infrastructure settings, and Gateway-wide TLS
-/// (<c>spec.tls</c>: client certificate validation, the client certificate for backends).
+/// (<c>spec.tls</c>: client certificate validation, the client certificate for backends); and the Gateway annotations
+/// of the gateway.switchyard.dev prefix (<see cref="ProxyProtocolAnnotations"/>, <see cref="ForwardedForAnnotations"/>).
 /// </summary>
 internal sealed class GatewayRules : KindRules<Model.Gateway.Gateway>
 {
