@@ -230,50 +230,50 @@ public sealed class ForwardedForListenerTests : IAsyncLifetime
         }, $"access log line for {path}");
         return found!;
     }
+}
 
-    /// <summary>An HttpClient whose connections come from <paramref name="source"/>, counting them; h2c with prior knowledge when asked for HTTP/2.</summary>
-    private sealed class BoundClient : IDisposable
+/// <summary>An HttpClient whose connections come from a chosen loopback address, counting them; h2c with prior knowledge when asked for HTTP/2.</summary>
+internal sealed class BoundClient : IDisposable
+{
+    private readonly HttpClient _http;
+    private int _connections;
+
+    public BoundClient(IPAddress source) => _http = new(new SocketsHttpHandler
     {
-        private readonly HttpClient _http;
-        private int _connections;
-
-        public BoundClient(IPAddress source) => _http = new(new SocketsHttpHandler
+        UseProxy = false,
+        UseCookies = false,
+        AllowAutoRedirect = false,
+        ConnectCallback = async (context, ct) =>
         {
-            UseProxy = false,
-            UseCookies = false,
-            AllowAutoRedirect = false,
-            ConnectCallback = async (context, ct) =>
+            Interlocked.Increment(ref _connections);
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
             {
-                Interlocked.Increment(ref _connections);
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    socket.Bind(new IPEndPoint(source, 0));
-                    await socket.ConnectAsync(IPAddress.Parse(context.DnsEndPoint.Host), context.DnsEndPoint.Port, ct);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        }) { Timeout = TimeSpan.FromSeconds(20) };
-
-        public int Connections => Volatile.Read(ref _connections);
-
-        public Task<HttpResponseMessage> GetAsync(IPAddress to, int port, string path, string? forwardedFor, Version? version = null)
-        {
-            var request = new HttpRequestMessage(HttpMethod.Get, $"http://{to}:{port}{path}");
-            if (version is not null)
-            {
-                request.Version = version;
-                request.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
+                socket.Bind(new IPEndPoint(source, 0));
+                await socket.ConnectAsync(IPAddress.Parse(context.DnsEndPoint.Host), context.DnsEndPoint.Port, ct);
+                return new NetworkStream(socket, ownsSocket: true);
             }
-            if (forwardedFor is not null) request.Headers.TryAddWithoutValidation("X-Forwarded-For", forwardedFor);
-            return _http.SendAsync(request);
-        }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    }) { Timeout = TimeSpan.FromSeconds(20) };
 
-        public void Dispose() => _http.Dispose();
+    public int Connections => Volatile.Read(ref _connections);
+
+    public Task<HttpResponseMessage> GetAsync(IPAddress to, int port, string path, string? forwardedFor, Version? version = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, $"http://{to}:{port}{path}");
+        if (version is not null)
+        {
+            request.Version = version;
+            request.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        }
+        if (forwardedFor is not null) request.Headers.TryAddWithoutValidation("X-Forwarded-For", forwardedFor);
+        return _http.SendAsync(request);
     }
+
+    public void Dispose() => _http.Dispose();
 }
