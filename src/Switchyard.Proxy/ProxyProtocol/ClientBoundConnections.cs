@@ -30,7 +30,7 @@ internal sealed class ClientBoundConnections
     /// The header a new connection to <paramref name="pool"/> starts with for this request's client connection. Its
     /// source is the connection's peer (the PROXY header's source, if one was accepted), never a client taken from a
     /// trusted X-Forwarded-For: a header describes a connection, and one connection from an L7 load balancer carries
-    /// the requests of many clients (Envoy's upstream PROXY protocol also writes the downstream connection's addresses).
+    /// the requests of many clients.
     /// </summary>
     public static byte[] Header(HttpContext context, ConnectionPool pool)
     {
