@@ -10,8 +10,7 @@ namespace Switchyard.Proxy.ClientIp;
 /// the right: each address that is trusted is skipped; the first that is not is the client. If every address is
 /// trusted, the leftmost is the client. Empty elements are ignored (RFC 9110 list syntax). An element that is not an
 /// address (<c>unknown</c>, a name, garbage) stops the walk: the client is the last address read before it (the
-/// peer when it is the rightmost), so nothing right of a trusted proxy's own entry is ever taken from text it did not
-/// write. An element is an IPv4 address, an IPv6 address, either with a port (<c>192.0.2.1:4711</c>,
+/// peer when it is the rightmost), since past a broken entry the chain cannot be followed. An element is an IPv4 address, an IPv6 address, either with a port (<c>192.0.2.1:4711</c>,
 /// <c>[2001:db8::1]:4711</c>, as some load balancers write them; the port is dropped) or a bracketed IPv6 address;
 /// IPv4 as four decimal octets without leading zeros, IPv6 without a zone. Never allocates.
 /// </summary>
