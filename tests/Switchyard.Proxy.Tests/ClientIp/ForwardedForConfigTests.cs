@@ -92,6 +92,34 @@ public sealed class ForwardedForConfigTests
     }
 
     [Fact]
+    public async Task ListenerSetListener_GetsItsGatewaysTrustedSet()
+    {
+        var port = HaProxy.FreePort(Address);
+        await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass + $$$"""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: edge, namespace: default, annotations: {gateway.switchyard.dev/x-forwarded-for-trusted-cidrs: "10.0.0.0/8"}}
+            spec:
+              gatewayClassName: switchyard
+              addresses: [{type: IPAddress, value: "{{{Address}}}"}]
+              allowedListeners: {namespaces: {from: Same}}
+              listeners: [{name: l, port: 0, protocol: HTTP}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: ListenerSet
+            metadata: {name: team, namespace: default}
+            spec:
+              parentRef: {name: edge}
+              listeners: [{name: extra, port: {{{port}}}, protocol: HTTP}]
+            ---
+
+            """);
+
+        Assert.Equal("10.0.0.0/8", proxy.Runtime.View.Current.Listeners[new IPEndPoint(Address, 0)].ForwardedForTrusted?.Text);
+        Assert.Equal("10.0.0.0/8", proxy.Runtime.View.Current.Listeners[new IPEndPoint(Address, port)].ForwardedForTrusted?.Text);
+    }
+
+    [Fact]
     public async Task WithProxyProtocol_TheHeadersSourceIsThePeerThatMustBeTrusted()
     {
         await using var backend = await EchoBackend.StartAsync("site");
