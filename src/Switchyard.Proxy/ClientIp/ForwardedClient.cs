@@ -41,7 +41,7 @@ internal sealed class ForwardedClient
         if (lines.Count == 0) return peerText;
         if (lines.Count == 1 && _lastLine is not null && string.Equals(lines[0], _lastLine, StringComparison.Ordinal))
         {
-            if (_lastAddress is not null) context.Connection.RemoteIpAddress = _lastAddress;
+            if (_lastAddress is not null) SetClient(context, _lastAddress);
             return _lastText ?? peerText;
         }
         var client = ForwardedFor.ClientOf(lines, trusted, _peer);
@@ -51,9 +51,16 @@ internal sealed class ForwardedClient
         {
             address = client.ToIPAddress();
             text = address.ToString();
-            context.Connection.RemoteIpAddress = address;
+            SetClient(context, address);
         }
         if (lines.Count == 1) (_lastLine, _lastAddress, _lastText) = (lines[0], address, address is null ? null : text);
         return text;
+    }
+
+    /// <summary>The request's remote address becomes the client's; its port 0, as X-Forwarded-For names none (Envoy does the same).</summary>
+    private static void SetClient(HttpContext context, IPAddress client)
+    {
+        context.Connection.RemoteIpAddress = client;
+        context.Connection.RemotePort = 0;
     }
 }
