@@ -1,4 +1,5 @@
 using System.Net;
+using Switchyard.Model.Networking;
 
 namespace Switchyard.Proxy;
 
@@ -16,6 +17,14 @@ public sealed record ProxyOptions
     /// with a PROXY protocol header (v1 or v2), whose address becomes the client's. Default false.
     /// </summary>
     public bool IngressProxyProtocol { get; init; }
+
+    /// <summary>
+    /// The CIDRs of the proxies in front of the Ingress listeners (an L7 load balancer, a CDN) whose X-Forwarded-For
+    /// names the client: on a connection whose peer is in one of them, the client is the first untrusted address of
+    /// X-Forwarded-For read from the right (see docs/components/gateway.md). Default empty: the header is never read
+    /// and the client is the peer. Gateways set this with the annotation gateway.switchyard.dev/x-forwarded-for-trusted-cidrs.
+    /// </summary>
+    public IReadOnlyList<IpPrefix> IngressXForwardedForTrustedCidrs { get; init; } = [];
 
     /// <summary>How long a connection on a listener that accepts the PROXY protocol may take to send its whole header. Default 5s.</summary>
     public TimeSpan ProxyProtocolTimeout { get; init; } = TimeSpan.FromSeconds(5);
@@ -63,6 +72,7 @@ public sealed record ProxyOptions
         if (TlsIdleTimeout <= TimeSpan.Zero) errors.Add($"TlsIdleTimeout: {TlsIdleTimeout} must be positive");
         if (ProxyProtocolTimeout <= TimeSpan.Zero) errors.Add($"ProxyProtocolTimeout: {ProxyProtocolTimeout} must be positive");
         if (IngressProxyProtocol && IngressHttp is null && IngressHttps is null) errors.Add("IngressProxyProtocol (--ingress-proxy-protocol): no Ingress listener is set; set IngressHttp or IngressHttps (--ingress-http, --ingress-https)");
+        if (IngressXForwardedForTrustedCidrs.Count > 0 && IngressHttp is null && IngressHttps is null) errors.Add("IngressXForwardedForTrustedCidrs (--ingress-x-forwarded-for-trusted-cidrs): no Ingress listener is set; set IngressHttp or IngressHttps (--ingress-http, --ingress-https)");
         if (ExternalAuthTimeout <= TimeSpan.Zero) errors.Add($"ExternalAuthTimeout: {ExternalAuthTimeout} must be positive");
         return errors;
     }

@@ -4,9 +4,11 @@ using Microsoft.AspNetCore.Http;
 namespace Switchyard.Proxy.Auth;
 
 /// <summary>
-/// The client's address as authorization sees it: the connection's remote address (an IPv4-mapped IPv6 address as
-/// IPv4), which on a Gateway that accepts the PROXY protocol is the header's source address. The one place to change
-/// when the address may come from elsewhere (a trusted X-Forwarded-For): every <c>clientCIDRs</c> check asks here.
+/// The client's address as authorization sees it: the request's remote address (an IPv4-mapped IPv6 address as
+/// IPv4). That is the connection's peer, which on a Gateway that accepts the PROXY protocol is the header's source;
+/// on a listener with trusted proxies (<c>gateway.switchyard.dev/x-forwarded-for-trusted-cidrs</c>) whose peer is
+/// trusted, it is the client X-Forwarded-For names, set per request by <see cref="ClientIp.ForwardedClient"/>. Every
+/// <c>clientCIDRs</c> check asks here.
 /// </summary>
 internal static class ClientAddress
 {

@@ -1,6 +1,7 @@
 using System.Net;
 using k8s.Models;
 using Switchyard.Model.Gateway;
+using Switchyard.Proxy.ClientIp;
 using Switchyard.Proxy.Snapshot;
 
 namespace Switchyard.Proxy.Config;
@@ -86,10 +87,25 @@ internal sealed partial class GatewayCompiler
             info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener is not accepted", gen, prev, now));
             return info;
         }
+        // Its X-Forwarded-For annotation likewise (HTTP and HTTPS listeners only: TLS listeners read no HTTP header).
+        var forwardedForProblems = new List<(string Entry, string Problem)>();
+        var forwardedFor = ForwardedForAnnotations.Of(info.Gateway.Metadata.Annotations, forwardedForProblems);
+        if (forwardedForProblems.Count > 0)
+        {
+            Reject(info);
+            var why = $"gateway {Key(info.Gateway.Metadata)}: {ProxyProtocolAnnotations.PathOf(ForwardedForAnnotations.Gateway)}: "
+                + string.Join("; ", forwardedForProblems.Select(p => $"'{p.Entry}': {p.Problem}"));
+            info.Conditions.Add(Conditions.Make("Accepted", false, "UnsupportedValue", why, gen, prev, now));
+            info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener is not accepted", gen, prev, now));
+            return info;
+        }
+        info.ForwardedForTrusted = forwardedFor is null || kind is ListenerKind.TlsPassthrough or ListenerKind.TlsTerminate ? null : new TrustedCidrs(forwardedFor);
         // Listeners sharing a port share one socket: they must speak the same protocol (for TLS, in the same mode), with
-        // or without a PROXY protocol header before it.
+        // or without a PROXY protocol header before it, trusting the same X-Forwarded-For proxies (the same load
+        // balancer is in front of all of them, and a request's client is known before its route, for a 404 too).
         var serves = kind switch { ListenerKind.TlsPassthrough => "TLS (Passthrough)", ListenerKind.TlsTerminate => "TLS (Terminate)", _ => l.Protocol }
-            + (proxyProtocol ? " behind the PROXY protocol" : "");
+            + (proxyProtocol ? " behind the PROXY protocol" : "")
+            + (info.ForwardedForTrusted is { } trusted ? $" trusting X-Forwarded-For from {trusted.Text}" : "");
         if (sockets.ProtocolAt.TryGetValue(info.Bind, out var existing) && existing.Serves != serves)
         {
             if (inSet) return Conflicted(info, "ProtocolConflict", $"port {l.Port} already serves {existing.Serves} for {Holder(info, existing.First)}");
@@ -107,7 +123,7 @@ internal sealed partial class GatewayCompiler
         }
         sockets.ProtocolAt.TryAdd(info.Bind, (serves, info));
         sockets.HostAt.TryAdd(hostKey, info);
-        var builder = listenerFor(info.Bind, $"{info.Owner} port {l.Port}", kind, proxyProtocol);
+        var builder = listenerFor(info.Bind, $"{info.Owner} port {l.Port}", kind, proxyProtocol, info.ForwardedForTrusted);
         var refsOk = true;
         var refReason = "ResolvedRefs";
         var refMessage = "all references resolved";

@@ -5,6 +5,7 @@ using k8s.Models;
 using Switchyard.Model.Gateway;
 using Switchyard.Model.Selectors;
 using Switchyard.Proxy.Backends;
+using Switchyard.Proxy.ClientIp;
 using Switchyard.Proxy.ExternalAuth;
 using Switchyard.Proxy.Filters;
 using Switchyard.Proxy.Forwarding;
@@ -22,7 +23,7 @@ namespace Switchyard.Proxy.Config;
 /// alone. GRPCRoute rules compile in GatewayCompiler.Grpc.cs and TLSRoutes in GatewayCompiler.Tls.cs; attachment is
 /// the same for every kind.
 /// </summary>
-internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolver backends, Func<IPEndPoint, string, ListenerKind, bool, ListenerBuilder> listenerFor, DateTime now)
+internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolver backends, Func<IPEndPoint, string, ListenerKind, bool, TrustedCidrs?, ListenerBuilder> listenerFor, DateTime now)
 {
     public const string ControllerName = "switchyard.dev/gateway-controller";
 
@@ -49,6 +50,9 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
         public string Owner => Set is null ? $"gateway {Key(Gateway.Metadata)}" : $"listenerset {Key(Set.Metadata)}";
         public IPEndPoint Bind { get; } = bind;
         public bool Usable { get; set; } = true;
+
+        /// <summary>The proxies whose X-Forwarded-For the Gateway's annotation trusts (set when the listener is added).</summary>
+        public TrustedCidrs? ForwardedForTrusted { get; set; }
 
         /// <summary>False when the listener is not part of the merged list: a protocol not served, or a conflict with one before it.</summary>
         public bool Distinct { get; set; } = true;
@@ -385,7 +389,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                         info.Attached++;
                         attached++;
                         if (!info.Usable) continue;
-                        var tlsBuilder = listenerFor(info.Bind, "", KindOf(info.Listener)!.Value, ProxyProtocolAnnotations.Accepts(info.Gateway.Metadata.Annotations, out _));
+                        var tlsBuilder = listenerFor(info.Bind, "", KindOf(info.Listener)!.Value, ProxyProtocolAnnotations.Accepts(info.Gateway.Metadata.Annotations, out _), info.ForwardedForTrusted);
                         var target = ClientValidationOf(info) is { } checkedBy ? tls.ValidatedBy(checkedBy) : tls;
                         foreach (var h in served) tlsBuilder.AddTlsRoute(h, target);
                         continue;
@@ -394,7 +398,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                     info.Attached++;
                     attached++;
                     if (!info.Usable) continue;
-                    var builder = listenerFor(info.Bind, "", KindOf(info.Listener)!.Value, ProxyProtocolAnnotations.Accepts(info.Gateway.Metadata.Annotations, out _));
+                    var builder = listenerFor(info.Bind, "", KindOf(info.Listener)!.Value, ProxyProtocolAnnotations.Accepts(info.Gateway.Metadata.Annotations, out _), info.ForwardedForTrusted);
                     var validation = ClientValidationOf(info);
                     foreach (var (precedence, shared) in EntriesFor(route, info.Gateway))
                     {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using Switchyard.Proxy.ClientIp;
 using Switchyard.Proxy.Routing;
 using Switchyard.Proxy.Snapshot;
 using Switchyard.Proxy.TlsRoutes;
@@ -36,7 +37,7 @@ internal readonly record struct MatchPrecedence(
 }
 
 /// <summary>Collects the entries of one bind address into host buckets, then builds its immutable <see cref="ListenerConfig"/>.</summary>
-internal sealed class ListenerBuilder(IPEndPoint bind, string name, ListenerKind kind, bool singleLabelWildcards, bool acceptsProxyProtocol = false)
+internal sealed class ListenerBuilder(IPEndPoint bind, string name, ListenerKind kind, bool singleLabelWildcards, bool acceptsProxyProtocol = false, TrustedCidrs? forwardedForTrusted = null)
 {
     private readonly Dictionary<string, List<(MatchPrecedence Key, RouteEntry Entry)>> _buckets = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<(MatchPrecedence Key, RouteEntry Entry)> _any = [];
@@ -48,6 +49,10 @@ internal sealed class ListenerBuilder(IPEndPoint bind, string name, ListenerKind
 
     /// <summary>Connections here start with a PROXY protocol header (set by the first listener bound here; conflicting ones are refused before).</summary>
     public bool AcceptsProxyProtocol => acceptsProxyProtocol;
+
+    /// <summary>The proxies whose X-Forwarded-For names the client (set by the first listener bound here, like <see cref="AcceptsProxyProtocol"/>).</summary>
+    public TrustedCidrs? ForwardedForTrusted => forwardedForTrusted;
+
     public Dictionary<string, ServingCertificate> Certificates { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Client certificate validation by listener hostname, like <see cref="Certificates"/> (null: none); empty when no listener here validates.</summary>
@@ -87,6 +92,7 @@ internal sealed class ListenerBuilder(IPEndPoint bind, string name, ListenerKind
             Name = name,
             Kind = kind,
             AcceptsProxyProtocol = acceptsProxyProtocol,
+            ForwardedForTrusted = forwardedForTrusted,
             TlsRoutes = _tlsRoutes.Count == 0 ? SniRouter.Empty : new SniRouter(_tlsRoutes),
             Router = new HostRouter(exact, wildcards, _any.Count == 0 ? null : Table(_any), singleLabelWildcards),
             Certificates = Certificates,

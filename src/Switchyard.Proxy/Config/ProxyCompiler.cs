@@ -1,4 +1,5 @@
 using System.Net;
+using Switchyard.Proxy.ClientIp;
 using Switchyard.Proxy.Endpoints;
 using Switchyard.Proxy.LoadBalancing;
 using Switchyard.Proxy.Resilience;
@@ -34,12 +35,12 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
     {
         var backends = new BackendResolver(inputs, registry, random, _kept);
         var builders = new Dictionary<IPEndPoint, ListenerBuilder>();
-        ListenerBuilder For(IPEndPoint bind, string name, ListenerKind kind, bool singleLabel, bool proxyProtocol)
+        ListenerBuilder For(IPEndPoint bind, string name, ListenerKind kind, bool singleLabel, bool proxyProtocol, TrustedCidrs? forwardedFor)
         {
-            if (!builders.TryGetValue(bind, out var b)) builders[bind] = b = new ListenerBuilder(bind, name, kind, singleLabel, proxyProtocol);
+            if (!builders.TryGetValue(bind, out var b)) builders[bind] = b = new ListenerBuilder(bind, name, kind, singleLabel, proxyProtocol, forwardedFor);
             return b;
         }
-        var gateway = new GatewayCompiler(inputs, backends, (bind, name, kind, proxyProtocol) => For(bind, name, kind, singleLabel: false, proxyProtocol), time.GetUtcNow().UtcDateTime)
+        var gateway = new GatewayCompiler(inputs, backends, (bind, name, kind, proxyProtocol, forwardedFor) => For(bind, name, kind, singleLabel: false, proxyProtocol, forwardedFor), time.GetUtcNow().UtcDateTime)
         {
             Traffic = new TrafficFilterCompiler(inputs, _kept, time, jwks),
             LastAccepted = _lastAccepted,
@@ -50,10 +51,11 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
         foreach (var key in _lastAccepted.Keys.Where(k => !routes.Contains(k)).ToList()) _lastAccepted.Remove(key);
         var warnings = new List<string>();
         var ingress = new IngressCompiler(inputs, backends);
-        if (options.IngressHttp is { } http) ingress.Compile(For(http, "ingress http", ListenerKind.Http, singleLabel: true, options.IngressProxyProtocol));
+        var ingressTrusted = options.IngressXForwardedForTrustedCidrs.Count == 0 ? null : new TrustedCidrs(options.IngressXForwardedForTrustedCidrs);
+        if (options.IngressHttp is { } http) ingress.Compile(For(http, "ingress http", ListenerKind.Http, singleLabel: true, options.IngressProxyProtocol, ingressTrusted));
         if (options.IngressHttps is { } https)
         {
-            var listener = For(https, "ingress https", ListenerKind.Https, singleLabel: true, options.IngressProxyProtocol);
+            var listener = For(https, "ingress https", ListenerKind.Https, singleLabel: true, options.IngressProxyProtocol, ingressTrusted);
             ingress.Compile(listener);
             ingress.AddCertificates(listener);
         }

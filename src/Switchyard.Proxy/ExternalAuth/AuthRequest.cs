@@ -20,7 +20,7 @@ internal static class AuthRequest
     private static readonly UriCreationOptions Raw = new() { DangerousDisablePathAndQueryCanonicalization = true };
 
     /// <param name="body">The bytes of the body read so far (up to one more than the largest maxSize of the rule's filters).</param>
-    /// <param name="client">The client's address for X-Forwarded-For; null when unknown.</param>
+    /// <param name="client">The address appended to X-Forwarded-For: the connection's peer, as for the backend (not a client taken from X-Forwarded-For); null when unknown.</param>
     public static HttpRequestMessage Create(HttpContext context, ExternalAuthFilter filter, IPEndPoint endpoint, bool tls, UpstreamProtocol protocol, ReadOnlyMemory<byte> body, string? client, string scheme)
     {
         var request = context.Request;

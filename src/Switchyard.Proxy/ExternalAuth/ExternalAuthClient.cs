@@ -51,7 +51,7 @@ internal sealed partial class ExternalAuthClient : IDisposable
     /// Runs the rule's ExternalAuth filters in order; null when every service allowed the request (their headers are
     /// then on it), else the error for the access log: the client has been answered, or has gone away.
     /// </summary>
-    /// <param name="client">The client's address for X-Forwarded-For; null when unknown.</param>
+    /// <param name="client">The address appended to X-Forwarded-For: the connection's peer, as for the backend (not a client taken from X-Forwarded-For); null when unknown.</param>
     /// <param name="scheme">The listener's scheme for X-Forwarded-Proto.</param>
     public async ValueTask<string?> AuthorizeAsync(HttpContext context, RouteRule rule, IReadOnlyList<ExternalAuthFilter> filters, string? client, string scheme)
     {

@@ -19,7 +19,8 @@ namespace Switchyard.Proxy.ExternalAuth;
 /// headers (lower-case names, several values joined): all of them as the backend would get them, or only those named
 /// in grpc.allowedHeaders. With forwardBody the first maxSize bytes go as raw_body (and as body when they are UTF-8),
 /// with <c>x-envoy-auth-partial-body</c> among the headers as Envoy sends it. Source and destination are the client's
-/// and the listener's addresses.
+/// and the listener's addresses: the source is the request's remote address, so on a listener that trusts the peer's
+/// X-Forwarded-For it is the client that header names (port 0), as Envoy's is.
 /// </summary>
 internal static class GrpcAuthRequest
 {
@@ -27,7 +28,7 @@ internal static class GrpcAuthRequest
     public const string PartialBodyHeader = "x-envoy-auth-partial-body";
 
     /// <param name="body">The bytes of the body read so far (up to one more than the largest maxSize of the rule's filters).</param>
-    /// <param name="client">The client's address for X-Forwarded-For; null when unknown.</param>
+    /// <param name="client">The address appended to X-Forwarded-For: the connection's peer, as for the backend; null when unknown.</param>
     /// <param name="scheme">The listener's scheme (X-Forwarded-Proto and the scheme attribute).</param>
     public static CheckRequest Create(HttpContext context, ExternalAuthFilter filter, ReadOnlyMemory<byte> body, string? client, string scheme, DateTimeOffset now)
     {

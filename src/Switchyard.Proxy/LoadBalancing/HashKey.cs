@@ -2,7 +2,10 @@ using Microsoft.AspNetCore.Http;
 
 namespace Switchyard.Proxy.LoadBalancing;
 
-/// <summary>What consistent hashing hashes: a request header, a cookie, or the client's IP address.</summary>
+/// <summary>
+/// What consistent hashing hashes: a request header, a cookie, or the client's IP address (the request's remote
+/// address: the PROXY header's source, or the client a trusted X-Forwarded-For names, as <see cref="Auth.ClientAddress"/>).
+/// </summary>
 internal sealed record HashKey(HashKeySource Source, string Name)
 {
     public static readonly HashKey SourceIp = new(HashKeySource.SourceIp, "");

@@ -24,8 +24,15 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
 {
     public const string ErrorHeader = "x-switchyard-error";
 
-    /// <param name="client">The client's address as text (X-Forwarded-For, the access log); null when unknown.</param>
-    public async Task HandleAsync(HttpContext context, ListenerConfig? listener, string? client)
+    /// <param name="peer">
+    /// The connection's peer address as text (the PROXY protocol header's source, if any): the address appended to
+    /// X-Forwarded-For and Forwarded, as each proxy appends the one it received the request from; null when unknown.
+    /// </param>
+    /// <param name="client">
+    /// The client's address as text for the access log: the peer, or on a listener that trusts the peer, the one
+    /// X-Forwarded-For names (the request's remote address is then that one too); null when unknown.
+    /// </param>
+    public async Task HandleAsync(HttpContext context, ListenerConfig? listener, string? peer, string? client)
     {
         var start = runtime.Time.GetTimestamp();
         var request = context.Request;
@@ -83,7 +90,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             {
                 // The authorization service may be sent x-forwarded-client-cert (allowedHeaders): the proxy's, never the client's.
                 ClientCertificates.Forward(context, listener);
-                if (await runtime.ExternalAuthClient.AuthorizeAsync(context, rule, auth, client, listener.Https ? "https" : "http").ConfigureAwait(false) is { } authError)
+                if (await runtime.ExternalAuthClient.AuthorizeAsync(context, rule, auth, peer, listener.Https ? "https" : "http").ConfigureAwait(false) is { } authError)
                 {
                     error = authError; // the authorization service's answer, or the proxy's (failing closed), went to the client
                     return;
@@ -116,7 +123,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 return;
             }
             backendName = backend.Name;
-            AddForwardingHeaders(context, client, listener.Https ? "https" : "http", runtime.ForwardedHeader);
+            AddForwardingHeaders(context, peer, listener.Https ? "https" : "http", runtime.ForwardedHeader);
             ClientCertificates.Forward(context, listener);
             if (runtime.TraceContext)
             {
@@ -143,7 +150,8 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             runtime.Metrics.Request(routeName ?? "", backendName ?? "", status, seconds);
             runtime.AccessLog?.Write(new AccessLogEntry(
                 runtime.Time.GetUtcNow(), request.Method, request.Host.Value ?? "", path, status, seconds * 1000, listener?.Name ?? "", routeName,
-                backendName, endpointName, retries, error, traceParent is null ? null : TraceContext.TraceIdOf(traceParent), client));
+                backendName, endpointName, retries, error, traceParent is null ? null : TraceContext.TraceIdOf(traceParent), client,
+                Peer: string.Equals(client, peer, StringComparison.Ordinal) ? null : peer));
         }
     }
 
@@ -409,21 +417,25 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
     private static bool HasBody(HttpContext context) =>
         context.Request.ContentLength is > 0 || (context.Request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true);
 
-    private static void AddForwardingHeaders(HttpContext context, string? client, string scheme, bool forwarded)
+    /// <summary>
+    /// X-Forwarded-For and Forwarded get <paramref name="peer"/> appended, the address the request came from, even when
+    /// the client was taken from X-Forwarded-For (as Envoy and nginx's <c>$proxy_add_x_forwarded_for</c> do): the chain
+    /// stays whole for the next hop to walk.
+    /// </summary>
+    private static void AddForwardingHeaders(HttpContext context, string? peer, string scheme, bool forwarded)
     {
         var request = context.Request;
         var headers = request.Headers;
-        if (client is not null)
+        if (peer is not null)
         {
             var existing = headers["X-Forwarded-For"];
-            headers["X-Forwarded-For"] = existing.Count == 0 ? client : existing.ToString() + ", " + client;
+            headers["X-Forwarded-For"] = existing.Count == 0 ? peer : existing.ToString() + ", " + peer;
         }
         headers["X-Forwarded-Proto"] = scheme;
         if (!headers.ContainsKey("X-Forwarded-Host")) headers["X-Forwarded-Host"] = request.Host.Value;
         if (forwarded)
         {
-            var by = context.Connection.RemoteIpAddress;
-            var element = $"for={(by?.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"\"[{by}]\"" : by?.ToString() ?? "unknown")};proto={scheme};host=\"{request.Host.Value}\"";
+            var element = $"for={(peer is null ? "unknown" : peer.Contains(':', StringComparison.Ordinal) ? $"\"[{peer}]\"" : peer)};proto={scheme};host=\"{request.Host.Value}\"";
             var existing = headers["Forwarded"];
             headers["Forwarded"] = existing.Count == 0 ? element : existing.ToString() + ", " + element;
         }

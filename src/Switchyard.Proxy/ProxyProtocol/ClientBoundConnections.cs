@@ -26,11 +26,17 @@ internal sealed class ClientBoundConnections
 
     private ClientBoundConnections() => _closedWhileIdle = Remove;
 
-    /// <summary>The header a new connection to <paramref name="pool"/> starts with for this request's client connection.</summary>
+    /// <summary>
+    /// The header a new connection to <paramref name="pool"/> starts with for this request's client connection. Its
+    /// source is the connection's peer (the PROXY header's source, if one was accepted), never a client taken from a
+    /// trusted X-Forwarded-For: a header describes a connection, and one connection from an L7 load balancer carries
+    /// the requests of many clients.
+    /// </summary>
     public static byte[] Header(HttpContext context, ConnectionPool pool)
     {
         var connection = context.Connection;
-        var source = connection.RemoteIpAddress is { } remote ? new IPEndPoint(remote, connection.RemotePort) : null;
+        var source = context.Features.Get<IConnectionEndPointFeature>()?.RemoteEndPoint as IPEndPoint
+            ?? (connection.RemoteIpAddress is { } remote ? new IPEndPoint(remote, connection.RemotePort) : null);
         var destination = connection.LocalIpAddress is { } local ? new IPEndPoint(local, connection.LocalPort) : null;
         return ProxyHeaderWriter.Write(pool.ProxyProtocol, source, destination);
     }

@@ -11,7 +11,8 @@ namespace Switchyard.Proxy.ProxyProtocol;
 /// (and the address the client reached, <see cref="ConnectionContext.LocalEndPoint"/>). That property is the one place
 /// the proxy takes the client's address from: Kestrel copies it into the HTTP connection feature (X-Forwarded-For,
 /// Forwarded, source-IP hashing and <c>sessionAffinity: ClientIP</c>, the access log, the PROXY header sent on to
-/// backends), and TLSRoutes read it directly. Strict: a connection that does not start with a valid header, or does
+/// backends), and TLSRoutes read it directly; on a listener that also trusts X-Forwarded-For from some CIDRs, it is the
+/// peer checked against them, and a request's client may then come from that header (see <see cref="ClientIp.ForwardedClient"/>). Strict: a connection that does not start with a valid header, or does
 /// not complete one within <see cref="ProxyOptions.ProxyProtocolTimeout"/>, is closed without an answer. A v2 LOCAL
 /// header, v1 UNKNOWN and address families without an IP keep the connection's own addresses. Listeners without the
 /// setting never run this code.

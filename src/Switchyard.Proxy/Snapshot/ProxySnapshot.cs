@@ -54,6 +54,12 @@ internal sealed class ListenerConfig
     /// <summary>Every connection must start with a PROXY protocol header (v1 or v2), whose address becomes the client's.</summary>
     public bool AcceptsProxyProtocol { get; init; }
 
+    /// <summary>
+    /// The proxies whose X-Forwarded-For names the client (see <see cref="ClientIp.ForwardedFor"/>); null (the default)
+    /// when the header is never read and the client is the connection's peer.
+    /// </summary>
+    public ClientIp.TrustedCidrs? ForwardedForTrusted { get; init; }
+
     public bool Https => Kind == ListenerKind.Https;
 
     /// <summary>"http", "https", or "tls" (both modes), as addresses of this listener are written.</summary>

@@ -5,11 +5,13 @@ namespace Switchyard.Proxy.Telemetry;
 
 /// <summary>
 /// One finished request, as the JSON access log records it; or one finished connection of a TLS listener: method
-/// "TLS", host the server name, status 0 (not HTTP), and the bytes relayed each way.
+/// "TLS", host the server name, status 0 (not HTTP), and the bytes relayed each way. <see cref="Peer"/> is the
+/// connection's peer when the client was taken from a trusted X-Forwarded-For and differs from it (null otherwise).
 /// </summary>
 internal readonly record struct AccessLogEntry(
     DateTimeOffset Time, string Method, string Host, string Path, int Status, double DurationMs, string Listener, string? Route,
-    string? Backend, string? Endpoint, int Retries, string? Error, string? TraceId, string? Client, long? BytesReceived = null, long? BytesSent = null);
+    string? Backend, string? Endpoint, int Retries, string? Error, string? TraceId, string? Client, long? BytesReceived = null, long? BytesSent = null,
+    string? Peer = null);
 
 /// <summary>
 /// The JSON access log: one object per line, written by a background task so request threads never block on I/O.
@@ -59,6 +61,7 @@ internal sealed class AccessLog : IAsyncDisposable
             if (e.Error is not null) json.WriteString("error", e.Error);
             if (e.TraceId is not null) json.WriteString("trace_id", e.TraceId);
             json.WriteString("client", e.Client);
+            if (e.Peer is not null) json.WriteString("peer", e.Peer);
             if (e.BytesReceived is { } received) json.WriteNumber("bytes_received", received);
             if (e.BytesSent is { } sent) json.WriteNumber("bytes_sent", sent);
             json.WriteEndObject();

@@ -7,7 +7,8 @@ namespace Switchyard.Model.Validation.Gateway;
 /// <summary>
 /// API rules for Gateway, as the v1 CRD defaults and validates it: listeners (names, ports, protocols, hostnames,
 /// TLS, allowed routes, distinctness), requested addresses, infrastructure settings, and Gateway-wide TLS
-/// (<c>spec.tls</c>: client certificate validation, the client certificate for backends).
+/// (<c>spec.tls</c>: client certificate validation, the client certificate for backends); and the Gateway annotations
+/// of the gateway.switchyard.dev prefix (<see cref="ProxyProtocolAnnotations"/>, <see cref="ForwardedForAnnotations"/>).
 /// </summary>
 internal sealed class GatewayRules : KindRules<Model.Gateway.Gateway>
 {
@@ -74,6 +75,9 @@ internal sealed class GatewayRules : KindRules<Model.Gateway.Gateway>
         MetadataRules.ValidateObjectMeta(obj.Metadata, Kind, errors);
         if (obj.Metadata?.Annotations?.TryGetValue(ProxyProtocolAnnotations.Gateway, out var proxyProtocol) == true && !ProxyProtocolAnnotations.GatewayValues.Contains(proxyProtocol))
             errors.NotSupported(ProxyProtocolAnnotations.PathOf(ProxyProtocolAnnotations.Gateway), proxyProtocol, ProxyProtocolAnnotations.GatewayValues);
+        var forwardedFor = new List<(string Entry, string Problem)>();
+        ForwardedForAnnotations.Of(obj.Metadata?.Annotations, forwardedFor);
+        foreach (var (entry, problem) in forwardedFor) errors.Invalid(ProxyProtocolAnnotations.PathOf(ForwardedForAnnotations.Gateway), entry, problem);
         if (obj.Spec is not { } spec)
         {
             errors.Required("spec");

@@ -1,0 +1,63 @@
+using Switchyard.Cli.Commands.Gateway;
+
+namespace Switchyard.Cli.Tests.Commands.Gateway;
+
+/// <summary>
+/// <c>gateway serve --ingress-x-forwarded-for-trusted-cidrs</c>: parsed into the options in canonical order, every bad
+/// CIDR named at once with the flag, the flag refused without an Ingress listener, and the real command line refusing a
+/// bad value (exit 2).
+/// </summary>
+public sealed class GatewayServeTrustedCidrsTests
+{
+    private static GatewayCommand.ServeFlags Flags(string? trusted, string? ingressHttp = "127.0.0.1:8080") =>
+        new(Admin: null, ingressHttp, IngressHttps: null, IngressProxyProtocol: false, AccessLog: null, Io: "event-loop", IngressXForwardedForTrustedCidrs: trusted);
+
+    [Fact]
+    public void Options_TrustedCidrs_ParsedInCanonicalOrder()
+    {
+        var errors = new List<string>();
+        var options = GatewayCommand.Options(Flags("2001:db8::/32, 10.0.0.0/8 ,192.168.1.7/32"), errors);
+        Assert.Empty(errors);
+        Assert.Equal(["10.0.0.0/8", "192.168.1.7/32", "2001:db8::/32"], options.IngressXForwardedForTrustedCidrs.Select(c => c.ToString()));
+    }
+
+    [Fact]
+    public void Options_NoFlag_NoTrustedCidrs()
+    {
+        var errors = new List<string>();
+        Assert.Empty(GatewayCommand.Options(Flags(null), errors).IngressXForwardedForTrustedCidrs);
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public void Options_BadCidrs_EveryOneNamed()
+    {
+        var errors = new List<string>();
+        GatewayCommand.Options(Flags("10.0.0.1/8, 10.1.0.0/16, foo,"), errors);
+        Assert.Equal(
+        [
+            "--ingress-x-forwarded-for-trusted-cidrs: '10.0.0.1/8': must be a network address with no host bits set (did you mean \"10.0.0.0/8\"?)",
+            "--ingress-x-forwarded-for-trusted-cidrs: 'foo': must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)",
+            "--ingress-x-forwarded-for-trusted-cidrs: '': an empty entry; separate CIDRs with single commas",
+        ], errors);
+    }
+
+    [Fact]
+    public void Options_WithoutIngressListener_Refused()
+    {
+        var errors = new List<string>();
+        GatewayCommand.Options(Flags("10.0.0.0/8", ingressHttp: null), errors);
+        Assert.Equal(["IngressXForwardedForTrustedCidrs (--ingress-x-forwarded-for-trusted-cidrs): no Ingress listener is set; set IngressHttp or IngressHttps (--ingress-http, --ingress-https)"], errors);
+    }
+
+    [Fact]
+    public async Task Run_BadTrustedCidrs_UsageError()
+    {
+        using var cli = new CliRunner();
+        var run = await cli.RunAsync("gateway", "serve", "-f", "x.yaml", "--ingress-http", "127.0.0.1:0", "--ingress-x-forwarded-for-trusted-cidrs", "10.0.0.1/8, foo");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--ingress-x-forwarded-for-trusted-cidrs: '10.0.0.1/8': must be a network address with no host bits set", run.Error, StringComparison.Ordinal);
+        Assert.Contains("--ingress-x-forwarded-for-trusted-cidrs: 'foo': must be a valid CIDR value", run.Error, StringComparison.Ordinal);
+    }
+}
