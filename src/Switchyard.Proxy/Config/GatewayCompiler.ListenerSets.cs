@@ -33,11 +33,14 @@ internal sealed partial class GatewayCompiler
     /// <summary>What the listeners compiled so far hold, by bind address: the order of compiling is the order of precedence.</summary>
     private sealed class ListenerSockets
     {
-        /// <summary>What each address and port serves ("HTTP", "TLS (Passthrough)", ...) and the first listener's owner.</summary>
-        public Dictionary<IPEndPoint, (string Serves, ListenerInfo First)> ProtocolAt { get; } = [];
+        /// <summary>
+        /// What each address and port serves ("HTTP", "TLS (Passthrough)", ...) as its first listener does, the family of
+        /// protocols that may share it (<see cref="Family"/>), and that first listener.
+        /// </summary>
+        public Dictionary<IPEndPoint, (string Serves, string Family, ListenerInfo First)> ProtocolAt { get; } = [];
 
-        /// <summary>The listener holding each (address and port, protocol, hostname; "" for none).</summary>
-        public Dictionary<(IPEndPoint Bind, string Serves, string Host), ListenerInfo> HostAt { get; } = [];
+        /// <summary>The listener holding each (address and port, family, hostname; "" for none).</summary>
+        public Dictionary<(IPEndPoint Bind, string Family, string Host), ListenerInfo> HostAt { get; } = [];
 
         /// <summary>Addresses where a Gateway has TLS listeners of both modes: none of those serves.</summary>
         public HashSet<IPEndPoint> MixedTls { get; } = [];
@@ -86,11 +89,12 @@ internal sealed partial class GatewayCompiler
             info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener is not accepted", gen, prev, now));
             return info;
         }
-        // Listeners sharing a port share one socket: they must speak the same protocol (for TLS, in the same mode), with
-        // or without a PROXY protocol header before it.
-        var serves = kind switch { ListenerKind.TlsPassthrough => "TLS (Passthrough)", ListenerKind.TlsTerminate => "TLS (Terminate)", _ => l.Protocol }
-            + (proxyProtocol ? " behind the PROXY protocol" : "");
-        if (sockets.ProtocolAt.TryGetValue(info.Bind, out var existing) && existing.Serves != serves)
+        // Listeners sharing a port share one socket: they must speak the same protocol (for TLS, in the same mode), or
+        // be HTTPS and TLS Passthrough listeners, told apart by server name; with or without a PROXY protocol header before it.
+        var behind = proxyProtocol ? " behind the PROXY protocol" : "";
+        var serves = kind switch { ListenerKind.TlsPassthrough => "TLS (Passthrough)", ListenerKind.TlsTerminate => "TLS (Terminate)", _ => l.Protocol } + behind;
+        var family = Family(kind) + behind;
+        if (sockets.ProtocolAt.TryGetValue(info.Bind, out var existing) && existing.Family != family)
         {
             if (inSet) return Conflicted(info, "ProtocolConflict", $"port {l.Port} already serves {existing.Serves} for {Holder(info, existing.First)}");
             Reject(info);
@@ -99,15 +103,24 @@ internal sealed partial class GatewayCompiler
             info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener conflicts with another", gen, prev, now));
             return info;
         }
-        var hostKey = (info.Bind, serves, (l.Hostname ?? "").ToLowerInvariant());
-        if (inSet && sockets.HostAt.TryGetValue(hostKey, out var holder))
+        // Gateway API: in a group of HTTPS and TLS listeners on one port, each hostname is unique (one may have none).
+        // Within one kind, a Gateway's own listeners are kept distinct by API validation.
+        var hostKey = (info.Bind, family, (l.Hostname ?? "").ToLowerInvariant());
+        if (sockets.HostAt.TryGetValue(hostKey, out var holder) && (inSet || KindOf(holder.Listener) != kind))
         {
             var host = l.Hostname is null ? "no hostname (any host)" : $"hostname {l.Hostname}";
-            return Conflicted(info, "HostnameConflict", $"{serves} port {l.Port} with {host} is already served for {Holder(info, holder)}");
+            var why = $"{serves} port {l.Port} with {host} is already served for {Holder(info, holder)}";
+            if (inSet) return Conflicted(info, "HostnameConflict", why);
+            Reject(info);
+            info.Conditions.Add(Conditions.Make("Conflicted", true, "HostnameConflict", why, gen, prev, now));
+            info.Conditions.Add(Conditions.Make("Accepted", false, "HostnameConflict", why, gen, prev, now));
+            info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener conflicts with another", gen, prev, now));
+            return info;
         }
-        sockets.ProtocolAt.TryAdd(info.Bind, (serves, info));
+        sockets.ProtocolAt.TryAdd(info.Bind, (serves, family, info));
         sockets.HostAt.TryAdd(hostKey, info);
         var builder = listenerFor(info.Bind, $"{info.Owner} port {l.Port}", kind, proxyProtocol);
+        builder.AddServerName(l.Hostname, kind);
         var refsOk = true;
         var refReason = "ResolvedRefs";
         var refMessage = "all references resolved";
@@ -131,6 +144,18 @@ internal sealed partial class GatewayCompiler
         if (kind is ListenerKind.Https or ListenerKind.TlsTerminate) ApplyFrontendValidation(info, builder);
         return info;
     }
+
+    /// <summary>
+    /// Which listeners may share an address and port: those of one protocol (for TLS, of one mode), and HTTPS with TLS
+    /// Passthrough, whose connections the ClientHello's server name tells apart (Gateway API's compatible group of
+    /// HTTPS and TLS listeners with distinct hostnames).
+    /// </summary>
+    private static string Family(ListenerKind kind) => kind switch
+    {
+        ListenerKind.Https or ListenerKind.TlsPassthrough => "HTTPS or TLS (Passthrough)",
+        ListenerKind.TlsTerminate => "TLS (Terminate)",
+        _ => "HTTP",
+    };
 
     private static void Reject(ListenerInfo info)
     {

@@ -26,7 +26,10 @@ namespace Switchyard.Proxy.Listeners;
 /// new snapshot on their next request (or, on TLS listeners, connection). HTTPS listeners pick their certificate, and
 /// whether and how they validate client certificates (see <see cref="ClientCertificates"/>), by SNI from the current
 /// snapshot; so do TLS listeners in Terminate mode pick theirs. TLS listeners serve connections, not requests:
-/// <see cref="TlsRouteProxy"/> takes each one in place of Kestrel's HTTP layer.
+/// <see cref="TlsRouteProxy"/> takes each one in place of Kestrel's HTTP layer. On a port shared by HTTPS and TLS
+/// Passthrough listeners, <see cref="ServerNameSplit"/> sends each connection one way or the other by its server name.
+/// What a bind address serves (<see cref="ListenerKind"/>, and whether a PROXY protocol header comes first) decides its
+/// connection pipeline: when it changes, the server is stopped (open connections get 10 s) and started again.
 /// </summary>
 internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? loggerFactory) : IAsyncDisposable
 {
@@ -87,7 +90,7 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
     /// <param name="proxyProtocol">Read a PROXY protocol header first on every connection (before TLS); changing it restarts the server.</param>
     private async Task<Running> StartAsync(IPEndPoint bind, ListenerKind kind, bool proxyProtocol, CancellationToken cancellationToken)
     {
-        var https = kind == ListenerKind.Https;
+        var https = kind is ListenerKind.Https or ListenerKind.Mixed;
         var services = KestrelServices.Create(_loggers);
         var options = new KestrelServerOptions { AddServerHeader = false, ApplicationServices = services };
         options.Limits.MaxRequestBodySize = null;
@@ -125,10 +128,12 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
                             ClientCertificates.ServerOptions(runtime.View.Current.Listeners.GetValueOrDefault(bind), context, alpn: null, runtime.Metrics)),
                     });
                 }
-                listen.Use(_ => connection => _tlsRoutes.HandleAsync(connection, bind));
+                listen.Use(_ => connection => _tlsRoutes.HandleAsync(connection, bind, kind));
             }
             else if (https)
             {
+                // Shared with TLS Passthrough listeners: their names leave before the handshake (ports of HTTPS listeners only skip this).
+                if (kind == ListenerKind.Mixed) listen.Use(new ServerNameSplit(runtime, _tlsRoutes, bind).Middleware);
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
                 // Per handshake: the certificate SNI selects in the current snapshot, sent with its chain (a context, not a bare
                 // certificate), and the client certificate validation for that name, if any.
