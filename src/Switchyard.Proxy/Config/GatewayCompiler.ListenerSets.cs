@@ -8,8 +8,8 @@ namespace Switchyard.Proxy.Config;
 /// <summary>
 /// Listeners, a Gateway's own and those ListenerSets add (GEP-1713). A Gateway's merged list is its own listeners,
 /// then those of the ListenerSets its <c>allowedListeners</c> admits, oldest first (then by namespace/name). A
-/// ListenerSet listener that is not distinct from one before it (same address and port with another protocol, or the
-/// same protocol and hostname) is Conflicted and not served; those before it keep serving. Routes reach ListenerSet
+/// ListenerSet listener that is not distinct from one before it (same address and port with a protocol that cannot
+/// share it, or the same hostname in one protocol or in the group of HTTPS and TLS) is Conflicted and not served; those before it keep serving. Routes reach ListenerSet
 /// listeners only through a parentRef of kind ListenerSet: a route attached to the Gateway gets its own listeners only.
 /// </summary>
 internal sealed partial class GatewayCompiler
@@ -41,9 +41,6 @@ internal sealed partial class GatewayCompiler
 
         /// <summary>The listener holding each (address and port, family, hostname; "" for none).</summary>
         public Dictionary<(IPEndPoint Bind, string Family, string Host), ListenerInfo> HostAt { get; } = [];
-
-        /// <summary>Addresses where a Gateway has TLS listeners of both modes: none of those serves.</summary>
-        public HashSet<IPEndPoint> MixedTls { get; } = [];
     }
 
     /// <summary>ListenerSets naming one of our Gateways, in precedence order, and why one is not attached (null: it is).</summary>
@@ -70,15 +67,6 @@ internal sealed partial class GatewayCompiler
             info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener is not accepted", gen, prev, now));
             return info;
         }
-        if (!inSet && sockets.MixedTls.Contains(info.Bind) && kind is ListenerKind.TlsPassthrough or ListenerKind.TlsTerminate)
-        {
-            Reject(info);
-            var why = $"TLS listeners in Passthrough and in Terminate mode share {info.Bind}; {ControllerName} serves one mode per port";
-            info.Conditions.Add(Conditions.Make("Conflicted", true, "ProtocolConflict", why, gen, prev, now));
-            info.Conditions.Add(Conditions.Make("Accepted", false, "ProtocolConflict", why, gen, prev, now));
-            info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener conflicts with another", gen, prev, now));
-            return info;
-        }
         // The Gateway's PROXY protocol annotation covers its listeners and those ListenerSets add to it; an invalid value fails closed.
         var proxyProtocol = ProxyProtocolAnnotations.Accepts(info.Gateway.Metadata.Annotations, out var proxyProtocolValid);
         if (!proxyProtocolValid)
@@ -89,8 +77,8 @@ internal sealed partial class GatewayCompiler
             info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener is not accepted", gen, prev, now));
             return info;
         }
-        // Listeners sharing a port share one socket: they must speak the same protocol (for TLS, in the same mode), or
-        // be HTTPS and TLS Passthrough listeners, told apart by server name; with or without a PROXY protocol header before it.
+        // Listeners sharing a port share one socket: they must speak the same protocol, or be HTTPS and TLS listeners
+        // (either mode), told apart by server name; with or without a PROXY protocol header before it.
         var behind = proxyProtocol ? " behind the PROXY protocol" : "";
         var serves = kind switch { ListenerKind.TlsPassthrough => "TLS (Passthrough)", ListenerKind.TlsTerminate => "TLS (Terminate)", _ => l.Protocol } + behind;
         var family = Family(kind) + behind;
@@ -104,7 +92,7 @@ internal sealed partial class GatewayCompiler
             return info;
         }
         // Gateway API: in a group of HTTPS and TLS listeners on one port, each hostname is unique (one may have none).
-        // Within one kind, a Gateway's own listeners are kept distinct by API validation.
+        // Within one kind, a Gateway's own listeners are kept distinct by API validation (TLS of both modes is one protocol there).
         var hostKey = (info.Bind, family, (l.Hostname ?? "").ToLowerInvariant());
         if (sockets.HostAt.TryGetValue(hostKey, out var holder) && (inSet || KindOf(holder.Listener) != kind))
         {
@@ -146,16 +134,11 @@ internal sealed partial class GatewayCompiler
     }
 
     /// <summary>
-    /// Which listeners may share an address and port: those of one protocol (for TLS, of one mode), and HTTPS with TLS
-    /// Passthrough, whose connections the ClientHello's server name tells apart (Gateway API's compatible group of
-    /// HTTPS and TLS listeners with distinct hostnames).
+    /// Which listeners may share an address and port: HTTP ones, or HTTPS and TLS ones (either mode), whose connections
+    /// the ClientHello's server name tells apart (Gateway API's compatible group of HTTPS and TLS listeners with
+    /// distinct hostnames; TLS of both modes is the TLSRouteModeMixed feature).
     /// </summary>
-    private static string Family(ListenerKind kind) => kind switch
-    {
-        ListenerKind.Https or ListenerKind.TlsPassthrough => "HTTPS or TLS (Passthrough)",
-        ListenerKind.TlsTerminate => "TLS (Terminate)",
-        _ => "HTTP",
-    };
+    private static string Family(ListenerKind kind) => kind == ListenerKind.Http ? "HTTP" : "HTTPS or TLS";
 
     private static void Reject(ListenerInfo info)
     {

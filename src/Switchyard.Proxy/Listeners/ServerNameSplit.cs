@@ -9,17 +9,24 @@ namespace Switchyard.Proxy.Listeners;
 
 /// <summary>
 /// Listener layer, first step (after a PROXY protocol header, if any) of a connection on a port shared by HTTPS and
-/// TLS Passthrough listeners (<see cref="ListenerKind.Mixed"/>): a connection middleware that reads the ClientHello
-/// without consuming it and hands the connection, every byte still in its pipe, to the kind of listener its server
-/// name selects (<see cref="ListenerConfig.ServerNames"/>): the TLSRoutes in Passthrough mode, or Kestrel's TLS
-/// handshake (certificate by SNI) and HTTP. Bytes that are not a ClientHello go on to the handshake, which refuses
-/// them as on a port of HTTPS listeners only; a client that has not sent a whole ClientHello within
+/// TLS listeners (<see cref="ListenerKind.Mixed"/>): a connection middleware that reads the ClientHello without
+/// consuming it and hands the connection, every byte still in its pipe, to the kind of listener its server name
+/// selects (<see cref="ListenerConfig.ServerNames"/>): TLS Passthrough names to the TLSRoutes; the others to Kestrel's
+/// TLS handshake (certificate by SNI), with the choice recorded as a <see cref="ServerNameChoice"/>: HTTPS names
+/// negotiate ALPN and continue to HTTP, TLS Terminate names negotiate none and continue to the TLSRoutes
+/// (<see cref="AfterHandshake"/>). Bytes that are not a ClientHello go on to the handshake, which refuses them as on a
+/// port of HTTPS listeners only; a client that has not sent a whole ClientHello within
 /// <see cref="TlsRouteProxy.HelloTimeout"/>, or leaves first, is closed. Ports of one kind never run this code.
 /// </summary>
 /// <param name="bind">The port's configured address, its listener's key in the snapshot.</param>
 internal sealed class ServerNameSplit(ProxyRuntime runtime, TlsRouteProxy tlsRoutes, IPEndPoint bind)
 {
+    /// <summary>Before the TLS handshake: Passthrough names leave here.</summary>
     public Func<ConnectionDelegate, ConnectionDelegate> Middleware => next => connection => RouteAsync(connection, next);
+
+    /// <summary>After the TLS handshake: TLS Terminate names leave here; HTTPS names continue to HTTP.</summary>
+    public Func<ConnectionDelegate, ConnectionDelegate> AfterHandshake => next => connection =>
+        connection.Features.Get<ServerNameChoice>() == ServerNameChoice.TlsTerminate ? tlsRoutes.HandleAsync(connection, bind, ListenerKind.TlsTerminate) : next(connection);
 
     private async Task RouteAsync(ConnectionContext connection, ConnectionDelegate next)
     {
@@ -28,8 +35,13 @@ internal sealed class ServerNameSplit(ProxyRuntime runtime, TlsRouteProxy tlsRou
         // The snapshot may have changed since the server started; a port no longer mixed is served as HTTPS until it restarts.
         var kinds = runtime.View.Current.Listeners.GetValueOrDefault(bind)?.ServerNames;
         var kind = hello == Peeked.NotTls || kinds is null ? ListenerKind.Https : kinds.Select(serverName);
-        if (kind == ListenerKind.TlsPassthrough) await tlsRoutes.HandleAsync(connection, bind, kind).ConfigureAwait(false);
-        else await next(connection).ConfigureAwait(false);
+        if (kind == ListenerKind.TlsPassthrough)
+        {
+            await tlsRoutes.HandleAsync(connection, bind, kind).ConfigureAwait(false);
+            return;
+        }
+        connection.Features.Set(kind == ListenerKind.TlsTerminate ? ServerNameChoice.TlsTerminate : ServerNameChoice.Https);
+        await next(connection).ConfigureAwait(false);
     }
 
     private enum Peeked
@@ -79,5 +91,19 @@ internal sealed class ServerNameSplit(ProxyRuntime runtime, TlsRouteProxy tlsRou
             input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
             if (read.IsCompleted || read.IsCanceled) return (Peeked.Gone, null);
         }
+    }
+}
+
+/// <summary>
+/// What <see cref="ServerNameSplit"/> decided for a connection it sent to the TLS handshake, read by the handshake
+/// (ALPN for HTTPS names, none for TLS Terminate names) and after it. Decided once, so both agree whatever snapshot
+/// comes in between.
+/// </summary>
+internal sealed class ServerNameChoice
+{
+    public static readonly ServerNameChoice Https = new(), TlsTerminate = new();
+
+    private ServerNameChoice()
+    {
     }
 }

@@ -24,11 +24,11 @@ internal sealed class ServerNameKinds
         _exactBySpan = _exact.GetAlternateLookup<ReadOnlySpan<char>>();
         _wildcards = byHostname.Where(h => h.Key.StartsWith("*.", StringComparison.Ordinal))
             .ToFrozenDictionary(h => h.Key[1..], h => h.Value, StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
-        // No listener without hostname: what a port of HTTPS listeners does with such a name (any certificate, then
-        // routes by Host), when there is an HTTPS listener; else the TLSRoutes, which refuse it.
+        // No listener without hostname: what a port of HTTPS listeners does with such a name (a certificate of the
+        // port, then routes by Host), when there is an HTTPS listener; else the TLSRoutes in Passthrough mode, which
+        // have no route for it (routes take their listener's hostnames) and answer unrecognized_name.
         Unmatched = byHostname.TryGetValue("", out var any) ? any
-            : byHostname.Values.Contains(ListenerKind.Https) ? ListenerKind.Https
-            : byHostname.Values.Contains(ListenerKind.TlsTerminate) ? ListenerKind.TlsTerminate : ListenerKind.TlsPassthrough;
+            : byHostname.Values.Contains(ListenerKind.Https) ? ListenerKind.Https : ListenerKind.TlsPassthrough;
     }
 
     /// <summary>The kind of the listener without hostname, or (none) the kind names no listener matches go to.</summary>

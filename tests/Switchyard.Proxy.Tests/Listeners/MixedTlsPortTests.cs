@@ -11,11 +11,12 @@ using Switchyard.Proxy.Tests.Support;
 namespace Switchyard.Proxy.Tests.Listeners;
 
 /// <summary>
-/// An HTTPS listener and a TLS Passthrough listener on one address and port, over real sockets: the ClientHello's
-/// server name picks the listener. The HTTPS name gets the gateway's certificate (from a kubernetes.io/tls Secret) and
-/// the HTTP backend, over HTTP/1.1 and HTTP/2; the passthrough name reaches its backend's own certificate; names no
-/// listener has, and no name, go to the listener without hostname, or (none) to HTTPS. Status: the group is not a
-/// conflict; HTTP with HTTPS on one port still is, and so are an HTTPS and a TLS listener with one hostname.
+/// HTTPS and TLS listeners (both modes) on one address and port, over real sockets: the ClientHello's server name
+/// picks the listener. The HTTPS name gets the gateway's certificate (from a kubernetes.io/tls Secret) and the HTTP
+/// backend, over HTTP/1.1 and HTTP/2; the passthrough name reaches its backend's own certificate; the terminate name
+/// gets the gateway's certificate without ALPN, then plaintext to its backend; names no listener has, and no name, go
+/// to the listener without hostname, or (none) to HTTPS, or (none) are refused. Status: the group is not a conflict;
+/// HTTP with HTTPS on one port still is, and so are an HTTPS and a TLS listener with one hostname.
 /// </summary>
 public sealed class MixedTlsPortTests : IAsyncLifetime
 {
@@ -25,6 +26,15 @@ public sealed class MixedTlsPortTests : IAsyncLifetime
     /// <summary>HTTPS app.example.test and a TLS Passthrough listener without hostname.</summary>
     private static readonly IPAddress CatchAllAddress = IPAddress.Parse("127.0.0.22");
 
+    /// <summary>HTTPS app.example.test, TLS Passthrough db.example.test and TLS Terminate *.term.example.test.</summary>
+    private static readonly IPAddress AllAddress = IPAddress.Parse("127.0.0.25");
+
+    /// <summary>TLS listeners of both modes (TLSRouteModeMixed): Passthrough db.example.test, Terminate *.term.example.test.</summary>
+    private static readonly IPAddress ModesAddress = IPAddress.Parse("127.0.0.26");
+
+    /// <summary>TLS Terminate *.term.example.test alone, to compare.</summary>
+    private static readonly IPAddress TermOnlyAddress = IPAddress.Parse("127.0.0.27");
+
     /// <summary>A conflict: HTTP with HTTPS.</summary>
     private static readonly IPAddress ClashAddress = IPAddress.Parse("127.0.0.23");
 
@@ -33,9 +43,9 @@ public sealed class MixedTlsPortTests : IAsyncLifetime
 
     private readonly TestCertificates _ca = new();
     private KestrelBackend _db = null!;
-    private EchoBackend _app = null!;
+    private EchoBackend _app = null!, _plain = null!;
     private GatewayProxy _proxy = null!;
-    private int _edgePort, _catchAllPort;
+    private int _edgePort, _catchAllPort, _allPort, _modesPort, _termOnlyPort;
     private string _appSerial = "";
 
     public async Task InitializeAsync()
@@ -43,6 +53,8 @@ public sealed class MixedTlsPortTests : IAsyncLifetime
         _db = await KestrelBackend.StartAsync(HttpProtocols.Http1AndHttp2, c => c.Response.WriteAsync($"db {c.Request.Protocol}"),
             certificate: _ca.ServerCertificate("db.example.test", ["db.example.test"]));
         _app = await EchoBackend.StartAsync("app");
+        _plain = await EchoBackend.StartAsync("plain");
+        var (termSecret, _) = _ca.Secret("term-tls", "default", "*.term.example.test");
         (var appSecret, _appSerial) = _ca.Secret("app-tls", "default", "app.example.test");
         _proxy = await Manifests.StartAsync(Manifests.GatewayClass + $$$"""
             apiVersion: gateway.networking.k8s.io/v1
@@ -64,6 +76,36 @@ public sealed class MixedTlsPortTests : IAsyncLifetime
               listeners:
               - {name: https, port: 0, protocol: HTTPS, hostname: app.example.test, tls: {certificateRefs: [{name: app-tls}]}}
               - {name: tls, port: 0, protocol: TLS, tls: {mode: Passthrough}}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: all, namespace: default}
+            spec:
+              gatewayClassName: switchyard
+              addresses: [{type: IPAddress, value: {{{AllAddress}}}}]
+              listeners:
+              - {name: https, port: 0, protocol: HTTPS, hostname: app.example.test, tls: {certificateRefs: [{name: app-tls}]}}
+              - {name: pass, port: 0, protocol: TLS, hostname: db.example.test, tls: {mode: Passthrough}}
+              - {name: term, port: 0, protocol: TLS, hostname: "*.term.example.test", tls: {mode: Terminate, certificateRefs: [{name: term-tls}]}}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: modes, namespace: default}
+            spec:
+              gatewayClassName: switchyard
+              addresses: [{type: IPAddress, value: {{{ModesAddress}}}}]
+              listeners:
+              - {name: pass, port: 0, protocol: TLS, hostname: db.example.test, tls: {mode: Passthrough}}
+              - {name: term, port: 0, protocol: TLS, hostname: "*.term.example.test", tls: {mode: Terminate, certificateRefs: [{name: term-tls}]}}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: term-only, namespace: default}
+            spec:
+              gatewayClassName: switchyard
+              addresses: [{type: IPAddress, value: {{{TermOnlyAddress}}}}]
+              listeners:
+              - {name: term, port: 0, protocol: TLS, hostname: "*.term.example.test", tls: {mode: Terminate, certificateRefs: [{name: term-tls}]}}
             ---
             apiVersion: gateway.networking.k8s.io/v1
             kind: Gateway
@@ -89,7 +131,7 @@ public sealed class MixedTlsPortTests : IAsyncLifetime
             kind: HTTPRoute
             metadata: {name: app, namespace: default}
             spec:
-              parentRefs: [{name: edge}, {name: catchall}]
+              parentRefs: [{name: edge}, {name: catchall}, {name: all}]
               rules: [{backendRefs: [{name: app, port: 80}]}]
             ---
             apiVersion: gateway.networking.k8s.io/v1
@@ -100,10 +142,29 @@ public sealed class MixedTlsPortTests : IAsyncLifetime
               hostnames: ["*.example.test"]
               rules: [{backendRefs: [{name: db, port: 80}]}]
             ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: TLSRoute
+            metadata: {name: db-exact, namespace: default}
+            spec:
+              parentRefs: [{name: all}, {name: modes}]
+              hostnames: [db.example.test]
+              rules: [{backendRefs: [{name: db, port: 80}]}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: TLSRoute
+            metadata: {name: term, namespace: default}
+            spec:
+              parentRefs: [{name: all}, {name: modes}, {name: term-only}]
+              hostnames: ["*.term.example.test"]
+              rules: [{backendRefs: [{name: plain, port: 80}]}]
+            ---
 
-            """ + appSecret + Manifests.Service("app", _app.Port) + Manifests.Service("db", _db.Port));
+            """ + appSecret + termSecret + Manifests.Service("app", _app.Port) + Manifests.Service("db", _db.Port) + Manifests.Service("plain", _plain.Port));
         _edgePort = _proxy.Listeners.Single(l => l.Key.Address.Equals(EdgeAddress)).Value.Port;
         _catchAllPort = _proxy.Listeners.Single(l => l.Key.Address.Equals(CatchAllAddress)).Value.Port;
+        _allPort = _proxy.Listeners.Single(l => l.Key.Address.Equals(AllAddress)).Value.Port;
+        _modesPort = _proxy.Listeners.Single(l => l.Key.Address.Equals(ModesAddress)).Value.Port;
+        _termOnlyPort = _proxy.Listeners.Single(l => l.Key.Address.Equals(TermOnlyAddress)).Value.Port;
     }
 
     public async Task DisposeAsync()
@@ -111,17 +172,25 @@ public sealed class MixedTlsPortTests : IAsyncLifetime
         await _proxy.DisposeAsync();
         await _db.DisposeAsync();
         await _app.DisposeAsync();
+        await _plain.DisposeAsync();
         _ca.Dispose();
     }
 
     [SkippableTheory]
-    [InlineData("app.example.test", "CN=app.example.test", "app ")] // the gateway's certificate, then the HTTPRoute
-    [InlineData("db.example.test", "CN=db.example.test", "db HTTP/2")] // the backend's own certificate; curl and the backend agree on h2
-    public async Task Curl_ServerNamePicksTheListener(string host, string subject, string body)
+    [InlineData("edge", "app.example.test", "CN=app.example.test", "app ")] // the gateway's certificate, then the HTTPRoute
+    [InlineData("edge", "db.example.test", "CN=db.example.test", "db HTTP/2")] // the backend's own certificate; curl and the backend agree on h2
+    [InlineData("all", "app.example.test", "CN=app.example.test", "app ")]
+    [InlineData("all", "db.example.test", "CN=db.example.test", "db HTTP/2")]
+    [InlineData("all", "shop.term.example.test", "CN=*.term.example.test", "plain ")] // the gateway's certificate, then curl's HTTP/1.1 as plaintext
+    [InlineData("modes", "db.example.test", "CN=db.example.test", "db HTTP/2")]
+    [InlineData("modes", "shop.term.example.test", "CN=*.term.example.test", "plain ")]
+    [InlineData("term-only", "shop.term.example.test", "CN=*.term.example.test", "plain ")]
+    public async Task Curl_ServerNamePicksTheListener(string gateway, string host, string subject, string body)
     {
         Curl.SkipIfMissing();
+        var (address, port) = Port(gateway);
 
-        Assert.Equal(body, await _ca.CurlAsync(host, _edgePort, EdgeAddress, "/", subject));
+        Assert.Equal(body, await _ca.CurlAsync(host, port, address, "/", subject));
     }
 
     [Theory]
@@ -171,20 +240,36 @@ public sealed class MixedTlsPortTests : IAsyncLifetime
     /// hostname, unknown names and no name get the HTTPS side (the gateway's certificate); with a TLS listener without
     /// hostname, they go through to the TLSRoutes (a wildcard route reaches the backend; no name, no route: refused).
     /// </summary>
+    /// <summary>
+    /// Which certificate a TLS client offering h2 and http/1.1 sees for a server name (null: none) on each port, and
+    /// the ALPN protocol it negotiates. With no listener without hostname, unknown names and no name get the HTTPS side
+    /// (the gateway's certificate); with a TLS listener without hostname, they go through to the TLSRoutes (a wildcard
+    /// route reaches the backend; no name, no route: refused); with TLS listeners only, they are refused. TLS Terminate
+    /// names negotiate no ALPN: the bytes after the handshake are the application's own protocol.
+    /// </summary>
     [Theory]
-    [InlineData("edge", "app.example.test", "CN=app.example.test")]
-    [InlineData("edge", "db.example.test", "CN=db.example.test")]
-    [InlineData("edge", "other.example.test", "CN=app.example.test")]
-    [InlineData("edge", null, "CN=app.example.test")]
-    [InlineData("catchall", "app.example.test", "CN=app.example.test")]
-    [InlineData("catchall", "db.example.test", "CN=db.example.test")]
-    [InlineData("catchall", "other.example.test", "CN=db.example.test")]
+    [InlineData("edge", "app.example.test", "CN=app.example.test h2")]
+    [InlineData("edge", "db.example.test", "CN=db.example.test h2")]
+    [InlineData("edge", "other.example.test", "CN=app.example.test h2")]
+    [InlineData("edge", null, "CN=app.example.test h2")]
+    [InlineData("catchall", "app.example.test", "CN=app.example.test h2")]
+    [InlineData("catchall", "db.example.test", "CN=db.example.test h2")]
+    [InlineData("catchall", "other.example.test", "CN=db.example.test h2")]
     [InlineData("catchall", null, "refused")]
-    public async Task Handshake_ServerName_CertificateOfTheListenerItSelects(string gateway, string? serverName, string expected)
+    [InlineData("all", "app.example.test", "CN=app.example.test h2")]
+    [InlineData("all", "db.example.test", "CN=db.example.test h2")]
+    [InlineData("all", "a.term.example.test", "CN=*.term.example.test none")]
+    [InlineData("all", "other.example.test", "CN=app.example.test h2")]
+    [InlineData("modes", "db.example.test", "CN=db.example.test h2")]
+    [InlineData("modes", "a.term.example.test", "CN=*.term.example.test none")]
+    [InlineData("modes", "other.example.test", "refused")]
+    [InlineData("modes", null, "refused")]
+    [InlineData("term-only", "a.term.example.test", "CN=*.term.example.test none")]
+    public async Task Handshake_ServerName_CertificateAndAlpnOfTheListenerItSelects(string gateway, string? serverName, string expected)
     {
-        var (address, port) = gateway == "edge" ? (EdgeAddress, _edgePort) : (CatchAllAddress, _catchAllPort);
+        var (address, port) = Port(gateway);
 
-        Assert.Equal(expected, await SubjectOrRefusedAsync(address, port, serverName));
+        Assert.Equal(expected, await HandshakeAsync(address, port, serverName));
     }
 
     [SkippableFact]
@@ -231,6 +316,12 @@ public sealed class MixedTlsPortTests : IAsyncLifetime
         Assert.Equal(["HTTPRoute", "GRPCRoute"], edge.Single(l => l.Name == "https").SupportedKinds!.Select(k => k.Kind));
         Assert.Equal(["TLSRoute"], edge.Single(l => l.Name == "tls").SupportedKinds!.Select(k => k.Kind));
         Assert.All(Listeners("catchall"), l => Assert.Equal(("True", "Programmed"), Pair(l, "Programmed")));
+        Assert.All(Listeners("all").Concat(Listeners("modes")), l =>
+        {
+            Assert.Equal(("True", "Programmed"), Pair(l, "Programmed"));
+            Assert.DoesNotContain(l.Conditions!, c => c.Type == "Conflicted" && c.Status == "True");
+            Assert.Equal(1, l.AttachedRoutes);
+        });
 
         var clash = Listeners("clash");
         Assert.Equal(("True", "Programmed"), Pair(clash.Single(l => l.Name == "http"), "Programmed"));
@@ -249,14 +340,18 @@ public sealed class MixedTlsPortTests : IAsyncLifetime
     [Fact]
     public void Status_RoutesAreAcceptedThroughTheirOwnListeners()
     {
-        var db = ((TLSRouteStatus)_proxy.Statuses.Single(s => s.Object is TLSRoute).Status).Parents!;
-        Assert.All(db, p => Assert.Equal("True", p.Conditions!.Single(c => c.Type == "Accepted").Status));
+        var tls = _proxy.Statuses.Where(s => s.Object is TLSRoute).SelectMany(s => ((TLSRouteStatus)s.Status).Parents!).ToList();
+        Assert.Equal(7, tls.Count); // db: edge, catchall; db-exact: all, modes; term: all, modes, term-only
+        Assert.All(tls, p => Assert.Equal("True", p.Conditions!.Single(c => c.Type == "Accepted").Status));
         var app = ((HTTPRouteStatus)_proxy.Statuses.Single(s => s.Object is HTTPRoute).Status).Parents!;
         Assert.All(app, p => Assert.Equal("True", p.Conditions!.Single(c => c.Type == "Accepted").Status));
     }
 
-    /// <summary>The subject of the certificate a TLS client is shown for <paramref name="serverName"/> (null: no SNI), or "refused".</summary>
-    private static async Task<string> SubjectOrRefusedAsync(IPAddress address, int port, string? serverName)
+    /// <summary>
+    /// The subject of the certificate a TLS client offering h2 and http/1.1 is shown for <paramref name="serverName"/>
+    /// (null: no SNI) and the protocol negotiated ("none" when none was), or "refused".
+    /// </summary>
+    private static async Task<string> HandshakeAsync(IPAddress address, int port, string? serverName)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(address, port);
@@ -268,6 +363,7 @@ public sealed class MixedTlsPortTests : IAsyncLifetime
             await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
             {
                 TargetHost = serverName ?? address.ToString(), // an IP address: .NET sends no SNI
+                ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
                 RemoteCertificateValidationCallback = (_, certificate, _, _) =>
                 {
                     seen = certificate;
@@ -279,8 +375,18 @@ public sealed class MixedTlsPortTests : IAsyncLifetime
         {
             return seen is null ? "refused" : $"refused after {seen.Subject}";
         }
-        return seen?.Subject ?? "none";
+        var alpn = tls.NegotiatedApplicationProtocol.Protocol.Length == 0 ? "none" : tls.NegotiatedApplicationProtocol.ToString();
+        return $"{seen?.Subject ?? "no certificate"} {alpn}";
     }
+
+    private (IPAddress, int) Port(string gateway) => gateway switch
+    {
+        "edge" => (EdgeAddress, _edgePort),
+        "catchall" => (CatchAllAddress, _catchAllPort),
+        "all" => (AllAddress, _allPort),
+        "term-only" => (TermOnlyAddress, _termOnlyPort),
+        _ => (ModesAddress, _modesPort),
+    };
 
     private List<ListenerStatus> Listeners(string gateway) =>
         [.. ((GatewayStatus)_proxy.Statuses.Single(s => s.Object is Gateway && s.Object.Metadata.Name == gateway).Status).Listeners!];

@@ -4,7 +4,8 @@ namespace Switchyard.Proxy.Tests.Listeners;
 
 /// <summary>
 /// Server names to the kind of listener serving them on a port shared by HTTPS and TLS listeners: exact before
-/// wildcard, the longest wildcard first, then the listener without hostname; with none, HTTPS when the port has it.
+/// wildcard, the longest wildcard first, then the listener without hostname; with none, HTTPS when the port has it,
+/// else Passthrough (whose TLSRoutes refuse the name).
 /// </summary>
 public sealed class ServerNameKindsTests
 {
@@ -44,7 +45,8 @@ public sealed class ServerNameKindsTests
     [InlineData("no catch-all", "shop.web.example.test", "Https")]
     [InlineData("no catch-all", null, "Https")]
     [InlineData("tls only", "term.example.test", "TlsTerminate")]
-    [InlineData("tls only", "other.test", "TlsTerminate")]
+    [InlineData("tls only", "other.test", "TlsPassthrough")]
+    [InlineData("tls only", null, "TlsPassthrough")]
     public void Select_ServerName_KindOfTheMostSpecificListener(string table, string? serverName, string expected)
     {
         var kinds = table switch { "catch-all" => WithCatchAll, "no catch-all" => WithoutCatchAll, _ => TlsOnly };
