@@ -136,7 +136,7 @@ public sealed class GatewayProxy : IAsyncDisposable
             _runtime.Endpoints.Retain(result.LiveEndpoints);
             var liveTls = result.LiveEndpoints.Select(e => e.Tls).OfType<string>().ToHashSet(StringComparer.Ordinal);
             _h2c.Retain(liveTls, RetiredTlsGrace, _runtime.Time);
-            _runtime.ExternalAuthClient.Retain(liveTls, RetiredTlsGrace);
+            _runtime.ExternalAuthClient.Retain(result.LiveEndpoints, liveTls, RetiredTlsGrace);
             _health.Reconcile(result.HealthChecks);
             Warnings = [.. result.Warnings, .. bindErrors];
             Statuses = [.. result.GatewayStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Gateway, (object)s.Status)),

@@ -73,7 +73,8 @@ public sealed class HTTPLocalJWKS
 
 /// <summary>
 /// A JSON Web Key Set the proxy fetches from <see cref="Uri"/> in the background (Envoy Gateway's <c>remoteJWKS</c>,
-/// Envoy's <c>remote_jwks</c> with <c>async_fetch</c>) and refreshes every <see cref="CacheDuration"/>. Envoy Gateway's
+/// Envoy's <c>remote_jwks</c> with <c>async_fetch</c>) and refreshes every <see cref="CacheDuration"/>, or sooner when
+/// the issuer's Cache-Control asks (never more often than every 30 s). Envoy Gateway's
 /// <c>backendRefs</c> and <c>backendSettings</c> are not served: the URI's host is resolved with DNS and a private CA is
 /// named in <see cref="CaCertificateRefs"/> (a Switchyard field, as BackendTLSPolicy names one).
 /// </summary>
@@ -82,7 +83,10 @@ public sealed class HTTPRemoteJWKS
     /// <summary>Required: an absolute https URI, at most 253 characters (Envoy Gateway's limit).</summary>
     [JsonPropertyName("uri")] public string? Uri { get; set; }
 
-    /// <summary>How long a fetched key set is used before it is fetched again, a Gateway API duration from 10s to 24h; default 300s (Envoy Gateway's).</summary>
+    /// <summary>
+    /// The longest a fetched key set is used before it is fetched again (the issuer's Cache-Control may ask for less), a
+    /// Gateway API duration from 10s to 24h; default 300s (Envoy Gateway's).
+    /// </summary>
     [JsonPropertyName("cacheDuration")] public string? CacheDuration { get; set; }
 
     /// <summary>

@@ -10,9 +10,11 @@ namespace Switchyard.Proxy.Auth;
 /// <summary>
 /// The key set of one https URI, fetched by the proxy off the request path (Envoy's <c>remote_jwks</c> with
 /// <c>async_fetch</c>): the first fetch starts when the fetcher is made (when a compile first names the URI), then
-/// one every <see cref="RefreshInterval"/> after a success. A failed fetch (no connection, TLS, a status other than
-/// 2xx, no answer within <see cref="RemoteJwksOptions.Timeout"/>, a body over <see cref="RemoteJwksOptions.MaxBytes"/>,
-/// a body that is not a key set with a usable key) keeps the last good key set and is tried again after a jittered
+/// one every <see cref="Refresh"/> after a success: the response's Cache-Control lifetime
+/// (<see cref="JwksCacheControl"/>) clamped between <see cref="RemoteJwksOptions.MinRefresh"/> and
+/// <see cref="RefreshInterval"/> (the cacheDuration), or <see cref="RefreshInterval"/> when it gives none. A failed
+/// fetch (no connection, TLS, a status other than 2xx, no answer within <see cref="RemoteJwksOptions.Timeout"/>, a
+/// body over <see cref="RemoteJwksOptions.MaxBytes"/>, a body that is not a key set with a usable key) keeps the last good key set and is tried again after a jittered
 /// exponential back-off. Until the first success <see cref="Current"/> is null and tokens are refused
 /// (<see cref="JwtFailure.KeysUnavailable"/>). A token naming an unknown <c>kid</c> brings the next fetch forward, at
 /// most once per <see cref="RemoteJwksOptions.KidRefreshInterval"/>, so a rotated key is picked up without waiting
@@ -35,6 +37,8 @@ internal sealed class RemoteJwks : JwtKeySource, IDisposable
     private volatile JwtKeySet? _keys;
     private string? _text;
     private long _refreshTicks;
+    private long _lifetimeTicks = -1; // the last good answer's Cache-Control lifetime; -1: none
+    private TimeSpan? _loggedRefresh;
     private long _lastKidRefresh = long.MinValue;
     private int _fetchNow;
     private int _failures;
@@ -68,6 +72,25 @@ internal sealed class RemoteJwks : JwtKeySource, IDisposable
             var before = Interlocked.Exchange(ref _refreshTicks, value.Ticks);
             if (before != 0 && value.Ticks < before) Wake();
         }
+    }
+
+    /// <summary>
+    /// The wait after a successful fetch: the last good answer's Cache-Control lifetime, at least
+    /// <see cref="RemoteJwksOptions.MinRefresh"/> (or <see cref="RefreshInterval"/> when that is shorter) and at most
+    /// <see cref="RefreshInterval"/>; <see cref="RefreshInterval"/> when the answer gave none.
+    /// </summary>
+    public TimeSpan Refresh => Clamp(Interlocked.Read(ref _lifetimeTicks) is var t and >= 0 ? TimeSpan.FromTicks(t) : null, RefreshInterval, _options);
+
+    /// <summary>
+    /// <paramref name="lifetime"/> between the floor (<see cref="RemoteJwksOptions.MinRefresh"/>, or
+    /// <paramref name="cacheDuration"/> when shorter) and <paramref name="cacheDuration"/>: an issuer can ask for fresher
+    /// keys than the provider's cacheDuration, never for staler ones, nor for fetches more often than the floor.
+    /// </summary>
+    internal static TimeSpan Clamp(TimeSpan? lifetime, TimeSpan cacheDuration, RemoteJwksOptions options)
+    {
+        if (lifetime is not { } l) return cacheDuration;
+        var floor = options.MinRefresh < cacheDuration ? options.MinRefresh : cacheDuration;
+        return l < floor ? floor : l > cacheDuration ? cacheDuration : l;
     }
 
     /// <summary>The fetch loop (for tests: it ends when the fetcher is disposed).</summary>
@@ -123,7 +146,7 @@ internal sealed class RemoteJwks : JwtKeySource, IDisposable
                     wake = _wake.Task;
                 }
                 if (Volatile.Read(ref _fetchNow) == 1) break;
-                var remaining = (ok ? RefreshInterval : backoff) - time.GetElapsedTime(started);
+                var remaining = (ok ? Refresh : backoff) - time.GetElapsedTime(started);
                 if (remaining <= TimeSpan.Zero) break;
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(stop);
                 await Task.WhenAny(Task.Delay(remaining, time, wait.Token), wake).ConfigureAwait(false);
@@ -187,12 +210,24 @@ internal sealed class RemoteJwks : JwtKeySource, IDisposable
             else if (detail.Length > 0) _log.LogInformation("jwks {Uri}: {Detail}", Uri, detail);
             _failures = 0;
             _fetchedAt = _options.Time.GetUtcNow();
+            LogRefresh();
             return true;
         }
         _failures++;
         var kept = _fetchedAt is { } at ? $"keeping the key set fetched at {at:u}" : "no key set yet: tokens of its providers are refused";
         _log.LogWarning("jwks {Uri}: fetch failed ({Detail}); attempt {Failures}, {Kept}", Uri, detail, _failures, kept);
         return false;
+    }
+
+    /// <summary>Logs the wait until the next fetch when Cache-Control makes it other than the cacheDuration, and when it changes again.</summary>
+    private void LogRefresh()
+    {
+        var refresh = Refresh;
+        if (refresh == (_loggedRefresh ?? RefreshInterval)) return;
+        var lifetime = Interlocked.Read(ref _lifetimeTicks);
+        var why = lifetime < 0 ? "no Cache-Control lifetime: cacheDuration" : $"Cache-Control lifetime {TimeSpan.FromTicks(lifetime).TotalSeconds}s, within {Clamp(TimeSpan.Zero, RefreshInterval, _options).TotalSeconds}s..{RefreshInterval.TotalSeconds}s";
+        _log.LogInformation("jwks {Uri}: next fetches every {Seconds}s ({Why})", Uri, refresh.TotalSeconds, why);
+        _loggedRefresh = refresh;
     }
 
     /// <summary>The GET and what came of it: (result label, detail for the log; empty when nothing changed).</summary>
@@ -205,6 +240,7 @@ internal sealed class RemoteJwks : JwtKeySource, IDisposable
         if (status is < 200 or > 299) return (Status, $"answered {status}");
         if (response.Content.Headers.ContentLength is { } length && length > _options.MaxBytes)
             return (TooLarge, $"body of {length} bytes is over the limit of {_options.MaxBytes}");
+        var lifetime = JwksCacheControl.Lifetime(response.Headers);
         var body = await ReadAsync(response.Content, cancellationToken).ConfigureAwait(false);
         if (body is null) return (TooLarge, $"body is over the limit of {_options.MaxBytes} bytes");
         string text;
@@ -216,9 +252,14 @@ internal sealed class RemoteJwks : JwtKeySource, IDisposable
         {
             return (Invalid, "body is not UTF-8");
         }
-        if (text == _text) return (Ok, ""); // unchanged: the parsed keys (and the library's verifiers) stay
+        if (text == _text)
+        {
+            Interlocked.Exchange(ref _lifetimeTicks, lifetime?.Ticks ?? -1);
+            return (Ok, ""); // unchanged: the parsed keys (and the library's verifiers) stay
+        }
         var (keys, error) = JwtKeySet.Parse(text);
         if (keys is null) return (Invalid, $"body {error}");
+        Interlocked.Exchange(ref _lifetimeTicks, lifetime?.Ticks ?? -1);
         var first = _text is null;
         _text = text;
         _keys = keys;
@@ -273,6 +314,13 @@ internal sealed record RemoteJwksOptions
 
     /// <summary>The longest wait between failed attempts (the refresh interval when shorter). Default 5 minutes.</summary>
     public TimeSpan RetryCap { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// The shortest wait between fetches an issuer's Cache-Control can ask for (<c>no-store</c>, <c>no-cache</c>, a
+    /// short <c>max-age</c>); a provider's cacheDuration when shorter. Default 30s, as often as an unknown kid can
+    /// bring a fetch forward.
+    /// </summary>
+    public TimeSpan MinRefresh { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>A token with an unknown kid brings a fetch forward at most this often. Default 30s.</summary>
     public TimeSpan KidRefreshInterval { get; init; } = TimeSpan.FromSeconds(30);

@@ -9,8 +9,9 @@ namespace Switchyard.Proxy.Config;
 /// Listeners, a Gateway's own and those ListenerSets add (GEP-1713). A Gateway's merged list is its own listeners,
 /// then those of the ListenerSets its <c>allowedListeners</c> admits, oldest first (then by namespace/name). A
 /// ListenerSet listener that is not distinct from one before it (same address and port with a protocol that cannot
-/// share it, or the same hostname in one protocol or in the group of HTTPS and TLS) is Conflicted and not served; those before it keep serving. Routes reach ListenerSet
-/// listeners only through a parentRef of kind ListenerSet: a route attached to the Gateway gets its own listeners only.
+/// share it, or the same hostname in one protocol or in the group of HTTPS and TLS) is Conflicted and not served;
+/// those before it keep serving. Routes reach ListenerSet listeners only through a parentRef of kind ListenerSet: a
+/// route attached to the Gateway gets its own listeners only.
 /// </summary>
 internal sealed partial class GatewayCompiler
 {
@@ -126,7 +127,12 @@ internal sealed partial class GatewayCompiler
         info.Conditions.Add(inSet && !refsOk
             ? Conditions.Make("Accepted", false, "Invalid", $"no usable certificate: {refMessage}", gen, prev, now)
             : Conditions.Make("Accepted", true, "Accepted", "listener accepted", gen, prev, now));
-        info.Conditions.Add(Conditions.Make("ResolvedRefs", refsOk, refReason, refMessage, gen, prev, now));
+        // Kinds in allowedRoutes.kinds the listener cannot serve are left out of supportedKinds and make ResolvedRefs
+        // False/InvalidRouteKinds; the listener goes on serving the kinds it can (a certificate problem is named first).
+        var invalidKinds = InvalidRouteKinds(l);
+        var (resolvedReason, resolvedMessage) = invalidKinds is null ? (refReason, refMessage)
+            : refsOk ? ("InvalidRouteKinds", invalidKinds) : (refReason, $"{refMessage}; {invalidKinds}");
+        info.Conditions.Add(Conditions.Make("ResolvedRefs", refsOk && invalidKinds is null, resolvedReason, resolvedMessage, gen, prev, now));
         info.Conditions.Add(Conditions.Make("Programmed", refsOk, refsOk ? "Programmed" : "Invalid", refsOk ? $"serving on {info.Bind}" : "no usable certificate", gen, prev, now));
         info.Usable = refsOk;
         if (kind is ListenerKind.Https or ListenerKind.TlsTerminate) ApplyFrontendValidation(info, builder);
@@ -220,7 +226,8 @@ internal sealed partial class GatewayCompiler
 
     /// <summary>
     /// ListenerSet status (GEP-1713): Accepted and Programmed (False with NotAllowed when the Gateway does not admit it,
-    /// ListenersNotValid when none of its listeners is distinct), and its own listeners' status, never the Gateway's.
+    /// ListenersNotValid when none of its listeners is distinct; Programmed also False, with Invalid, when it is accepted
+    /// but none of its listeners can serve, as a Gateway's), and its own listeners' status, never the Gateway's.
     /// </summary>
     private void AddListenerSetStatuses(Dictionary<ParentKey, List<ListenerInfo>> listeners)
     {
@@ -244,12 +251,18 @@ internal sealed partial class GatewayCompiler
                     ? $"listeners added to Gateway {Key(gateway.Metadata)}"
                     : $"listeners added to Gateway {Key(gateway.Metadata)}, except {string.Join(", ", rejected)} (see their conditions)");
             }
+            var (programmed, programmedReason, programmedMessage) = (accepted, accepted ? "Programmed" : reason, accepted ? "listeners are programmed" : message);
+            if (accepted && !infos.Any(i => i.Usable))
+            {
+                var why = infos.Select(i => $"{i.Listener.Name}: {i.Conditions.FirstOrDefault(c => c.Type == "Programmed")?.Message}");
+                (programmed, programmedReason, programmedMessage) = (false, "Invalid", $"no listener can serve: {string.Join("; ", why)}");
+            }
             var status = new ListenerSetStatus
             {
                 Conditions =
                 [
                     Conditions.Make("Accepted", accepted, reason, message, gen, prev, now),
-                    Conditions.Make("Programmed", accepted, accepted ? "Programmed" : reason, accepted ? "listeners are programmed" : message, gen, prev, now),
+                    Conditions.Make("Programmed", programmed, programmedReason, programmedMessage, gen, prev, now),
                 ],
                 Listeners = [.. infos.Select(i => new ListenerStatus
                 {

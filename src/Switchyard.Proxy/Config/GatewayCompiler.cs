@@ -206,6 +206,16 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
         _ => [],
     };
 
+    /// <summary>The entries of allowedRoutes.kinds the listener cannot serve, described; null when there are none.</summary>
+    private static string? InvalidRouteKinds(Listener l)
+    {
+        var served = KindsServed(l);
+        var invalid = (l.AllowedRoutes?.Kinds ?? []).Where(k => (k.Group ?? GatewayApi.Group) != GatewayApi.Group || !served.Contains(k.Kind))
+            .Select(k => (k.Group ?? GatewayApi.Group) == GatewayApi.Group ? k.Kind : $"{k.Kind} of group \"{k.Group}\"").ToList();
+        return invalid.Count == 0 ? null
+            : $"allowedRoutes.kinds: {string.Join(", ", invalid)} cannot attach to this listener (protocol {l.Protocol}), which serves {string.Join(" and ", served)}";
+    }
+
     /// <summary>What a listener serves; null for a protocol this controller does not serve.</summary>
     private static ListenerKind? KindOf(Listener l) => l.Protocol switch
     {
@@ -282,7 +292,8 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
             foreach (var parent in route.ParentRefs ?? [])
             {
                 if (ParentKey.Of(parent, ns) is not { } parentKey || !listeners.TryGetValue(parentKey, out var infos)) continue;
-                foreach (var info in infos.Where(i => Named(i, parent) && Admits(i, TlsRouteKind, ns)))
+                // A listener outside the merged list (a conflicted ListenerSet listener) serves no name, so claims none.
+                foreach (var info in infos.Where(i => i.Distinct && Named(i, parent) && Admits(i, TlsRouteKind, ns)))
                 {
                     var hostname = info.Listener.Hostname;
                     var specificity = hostname is null ? (2, 0) : Hostnames.IsWildcard(hostname) ? (1, -hostname.Length) : (0, 0);
@@ -347,6 +358,14 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                     }
                     if (route.TlsTarget is { } tls)
                     {
+                        if (!info.Distinct)
+                        {
+                            // Attached and counted (Gateway API), but it serves nothing and claimed no server name.
+                            info.Claims.Add((route.Kind, key, []));
+                            info.Attached++;
+                            attached++;
+                            continue;
+                        }
                         // The server names this route serves through this listener (ResolveServerNames decided who serves each).
                         var served = _serverNames.GetValueOrDefault((info, key)) ?? [];
                         var lost = hosts!.Select(h => (Host: h, Holder: _serverNameHolders[(info.Bind, h.ToLowerInvariant())]))

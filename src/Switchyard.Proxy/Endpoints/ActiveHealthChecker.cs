@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
+using System.Net.Sockets;
+using Switchyard.Proxy.Forwarding;
+using Switchyard.Proxy.ProxyProtocol;
 using Switchyard.Proxy.Telemetry;
 
 namespace Switchyard.Proxy.Endpoints;
@@ -9,14 +12,18 @@ namespace Switchyard.Proxy.Endpoints;
 /// Runs one prober per endpoint that some backend wants checked (<see cref="HealthCheckPolicy"/>), started and stopped
 /// by <see cref="Reconcile"/> after every compile. A prober sends GET PATH over a real HTTP client, counts passes and
 /// failures in a row, and flips <see cref="EndpointState.FailingActiveChecks"/> at the thresholds; the load
-/// balancers send no new request to an endpoint while that flag is set.
+/// balancers send no new request to an endpoint while that flag is set. Endpoints reached with the PROXY protocol get
+/// the health-check header first on each check connection (<see cref="ProxyHeaderWriter.HealthCheck"/>), before TLS
+/// when their pool has it.
 /// </summary>
 internal sealed class ActiveHealthChecker : IAsyncDisposable
 {
+    /// <summary>The client of endpoints without TLS or PROXY protocol; always kept.</summary>
+    private static readonly (ProxyProtocolVersion, string?) Plain = (ProxyProtocolVersion.None, null);
+
     private readonly Dictionary<EndpointState, Prober> _probers = [];
     private readonly Lock _gate = new();
-    private readonly HttpClient _client;
-    private readonly ConcurrentDictionary<string, HttpClient> _tlsClients = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(ProxyProtocolVersion ProxyProtocol, string? TlsKey), HttpClient> _clients = new();
     private readonly TimeProvider _time;
     private readonly ProxyMetrics _metrics;
 
@@ -24,7 +31,7 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
     {
         _time = time;
         _metrics = metrics;
-        _client = Client(Handler());
+        _clients[Plain] = Client(Handler());
     }
 
     private static SocketsHttpHandler Handler() => new()
@@ -42,10 +49,48 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
         return client;
     }
 
-    /// <summary>The client for <paramref name="endpoint"/>: over TLS, with its BackendTLSPolicy's checks, when its pool has TLS.</summary>
-    private (HttpClient Client, string Scheme) ClientFor(EndpointState endpoint) => endpoint.Pool.Tls is { } tls
-        ? (_tlsClients.GetOrAdd(tls.Key, static (_, t) => Client(t.Connecting(Handler(), SslApplicationProtocol.Http11)), tls), "https")
-        : (_client, "http");
+    private static (ProxyProtocolVersion, string?) KeyOf(EndpointState endpoint) => (endpoint.Pool.ProxyProtocol, endpoint.Pool.Tls?.Key);
+
+    /// <summary>
+    /// The client for <paramref name="endpoint"/>: over TLS, with its BackendTLSPolicy's checks, when its pool has TLS;
+    /// writing the PROXY protocol health-check header first when its pool sends the PROXY protocol. One client per
+    /// (PROXY protocol version, TLS settings), so connections of differently reached endpoints are never shared.
+    /// </summary>
+    private (HttpClient Client, string Scheme) ClientFor(EndpointState endpoint)
+    {
+        var pool = endpoint.Pool;
+        var client = _clients.GetOrAdd(KeyOf(endpoint), static (_, p) => Client(Connecting(p.ProxyProtocol, p.Tls)), pool);
+        return (client, pool.Tls is null ? "http" : "https");
+    }
+
+    private static SocketsHttpHandler Connecting(ProxyProtocolVersion proxyProtocol, UpstreamTls? tls)
+    {
+        var handler = Handler();
+        if (proxyProtocol == ProxyProtocolVersion.None) return tls is null ? handler : tls.Connecting(handler, SslApplicationProtocol.Http11);
+        handler.ConnectCallback = async (connection, cancellationToken) =>
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            SslStream? secure = null;
+            try
+            {
+                await socket.ConnectAsync(connection.DnsEndPoint, cancellationToken).ConfigureAwait(false);
+                var header = ProxyHeaderWriter.HealthCheck(proxyProtocol, socket.LocalEndPoint as IPEndPoint, socket.RemoteEndPoint as IPEndPoint);
+                await socket.SendAsync(header, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                var stream = new NetworkStream(socket, ownsSocket: true);
+                if (tls is null) return stream;
+                secure = new SslStream(stream, leaveInnerStreamOpen: false);
+                await tls.AuthenticateAsync(secure, SslApplicationProtocol.Http11, cancellationToken).ConfigureAwait(false);
+                return secure;
+            }
+            catch
+            {
+                if (secure is not null) await secure.DisposeAsync().ConfigureAwait(false);
+                else socket.Dispose();
+                throw;
+            }
+        };
+        return handler;
+    }
 
     /// <summary>Starts probers for new (endpoint, policy) pairs and stops the others; stopped endpoints count as healthy again.</summary>
     public void Reconcile(IReadOnlyDictionary<EndpointState, HealthCheckPolicy> wanted)
@@ -60,11 +105,12 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
                 endpoint.SetFailingActiveChecks(false, null);
                 _metrics.EndpointHealth(endpoint.Name, null);
             }
-            // Clients for TLS settings no checked endpoint uses any more go, once a probe still running on one has had time to end.
-            var liveKeys = wanted.Keys.Select(e => e.Pool.Tls?.Key).OfType<string>().ToHashSet(StringComparer.Ordinal);
-            foreach (var (key, client) in _tlsClients)
+            // Clients for TLS or PROXY protocol settings no checked endpoint uses any more go, once a probe still running on one has had time to end.
+            var liveKeys = wanted.Keys.Select(KeyOf).ToHashSet();
+            liveKeys.Add(Plain);
+            foreach (var (key, client) in _clients)
             {
-                if (liveKeys.Contains(key) || !_tlsClients.TryRemove(new KeyValuePair<string, HttpClient>(key, client))) continue;
+                if (liveKeys.Contains(key) || !_clients.TryRemove(new KeyValuePair<(ProxyProtocolVersion, string?), HttpClient>(key, client))) continue;
                 _ = Task.Delay(TimeSpan.FromMinutes(1), _time).ContinueWith(static (_, c) => ((HttpClient)c!).Dispose(), client, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             }
             foreach (var (endpoint, policy) in wanted)
@@ -88,8 +134,7 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
         }
         foreach (var p in all) p.Stop();
         await Task.WhenAll(all.Select(p => p.Running)).ConfigureAwait(false);
-        _client.Dispose();
-        foreach (var client in _tlsClients.Values) client.Dispose();
+        foreach (var client in _clients.Values) client.Dispose();
     }
 
     private sealed class Prober(EndpointState endpoint, HealthCheckPolicy policy, ActiveHealthChecker owner)
@@ -133,7 +178,7 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
             timeout.CancelAfter(policy.Timeout);
             var address = endpoint.Address;
-            var host = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address.Address}]" : address.Address.ToString();
+            var host = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address.Address}]" : address.Address.ToString();
             var (client, scheme) = owner.ClientFor(endpoint);
             try
             {

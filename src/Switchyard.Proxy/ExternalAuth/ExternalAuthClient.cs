@@ -13,7 +13,7 @@ using Switchyard.Proxy.Telemetry;
 namespace Switchyard.Proxy.ExternalAuth;
 
 /// <summary>
-/// The ExternalAuth layer (Gateway API HTTPExternalAuthFilter, protocol HTTP), between a rule's match (and its CORS
+/// The ExternalAuth layer (Gateway API HTTPExternalAuthFilter; protocol HTTP here, GRPC in ExternalAuthClient.Grpc.cs), between a rule's match (and its CORS
 /// preflights) and its other filters: for each of the rule's ExternalAuth filters in turn, asks the authorization
 /// service about the request as the client sent it. A 200 lets the request go on, carrying the answer's allowed
 /// headers; any other answer is sent to the client in place of the backend's. It fails closed, the request never
@@ -26,7 +26,7 @@ namespace Switchyard.Proxy.ExternalAuth;
 /// endpoint under a BackendTLSPolicy gets TLS through a handler of its own per TLS setting, as the HTTP/2 forwarder does.
 /// </para>
 /// </summary>
-internal sealed class ExternalAuthClient : IDisposable
+internal sealed partial class ExternalAuthClient : IDisposable
 {
     private const string Allowed = "allowed", Denied = "denied", Failed = "failed";
     private readonly TimeSpan _connectTimeout;
@@ -82,7 +82,10 @@ internal sealed class ExternalAuthClient : IDisposable
         }
         foreach (var filter in filters)
         {
-            if (await CheckAsync(context, rule, filter, body, client, scheme, limit, deadline.Token).ConfigureAwait(false) is { } refused) return refused;
+            var refused = filter.Protocol == ExternalAuthProtocol.Grpc
+                ? await CheckGrpcAsync(context, rule, filter, body, client, scheme, limit, deadline.Token).ConfigureAwait(false)
+                : await CheckAsync(context, rule, filter, body, client, scheme, limit, deadline.Token).ConfigureAwait(false);
+            if (refused is not null) return refused;
         }
         return null;
     }
@@ -239,11 +242,13 @@ internal sealed class ExternalAuthClient : IDisposable
         new(tls.Connecting(UpstreamMessage.Handler(_connectTimeout), protocol == UpstreamProtocol.H2c ? SslApplicationProtocol.Http2 : SslApplicationProtocol.Http11));
 
     /// <summary>
-    /// Forgets the handlers of TLS settings no endpoint uses any more (a rotated CA, a deleted policy), each disposed
-    /// after <paramref name="grace"/> so that exchanges still running on it can finish.
+    /// Forgets the gRPC channels of endpoints that left and the handlers of TLS settings no endpoint uses any more (a
+    /// rotated CA, a deleted policy), each disposed after <paramref name="grace"/> so that exchanges still running on
+    /// it can finish.
     /// </summary>
-    public void Retain(IReadOnlySet<string> liveTlsKeys, TimeSpan grace)
+    public void Retain(IReadOnlySet<EndpointKey> liveEndpoints, IReadOnlySet<string> liveTlsKeys, TimeSpan grace)
     {
+        RetainGrpc(liveEndpoints, grace);
         foreach (var (key, invoker) in _tlsInvokers)
         {
             if (liveTlsKeys.Contains(key.Key) || !_tlsInvokers.TryRemove(new KeyValuePair<(string, UpstreamProtocol), HttpMessageInvoker>(key, invoker))) continue;
@@ -253,6 +258,7 @@ internal sealed class ExternalAuthClient : IDisposable
 
     public void Dispose()
     {
+        foreach (var kept in _grpc.Values) kept.Channel.Dispose();
         _invoker.Dispose();
         foreach (var invoker in _tlsInvokers.Values) invoker.Dispose();
     }

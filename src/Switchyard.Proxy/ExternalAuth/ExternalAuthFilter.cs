@@ -4,7 +4,7 @@ using Switchyard.Proxy.Backends;
 namespace Switchyard.Proxy.ExternalAuth;
 
 /// <summary>
-/// A rule's compiled ExternalAuth filter (Gateway API HTTPExternalAuthFilter, protocol HTTP): the authorization
+/// A rule's compiled ExternalAuth filter (Gateway API HTTPExternalAuthFilter, protocol HTTP or GRPC): the authorization
 /// service and what goes to it and comes back from it. Immutable; shared by every request of the rule. Sent by
 /// <see cref="ExternalAuthClient"/>.
 /// </summary>
@@ -13,10 +13,22 @@ internal sealed class ExternalAuthFilter
     /// <summary>The authorization Service port; carries <see cref="Backend.Error"/> when the reference did not resolve (requests then fail closed).</summary>
     public required Backend Backend { get; init; }
 
+    /// <summary>How the service is asked: plain HTTP (the default) or Envoy's ext_authz gRPC API.</summary>
+    public ExternalAuthProtocol Protocol { get; init; }
+
+    /// <summary>
+    /// GRPC without grpc.allowedHeaders: every request header goes to the service (the specification: an empty list
+    /// sends all); otherwise only <see cref="AllowedRequestHeaders"/>. Always false for HTTP.
+    /// </summary>
+    public bool SendsAllHeaders { get; init; }
+
     /// <summary>Put before the request's target: "" (none) or "/a/b" (a leading '/', no trailing one).</summary>
     public string PathPrefix { get; init; } = "";
 
-    /// <summary>Request headers sent besides the ones always sent (Authorization, and Host, method, path and Content-Length through the request itself).</summary>
+    /// <summary>
+    /// HTTP: request headers sent besides the ones always sent (Authorization, and Host, method, path and
+    /// Content-Length through the request itself). GRPC: the only request headers sent (unless <see cref="SendsAllHeaders"/>).
+    /// </summary>
     public IReadOnlyList<string> AllowedRequestHeaders { get; init; } = [];
 
     /// <summary>

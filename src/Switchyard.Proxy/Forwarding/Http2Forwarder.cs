@@ -178,8 +178,10 @@ internal sealed class Http2Forwarder : IUpstreamForwarder, IDisposable
     /// <summary>
     /// An endpoint reached with the PROXY protocol: a multiplexed HTTP/2 connection must carry one client's header, so
     /// each client connection gets connections of its own. The handler (one per TLS setting and version) pools
-    /// connections by the request URI's authority, which is made unique to the client connection
-    /// (<c>c-ID.proxy-protocol.invalid</c>, never resolved: the connect callback dials the endpoint); the Host header,
+    /// connections by the request URI's authority, which is made unique to the client connection and the endpoint
+    /// (<c>c-ID.e-ADDRESS.proxy-protocol.invalid</c>, the endpoint's address bytes in hex; endpoints of one port differ
+    /// in it, so a connection dialled to one never carries another's requests; never resolved: the connect callback
+    /// dials the endpoint of the request that opened the connection); the Host header,
     /// set explicitly, is the <c>:authority</c> sent. Connections close 60 s after their last stream, as others do.
     /// </summary>
     private HttpMessageInvoker ClientBoundInvoker(HttpContext context, EndpointState endpoint, HttpRequestMessage request)
@@ -191,7 +193,7 @@ internal sealed class Http2Forwarder : IUpstreamForwarder, IDisposable
         request.RequestUri = new UriBuilder(request.RequestUri!)
         {
             Scheme = pool.Tls is null ? Uri.UriSchemeHttp : Uri.UriSchemeHttps,
-            Host = $"c-{label}.proxy-protocol.invalid",
+            Host = $"c-{label}.e-{Convert.ToHexStringLower(endpoint.Address.Address.GetAddressBytes())}.proxy-protocol.invalid",
             Port = endpoint.Address.Port,
         }.Uri;
         return invoker;

@@ -83,13 +83,24 @@ internal static class ProxyHeaderReader
     private static readonly SearchValues<byte> Printable = SearchValues.Create([.. Enumerable.Range(0x20, 0x7f - 0x20).Select(b => (byte)b)]);
     private static readonly SearchValues<byte> PrintableOrCr = SearchValues.Create([.. Enumerable.Range(0x20, 0x7f - 0x20).Select(b => (byte)b), (byte)'\r']);
 
-    /// <summary>An address in the v1 spelling of its family: dotted quad for TCP4 (no shorthand such as "1" or "0x7f.1"), RFC 4291 text for TCP6.</summary>
+    /// <summary>
+    /// An address in the v1 spelling of its family, as inet_pton reads it (HAProxy's parser): a dotted quad for TCP4
+    /// (no shorthand such as "1" or "0x7f.1", no leading zero, which inet_aton and .NET read as octal: "010.0.0.1" is
+    /// not 8.0.0.1), RFC 4291 text for TCP6 (hex digits, colons and a trailing dotted quad; no brackets, port or zone).
+    /// </summary>
     private static IPAddress? V1Address(string text, AddressFamily family)
     {
         if (text.Length == 0 || !IPAddress.TryParse(text, out var address) || address.AddressFamily != family) return null;
-        if (family == AddressFamily.InterNetwork && (text.Count(c => c == '.') != 3 || !text.All(c => c == '.' || char.IsAsciiDigit(c)))) return null;
-        if (family == AddressFamily.InterNetworkV6 && (text.Contains('%', StringComparison.Ordinal) || !text.Contains(':', StringComparison.Ordinal))) return null;
+        if (family == AddressFamily.InterNetwork && !DottedQuad(text)) return null;
+        if (family == AddressFamily.InterNetworkV6 && (!text.Contains(':', StringComparison.Ordinal) || !text.All(c => char.IsAsciiHexDigit(c) || c is ':' or '.'))) return null;
         return address;
+    }
+
+    /// <summary>Four decimal octets of 1 to 3 digits, each without a leading zero.</summary>
+    private static bool DottedQuad(string text)
+    {
+        var octets = text.Split('.');
+        return octets.Length == 4 && octets.All(o => o.Length is > 0 and <= 3 && o.All(char.IsAsciiDigit) && (o.Length == 1 || o[0] != '0'));
     }
 
     /// <summary>A port in decimal, 0–65535, without leading zeros.</summary>
@@ -135,6 +146,12 @@ internal static class ProxyHeaderReader
             case 2:
                 var size = family == 1 ? 4 : 16;
                 if (length < 2 * size + 4) return Fail(out error, $"a v2 {(family == 1 ? "AF_INET" : "AF_INET6")} header of {length} address bytes ({2 * size + 4} needed)");
+                if (protocol != 1)
+                {
+                    // UNSPEC or DGRAM: not the addresses of a TCP connection (this one is), so the real ones stand, as HAProxy does.
+                    header = new ProxyHeader(ProxyProtocolVersion.V2, total, null, null);
+                    return ProxyHeaderStatus.Complete;
+                }
                 Span<byte> addresses = stackalloc byte[2 * 16 + 4];
                 received.Slice(V2FixedLength, 2 * size + 4).CopyTo(addresses);
                 var source = new IPAddress(addresses[..size]);

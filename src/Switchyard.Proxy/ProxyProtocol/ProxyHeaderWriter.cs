@@ -14,6 +14,21 @@ namespace Switchyard.Proxy.ProxyProtocol;
 /// </summary>
 internal static class ProxyHeaderWriter
 {
+    /// <summary>
+    /// The header an active health check sends on its own connection to an endpoint, relaying no client. v2: the LOCAL
+    /// command, which the specification reserves for "health-checks" from the proxy itself (the receiver keeps the
+    /// connection's real addresses); HAProxy's <c>check-send-proxy</c> and Envoy's health checks send it too. v1 has
+    /// no LOCAL command: a TCP4/TCP6 line naming the check connection's own addresses, <paramref name="local"/> (the
+    /// gateway's end) as the source and <paramref name="remote"/> (the endpoint) as the destination, as HAProxy and
+    /// Envoy do; <c>PROXY UNKNOWN</c> only when those are not IP addresses.
+    /// </summary>
+    public static byte[] HealthCheck(ProxyProtocolVersion version, IPEndPoint? local, IPEndPoint? remote) => version switch
+    {
+        ProxyProtocolVersion.V1 => V1(local, remote),
+        ProxyProtocolVersion.V2 => V2Local(),
+        _ => [],
+    };
+
     public static byte[] Write(ProxyProtocolVersion version, IPEndPoint? source, IPEndPoint? destination) => version switch
     {
         ProxyProtocolVersion.V1 => V1(source, destination),
@@ -30,14 +45,7 @@ internal static class ProxyHeaderWriter
 
     private static byte[] V2(IPEndPoint? source, IPEndPoint? destination)
     {
-        if (!Pair(source, destination, out var src, out var dst))
-        {
-            var local = new byte[ProxyHeaderReader.V2FixedLength];
-            ProxyHeaderReader.V2Signature.CopyTo(local);
-            local[12] = 0x20; // version 2, LOCAL
-            local[13] = 0x00; // AF_UNSPEC, UNSPEC; length 0
-            return local;
-        }
+        if (!Pair(source, destination, out var src, out var dst)) return V2Local();
         var size = src.AddressFamily == AddressFamily.InterNetwork ? 4 : 16;
         var length = 2 * size + 4;
         var header = new byte[ProxyHeaderReader.V2FixedLength + length];
@@ -51,6 +59,15 @@ internal static class ProxyHeaderWriter
         BinaryPrimitives.WriteUInt16BigEndian(body[(2 * size)..], (ushort)source!.Port);
         BinaryPrimitives.WriteUInt16BigEndian(body[(2 * size + 2)..], (ushort)destination!.Port);
         return header;
+    }
+
+    private static byte[] V2Local()
+    {
+        var local = new byte[ProxyHeaderReader.V2FixedLength];
+        ProxyHeaderReader.V2Signature.CopyTo(local);
+        local[12] = 0x20; // version 2, LOCAL
+        local[13] = 0x00; // AF_UNSPEC, UNSPEC; length 0
+        return local;
     }
 
     /// <summary>The two addresses in one family: IPv4 when both are (or map to) IPv4, else both IPv6.</summary>

@@ -39,8 +39,10 @@ internal sealed class ProxyProtocolListener(Func<string> listenerName, TimeSpan 
     private async Task<(ProxyHeader? Header, string Result)> ReadAsync(ConnectionContext connection)
     {
         var input = connection.Transport.Input;
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
-        using var timer = time.CreateTimer(static t => ((CancellationTokenSource)t!).Cancel(), limit, timeout, Timeout.InfiniteTimeSpan);
+        // The timeout's own source: its timer, unlike a hand-made one calling Cancel, does not throw when it fires as the
+        // header completes and the source is being disposed (an exception on the timer thread would end the process).
+        using var expiry = new CancellationTokenSource(timeout, time);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, expiry.Token);
         while (true)
         {
             System.IO.Pipelines.ReadResult read;

@@ -16,7 +16,8 @@ namespace Switchyard.Proxy.Tests.ExternalAuth;
 /// is sent (method, prefixed target, Host, Authorization, allowedHeaders only, X-Forwarded-*, the first maxSize bytes
 /// of the body with their Content-Length), what its answers do (200 lets the request through with the allowed
 /// headers, replacing spoofed copies; anything else goes to the client as it came), failing closed (service down,
-/// no endpoints, too slow, missing or not permitted), connection reuse, GRPC refused, metrics.
+/// no endpoints, too slow, missing or not permitted), connection reuse, invalid filters refused, metrics. Protocol GRPC:
+/// <see cref="ExternalAuthGrpcTests"/>.
 /// </summary>
 public sealed class ExternalAuthTests : IAsyncLifetime
 {
@@ -422,8 +423,8 @@ public sealed class ExternalAuthTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("{protocol: GRPC, backendRef: {name: authz, port: 80}, grpc: {}}",
-        "rule 0: ExternalAuth: protocol GRPC (Envoy's ext_authz gRPC API) is not supported by switchyard.dev/gateway-controller; use protocol HTTP")]
+    [InlineData("{protocol: GRPC, backendRef: {name: authz, port: 80}}",
+        "rule 0: ExternalAuth: spec.rules[0].filters[0].externalAuth.grpc: Required value: must be set when protocol is GRPC")]
     [InlineData("{protocol: HTTP, backendRef: {name: authz, port: 80}}",
         "rule 0: ExternalAuth: spec.rules[0].filters[0].externalAuth.http: Required value: must be set when protocol is HTTP")]
     [InlineData("{protocol: HTTP, backendRef: {name: authz, port: 80}, http: {allowedResponseHeaders: [x-user, Content-Length]}}",

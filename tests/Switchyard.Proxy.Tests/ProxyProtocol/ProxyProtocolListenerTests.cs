@@ -126,6 +126,25 @@ public sealed class ProxyProtocolListenerTests : IAsyncLifetime
         Assert.True(_proxy.Runtime.Metrics.ProxyProtocolCount("gateway default/edge port 0", "local") >= 1);
     }
 
+    /// <summary>
+    /// A v2 PROXY header's addresses are the client's only for a STREAM (TCP) transport: with UNSPEC (0x10) or DGRAM
+    /// (0x12, UDP) they do not describe a TCP connection, and the real peer stands, as in HAProxy.
+    /// </summary>
+    [Theory]
+    [InlineData(0x11, "192.0.2.44")]
+    [InlineData(0x10, null)]
+    [InlineData(0x12, null)]
+    public async Task V2Transport_OnlyStreamAddresses_AreTheClients(byte familyAndTransport, string? client)
+    {
+        var header = ProxyProtocolClient.V2(new IPEndPoint(IPAddress.Parse("192.0.2.44"), 1234), new IPEndPoint(Edge, 80));
+        header[13] = familyAndTransport;
+
+        var (response, _) = await SendAsync([.. header, .. Get()]);
+
+        Assert.StartsWith("HTTP/1.1 200", response);
+        Assert.Equal(client ?? Peer.ToString(), ProxyProtocolClient.Header(response, "x-echo-h-x-forwarded-for"));
+    }
+
     [Fact]
     public async Task V1Unknown_ClientAddress_IsTheRealPeer()
     {
@@ -143,6 +162,9 @@ public sealed class ProxyProtocolListenerTests : IAsyncLifetime
         { "TCP5", ProxyProtocolClient.Ascii("PROXY TCP5 1.2.3.4 5.6.7.8 1 2\r\n") },
         { "TCP4 with an IPv6 address", ProxyProtocolClient.Ascii("PROXY TCP4 2001:db8::1 5.6.7.8 1 2\r\n") },
         { "TCP4 address shorthand", ProxyProtocolClient.Ascii("PROXY TCP4 1.2.3 5.6.7.8 1 2\r\n") },
+        { "TCP4 octet with a leading zero (octal to inet_aton, refused by inet_pton)", ProxyProtocolClient.Ascii("PROXY TCP4 010.0.0.1 5.6.7.8 1 2\r\n") },
+        { "TCP6 address in brackets", ProxyProtocolClient.Ascii("PROXY TCP6 [2001:db8::1] 2001:db8::2 1 2\r\n") },
+        { "TCP6 address in brackets with a port", ProxyProtocolClient.Ascii("PROXY TCP6 [2001:db8::1]:80 2001:db8::2 1 2\r\n") },
         { "port out of range", ProxyProtocolClient.Ascii("PROXY TCP4 1.2.3.4 5.6.7.8 65536 2\r\n") },
         { "port with a leading zero", ProxyProtocolClient.Ascii("PROXY TCP4 1.2.3.4 5.6.7.8 080 2\r\n") },
         { "missing field", ProxyProtocolClient.Ascii("PROXY TCP4 1.2.3.4 5.6.7.8 1\r\n") },

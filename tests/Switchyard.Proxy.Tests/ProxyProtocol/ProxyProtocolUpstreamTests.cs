@@ -180,6 +180,55 @@ public sealed class ProxyProtocolUpstreamTests
         Assert.Equal($"src={ClientB} proto=2.0", Body(b.Received));
     }
 
+    [SkippableFact]
+    public async Task H2cBackends_SamePortOnTwoAddresses_EachRequestReachesItsOwnBackend()
+    {
+        HaProxy.SkipIfMissing();
+        var other = IPAddress.Parse("127.0.0.90");
+        var port = HaProxy.FreePort(Backend);
+        await using var haproxy = await HaProxy.StartAsync($"""
+            frontend a
+                mode http
+                bind {Backend}:{port} accept-proxy proto h2
+                http-request return status 200 content-type text/plain string "a"
+
+            frontend b
+                mode http
+                bind {other}:{port} accept-proxy proto h2
+                http-request return status 200 content-type text/plain string "b"
+            """, new IPEndPoint(other, port));
+        await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass
+            + ProxyProtocolListenerTests.Gateway("edge", Gateway, "{}")
+            + """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: site, namespace: default}
+            spec:
+              parentRefs: [{name: edge}]
+              rules:
+              - {matches: [{path: {type: PathPrefix, value: /a}}], backendRefs: [{name: svc-a, port: 80}]}
+              - {matches: [{path: {type: PathPrefix, value: /b}}], backendRefs: [{name: svc-b, port: 80}]}
+            ---
+
+            """
+            + Service("svc-a", Backend, port, "{lb.switchyard.dev/proxy-protocol: v2}", ", appProtocol: kubernetes.io/h2c")
+            + Service("svc-b", other, port, "{lb.switchyard.dev/proxy-protocol: v2}", ", appProtocol: kubernetes.io/h2c"));
+        var gatewayPort = proxy.Listeners[new IPEndPoint(Gateway, 0)].Port;
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(ClientA, 0));
+        await socket.ConnectAsync(Gateway, gatewayPort);
+
+        var answers = new List<string>();
+        foreach (var path in (string[])["/a", "/b", "/a"])
+        {
+            await socket.SendAsync(Get(path, close: false));
+            answers.Add(Body((await ProxyProtocolClient.ReadAsync(socket, 5)).Received));
+        }
+
+        // One client connection, two endpoints on the same port: each needs a connection of its own.
+        Assert.Equal(["a", "b", "a"], answers);
+    }
+
     [Fact]
     public async Task TlsRoutePassthrough_HeaderBeforeTheClientHello_CarriesTheAcceptedClientAddress()
     {

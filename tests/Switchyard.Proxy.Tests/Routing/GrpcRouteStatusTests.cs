@@ -83,6 +83,30 @@ public sealed class GrpcRouteStatusTests
         Assert.Equal(1, Listener(proxy).AttachedRoutes);
     }
 
+    /// <summary>
+    /// Listener.supportedKinds and ResolvedRefs/InvalidRouteKinds (Gateway API ListenerStatus): kinds in allowedRoutes.kinds
+    /// the listener cannot serve are left out of supportedKinds and make ResolvedRefs False; the valid ones still attach.
+    /// </summary>
+    [Theory]
+    [InlineData("[{kind: HTTPRoute}, {kind: InvalidRoute}]", "HTTPRoute", "False", "InvalidRouteKinds",
+        "allowedRoutes.kinds: InvalidRoute cannot attach to this listener (protocol HTTP), which serves HTTPRoute and GRPCRoute", 1)]
+    [InlineData("[{kind: InvalidRoute}, {kind: TLSRoute}, {group: example.com, kind: HTTPRoute}]", "", "False", "InvalidRouteKinds",
+        "allowedRoutes.kinds: InvalidRoute, TLSRoute, HTTPRoute of group \"example.com\" cannot attach to this listener (protocol HTTP), which serves HTTPRoute and GRPCRoute", 0)]
+    [InlineData("[{kind: HTTPRoute}, {kind: GRPCRoute}]", "HTTPRoute,GRPCRoute", "True", "ResolvedRefs", "all references resolved", 1)]
+    public async Task AllowedRoutesKinds_UnsupportedKinds_LeftOutOfSupportedKindsWithInvalidRouteKinds(
+        string kinds, string supported, string resolved, string reason, string message, int attached)
+    {
+        await using var proxy = await Manifests.StartAsync(
+            Gateway($"{{name: http, port: 0, protocol: HTTP, allowedRoutes: {{kinds: {kinds}}}}}")
+            + Http("site", "  rules: [{backendRefs: [{name: a, port: 80}]}]", "2024-01-01T00:00:00Z") + Manifests.Service("a", 1));
+        var listener = Listener(proxy);
+        Assert.Equal(supported, string.Join(",", listener.SupportedKinds!.Select(k => k.Kind)));
+        var condition = listener.Conditions!.Single(c => c.Type == "ResolvedRefs");
+        Assert.Equal((resolved, reason, message), (condition.Status, condition.Reason, condition.Message));
+        Assert.Equal(attached, listener.AttachedRoutes);
+        Assert.Equal("True", listener.Conditions!.Single(c => c.Type == "Accepted").Status);
+    }
+
     [Fact]
     public async Task HostnameConflict_OlderHttpRoute_NewerGrpcRouteConflictedAndUnserved()
     {

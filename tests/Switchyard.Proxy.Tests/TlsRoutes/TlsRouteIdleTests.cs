@@ -35,7 +35,7 @@ public sealed class TlsRouteIdleTests
 
         Assert.Equal("db", await client.GetStringAsync($"https://db.example.test:{Manifests.Port(proxy)}/"));
 
-        await Wait.UntilAsync(() => proxy.Runtime.Metrics.TlsConnectionCount("tlsroute default/db rule 0", "forwarded") == 1, "the idle connection to be closed", seconds: 15);
+        await Wait.UntilAsync(() => proxy.Runtime.Metrics.TlsConnectionCount("tlsroute default/db rule 0", "forwarded") >= 1, "the idle connection to be closed", seconds: 15);
         await Wait.UntilAsync(() => log.ToString().Contains("closed after 1 s without a byte either way", StringComparison.Ordinal), "the access log line");
     }
 }

@@ -5,7 +5,8 @@ using Switchyard.Proxy;
 namespace Switchyard.Cli.Commands.Gateway;
 
 /// <summary>
-/// <c>switchyard gateway serve -f PATH... [--admin HOST:PORT] [--ingress-http HOST:PORT] [--ingress-https HOST:PORT] [--ingress-proxy-protocol] [--access-log]</c>: serves the
+/// <c>switchyard gateway serve -f PATH... [--admin HOST:PORT] [--ingress-http HOST:PORT] [--ingress-https HOST:PORT] [--ingress-proxy-protocol] [--access-log]
+/// [--tls-idle-timeout DURATION] [--external-auth-timeout DURATION]</c>: serves the
 /// Gateways (of GatewayClasses with controllerName switchyard.dev/gateway-controller), ListenerSets, HTTPRoutes, GRPCRoutes, TLSRoutes and Ingresses in
 /// manifest files, with no control plane, using the EndpointSlices in the files as given.
 /// </summary>
@@ -33,6 +34,18 @@ internal static class GatewayCommand
                 + "its address is the client's (X-Forwarded-For, access log, source-IP hashing). Gateways set this with the annotation gateway.switchyard.dev/proxy-protocol: \"true\"",
         };
         var accessLog = new Option<bool>("--access-log") { Description = "Write a JSON access log line per request on stderr" };
+        var tlsIdleTimeout = new Option<string?>("--tls-idle-timeout")
+        {
+            Description = "Close a connection relayed for a TLSRoute (Passthrough or Terminate) that carries no byte either way for this long; "
+                + "a Gateway API duration (30s, 5m, 1h30m); default 1h",
+            HelpName = "DURATION",
+        };
+        var externalAuthTimeout = new Option<string?>("--external-auth-timeout")
+        {
+            Description = "How long one exchange with the authorization service of an ExternalAuth filter may take before the request is answered 504 "
+                + "(the rule's timeouts.request when that is shorter); a Gateway API duration (500ms, 2s); default 10s",
+            HelpName = "DURATION",
+        };
         var io = new Option<string>("--io")
         {
             Description = "event-loop: run both legs of every request on the proxy's own epoll loops, one per core (the default); "
@@ -43,24 +56,19 @@ internal static class GatewayCommand
         io.AcceptOnlyFromAmong(EventLoop, ThreadPool);
         var command = new Command("serve", "Serve the Gateways, ListenerSets, HTTPRoutes, GRPCRoutes, TLSRoutes and Ingresses in the given manifests until Ctrl-C; listeners bind to each Gateway's spec.addresses (IPAddress) or 127.0.0.1.")
         {
-            files, admin, ingressHttp, ingressHttps, ingressProxyProtocol, accessLog, io,
+            files, admin, ingressHttp, ingressHttps, ingressProxyProtocol, accessLog, io, tlsIdleTimeout, externalAuthTimeout,
         };
         setup.Examples(command,
             "switchyard gateway serve -f examples/gateway/",
             "switchyard gateway serve -f site.yaml --admin 127.0.0.1:9901 --ingress-http 127.0.0.1:8080 --access-log",
             "switchyard gateway serve -f site.yaml --ingress-http 127.0.0.1:8080 --ingress-proxy-protocol",
+            "switchyard gateway serve -f site.yaml --tls-idle-timeout 10m --external-auth-timeout 2s",
             "curl -H 'Host: shop.example.com' http://127.0.0.1:8080/cart");
         setup.SetAction(command, async (context, ct) =>
         {
             var errors = new List<string>();
-            var adminAt = Endpoint(context.Get(admin), "--admin", errors);
-            var ingressAt = Endpoint(context.Get(ingressHttp), "--ingress-http", errors);
-            var ingressTlsAt = Endpoint(context.Get(ingressHttps), "--ingress-https", errors);
-            var options = new ProxyOptions
-            {
-                Admin = adminAt, IngressHttp = ingressAt, IngressHttps = ingressTlsAt, IngressProxyProtocol = context.Get(ingressProxyProtocol), AccessLog = context.Get(accessLog) ? context.Error : null, Io = context.Get(io) == EventLoop ? ProxyIo.EventLoop : ProxyIo.ThreadPool,
-            };
-            errors.AddRange(options.Validate());
+            var options = Options(new ServeFlags(context.Get(admin), context.Get(ingressHttp), context.Get(ingressHttps), context.Get(ingressProxyProtocol),
+                context.Get(accessLog) ? context.Error : null, context.Get(io) ?? EventLoop, context.Get(tlsIdleTimeout), context.Get(externalAuthTimeout)), errors);
             if (errors.Count > 0) return context.Usage(string.Join("\n", errors));
 
             var manifests = ManifestInput.Read(context.Env, context.Get(files) ?? [], namespaceOverride: null);
@@ -109,6 +117,43 @@ internal static class GatewayCommand
     private static string Parents(IList<Model.Gateway.RouteParentStatus>? parents) => string.Join("; ", (parents ?? []).Select(p =>
         $"parent {(p.ParentRef.Kind is "ListenerSet" ? "listenerset " : "")}{p.ParentRef.Name}{(p.ParentRef.SectionName is null ? "" : "/" + p.ParentRef.SectionName)}: " +
         string.Join(", ", (p.Conditions ?? []).Select(c => c.Status == "True" ? $"{c.Type}" : $"{c.Type}=False ({c.Reason}: {c.Message})"))));
+
+    /// <summary>The flags of <c>gateway serve</c> as typed, before parsing.</summary>
+    internal sealed record ServeFlags(string? Admin, string? IngressHttp, string? IngressHttps, bool IngressProxyProtocol, TextWriter? AccessLog, string Io,
+        string? TlsIdleTimeout = null, string? ExternalAuthTimeout = null);
+
+    /// <summary>The proxy's options from <paramref name="flags"/>; every problem (each naming its flag) goes to <paramref name="errors"/>, none stopping at the first.</summary>
+    internal static ProxyOptions Options(ServeFlags flags, List<string> errors)
+    {
+        var defaults = new ProxyOptions();
+        var options = new ProxyOptions
+        {
+            Admin = Endpoint(flags.Admin, "--admin", errors),
+            IngressHttp = Endpoint(flags.IngressHttp, "--ingress-http", errors),
+            IngressHttps = Endpoint(flags.IngressHttps, "--ingress-https", errors),
+            IngressProxyProtocol = flags.IngressProxyProtocol,
+            AccessLog = flags.AccessLog,
+            Io = flags.Io == EventLoop ? ProxyIo.EventLoop : ProxyIo.ThreadPool,
+            TlsIdleTimeout = Duration(flags.TlsIdleTimeout, "--tls-idle-timeout", errors) ?? defaults.TlsIdleTimeout,
+            ExternalAuthTimeout = Duration(flags.ExternalAuthTimeout, "--external-auth-timeout", errors) ?? defaults.ExternalAuthTimeout,
+        };
+        errors.AddRange(options.Validate());
+        return options;
+    }
+
+    /// <summary>A positive Gateway API duration, or null (the default applies) when absent or invalid; an invalid one is added to <paramref name="errors"/>.</summary>
+    private static TimeSpan? Duration(string? text, string option, List<string> errors)
+    {
+        if (text is null) return null;
+        if (Model.Gateway.GatewayApiDuration.Parse(text) is not { } value)
+        {
+            errors.Add($"{option}: '{text}' is not a duration (one to four parts of up to 5 digits followed by h, m, s or ms, e.g. 30s, 500ms, 1h30m)");
+            return null;
+        }
+        if (value > TimeSpan.Zero) return value;
+        errors.Add($"{option}: '{text}' must be longer than 0");
+        return null;
+    }
 
     private static IPEndPoint? Endpoint(string? text, string option, List<string> errors)
     {

@@ -1,0 +1,101 @@
+using Switchyard.Cli.Commands.Gateway;
+using Switchyard.Proxy;
+
+namespace Switchyard.Cli.Tests.Commands.Gateway;
+
+/// <summary>
+/// <c>gateway serve</c>'s timeout flags (<c>--tls-idle-timeout</c>, <c>--external-auth-timeout</c>): a table of values
+/// and the options they give, a table of refused values with the exact error naming the flag, every error listed at
+/// once, and the real command line refusing them (exit 2), accepting them, and describing them in --help.
+/// </summary>
+public sealed class GatewayServeFlagTests
+{
+    private static GatewayCommand.ServeFlags Flags(string? tlsIdle, string? externalAuth, string? admin = null) =>
+        new(admin, IngressHttp: null, IngressHttps: null, IngressProxyProtocol: false, AccessLog: null, Io: "event-loop", tlsIdle, externalAuth);
+
+    [Theory]
+    [InlineData(null, null, 3600.0, 10.0)] // the defaults
+    [InlineData("10m", "2s", 600.0, 2.0)]
+    [InlineData("1h30m", "500ms", 5400.0, 0.5)]
+    [InlineData("90s", "1m", 90.0, 60.0)]
+    [InlineData("1s", "1ms", 1.0, 0.001)]
+    public void Options_TimeoutFlags_Parsed(string? tlsIdle, string? externalAuth, double tlsIdleSeconds, double externalAuthSeconds)
+    {
+        var errors = new List<string>();
+        var options = GatewayCommand.Options(Flags(tlsIdle, externalAuth), errors);
+        Assert.Empty(errors);
+        Assert.Equal((TimeSpan.FromSeconds(tlsIdleSeconds), TimeSpan.FromSeconds(externalAuthSeconds)), (options.TlsIdleTimeout, options.ExternalAuthTimeout));
+    }
+
+    private const string NotADuration = "is not a duration (one to four parts of up to 5 digits followed by h, m, s or ms, e.g. 30s, 500ms, 1h30m)";
+
+    [Theory]
+    [InlineData("--tls-idle-timeout", "abc", $"--tls-idle-timeout: 'abc' {NotADuration}")]
+    [InlineData("--tls-idle-timeout", "10", $"--tls-idle-timeout: '10' {NotADuration}")] // a unit is required
+    [InlineData("--tls-idle-timeout", "1.5h", $"--tls-idle-timeout: '1.5h' {NotADuration}")]
+    [InlineData("--tls-idle-timeout", "-5s", $"--tls-idle-timeout: '-5s' {NotADuration}")]
+    [InlineData("--tls-idle-timeout", "0s", "--tls-idle-timeout: '0s' must be longer than 0")]
+    [InlineData("--external-auth-timeout", "", $"--external-auth-timeout: '' {NotADuration}")]
+    [InlineData("--external-auth-timeout", "100000s", $"--external-auth-timeout: '100000s' {NotADuration}")] // over 5 digits
+    [InlineData("--external-auth-timeout", "2 s", $"--external-auth-timeout: '2 s' {NotADuration}")]
+    [InlineData("--external-auth-timeout", "0ms", "--external-auth-timeout: '0ms' must be longer than 0")]
+    public void Options_BadTimeout_ErrorNamesTheFlag(string flag, string value, string error)
+    {
+        var errors = new List<string>();
+        var options = GatewayCommand.Options(flag == "--tls-idle-timeout" ? Flags(value, null) : Flags(null, value), errors);
+        Assert.Equal([error], errors);
+        Assert.Equal((new ProxyOptions().TlsIdleTimeout, new ProxyOptions().ExternalAuthTimeout), (options.TlsIdleTimeout, options.ExternalAuthTimeout));
+    }
+
+    [Fact]
+    public void Options_SeveralBadFlags_EveryErrorListed()
+    {
+        var errors = new List<string>();
+        GatewayCommand.Options(Flags("forever", "0s", admin: "localhost"), errors);
+        Assert.Equal(
+        [
+            "--admin: 'localhost' is not HOST:PORT with an IP address (e.g. 127.0.0.1:8080)",
+            $"--tls-idle-timeout: 'forever' {NotADuration}",
+            "--external-auth-timeout: '0s' must be longer than 0",
+        ], errors);
+    }
+
+    [Fact]
+    public async Task Run_BadTimeoutFlags_Exit2ListingBoth()
+    {
+        using var cli = new CliRunner();
+        var manifest = cli.Write("site.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: site, namespace: default}\nspec:\n  ports: [{port: 80}]\n");
+
+        var run = await cli.RunAsync("gateway", "serve", "-f", manifest, "--tls-idle-timeout", "1d", "--external-auth-timeout", "0s");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains($"--tls-idle-timeout: '1d' {NotADuration}\n--external-auth-timeout: '0s' must be longer than 0\n", run.Error, StringComparison.Ordinal);
+        Assert.Contains("Run 'switchyard gateway serve --help' for usage.", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_ValidTimeoutFlags_ServesUntilStopped()
+    {
+        using var cli = new CliRunner();
+        var manifest = cli.Write("site.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: site, namespace: default}\nspec:\n  ports: [{port: 80}]\n");
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+
+        var run = await cli.RunAsync(["gateway", "serve", "-f", manifest, "--io", "thread-pool", "--tls-idle-timeout", "10m", "--external-auth-timeout", "2s"], stop.Token);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.DoesNotContain("error:", run.Error, StringComparison.Ordinal);
+        Assert.EndsWith("Stopped.\n", run.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Help_DescribesBothTimeoutFlags()
+    {
+        using var cli = new CliRunner();
+        var run = await cli.RunAsync("gateway", "serve", "--help");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("--tls-idle-timeout <DURATION>", run.Out, StringComparison.Ordinal);
+        Assert.Contains("--external-auth-timeout <DURATION>", run.Out, StringComparison.Ordinal);
+        Assert.Contains("default 1h", run.Out, StringComparison.Ordinal);
+        Assert.Contains("default 10s", run.Out, StringComparison.Ordinal);
+    }
+}
