@@ -63,8 +63,14 @@ internal sealed class ListenerConfig
     /// <summary>HTTP requests here arrive over TLS (HTTPS listeners, alone or sharing the port with TLS listeners).</summary>
     public bool Https => Kind is ListenerKind.Https or ListenerKind.Mixed;
 
-    /// <summary>"http", "https" (a port shared by HTTPS and TLS listeners too), or "tls" (both modes), as addresses of this listener are written.</summary>
-    public string Scheme => Kind switch { ListenerKind.Http => "http", ListenerKind.Https or ListenerKind.Mixed => "https", _ => "tls" };
+    /// <summary>"http", "https" (a port shared by HTTPS and TLS listeners too), or "tls" (either mode, or both), as addresses of this listener are written.</summary>
+    public string Scheme => Kind switch
+    {
+        ListenerKind.Http => "http",
+        ListenerKind.Https => "https",
+        ListenerKind.Mixed when ServerNames?.ServesHttps == true => "https",
+        _ => "tls",
+    };
 
     /// <summary>The gateway ends TLS here (HTTPS, a TLS listener in mode Terminate, or a port shared by HTTPS and TLS listeners): it needs certificates.</summary>
     public bool TerminatesTls => Kind is ListenerKind.Https or ListenerKind.TlsTerminate or ListenerKind.Mixed;

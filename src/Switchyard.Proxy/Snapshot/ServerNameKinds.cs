@@ -27,9 +27,12 @@ internal sealed class ServerNameKinds
         // No listener without hostname: what a port of HTTPS listeners does with such a name (a certificate of the
         // port, then routes by Host), when there is an HTTPS listener; else the TLSRoutes in Passthrough mode, which
         // have no route for it (routes take their listener's hostnames) and answer unrecognized_name.
-        Unmatched = byHostname.TryGetValue("", out var any) ? any
-            : byHostname.Values.Contains(ListenerKind.Https) ? ListenerKind.Https : ListenerKind.TlsPassthrough;
+        ServesHttps = byHostname.Values.Contains(ListenerKind.Https);
+        Unmatched = byHostname.TryGetValue("", out var any) ? any : ServesHttps ? ListenerKind.Https : ListenerKind.TlsPassthrough;
     }
+
+    /// <summary>Some of the port's listeners are HTTPS ones (else it is shared by TLS listeners of both modes).</summary>
+    public bool ServesHttps { get; }
 
     /// <summary>The kind of the listener without hostname, or (none) the kind names no listener matches go to.</summary>
     public ListenerKind Unmatched { get; }

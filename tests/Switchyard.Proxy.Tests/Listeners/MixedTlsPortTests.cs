@@ -302,6 +302,17 @@ public sealed class MixedTlsPortTests : IAsyncLifetime
         Assert.Equal(0, read);
     }
 
+    [Theory]
+    [InlineData("edge", "https")]
+    [InlineData("all", "https")]
+    [InlineData("modes", "tls")]
+    public void Scheme_SharedPort_HttpsWhenAnHttpsListenerIsInIt(string gateway, string expected)
+    {
+        var (address, _) = Port(gateway);
+
+        Assert.Equal(expected, _proxy.Scheme(new IPEndPoint(address, 0)));
+    }
+
     [Fact]
     public void Status_TheGroupIsServed_ConflictsAreNot()
     {
