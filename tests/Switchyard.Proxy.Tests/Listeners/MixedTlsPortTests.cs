@@ -15,8 +15,9 @@ namespace Switchyard.Proxy.Tests.Listeners;
 /// picks the listener. The HTTPS name gets the gateway's certificate (from a kubernetes.io/tls Secret) and the HTTP
 /// backend, over HTTP/1.1 and HTTP/2; the passthrough name reaches its backend's own certificate; the terminate name
 /// gets the gateway's certificate without ALPN, then plaintext to its backend; names no listener has, and no name, go
-/// to the listener without hostname, or (none) to HTTPS, or (none) are refused. Status: the group is not a conflict;
-/// HTTP with HTTPS on one port still is, and so are an HTTPS and a TLS listener with one hostname.
+/// to the listener without hostname, or (none) to HTTPS, or (none) are refused. A ListenerSet's TLS listener joins a
+/// Gateway's HTTPS port. Status: the group is not a conflict; HTTP with HTTPS on one port still is, and so are an HTTPS
+/// and a TLS listener with one hostname (a Gateway's own, or a ListenerSet's against the Gateway's).
 /// </summary>
 public sealed class MixedTlsPortTests : IAsyncLifetime
 {
@@ -35,6 +36,9 @@ public sealed class MixedTlsPortTests : IAsyncLifetime
     /// <summary>TLS Terminate *.term.example.test alone, to compare.</summary>
     private static readonly IPAddress TermOnlyAddress = IPAddress.Parse("127.0.0.27");
 
+    /// <summary>A Gateway's HTTPS app.example.test, and a ListenerSet's TLS Passthrough db.example.test (and app.example.test: a conflict).</summary>
+    private static readonly IPAddress SharedAddress = IPAddress.Parse("127.0.0.28");
+
     /// <summary>A conflict: HTTP with HTTPS.</summary>
     private static readonly IPAddress ClashAddress = IPAddress.Parse("127.0.0.23");
 
@@ -45,7 +49,7 @@ public sealed class MixedTlsPortTests : IAsyncLifetime
     private KestrelBackend _db = null!;
     private EchoBackend _app = null!, _plain = null!;
     private GatewayProxy _proxy = null!;
-    private int _edgePort, _catchAllPort, _allPort, _modesPort, _termOnlyPort;
+    private int _edgePort, _catchAllPort, _allPort, _modesPort, _termOnlyPort, _sharedPort;
     private string _appSerial = "";
 
     public async Task InitializeAsync()
@@ -109,6 +113,33 @@ public sealed class MixedTlsPortTests : IAsyncLifetime
             ---
             apiVersion: gateway.networking.k8s.io/v1
             kind: Gateway
+            metadata: {name: shared, namespace: default}
+            spec:
+              gatewayClassName: switchyard
+              addresses: [{type: IPAddress, value: {{{SharedAddress}}}}]
+              allowedListeners: {namespaces: {from: Same}}
+              listeners:
+              - {name: https, port: 0, protocol: HTTPS, hostname: app.example.test, tls: {certificateRefs: [{name: app-tls}]}}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: ListenerSet
+            metadata: {name: team, namespace: default}
+            spec:
+              parentRef: {name: shared}
+              listeners:
+              - {name: pass, port: 0, protocol: TLS, hostname: db.example.test, tls: {mode: Passthrough}}
+              - {name: dup, port: 0, protocol: TLS, hostname: app.example.test, tls: {mode: Passthrough}}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: TLSRoute
+            metadata: {name: db-team, namespace: default}
+            spec:
+              parentRefs: [{group: gateway.networking.k8s.io, kind: ListenerSet, name: team}]
+              hostnames: [db.example.test, app.example.test]
+              rules: [{backendRefs: [{name: db, port: 80}]}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
             metadata: {name: clash, namespace: default}
             spec:
               gatewayClassName: switchyard
@@ -165,6 +196,7 @@ public sealed class MixedTlsPortTests : IAsyncLifetime
         _allPort = _proxy.Listeners.Single(l => l.Key.Address.Equals(AllAddress)).Value.Port;
         _modesPort = _proxy.Listeners.Single(l => l.Key.Address.Equals(ModesAddress)).Value.Port;
         _termOnlyPort = _proxy.Listeners.Single(l => l.Key.Address.Equals(TermOnlyAddress)).Value.Port;
+        _sharedPort = _proxy.Listeners.Single(l => l.Key.Address.Equals(SharedAddress)).Value.Port;
     }
 
     public async Task DisposeAsync()
@@ -265,6 +297,8 @@ public sealed class MixedTlsPortTests : IAsyncLifetime
     [InlineData("modes", "other.example.test", "refused")]
     [InlineData("modes", null, "refused")]
     [InlineData("term-only", "a.term.example.test", "CN=*.term.example.test none")]
+    [InlineData("shared", "app.example.test", "CN=app.example.test h2")] // the Gateway's listener keeps its name
+    [InlineData("shared", "db.example.test", "CN=db.example.test h2")] // the ListenerSet's passthrough listener
     public async Task Handshake_ServerName_CertificateAndAlpnOfTheListenerItSelects(string gateway, string? serverName, string expected)
     {
         var (address, port) = Port(gateway);
@@ -340,6 +374,13 @@ public sealed class MixedTlsPortTests : IAsyncLifetime
         Assert.Equal(("True", "ProtocolConflict"), Pair(https, "Conflicted"));
         Assert.Equal(("False", "Invalid"), Pair(https, "Programmed"));
 
+        var team = ((ListenerSetStatus)_proxy.Statuses.Single(s => s.Object is ListenerSet).Status).Listeners!;
+        Assert.Equal(("True", "Programmed"), Pair(team.Single(l => l.Name == "pass"), "Programmed"));
+        var dup = team.Single(l => l.Name == "dup");
+        Assert.Equal(("True", "HostnameConflict"), Pair(dup, "Conflicted"));
+        Assert.Equal("TLS (Passthrough) port 0 with hostname app.example.test is already served for listener https of Gateway default/shared",
+            dup.Conditions!.Single(c => c.Type == "Conflicted").Message);
+
         var sameName = Listeners("same-name");
         Assert.Equal(("True", "Programmed"), Pair(sameName.Single(l => l.Name == "https-app"), "Programmed"));
         var tls = sameName.Single(l => l.Name == "tls-app");
@@ -352,7 +393,7 @@ public sealed class MixedTlsPortTests : IAsyncLifetime
     public void Status_RoutesAreAcceptedThroughTheirOwnListeners()
     {
         var tls = _proxy.Statuses.Where(s => s.Object is TLSRoute).SelectMany(s => ((TLSRouteStatus)s.Status).Parents!).ToList();
-        Assert.Equal(7, tls.Count); // db: edge, catchall; db-exact: all, modes; term: all, modes, term-only
+        Assert.Equal(8, tls.Count); // db: edge, catchall; db-exact: all, modes; term: all, modes, term-only; db-team: team
         Assert.All(tls, p => Assert.Equal("True", p.Conditions!.Single(c => c.Type == "Accepted").Status));
         var app = ((HTTPRouteStatus)_proxy.Statuses.Single(s => s.Object is HTTPRoute).Status).Parents!;
         Assert.All(app, p => Assert.Equal("True", p.Conditions!.Single(c => c.Type == "Accepted").Status));
@@ -396,6 +437,7 @@ public sealed class MixedTlsPortTests : IAsyncLifetime
         "catchall" => (CatchAllAddress, _catchAllPort),
         "all" => (AllAddress, _allPort),
         "term-only" => (TermOnlyAddress, _termOnlyPort),
+        "shared" => (SharedAddress, _sharedPort),
         _ => (ModesAddress, _modesPort),
     };
 
