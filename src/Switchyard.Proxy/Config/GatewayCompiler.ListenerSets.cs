@@ -9,9 +9,10 @@ namespace Switchyard.Proxy.Config;
 /// <summary>
 /// Listeners, a Gateway's own and those ListenerSets add (GEP-1713). A Gateway's merged list is its own listeners,
 /// then those of the ListenerSets its <c>allowedListeners</c> admits, oldest first (then by namespace/name). A
-/// ListenerSet listener that is not distinct from one before it (same address and port with another protocol, or the
-/// same protocol and hostname) is Conflicted and not served; those before it keep serving. Routes reach ListenerSet
-/// listeners only through a parentRef of kind ListenerSet: a route attached to the Gateway gets its own listeners only.
+/// ListenerSet listener that is not distinct from one before it (same address and port with a protocol that cannot
+/// share it, or the same hostname in one protocol or in the group of HTTPS and TLS) is Conflicted and not served;
+/// those before it keep serving. Routes reach ListenerSet listeners only through a parentRef of kind ListenerSet: a
+/// route attached to the Gateway gets its own listeners only.
 /// </summary>
 internal sealed partial class GatewayCompiler
 {
@@ -34,14 +35,14 @@ internal sealed partial class GatewayCompiler
     /// <summary>What the listeners compiled so far hold, by bind address: the order of compiling is the order of precedence.</summary>
     private sealed class ListenerSockets
     {
-        /// <summary>What each address and port serves ("HTTP", "TLS (Passthrough)", ...) and the first listener's owner.</summary>
-        public Dictionary<IPEndPoint, (string Serves, ListenerInfo First)> ProtocolAt { get; } = [];
+        /// <summary>
+        /// What each address and port serves ("HTTP", "TLS (Passthrough)", ...) as its first listener does, the family of
+        /// protocols that may share it (<see cref="Family"/>), and that first listener.
+        /// </summary>
+        public Dictionary<IPEndPoint, (string Serves, string Family, ListenerInfo First)> ProtocolAt { get; } = [];
 
-        /// <summary>The listener holding each (address and port, protocol, hostname; "" for none).</summary>
-        public Dictionary<(IPEndPoint Bind, string Serves, string Host), ListenerInfo> HostAt { get; } = [];
-
-        /// <summary>Addresses where a Gateway has TLS listeners of both modes: none of those serves.</summary>
-        public HashSet<IPEndPoint> MixedTls { get; } = [];
+        /// <summary>The listener holding each (address and port, family, hostname; "" for none).</summary>
+        public Dictionary<(IPEndPoint Bind, string Family, string Host), ListenerInfo> HostAt { get; } = [];
     }
 
     /// <summary>ListenerSets naming one of our Gateways, in precedence order, and why one is not attached (null: it is).</summary>
@@ -68,15 +69,6 @@ internal sealed partial class GatewayCompiler
             info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener is not accepted", gen, prev, now));
             return info;
         }
-        if (!inSet && sockets.MixedTls.Contains(info.Bind) && kind is ListenerKind.TlsPassthrough or ListenerKind.TlsTerminate)
-        {
-            Reject(info);
-            var why = $"TLS listeners in Passthrough and in Terminate mode share {info.Bind}; {ControllerName} serves one mode per port";
-            info.Conditions.Add(Conditions.Make("Conflicted", true, "ProtocolConflict", why, gen, prev, now));
-            info.Conditions.Add(Conditions.Make("Accepted", false, "ProtocolConflict", why, gen, prev, now));
-            info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener conflicts with another", gen, prev, now));
-            return info;
-        }
         // The Gateway's PROXY protocol annotation covers its listeners and those ListenerSets add to it; an invalid value fails closed.
         var proxyProtocol = ProxyProtocolAnnotations.Accepts(info.Gateway.Metadata.Annotations, out var proxyProtocolValid);
         if (!proxyProtocolValid)
@@ -87,7 +79,8 @@ internal sealed partial class GatewayCompiler
             info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener is not accepted", gen, prev, now));
             return info;
         }
-        // Its X-Forwarded-For annotation likewise (HTTP and HTTPS listeners only: TLS listeners read no HTTP header).
+        // Its X-Forwarded-For annotation likewise. Only HTTP requests read the header, but listeners sharing a socket
+        // must agree on it, TLS ones too: on a port shared by HTTPS and TLS listeners the HTTPS requests use it.
         var forwardedForProblems = new List<(string Entry, string Problem)>();
         var forwardedFor = ForwardedForAnnotations.Of(info.Gateway.Metadata.Annotations, forwardedForProblems);
         if (forwardedForProblems.Count > 0)
@@ -99,14 +92,16 @@ internal sealed partial class GatewayCompiler
             info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener is not accepted", gen, prev, now));
             return info;
         }
-        info.ForwardedForTrusted = forwardedFor is null || kind is ListenerKind.TlsPassthrough or ListenerKind.TlsTerminate ? null : new TrustedCidrs(forwardedFor);
-        // Listeners sharing a port share one socket: they must speak the same protocol (for TLS, in the same mode), with
-        // or without a PROXY protocol header before it, trusting the same X-Forwarded-For proxies (the same load
-        // balancer is in front of all of them, and a request's client is known before its route, for a 404 too).
-        var serves = kind switch { ListenerKind.TlsPassthrough => "TLS (Passthrough)", ListenerKind.TlsTerminate => "TLS (Terminate)", _ => l.Protocol }
-            + (proxyProtocol ? " behind the PROXY protocol" : "")
+        info.ForwardedForTrusted = forwardedFor is null ? null : new TrustedCidrs(forwardedFor);
+        // Listeners sharing a port share one socket: they must speak the same protocol, or be HTTPS and TLS listeners
+        // (either mode), told apart by server name; with or without a PROXY protocol header before it, trusting the same
+        // X-Forwarded-For proxies (the same load balancer is in front of all of them, and a request's client is known
+        // before its route, for a 404 too).
+        var behind = (proxyProtocol ? " behind the PROXY protocol" : "")
             + (info.ForwardedForTrusted is { } trusted ? $" trusting X-Forwarded-For from {trusted.Text}" : "");
-        if (sockets.ProtocolAt.TryGetValue(info.Bind, out var existing) && existing.Serves != serves)
+        var serves = kind switch { ListenerKind.TlsPassthrough => "TLS (Passthrough)", ListenerKind.TlsTerminate => "TLS (Terminate)", _ => l.Protocol } + behind;
+        var family = Family(kind) + behind;
+        if (sockets.ProtocolAt.TryGetValue(info.Bind, out var existing) && existing.Family != family)
         {
             if (inSet) return Conflicted(info, "ProtocolConflict", $"port {l.Port} already serves {existing.Serves} for {Holder(info, existing.First)}");
             Reject(info);
@@ -115,15 +110,24 @@ internal sealed partial class GatewayCompiler
             info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener conflicts with another", gen, prev, now));
             return info;
         }
-        var hostKey = (info.Bind, serves, (l.Hostname ?? "").ToLowerInvariant());
-        if (inSet && sockets.HostAt.TryGetValue(hostKey, out var holder))
+        // Gateway API: in a group of HTTPS and TLS listeners on one port, each hostname is unique (one may have none).
+        // Within one kind, a Gateway's own listeners are kept distinct by API validation (TLS of both modes is one protocol there).
+        var hostKey = (info.Bind, family, (l.Hostname ?? "").ToLowerInvariant());
+        if (sockets.HostAt.TryGetValue(hostKey, out var holder) && (inSet || KindOf(holder.Listener) != kind))
         {
             var host = l.Hostname is null ? "no hostname (any host)" : $"hostname {l.Hostname}";
-            return Conflicted(info, "HostnameConflict", $"{serves} port {l.Port} with {host} is already served for {Holder(info, holder)}");
+            var why = $"{serves} port {l.Port} with {host} is already served for {Holder(info, holder)}";
+            if (inSet) return Conflicted(info, "HostnameConflict", why);
+            Reject(info);
+            info.Conditions.Add(Conditions.Make("Conflicted", true, "HostnameConflict", why, gen, prev, now));
+            info.Conditions.Add(Conditions.Make("Accepted", false, "HostnameConflict", why, gen, prev, now));
+            info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener conflicts with another", gen, prev, now));
+            return info;
         }
-        sockets.ProtocolAt.TryAdd(info.Bind, (serves, info));
+        sockets.ProtocolAt.TryAdd(info.Bind, (serves, family, info));
         sockets.HostAt.TryAdd(hostKey, info);
         var builder = listenerFor(info.Bind, $"{info.Owner} port {l.Port}", kind, proxyProtocol, info.ForwardedForTrusted);
+        builder.AddServerName(l.Hostname, kind);
         var refsOk = true;
         var refReason = "ResolvedRefs";
         var refMessage = "all references resolved";
@@ -152,6 +156,13 @@ internal sealed partial class GatewayCompiler
         if (kind is ListenerKind.Https or ListenerKind.TlsTerminate) ApplyFrontendValidation(info, builder);
         return info;
     }
+
+    /// <summary>
+    /// Which listeners may share an address and port: HTTP ones, or HTTPS and TLS ones (either mode), whose connections
+    /// the ClientHello's server name tells apart (Gateway API's compatible group of HTTPS and TLS listeners with
+    /// distinct hostnames; TLS of both modes is the TLSRouteModeMixed feature).
+    /// </summary>
+    private static string Family(ListenerKind kind) => kind == ListenerKind.Http ? "HTTP" : "HTTPS or TLS";
 
     private static void Reject(ListenerInfo info)
     {

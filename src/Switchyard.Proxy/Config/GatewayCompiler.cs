@@ -83,11 +83,6 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
             .ThenBy(g => Key(g.Metadata), StringComparer.Ordinal).ToList();
         var listeners = new Dictionary<ParentKey, List<ListenerInfo>>();
         var sockets = new ListenerSockets();
-        // TLS listeners of both modes on one address and port: none of them serves (Gateway API, without the
-        // TLSRouteModeMixed feature), so no connection reaches a route through either.
-        sockets.MixedTls.UnionWith(gateways.SelectMany(g => (g.Spec.Listeners ?? []).Select(l => (Bind: new IPEndPoint(BindAddress(g), l.Port), Kind: KindOf(l))))
-            .Where(x => x.Kind is ListenerKind.TlsPassthrough or ListenerKind.TlsTerminate)
-            .GroupBy(x => x.Bind).Where(g => g.Select(x => x.Kind).Distinct().Count() > 1).Select(g => g.Key));
         foreach (var gateway in gateways)
         {
             var bind = BindAddress(gateway);

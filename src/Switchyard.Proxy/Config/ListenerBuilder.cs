@@ -42,6 +42,7 @@ internal sealed class ListenerBuilder(IPEndPoint bind, string name, ListenerKind
     private readonly Dictionary<string, List<(MatchPrecedence Key, RouteEntry Entry)>> _buckets = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<(MatchPrecedence Key, RouteEntry Entry)> _any = [];
     private readonly Dictionary<string, TlsRouteTarget> _tlsRoutes = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, ListenerKind> _kinds = new(StringComparer.OrdinalIgnoreCase);
 
     public IPEndPoint Bind => bind;
     public ListenerKind Kind => kind;
@@ -76,6 +77,13 @@ internal sealed class ListenerBuilder(IPEndPoint bind, string name, ListenerKind
     /// </summary>
     public bool AddTlsRoute(string hostname, TlsRouteTarget target) => _tlsRoutes.TryAdd(hostname, target);
 
+    /// <summary>
+    /// Records that the listener with <paramref name="hostname"/> (null: none) serves <paramref name="kind"/> here. When
+    /// listeners of more than one kind do, the port is <see cref="ListenerKind.Mixed"/> and connections are told apart
+    /// by server name; the compiler lets only HTTPS and TLS listeners with distinct hostnames share a port.
+    /// </summary>
+    public void AddServerName(string? hostname, ListenerKind kind) => _kinds.TryAdd(hostname ?? "", kind);
+
     public ListenerConfig Build()
     {
         var exact = new Dictionary<string, RouteTable>(StringComparer.OrdinalIgnoreCase);
@@ -86,11 +94,13 @@ internal sealed class ListenerBuilder(IPEndPoint bind, string name, ListenerKind
             if (Hostnames.IsWildcard(host)) wildcards[host[1..]] = table;
             else exact[host] = table;
         }
+        var mixed = _kinds.Values.Distinct().Skip(1).Any();
         return new ListenerConfig
         {
             Bind = bind,
             Name = name,
-            Kind = kind,
+            Kind = mixed ? ListenerKind.Mixed : kind,
+            ServerNames = mixed ? new ServerNameKinds(_kinds) : null,
             AcceptsProxyProtocol = acceptsProxyProtocol,
             ForwardedForTrusted = forwardedForTrusted,
             TlsRoutes = _tlsRoutes.Count == 0 ? SniRouter.Empty : new SniRouter(_tlsRoutes),

@@ -26,11 +26,17 @@ namespace Switchyard.Proxy.Listeners;
 /// new snapshot on their next request (or, on TLS listeners, connection). HTTPS listeners pick their certificate, and
 /// whether and how they validate client certificates (see <see cref="ClientCertificates"/>), by SNI from the current
 /// snapshot; so do TLS listeners in Terminate mode pick theirs. TLS listeners serve connections, not requests:
-/// <see cref="TlsRouteProxy"/> takes each one in place of Kestrel's HTTP layer.
+/// <see cref="TlsRouteProxy"/> takes each one in place of Kestrel's HTTP layer. On a port shared by HTTPS and TLS
+/// listeners, <see cref="ServerNameSplit"/> sends each connection one way or the other by its server name.
+/// What a bind address serves (<see cref="ListenerKind"/>, and whether a PROXY protocol header comes first) decides its
+/// connection pipeline: when it changes, the server is stopped (open connections get 10 s) and started again.
 /// </summary>
 internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? loggerFactory) : IAsyncDisposable
 {
     private static readonly List<SslApplicationProtocol> AlpnProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
+
+    /// <summary>TLS Terminate: no ALPN protocol is selected. Empty, not null: for null, Kestrel would offer those of <c>ListenOptions.Protocols</c>.</summary>
+    private static readonly List<SslApplicationProtocol> NoAlpn = [];
 
     private readonly Dictionary<IPEndPoint, Running> _servers = [];
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -87,7 +93,7 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
     /// <param name="proxyProtocol">Read a PROXY protocol header first on every connection (before TLS); changing it restarts the server.</param>
     private async Task<Running> StartAsync(IPEndPoint bind, ListenerKind kind, bool proxyProtocol, CancellationToken cancellationToken)
     {
-        var https = kind == ListenerKind.Https;
+        var https = kind is ListenerKind.Https or ListenerKind.Mixed;
         var services = KestrelServices.Create(_loggers);
         var options = new KestrelServerOptions { AddServerHeader = false, ApplicationServices = services };
         options.Limits.MaxRequestBodySize = null;
@@ -122,21 +128,28 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
                     listen.UseHttps(new TlsHandshakeCallbackOptions
                     {
                         OnConnection = context => ValueTask.FromResult(
-                            ClientCertificates.ServerOptions(runtime.View.Current.Listeners.GetValueOrDefault(bind), context, alpn: null, runtime.Metrics)),
+                            ClientCertificates.ServerOptions(runtime.View.Current.Listeners.GetValueOrDefault(bind), context, NoAlpn, runtime.Metrics)),
                     });
                 }
-                listen.Use(_ => connection => _tlsRoutes.HandleAsync(connection, bind));
+                listen.Use(_ => connection => _tlsRoutes.HandleAsync(connection, bind, kind));
             }
             else if (https)
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
+                // Shared with TLS listeners: Passthrough names leave before the handshake, Terminate names after it (ports
+                // of HTTPS listeners only skip both).
+                var split = kind == ListenerKind.Mixed ? new ServerNameSplit(runtime, _tlsRoutes, bind) : null;
+                if (split is not null) listen.Use(split.Middleware);
                 // Per handshake: the certificate SNI selects in the current snapshot, sent with its chain (a context, not a bare
-                // certificate), and the client certificate validation for that name, if any.
+                // certificate), and the client certificate validation for that name, if any; ALPN except for TLS Terminate names.
                 listen.UseHttps(new TlsHandshakeCallbackOptions
                 {
-                    OnConnection = context => ValueTask.FromResult(
-                        ClientCertificates.ServerOptions(runtime.View.Current.Listeners.GetValueOrDefault(bind), context, AlpnProtocols, runtime.Metrics)),
+                    OnConnection = split is null
+                        ? context => ValueTask.FromResult(ClientCertificates.ServerOptions(runtime.View.Current.Listeners.GetValueOrDefault(bind), context, AlpnProtocols, runtime.Metrics))
+                        : context => ValueTask.FromResult(ClientCertificates.ServerOptions(runtime.View.Current.Listeners.GetValueOrDefault(bind), context,
+                            context.Connection.Features.Get<ServerNameChoice>() == ServerNameChoice.TlsTerminate ? NoAlpn : AlpnProtocols, runtime.Metrics)),
                 });
+                if (split is not null) listen.Use(split.AfterHandshake);
             }
             else
             {

@@ -36,6 +36,12 @@ internal enum ListenerKind
 
     /// <summary>Gateway listener protocol TLS, mode Terminate: the gateway ends TLS and sends the plaintext bytes on.</summary>
     TlsTerminate,
+
+    /// <summary>
+    /// HTTPS and TLS listeners on one port (Gateway API's compatible group): each connection goes to the kind of
+    /// listener its ClientHello's server name selects (<see cref="ListenerConfig.ServerNames"/>).
+    /// </summary>
+    Mixed,
 }
 
 /// <summary>
@@ -60,13 +66,23 @@ internal sealed class ListenerConfig
     /// </summary>
     public ClientIp.TrustedCidrs? ForwardedForTrusted { get; init; }
 
-    public bool Https => Kind == ListenerKind.Https;
+    /// <summary>HTTP requests here arrive over TLS (HTTPS listeners, alone or sharing the port with TLS listeners).</summary>
+    public bool Https => Kind is ListenerKind.Https or ListenerKind.Mixed;
 
-    /// <summary>"http", "https", or "tls" (both modes), as addresses of this listener are written.</summary>
-    public string Scheme => Kind switch { ListenerKind.Http => "http", ListenerKind.Https => "https", _ => "tls" };
+    /// <summary>"http", "https" (a port shared by HTTPS and TLS listeners too), or "tls" (either mode, or both), as addresses of this listener are written.</summary>
+    public string Scheme => Kind switch
+    {
+        ListenerKind.Http => "http",
+        ListenerKind.Https => "https",
+        ListenerKind.Mixed when ServerNames?.ServesHttps == true => "https",
+        _ => "tls",
+    };
 
-    /// <summary>The gateway ends TLS here (HTTPS, or a TLS listener in mode Terminate): it needs certificates.</summary>
-    public bool TerminatesTls => Kind is ListenerKind.Https or ListenerKind.TlsTerminate;
+    /// <summary>The gateway ends TLS here (HTTPS, a TLS listener in mode Terminate, or a port shared by HTTPS and TLS listeners): it needs certificates.</summary>
+    public bool TerminatesTls => Kind is ListenerKind.Https or ListenerKind.TlsTerminate or ListenerKind.Mixed;
+
+    /// <summary><see cref="ListenerKind.Mixed"/>: which kind of listener serves each server name; null on ports of one kind.</summary>
+    public ServerNameKinds? ServerNames { get; init; }
 
     public required HostRouter Router { get; init; }
 

@@ -43,7 +43,7 @@ internal sealed class AdminServer : IAsyncDisposable
     private static string Config(ProxyRuntime runtime)
     {
         var b = new StringBuilder();
-        foreach (var l in runtime.View.Current.Listeners.Values) b.Append(CultureInfo.InvariantCulture, $"{l.Bind} {l.Scheme}{(l.Kind == Snapshot.ListenerKind.TlsPassthrough ? " passthrough" : "")} {l.Name}\n");
+        foreach (var l in runtime.View.Current.Listeners.Values) b.Append(CultureInfo.InvariantCulture, $"{l.Bind} {l.Scheme}{l.Kind switch { Snapshot.ListenerKind.TlsPassthrough => " passthrough", Snapshot.ListenerKind.Mixed => " +tls by server name", _ => "" }} {l.Name}\n");
         var now = runtime.Time.GetTimestamp();
         foreach (var e in runtime.Endpoints.All.OrderBy(e => e.Name, StringComparer.Ordinal))
         {

@@ -35,14 +35,15 @@ internal sealed class TlsRouteProxy(ProxyRuntime runtime)
     /// <summary>A fatal TLS alert, unrecognized_name (RFC 8446 §6.2), in a TLS 1.2-versioned record as TLS 1.3 sends it too.</summary>
     private static readonly byte[] UnrecognizedNameAlert = [21, 3, 3, 0, 2, 2, 112];
 
-    public async Task HandleAsync(ConnectionContext client, IPEndPoint bind)
+    /// <param name="mode"><see cref="ListenerKind.TlsPassthrough"/> (the ClientHello is still in the client's pipe) or <see cref="ListenerKind.TlsTerminate"/> (the handshake is done).</param>
+    public async Task HandleAsync(ConnectionContext client, IPEndPoint bind, ListenerKind mode)
     {
         var start = runtime.Time.GetTimestamp();
         var listener = runtime.View.Current.Listeners.GetValueOrDefault(bind);
         var log = new Outcome();
         try
         {
-            await ServeAsync(client, listener, log).ConfigureAwait(false);
+            await ServeAsync(client, listener, mode == ListenerKind.TlsPassthrough, log).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ConnectionResetException or ConnectionAbortedException)
         {
@@ -66,7 +67,7 @@ internal sealed class TlsRouteProxy(ProxyRuntime runtime)
         public long Received, Sent;
     }
 
-    private async Task ServeAsync(ConnectionContext client, ListenerConfig? listener, Outcome log)
+    private async Task ServeAsync(ConnectionContext client, ListenerConfig? listener, bool passthrough, Outcome log)
     {
         var input = client.Transport.Input;
         if (listener is null)
@@ -74,7 +75,6 @@ internal sealed class TlsRouteProxy(ProxyRuntime runtime)
             log.Error = "listener: not configured";
             return;
         }
-        var passthrough = listener.Kind == ListenerKind.TlsPassthrough;
         ReadOnlySequence<byte> hello = default;
         if (passthrough)
         {

@@ -78,7 +78,7 @@ public sealed class TlsRouteEdgeTests
     }
 
     [Fact]
-    public async Task BothTlsModesOnOnePort_NeitherListenerServes()
+    public async Task BothTlsModesOnOnePort_BothWithoutHostname_TheLaterIsAHostnameConflict()
     {
         using var ca = new TestCertificates();
         var (secret, _) = ca.Secret("edge-tls", "default", "t.example.test");
@@ -87,13 +87,14 @@ public sealed class TlsRouteEdgeTests
             + secret);
 
         var status = (GatewayStatus)proxy.Statuses.Single(s => s.Object is Gateway).Status;
-        foreach (var listener in status.Listeners!)
-        {
-            var conflicted = listener.Conditions!.Single(c => c.Type == "Conflicted");
-            Assert.Equal(("True", "ProtocolConflict"), (conflicted.Status, conflicted.Reason));
-            Assert.Equal("False", listener.Conditions!.Single(c => c.Type == "Programmed").Status);
-        }
-        Assert.Empty(proxy.Listeners);
+        var pass = status.Listeners!.Single(l => l.Name == "pass");
+        Assert.DoesNotContain(pass.Conditions!, c => c.Type == "Conflicted");
+        Assert.Equal("True", pass.Conditions!.Single(c => c.Type == "Programmed").Status);
+        var term = status.Listeners!.Single(l => l.Name == "term");
+        var conflicted = term.Conditions!.Single(c => c.Type == "Conflicted");
+        Assert.Equal(("True", "HostnameConflict"), (conflicted.Status, conflicted.Reason));
+        Assert.Equal("False", term.Conditions!.Single(c => c.Type == "Programmed").Status);
+        Assert.Single(proxy.Listeners);
     }
 
     [Fact]
