@@ -64,8 +64,10 @@ internal sealed class ServerNameSplit(ProxyRuntime runtime, TlsRouteProxy tlsRou
     {
         var input = connection.Transport.Input;
         using var reader = new ClientHello();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
-        using var timer = runtime.Time.CreateTimer(static t => ((CancellationTokenSource)t!).Cancel(), timeout, TlsRouteProxy.HelloTimeout, Timeout.InfiniteTimeSpan);
+        // The timeout's own source: its timer, unlike a hand-made one calling Cancel, does not throw when it fires as the
+        // hello completes and the source is being disposed (an exception on the timer thread would end the process).
+        using var expiry = new CancellationTokenSource(TlsRouteProxy.HelloTimeout, runtime.Time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, expiry.Token);
         while (true)
         {
             ReadResult read;

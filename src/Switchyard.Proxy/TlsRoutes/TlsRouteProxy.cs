@@ -79,8 +79,10 @@ internal sealed class TlsRouteProxy(ProxyRuntime runtime)
         if (passthrough)
         {
             using var reader = new ClientHello();
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(client.ConnectionClosed);
-            using var timer = runtime.Time.CreateTimer(static t => ((CancellationTokenSource)t!).Cancel(), timeout, HelloTimeout, Timeout.InfiniteTimeSpan);
+            // The timeout's own source: its timer, unlike a hand-made one calling Cancel, does not throw when it fires as the
+            // hello completes and the source is being disposed (an exception on the timer thread would end the process).
+            using var expiry = new CancellationTokenSource(HelloTimeout, runtime.Time);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(client.ConnectionClosed, expiry.Token);
             while (true)
             {
                 ReadResult read;
