@@ -67,28 +67,9 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
     {
         var handler = Handler();
         if (proxyProtocol == ProxyProtocolVersion.None) return tls is null ? handler : tls.Connecting(handler, SslApplicationProtocol.Http11);
-        handler.ConnectCallback = async (connection, cancellationToken) =>
-        {
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            SslStream? secure = null;
-            try
-            {
-                await socket.ConnectAsync(connection.DnsEndPoint, cancellationToken).ConfigureAwait(false);
-                var header = ProxyHeaderWriter.HealthCheck(proxyProtocol, socket.LocalEndPoint as IPEndPoint, socket.RemoteEndPoint as IPEndPoint);
-                await socket.SendAsync(header, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-                var stream = new NetworkStream(socket, ownsSocket: true);
-                if (tls is null) return stream;
-                secure = new SslStream(stream, leaveInnerStreamOpen: false);
-                await tls.AuthenticateAsync(secure, SslApplicationProtocol.Http11, cancellationToken).ConfigureAwait(false);
-                return secure;
-            }
-            catch
-            {
-                if (secure is not null) await secure.DisposeAsync().ConfigureAwait(false);
-                else socket.Dispose();
-                throw;
-            }
-        };
+        handler.ConnectCallback = (connection, cancellationToken) => UpstreamConnect.OpenAsync(connection.DnsEndPoint,
+            socket => ProxyHeaderWriter.HealthCheck(proxyProtocol, socket.LocalEndPoint as IPEndPoint, socket.RemoteEndPoint as IPEndPoint), tls,
+            SslApplicationProtocol.Http11, cancellationToken);
         return handler;
     }
 

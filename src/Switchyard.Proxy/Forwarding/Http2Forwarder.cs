@@ -202,28 +202,10 @@ internal sealed class Http2Forwarder : IUpstreamForwarder, IDisposable
     private HttpMessageInvoker ProxyProtocolInvoker(UpstreamTls? tls)
     {
         var handler = UpstreamMessage.Handler(_connectTimeout);
-        handler.ConnectCallback = async (connection, cancellationToken) =>
-        {
-            if (!connection.InitialRequestMessage.Options.TryGetValue(ProxyTarget, out var target)) throw new InvalidOperationException("no PROXY protocol target on the request");
-            var socket = new Socket(target.Endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            SslStream? secure = null;
-            try
-            {
-                await socket.ConnectAsync(target.Endpoint, cancellationToken).ConfigureAwait(false);
-                await socket.SendAsync(target.Header, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-                var stream = new NetworkStream(socket, ownsSocket: true);
-                if (tls is null) return stream;
-                secure = new SslStream(stream, leaveInnerStreamOpen: false);
-                await tls.AuthenticateAsync(secure, SslApplicationProtocol.Http2, cancellationToken).ConfigureAwait(false);
-                return secure;
-            }
-            catch
-            {
-                if (secure is not null) await secure.DisposeAsync().ConfigureAwait(false);
-                else socket.Dispose();
-                throw;
-            }
-        };
+        handler.ConnectCallback = (connection, cancellationToken) =>
+            connection.InitialRequestMessage.Options.TryGetValue(ProxyTarget, out var target)
+                ? UpstreamConnect.OpenAsync(target.Endpoint, _ => target.Header, tls, SslApplicationProtocol.Http2, cancellationToken)
+                : throw new InvalidOperationException("no PROXY protocol target on the request");
         return new HttpMessageInvoker(handler);
     }
 

@@ -94,24 +94,7 @@ internal sealed class UpstreamTls
     /// </summary>
     public SocketsHttpHandler Connecting(SocketsHttpHandler handler, SslApplicationProtocol protocol)
     {
-        handler.ConnectCallback = async (connection, cancellationToken) =>
-        {
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            SslStream? secure = null;
-            try
-            {
-                await socket.ConnectAsync(connection.DnsEndPoint, cancellationToken).ConfigureAwait(false);
-                secure = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
-                await AuthenticateAsync(secure, protocol, cancellationToken).ConfigureAwait(false);
-                return secure;
-            }
-            catch
-            {
-                if (secure is not null) await secure.DisposeAsync().ConfigureAwait(false);
-                else socket.Dispose();
-                throw;
-            }
-        };
+        handler.ConnectCallback = (connection, cancellationToken) => UpstreamConnect.OpenAsync(connection.DnsEndPoint, null, this, protocol, cancellationToken);
         return handler;
     }
 
