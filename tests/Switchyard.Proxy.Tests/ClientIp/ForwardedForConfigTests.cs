@@ -123,11 +123,11 @@ public sealed class ForwardedForConfigTests
     public async Task WithProxyProtocol_TheHeadersSourceIsThePeerThatMustBeTrusted()
     {
         await using var backend = await EchoBackend.StartAsync("site");
-        var log = new StringWriter();
+        var log = new SharedLog();
         await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass
             + ForwardedForListenerTests.Gateway("edge", Address,
                 "{gateway.switchyard.dev/proxy-protocol: \"true\", gateway.switchyard.dev/x-forwarded-for-trusted-cidrs: \"10.0.0.0/8\"}")
-            + Route("site") + Manifests.Service("site", backend.Port), new ProxyOptions { AccessLog = TextWriter.Synchronized(log) });
+            + Route("site") + Manifests.Service("site", backend.Port), new ProxyOptions { AccessLog = log.Writer });
         var port = proxy.Listeners[new IPEndPoint(Address, 0)].Port;
 
         var (trusted, _) = await ProxyProtocolClient.ExchangeAsync(Balancer, Address, port,
@@ -159,7 +159,7 @@ public sealed class ForwardedForConfigTests
     public async Task Ingress_TrustedCidrsOption_DerivesTheClient()
     {
         await using var backend = await EchoBackend.StartAsync("site");
-        var log = new StringWriter();
+        var log = new SharedLog();
         var bind = new IPEndPoint(Address, HaProxy.FreePort(Address));
         await using var proxy = await Manifests.StartAsync("""
             apiVersion: networking.k8s.io/v1
@@ -173,7 +173,7 @@ public sealed class ForwardedForConfigTests
         {
             IngressHttp = bind,
             IngressXForwardedForTrustedCidrs = [Cidr($"{Balancer}/32")],
-            AccessLog = TextWriter.Synchronized(log),
+            AccessLog = log.Writer,
         });
 
         var (fromBalancer, _) = await ProxyProtocolClient.ExchangeAsync(Balancer, Address, bind.Port, Get("203.0.113.7"));

@@ -20,7 +20,7 @@ public sealed class ForwardedForListenerTests : IAsyncLifetime
     private static readonly IPAddress Balancer = IPAddress.Parse("127.0.0.121");
     private static readonly IPAddress Stranger = IPAddress.Parse("127.0.0.123");
 
-    private readonly StringWriter _log = new();
+    private readonly SharedLog _log = new();
     private EchoBackend _echo = null!;
     private readonly List<EchoBackend> _sticky = [];
     private GatewayProxy _proxy = null!;
@@ -73,7 +73,7 @@ public sealed class ForwardedForListenerTests : IAsyncLifetime
             ---
 
             """ + Manifests.Service("echo", _echo.Port) + sticky;
-        _proxy = await Manifests.StartAsync(yaml, new ProxyOptions { AccessLog = TextWriter.Synchronized(_log), ForwardedHeader = true });
+        _proxy = await Manifests.StartAsync(yaml, new ProxyOptions { AccessLog = _log.Writer, ForwardedHeader = true });
     }
 
     public async Task DisposeAsync()

@@ -44,8 +44,8 @@ public sealed class ForwardedForStoreTests
         {
             Assert.True((await store.CreateAsync(o)).Ok);
         }
-        var log = new StringWriter();
-        await using var proxy = GatewayProxy.FromStore(new ProxyOptions { AccessLog = TextWriter.Synchronized(log) }, store);
+        var log = new SharedLog();
+        await using var proxy = GatewayProxy.FromStore(new ProxyOptions { AccessLog = log.Writer }, store);
         await proxy.StartAsync(CancellationToken.None);
         var port = proxy.Listeners[new IPEndPoint(Address, 0)].Port;
         using var http = new BoundClient(Balancer);

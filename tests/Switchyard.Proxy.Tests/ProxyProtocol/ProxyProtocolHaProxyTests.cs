@@ -66,8 +66,8 @@ public sealed class ProxyProtocolHaProxyTests : IAsyncLifetime
     {
         HaProxy.SkipIfMissing();
         Curl.SkipIfMissing();
-        var log = new StringWriter();
-        await using var proxy = await Manifests.StartAsync(Yaml("HTTP"), new ProxyOptions { AccessLog = TextWriter.Synchronized(log) });
+        var log = new SharedLog();
+        await using var proxy = await Manifests.StartAsync(Yaml("HTTP"), new ProxyOptions { AccessLog = log.Writer });
         var (haproxy, port) = await BalancerAsync(proxy.Listeners[new IPEndPoint(Gateway, 0)].Port, send);
         await using var _ = haproxy;
 

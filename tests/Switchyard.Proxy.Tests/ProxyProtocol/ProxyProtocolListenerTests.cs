@@ -20,7 +20,7 @@ public sealed class ProxyProtocolListenerTests : IAsyncLifetime
 
     private EchoBackend _backend = null!;
     private GatewayProxy _proxy = null!;
-    private readonly StringWriter _log = new();
+    private readonly SharedLog _log = new();
 
     private int EdgePort => _proxy.Listeners[new IPEndPoint(Edge, 0)].Port;
 
@@ -31,7 +31,7 @@ public sealed class ProxyProtocolListenerTests : IAsyncLifetime
         {
             ForwardedHeader = true,
             ProxyProtocolTimeout = TimeSpan.FromMilliseconds(800),
-            AccessLog = TextWriter.Synchronized(_log),
+            AccessLog = _log.Writer,
         });
     }
 

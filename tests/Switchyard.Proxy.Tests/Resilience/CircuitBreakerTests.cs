@@ -17,8 +17,8 @@ public sealed class CircuitBreakerTests
     {
         await using var stalled = await EchoBackend.StartAsync("stalled");
         stalled.Stall = true;
-        var log = new StringWriter();
-        var proxy = await Manifests.StartAsync(Gateway(Route) + Manifests.Service("svc", "default", "{lb.switchyard.dev/max-requests: \"1\"}", stalled.Port), new ProxyOptions { AccessLog = log });
+        var log = new SharedLog();
+        var proxy = await Manifests.StartAsync(Gateway(Route) + Manifests.Service("svc", "default", "{lb.switchyard.dev/max-requests: \"1\"}", stalled.Port), new ProxyOptions { AccessLog = log.Writer });
         try
         {
             using var client = Manifests.Client();

@@ -14,7 +14,7 @@ public sealed class TlsRouteIdleTests
         using var ca = new TestCertificates();
         await using var backend = await KestrelBackend.StartAsync(HttpProtocols.Http1, c => c.Response.WriteAsync("db"),
             certificate: ca.ServerCertificate("db.example.test", ["db.example.test"]));
-        var log = new StringWriter();
+        var log = new SharedLog();
         await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass + """
             apiVersion: gateway.networking.k8s.io/v1
             kind: Gateway
@@ -30,7 +30,7 @@ public sealed class TlsRouteIdleTests
               rules: [{backendRefs: [{name: db, port: 80}]}]
             ---
 
-            """ + Manifests.Service("db", backend.Port), new ProxyOptions { TlsIdleTimeout = TimeSpan.FromSeconds(1), AccessLog = TextWriter.Synchronized(log) });
+            """ + Manifests.Service("db", backend.Port), new ProxyOptions { TlsIdleTimeout = TimeSpan.FromSeconds(1), AccessLog = log.Writer });
         using var client = ca.Client(IPAddress.Loopback, _ => { }); // keeps its connection for a minute unless the gateway closes it
 
         Assert.Equal("db", await client.GetStringAsync($"https://db.example.test:{Manifests.Port(proxy)}/"));
