@@ -245,6 +245,56 @@ public sealed class ForwardedForConfigTests
     }
 
     [Fact]
+    public async Task WithProxyProtocol_Hops_TheHeadersSourceIsTheLastHop()
+    {
+        await using var backend = await EchoBackend.StartAsync("site");
+        var log = new SharedLog();
+        await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass
+            + ForwardedForListenerTests.Gateway("edge", Address,
+                "{gateway.switchyard.dev/proxy-protocol: \"true\", gateway.switchyard.dev/x-forwarded-for-trusted-hops: \"2\"}")
+            + Route("site") + Manifests.Service("site", backend.Port), new ProxyOptions { AccessLog = log.Writer });
+        var port = proxy.Listeners[new IPEndPoint(Address, 0)].Port;
+
+        var (twoHops, _) = await ProxyProtocolClient.ExchangeAsync(Balancer, Address, port,
+            [.. ProxyProtocolClient.Ascii("PROXY TCP4 198.51.100.9 192.0.2.1 1000 80\r\n"), .. Get("203.0.113.5, 10.0.0.2")]);
+        var (tooShort, _) = await ProxyProtocolClient.ExchangeAsync(Balancer, Address, port,
+            [.. ProxyProtocolClient.Ascii("PROXY TCP4 198.51.100.8 192.0.2.1 1000 80\r\n"), .. Get("203.0.113.6")]);
+
+        Assert.Equal("203.0.113.5, 10.0.0.2, 198.51.100.9", ProxyProtocolClient.Header(twoHops, "x-echo-h-x-forwarded-for"));
+        Assert.Equal("203.0.113.6, 198.51.100.8", ProxyProtocolClient.Header(tooShort, "x-echo-h-x-forwarded-for"));
+        await Wait.UntilAsync(() => log.ToString().Contains("\"client\":\"203.0.113.5\",\"peer\":\"198.51.100.9\"", StringComparison.Ordinal)
+            && log.ToString().Contains("\"client\":\"198.51.100.8\"}", StringComparison.Ordinal), "the second hop, and the header's source for a header too short");
+    }
+
+    [Fact]
+    public async Task ListenerSetListener_GetsItsGatewaysHops()
+    {
+        var port = HaProxy.FreePort(Address);
+        await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass + $$$"""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: edge, namespace: default, annotations: {gateway.switchyard.dev/x-forwarded-for-trusted-hops: "2"}}
+            spec:
+              gatewayClassName: switchyard
+              addresses: [{type: IPAddress, value: "{{{Address}}}"}]
+              allowedListeners: {namespaces: {from: Same}}
+              listeners: [{name: l, port: 0, protocol: HTTP}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: ListenerSet
+            metadata: {name: team, namespace: default}
+            spec:
+              parentRef: {name: edge}
+              listeners: [{name: extra, port: {{{port}}}, protocol: HTTP}]
+            ---
+
+            """);
+
+        Assert.Equal("trusting 2 X-Forwarded-For hops", proxy.Runtime.View.Current.Listeners[new IPEndPoint(Address, 0)].ClientIpDetection?.Text);
+        Assert.Equal("trusting 2 X-Forwarded-For hops", proxy.Runtime.View.Current.Listeners[new IPEndPoint(Address, port)].ClientIpDetection?.Text);
+    }
+
+    [Fact]
     public async Task Ingress_TrustedHopsOption_DerivesTheClientFromAnyPeer()
     {
         await using var backend = await EchoBackend.StartAsync("site");

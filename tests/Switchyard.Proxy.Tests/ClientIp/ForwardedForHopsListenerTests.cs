@@ -9,8 +9,9 @@ namespace Switchyard.Proxy.Tests.ClientIp;
 /// HttpClient connections bound to chosen loopback addresses and a real echo backend: the client is the Nth address of
 /// X-Forwarded-For from the right whoever the peer is, the peer when the header holds fewer addresses or the rightmost
 /// is malformed; it is the access log's <c>client</c> (the peer in <c>peer</c>), what authorization's clientCIDRs match
-/// and what <c>sessionAffinity: ClientIP</c> sticks by; per request on one keep-alive connection and on HTTP/2 streams;
-/// the header sent upstream keeps the chain and appends the peer.
+/// and what <c>sessionAffinity: ClientIP</c> sticks by, and the source address of an ExternalAuth GRPC CheckRequest;
+/// per request on one keep-alive connection and on HTTP/2 streams; the header sent upstream (and to the authorization
+/// service) keeps the chain and appends the peer.
 /// </summary>
 public sealed class ForwardedForHopsListenerTests : IAsyncLifetime
 {
@@ -21,6 +22,7 @@ public sealed class ForwardedForHopsListenerTests : IAsyncLifetime
 
     private readonly SharedLog _log = new();
     private EchoBackend _echo = null!;
+    private ExternalAuth.ExtAuthzServer _auth = null!;
     private readonly List<EchoBackend> _sticky = [];
     private GatewayProxy _proxy = null!;
 
@@ -29,6 +31,7 @@ public sealed class ForwardedForHopsListenerTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _echo = await EchoBackend.StartAsync("echo");
+        _auth = await ExternalAuth.ExtAuthzServer.StartAsync((_, _) => Task.FromResult(new Envoy.Service.Auth.V3.CheckResponse { Status = new Google.Rpc.Status { Code = 0 } }));
         foreach (var name in new[] { "a", "b", "c" }) _sticky.Add(await EchoBackend.StartAsync(name));
         var sticky = Manifests.Service("sticky", [.. _sticky.Select(s => s.Port)])
             .Replace("  ports: [{name: http, port: 80}]", "  sessionAffinity: ClientIP\n  ports: [{name: http, port: 80}]", StringComparison.Ordinal);
@@ -48,6 +51,9 @@ public sealed class ForwardedForHopsListenerTests : IAsyncLifetime
                 backendRefs: [{name: echo, port: 80}]
               - matches: [{path: {value: /sticky}}]
                 backendRefs: [{name: sticky, port: 80}]
+              - matches: [{path: {value: /extauth}}]
+                filters: [{type: ExternalAuth, externalAuth: {protocol: GRPC, backendRef: {name: authz, port: 80}, grpc: {}}}]
+                backendRefs: [{name: echo, port: 80}]
               - backendRefs: [{name: echo, port: 80}]
             ---
             apiVersion: gateway.switchyard.dev/v1alpha1
@@ -58,13 +64,14 @@ public sealed class ForwardedForHopsListenerTests : IAsyncLifetime
                 rules: [{name: customers, action: Allow, principal: {clientCIDRs: [203.0.113.0/24]}}]
             ---
 
-            """ + Manifests.Service("echo", _echo.Port) + sticky;
+            """ + Manifests.Service("echo", _echo.Port) + Manifests.Service("authz", _auth.Port) + sticky;
         _proxy = await Manifests.StartAsync(yaml, new ProxyOptions { AccessLog = _log.Writer });
     }
 
     public async Task DisposeAsync()
     {
         await _proxy.DisposeAsync();
+        await _auth.DisposeAsync();
         await _echo.DisposeAsync();
         foreach (var s in _sticky) await s.DisposeAsync();
     }
@@ -155,6 +162,19 @@ public sealed class ForwardedForHopsListenerTests : IAsyncLifetime
         using var response = await http.GetAsync(TwoHops, PortOf(TwoHops), "/authz", header);
 
         Assert.Equal(status, (int)response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ExternalAuthGrpc_SourceIsTheDerivedClient_HeaderAppendsThePeer()
+    {
+        using var http = new BoundClient(Balancer);
+
+        using var response = await http.GetAsync(TwoHops, PortOf(TwoHops), "/extauth", "203.0.113.5, 10.0.0.2");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var check = _auth.Seen.Last().Attributes;
+        Assert.Equal(("203.0.113.5", 0u), (check.Source.Address.SocketAddress.Address, check.Source.Address.SocketAddress.PortValue));
+        Assert.Equal($"203.0.113.5, 10.0.0.2, {Balancer}", check.Request.Http.Headers["x-forwarded-for"]);
     }
 
     [Fact]
