@@ -1,4 +1,5 @@
 using System.Net;
+using Switchyard.Model.Gateway;
 using Switchyard.Model.Networking;
 
 namespace Switchyard.Proxy;
@@ -25,6 +26,14 @@ public sealed record ProxyOptions
     /// and the client is the peer. Gateways set this with the annotation gateway.switchyard.dev/x-forwarded-for-trusted-cidrs.
     /// </summary>
     public IReadOnlyList<IpPrefix> IngressXForwardedForTrustedCidrs { get; init; } = [];
+
+    /// <summary>
+    /// How many proxies in front of the Ingress listeners append to X-Forwarded-For (Envoy's <c>xff_num_trusted_hops</c>):
+    /// the client is the Nth address of X-Forwarded-For from the right, the peer when the header holds fewer (see
+    /// docs/components/gateway.md). 1 to 16; default 0: the header is never read. Not with
+    /// <see cref="IngressXForwardedForTrustedCidrs"/>. Gateways set this with the annotation gateway.switchyard.dev/x-forwarded-for-trusted-hops.
+    /// </summary>
+    public int IngressXForwardedForTrustedHops { get; init; }
 
     /// <summary>How long a connection on a listener that accepts the PROXY protocol may take to send its whole header. Default 5s.</summary>
     public TimeSpan ProxyProtocolTimeout { get; init; } = TimeSpan.FromSeconds(5);
@@ -73,9 +82,18 @@ public sealed record ProxyOptions
         if (ProxyProtocolTimeout <= TimeSpan.Zero) errors.Add($"ProxyProtocolTimeout: {ProxyProtocolTimeout} must be positive");
         if (IngressProxyProtocol && IngressHttp is null && IngressHttps is null) errors.Add("IngressProxyProtocol (--ingress-proxy-protocol): no Ingress listener is set; set IngressHttp or IngressHttps (--ingress-http, --ingress-https)");
         if (IngressXForwardedForTrustedCidrs.Count > 0 && IngressHttp is null && IngressHttps is null) errors.Add("IngressXForwardedForTrustedCidrs (--ingress-x-forwarded-for-trusted-cidrs): no Ingress listener is set; set IngressHttp or IngressHttps (--ingress-http, --ingress-https)");
+        if (IngressXForwardedForTrustedHops is < 0 or > ForwardedForAnnotations.MaxHops) errors.Add($"IngressXForwardedForTrustedHops (--ingress-x-forwarded-for-trusted-hops): {IngressXForwardedForTrustedHops} is not from 1 to {ForwardedForAnnotations.MaxHops} (0: none)");
+        if (IngressXForwardedForTrustedHops != 0 && IngressHttp is null && IngressHttps is null) errors.Add("IngressXForwardedForTrustedHops (--ingress-x-forwarded-for-trusted-hops): no Ingress listener is set; set IngressHttp or IngressHttps (--ingress-http, --ingress-https)");
+        if (IngressXForwardedForTrustedHops != 0 && IngressXForwardedForTrustedCidrs.Count > 0) errors.Add("IngressXForwardedForTrustedHops (--ingress-x-forwarded-for-trusted-hops): only one of IngressXForwardedForTrustedCidrs and IngressXForwardedForTrustedHops (--ingress-x-forwarded-for-trusted-cidrs, --ingress-x-forwarded-for-trusted-hops) may be set: trust X-Forwarded-For by the peer's CIDR or by a number of hops, not both");
         if (ExternalAuthTimeout <= TimeSpan.Zero) errors.Add($"ExternalAuthTimeout: {ExternalAuthTimeout} must be positive");
         return errors;
     }
+
+    /// <summary>The Ingress listeners' client IP detection from these options (validated): null when neither mode is set.</summary>
+    internal ClientIp.ClientIpDetection? IngressClientIpDetection() =>
+        IngressXForwardedForTrustedCidrs.Count > 0 ? ClientIp.ClientIpDetection.ByCidrs(IngressXForwardedForTrustedCidrs)
+        : IngressXForwardedForTrustedHops > 0 ? ClientIp.ClientIpDetection.ByHops(IngressXForwardedForTrustedHops)
+        : null;
 }
 
 /// <summary>The proxy's I/O model (<see cref="ProxyOptions.Io"/>).</summary>

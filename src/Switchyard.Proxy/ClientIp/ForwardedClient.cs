@@ -5,18 +5,19 @@ using Switchyard.Model.Networking;
 namespace Switchyard.Proxy.ClientIp;
 
 /// <summary>
-/// Listener layer, per connection on a listener with trusted proxies: makes each request's client the one its
-/// X-Forwarded-For names (<see cref="ForwardedFor"/>) when the connection's peer is trusted, by setting the request's
+/// Listener layer, per connection on a listener with client IP detection (<see cref="ClientIpDetection"/>): makes each
+/// request's client the one its X-Forwarded-For names (<see cref="ForwardedFor"/>) when the connection's peer is
+/// trusted (always, in hop mode), by setting the request's
 /// <see cref="ConnectionInfo.RemoteIpAddress"/>, the one place authorization (<c>clientCIDRs</c>), source-IP hashing
 /// and <c>sessionAffinity: ClientIP</c> read it from. Kestrel sets that address back to the peer's at the start of
 /// every request, so the change lasts one request. Whether the peer is trusted is decided once per connection (and
-/// again when a new snapshot brings another set); the last header line and the client it named are kept, so a
+/// again when a new snapshot brings another setting); the last header line and the client it named are kept, so a
 /// keep-alive connection that repeats its X-Forwarded-For costs one string comparison a request. Created only on
-/// listeners with trusted proxies: others never allocate it.
+/// listeners with client IP detection: others never allocate it.
 /// </summary>
 internal sealed class ForwardedClient
 {
-    private TrustedCidrs? _checkedAgainst;
+    private ClientIpDetection? _checkedAgainst;
     private NetAddress _peer;
     private bool _peerTrusted;
     private string? _lastLine;
@@ -27,13 +28,13 @@ internal sealed class ForwardedClient
     /// The request's client as text, and the request's remote address set to it. <paramref name="peer"/> is the
     /// connection's (after a PROXY protocol header), <paramref name="peerText"/> its text, returned when the client is the peer.
     /// </summary>
-    public string? Resolve(HttpContext context, IPAddress peer, string? peerText, TrustedCidrs trusted)
+    public string? Resolve(HttpContext context, IPAddress peer, string? peerText, ClientIpDetection detection)
     {
-        if (!ReferenceEquals(_checkedAgainst, trusted))
+        if (!ReferenceEquals(_checkedAgainst, detection))
         {
-            _checkedAgainst = trusted;
+            _checkedAgainst = detection;
             _peer = NetAddress.From(peer).Unmap();
-            _peerTrusted = trusted.Contains(_peer);
+            _peerTrusted = detection.TrustsPeer(_peer);
             _lastLine = null;
         }
         if (!_peerTrusted) return peerText;
@@ -44,7 +45,7 @@ internal sealed class ForwardedClient
             if (_lastAddress is not null) SetClient(context, _lastAddress);
             return _lastText ?? peerText;
         }
-        var client = ForwardedFor.ClientOf(lines, trusted, _peer);
+        var client = detection.ClientOf(lines, _peer);
         IPAddress? address = null;
         var text = peerText;
         if (client != _peer)

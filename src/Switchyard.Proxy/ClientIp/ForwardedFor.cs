@@ -4,13 +4,21 @@ using Switchyard.Model.Networking;
 namespace Switchyard.Proxy.ClientIp;
 
 /// <summary>
-/// Listener layer: the client's address behind trusted proxies, read from X-Forwarded-For as nginx's realip module
-/// reads it with <c>real_ip_recursive on</c>. The caller has checked that the connection's peer is trusted. The walk
-/// goes over every X-Forwarded-For line of the request, as one comma-separated list (lines in order received), from
-/// the right: each address that is trusted is skipped; the first that is not is the client. If every address is
-/// trusted, the leftmost is the client. Empty elements are ignored (RFC 9110 list syntax). An element that is not an
-/// address (<c>unknown</c>, a name, garbage) stops the walk: the client is the last address read before it (the
-/// peer when it is the rightmost), since past a broken entry the chain cannot be followed. An element is an IPv4 address, an IPv6 address, either with a port (<c>192.0.2.1:4711</c>,
+/// Listener layer: the client's address behind trusted proxies, read from X-Forwarded-For in one of the two modes of
+/// <see cref="ClientIpDetection"/>; the caller has checked that the connection's peer is trusted. The walk goes over
+/// every X-Forwarded-For line of the request, as one comma-separated list (lines in order received), from the right.
+/// Empty elements are ignored (RFC 9110 list syntax: they are not elements, so they count as no hop either). An element
+/// that is not an address (<c>unknown</c>, a name, garbage) stops the walk: the client is the last address read before
+/// it (the peer when it is the rightmost), since past a broken entry the chain cannot be followed.
+/// <list type="bullet">
+/// <item>By trusted CIDRs, as nginx's realip module with <c>real_ip_recursive on</c>: each address that is trusted is
+/// skipped; the first that is not is the client. If every address is trusted, the leftmost is the client.</item>
+/// <item>By N trusted hops, as Envoy's <c>xff_num_trusted_hops</c> with <c>use_remote_address</c> (what Envoy Gateway's
+/// <c>numTrustedHops</c> sets): the Nth address from the right is the client (each of the N proxies in front appended the
+/// address it received the request from; the peer is the last of them). A header of fewer than N addresses names no
+/// client: the client is the peer, as Envoy falls back to the connection's address.</item>
+/// </list>
+/// An element is an IPv4 address, an IPv6 address, either with a port (<c>192.0.2.1:4711</c>,
 /// <c>[2001:db8::1]:4711</c>, as some load balancers write them; the port is dropped) or a bracketed IPv6 address;
 /// IPv4 as four decimal octets without leading zeros, IPv6 without a zone. Never allocates.
 /// </summary>
@@ -18,10 +26,14 @@ internal static class ForwardedFor
 {
     public const string Header = "X-Forwarded-For";
 
-    /// <summary>The client <paramref name="lines"/> name behind <paramref name="peer"/> (itself trusted); <paramref name="peer"/> when they name none.</summary>
-    public static NetAddress ClientOf(StringValues lines, TrustedCidrs trusted, NetAddress peer)
+    /// <summary>
+    /// The client <paramref name="lines"/> name behind <paramref name="peer"/> (itself trusted): by the CIDRs in
+    /// <paramref name="trusted"/> when it is set, else by <paramref name="hops"/> trusted hops; <paramref name="peer"/> when they name none.
+    /// </summary>
+    public static NetAddress ClientOf(StringValues lines, TrustedCidrs? trusted, int hops, NetAddress peer)
     {
         var client = peer;
+        var read = 0;
         for (var i = lines.Count - 1; i >= 0; i--)
         {
             var line = (lines[i] ?? "").AsSpan();
@@ -33,13 +45,14 @@ internal static class ForwardedFor
                 {
                     if (!TryParseElement(element, out var address)) return client;
                     client = address;
-                    if (!trusted.Contains(address)) return client;
+                    read++;
+                    if (trusted is null ? read == hops : !trusted.Contains(address)) return client;
                 }
                 if (comma < 0) break;
                 line = line[..comma];
             }
         }
-        return client;
+        return trusted is null ? peer : client;
     }
 
     /// <summary>One X-Forwarded-For element: an address, with or without a port, IPv6 possibly in brackets; IPv4-mapped IPv6 as IPv4.</summary>

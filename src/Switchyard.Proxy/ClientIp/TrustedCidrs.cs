@@ -3,7 +3,7 @@ using Switchyard.Model.Networking;
 namespace Switchyard.Proxy.ClientIp;
 
 /// <summary>
-/// The proxies whose X-Forwarded-For a listener believes (Gateway annotation
+/// The proxies whose X-Forwarded-For a listener believes in the CIDR mode of <see cref="ClientIpDetection"/> (Gateway annotation
 /// <c>gateway.switchyard.dev/x-forwarded-for-trusted-cidrs</c>, or <c>gateway serve --ingress-x-forwarded-for-trusted-cidrs</c>):
 /// CIDRs in canonical order, tested without allocating. An IPv4-mapped IPv6 address is tested as the IPv4 address it holds.
 /// </summary>

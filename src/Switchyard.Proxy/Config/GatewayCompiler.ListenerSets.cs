@@ -79,26 +79,27 @@ internal sealed partial class GatewayCompiler
             info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener is not accepted", gen, prev, now));
             return info;
         }
-        // Its X-Forwarded-For annotation likewise. Only HTTP requests read the header, but listeners sharing a socket
-        // must agree on it, TLS ones too: on a port shared by HTTPS and TLS listeners the HTTPS requests use it.
-        var forwardedForProblems = new List<(string Entry, string Problem)>();
+        // Its X-Forwarded-For annotations likewise (trusted CIDRs or trusted hops, not both). Only HTTP requests read the
+        // header, but listeners sharing a socket must agree on it, TLS ones too: on a port shared by HTTPS and TLS
+        // listeners the HTTPS requests use it.
+        var forwardedForProblems = new List<ForwardedForProblem>();
         var forwardedFor = ForwardedForAnnotations.Of(info.Gateway.Metadata.Annotations, forwardedForProblems);
         if (forwardedForProblems.Count > 0)
         {
             Reject(info);
-            var why = $"gateway {Key(info.Gateway.Metadata)}: {ProxyProtocolAnnotations.PathOf(ForwardedForAnnotations.Gateway)}: "
-                + string.Join("; ", forwardedForProblems.Select(p => $"'{p.Entry}': {p.Problem}"));
+            var why = $"gateway {Key(info.Gateway.Metadata)}: " + string.Join("; ", forwardedForProblems.GroupBy(p => p.Annotation).Select(g =>
+                $"{ProxyProtocolAnnotations.PathOf(g.Key)}: " + string.Join("; ", g.Select(p => p.Entry is null ? p.Problem : $"'{p.Entry}': {p.Problem}"))));
             info.Conditions.Add(Conditions.Make("Accepted", false, "UnsupportedValue", why, gen, prev, now));
             info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener is not accepted", gen, prev, now));
             return info;
         }
-        info.ForwardedForTrusted = forwardedFor is null ? null : new TrustedCidrs(forwardedFor);
+        info.ClientIpDetection = ClientIpDetection.Of(forwardedFor);
         // Listeners sharing a port share one socket: they must speak the same protocol, or be HTTPS and TLS listeners
-        // (either mode), told apart by server name; with or without a PROXY protocol header before it, trusting the same
-        // X-Forwarded-For proxies (the same load balancer is in front of all of them, and a request's client is known
-        // before its route, for a 404 too).
+        // (either mode), told apart by server name; with or without a PROXY protocol header before it, finding the client
+        // in X-Forwarded-For the same way (the same load balancer is in front of all of them, and a request's client is
+        // known before its route, for a 404 too).
         var behind = (proxyProtocol ? " behind the PROXY protocol" : "")
-            + (info.ForwardedForTrusted is { } trusted ? $" trusting X-Forwarded-For from {trusted.Text}" : "");
+            + (info.ClientIpDetection is { } detection ? $" {detection.Text}" : "");
         var serves = kind switch { ListenerKind.TlsPassthrough => "TLS (Passthrough)", ListenerKind.TlsTerminate => "TLS (Terminate)", _ => l.Protocol } + behind;
         var family = Family(kind) + behind;
         if (sockets.ProtocolAt.TryGetValue(info.Bind, out var existing) && existing.Family != family)
@@ -126,7 +127,7 @@ internal sealed partial class GatewayCompiler
         }
         sockets.ProtocolAt.TryAdd(info.Bind, (serves, family, info));
         sockets.HostAt.TryAdd(hostKey, info);
-        var builder = listenerFor(info.Bind, $"{info.Owner} port {l.Port}", kind, proxyProtocol, info.ForwardedForTrusted);
+        var builder = listenerFor(info.Bind, $"{info.Owner} port {l.Port}", kind, proxyProtocol, info.ClientIpDetection);
         builder.AddServerName(l.Hostname, kind);
         var refsOk = true;
         var refReason = "ResolvedRefs";

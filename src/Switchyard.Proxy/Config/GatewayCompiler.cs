@@ -23,7 +23,7 @@ namespace Switchyard.Proxy.Config;
 /// alone. GRPCRoute rules compile in GatewayCompiler.Grpc.cs and TLSRoutes in GatewayCompiler.Tls.cs; attachment is
 /// the same for every kind.
 /// </summary>
-internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolver backends, Func<IPEndPoint, string, ListenerKind, bool, TrustedCidrs?, ListenerBuilder> listenerFor, DateTime now)
+internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolver backends, Func<IPEndPoint, string, ListenerKind, bool, ClientIpDetection?, ListenerBuilder> listenerFor, DateTime now)
 {
     public const string ControllerName = "switchyard.dev/gateway-controller";
 
@@ -51,8 +51,8 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
         public IPEndPoint Bind { get; } = bind;
         public bool Usable { get; set; } = true;
 
-        /// <summary>The proxies whose X-Forwarded-For the Gateway's annotation trusts (set when the listener is added).</summary>
-        public TrustedCidrs? ForwardedForTrusted { get; set; }
+        /// <summary>How the Gateway's annotations find the client in X-Forwarded-For (set when the listener is added).</summary>
+        public ClientIpDetection? ClientIpDetection { get; set; }
 
         /// <summary>False when the listener is not part of the merged list: a protocol not served, or a conflict with one before it.</summary>
         public bool Distinct { get; set; } = true;
@@ -384,7 +384,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                         info.Attached++;
                         attached++;
                         if (!info.Usable) continue;
-                        var tlsBuilder = listenerFor(info.Bind, "", KindOf(info.Listener)!.Value, ProxyProtocolAnnotations.Accepts(info.Gateway.Metadata.Annotations, out _), info.ForwardedForTrusted);
+                        var tlsBuilder = listenerFor(info.Bind, "", KindOf(info.Listener)!.Value, ProxyProtocolAnnotations.Accepts(info.Gateway.Metadata.Annotations, out _), info.ClientIpDetection);
                         var target = ClientValidationOf(info) is { } checkedBy ? tls.ValidatedBy(checkedBy) : tls;
                         foreach (var h in served) tlsBuilder.AddTlsRoute(h, target);
                         continue;
@@ -393,7 +393,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                     info.Attached++;
                     attached++;
                     if (!info.Usable) continue;
-                    var builder = listenerFor(info.Bind, "", KindOf(info.Listener)!.Value, ProxyProtocolAnnotations.Accepts(info.Gateway.Metadata.Annotations, out _), info.ForwardedForTrusted);
+                    var builder = listenerFor(info.Bind, "", KindOf(info.Listener)!.Value, ProxyProtocolAnnotations.Accepts(info.Gateway.Metadata.Annotations, out _), info.ClientIpDetection);
                     var validation = ClientValidationOf(info);
                     foreach (var (precedence, shared) in EntriesFor(route, info.Gateway))
                     {

@@ -37,7 +37,7 @@ internal readonly record struct MatchPrecedence(
 }
 
 /// <summary>Collects the entries of one bind address into host buckets, then builds its immutable <see cref="ListenerConfig"/>.</summary>
-internal sealed class ListenerBuilder(IPEndPoint bind, string name, ListenerKind kind, bool singleLabelWildcards, bool acceptsProxyProtocol = false, TrustedCidrs? forwardedForTrusted = null)
+internal sealed class ListenerBuilder(IPEndPoint bind, string name, ListenerKind kind, bool singleLabelWildcards, bool acceptsProxyProtocol = false, ClientIpDetection? clientIpDetection = null)
 {
     private readonly Dictionary<string, List<(MatchPrecedence Key, RouteEntry Entry)>> _buckets = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<(MatchPrecedence Key, RouteEntry Entry)> _any = [];
@@ -51,8 +51,8 @@ internal sealed class ListenerBuilder(IPEndPoint bind, string name, ListenerKind
     /// <summary>Connections here start with a PROXY protocol header (set by the first listener bound here; conflicting ones are refused before).</summary>
     public bool AcceptsProxyProtocol => acceptsProxyProtocol;
 
-    /// <summary>The proxies whose X-Forwarded-For names the client (set by the first listener bound here, like <see cref="AcceptsProxyProtocol"/>).</summary>
-    public TrustedCidrs? ForwardedForTrusted => forwardedForTrusted;
+    /// <summary>How the client is found in X-Forwarded-For (set by the first listener bound here, like <see cref="AcceptsProxyProtocol"/>).</summary>
+    public ClientIpDetection? ClientIpDetection => clientIpDetection;
 
     public Dictionary<string, ServingCertificate> Certificates { get; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -102,7 +102,7 @@ internal sealed class ListenerBuilder(IPEndPoint bind, string name, ListenerKind
             Kind = mixed ? ListenerKind.Mixed : kind,
             ServerNames = mixed ? new ServerNameKinds(_kinds) : null,
             AcceptsProxyProtocol = acceptsProxyProtocol,
-            ForwardedForTrusted = forwardedForTrusted,
+            ClientIpDetection = clientIpDetection,
             TlsRoutes = _tlsRoutes.Count == 0 ? SniRouter.Empty : new SniRouter(_tlsRoutes),
             Router = new HostRouter(exact, wildcards, _any.Count == 0 ? null : Table(_any), singleLabelWildcards),
             Certificates = Certificates,

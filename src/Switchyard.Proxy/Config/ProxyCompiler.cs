@@ -35,7 +35,7 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
     {
         var backends = new BackendResolver(inputs, registry, random, _kept);
         var builders = new Dictionary<IPEndPoint, ListenerBuilder>();
-        ListenerBuilder For(IPEndPoint bind, string name, ListenerKind kind, bool singleLabel, bool proxyProtocol, TrustedCidrs? forwardedFor)
+        ListenerBuilder For(IPEndPoint bind, string name, ListenerKind kind, bool singleLabel, bool proxyProtocol, ClientIpDetection? forwardedFor)
         {
             if (!builders.TryGetValue(bind, out var b)) builders[bind] = b = new ListenerBuilder(bind, name, kind, singleLabel, proxyProtocol, forwardedFor);
             return b;
@@ -51,7 +51,7 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
         foreach (var key in _lastAccepted.Keys.Where(k => !routes.Contains(k)).ToList()) _lastAccepted.Remove(key);
         var warnings = new List<string>();
         var ingress = new IngressCompiler(inputs, backends);
-        var ingressTrusted = options.IngressXForwardedForTrustedCidrs.Count == 0 ? null : new TrustedCidrs(options.IngressXForwardedForTrustedCidrs);
+        var ingressTrusted = options.IngressClientIpDetection();
         if (options.IngressHttp is { } http) ingress.Compile(For(http, "ingress http", ListenerKind.Http, singleLabel: true, options.IngressProxyProtocol, ingressTrusted));
         if (options.IngressHttps is { } https)
         {

@@ -11,7 +11,7 @@ namespace Switchyard.Proxy.Listeners;
 /// <summary>
 /// Kestrel's application for one bind address, without the generic host's middleware pipeline: each request reads
 /// the current snapshot once, finds its listener, takes the client's address from X-Forwarded-For when the listener
-/// trusts the peer (<see cref="ForwardedClient"/>; listeners without trusted proxies skip this) and runs the
+/// has client IP detection (<see cref="ForwardedClient"/>; listeners without it skip this, one null check) and runs the
 /// <see cref="RequestHandler"/>. Contexts are reused per connection.
 /// </summary>
 internal sealed class ProxyApplication(IPEndPoint bind, ProxyRuntime runtime, RequestHandler handler) : IHttpApplication<ProxyApplication.Context>
@@ -30,11 +30,11 @@ internal sealed class ProxyApplication(IPEndPoint bind, ProxyRuntime runtime, Re
         /// </summary>
         public string? Peer => _peer ??= Http.Connection.RemoteIpAddress?.ToString();
 
-        /// <summary>This request's client on a listener that trusts the proxies in <paramref name="trusted"/>.</summary>
-        public string? ClientBehind(TrustedCidrs trusted)
+        /// <summary>This request's client on a listener with <paramref name="detection"/>.</summary>
+        public string? ClientBehind(ClientIpDetection detection)
         {
             var peer = Peer;
-            return Http.Connection.RemoteIpAddress is { } address ? (_forwarded ??= new ForwardedClient()).Resolve(Http, address, peer, trusted) : peer;
+            return Http.Connection.RemoteIpAddress is { } address ? (_forwarded ??= new ForwardedClient()).Resolve(Http, address, peer, detection) : peer;
         }
     }
 
@@ -58,7 +58,7 @@ internal sealed class ProxyApplication(IPEndPoint bind, ProxyRuntime runtime, Re
     {
         var listener = runtime.View.Current.Listeners.GetValueOrDefault(bind);
         var peer = context.Peer;
-        return handler.HandleAsync(context.Http, listener, peer, listener?.ForwardedForTrusted is { } trusted ? context.ClientBehind(trusted) : peer);
+        return handler.HandleAsync(context.Http, listener, peer, listener?.ClientIpDetection is { } detection ? context.ClientBehind(detection) : peer);
     }
 
     public void DisposeContext(Context context, Exception? exception) => context.Http.Uninitialize();

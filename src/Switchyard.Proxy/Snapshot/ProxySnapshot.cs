@@ -61,10 +61,10 @@ internal sealed class ListenerConfig
     public bool AcceptsProxyProtocol { get; init; }
 
     /// <summary>
-    /// The proxies whose X-Forwarded-For names the client (see <see cref="ClientIp.ForwardedFor"/>); null (the default)
-    /// when the header is never read and the client is the connection's peer.
+    /// How the client is found in X-Forwarded-For, by trusted CIDRs or by trusted hops (see <see cref="ClientIp.ForwardedFor"/>);
+    /// null (the default) when the header is never read and the client is the connection's peer.
     /// </summary>
-    public ClientIp.TrustedCidrs? ForwardedForTrusted { get; init; }
+    public ClientIp.ClientIpDetection? ClientIpDetection { get; init; }
 
     /// <summary>HTTP requests here arrive over TLS (HTTPS listeners, alone or sharing the port with TLS listeners).</summary>
     public bool Https => Kind is ListenerKind.Https or ListenerKind.Mixed;

@@ -119,7 +119,7 @@ public sealed class ForwardedForListenerTests : IAsyncLifetime
         Assert.Equal($"203.0.113.5, {Balancer}", Echoed(response, "x-forwarded-for"));
         var line = await LogLineAsync("/log/plain");
         Assert.Equal((Balancer.ToString(), null), ((string?)line["client"], (string?)line["peer"]));
-        Assert.Null(_proxy.Runtime.View.Current.Listeners[new IPEndPoint(Plain, 0)].ForwardedForTrusted);
+        Assert.Null(_proxy.Runtime.View.Current.Listeners[new IPEndPoint(Plain, 0)].ClientIpDetection);
     }
 
     [Fact]

@@ -5,7 +5,7 @@ using Switchyard.Proxy;
 namespace Switchyard.Cli.Commands.Gateway;
 
 /// <summary>
-/// <c>switchyard gateway serve -f PATH... [--admin HOST:PORT] [--ingress-http HOST:PORT] [--ingress-https HOST:PORT] [--ingress-proxy-protocol] [--ingress-x-forwarded-for-trusted-cidrs CIDRS] [--access-log]
+/// <c>switchyard gateway serve -f PATH... [--admin HOST:PORT] [--ingress-http HOST:PORT] [--ingress-https HOST:PORT] [--ingress-proxy-protocol] [--ingress-x-forwarded-for-trusted-cidrs CIDRS | --ingress-x-forwarded-for-trusted-hops N] [--access-log]
 /// [--tls-idle-timeout DURATION] [--external-auth-timeout DURATION]</c>: serves the
 /// Gateways (of GatewayClasses with controllerName switchyard.dev/gateway-controller), ListenerSets, HTTPRoutes, GRPCRoutes, TLSRoutes and Ingresses in
 /// manifest files, with no control plane, using the EndpointSlices in the files as given.
@@ -41,6 +41,15 @@ internal static class GatewayCommand
                 + "gateway.switchyard.dev/x-forwarded-for-trusted-cidrs",
             HelpName = "CIDRS",
         };
+        var ingressHops = new Option<string?>("--ingress-x-forwarded-for-trusted-hops")
+        {
+            Description = "The Ingress listeners take the client's address from X-Forwarded-For as Envoy's xff_num_trusted_hops does: N proxies in front "
+                + $"(1-{Model.Gateway.ForwardedForAnnotations.MaxHops}) each append to it, so the Nth address from the right is the client's "
+                + "(authorization clientCIDRs, access log, source-IP hashing); a header with fewer addresses leaves the client the peer. Read on every "
+                + "connection: only for listeners that nothing but those proxies can reach. Not with --ingress-x-forwarded-for-trusted-cidrs; the header "
+                + "still gets the peer appended. Gateways set this with the annotation gateway.switchyard.dev/x-forwarded-for-trusted-hops",
+            HelpName = "N",
+        };
         var accessLog = new Option<bool>("--access-log") { Description = "Write a JSON access log line per request on stderr" };
         var tlsIdleTimeout = new Option<string?>("--tls-idle-timeout")
         {
@@ -64,13 +73,14 @@ internal static class GatewayCommand
         io.AcceptOnlyFromAmong(EventLoop, ThreadPool);
         var command = new Command("serve", "Serve the Gateways, ListenerSets, HTTPRoutes, GRPCRoutes, TLSRoutes and Ingresses in the given manifests until Ctrl-C; listeners bind to each Gateway's spec.addresses (IPAddress) or 127.0.0.1.")
         {
-            files, admin, ingressHttp, ingressHttps, ingressProxyProtocol, ingressTrusted, accessLog, io, tlsIdleTimeout, externalAuthTimeout,
+            files, admin, ingressHttp, ingressHttps, ingressProxyProtocol, ingressTrusted, ingressHops, accessLog, io, tlsIdleTimeout, externalAuthTimeout,
         };
         setup.Examples(command,
             "switchyard gateway serve -f examples/gateway/",
             "switchyard gateway serve -f site.yaml --admin 127.0.0.1:9901 --ingress-http 127.0.0.1:8080 --access-log",
             "switchyard gateway serve -f site.yaml --ingress-http 127.0.0.1:8080 --ingress-proxy-protocol",
             "switchyard gateway serve -f site.yaml --ingress-http 127.0.0.1:8080 --ingress-x-forwarded-for-trusted-cidrs '10.0.0.0/8, 2001:db8::/32'",
+            "switchyard gateway serve -f site.yaml --ingress-http 127.0.0.1:8080 --ingress-x-forwarded-for-trusted-hops 2",
             "switchyard gateway serve -f site.yaml --tls-idle-timeout 10m --external-auth-timeout 2s",
             "curl -H 'Host: shop.example.com' http://127.0.0.1:8080/cart");
         setup.SetAction(command, async (context, ct) =>
@@ -78,7 +88,7 @@ internal static class GatewayCommand
             var errors = new List<string>();
             var options = Options(new ServeFlags(context.Get(admin), context.Get(ingressHttp), context.Get(ingressHttps), context.Get(ingressProxyProtocol),
                 context.Get(accessLog) ? context.Error : null, context.Get(io) ?? EventLoop, context.Get(tlsIdleTimeout), context.Get(externalAuthTimeout),
-                context.Get(ingressTrusted)), errors);
+                context.Get(ingressTrusted), context.Get(ingressHops)), errors);
             if (errors.Count > 0) return context.Usage(string.Join("\n", errors));
 
             var manifests = ManifestInput.Read(context.Env, context.Get(files) ?? [], namespaceOverride: null);
@@ -130,7 +140,8 @@ internal static class GatewayCommand
 
     /// <summary>The flags of <c>gateway serve</c> as typed, before parsing.</summary>
     internal sealed record ServeFlags(string? Admin, string? IngressHttp, string? IngressHttps, bool IngressProxyProtocol, TextWriter? AccessLog, string Io,
-        string? TlsIdleTimeout = null, string? ExternalAuthTimeout = null, string? IngressXForwardedForTrustedCidrs = null);
+        string? TlsIdleTimeout = null, string? ExternalAuthTimeout = null, string? IngressXForwardedForTrustedCidrs = null,
+        string? IngressXForwardedForTrustedHops = null);
 
     /// <summary>The proxy's options from <paramref name="flags"/>; every problem (each naming its flag) goes to <paramref name="errors"/>, none stopping at the first.</summary>
     internal static ProxyOptions Options(ServeFlags flags, List<string> errors)
@@ -143,6 +154,7 @@ internal static class GatewayCommand
             IngressHttps = Endpoint(flags.IngressHttps, "--ingress-https", errors),
             IngressProxyProtocol = flags.IngressProxyProtocol,
             IngressXForwardedForTrustedCidrs = TrustedCidrs(flags.IngressXForwardedForTrustedCidrs, errors),
+            IngressXForwardedForTrustedHops = TrustedHops(flags.IngressXForwardedForTrustedHops, errors),
             AccessLog = flags.AccessLog,
             Io = flags.Io == EventLoop ? ProxyIo.EventLoop : ProxyIo.ThreadPool,
             TlsIdleTimeout = Duration(flags.TlsIdleTimeout, "--tls-idle-timeout", errors) ?? defaults.TlsIdleTimeout,
@@ -152,7 +164,6 @@ internal static class GatewayCommand
         return options;
     }
 
-    /// <summary>A positive Gateway API duration, or null (the default applies) when absent or invalid; an invalid one is added to <paramref name="errors"/>.</summary>
     /// <summary>The CIDRs of --ingress-x-forwarded-for-trusted-cidrs, parsed as the Gateway annotation is; every bad entry is an error.</summary>
     private static IReadOnlyList<Model.Networking.IpPrefix> TrustedCidrs(string? text, List<string> errors)
     {
@@ -163,6 +174,16 @@ internal static class GatewayCommand
         return cidrs ?? [];
     }
 
+    /// <summary>The number of --ingress-x-forwarded-for-trusted-hops, parsed as the Gateway annotation is; 0 (none) when absent or bad (then an error).</summary>
+    private static int TrustedHops(string? text, List<string> errors)
+    {
+        if (text is null) return 0;
+        if (Model.Gateway.ForwardedForAnnotations.ParseHops(text, out var problem) is { } hops) return hops;
+        errors.Add($"--ingress-x-forwarded-for-trusted-hops: '{text}': {problem}");
+        return 0;
+    }
+
+    /// <summary>A positive Gateway API duration, or null (the default applies) when absent or invalid; an invalid one is added to <paramref name="errors"/>.</summary>
     private static TimeSpan? Duration(string? text, string option, List<string> errors)
     {
         if (text is null) return null;

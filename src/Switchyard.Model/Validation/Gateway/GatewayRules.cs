@@ -75,9 +75,13 @@ internal sealed class GatewayRules : KindRules<Model.Gateway.Gateway>
         MetadataRules.ValidateObjectMeta(obj.Metadata, Kind, errors);
         if (obj.Metadata?.Annotations?.TryGetValue(ProxyProtocolAnnotations.Gateway, out var proxyProtocol) == true && !ProxyProtocolAnnotations.GatewayValues.Contains(proxyProtocol))
             errors.NotSupported(ProxyProtocolAnnotations.PathOf(ProxyProtocolAnnotations.Gateway), proxyProtocol, ProxyProtocolAnnotations.GatewayValues);
-        var forwardedFor = new List<(string Entry, string Problem)>();
+        var forwardedFor = new List<ForwardedForProblem>();
         ForwardedForAnnotations.Of(obj.Metadata?.Annotations, forwardedFor);
-        foreach (var (entry, problem) in forwardedFor) errors.Invalid(ProxyProtocolAnnotations.PathOf(ForwardedForAnnotations.Gateway), entry, problem);
+        foreach (var p in forwardedFor)
+        {
+            if (p.Entry is null) errors.Forbidden(ProxyProtocolAnnotations.PathOf(p.Annotation), p.Problem);
+            else errors.Invalid(ProxyProtocolAnnotations.PathOf(p.Annotation), p.Entry, p.Problem);
+        }
         if (obj.Spec is not { } spec)
         {
             errors.Required("spec");

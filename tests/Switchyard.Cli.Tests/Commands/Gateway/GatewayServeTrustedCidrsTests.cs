@@ -5,12 +5,54 @@ namespace Switchyard.Cli.Tests.Commands.Gateway;
 /// <summary>
 /// <c>gateway serve --ingress-x-forwarded-for-trusted-cidrs</c>: parsed into the options in canonical order, every bad
 /// CIDR named at once with the flag, the flag refused without an Ingress listener, and the real command line refusing a
-/// bad value (exit 2).
+/// bad value (exit 2). <c>--ingress-x-forwarded-for-trusted-hops</c>: parsed, a bad count named with the flag, refused
+/// together with the CIDRs, and the real command line refusing both (exit 2).
 /// </summary>
 public sealed class GatewayServeTrustedCidrsTests
 {
-    private static GatewayCommand.ServeFlags Flags(string? trusted, string? ingressHttp = "127.0.0.1:8080") =>
-        new(Admin: null, ingressHttp, IngressHttps: null, IngressProxyProtocol: false, AccessLog: null, Io: "event-loop", IngressXForwardedForTrustedCidrs: trusted);
+    private static GatewayCommand.ServeFlags Flags(string? trusted, string? ingressHttp = "127.0.0.1:8080", string? hops = null) =>
+        new(Admin: null, ingressHttp, IngressHttps: null, IngressProxyProtocol: false, AccessLog: null, Io: "event-loop", IngressXForwardedForTrustedCidrs: trusted,
+            IngressXForwardedForTrustedHops: hops);
+
+    [Fact]
+    public void Options_TrustedHops_Parsed()
+    {
+        var errors = new List<string>();
+        var options = GatewayCommand.Options(Flags(null, hops: "2"), errors);
+        Assert.Empty(errors);
+        Assert.Equal((2, 0), (options.IngressXForwardedForTrustedHops, options.IngressXForwardedForTrustedCidrs.Count));
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("17")]
+    [InlineData("x")]
+    public void Options_BadTrustedHops_Named(string hops)
+    {
+        var errors = new List<string>();
+        GatewayCommand.Options(Flags(null, hops: hops), errors);
+        Assert.Equal([$"--ingress-x-forwarded-for-trusted-hops: '{hops}': must be a whole number of hops from 1 to 16: the proxies in front that append to X-Forwarded-For (1: a load balancer; 2: a CDN, then a load balancer)"], errors);
+    }
+
+    [Fact]
+    public void Options_TrustedHopsAndCidrs_Refused()
+    {
+        var errors = new List<string>();
+        GatewayCommand.Options(Flags("10.0.0.0/8", hops: "1"), errors);
+        Assert.Equal(["IngressXForwardedForTrustedHops (--ingress-x-forwarded-for-trusted-hops): only one of IngressXForwardedForTrustedCidrs and IngressXForwardedForTrustedHops "
+            + "(--ingress-x-forwarded-for-trusted-cidrs, --ingress-x-forwarded-for-trusted-hops) may be set: trust X-Forwarded-For by the peer's CIDR or by a number of hops, not both"], errors);
+    }
+
+    [Fact]
+    public async Task Run_TrustedHopsAndCidrs_UsageError()
+    {
+        using var cli = new CliRunner();
+        var run = await cli.RunAsync("gateway", "serve", "-f", "x.yaml", "--ingress-http", "127.0.0.1:0",
+            "--ingress-x-forwarded-for-trusted-cidrs", "10.0.0.0/8", "--ingress-x-forwarded-for-trusted-hops", "2");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("only one of IngressXForwardedForTrustedCidrs and IngressXForwardedForTrustedHops", run.Error, StringComparison.Ordinal);
+    }
 
     [Fact]
     public void Options_TrustedCidrs_ParsedInCanonicalOrder()
