@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Switchyard.Model.Manifests;
 using Switchyard.Proxy.Tests.Support;
 using Switchyard.Store.Memory;
 
@@ -16,31 +15,15 @@ public sealed class ForwardedForStoreTests
     private static readonly IPAddress Address = IPAddress.Parse("127.0.0.128");
     private static readonly IPAddress Balancer = IPAddress.Parse("127.0.0.129");
 
-    private static IEnumerable<k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>> Read(string yaml)
-    {
-        var result = new ManifestReader(new ManifestReaderOptions { Validate = false }).ReadText("t.yaml", yaml);
-        Assert.True(result.Ok, string.Join("\n", result.Errors));
-        return result.Resources;
-    }
-
     private static string Gateway(string trusted) =>
-        ForwardedForListenerTests.Gateway("edge", Address, $"{{gateway.switchyard.dev/x-forwarded-for-trusted-cidrs: \"{trusted}\"}}");
+        GatewayYaml.Gateway("edge", Address, $"{{gateway.switchyard.dev/x-forwarded-for-trusted-cidrs: \"{trusted}\"}}");
 
     [Fact]
     public async Task AnnotationChanges_SameConnection_NextRequestJudgedByTheNewSet()
     {
         await using var echo = await EchoBackend.StartAsync("echo");
         await using var store = new InMemoryResourceStore();
-        foreach (var o in Read(Manifests.GatewayClass + Gateway($"{Balancer}/32") + """
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: HTTPRoute
-            metadata: {name: site, namespace: default}
-            spec:
-              parentRefs: [{name: edge}]
-              rules: [{backendRefs: [{name: echo, port: 80}]}]
-            ---
-
-            """ + Manifests.Service("echo", echo.Port)))
+        foreach (var o in Manifests.Read(Manifests.GatewayClass + Gateway($"{Balancer}/32") + GatewayYaml.HttpRoute("site", "echo", "edge") + Manifests.Service("echo", echo.Port)))
         {
             Assert.True((await store.CreateAsync(o)).Ok);
         }
@@ -63,7 +46,7 @@ public sealed class ForwardedForStoreTests
 
         async Task ChangeUntilAsync(string trusted, string client)
         {
-            Assert.True((await store.UpdateAsync(Read(Gateway(trusted)).Single())).Ok);
+            Assert.True((await store.UpdateAsync(Manifests.Read(Gateway(trusted)).Single())).Ok);
             var seen = await ClientAsync();
             for (var i = 0; i < 100 && seen != client; i++)
             {
