@@ -21,24 +21,14 @@ public sealed class AuthorizationTests : IAsyncLifetime
 
     private static string Rule(string name, string filter) =>
         $"    - name: {name}\n      matches: [{{path: {{value: /{name}}}}}]\n"
-        + $"      filters: [{{type: ExtensionRef, extensionRef: {{group: gateway.switchyard.dev, kind: HTTPTrafficFilter, name: {filter}}}}}]\n"
+        + $"      filters: [{GatewayYaml.TrafficFilterRef(filter)}]\n"
         + "      backendRefs: [{name: echo, port: 80}]";
-
-    private static string Filter(string name, string spec) => $$"""
-        apiVersion: gateway.switchyard.dev/v1alpha1
-        kind: HTTPTrafficFilter
-        metadata: {name: {{name}}, namespace: default}
-        spec:
-        {{spec}}
-        ---
-
-        """;
 
     public async Task InitializeAsync()
     {
         _echo = await EchoBackend.StartAsync("echo");
         var yaml = GatewayYaml.Route(string.Join("\n", Rule("authz", "authz"), Rule("cidr", "cidr-only"), Rule("open", "open"))) + Manifests.Service("echo", _echo.Port)
-            + Filter("authz", $$$$"""
+            + GatewayYaml.TrafficFilter("authz", $$$$"""
                   jwt:
                     optional: true
                     providers:
@@ -51,11 +41,11 @@ public sealed class AuthorizationTests : IAsyncLifetime
                     - {name: service-a, action: Allow, principal: {headers: [{name: x-user, values: [service-a]}]}}
                     - {name: acme, action: Allow, principal: {jwt: {provider: corp, claims: [{name: org.id, values: [acme]}]}}}
                 """)
-            + Filter("cidr-only", """
+            + GatewayYaml.TrafficFilter("cidr-only", """
                   authorization:
                     rules: [{name: loopback-1, action: Allow, principal: {clientCIDRs: [127.0.0.1/32]}}]
                 """)
-            + Filter("open", """
+            + GatewayYaml.TrafficFilter("open", """
                   authorization:
                     defaultAction: Allow
                     rules: [{name: no-delete, action: Deny, operation: {methods: [DELETE]}, principal: {clientCIDRs: [127.0.0.0/8]}}]

@@ -16,17 +16,8 @@ public sealed class BasicAuthTests
     private const string Route = "httproute default/r rule 0";
 
     private static string Rule(string filter) =>
-        $"    - filters: [{{type: ExtensionRef, extensionRef: {{group: gateway.switchyard.dev, kind: HTTPTrafficFilter, name: {filter}}}}}]\n"
+        $"    - filters: [{GatewayYaml.TrafficFilterRef(filter)}]\n"
         + "      backendRefs: [{name: svc, port: 80}]";
-
-    private static string Filter(string name, string spec) => $$"""
-        apiVersion: gateway.switchyard.dev/v1alpha1
-        kind: HTTPTrafficFilter
-        metadata: {name: {{name}}, namespace: default}
-        spec: {{spec}}
-        ---
-
-        """;
 
     /// <summary>Secret <c>users</c> with alice/wonderland and bob/builder, the htpasswd as base64 <c>data</c> like kubectl writes it.</summary>
     private static string Users(string htpasswd) => $"""
@@ -45,7 +36,7 @@ public sealed class BasicAuthTests
     private static async Task<(GatewayProxy Proxy, EchoBackend Backend)> StartAsync(string filterSpec, string extra = "")
     {
         var backend = await EchoBackend.StartAsync("b");
-        var proxy = await Manifests.StartAsync(GatewayYaml.Route(Rule("auth")) + Filter("auth", filterSpec) + extra + Manifests.Service("svc", backend.Port));
+        var proxy = await Manifests.StartAsync(GatewayYaml.Route(Rule("auth")) + GatewayYaml.TrafficFilter("auth", filterSpec) + extra + Manifests.Service("svc", backend.Port));
         return (proxy, backend);
     }
 
@@ -184,16 +175,16 @@ public sealed class BasicAuthTests
             + "      backendRefs: [{name: svc, port: 80}]"));
         const string Okp = """{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}""";
         var yaml = GatewayYaml.Route(rules) + Manifests.Service("svc", 9)
-            + Filter("no-secret", "{basicAuth: {users: {name: absent}}}")
-            + Filter("no-key", "{basicAuth: {users: {name: other-key}}}")
+            + GatewayYaml.TrafficFilter("no-secret", "{basicAuth: {users: {name: absent}}}")
+            + GatewayYaml.TrafficFilter("no-key", "{basicAuth: {users: {name: other-key}}}")
             + "apiVersion: v1\nkind: Secret\nmetadata: {name: other-key, namespace: default}\nstringData: {users: \"alice:{SHA}x\"}\n---\n"
-            + Filter("bcrypt", "{basicAuth: {users: {name: users}}}")
+            + GatewayYaml.TrafficFilter("bcrypt", "{basicAuth: {users: {name: users}}}")
             + Users($"{Jwts.Htpasswd("alice", "a")}\nbob:$2y$05$abcdefghijklmnopqrstuu5Ngl0gUvd0hYm0VOXbJ1lKZ4ZG7J.pW\ncarol\n")
-            + Filter("no-configmap", "{jwt: {providers: [{name: corp, localJWKS: {type: ValueRef, valueRef: {group: \"\", kind: ConfigMap, name: absent}}}]}}")
-            + Filter("no-jwks-key", "{jwt: {providers: [{name: corp, localJWKS: {type: ValueRef, valueRef: {group: \"\", kind: ConfigMap, name: keys}}}]}}")
+            + GatewayYaml.TrafficFilter("no-configmap", "{jwt: {providers: [{name: corp, localJWKS: {type: ValueRef, valueRef: {group: \"\", kind: ConfigMap, name: absent}}}]}}")
+            + GatewayYaml.TrafficFilter("no-jwks-key", "{jwt: {providers: [{name: corp, localJWKS: {type: ValueRef, valueRef: {group: \"\", kind: ConfigMap, name: keys}}}]}}")
             + "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: keys, namespace: default}\ndata: {jwks.json: \"{}\"}\n---\n"
-            + Filter("no-usable-key", $"{{jwt: {{providers: [{{name: corp, localJWKS: {{type: Inline, inline: '{Okp}'}}}}]}}}}")
-            + Filter("not-jwks", "{jwt: {providers: [{name: corp, localJWKS: {type: Inline, inline: 'keys'}}]}}");
+            + GatewayYaml.TrafficFilter("no-usable-key", $"{{jwt: {{providers: [{{name: corp, localJWKS: {{type: Inline, inline: '{Okp}'}}}}]}}}}")
+            + GatewayYaml.TrafficFilter("not-jwks", "{jwt: {providers: [{name: corp, localJWKS: {type: Inline, inline: 'keys'}}]}}");
         await using var proxy = await Manifests.StartAsync(yaml);
         using var client = Manifests.Client();
         var expected = new Dictionary<string, string>
@@ -232,7 +223,7 @@ public sealed class BasicAuthTests
     {
         var backend = await EchoBackend.StartAsync("b");
         await using var _ = backend;
-        var yaml = GatewayYaml.Route(Rule("auth")) + Filter("auth", "{basicAuth: {users: {name: users}}}") + Manifests.Service("svc", backend.Port);
+        var yaml = GatewayYaml.Route(Rule("auth")) + GatewayYaml.TrafficFilter("auth", "{basicAuth: {users: {name: users}}}") + Manifests.Service("svc", backend.Port);
         await using var proxy = await Manifests.StartAsync(yaml);
         using var client = Manifests.Client();
         var (before, _, _, r1) = await Get(client, proxy, Basic("alice", "wonderland"));

@@ -20,18 +20,8 @@ public sealed class JwtAuthTests : IAsyncLifetime
 
     private static string Rule(string name, string path, string filter, string extra = "") =>
         $"    - name: {name}\n      matches: [{{path: {{value: {path}}}}}]\n"
-        + $"      filters: [{{type: ExtensionRef, extensionRef: {{group: gateway.switchyard.dev, kind: HTTPTrafficFilter, name: {filter}}}}}{extra}]\n"
+        + $"      filters: [{GatewayYaml.TrafficFilterRef(filter)}{extra}]\n"
         + "      backendRefs: [{name: echo, port: 80}]";
-
-    private static string Filter(string name, string spec) => $$"""
-        apiVersion: gateway.switchyard.dev/v1alpha1
-        kind: HTTPTrafficFilter
-        metadata: {name: {{name}}, namespace: default}
-        spec:
-        {{spec}}
-        ---
-
-        """;
 
     public async Task InitializeAsync()
     {
@@ -52,7 +42,7 @@ public sealed class JwtAuthTests : IAsyncLifetime
             ---
 
             """
-            + Filter("jwt", """
+            + GatewayYaml.TrafficFilter("jwt", """
                   jwt:
                     providers:
                     - name: corp
@@ -61,7 +51,7 @@ public sealed class JwtAuthTests : IAsyncLifetime
                       localJWKS: {type: ValueRef, valueRef: {group: "", kind: ConfigMap, name: jwks}}
                       claimToHeaders: [{header: x-user, claim: sub}, {header: x-org, claim: org.id}, {header: x-roles, claim: roles}, {header: x-name, claim: name}]
                 """)
-            + Filter("jwt-custom", $$"""
+            + GatewayYaml.TrafficFilter("jwt-custom", $$"""
                   jwt:
                     providers:
                     - name: web
@@ -69,17 +59,17 @@ public sealed class JwtAuthTests : IAsyncLifetime
                       extractFrom: {headers: [{name: x-token, valuePrefix: "Token "}], cookies: [session], params: [access_token]}
                       claimToHeaders: [{header: x-user, claim: sub}]
                 """)
-            + Filter("jwt-forward", $$"""
+            + GatewayYaml.TrafficFilter("jwt-forward", $$"""
                   jwt:
                     providers: [{name: corp, localJWKS: {{inline}}, forwardToken: true}]
                 """)
-            + Filter("jwt-optional", $$"""
+            + GatewayYaml.TrafficFilter("jwt-optional", $$"""
                   jwt:
                     optional: true
                     realm: shop
                     providers: [{name: corp, issuer: https://idp.test, localJWKS: {{inline}}, claimToHeaders: [{header: x-user, claim: sub}]}]
                 """)
-            + Filter("jwt-multi", $$$"""
+            + GatewayYaml.TrafficFilter("jwt-multi", $$$"""
                   jwt:
                     providers:
                     - {name: partner, issuer: https://partner.test, localJWKS: {type: Inline, inline: '{{{_keys.StrangerJwks}}}'}}

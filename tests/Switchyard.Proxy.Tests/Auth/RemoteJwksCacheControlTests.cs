@@ -1,9 +1,7 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Extensions.Time.Testing;
 using Switchyard.Proxy.Auth;
-using Switchyard.Proxy.Telemetry;
 using Switchyard.Proxy.Tests.Support;
 
 namespace Switchyard.Proxy.Tests.Auth;
@@ -16,45 +14,30 @@ namespace Switchyard.Proxy.Tests.Auth;
 public sealed class RemoteJwksCacheControlTests : IAsyncLifetime
 {
     private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
-    private readonly Jwts _keys = new();
-    private readonly TestCertificates _ca = new();
-    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
-    private readonly ProxyMetrics _metrics = new();
-    private JwksServer _issuer = null!;
-    private RemoteJwksFetchers _fetchers = null!;
+    private LocalIssuer _issuer = null!;
 
-    public async Task InitializeAsync()
-    {
-        _issuer = await JwksServer.StartAsync(_ca, _keys.Jwks);
-        _fetchers = new RemoteJwksFetchers(new RemoteJwksOptions { Time = _time, Timeout = TimeSpan.FromDays(1) }, _metrics, NullLogger.Instance);
-    }
+    public async Task InitializeAsync() => _issuer = await LocalIssuer.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        _fetchers.Dispose();
-        await _issuer.DisposeAsync();
-        _ca.Dispose();
-        _keys.Dispose();
-    }
+    public async Task DisposeAsync() => await _issuer.DisposeAsync();
 
-    private RemoteJwks Start(TimeSpan cacheDuration) => _fetchers.Start(_issuer.Uri, _ca.Ca.ExportCertificatePem(), cacheDuration);
+    private RemoteJwks Start(TimeSpan cacheDuration) => _issuer.Start(cacheDuration);
 
-    private long Fetches => _metrics.JwksFetchCount(_issuer.Uri.OriginalString, RemoteJwks.Ok);
+    private long Fetches => _issuer.Count(RemoteJwks.Ok);
 
     /// <summary>The issuer answers its key set with these Cache-Control lines (none when empty) and Age.</summary>
-    private void Answer(string[] cacheControl, string? age = null) => _issuer.Handler = async context =>
+    private void Answer(string[] cacheControl, string? age = null) => _issuer.Server.Handler = async context =>
     {
         if (cacheControl.Length > 0) context.Response.Headers.CacheControl = new StringValues(cacheControl);
         if (age is not null) context.Response.Headers.Age = age;
         context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync(_keys.Jwks);
+        await context.Response.WriteAsync(_issuer.Keys.Jwks);
     };
 
     /// <summary>Moves the clock by <paramref name="step"/>, then checks a little later that no fetch followed.</summary>
     private async Task AdvanceWithoutFetchAsync(TimeSpan step)
     {
         var before = Fetches;
-        _time.Advance(step);
+        _issuer.Time.Advance(step);
         await Task.Delay(300);
         Assert.Equal(before, Fetches);
     }
@@ -62,7 +45,7 @@ public sealed class RemoteJwksCacheControlTests : IAsyncLifetime
     private async Task AdvanceToFetchAsync(TimeSpan step, string what)
     {
         var before = Fetches;
-        _time.Advance(step);
+        _issuer.Time.Advance(step);
         await Wait.UntilAsync(() => Fetches > before, what);
     }
 

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Switchyard.Proxy.Auth;
 using Switchyard.Proxy.LoadBalancing;
-using Switchyard.Proxy.Telemetry;
 using Switchyard.Proxy.Tests.Support;
 
 namespace Switchyard.Proxy.Tests.Auth;
@@ -18,37 +17,21 @@ namespace Switchyard.Proxy.Tests.Auth;
 public sealed class RemoteJwksFetcherTests : IAsyncLifetime
 {
     private static readonly TimeSpan Refresh = TimeSpan.FromSeconds(60);
-    private readonly Jwts _keys = new();
-    private readonly TestCertificates _ca = new();
-    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
-    private readonly ProxyMetrics _metrics = new();
-    private JwksServer _issuer = null!;
-    private RemoteJwksFetchers _fetchers = null!;
+    private LocalIssuer _issuer = null!;
 
-    public async Task InitializeAsync()
-    {
-        _issuer = await JwksServer.StartAsync(_ca, _keys.Jwks);
-        // The fetch timeout is far longer than any step the test moves the clock by: only the refresh and back-off waits end.
-        _fetchers = new RemoteJwksFetchers(new RemoteJwksOptions { Time = _time, Timeout = TimeSpan.FromDays(1), Random = new Fixed(0) }, _metrics, NullLogger.Instance);
-    }
+    public async Task InitializeAsync() => _issuer = await LocalIssuer.StartAsync(random: new Fixed(0));
 
-    public async Task DisposeAsync()
-    {
-        _fetchers.Dispose();
-        await _issuer.DisposeAsync();
-        _ca.Dispose();
-        _keys.Dispose();
-    }
+    public async Task DisposeAsync() => await _issuer.DisposeAsync();
 
-    private RemoteJwks Start(TimeSpan? refresh = null) => _fetchers.Start(_issuer.Uri, _ca.Ca.ExportCertificatePem(), refresh ?? Refresh);
+    private RemoteJwks Start(TimeSpan? refresh = null) => _issuer.Start(refresh ?? Refresh);
 
-    private long Count(string result) => _metrics.JwksFetchCount(_issuer.Uri.OriginalString, result);
+    private long Count(string result) => _issuer.Count(result);
 
     /// <summary>Moves the clock a refresh interval at a time until <paramref name="condition"/> holds.</summary>
     private Task AdvanceUntilAsync(Func<bool> condition, string what) => Wait.UntilAsync(() =>
     {
         if (condition()) return true;
-        _time.Advance(Refresh);
+        _issuer.Time.Advance(Refresh);
         return false;
     }, what);
 
@@ -59,7 +42,7 @@ public sealed class RemoteJwksFetcherTests : IAsyncLifetime
         await Wait.UntilAsync(() => fetcher.Current is not null, "first fetch");
         Assert.True(fetcher.Current!.HasKid("rsa-1"));
         using var rotated = RSA.Create(2048);
-        _issuer.Body = $$"""{"keys":[{{Jwts.RsaJwk(rotated, "rsa-2")}}]}""";
+        _issuer.Server.Body = $$"""{"keys":[{{Jwts.RsaJwk(rotated, "rsa-2")}}]}""";
         await AdvanceUntilAsync(() => fetcher.Current!.HasKid("rsa-2"), "the rotated key set fetched when the cache expired");
         Assert.False(fetcher.Current!.HasKid("rsa-1"));
     }
@@ -71,7 +54,7 @@ public sealed class RemoteJwksFetcherTests : IAsyncLifetime
         await Wait.UntilAsync(() => Count(RemoteJwks.Ok) == 1, "first fetch");
         fetcher.RefreshInterval = Refresh; // a compile named the URI with a shorter cacheDuration
         await AdvanceUntilAsync(() => Count(RemoteJwks.Ok) >= 2, "a fetch a minute later, not a day");
-        Assert.True(_time.GetUtcNow() - _time.Start < TimeSpan.FromHours(1));
+        Assert.True(_issuer.Time.GetUtcNow() - _issuer.Time.Start < TimeSpan.FromHours(1));
     }
 
     [Fact]
@@ -90,11 +73,11 @@ public sealed class RemoteJwksFetcherTests : IAsyncLifetime
         using var fetcher = Start();
         await Wait.UntilAsync(() => fetcher.Current is not null, "first fetch");
         var good = fetcher.Current;
-        var big = new string(' ', 1024 * 1024) + _keys.Jwks;
+        var big = new string(' ', 1024 * 1024) + _issuer.Keys.Jwks;
         (string Name, int Status, string Body, Func<HttpContext, Task>? Handler, string Result)[] table =
         [
             ("server error", 500, "oops", null, RemoteJwks.Status),
-            ("not found", 404, _keys.Jwks, null, RemoteJwks.Status),
+            ("not found", 404, _issuer.Keys.Jwks, null, RemoteJwks.Status),
             ("not JSON", 200, "<html>login</html>", null, RemoteJwks.Invalid),
             ("JSON but no keys array", 200, """{"issuer":"https://idp.test"}""", null, RemoteJwks.Invalid),
             ("no usable key", 200, """{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}""", null, RemoteJwks.Invalid),
@@ -102,7 +85,7 @@ public sealed class RemoteJwksFetcherTests : IAsyncLifetime
             ("over 1 MiB chunked", 200, "", async c =>
             {
                 for (var i = 0; i < 80; i++) await c.Response.WriteAsync(new string(' ', 16 * 1024)); // no Content-Length: chunked
-                await c.Response.WriteAsync(_keys.Jwks);
+                await c.Response.WriteAsync(_issuer.Keys.Jwks);
             }, RemoteJwks.TooLarge),
             ("redirect not followed", 302, "", c =>
             {
@@ -115,12 +98,12 @@ public sealed class RemoteJwksFetcherTests : IAsyncLifetime
         foreach (var (name, status, body, handler, result) in table)
         {
             var before = Count(result);
-            (_issuer.Status, _issuer.Body, _issuer.Handler) = (status, body, handler);
+            (_issuer.Server.Status, _issuer.Server.Body, _issuer.Server.Handler) = (status, body, handler);
             await AdvanceUntilAsync(() => Count(result) > before, name);
             seen.Add($"{name}: {result}, keys kept={ReferenceEquals(fetcher.Current, good)}");
         }
         Assert.Equal(table.Select(c => $"{c.Name}: {c.Result}, keys kept=True"), seen);
-        (_issuer.Status, _issuer.Body, _issuer.Handler) = (200, _keys.Jwks, null);
+        (_issuer.Server.Status, _issuer.Server.Body, _issuer.Server.Handler) = (200, _issuer.Keys.Jwks, null);
         var recovered = Count(RemoteJwks.Ok);
         await AdvanceUntilAsync(() => Count(RemoteJwks.Ok) > recovered, "recovery");
     }
@@ -128,11 +111,11 @@ public sealed class RemoteJwksFetcherTests : IAsyncLifetime
     [Fact]
     public async Task Fetch_FirstFails_NoKeysUntilIssuerRecovers()
     {
-        _issuer.Status = 503;
+        _issuer.Server.Status = 503;
         using var fetcher = Start();
         await Wait.UntilAsync(() => Count(RemoteJwks.Status) >= 1, "first fetch failed");
         Assert.Null(fetcher.Current);
-        _issuer.Status = 200;
+        _issuer.Server.Status = 200;
         await AdvanceUntilAsync(() => fetcher.Current is not null, "keys once the issuer answers");
         Assert.True(fetcher.Current!.HasKid("ec-1"));
     }
@@ -140,9 +123,9 @@ public sealed class RemoteJwksFetcherTests : IAsyncLifetime
     [Fact]
     public async Task Fetch_SlowIssuer_TimesOut()
     {
-        _issuer.Handler = async c => await Task.Delay(TimeSpan.FromSeconds(30), c.RequestAborted);
-        using var fetchers = new RemoteJwksFetchers(new RemoteJwksOptions { Timeout = TimeSpan.FromMilliseconds(300) }, _metrics, NullLogger.Instance);
-        using var fetcher = fetchers.Start(_issuer.Uri, _ca.Ca.ExportCertificatePem(), Refresh);
+        _issuer.Server.Handler = async c => await Task.Delay(TimeSpan.FromSeconds(30), c.RequestAborted);
+        using var fetchers = new RemoteJwksFetchers(new RemoteJwksOptions { Timeout = TimeSpan.FromMilliseconds(300) }, _issuer.Metrics, NullLogger.Instance);
+        using var fetcher = fetchers.Start(_issuer.Server.Uri, _issuer.Ca.Ca.ExportCertificatePem(), Refresh);
         await Wait.UntilAsync(() => Count(RemoteJwks.Timeout) >= 1, "the fetch timed out");
         Assert.Null(fetcher.Current);
     }
@@ -171,10 +154,10 @@ public sealed class RemoteJwksFetcherTests : IAsyncLifetime
     {
         var fetcher = Start();
         await Wait.UntilAsync(() => fetcher.Current is not null, "first fetch");
-        Assert.Equal(1, _fetchers.Count);
+        Assert.Equal(1, _issuer.Fetchers.Count);
         fetcher.Dispose();
         await fetcher.Loop.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal(0, _fetchers.Count);
+        Assert.Equal(0, _issuer.Fetchers.Count);
     }
 
     /// <summary>Randomness that always answers <c>min(value, maxExclusive - 1)</c>.</summary>

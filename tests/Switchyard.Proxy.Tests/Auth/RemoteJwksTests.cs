@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Switchyard.Proxy.Tests.Support;
 
@@ -26,29 +24,23 @@ public sealed class RemoteJwksTests : IAsyncLifetime
 
     private static string Rule(string name, string filter) =>
         $"    - name: {name}\n      matches: [{{path: {{value: /{name}}}}}]\n"
-        + $"      filters: [{{type: ExtensionRef, extensionRef: {{group: gateway.switchyard.dev, kind: HTTPTrafficFilter, name: {filter}}}}}]\n"
+        + $"      filters: [{GatewayYaml.TrafficFilterRef(filter)}]\n"
         + "      backendRefs: [{name: echo, port: 80}]";
 
-    private static string Filter(string name, string provider, string remote) => $$"""
-        apiVersion: gateway.switchyard.dev/v1alpha1
-        kind: HTTPTrafficFilter
-        metadata: {name: {{name}}, namespace: default}
-        spec:
+    private static string Filter(string name, string provider, string remote) => GatewayYaml.TrafficFilter(name, $$"""
           jwt:
             providers:
             - name: {{provider}}
               issuer: https://idp.test
               claimToHeaders: [{header: x-user, claim: sub}]
               remoteJWKS: {{remote}}
-        ---
-
-        """;
+        """);
 
     public async Task InitializeAsync()
     {
         _issuer = await JwksServer.StartAsync(_ca, _keys.Jwks);
         _echo = await EchoBackend.StartAsync("echo");
-        _deadUri = $"https://localhost:{ClosedPort()}/jwks.json";
+        _deadUri = $"https://localhost:{Ports.Closed()}/jwks.json";
         var ca = "caCertificateRefs: [{group: '', kind: ConfigMap, name: issuer-ca}]";
         var rules = string.Join("\n", Rule("a", "remote-a"), Rule("b", "remote-b"), Rule("dead", "dead"), Rule("untrusted", "untrusted"), Rule("noca", "noca"));
         var yaml = GatewayYaml.Route(rules) + Manifests.Service("echo", _echo.Port) + JwksServer.CaConfigMap(_ca, "issuer-ca")
@@ -70,14 +62,6 @@ public sealed class RemoteJwksTests : IAsyncLifetime
         _rotated.Dispose();
         _ca.Dispose();
         _keys.Dispose();
-    }
-
-    /// <summary>A loopback port nothing listens on.</summary>
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private async Task<(int Status, string? Error, string? Challenge, string? User)> Get(string path, string? token)
@@ -141,21 +125,15 @@ public sealed class RemoteJwksTests : IAsyncLifetime
     public async Task RemoteJwks_NoLongerNamed_FetcherStoppedAfterGrace()
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
-        static IReadOnlyList<k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>> Read(string yaml)
-        {
-            var result = new Switchyard.Model.Manifests.ManifestReader(new Switchyard.Model.Manifests.ManifestReaderOptions { Validate = false }).ReadText("test.yaml", yaml);
-            Assert.True(result.Ok, string.Join("\n", result.Errors));
-            return [.. result.Resources];
-        }
         var ca = "caCertificateRefs: [{group: '', kind: ConfigMap, name: issuer-ca}]";
         var named = GatewayYaml.Route(Rule("a", "remote-a")) + Manifests.Service("echo", _echo.Port) + JwksServer.CaConfigMap(_ca, "issuer-ca")
             + Filter("remote-a", "idp", $"{{uri: '{_issuer.Uri}', {ca}}}");
-        await using var proxy = GatewayProxy.FromObjects(new ProxyOptions(), Read(named), time);
+        await using var proxy = GatewayProxy.FromObjects(new ProxyOptions(), Manifests.Read(named), time);
         await proxy.StartAsync(CancellationToken.None);
         Assert.Equal(1, proxy.Jwks.Count); // started by the compile, before any request
-        await proxy.ApplyAsync(Read(named), 2, CancellationToken.None);
+        await proxy.ApplyAsync(Manifests.Read(named), 2, CancellationToken.None);
         Assert.Equal(1, proxy.Jwks.Count); // kept across compiles
-        await proxy.ApplyAsync(Read(GatewayYaml.AllTo("echo") + Manifests.Service("echo", _echo.Port)), 3, CancellationToken.None);
+        await proxy.ApplyAsync(Manifests.Read(GatewayYaml.AllTo("echo") + Manifests.Service("echo", _echo.Port)), 3, CancellationToken.None);
         Assert.Equal(1, proxy.Jwks.Count); // requests of the old snapshot may still use it
         time.Advance(TimeSpan.FromSeconds(31));
         await Wait.UntilAsync(() => proxy.Jwks.Count == 0, "the fetcher no compile names stopped after the grace");

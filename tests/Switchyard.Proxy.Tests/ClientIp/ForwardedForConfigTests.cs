@@ -25,27 +25,14 @@ public sealed class ForwardedForConfigTests
         ((GatewayStatus)proxy.Statuses.Single(s => s.Object is Gateway g && g.Metadata.Name == gateway).Status).Listeners!.Single()
             .Conditions!.Where(c => c.Type == type).Select(c => new ConditionView(c.Status, c.Reason, c.Message)).Single();
 
-    private static string Route(string service) => $$"""
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: HTTPRoute
-        metadata: {name: site, namespace: default}
-        spec:
-          parentRefs: [{name: edge}]
-          rules: [{backendRefs: [{name: {{service}}, port: 80}]}]
-        ---
-
-        """;
-
     private static byte[] Get(string forwardedFor) =>
         ProxyProtocolClient.Ascii($"GET /x HTTP/1.1\r\nHost: site.example\r\nX-Forwarded-For: {forwardedFor}\r\nConnection: close\r\n\r\n");
-
-    private static string Body(string response) => response[(response.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..];
 
     [Fact]
     public async Task InvalidAnnotation_ListenerNotServed_StatusNamesEveryBadEntry()
     {
         await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass
-            + ForwardedForListenerTests.Gateway("edge", Address, "{gateway.switchyard.dev/x-forwarded-for-trusted-cidrs: \"10.0.0.1/8, 192.168.0.0/16, foo\"}"));
+            + GatewayYaml.Gateway("edge", Address, "{gateway.switchyard.dev/x-forwarded-for-trusted-cidrs: \"10.0.0.1/8, 192.168.0.0/16, foo\"}"));
 
         Assert.Equal(new ConditionView("False", "UnsupportedValue",
             "gateway default/edge: metadata.annotations[gateway.switchyard.dev/x-forwarded-for-trusted-cidrs]: "
@@ -55,25 +42,13 @@ public sealed class ForwardedForConfigTests
         Assert.Empty(proxy.Listeners);
     }
 
-    private static string SharedPort(int port, string name, string annotations) => $$"""
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: Gateway
-        metadata: {name: {{name}}, namespace: default, creationTimestamp: "2026-01-0{{(name == "first" ? 1 : 2)}}T00:00:00Z", annotations: {{annotations}}}
-        spec:
-          gatewayClassName: switchyard
-          addresses: [{type: IPAddress, value: "{{Address}}"}]
-          listeners: [{name: l, port: {{port}}, protocol: HTTP, hostname: {{name}}.example}]
-        ---
-
-        """;
-
     [Fact]
     public async Task TwoGatewaysOnOnePort_DifferentTrust_TheLaterConflicts()
     {
         var port = HaProxy.FreePort(Address);
         await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass
-            + SharedPort(port, "first", "{gateway.switchyard.dev/x-forwarded-for-trusted-cidrs: \"10.0.0.0/8\"}")
-            + SharedPort(port, "second", "{gateway.switchyard.dev/x-forwarded-for-trusted-cidrs: \"10.0.0.0/8, 192.168.0.0/16\"}"));
+            + GatewayYaml.SharingPort("first", Address, port, "{gateway.switchyard.dev/x-forwarded-for-trusted-cidrs: \"10.0.0.0/8\"}")
+            + GatewayYaml.SharingPort("second", Address, port, "{gateway.switchyard.dev/x-forwarded-for-trusted-cidrs: \"10.0.0.0/8, 192.168.0.0/16\"}"));
 
         Assert.Equal("True", Condition(proxy, "first", "Accepted").Status);
         Assert.Equal(new ConditionView("True", "ProtocolConflict", $"{Address}:{port} already serves HTTP trusting X-Forwarded-For from 10.0.0.0/8"),
@@ -86,8 +61,8 @@ public sealed class ForwardedForConfigTests
     {
         var port = HaProxy.FreePort(Address);
         await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass
-            + SharedPort(port, "first", "{gateway.switchyard.dev/x-forwarded-for-trusted-cidrs: \"10.0.0.0/8, ::1/128\"}")
-            + SharedPort(port, "second", "{gateway.switchyard.dev/x-forwarded-for-trusted-cidrs: \"::1/128,10.0.0.0/8\"}"));
+            + GatewayYaml.SharingPort("first", Address, port, "{gateway.switchyard.dev/x-forwarded-for-trusted-cidrs: \"10.0.0.0/8, ::1/128\"}")
+            + GatewayYaml.SharingPort("second", Address, port, "{gateway.switchyard.dev/x-forwarded-for-trusted-cidrs: \"::1/128,10.0.0.0/8\"}"));
 
         Assert.Equal("True", Condition(proxy, "first", "Accepted").Status);
         Assert.Equal("True", Condition(proxy, "second", "Accepted").Status);
@@ -97,16 +72,8 @@ public sealed class ForwardedForConfigTests
     public async Task ListenerSetListener_GetsItsGatewaysTrustedSet()
     {
         var port = HaProxy.FreePort(Address);
-        await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass + $$$"""
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: Gateway
-            metadata: {name: edge, namespace: default, annotations: {gateway.switchyard.dev/x-forwarded-for-trusted-cidrs: "10.0.0.0/8"}}
-            spec:
-              gatewayClassName: switchyard
-              addresses: [{type: IPAddress, value: "{{{Address}}}"}]
-              allowedListeners: {namespaces: {from: Same}}
-              listeners: [{name: l, port: 0, protocol: HTTP}]
-            ---
+        await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass
+            + GatewayYaml.Gateway("edge", Address, "{gateway.switchyard.dev/x-forwarded-for-trusted-cidrs: \"10.0.0.0/8\"}", allowListenerSets: true) + $$$"""
             apiVersion: gateway.networking.k8s.io/v1
             kind: ListenerSet
             metadata: {name: team, namespace: default}
@@ -127,9 +94,9 @@ public sealed class ForwardedForConfigTests
         await using var backend = await EchoBackend.StartAsync("site");
         var log = new SharedLog();
         await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass
-            + ForwardedForListenerTests.Gateway("edge", Address,
+            + GatewayYaml.Gateway("edge", Address,
                 "{gateway.switchyard.dev/proxy-protocol: \"true\", gateway.switchyard.dev/x-forwarded-for-trusted-cidrs: \"10.0.0.0/8\"}")
-            + Route("site") + Manifests.Service("site", backend.Port), new ProxyOptions { AccessLog = log.Writer });
+            + GatewayYaml.HttpRoute("site", "site", "edge") + Manifests.Service("site", backend.Port), new ProxyOptions { AccessLog = log.Writer });
         var port = proxy.Listeners[new IPEndPoint(Address, 0)].Port;
 
         var (trusted, _) = await ProxyProtocolClient.ExchangeAsync(Balancer, Address, port,
@@ -148,13 +115,13 @@ public sealed class ForwardedForConfigTests
     {
         await using var backend = new ProxyProtocolBackend(IPAddress.Loopback);
         await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass
-            + ForwardedForListenerTests.Gateway("edge", Address, $"{{gateway.switchyard.dev/x-forwarded-for-trusted-cidrs: \"{Balancer}/32\"}}")
-            + Route("pp") + Manifests.Service("pp", "default", "{lb.switchyard.dev/proxy-protocol: v1}", backend.Port));
+            + GatewayYaml.Gateway("edge", Address, $"{{gateway.switchyard.dev/x-forwarded-for-trusted-cidrs: \"{Balancer}/32\"}}")
+            + GatewayYaml.HttpRoute("site", "pp", "edge") + Manifests.Service("pp", "default", "{lb.switchyard.dev/proxy-protocol: v1}", backend.Port));
         var port = proxy.Listeners[new IPEndPoint(Address, 0)].Port;
 
         var (response, _) = await ProxyProtocolClient.ExchangeAsync(Balancer, Address, port, Get("203.0.113.5"));
 
-        Assert.StartsWith($"PROXY TCP4 {Balancer} {Address} ", Body(response));
+        Assert.StartsWith($"PROXY TCP4 {Balancer} {Address} ", ProxyProtocolClient.Body(response));
     }
 
     [Fact]
@@ -163,15 +130,7 @@ public sealed class ForwardedForConfigTests
         await using var backend = await EchoBackend.StartAsync("site");
         var log = new SharedLog();
         var bind = new IPEndPoint(Address, HaProxy.FreePort(Address));
-        await using var proxy = await Manifests.StartAsync("""
-            apiVersion: networking.k8s.io/v1
-            kind: Ingress
-            metadata: {name: site, namespace: default}
-            spec:
-              rules: [{http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: site, port: {number: 80}}}}]}}]
-            ---
-
-            """ + Manifests.Service("site", backend.Port), new ProxyOptions
+        await using var proxy = await Manifests.StartAsync(Manifests.IngressAllTo("site") + Manifests.Service("site", backend.Port), new ProxyOptions
         {
             IngressHttp = bind,
             IngressXForwardedForTrustedCidrs = [Cidr($"{Balancer}/32")],
@@ -192,7 +151,7 @@ public sealed class ForwardedForConfigTests
     [Fact]
     public async Task BothAnnotations_ListenerNotServed_StatusSaysOnlyOne()
     {
-        await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass + ForwardedForListenerTests.Gateway("edge", Address,
+        await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass + GatewayYaml.Gateway("edge", Address,
             "{gateway.switchyard.dev/x-forwarded-for-trusted-cidrs: \"10.0.0.0/8\", gateway.switchyard.dev/x-forwarded-for-trusted-hops: \"2\"}"));
 
         Assert.Equal(new ConditionView("False", "UnsupportedValue",
@@ -205,7 +164,7 @@ public sealed class ForwardedForConfigTests
     [Fact]
     public async Task InvalidHopsAndCidrs_ListenerNotServed_StatusNamesEveryProblem()
     {
-        await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass + ForwardedForListenerTests.Gateway("edge", Address,
+        await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass + GatewayYaml.Gateway("edge", Address,
             "{gateway.switchyard.dev/x-forwarded-for-trusted-cidrs: \"foo\", gateway.switchyard.dev/x-forwarded-for-trusted-hops: \"0\"}"));
 
         Assert.Equal(new ConditionView("False", "UnsupportedValue",
@@ -225,7 +184,7 @@ public sealed class ForwardedForConfigTests
     public async Task TwoGatewaysOnOnePort_DifferentHops_TheLaterConflicts(string first, string second, string serves)
     {
         var port = HaProxy.FreePort(Address);
-        await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass + SharedPort(port, "first", first) + SharedPort(port, "second", second));
+        await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass + GatewayYaml.SharingPort("first", Address, port, first) + GatewayYaml.SharingPort("second", Address, port, second));
 
         Assert.Equal("True", Condition(proxy, "first", "Accepted").Status);
         Assert.Equal(new ConditionView("True", "ProtocolConflict", $"{Address}:{port} already serves {serves}"), Condition(proxy, "second", "Conflicted"));
@@ -236,8 +195,8 @@ public sealed class ForwardedForConfigTests
     {
         var port = HaProxy.FreePort(Address);
         await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass
-            + SharedPort(port, "first", "{gateway.switchyard.dev/x-forwarded-for-trusted-hops: \"2\"}")
-            + SharedPort(port, "second", "{gateway.switchyard.dev/x-forwarded-for-trusted-hops: \" 2 \"}"));
+            + GatewayYaml.SharingPort("first", Address, port, "{gateway.switchyard.dev/x-forwarded-for-trusted-hops: \"2\"}")
+            + GatewayYaml.SharingPort("second", Address, port, "{gateway.switchyard.dev/x-forwarded-for-trusted-hops: \" 2 \"}"));
 
         Assert.Equal("True", Condition(proxy, "first", "Accepted").Status);
         Assert.Equal("True", Condition(proxy, "second", "Accepted").Status);
@@ -250,9 +209,9 @@ public sealed class ForwardedForConfigTests
         await using var backend = await EchoBackend.StartAsync("site");
         var log = new SharedLog();
         await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass
-            + ForwardedForListenerTests.Gateway("edge", Address,
+            + GatewayYaml.Gateway("edge", Address,
                 "{gateway.switchyard.dev/proxy-protocol: \"true\", gateway.switchyard.dev/x-forwarded-for-trusted-hops: \"2\"}")
-            + Route("site") + Manifests.Service("site", backend.Port), new ProxyOptions { AccessLog = log.Writer });
+            + GatewayYaml.HttpRoute("site", "site", "edge") + Manifests.Service("site", backend.Port), new ProxyOptions { AccessLog = log.Writer });
         var port = proxy.Listeners[new IPEndPoint(Address, 0)].Port;
 
         var (twoHops, _) = await ProxyProtocolClient.ExchangeAsync(Balancer, Address, port,

@@ -37,8 +37,8 @@ public sealed class ForwardedForHopsListenerTests : IAsyncLifetime
             .Replace("  ports: [{name: http, port: 80}]", "  sessionAffinity: ClientIP\n  ports: [{name: http, port: 80}]", StringComparison.Ordinal);
         Assert.Contains("sessionAffinity: ClientIP", sticky);
         var yaml = Manifests.GatewayClass
-            + ForwardedForListenerTests.Gateway("two", TwoHops, "{gateway.switchyard.dev/x-forwarded-for-trusted-hops: \"2\"}")
-            + ForwardedForListenerTests.Gateway("one", OneHop, "{gateway.switchyard.dev/x-forwarded-for-trusted-hops: \"1\"}")
+            + GatewayYaml.Gateway("two", TwoHops, "{gateway.switchyard.dev/x-forwarded-for-trusted-hops: \"2\"}")
+            + GatewayYaml.Gateway("one", OneHop, "{gateway.switchyard.dev/x-forwarded-for-trusted-hops: \"1\"}")
             + """
             apiVersion: gateway.networking.k8s.io/v1
             kind: HTTPRoute

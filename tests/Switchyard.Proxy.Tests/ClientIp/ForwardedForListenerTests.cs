@@ -28,28 +28,15 @@ public sealed class ForwardedForListenerTests : IAsyncLifetime
     private int EdgePort => _proxy.Listeners[new IPEndPoint(Edge, 0)].Port;
     private int PlainPort => _proxy.Listeners[new IPEndPoint(Plain, 0)].Port;
 
-    internal static string Gateway(string name, IPAddress address, string annotations) => $$"""
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: Gateway
-        metadata: {name: {{name}}, namespace: default, annotations: {{annotations}}}
-        spec:
-          gatewayClassName: switchyard
-          addresses: [{type: IPAddress, value: "{{address}}"}]
-          listeners: [{name: l, port: 0, protocol: HTTP}]
-        ---
-
-        """;
-
     public async Task InitializeAsync()
     {
         _echo = await EchoBackend.StartAsync("echo");
         foreach (var name in new[] { "a", "b", "c" }) _sticky.Add(await EchoBackend.StartAsync(name));
-        var sticky = Manifests.Service("sticky", [.. _sticky.Select(s => s.Port)])
-            .Replace("  ports: [{name: http, port: 80}]", "  sessionAffinity: ClientIP\n  ports: [{name: http, port: 80}]", StringComparison.Ordinal);
+        var sticky = GatewayYaml.ClientIpAffinity("sticky", [.. _sticky.Select(s => s.Port)]);
         Assert.Contains("sessionAffinity: ClientIP", sticky);
         var yaml = Manifests.GatewayClass
-            + Gateway("edge", Edge, $"{{gateway.switchyard.dev/x-forwarded-for-trusted-cidrs: \"10.0.0.0/8, {Balancer}/32\"}}")
-            + Gateway("plain", Plain, "{}")
+            + GatewayYaml.Gateway("edge", Edge, $"{{gateway.switchyard.dev/x-forwarded-for-trusted-cidrs: \"10.0.0.0/8, {Balancer}/32\"}}")
+            + GatewayYaml.Gateway("plain", Plain)
             + """
             apiVersion: gateway.networking.k8s.io/v1
             kind: HTTPRoute

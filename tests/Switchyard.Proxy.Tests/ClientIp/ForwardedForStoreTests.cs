@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Switchyard.Model.Manifests;
 using Switchyard.Proxy.Tests.Support;
 using Switchyard.Store.Memory;
 
@@ -17,16 +16,9 @@ public sealed class ForwardedForStoreTests
     private static readonly IPAddress Address = IPAddress.Parse("127.0.0.128");
     private static readonly IPAddress Balancer = IPAddress.Parse("127.0.0.129");
 
-    private static IEnumerable<k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>> Read(string yaml)
-    {
-        var result = new ManifestReader(new ManifestReaderOptions { Validate = false }).ReadText("t.yaml", yaml);
-        Assert.True(result.Ok, string.Join("\n", result.Errors));
-        return result.Resources;
-    }
-
     private static string Gateway(string trusted) => GatewayAnnotated($"{{gateway.switchyard.dev/x-forwarded-for-trusted-cidrs: \"{trusted}\"}}");
 
-    private static string GatewayAnnotated(string annotations) => ForwardedForListenerTests.Gateway("edge", Address, annotations);
+    private static string GatewayAnnotated(string annotations) => GatewayYaml.Gateway("edge", Address, annotations);
 
     [Fact]
     public async Task AnnotationChanges_SameConnection_NextRequestJudgedByTheNewSet()
@@ -75,16 +67,7 @@ public sealed class ForwardedForStoreTests
         {
             var echo = await EchoBackend.StartAsync("echo");
             var store = new InMemoryResourceStore();
-            foreach (var o in Read(Manifests.GatewayClass + gateway + """
-                apiVersion: gateway.networking.k8s.io/v1
-                kind: HTTPRoute
-                metadata: {name: site, namespace: default}
-                spec:
-                  parentRefs: [{name: edge}]
-                  rules: [{backendRefs: [{name: echo, port: 80}]}]
-                ---
-
-                """ + Manifests.Service("echo", echo.Port)))
+            foreach (var o in Manifests.Read(Manifests.GatewayClass + gateway + GatewayYaml.HttpRoute("site", "echo", "edge") + Manifests.Service("echo", echo.Port)))
             {
                 Assert.True((await store.CreateAsync(o)).Ok);
             }
@@ -108,7 +91,7 @@ public sealed class ForwardedForStoreTests
         /// <summary>Updates the Gateway, then sends requests until one's client is <paramref name="client"/> (the proxy follows the store asynchronously).</summary>
         public async Task ChangeUntilAsync(string gateway, string forwardedFor, string client)
         {
-            Assert.True((await _store.UpdateAsync(Read(gateway).Single())).Ok);
+            Assert.True((await _store.UpdateAsync(Manifests.Read(gateway).Single())).Ok);
             var seen = await ClientAsync(forwardedFor);
             for (var i = 0; i < 100 && seen != client; i++)
             {

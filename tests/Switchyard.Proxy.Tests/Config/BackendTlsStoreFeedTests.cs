@@ -1,5 +1,4 @@
 using Switchyard.Model.Gateway;
-using Switchyard.Model.Manifests;
 using Switchyard.Model.Resources;
 using Switchyard.Proxy.Tests.Support;
 using Switchyard.Store;
@@ -47,9 +46,7 @@ public sealed class BackendTlsStoreFeedTests
         using var ca = new TestCertificates();
         await using var store = new InMemoryResourceStore();
         var yaml = GatewayYaml.AllTo("api") + Manifests.Service("api", 1) + Policy;
-        var read = new ManifestReader(new ManifestReaderOptions { Validate = false }).ReadText("t.yaml", yaml);
-        Assert.True(read.Ok, string.Join("\n", read.Errors));
-        foreach (var o in read.Resources) Assert.True((await store.CreateAsync(o)).Ok);
+        foreach (var o in Manifests.Read(yaml)) Assert.True((await store.CreateAsync(o)).Ok);
         await using var proxy = GatewayProxy.FromStore(new ProxyOptions(), store);
         await proxy.StartAsync(CancellationToken.None);
 

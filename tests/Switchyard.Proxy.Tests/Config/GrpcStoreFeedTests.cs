@@ -1,7 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Switchyard.Model.Gateway;
-using Switchyard.Model.Manifests;
 using Switchyard.Model.Resources;
 using Switchyard.Proxy.Tests.Support;
 using Switchyard.Store;
@@ -20,13 +19,6 @@ public sealed class GrpcStoreFeedTests
           parentRefs: [{name: web}]
           rules: [{backendRefs: [{name: {{backend}}, port: 80}]{{filters}}}]
         """;
-
-    private static IEnumerable<k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>> Read(string yaml)
-    {
-        var result = new ManifestReader(new ManifestReaderOptions { Validate = false }).ReadText("t.yaml", yaml);
-        Assert.True(result.Ok, string.Join("\n", result.Errors));
-        return result.Resources;
-    }
 
     private static async Task<GRPCRouteStatus> StatusOfGenerationAsync(InMemoryResourceStore store, long generation)
     {
@@ -67,7 +59,7 @@ public sealed class GrpcStoreFeedTests
             ---
 
             """ + Manifests.Service("one", one.Port) + Manifests.Service("two", two.Port) + Route("one");
-        foreach (var o in Read(yaml)) Assert.True((await store.CreateAsync(o)).Ok);
+        foreach (var o in Manifests.Read(yaml)) Assert.True((await store.CreateAsync(o)).Ok);
         await using var proxy = GatewayProxy.FromStore(new ProxyOptions(), store);
         await proxy.StartAsync(CancellationToken.None);
         var port = Manifests.Port(proxy);
@@ -81,7 +73,7 @@ public sealed class GrpcStoreFeedTests
         Assert.Equal(1, gateway!.Status!.Listeners!.Single().AttachedRoutes);
         Assert.Equal("one", await BackendAsync(client, port));
 
-        Assert.True((await store.UpdateAsync(Read(Route("two", ", filters: [{type: ExtensionRef, extensionRef: {group: example.com, kind: Auth, name: a}}]")).Single())).Ok);
+        Assert.True((await store.UpdateAsync(Manifests.Read(Route("two", ", filters: [{type: ExtensionRef, extensionRef: {group: example.com, kind: Auth, name: a}}]")).Single())).Ok);
         var refused = (await StatusOfGenerationAsync(store, 2)).Parents!.Single().Conditions!.Single(c => c.Type == "Accepted");
         Assert.Equal(("False", "UnsupportedValue"), (refused.Status, refused.Reason));
         Assert.Contains("filter ExtensionRef is not supported on a GRPCRoute", refused.Message, StringComparison.Ordinal);

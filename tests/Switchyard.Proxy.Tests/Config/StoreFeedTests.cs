@@ -1,5 +1,4 @@
 using Switchyard.Model.Gateway;
-using Switchyard.Model.Manifests;
 using Switchyard.Model.Resources;
 using Switchyard.Proxy.Tests.Support;
 using Switchyard.Store;
@@ -31,13 +30,13 @@ public sealed class StoreFeedTests
     private static async Task<InMemoryResourceStore> StoreWithAsync(string yaml)
     {
         var store = new InMemoryResourceStore();
-        foreach (var o in Read(yaml)) Assert.True((await store.CreateAsync(o)).Ok);
+        foreach (var o in Manifests.Read(yaml)) Assert.True((await store.CreateAsync(o)).Ok);
         return store;
     }
 
     private static async Task UpdateRouteAsync(InMemoryResourceStore store, string yaml)
     {
-        var route = Read(yaml).Single();
+        var route = Manifests.Read(yaml).Single();
         Assert.True((await store.UpdateAsync(route)).Ok); // no resourceVersion: an unconditional update
     }
 
@@ -64,13 +63,6 @@ public sealed class StoreFeedTests
         Assert.Equal(backend, served);
     }
 
-    private static IEnumerable<k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>> Read(string yaml)
-    {
-        var result = new ManifestReader(new ManifestReaderOptions { Validate = false }).ReadText("t.yaml", yaml);
-        Assert.True(result.Ok, string.Join("\n", result.Errors));
-        return result.Resources;
-    }
-
     private static async Task<string?> BackendAsync(HttpClient client, int port)
     {
         using var response = await client.SendAsync(Manifests.Request(port, "a.test", "GET", "/"));
@@ -91,7 +83,7 @@ public sealed class StoreFeedTests
             ---
 
             """ + Manifests.Service("one", one.Port) + Manifests.Service("two", two.Port) + Route("one");
-        foreach (var o in Read(yaml)) Assert.True((await store.CreateAsync(o)).Ok);
+        foreach (var o in Manifests.Read(yaml)) Assert.True((await store.CreateAsync(o)).Ok);
 
         await using var proxy = GatewayProxy.FromStore(new ProxyOptions(), store);
         await proxy.StartAsync(CancellationToken.None);
@@ -99,7 +91,7 @@ public sealed class StoreFeedTests
         var port = Manifests.Port(proxy);
         Assert.Equal("one", await BackendAsync(client, port));
 
-        var route = Read(Route("two")).Single();
+        var route = Manifests.Read(Route("two")).Single();
         Assert.True((await store.UpdateAsync(route)).Ok);
         var served = "";
         for (var i = 0; i < 100 && served != "two"; i++)

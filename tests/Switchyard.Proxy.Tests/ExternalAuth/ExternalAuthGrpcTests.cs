@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Envoy.Config.Core.V3;
 using Envoy.Service.Auth.V3;
 using Grpc.Core;
@@ -31,12 +30,9 @@ public sealed class ExternalAuthGrpcTests : IAsyncLifetime
     {
         _echo = await EchoBackend.StartAsync("echo");
         _auth = await ExtAuthzServer.StartAsync(DecideAsync);
-        using (var l = new TcpListener(IPAddress.Loopback, 0))
-        {
-            l.Start();
-            _closed = ((IPEndPoint)l.LocalEndpoint).Port;
-        }
-        _proxy = await Manifests.StartAsync(GatewayYaml.Route("""
+        _closed = Ports.Closed();
+        _proxy = await Manifests.StartAsync(GatewayYaml.Route(string.Join("\n",
+            """
                 - matches: [{path: {value: /api}}]
                   filters:
                     - type: ExternalAuth
@@ -46,24 +42,12 @@ public sealed class ExternalAuthGrpcTests : IAsyncLifetime
                         grpc: {allowedHeaders: [Authorization, x-tenant]}
                         forwardBody: {maxSize: 8}
                   backendRefs: [{name: echo, port: 80}]
-                - matches: [{path: {value: /all}}]
-                  filters: [{type: ExternalAuth, externalAuth: {protocol: GRPC, backendRef: {name: authz, port: 80}, grpc: {}}}]
-                  backendRefs: [{name: echo, port: 80}]
-                - matches: [{path: {value: /down}}]
-                  filters: [{type: ExternalAuth, externalAuth: {protocol: GRPC, backendRef: {name: down, port: 80}, grpc: {}}}]
-                  backendRefs: [{name: echo, port: 80}]
-                - matches: [{path: {value: /slow}}]
-                  filters: [{type: ExternalAuth, externalAuth: {protocol: GRPC, backendRef: {name: authz, port: 80}, grpc: {}}}]
-                  backendRefs: [{name: echo, port: 80}]
-                  timeouts: {request: 500ms}
-                - matches: [{path: {value: /half}}]
-                  filters: [{type: ExternalAuth, externalAuth: {protocol: GRPC, backendRef: {name: half, port: 80}, grpc: {}}}]
-                  backendRefs: [{name: echo, port: 80}]
-                - matches: [{path: {value: /missing}}]
-                  filters: [{type: ExternalAuth, externalAuth: {protocol: GRPC, backendRef: {name: nosuch, port: 80}, grpc: {}}}]
-                  backendRefs: [{name: echo, port: 80}]
-            """, route: "shop") + Manifests.Service("echo", _echo.Port) + Manifests.Service("authz", _auth.Port)
-            + Manifests.Service("down", _closed) + Manifests.Service("half", _closed, _auth.Port),
+            """,
+            ExternalAuthYaml.Rule("GRPC", "/all", "authz"),
+            ExternalAuthYaml.Rule("GRPC", "/down", "down"),
+            ExternalAuthYaml.Rule("GRPC", "/slow", "authz", more: "timeouts: {request: 500ms}"),
+            ExternalAuthYaml.Rule("GRPC", "/half", "half"),
+            ExternalAuthYaml.Rule("GRPC", "/missing", "nosuch")), route: "shop") + ExternalAuthYaml.Services(_echo.Port, _auth.Port, _closed),
             new ProxyOptions { Admin = new IPEndPoint(IPAddress.Loopback, 0) });
         _port = Manifests.Port(_proxy);
     }
@@ -134,18 +118,10 @@ public sealed class ExternalAuthGrpcTests : IAsyncLifetime
 
     private static string Rule(int i) => $"httproute default/shop rule {i}";
 
-    private async Task<HttpResponseMessage> SendAsync(string method, string path, HttpContent? body = null, params (string Name, string Value)[] headers)
-    {
-        using var client = Manifests.Client();
-        using var request = Manifests.Request(_port, Host, method, path, headers);
-        request.Content = body;
-        var response = await client.SendAsync(request);
-        await response.Content.LoadIntoBufferAsync();
-        return response;
-    }
+    private Task<HttpResponseMessage> SendAsync(string method, string path, HttpContent? body = null, params (string Name, string Value)[] headers) =>
+        Manifests.SendAsync(_port, Host, method, path, body, headers);
 
-    private static string? Header(HttpResponseMessage response, string name) =>
-        response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values) ? string.Join(", ", values) : null;
+    private static string? Header(HttpResponseMessage response, string name) => Manifests.Header(response, name);
 
     [Fact]
     public async Task AllowedHeaders_ServiceGetsExactlyThoseAndTheRequestsAttributes()
@@ -291,8 +267,8 @@ public sealed class ExternalAuthGrpcTests : IAsyncLifetime
     public async Task EndpointLeaves_ItsChannelIsDropped_TheNewEndpointGetsOne()
     {
         await using var moved = await ExtAuthzServer.StartAsync(DecideAsync);
-        string Yaml(int port) => GatewayYaml.Route("""
-                - filters: [{type: ExternalAuth, externalAuth: {protocol: GRPC, backendRef: {name: authz, port: 80}, grpc: {}}}]
+        string Yaml(int port) => GatewayYaml.Route($$"""
+                - filters: [{{ExternalAuthYaml.Filter("GRPC", "authz")}}]
                   backendRefs: [{name: echo, port: 80}]
             """) + Manifests.Service("echo", _echo.Port) + Manifests.Service("authz", port);
         await using var proxy = await Manifests.StartAsync(Yaml(_auth.Port));

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -36,12 +35,9 @@ public sealed class ExternalAuthTests : IAsyncLifetime
     {
         _echo = await EchoBackend.StartAsync("echo");
         _auth = await KestrelBackend.StartAsync(HttpProtocols.Http1AndHttp2, AuthorizeAsync);
-        using (var l = new TcpListener(IPAddress.Loopback, 0))
-        {
-            l.Start();
-            _closed = ((IPEndPoint)l.LocalEndpoint).Port;
-        }
-        _proxy = await Manifests.StartAsync(GatewayYaml.Route("""
+        _closed = Ports.Closed();
+        _proxy = await Manifests.StartAsync(GatewayYaml.Route(string.Join("\n",
+            """
                 - matches: [{path: {value: /api}}]
                   filters:
                     - type: ExternalAuth
@@ -51,25 +47,16 @@ public sealed class ExternalAuthTests : IAsyncLifetime
                         http: {path: /check, allowedHeaders: [x-tenant], allowedResponseHeaders: [x-user, x-roles]}
                         forwardBody: {maxSize: 8}
                   backendRefs: [{name: echo, port: 80}]
-                - matches: [{path: {value: /all}}]
-                  filters: [{type: ExternalAuth, externalAuth: {protocol: HTTP, backendRef: {name: authz, port: 80}, http: {}}}]
-                  backendRefs: [{name: echo, port: 80}]
-                - matches: [{path: {value: /down}}]
-                  filters: [{type: ExternalAuth, externalAuth: {protocol: HTTP, backendRef: {name: down, port: 80}, http: {}}}]
-                  backendRefs: [{name: echo, port: 80}]
-                - matches: [{path: {value: /empty}}]
-                  filters: [{type: ExternalAuth, externalAuth: {protocol: HTTP, backendRef: {name: empty, port: 80}, http: {}}}]
-                  backendRefs: [{name: echo, port: 80}]
-                - matches: [{path: {value: /slow}}]
-                  filters: [{type: ExternalAuth, externalAuth: {protocol: HTTP, backendRef: {name: authz, port: 80}, http: {}}}]
-                  backendRefs: [{name: echo, port: 80}]
-                  timeouts: {request: 500ms}
-                - matches: [{path: {value: /half}}]
-                  filters: [{type: ExternalAuth, externalAuth: {protocol: HTTP, backendRef: {name: half, port: 80}, http: {}}}]
-                  backendRefs: [{name: echo, port: 80}]
+            """,
+            ExternalAuthYaml.Rule("HTTP", "/all", "authz"),
+            ExternalAuthYaml.Rule("HTTP", "/down", "down"),
+            ExternalAuthYaml.Rule("HTTP", "/empty", "empty"),
+            ExternalAuthYaml.Rule("HTTP", "/slow", "authz", more: "timeouts: {request: 500ms}"),
+            ExternalAuthYaml.Rule("HTTP", "/half", "half"),
+            """
                 - matches: [{path: {value: /open}}]
                   backendRefs: [{name: echo, port: 80}]
-            """, route: "shop") + """
+            """), route: "shop") + """
             apiVersion: gateway.networking.k8s.io/v1
             kind: HTTPRoute
             metadata: {name: refs, namespace: default}
@@ -94,8 +81,7 @@ public sealed class ExternalAuthTests : IAsyncLifetime
               to: [{group: "", kind: Service}]
             ---
 
-            """ + Manifests.Service("echo", _echo.Port) + Manifests.Service("authz", _auth.Port) + Manifests.Service("down", _closed)
-            + Manifests.Service("empty") + Manifests.Service("half", _closed, _auth.Port)
+            """ + ExternalAuthYaml.Services(_echo.Port, _auth.Port, _closed) + Manifests.Service("empty")
             + Manifests.Service("authz", "sealed", "", _auth.Port) + Manifests.Service("authz", "security", "", _auth.Port),
             new ProxyOptions { Admin = new IPEndPoint(IPAddress.Loopback, 0) });
         _port = Manifests.Port(_proxy);
@@ -158,18 +144,10 @@ public sealed class ExternalAuthTests : IAsyncLifetime
 
     private static string Rule(int i, string route = "shop") => $"httproute default/{route} rule {i}";
 
-    private async Task<HttpResponseMessage> SendAsync(string method, string path, HttpContent? body = null, params (string Name, string Value)[] headers)
-    {
-        using var client = Manifests.Client();
-        using var request = Manifests.Request(_port, Host, method, path, headers);
-        request.Content = body;
-        var response = await client.SendAsync(request);
-        await response.Content.LoadIntoBufferAsync();
-        return response;
-    }
+    private Task<HttpResponseMessage> SendAsync(string method, string path, HttpContent? body = null, params (string Name, string Value)[] headers) =>
+        Manifests.SendAsync(_port, Host, method, path, body, headers);
 
-    private static string? Header(HttpResponseMessage response, string name) =>
-        response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values) ? string.Join(", ", values) : null;
+    private static string? Header(HttpResponseMessage response, string name) => Manifests.Header(response, name);
 
     /// <summary>The x-roles values the backend got (two header lines from the service), as "a,b".</summary>
     private static string? Roles(HttpResponseMessage response) => Header(response, "x-echo-h-x-roles")?.Replace(" ", "", StringComparison.Ordinal);
@@ -450,7 +428,7 @@ public sealed class ExternalAuthTests : IAsyncLifetime
     public async Task ExternalAuthOnBackendRef_RouteNotAccepted()
     {
         await using var proxy = await Manifests.StartAsync(GatewayYaml.Route(
-            "    - backendRefs: [{name: echo, port: 80, filters: [{type: ExternalAuth, externalAuth: {protocol: HTTP, backendRef: {name: authz, port: 80}, http: {}}}]}]")
+            $"    - backendRefs: [{{name: echo, port: 80, filters: [{ExternalAuthYaml.Filter("HTTP", "authz")}]}}]")
             + Manifests.Service("echo", _echo.Port) + Manifests.Service("authz", _auth.Port));
         var route = (HTTPRouteStatus)proxy.Statuses.Single(s => s.Object is HTTPRoute).Status;
         var accepted = route.Parents!.Single().Conditions!.Single(c => c.Type == "Accepted");

@@ -280,6 +280,5 @@ public sealed class CorsTests : IAsyncLifetime
         text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => (p[..p.IndexOf('=', StringComparison.Ordinal)], p[(p.IndexOf('=', StringComparison.Ordinal) + 1)..]));
 
     /// <summary>A response header's values joined with ", ", or null when absent.</summary>
-    private static string? Header(HttpResponseMessage response, string name) =>
-        response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values) ? string.Join(", ", values) : null;
+    private static string? Header(HttpResponseMessage response, string name) => Manifests.Header(response, name);
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -29,12 +28,7 @@ public sealed class RequestMirrorTests : IAsyncLifetime
         _stall = await EchoBackend.StartAsync("stall");
         _stall.Stall = true;
         _shadow = await KestrelBackend.StartAsync(HttpProtocols.Http1, RecordAsync);
-        int closed;
-        using (var l = new TcpListener(IPAddress.Loopback, 0))
-        {
-            l.Start();
-            closed = ((IPEndPoint)l.LocalEndpoint).Port;
-        }
+        var closed = Ports.Closed();
         _proxy = await Manifests.StartAsync(GatewayYaml.Route("""
                 - matches: [{path: {value: /m}}]
                   filters: [{type: RequestMirror, requestMirror: {backendRef: {name: shadow, port: 80}}}]

@@ -1,12 +1,10 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
-using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Switchyard.Model.Gateway;
-using Switchyard.Model.Manifests;
 using Switchyard.Proxy.Tests.Support;
 
 namespace Switchyard.Proxy.Tests.Forwarding;
@@ -250,7 +248,7 @@ public sealed class BackendClientCertificateTests : IAsyncLifetime
         await using var backend = await StartBackendAsync();
         await using var proxy = await Manifests.StartAsync(Yaml(backend.Port, WithClient) + ClientSecret("gateway-client", "gateway-2025"));
         Assert.Equal("CN=gateway-2025", Header(await GetAsync(proxy), "x-client-subject"));
-        await proxy.ApplyAsync(Read(Yaml(backend.Port, WithClient) + ClientSecret("gateway-client", "gateway-2026")), 2, CancellationToken.None);
+        await proxy.ApplyAsync(Manifests.Read(Yaml(backend.Port, WithClient) + ClientSecret("gateway-client", "gateway-2026")), 2, CancellationToken.None);
         Assert.Equal("CN=gateway-2026", Header(await GetAsync(proxy), "x-client-subject"));
     }
 
@@ -271,12 +269,5 @@ public sealed class BackendClientCertificateTests : IAsyncLifetime
         await response.Content.LoadIntoBufferAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK && response.Headers.Contains("x-client-subject"), $"{response.StatusCode} {response.Headers}");
         Assert.Equal(("CN=gateway-grpc", "HTTP/2"), (Header(response, "x-client-subject"), Header(response, "x-protocol")));
-    }
-
-    private static List<IKubernetesObject<V1ObjectMeta>> Read(string yaml)
-    {
-        var result = new ManifestReader(new ManifestReaderOptions { Validate = false }).ReadText("test.yaml", yaml);
-        Assert.True(result.Ok, string.Join("\n", result.Errors));
-        return [.. result.Resources];
     }
 }

@@ -17,16 +17,8 @@ public sealed class ListenerSetProgrammedTests
     [Fact]
     public async Task Status_NoListenerCanServe_AcceptedButNotProgrammed()
     {
-        await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass + $$$"""
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: Gateway
-            metadata: {name: edge, namespace: default}
-            spec:
-              gatewayClassName: switchyard
-              addresses: [{type: IPAddress, value: "{{{Edge}}}"}]
-              allowedListeners: {namespaces: {from: Same}}
-              listeners: [{name: http, port: 0, protocol: HTTP}]
-            ---
+        await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass
+            + GatewayYaml.Gateway("edge", Edge, listener: "{name: http, port: 0, protocol: HTTP}", allowListenerSets: true) + """
             apiVersion: gateway.networking.k8s.io/v1
             kind: ListenerSet
             metadata: {name: certless, namespace: default}

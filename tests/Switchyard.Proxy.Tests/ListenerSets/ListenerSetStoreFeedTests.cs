@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using Switchyard.Model.Gateway;
-using Switchyard.Model.Manifests;
 using Switchyard.Model.Resources;
 using Switchyard.Proxy.Tests.Support;
 using Switchyard.Store.Memory;
@@ -17,13 +16,6 @@ namespace Switchyard.Proxy.Tests.ListenerSets;
 public sealed class ListenerSetStoreFeedTests
 {
     private static readonly IPAddress Address = IPAddress.Parse("127.0.0.75");
-
-    private static IEnumerable<k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>> Read(string yaml)
-    {
-        var result = new ManifestReader(new ManifestReaderOptions { Validate = false }).ReadText("t.yaml", yaml);
-        Assert.True(result.Ok, string.Join("\n", result.Errors));
-        return result.Resources;
-    }
 
     private static string ListenerSet(string name, string backend) => $$"""
         apiVersion: gateway.networking.k8s.io/v1
@@ -48,25 +40,9 @@ public sealed class ListenerSetStoreFeedTests
         await using var first = await EchoBackend.StartAsync("first");
         await using var second = await EchoBackend.StartAsync("second");
         await using var store = new InMemoryResourceStore();
-        foreach (var o in Read(Manifests.GatewayClass + $$"""
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: Gateway
-            metadata: {name: edge, namespace: default}
-            spec:
-              gatewayClassName: switchyard
-              addresses: [{type: IPAddress, value: "{{Address}}"}]
-              allowedListeners: {namespaces: {from: Same} }
-              listeners: [{name: http, port: 18190, protocol: HTTP}]
-            ---
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: HTTPRoute
-            metadata: {name: gw, namespace: default}
-            spec:
-              parentRefs: [{name: edge}]
-              rules: [{backendRefs: [{name: gw, port: 80}]}]
-            ---
-
-            """ + Manifests.Service("gw", gw.Port) + Manifests.Service("first", first.Port) + Manifests.Service("second", second.Port)))
+        foreach (var o in Manifests.Read(Manifests.GatewayClass
+            + GatewayYaml.Gateway("edge", Address, listener: "{name: http, port: 18190, protocol: HTTP}", allowListenerSets: true)
+            + GatewayYaml.HttpRoute("gw", "gw", "edge") + Manifests.Service("gw", gw.Port) + Manifests.Service("first", first.Port) + Manifests.Service("second", second.Port)))
         {
             Assert.True((await store.CreateAsync(o)).Ok);
         }
@@ -76,14 +52,14 @@ public sealed class ListenerSetStoreFeedTests
         Assert.Equal("gw", await BackendAsync(client, 18190));
         Assert.Null(await BackendAsync(client, 18191));
 
-        foreach (var o in Read(ListenerSet("first", "first"))) Assert.True((await store.CreateAsync(o)).Ok);
+        foreach (var o in Manifests.Read(ListenerSet("first", "first"))) Assert.True((await store.CreateAsync(o)).Ok);
         await Wait.UntilAsync(async () => await SetConditionAsync(store, "first") == "True/Accepted", "ListenerSet first to be Accepted in the store");
         await Wait.UntilAsync(async () => await BackendAsync(client, 18191) == "first", "the ListenerSet's port to serve its route");
         Assert.Equal(1, (await GatewayAsync(store)).Status!.AttachedListenerSets);
 
         // A second ListenerSet for the same port and hostname is newer: conflicted, not served.
         await Task.Delay(1100); // creation timestamps have whole seconds
-        foreach (var o in Read(ListenerSet("second", "second"))) Assert.True((await store.CreateAsync(o)).Ok);
+        foreach (var o in Manifests.Read(ListenerSet("second", "second"))) Assert.True((await store.CreateAsync(o)).Ok);
         await Wait.UntilAsync(async () => await SetConditionAsync(store, "second") == "False/ListenersNotValid", "ListenerSet second to be refused");
         var conflicted = (await SetAsync(store, "second")).Status!.Listeners!.Single().Conditions!.Single(c => c.Type == "Conflicted");
         Assert.Equal(("True", "HostnameConflict"), (conflicted.Status, conflicted.Reason));

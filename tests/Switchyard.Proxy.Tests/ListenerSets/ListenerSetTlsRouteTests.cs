@@ -22,16 +22,8 @@ public sealed class ListenerSetTlsRouteTests
         var ca = new TestCertificates();
         await using var owner = await KestrelBackend.StartAsync(HttpProtocols.Http1, c => c.Response.WriteAsync("owner"),
             certificate: ca.ServerCertificate("db.example.test", ["db.example.test"]));
-        await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass + $$$"""
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: Gateway
-            metadata: {name: pass, namespace: default}
-            spec:
-              gatewayClassName: switchyard
-              addresses: [{type: IPAddress, value: "{{{Edge}}}"}]
-              allowedListeners: {namespaces: {from: Same}}
-              listeners: [{name: tls, port: 18643, protocol: TLS, tls: {mode: Passthrough}}]
-            ---
+        await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass
+            + GatewayYaml.Gateway("pass", Edge, listener: "{name: tls, port: 18643, protocol: TLS, tls: {mode: Passthrough}}", allowListenerSets: true) + """
             apiVersion: gateway.networking.k8s.io/v1
             kind: ListenerSet
             metadata: {name: tenant, namespace: default}

@@ -2,10 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using k8s;
 using k8s.Models;
 using Switchyard.Model.Gateway;
-using Switchyard.Model.Manifests;
 using Switchyard.Proxy.Tests.Support;
 
 namespace Switchyard.Proxy.Tests.Listeners;
@@ -184,7 +182,7 @@ public sealed class ClientCertificateTests : IAsyncLifetime
         var status = GatewayStatus(proxy);
         var insecure = status.Conditions!.Single(c => c.Type == "InsecureFrontendValidationMode");
         Assert.Equal(("True", "ConfigurationChanged"), (insecure.Status, insecure.Reason));
-        await proxy.ApplyAsync(Read(Yaml(ValidOnly)), 2, CancellationToken.None);
+        await proxy.ApplyAsync(Manifests.Read(Yaml(ValidOnly)), 2, CancellationToken.None);
         Assert.DoesNotContain(GatewayStatus(proxy).Conditions!, c => c.Type == "InsecureFrontendValidationMode");
     }
 
@@ -268,7 +266,7 @@ public sealed class ClientCertificateTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await GetAsync(client, port)).StatusCode);
 
         // Now only the strangers' CA is trusted: the open connection was checked against the old one.
-        await proxy.ApplyAsync(Read(Yaml(ValidOnly.Replace("client-ca", "partner-ca", StringComparison.Ordinal)) + CaConfigMap("partner-ca", _strangers.Ca)), 2, CancellationToken.None);
+        await proxy.ApplyAsync(Manifests.Read(Yaml(ValidOnly.Replace("client-ca", "partner-ca", StringComparison.Ordinal)) + CaConfigMap("partner-ca", _strangers.Ca)), 2, CancellationToken.None);
         using (var stale = await GetAsync(client, port))
         {
             Assert.Equal(HttpStatusCode.MisdirectedRequest, stale.StatusCode);
@@ -479,12 +477,5 @@ public sealed class ClientCertificateTests : IAsyncLifetime
         using var listener = new TcpListener(Address, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static List<IKubernetesObject<V1ObjectMeta>> Read(string yaml)
-    {
-        var result = new ManifestReader(new ManifestReaderOptions { Validate = false }).ReadText("test.yaml", yaml);
-        Assert.True(result.Ok, string.Join("\n", result.Errors));
-        return [.. result.Resources];
     }
 }

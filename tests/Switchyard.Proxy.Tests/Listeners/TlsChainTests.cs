@@ -16,24 +16,9 @@ public sealed class TlsChainTests
         using var ca = new TestCertificates();
         await using var backend = await EchoBackend.StartAsync("site");
         var address = IPAddress.Parse("127.0.0.3");
-        var yaml = Manifests.GatewayClass + $$$"""
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: Gateway
-            metadata: {name: tls, namespace: default}
-            spec:
-              gatewayClassName: switchyard
-              addresses: [{type: IPAddress, value: {{{address}}}}]
-              listeners: [{name: https, port: 0, protocol: HTTPS, hostname: chain.example.test, tls: {certificateRefs: [{name: chain-tls}]}}]
-            ---
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: HTTPRoute
-            metadata: {name: site, namespace: default}
-            spec:
-              parentRefs: [{name: tls}]
-              rules: [{backendRefs: [{name: site, port: 80}]}]
-            ---
-
-            """ + Manifests.Service("site", backend.Port) + ca.SecretViaIntermediate("chain-tls", "default", "chain.example.test");
+        var yaml = Manifests.GatewayClass
+            + GatewayYaml.Gateway("tls", address, listener: "{name: https, port: 0, protocol: HTTPS, hostname: chain.example.test, tls: {certificateRefs: [{name: chain-tls}]}}")
+            + GatewayYaml.HttpRoute("site", "site", "tls") + Manifests.Service("site", backend.Port) + ca.SecretViaIntermediate("chain-tls", "default", "chain.example.test");
         await using var proxy = await Manifests.StartAsync(yaml);
         var port = proxy.Listeners.Single().Value.Port;
 

@@ -1,8 +1,6 @@
 using System.Net;
-using k8s;
 using k8s.Models;
 using Switchyard.Model.Gateway;
-using Switchyard.Model.Manifests;
 using Switchyard.Model.Resources;
 using Switchyard.Proxy.Tests.Support;
 using Switchyard.Store;
@@ -119,7 +117,7 @@ public sealed class TlsListenerTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"https://shop.example.test:{_port}/")).StatusCode);
         Assert.Equal(_shopSerial, before);
 
-        await _proxy.ApplyAsync(Read(Yaml(rotated, apps)), 2, CancellationToken.None);
+        await _proxy.ApplyAsync(Manifests.Read(Yaml(rotated, apps)), 2, CancellationToken.None);
 
         var after = "";
         using (var client = _ca.Client(Address, s => after = s))
@@ -148,19 +146,19 @@ public sealed class TlsListenerTests : IAsyncLifetime
             ---
 
             """ + Manifests.Service("site", _backend.Port);
-        foreach (var o in Read(gateway)) Assert.True((await store.CreateAsync(o)).Ok);
+        foreach (var o in Manifests.Read(gateway)) Assert.True((await store.CreateAsync(o)).Ok);
         await using var proxy = GatewayProxy.FromStore(new ProxyOptions(), store);
         await proxy.StartAsync(CancellationToken.None);
         Assert.Equal("False:InvalidCertificateRef:certificateRef: secret default/live-tls not found", await ResolvedRefsAsync(store, "False"));
 
         var (first, firstSerial) = _ca.Secret("live-tls", "default", "live.example.test");
-        Assert.True((await store.CreateAsync(Read(first).Single())).Ok);
+        Assert.True((await store.CreateAsync(Manifests.Read(first).Single())).Ok);
         Assert.Equal("True:ResolvedRefs:all references resolved", await ResolvedRefsAsync(store, "True"));
         var port = proxy.Listeners.Single().Value.Port;
         Assert.Equal(firstSerial, await ServedSerialAsync("live.example.test", port, firstSerial));
 
         var (second, secondSerial) = _ca.Secret("live-tls", "default", "live.example.test");
-        Assert.True((await store.UpdateAsync(Read(second).Single())).Ok);
+        Assert.True((await store.UpdateAsync(Manifests.Read(second).Single())).Ok);
         Assert.Equal(secondSerial, await ServedSerialAsync("live.example.test", port, secondSerial));
     }
 
@@ -196,12 +194,5 @@ public sealed class TlsListenerTests : IAsyncLifetime
             }
         }
         return serial;
-    }
-
-    private static List<IKubernetesObject<V1ObjectMeta>> Read(string yaml)
-    {
-        var result = new ManifestReader(new ManifestReaderOptions { Validate = false }).ReadText("test.yaml", yaml);
-        Assert.True(result.Ok, string.Join("\n", result.Errors));
-        return [.. result.Resources];
     }
 }

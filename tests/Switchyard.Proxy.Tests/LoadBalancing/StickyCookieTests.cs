@@ -70,7 +70,7 @@ public sealed class StickyCookieTests
     [Fact]
     public async Task EveryAttemptFails_ProxyErrorAnswer_CarriesNoCookie()
     {
-        var closed = ClosedPorts(2);
+        var closed = Ports.Closed(2);
         await using var proxy = await StartRoundRobinAsync(closed[0], closed[1]);
         using var client = Manifests.Client();
         using var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "a.test", "GET", "/"));
@@ -84,7 +84,7 @@ public sealed class StickyCookieTests
     public async Task FirstAttemptFails_RetryAnswers_CookieNamesTheAnsweringEndpoint()
     {
         await using var good = await EchoBackend.StartAsync("good");
-        await using var proxy = await StartRoundRobinAsync(ClosedPort(), good.Port);
+        await using var proxy = await StartRoundRobinAsync(Ports.Closed(), good.Port);
         using var client = Manifests.Client();
         var token = StickyCookieBalancer.Token(proxy.Runtime.Endpoints.All.Single(e => e.Address.Port == good.Port));
         for (var i = 0; i < 2; i++) Assert.Equal(("good", $"sy={token}; Path=/; HttpOnly"), await Get(client, proxy));

@@ -24,7 +24,7 @@ public sealed class ProxyProtocolConfigTests
     [Fact]
     public async Task InvalidGatewayAnnotation_ListenerNotServed_StatusNamesTheField()
     {
-        await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass + ProxyProtocolListenerTests.Gateway("edge", Address, "{gateway.switchyard.dev/proxy-protocol: \"yes\"}"));
+        await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass + GatewayYaml.Gateway("edge", Address, "{gateway.switchyard.dev/proxy-protocol: \"yes\"}"));
 
         var listener = Listener(proxy, "edge");
         Assert.Equal(new V1ConditionView("False", "UnsupportedValue",
@@ -37,19 +37,8 @@ public sealed class ProxyProtocolConfigTests
     public async Task TwoGatewaysOnOnePort_OnlyOneAcceptsTheProxyProtocol_TheLaterConflicts()
     {
         var port = HaProxy.FreePort(Address);
-        string Gateway(string name, string annotations) => $$"""
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: Gateway
-            metadata: {name: {{name}}, namespace: default, creationTimestamp: "2026-01-0{{(name == "first" ? 1 : 2)}}T00:00:00Z", annotations: {{annotations}}}
-            spec:
-              gatewayClassName: switchyard
-              addresses: [{type: IPAddress, value: "{{Address}}"}]
-              listeners: [{name: l, port: {{port}}, protocol: HTTP, hostname: {{name}}.example}]
-            ---
-
-            """;
         await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass
-            + Gateway("first", "{gateway.switchyard.dev/proxy-protocol: \"true\"}") + Gateway("second", "{}"));
+            + GatewayYaml.SharingPort("first", Address, port, "{gateway.switchyard.dev/proxy-protocol: \"true\"}") + GatewayYaml.SharingPort("second", Address, port, "{}"));
 
         Assert.Equal("True", Condition(Listener(proxy, "first"), "Accepted").Status);
         Assert.Equal(new V1ConditionView("True", "ProtocolConflict", $"{Address}:{port} already serves HTTP behind the PROXY protocol"), Condition(Listener(proxy, "second"), "Conflicted"));
@@ -62,20 +51,11 @@ public sealed class ProxyProtocolConfigTests
         await using var a = await EchoBackend.StartAsync("a");
         await using var b = await EchoBackend.StartAsync("b");
         await using var c = await EchoBackend.StartAsync("c");
-        var service = Manifests.Service("site", a.Port, b.Port, c.Port).Replace("  ports: [{name: http, port: 80}]", "  sessionAffinity: ClientIP\n  ports: [{name: http, port: 80}]", StringComparison.Ordinal);
+        var service = GatewayYaml.ClientIpAffinity("site", a.Port, b.Port, c.Port);
         Assert.Contains("sessionAffinity: ClientIP", service);
         await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass
-            + ProxyProtocolListenerTests.Gateway("edge", Address, "{gateway.switchyard.dev/proxy-protocol: \"true\"}")
-            + """
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: HTTPRoute
-            metadata: {name: site, namespace: default}
-            spec:
-              parentRefs: [{name: edge}]
-              rules: [{backendRefs: [{name: site, port: 80}]}]
-            ---
-
-            """ + service);
+            + GatewayYaml.Gateway("edge", Address, "{gateway.switchyard.dev/proxy-protocol: \"true\"}")
+            + GatewayYaml.HttpRoute("site", "site", "edge") + service);
         var port = proxy.Listeners[new IPEndPoint(Address, 0)].Port;
         var request = ProxyProtocolClient.Ascii("GET / HTTP/1.1\r\nHost: site.example\r\nConnection: close\r\n\r\n");
 
@@ -103,15 +83,7 @@ public sealed class ProxyProtocolIngressTests
         await using var backend = await EchoBackend.StartAsync("site");
         var address = IPAddress.Parse("127.0.0.91");
         var bind = new IPEndPoint(address, HaProxy.FreePort(address));
-        await using var proxy = await Manifests.StartAsync("""
-            apiVersion: networking.k8s.io/v1
-            kind: Ingress
-            metadata: {name: site, namespace: default}
-            spec:
-              rules: [{http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: site, port: {number: 80}}}}]}}]
-            ---
-
-            """ + Manifests.Service("site", backend.Port), new ProxyOptions { IngressHttp = bind, IngressProxyProtocol = true });
+        await using var proxy = await Manifests.StartAsync(Manifests.IngressAllTo("site") + Manifests.Service("site", backend.Port), new ProxyOptions { IngressHttp = bind, IngressProxyProtocol = true });
         var request = ProxyProtocolClient.Ascii("GET / HTTP/1.1\r\nHost: site.example\r\nConnection: close\r\n\r\n");
 
         var (withHeader, _) = await ProxyProtocolClient.ExchangeAsync(IPAddress.Loopback, address, bind.Port, [.. ProxyProtocolClient.Ascii("PROXY TCP4 198.51.100.3 192.0.2.1 1000 80\r\n"), .. request]);

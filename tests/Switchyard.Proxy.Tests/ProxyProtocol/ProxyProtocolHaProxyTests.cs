@@ -29,17 +29,9 @@ public sealed class ProxyProtocolHaProxyTests : IAsyncLifetime
     }
 
     private string Yaml(string protocol, string tls = "") => Manifests.GatewayClass
-        + ProxyProtocolListenerTests.Gateway("edge", Gateway, "{gateway.switchyard.dev/proxy-protocol: \"true\"}", protocol, tls)
-        + """
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: HTTPRoute
-        metadata: {name: site, namespace: default}
-        spec:
-          parentRefs: [{name: edge}]
-          rules: [{backendRefs: [{name: site, port: 80}]}]
-        ---
-
-        """ + Manifests.Service("site", _backend.Port);
+        + GatewayYaml.Gateway("edge", Gateway, "{gateway.switchyard.dev/proxy-protocol: \"true\"}", $"{{name: l, port: 0, protocol: {protocol}{tls}}}")
+        + GatewayYaml.HttpRoute("site", "site", "edge")
+        + Manifests.Service("site", _backend.Port);
 
     /// <summary>HAProxy listening on <see cref="Balancer"/>, sending every connection on to the gateway with <paramref name="send"/>.</summary>
     private static async Task<(HaProxy HaProxy, int Port)> BalancerAsync(int gatewayPort, string send)

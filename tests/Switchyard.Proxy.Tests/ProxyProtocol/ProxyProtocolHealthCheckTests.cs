@@ -28,17 +28,9 @@ public sealed class ProxyProtocolHealthCheckTests : IDisposable
         + "lb.switchyard.dev/health-check-unhealthy-threshold: \"2\"" + (proxyProtocol == "" ? "" : $", lb.switchyard.dev/proxy-protocol: {proxyProtocol}") + "}";
 
     private static string Yaml(int port, string proxyProtocol, string extra = "") => Manifests.GatewayClass
-        + ProxyProtocolListenerTests.Gateway("edge", Gateway, "{}")
-        + """
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: HTTPRoute
-        metadata: {name: site, namespace: default}
-        spec:
-          parentRefs: [{name: edge}]
-          rules: [{backendRefs: [{name: site, port: 80}]}]
-        ---
-
-        """ + ProxyProtocolUpstreamTests.Service("site", Backend, port, Checked(proxyProtocol)) + extra;
+        + GatewayYaml.Gateway("edge", Gateway)
+        + GatewayYaml.HttpRoute("site", "site", "edge")
+        + GatewayYaml.Service("site", Backend, port, Checked(proxyProtocol)) + extra;
 
     /// <summary>HAProxy on <see cref="Backend"/> that requires the PROXY protocol (closing connections without it) and answers every request with 200.</summary>
     private static async Task<(HaProxy HaProxy, int Port)> AcceptingHaProxyAsync(string ssl = "")

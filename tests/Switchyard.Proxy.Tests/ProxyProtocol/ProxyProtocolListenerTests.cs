@@ -41,31 +41,11 @@ public sealed class ProxyProtocolListenerTests : IAsyncLifetime
         await _backend.DisposeAsync();
     }
 
-    internal static string Gateway(string name, IPAddress address, string annotations, string protocol = "HTTP", string tls = "") => $$"""
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: Gateway
-        metadata: {name: {{name}}, namespace: default, annotations: {{annotations}}}
-        spec:
-          gatewayClassName: switchyard
-          addresses: [{type: IPAddress, value: "{{address}}"}]
-          listeners: [{name: l, port: 0, protocol: {{protocol}}{{tls}}}]
-        ---
-
-        """;
-
     private static string Yaml(int backendPort) => Manifests.GatewayClass
-        + Gateway("edge", Edge, "{gateway.switchyard.dev/proxy-protocol: \"true\"}")
-        + Gateway("plain", Plain, "{}")
-        + """
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: HTTPRoute
-        metadata: {name: site, namespace: default}
-        spec:
-          parentRefs: [{name: edge}, {name: plain}]
-          rules: [{backendRefs: [{name: site, port: 80}]}]
-        ---
-
-        """ + Manifests.Service("site", backendPort);
+        + GatewayYaml.Gateway("edge", Edge, "{gateway.switchyard.dev/proxy-protocol: \"true\"}")
+        + GatewayYaml.Gateway("plain", Plain)
+        + GatewayYaml.HttpRoute("site", "site", "edge", "plain")
+        + Manifests.Service("site", backendPort);
 
     private static byte[] Get(string extra = "") => ProxyProtocolClient.Ascii($"GET /hello HTTP/1.1\r\nHost: site.example\r\nConnection: close\r\n{extra}\r\n");
 

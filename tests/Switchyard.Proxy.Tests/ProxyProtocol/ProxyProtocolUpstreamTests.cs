@@ -20,40 +20,13 @@ public sealed class ProxyProtocolUpstreamTests
     private static readonly IPAddress ClientA = IPAddress.Parse("127.0.0.84");
     private static readonly IPAddress ClientB = IPAddress.Parse("127.0.0.89");
 
-    internal static string Service(string name, IPAddress address, int port, string annotations, string appProtocol = "") => $$"""
-        apiVersion: v1
-        kind: Service
-        metadata: {name: {{name}}, namespace: default, annotations: {{annotations}}}
-        spec:
-          ports: [{name: http, port: 80{{appProtocol}}}]
-        ---
-        apiVersion: discovery.k8s.io/v1
-        kind: EndpointSlice
-        metadata: {name: {{name}}-1, namespace: default, labels: {kubernetes.io/service-name: {{name}} } }
-        addressType: IPv4
-        ports: [{name: http, port: {{port}}}]
-        endpoints: [{addresses: ["{{address}}"]}]
-        ---
-
-        """;
-
     private static string Yaml(string service, string gatewayAnnotations = "{}") => Manifests.GatewayClass
-        + ProxyProtocolListenerTests.Gateway("edge", Gateway, gatewayAnnotations)
-        + """
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: HTTPRoute
-        metadata: {name: site, namespace: default}
-        spec:
-          parentRefs: [{name: edge}]
-          rules: [{backendRefs: [{name: site, port: 80}]}]
-        ---
-
-        """ + service;
+        + GatewayYaml.Gateway("edge", Gateway, gatewayAnnotations)
+        + GatewayYaml.HttpRoute("site", "site", "edge")
+        + service;
 
     private static byte[] Get(string path = "/", bool close = true) =>
         ProxyProtocolClient.Ascii($"GET {path} HTTP/1.1\r\nHost: site.example\r\n{(close ? "Connection: close\r\n" : "")}\r\n");
-
-    private static string Body(string response) => response[(response.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..];
 
     /// <summary>HAProxy on <see cref="Backend"/> accepting the PROXY protocol and answering with what it carried.</summary>
     private static async Task<(HaProxy HaProxy, int Port)> AcceptingHaProxyAsync()
@@ -76,7 +49,7 @@ public sealed class ProxyProtocolUpstreamTests
         HaProxy.SkipIfMissing();
         var (haproxy, port) = await AcceptingHaProxyAsync();
         await using var _ = haproxy;
-        await using var proxy = await Manifests.StartAsync(Yaml(Service("site", Backend, port, $"{{lb.switchyard.dev/proxy-protocol: {version}}}")));
+        await using var proxy = await Manifests.StartAsync(Yaml(GatewayYaml.Service("site", Backend, port, $"{{lb.switchyard.dev/proxy-protocol: {version}}}")));
         var gatewayPort = proxy.Listeners[new IPEndPoint(Gateway, 0)].Port;
 
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -86,7 +59,7 @@ public sealed class ProxyProtocolUpstreamTests
         var (response, _) = await ProxyProtocolClient.ReadAsync(socket, 5);
 
         Assert.StartsWith("HTTP/1.1 200", response);
-        Assert.Equal($"src={ClientA}:{((IPEndPoint)socket.LocalEndPoint!).Port} dst={Gateway}:{gatewayPort}", Body(response));
+        Assert.Equal($"src={ClientA}:{((IPEndPoint)socket.LocalEndPoint!).Port} dst={Gateway}:{gatewayPort}", ProxyProtocolClient.Body(response));
     }
 
     [SkippableFact]
@@ -96,7 +69,7 @@ public sealed class ProxyProtocolUpstreamTests
         Curl.SkipIfMissing();
         var (backend, backendPort) = await AcceptingHaProxyAsync();
         await using var _ = backend;
-        await using var proxy = await Manifests.StartAsync(Yaml(Service("site", Backend, backendPort, "{lb.switchyard.dev/proxy-protocol: v2}"), "{gateway.switchyard.dev/proxy-protocol: \"true\"}"));
+        await using var proxy = await Manifests.StartAsync(Yaml(GatewayYaml.Service("site", Backend, backendPort, "{lb.switchyard.dev/proxy-protocol: v2}"), "{gateway.switchyard.dev/proxy-protocol: \"true\"}"));
         var gatewayPort = proxy.Listeners[new IPEndPoint(Gateway, 0)].Port;
         var frontPort = HaProxy.FreePort(Balancer);
         await using var front = await HaProxy.StartAsync($"""
@@ -121,7 +94,7 @@ public sealed class ProxyProtocolUpstreamTests
     public async Task KeptAliveConnections_ReusedOnlyByTheClientConnectionThatOpenedThem()
     {
         await using var backend = new ProxyProtocolBackend(Backend);
-        await using var proxy = await Manifests.StartAsync(Yaml(Service("site", Backend, backend.Port, "{lb.switchyard.dev/proxy-protocol: v2}")));
+        await using var proxy = await Manifests.StartAsync(Yaml(GatewayYaml.Service("site", Backend, backend.Port, "{lb.switchyard.dev/proxy-protocol: v2}")));
         var gatewayPort = proxy.Listeners[new IPEndPoint(Gateway, 0)].Port;
         using var a = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         a.Bind(new IPEndPoint(ClientA, 0));
@@ -136,7 +109,7 @@ public sealed class ProxyProtocolUpstreamTests
         foreach (var (socket, path) in new[] { (a, "/1"), (a, "/2"), (b, "/3"), (a, "/4"), (b, "/5") })
         {
             await socket.SendAsync(Get(path, close: false));
-            answers.Add(Body((await ProxyProtocolClient.ReadAsync(socket, 5)).Received));
+            answers.Add(ProxyProtocolClient.Body((await ProxyProtocolClient.ReadAsync(socket, 5)).Received));
         }
 
         Assert.Equal([expectA, expectA, expectB, expectA, expectB], answers);
@@ -147,15 +120,15 @@ public sealed class ProxyProtocolUpstreamTests
     public async Task ClientConnectionCloses_ItsUpstreamConnectionIsNotReusedByAnother()
     {
         await using var backend = new ProxyProtocolBackend(Backend);
-        await using var proxy = await Manifests.StartAsync(Yaml(Service("site", Backend, backend.Port, "{lb.switchyard.dev/proxy-protocol: v1}")));
+        await using var proxy = await Manifests.StartAsync(Yaml(GatewayYaml.Service("site", Backend, backend.Port, "{lb.switchyard.dev/proxy-protocol: v1}")));
         var gatewayPort = proxy.Listeners[new IPEndPoint(Gateway, 0)].Port;
 
         var first = await ProxyProtocolClient.ExchangeAsync(ClientA, Gateway, gatewayPort, Get());
         var second = await ProxyProtocolClient.ExchangeAsync(ClientA, Gateway, gatewayPort, Get());
 
-        Assert.StartsWith($"PROXY TCP4 {ClientA} {Gateway} ", Body(first.Received));
-        Assert.EndsWith($" {gatewayPort}", Body(first.Received));
-        Assert.NotEqual(Body(first.Received), Body(second.Received)); // another source port: another upstream connection
+        Assert.StartsWith($"PROXY TCP4 {ClientA} {Gateway} ", ProxyProtocolClient.Body(first.Received));
+        Assert.EndsWith($" {gatewayPort}", ProxyProtocolClient.Body(first.Received));
+        Assert.NotEqual(ProxyProtocolClient.Body(first.Received), ProxyProtocolClient.Body(second.Received)); // another source port: another upstream connection
         Assert.Equal(2, backend.Headers.Count);
     }
 
@@ -170,14 +143,14 @@ public sealed class ProxyProtocolUpstreamTests
                 bind {Backend}:{port} accept-proxy proto h2
                 http-request return status 200 content-type text/plain lf-string "src=%[src] proto=%[req.ver]"
             """, new IPEndPoint(Backend, port));
-        await using var proxy = await Manifests.StartAsync(Yaml(Service("site", Backend, port, "{lb.switchyard.dev/proxy-protocol: v2}", ", appProtocol: kubernetes.io/h2c")));
+        await using var proxy = await Manifests.StartAsync(Yaml(GatewayYaml.Service("site", Backend, port, "{lb.switchyard.dev/proxy-protocol: v2}", ", appProtocol: kubernetes.io/h2c")));
         var gatewayPort = proxy.Listeners[new IPEndPoint(Gateway, 0)].Port;
 
         var a = await ProxyProtocolClient.ExchangeAsync(ClientA, Gateway, gatewayPort, Get());
         var b = await ProxyProtocolClient.ExchangeAsync(ClientB, Gateway, gatewayPort, Get());
 
-        Assert.Equal($"src={ClientA} proto=2.0", Body(a.Received));
-        Assert.Equal($"src={ClientB} proto=2.0", Body(b.Received));
+        Assert.Equal($"src={ClientA} proto=2.0", ProxyProtocolClient.Body(a.Received));
+        Assert.Equal($"src={ClientB} proto=2.0", ProxyProtocolClient.Body(b.Received));
     }
 
     [SkippableFact]
@@ -198,7 +171,7 @@ public sealed class ProxyProtocolUpstreamTests
                 http-request return status 200 content-type text/plain string "b"
             """, new IPEndPoint(other, port));
         await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass
-            + ProxyProtocolListenerTests.Gateway("edge", Gateway, "{}")
+            + GatewayYaml.Gateway("edge", Gateway)
             + """
             apiVersion: gateway.networking.k8s.io/v1
             kind: HTTPRoute
@@ -211,8 +184,8 @@ public sealed class ProxyProtocolUpstreamTests
             ---
 
             """
-            + Service("svc-a", Backend, port, "{lb.switchyard.dev/proxy-protocol: v2}", ", appProtocol: kubernetes.io/h2c")
-            + Service("svc-b", other, port, "{lb.switchyard.dev/proxy-protocol: v2}", ", appProtocol: kubernetes.io/h2c"));
+            + GatewayYaml.Service("svc-a", Backend, port, "{lb.switchyard.dev/proxy-protocol: v2}", ", appProtocol: kubernetes.io/h2c")
+            + GatewayYaml.Service("svc-b", other, port, "{lb.switchyard.dev/proxy-protocol: v2}", ", appProtocol: kubernetes.io/h2c"));
         var gatewayPort = proxy.Listeners[new IPEndPoint(Gateway, 0)].Port;
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         socket.Bind(new IPEndPoint(ClientA, 0));
@@ -222,7 +195,7 @@ public sealed class ProxyProtocolUpstreamTests
         foreach (var path in (string[])["/a", "/b", "/a"])
         {
             await socket.SendAsync(Get(path, close: false));
-            answers.Add(Body((await ProxyProtocolClient.ReadAsync(socket, 5)).Received));
+            answers.Add(ProxyProtocolClient.Body((await ProxyProtocolClient.ReadAsync(socket, 5)).Received));
         }
 
         // One client connection, two endpoints on the same port: each needs a connection of its own.
@@ -234,7 +207,7 @@ public sealed class ProxyProtocolUpstreamTests
     {
         await using var backend = new ProxyProtocolBackend(Backend) { RawAfterHeader = true };
         await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass
-            + ProxyProtocolListenerTests.Gateway("edge", Gateway, "{gateway.switchyard.dev/proxy-protocol: \"true\"}", "TLS", ", tls: {mode: Passthrough}")
+            + GatewayYaml.Gateway("edge", Gateway, "{gateway.switchyard.dev/proxy-protocol: \"true\"}", "{name: l, port: 0, protocol: TLS, tls: {mode: Passthrough}}")
             + """
             apiVersion: gateway.networking.k8s.io/v1
             kind: TLSRoute
@@ -245,7 +218,7 @@ public sealed class ProxyProtocolUpstreamTests
               rules: [{backendRefs: [{name: site, port: 80}]}]
             ---
 
-            """ + Service("site", Backend, backend.Port, "{lb.switchyard.dev/proxy-protocol: v2}"));
+            """ + GatewayYaml.Service("site", Backend, backend.Port, "{lb.switchyard.dev/proxy-protocol: v2}"));
         var gatewayPort = proxy.Listeners[new IPEndPoint(Gateway, 0)].Port;
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(Gateway, gatewayPort);
@@ -265,7 +238,7 @@ public sealed class ProxyProtocolUpstreamTests
     public async Task BadAnnotationValue_FailsClosed_500NamingTheField()
     {
         await using var backend = new ProxyProtocolBackend(Backend);
-        await using var proxy = await Manifests.StartAsync(Yaml(Service("site", Backend, backend.Port, "{lb.switchyard.dev/proxy-protocol: V3}")));
+        await using var proxy = await Manifests.StartAsync(Yaml(GatewayYaml.Service("site", Backend, backend.Port, "{lb.switchyard.dev/proxy-protocol: V3}")));
         var gatewayPort = proxy.Listeners[new IPEndPoint(Gateway, 0)].Port;
 
         var (response, _) = await ProxyProtocolClient.ExchangeAsync(ClientA, Gateway, gatewayPort, Get());

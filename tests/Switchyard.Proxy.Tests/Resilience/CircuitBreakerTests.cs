@@ -80,7 +80,7 @@ public sealed class CircuitBreakerTests
     {
         await using var good = await EchoBackend.StartAsync("good");
         var annotations = "{lb.switchyard.dev/policy: round-robin, lb.switchyard.dev/max-retries: \"0\"}";
-        await using var proxy = await Manifests.StartAsync(Gateway(Route) + Manifests.Service("svc", "default", annotations, ClosedPort(), good.Port));
+        await using var proxy = await Manifests.StartAsync(Gateway(Route) + Manifests.Service("svc", "default", annotations, Ports.Closed(), good.Port));
         using var client = Manifests.Client();
         var statuses = new List<int>();
         for (var i = 0; i < 2; i++)

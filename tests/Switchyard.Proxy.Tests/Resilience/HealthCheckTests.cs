@@ -95,7 +95,7 @@ public sealed class HealthCheckTests
     [Fact]
     public async Task RefusingEndpoint_CheckFails_MarkedFailing()
     {
-        var port = ClosedPort();
+        var port = Ports.Closed();
         await using var proxy = await Manifests.StartAsync(Gateway(Route) + Manifests.Service("svc", "default", Checked(), port));
         var endpoint = Endpoint(proxy, port);
         // Checks run every 20 ms: on a loaded machine one may time out before the refusal is seen; a later one names it.

@@ -11,24 +11,6 @@ public sealed class ResilienceTests
 
     private const string Annotations = "{lb.switchyard.dev/policy: round-robin}";
 
-    /// <summary>A port that refuses connections (bound then closed).</summary>
-    internal static int ClosedPort() => ClosedPorts(1)[0];
-
-    /// <summary>Distinct loopback ports nothing listens on (all held open together while chosen, so never the same twice).</summary>
-    internal static int[] ClosedPorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        try
-        {
-            foreach (var l in listeners) l.Start();
-            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
-        }
-        finally
-        {
-            foreach (var l in listeners) l.Dispose();
-        }
-    }
-
     /// <summary>Accepts connections and closes them at once (a reset before any response).</summary>
     private static (TcpListener Listener, Task Loop) Resetter()
     {
@@ -57,7 +39,7 @@ public sealed class ResilienceTests
     public async Task ConnectFailure_Get_RetriedOnAnotherEndpoint()
     {
         await using var good = await EchoBackend.StartAsync("good");
-        var yaml = Gateway("    - backendRefs: [{name: svc, port: 80}]") + Manifests.Service("svc", "default", Annotations, ClosedPort(), good.Port);
+        var yaml = Gateway("    - backendRefs: [{name: svc, port: 80}]") + Manifests.Service("svc", "default", Annotations, Ports.Closed(), good.Port);
         await using var proxy = await Manifests.StartAsync(yaml);
         using var client = Manifests.Client();
         for (var i = 0; i < 4; i++)

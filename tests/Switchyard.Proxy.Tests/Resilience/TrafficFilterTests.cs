@@ -11,17 +11,8 @@ public sealed class TrafficFilterTests
     private const string Route = "httproute default/r rule 0";
 
     private static string Rule(string filter) =>
-        $"    - filters: [{{type: ExtensionRef, extensionRef: {{group: gateway.switchyard.dev, kind: HTTPTrafficFilter, name: {filter}}}}}]\n"
+        $"    - filters: [{GatewayYaml.TrafficFilterRef(filter)}]\n"
         + "      backendRefs: [{name: svc, port: 80}]";
-
-    private static string Filter(string name, string spec) => $$"""
-        apiVersion: gateway.switchyard.dev/v1alpha1
-        kind: HTTPTrafficFilter
-        metadata: {name: {{name}}, namespace: default}
-        spec: {{spec}}
-        ---
-
-        """;
 
     private static async Task<(int Status, string? Error, HttpResponseMessage Response)> Get(HttpClient client, GatewayProxy proxy)
     {
@@ -36,7 +27,7 @@ public sealed class TrafficFilterTests
         public static async Task<Setup> StartAsync(string name, string spec)
         {
             var backend = await EchoBackend.StartAsync("b");
-            var proxy = await Manifests.StartAsync(Gateway(Rule(name)) + Filter(name, spec) + Manifests.Service("svc", backend.Port));
+            var proxy = await Manifests.StartAsync(Gateway(Rule(name)) + GatewayYaml.TrafficFilter(name, spec) + Manifests.Service("svc", backend.Port));
             return new Setup(backend, proxy, Manifests.Client());
         }
 
@@ -100,7 +91,7 @@ public sealed class TrafficFilterTests
     {
         await using var backend = await EchoBackend.StartAsync("b");
         var rule = Rule("slow") + "\n      timeouts: {request: 200ms}";
-        await using var proxy = await Manifests.StartAsync(Gateway(rule) + Filter("slow", "{fault: {delay: {duration: 5s}}}") + Manifests.Service("svc", backend.Port));
+        await using var proxy = await Manifests.StartAsync(Gateway(rule) + GatewayYaml.TrafficFilter("slow", "{fault: {delay: {duration: 5s}}}") + Manifests.Service("svc", backend.Port));
         using var client = Manifests.Client();
         var (status, error, response) = await Get(client, proxy);
         response.Dispose();
@@ -132,7 +123,7 @@ public sealed class TrafficFilterTests
     {
         await using var backend = await EchoBackend.StartAsync("b");
         var baseYaml = Gateway(Rule("limits")) + Manifests.Service("svc", backend.Port);
-        var yaml = baseYaml + Filter("limits", "{rateLimit: {requests: 1, unit: Hour, retryAfter: false}}");
+        var yaml = baseYaml + GatewayYaml.TrafficFilter("limits", "{rateLimit: {requests: 1, unit: Hour, retryAfter: false}}");
         await using var proxy = await Manifests.StartAsync(yaml);
         using var client = Manifests.Client();
         var (first, _, r1) = await Get(client, proxy);
@@ -147,7 +138,7 @@ public sealed class TrafficFilterTests
             Assert.False(r2.Headers.Contains("Retry-After"));
         }
 
-        await proxy.ApplyAsync(Read(baseYaml + Filter("limits", "{rateLimit: {requests: 1, unit: Hour, burst: 2, retryAfter: false}}")), 3, CancellationToken.None);
+        await proxy.ApplyAsync(Read(baseYaml + GatewayYaml.TrafficFilter("limits", "{rateLimit: {requests: 1, unit: Hour, burst: 2, retryAfter: false}}")), 3, CancellationToken.None);
         var (changed, _, r3) = await Get(client, proxy);
         r3.Dispose();
         Assert.Equal(200, changed);

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text;
+using k8s;
+using k8s.Models;
 using Switchyard.Model.Manifests;
 
 namespace Switchyard.Proxy.Tests.Support;
@@ -15,6 +17,17 @@ internal static class Manifests
         ---
 
         """;
+
+    /// <summary>Ingress <paramref name="service"/> sending every request (path prefix /) to Service <paramref name="service"/> port 80.</summary>
+    public static string IngressAllTo(string service) => """
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata: {name: SERVICE, namespace: default}
+        spec:
+          rules: [{http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: SERVICE, port: {number: 80}}}}]}}]
+        ---
+
+        """.Replace("SERVICE", service, StringComparison.Ordinal);
 
     /// <summary>A Service NAME (port 80 named http) with one EndpointSlice pointing at 127.0.0.1:PORT for each port.</summary>
     public static string Service(string name, params int[] ports) => Service(name, "default", "", ports);
@@ -66,11 +79,17 @@ internal static class Manifests
         return b.ToString();
     }
 
-    public static async Task<GatewayProxy> StartAsync(string yaml, ProxyOptions? options = null)
+    /// <summary>The objects <paramref name="yaml"/> holds, read without validation (as objects that skipped admission would be); it must read.</summary>
+    public static List<IKubernetesObject<V1ObjectMeta>> Read(string yaml)
     {
         var result = new ManifestReader(new ManifestReaderOptions { Validate = false }).ReadText("test.yaml", yaml);
         Assert.True(result.Ok, string.Join("\n", result.Errors));
-        var proxy = GatewayProxy.FromObjects(options ?? new ProxyOptions(), result.Resources);
+        return [.. result.Resources];
+    }
+
+    public static async Task<GatewayProxy> StartAsync(string yaml, ProxyOptions? options = null)
+    {
+        var proxy = GatewayProxy.FromObjects(options ?? new ProxyOptions(), Read(yaml));
         await proxy.StartAsync(CancellationToken.None);
         return proxy;
     }
@@ -87,4 +106,19 @@ internal static class Manifests
         foreach (var (n, v) in headers) request.Headers.TryAddWithoutValidation(n, v);
         return request;
     }
+
+    /// <summary>Sends <see cref="Request"/> with <paramref name="body"/> on a new <see cref="Client"/>, and reads the whole answer.</summary>
+    public static async Task<HttpResponseMessage> SendAsync(int port, string host, string method, string pathAndQuery, HttpContent? body = null, params (string Name, string Value)[] headers)
+    {
+        using var client = Client();
+        using var request = Request(port, host, method, pathAndQuery, headers);
+        request.Content = body;
+        var response = await client.SendAsync(request);
+        await response.Content.LoadIntoBufferAsync();
+        return response;
+    }
+
+    /// <summary>A response header's values (among the response's or its content's headers) joined with ", ", or null when absent.</summary>
+    public static string? Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values) ? string.Join(", ", values) : null;
 }

@@ -87,4 +87,7 @@ internal static class ProxyProtocolClient
         }
         return null;
     }
+
+    /// <summary>What follows the head of a raw HTTP/1.1 answer.</summary>
+    public static string Body(string response) => response[(response.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..];
 }

@@ -2,7 +2,6 @@ using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Switchyard.Model.Gateway;
-using Switchyard.Model.Manifests;
 using Switchyard.Model.Resources;
 using Switchyard.Proxy.Tests.Support;
 using Switchyard.Store;
@@ -16,12 +15,6 @@ namespace Switchyard.Proxy.Tests.TlsRoutes;
 /// </summary>
 public sealed class TlsRouteStoreFeedTests
 {
-    private static IEnumerable<k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>> Read(string yaml)
-    {
-        var result = new ManifestReader(new ManifestReaderOptions { Validate = false }).ReadText("t.yaml", yaml);
-        Assert.True(result.Ok, string.Join("\n", result.Errors));
-        return result.Resources;
-    }
 
     [Fact]
     public async Task StoreMode_RouteCreatedThenDeleted_RoutingAndStatusFollow()
@@ -30,7 +23,7 @@ public sealed class TlsRouteStoreFeedTests
         await using var backend = await KestrelBackend.StartAsync(HttpProtocols.Http1, c => c.Response.WriteAsync("vault"),
             certificate: ca.ServerCertificate("vault.example.test", ["vault.example.test"]));
         await using var store = new InMemoryResourceStore();
-        foreach (var o in Read(Manifests.GatewayClass + """
+        foreach (var o in Manifests.Read(Manifests.GatewayClass + """
             apiVersion: gateway.networking.k8s.io/v1
             kind: Gateway
             metadata: {name: edge, namespace: default}
@@ -48,7 +41,7 @@ public sealed class TlsRouteStoreFeedTests
         var url = $"https://vault.example.test:{port}/";
         await Assert.ThrowsAsync<HttpRequestException>(() => client.GetStringAsync(url));
 
-        var route = Read("""
+        var route = Manifests.Read("""
             apiVersion: gateway.networking.k8s.io/v1
             kind: TLSRoute
             metadata: {name: vault, namespace: default}
