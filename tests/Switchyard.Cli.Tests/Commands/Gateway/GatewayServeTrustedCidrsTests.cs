@@ -9,14 +9,14 @@ namespace Switchyard.Cli.Tests.Commands.Gateway;
 /// </summary>
 public sealed class GatewayServeTrustedCidrsTests
 {
-    private static GatewayCommand.ServeFlags Flags(string? trusted, string? ingressHttp = "127.0.0.1:8080") =>
-        new(Admin: null, ingressHttp, IngressHttps: null, IngressProxyProtocol: false, AccessLog: null, Io: "event-loop", IngressXForwardedForTrustedCidrs: trusted);
+    private static GatewayFlagValues Flags(string? trusted, string? ingressHttp = "127.0.0.1:8080") =>
+        new(IngressHttp: ingressHttp, IngressXForwardedForTrustedCidrs: trusted);
 
     [Fact]
     public void Options_TrustedCidrs_ParsedInCanonicalOrder()
     {
         var errors = new List<string>();
-        var options = GatewayCommand.Options(Flags("2001:db8::/32, 10.0.0.0/8 ,192.168.1.7/32"), errors);
+        var options = GatewayFlags.ForServe().Options(Flags("2001:db8::/32, 10.0.0.0/8 ,192.168.1.7/32"), errors);
         Assert.Empty(errors);
         Assert.Equal(["10.0.0.0/8", "192.168.1.7/32", "2001:db8::/32"], options.IngressXForwardedForTrustedCidrs.Select(c => c.ToString()));
     }
@@ -25,7 +25,7 @@ public sealed class GatewayServeTrustedCidrsTests
     public void Options_NoFlag_NoTrustedCidrs()
     {
         var errors = new List<string>();
-        Assert.Empty(GatewayCommand.Options(Flags(null), errors).IngressXForwardedForTrustedCidrs);
+        Assert.Empty(GatewayFlags.ForServe().Options(Flags(null), errors).IngressXForwardedForTrustedCidrs);
         Assert.Empty(errors);
     }
 
@@ -33,7 +33,7 @@ public sealed class GatewayServeTrustedCidrsTests
     public void Options_BadCidrs_EveryOneNamed()
     {
         var errors = new List<string>();
-        GatewayCommand.Options(Flags("10.0.0.1/8, 10.1.0.0/16, foo,"), errors);
+        GatewayFlags.ForServe().Options(Flags("10.0.0.1/8, 10.1.0.0/16, foo,"), errors);
         Assert.Equal(
         [
             "--ingress-x-forwarded-for-trusted-cidrs: '10.0.0.1/8': must be a network address with no host bits set (did you mean \"10.0.0.0/8\"?)",
@@ -46,7 +46,7 @@ public sealed class GatewayServeTrustedCidrsTests
     public void Options_WithoutIngressListener_Refused()
     {
         var errors = new List<string>();
-        GatewayCommand.Options(Flags("10.0.0.0/8", ingressHttp: null), errors);
+        GatewayFlags.ForServe().Options(Flags("10.0.0.0/8", ingressHttp: null), errors);
         Assert.Equal(["IngressXForwardedForTrustedCidrs (--ingress-x-forwarded-for-trusted-cidrs): no Ingress listener is set; set IngressHttp or IngressHttps (--ingress-http, --ingress-https)"], errors);
     }
 
