@@ -18,7 +18,7 @@ internal sealed class DnsUpComponent(DnsOptions options) : IUpComponent
     {
         var dns = _dns = DnsComponent.FromStore(options, context.Store);
         context.HostedServices.Add(new Hosted(dns));
-        context.Summary.Add(("DNS", $"{options.Listen} udp+tcp, zone {options.Zone.Zone}"));
+        context.Summary.Add(("DNS", () => $"{options.Listen} udp+tcp, zone {options.Zone.Zone}"));
         return ValueTask.CompletedTask;
     }
 

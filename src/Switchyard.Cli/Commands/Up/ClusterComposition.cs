@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Switchyard.Cli.Commands.Dns;
 using Switchyard.Control;
 using Switchyard.Dns;
+using Switchyard.Proxy;
 using Switchyard.Store;
 using Switchyard.Store.Memory;
 using Switchyard.Store.Sqlite;
@@ -15,16 +16,20 @@ namespace Switchyard.Cli.Commands.Up;
 /// </summary>
 internal static class ClusterComposition
 {
-    /// <summary>The components of a local cluster, in the order they are configured; DNS unless <paramref name="dns"/> is null.</summary>
-    public static IReadOnlyList<IUpComponent> DefaultComponents(DnsOptions? dns)
+    /// <summary>
+    /// The components of a local cluster, in the order they are configured; DNS unless <paramref name="dns"/> is null; the
+    /// gateway with <paramref name="gateway"/> (from up's gateway flags), or the defaults (Gateways only, no admin address, no Ingress).
+    /// </summary>
+    public static IReadOnlyList<IUpComponent> DefaultComponents(DnsOptions? dns, ProxyOptions? gateway = null)
     {
         var components = new List<IUpComponent> { new ClusterIpComponent(), new ControllersComponent() };
         DnsUpComponent? dnsComponent = dns is null ? null : new DnsUpComponent(dns);
         if (dnsComponent is not null) components.Add(dnsComponent);
+        // The gateway starts before the runtime: an address its flags name that cannot be bound stops up before any pod runs.
+        components.Add(new GatewayUpComponent(gateway));
         // The runtime starts after the DNS server, so pods learn the port it really bound.
         components.Add(new RuntimeUpComponent(() => dnsComponent?.Address));
         components.Add(new NodeProxyUpComponent());
-        components.Add(new GatewayUpComponent());
         return components;
     }
 
@@ -45,7 +50,7 @@ internal static class ClusterComposition
                 HostedServices = context.HostedServices,
                 LoggerFactory = loggerFactory,
             }, cancellationToken);
-            return new RunningCluster(server, store, settings, context.Summary);
+            return new RunningCluster(server, store, settings, [.. context.Summary.Select(line => (line.Label, line.Value()))]);
         }
         catch
         {

@@ -15,7 +15,7 @@ internal sealed class ClusterIpComponent : IUpComponent
         var allocator = new ClusterIpAllocator(network);
         await allocator.InitializeAsync(context.Store, cancellationToken);
         context.AdmissionPlugins.Add(allocator);
-        context.Summary.Add(("Service CIDR", string.Join(", ", network.ServiceCidrs)));
+        context.Summary.Add(("Service CIDR", () => string.Join(", ", network.ServiceCidrs)));
     }
 }
 
@@ -28,7 +28,7 @@ internal sealed class ControllersComponent : IUpComponent
     {
         var host = new ControllerHost([new EndpointSliceController(), new Switchyard.Control.Controllers.Deployments.DeploymentController()]);
         context.BackgroundLoops.Add(host.AsBackgroundLoop());
-        context.Summary.Add(("Controllers", string.Join(", ", host.Controllers.Select(c => c.Name))));
+        context.Summary.Add(("Controllers", () => string.Join(", ", host.Controllers.Select(c => c.Name))));
         return ValueTask.CompletedTask;
     }
 }

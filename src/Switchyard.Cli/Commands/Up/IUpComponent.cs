@@ -25,6 +25,15 @@ internal sealed class UpComponentContext(IResourceStore store, UpSettings settin
     public List<Func<IResourceStore, CancellationToken, Task>> BackgroundLoops { get; } = [];
     public List<IHostedService> HostedServices { get; } = [];
 
-    /// <summary>"Label: value" lines printed in the summary after the API line ("DNS: 127.0.0.53:53").</summary>
-    public List<(string Label, string Value)> Summary { get; } = [];
+    /// <summary>
+    /// "Label: value" lines printed in the summary after the API line ("DNS: 127.0.0.53:53"). Each value is asked for once
+    /// every component started, so it can name what was really bound (the port that 0 picked).
+    /// </summary>
+    public List<(string Label, Func<string> Value)> Summary { get; } = [];
 }
+
+/// <summary>
+/// A component could not start for a reason the user can fix, such as an address a flag names being taken; the message
+/// names the flag. <c>up</c> prints it and exits 1.
+/// </summary>
+internal sealed class UpComponentException(string message, Exception? innerException = null) : Exception(message, innerException);

@@ -15,7 +15,7 @@ internal sealed class NodeProxyUpComponent(NodeProxyOptions? options = null) : I
     {
         var proxy = new NodeProxyServer(context.Store, options);
         context.HostedServices.Add(new Hosted(proxy));
-        context.Summary.Add(("Node proxy", "TCP on every loopback cluster IP (127.0.0.0/8)"));
+        context.Summary.Add(("Node proxy", () => "TCP on every loopback cluster IP (127.0.0.0/8)"));
         return ValueTask.CompletedTask;
     }
 

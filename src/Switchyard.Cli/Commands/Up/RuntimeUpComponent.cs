@@ -25,7 +25,7 @@ internal sealed class RuntimeUpComponent(Func<string?> dnsAddress, ILoggerFactor
             PathPrefix = [Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)],
         };
         context.HostedServices.Add(new Hosted(context.Store, options, dnsAddress, loggerFactory));
-        context.Summary.Add(("Runtime", $"pods as local processes on {options.PodCidr}, node \"{options.NodeName}\", logs in {Runtime.Pods.PodDirectories.Root(options.StateDirectory)}"));
+        context.Summary.Add(("Runtime", () => $"pods as local processes on {options.PodCidr}, node \"{options.NodeName}\", logs in {Runtime.Pods.PodDirectories.Root(options.StateDirectory)}"));
         return ValueTask.CompletedTask;
     }
 

@@ -4,6 +4,7 @@ using Switchyard.Cli.Client;
 using Switchyard.Cli.Output;
 using Switchyard.Control;
 using Switchyard.Cli.Commands.Dns;
+using Switchyard.Cli.Commands.Gateway;
 using Switchyard.Control.Apply;
 using Switchyard.Dns;
 using Switchyard.Dns.Forwarding;
@@ -42,34 +43,58 @@ internal static class UpCommand
             Arity = ArgumentArity.ZeroOrMore,
         };
         var allowRemote = new Option<bool>("--allow-remote") { Description = "Allow --api on a non-loopback address (anyone who can reach it and has the token controls the cluster)" };
-        var command = new Command("up", "Run a local Switchyard cluster in the foreground: the SQLite store in the state directory (default $SWITCHYARD_STATE_DIR or ./.switchyard), the API server, the controllers, the cluster DNS, the runtime that runs pods as local processes, the node proxy for Service cluster IPs and the gateway. Applies the given manifests first; stops on Ctrl-C or SIGTERM, stopping every pod.")
+        var gateway = GatewayFlags.ForUp();
+        var command = new Command("up", "Run a local Switchyard cluster in the foreground: the SQLite store in the state directory (default $SWITCHYARD_STATE_DIR or ./.switchyard), the API server, the controllers, the cluster DNS, the runtime that runs pods as local processes, the node proxy for Service cluster IPs and the gateway (Gateways always; Ingresses with --ingress-http/--ingress-https; its /metrics with --gateway-admin, which is not the API server). Applies the given manifests first; stops on Ctrl-C or SIGTERM, stopping every pod.")
         {
             files, inMemory, api, dns, dnsUpstream, allowRemote,
         };
+        foreach (var option in gateway.All) command.Options.Add(option);
         setup.Examples(command,
             "switchyard up",
             "switchyard up -f examples/quickstart",
             "switchyard up --state-dir /tmp/sy --api 127.0.0.1:8443",
             "switchyard up --in-memory -f demo.yaml",
-            "switchyard up --dns 127.0.0.1:5353 --dns-upstream 127.0.0.1:53");
+            "switchyard up --dns 127.0.0.1:5353 --dns-upstream 127.0.0.1:53",
+            "switchyard up -f shop.yaml --ingress-http 127.0.0.1:8080 --gateway-admin 127.0.0.1:9901 --gateway-access-log",
+            "switchyard up --ingress-https 127.0.0.1:8443 --ingress-x-forwarded-for-trusted-cidrs 10.0.0.0/8 --tls-idle-timeout 10m --external-auth-timeout 2s");
         setup.SetAction(command, (context, ct) =>
         {
-            if (!ControlPlaneOptions.TryParseListen(context.Get(api) ?? "", out var listen, out var error)) return Task.FromResult(context.Usage(error!));
-            if (!IPAddress.IsLoopback(listen!.Address) && !context.Get(allowRemote))
+            var errors = new List<string>();
+            if (!ControlPlaneOptions.TryParseListen(context.Get(api) ?? "", out var listen, out var error)) errors.Add(error!);
+            else if (!IPAddress.IsLoopback(listen!.Address) && !context.Get(allowRemote))
             {
-                return Task.FromResult(context.Usage($"--api {context.Get(api)} is not a loopback address; add --allow-remote to serve the API to other hosts"));
+                errors.Add($"--api {context.Get(api)} is not a loopback address; add --allow-remote to serve the API to other hosts");
             }
+            var dnsOptions = ParseDns(context, context.Get(dns) ?? "", context.Get(dnsUpstream) ?? [], errors);
+            var proxyOptions = gateway.Options(gateway.Read(context), errors);
+            SharedAddresses(errors, [("--api", listen), ("--dns", dnsOptions?.Listen)],
+                [(gateway.Admin.Name, proxyOptions.Admin), (gateway.IngressHttp.Name, proxyOptions.IngressHttp), (gateway.IngressHttps.Name, proxyOptions.IngressHttps)]);
+            if (errors.Count > 0) return Task.FromResult(context.Usage(string.Join("\n", errors)));
+
             var stateDir = context.Get(setup.Globals.StateDir) is { Length: > 0 } flag ? flag
                 : context.Env.GetVariable("SWITCHYARD_STATE_DIR") is { Length: > 0 } fromEnv ? fromEnv
                 : TargetResolver.DefaultStateDir;
-            var settings = new UpSettings(context.Env.FullPath(stateDir), context.Get(inMemory), listen);
-            var errors = new List<string>();
-            var dnsOptions = ParseDns(context, context.Get(dns) ?? "", context.Get(dnsUpstream) ?? [], errors);
-            if (errors.Count > 0) return Task.FromResult(context.Usage(string.Join("\n", errors)));
-            var components = ClusterComposition.DefaultComponents(dnsOptions);
+            var settings = new UpSettings(context.Env.FullPath(stateDir), context.Get(inMemory), listen!);
+            var components = ClusterComposition.DefaultComponents(dnsOptions, proxyOptions);
             return RunAsync(context, settings, components, context.Get(files) ?? [], ct);
         });
         return command;
+    }
+
+    /// <summary>
+    /// The API server, the DNS server (TCP) and the gateway listen on TCP: two of them on one address with a fixed port
+    /// cannot both bind, so each such pair is an error naming both flags. Pairs within the gateway are checked by
+    /// <see cref="GatewayFlags.Options"/>.
+    /// </summary>
+    private static void SharedAddresses(List<string> errors, (string Flag, IPEndPoint? Address)[] servers, (string Flag, IPEndPoint? Address)[] gateway)
+    {
+        for (var i = 0; i < servers.Length; i++)
+        {
+            foreach (var other in servers.Skip(i + 1).Concat(gateway))
+            {
+                if (servers[i].Address is { Port: > 0 } a && a.Equals(other.Address)) errors.Add($"{other.Flag}: {a} is also the {servers[i].Flag} address; use another port");
+            }
+        }
     }
 
     /// <summary>The DNS server's options from --dns and --dns-upstream, or null for --dns off.</summary>
@@ -101,6 +126,10 @@ internal static class UpCommand
         try
         {
             cluster = await ClusterComposition.StartAsync(settings, components, context.Env.LoggerFactory, stop.Token);
+        }
+        catch (UpComponentException e)
+        {
+            return context.Fail($"{e.Message}\nthe control plane stopped before running any pod");
         }
         catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
         {

@@ -10,8 +10,8 @@ namespace Switchyard.Cli.Tests.Commands.Gateway;
 /// </summary>
 public sealed class GatewayServeFlagTests
 {
-    private static GatewayCommand.ServeFlags Flags(string? tlsIdle, string? externalAuth, string? admin = null) =>
-        new(admin, IngressHttp: null, IngressHttps: null, IngressProxyProtocol: false, AccessLog: null, Io: "event-loop", tlsIdle, externalAuth);
+    private static GatewayFlagValues Flags(string? tlsIdle, string? externalAuth, string? admin = null) =>
+        new(admin, TlsIdleTimeout: tlsIdle, ExternalAuthTimeout: externalAuth);
 
     [Theory]
     [InlineData(null, null, 3600.0, 10.0)] // the defaults
@@ -22,7 +22,7 @@ public sealed class GatewayServeFlagTests
     public void Options_TimeoutFlags_Parsed(string? tlsIdle, string? externalAuth, double tlsIdleSeconds, double externalAuthSeconds)
     {
         var errors = new List<string>();
-        var options = GatewayCommand.Options(Flags(tlsIdle, externalAuth), errors);
+        var options = GatewayFlags.ForServe().Options(Flags(tlsIdle, externalAuth), errors);
         Assert.Empty(errors);
         Assert.Equal((TimeSpan.FromSeconds(tlsIdleSeconds), TimeSpan.FromSeconds(externalAuthSeconds)), (options.TlsIdleTimeout, options.ExternalAuthTimeout));
     }
@@ -42,7 +42,7 @@ public sealed class GatewayServeFlagTests
     public void Options_BadTimeout_ErrorNamesTheFlag(string flag, string value, string error)
     {
         var errors = new List<string>();
-        var options = GatewayCommand.Options(flag == "--tls-idle-timeout" ? Flags(value, null) : Flags(null, value), errors);
+        var options = GatewayFlags.ForServe().Options(flag == "--tls-idle-timeout" ? Flags(value, null) : Flags(null, value), errors);
         Assert.Equal([error], errors);
         Assert.Equal((new ProxyOptions().TlsIdleTimeout, new ProxyOptions().ExternalAuthTimeout), (options.TlsIdleTimeout, options.ExternalAuthTimeout));
     }
@@ -51,7 +51,7 @@ public sealed class GatewayServeFlagTests
     public void Options_SeveralBadFlags_EveryErrorListed()
     {
         var errors = new List<string>();
-        GatewayCommand.Options(Flags("forever", "0s", admin: "localhost"), errors);
+        GatewayFlags.ForServe().Options(Flags("forever", "0s", admin: "localhost"), errors);
         Assert.Equal(
         [
             "--admin: 'localhost' is not HOST:PORT with an IP address (e.g. 127.0.0.1:8080)",

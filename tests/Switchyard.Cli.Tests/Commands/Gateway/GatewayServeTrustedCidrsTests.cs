@@ -10,15 +10,14 @@ namespace Switchyard.Cli.Tests.Commands.Gateway;
 /// </summary>
 public sealed class GatewayServeTrustedCidrsTests
 {
-    private static GatewayCommand.ServeFlags Flags(string? trusted, string? ingressHttp = "127.0.0.1:8080", string? hops = null) =>
-        new(Admin: null, ingressHttp, IngressHttps: null, IngressProxyProtocol: false, AccessLog: null, Io: "event-loop", IngressXForwardedForTrustedCidrs: trusted,
-            IngressXForwardedForTrustedHops: hops);
+    private static GatewayFlagValues Flags(string? trusted, string? ingressHttp = "127.0.0.1:8080", string? hops = null) =>
+        new(IngressHttp: ingressHttp, IngressXForwardedForTrustedCidrs: trusted, IngressXForwardedForTrustedHops: hops);
 
     [Fact]
     public void Options_TrustedHops_Parsed()
     {
         var errors = new List<string>();
-        var options = GatewayCommand.Options(Flags(null, hops: "2"), errors);
+        var options = GatewayFlags.ForServe().Options(Flags(null, hops: "2"), errors);
         Assert.Empty(errors);
         Assert.Equal((2, 0), (options.IngressXForwardedForTrustedHops, options.IngressXForwardedForTrustedCidrs.Count));
     }
@@ -30,7 +29,7 @@ public sealed class GatewayServeTrustedCidrsTests
     public void Options_BadTrustedHops_Named(string hops)
     {
         var errors = new List<string>();
-        GatewayCommand.Options(Flags(null, hops: hops), errors);
+        GatewayFlags.ForServe().Options(Flags(null, hops: hops), errors);
         Assert.Equal([$"--ingress-x-forwarded-for-trusted-hops: '{hops}': must be a whole number of hops from 1 to 16: the proxies in front that append to X-Forwarded-For (1: a load balancer; 2: a CDN, then a load balancer)"], errors);
     }
 
@@ -38,7 +37,7 @@ public sealed class GatewayServeTrustedCidrsTests
     public void Options_TrustedHopsAndCidrs_Refused()
     {
         var errors = new List<string>();
-        GatewayCommand.Options(Flags("10.0.0.0/8", hops: "1"), errors);
+        GatewayFlags.ForServe().Options(Flags("10.0.0.0/8", hops: "1"), errors);
         Assert.Equal(["IngressXForwardedForTrustedHops (--ingress-x-forwarded-for-trusted-hops): only one of IngressXForwardedForTrustedCidrs and IngressXForwardedForTrustedHops "
             + "(--ingress-x-forwarded-for-trusted-cidrs, --ingress-x-forwarded-for-trusted-hops) may be set: trust X-Forwarded-For by the peer's CIDR or by a number of hops, not both"], errors);
     }
@@ -58,7 +57,7 @@ public sealed class GatewayServeTrustedCidrsTests
     public void Options_TrustedCidrs_ParsedInCanonicalOrder()
     {
         var errors = new List<string>();
-        var options = GatewayCommand.Options(Flags("2001:db8::/32, 10.0.0.0/8 ,192.168.1.7/32"), errors);
+        var options = GatewayFlags.ForServe().Options(Flags("2001:db8::/32, 10.0.0.0/8 ,192.168.1.7/32"), errors);
         Assert.Empty(errors);
         Assert.Equal(["10.0.0.0/8", "192.168.1.7/32", "2001:db8::/32"], options.IngressXForwardedForTrustedCidrs.Select(c => c.ToString()));
     }
@@ -67,7 +66,7 @@ public sealed class GatewayServeTrustedCidrsTests
     public void Options_NoFlag_NoTrustedCidrs()
     {
         var errors = new List<string>();
-        Assert.Empty(GatewayCommand.Options(Flags(null), errors).IngressXForwardedForTrustedCidrs);
+        Assert.Empty(GatewayFlags.ForServe().Options(Flags(null), errors).IngressXForwardedForTrustedCidrs);
         Assert.Empty(errors);
     }
 
@@ -75,7 +74,7 @@ public sealed class GatewayServeTrustedCidrsTests
     public void Options_BadCidrs_EveryOneNamed()
     {
         var errors = new List<string>();
-        GatewayCommand.Options(Flags("10.0.0.1/8, 10.1.0.0/16, foo,"), errors);
+        GatewayFlags.ForServe().Options(Flags("10.0.0.1/8, 10.1.0.0/16, foo,"), errors);
         Assert.Equal(
         [
             "--ingress-x-forwarded-for-trusted-cidrs: '10.0.0.1/8': must be a network address with no host bits set (did you mean \"10.0.0.0/8\"?)",
@@ -88,7 +87,7 @@ public sealed class GatewayServeTrustedCidrsTests
     public void Options_WithoutIngressListener_Refused()
     {
         var errors = new List<string>();
-        GatewayCommand.Options(Flags("10.0.0.0/8", ingressHttp: null), errors);
+        GatewayFlags.ForServe().Options(Flags("10.0.0.0/8", ingressHttp: null), errors);
         Assert.Equal(["IngressXForwardedForTrustedCidrs (--ingress-x-forwarded-for-trusted-cidrs): no Ingress listener is set; set IngressHttp or IngressHttps (--ingress-http, --ingress-https)"], errors);
     }
 
