@@ -28,7 +28,7 @@ internal struct HeadBuilder : IDisposable
     {
         if (string.IsNullOrEmpty(text)) return;
         Ensure(text.Length);
-        _length += Encoding.Latin1.GetBytes(text, _buffer.AsSpan(_length));
+        _length += Latin1(text, _buffer.AsSpan(_length));
     }
 
     public void Append(long number)
@@ -38,13 +38,27 @@ internal struct HeadBuilder : IDisposable
         _length += written;
     }
 
+    /// <summary>Writes "name: value" and CRLF, room for the line made once.</summary>
     public void Header(string name, string? value)
     {
-        Append(name);
-        Append(": "u8);
-        Append(value);
-        Append("\r\n"u8);
+        value ??= "";
+        Ensure(name.Length + value.Length + 4);
+        var span = _buffer.AsSpan(_length);
+        var n = Latin1(name, span);
+        span[n++] = (byte)':';
+        span[n++] = (byte)' ';
+        n += Latin1(value, span[n..]);
+        span[n++] = (byte)'\r';
+        span[n++] = (byte)'\n';
+        _length += n;
     }
+
+    /// <summary>
+    /// <paramref name="text"/> as Latin-1 bytes: the vectorized ASCII narrowing for the usual field, the Latin-1 encoder
+    /// (a character above U+00FF becomes '?') for the rest.
+    /// </summary>
+    private static int Latin1(string text, Span<byte> to) =>
+        Ascii.FromUtf16(text, to, out var written) == OperationStatus.Done ? written : Encoding.Latin1.GetBytes(text, to);
 
     private void Ensure(int more)
     {

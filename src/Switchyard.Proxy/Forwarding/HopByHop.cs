@@ -1,4 +1,4 @@
-using System.Collections.Frozen;
+using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
@@ -7,12 +7,31 @@ namespace Switchyard.Proxy.Forwarding;
 /// <summary>Hop-by-hop header hygiene (RFC 9110 §7.6.1): these fields describe one connection and are never forwarded.</summary>
 internal static class HopByHop
 {
-    private static readonly FrozenSet<string> Names = new[]
+    /// <summary>Connection, Keep-Alive, Proxy-Connection, TE, Transfer-Encoding, Upgrade, Trailer, Proxy-Authenticate, Proxy-Authorization.</summary>
+    public static bool Is(string name) => name.Length switch
     {
-        "Connection", "Keep-Alive", "Proxy-Connection", "TE", "Transfer-Encoding", "Upgrade", "Trailer", "Proxy-Authenticate", "Proxy-Authorization",
-    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+        2 => name.Equals("TE", StringComparison.OrdinalIgnoreCase),
+        7 => name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase) || name.Equals("Trailer", StringComparison.OrdinalIgnoreCase),
+        10 => name.Equals("Connection", StringComparison.OrdinalIgnoreCase) || name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase),
+        16 => name.Equals("Proxy-Connection", StringComparison.OrdinalIgnoreCase),
+        17 => name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase),
+        18 => name.Equals("Proxy-Authenticate", StringComparison.OrdinalIgnoreCase),
+        19 => name.Equals("Proxy-Authorization", StringComparison.OrdinalIgnoreCase),
+        _ => false,
+    };
 
-    public static bool Is(string name) => Names.Contains(name);
+    /// <summary><see cref="Is(string)"/> for a field name as received (ASCII bytes).</summary>
+    public static bool Is(ReadOnlySpan<byte> name) => name.Length switch
+    {
+        2 => Ascii.EqualsIgnoreCase(name, "TE"u8),
+        7 => Ascii.EqualsIgnoreCase(name, "Upgrade"u8) || Ascii.EqualsIgnoreCase(name, "Trailer"u8),
+        10 => Ascii.EqualsIgnoreCase(name, "Connection"u8) || Ascii.EqualsIgnoreCase(name, "Keep-Alive"u8),
+        16 => Ascii.EqualsIgnoreCase(name, "Proxy-Connection"u8),
+        17 => Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8),
+        18 => Ascii.EqualsIgnoreCase(name, "Proxy-Authenticate"u8),
+        19 => Ascii.EqualsIgnoreCase(name, "Proxy-Authorization"u8),
+        _ => false,
+    };
 
     /// <summary>True when <paramref name="name"/> is listed in a Connection header value (also hop-by-hop).</summary>
     public static bool ListedIn(StringValues connection, string name)

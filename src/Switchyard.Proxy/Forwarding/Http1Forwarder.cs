@@ -165,8 +165,7 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
         // The fields the client's Connection named are gone already (HopByHop.ConsumeConnectionOptions, on arrival).
         foreach (var (name, values) in request.Headers)
         {
-            if (HopByHop.Is(name) || name.Equals("Host", StringComparison.OrdinalIgnoreCase) || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
-                || name.Equals("Expect", StringComparison.OrdinalIgnoreCase)) continue;
+            if (WrittenHere(name)) continue;
             foreach (var value in values) b.Header(name, value);
         }
         if (bodyMode == BodyMode.ContentLength)
@@ -189,6 +188,15 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
         b.Append("\r\n"u8);
         return b;
     }
+
+    /// <summary>Request fields not copied to the upstream: hop-by-hop ones, and Host, Content-Length and Expect, which the forwarder writes itself (or not at all).</summary>
+    private static bool WrittenHere(string name) => name.Length switch
+    {
+        4 => name.Equals("Host", StringComparison.OrdinalIgnoreCase),
+        6 => name.Equals("Expect", StringComparison.OrdinalIgnoreCase),
+        14 => name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase),
+        _ => HopByHop.Is(name),
+    };
 
     private static async ValueTask<ForwardResult> SendRequestAsync(HttpContext context, UpstreamConnection connection, HeadBuilder head, BodyMode bodyMode, CancellationToken cancellationToken)
     {
@@ -282,11 +290,13 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
         response.StatusCode = head.Status;
         var headers = response.Headers;
         var listed = head.ConnectionTokens is { } tokens && HopByHop.HasExtraTokens(tokens) ? tokens : null; // "keep-alive" alone names no field
-        foreach (var (name, value) in head.Headers)
+        var fields = head.Headers;
+        for (var i = 0; i < fields.Count; i++)
         {
+            var (name, value) = fields[i];
             // A 101 keeps Upgrade (it names the new protocol) although Connection lists it.
             var keep = head.Status == 101 && name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase);
-            if (!keep && (HopByHop.Is(name) || (listed is not null && HopByHop.ListedIn(listed, name)))) continue;
+            if (!keep && (head.IsHopByHop(i) || (listed is not null && HopByHop.ListedIn(listed, name)))) continue;
             headers.Append(name, value);
         }
         plan.ResponseEdits?.Apply(headers);

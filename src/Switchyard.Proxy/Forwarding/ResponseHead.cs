@@ -5,12 +5,20 @@ namespace Switchyard.Proxy.Forwarding;
 
 /// <summary>
 /// A parsed HTTP/1.x response head: status, fields in order, and the framing facts the forwarder needs. One instance
-/// serves every response on an upstream connection: a field whose name and value repeat the previous response's field
-/// at the same position (Server, Content-Type, Date within a second...) reuses its strings instead of allocating.
+/// serves every response on an upstream connection and keeps the previous head's bytes: a field line identical to the
+/// previous response's line at the same position (Server, Content-Type, Content-Length, Connection...) is taken as it
+/// was parsed then, with one byte comparison and no validation, decoding or allocation; a line whose name alone
+/// repeats (Date) reuses the name's string.
 /// </summary>
 internal sealed class ResponseHead
 {
     private List<KeyValuePair<string, string>> _previous = new(16);
+    private Line[] _lines = new Line[16];
+    private Line[] _previousLines = new Line[16];
+    private int _lineCount, _previousLineCount;
+    private byte[] _bytes = new byte[512];
+    private byte[] _previousBytes = new byte[512];
+    private bool[] _hopByHop = new bool[16];
 
     public int Status { get; private set; }
     public List<KeyValuePair<string, string>> Headers { get; private set; } = new(16);
@@ -23,65 +31,78 @@ internal sealed class ResponseHead
     /// <summary>Largest head accepted from an upstream.</summary>
     public const int MaxHeadBytes = 64 * 1024;
 
+    /// <summary>What the forwarder does with a field, decided once per distinct field line.</summary>
+    private enum Kind : byte
+    {
+        EndToEnd,
+        HopByHop,
+        ContentLength,
+        TransferEncoding,
+        TransferEncodingChunked,
+        Connection,
+        ConnectionClose,
+    }
+
+    /// <summary>A field line of the head: where its bytes are, what it is, and the strings made for it.</summary>
+    private readonly record struct Line(int Start, int Length, int NameLength, Kind Kind, string Name, string Value);
+
     /// <summary>
     /// Parses one head from the start of <paramref name="buffer"/>. Returns false if more bytes are needed
     /// (<paramref name="headEnd"/> unset); throws <see cref="InvalidDataException"/> for a malformed head.
     /// </summary>
     public bool TryParse(ReadOnlySequence<byte> buffer, out SequencePosition headEnd)
     {
-        var reader = new SequenceReader<byte>(buffer);
-        if (!reader.TryReadTo(out ReadOnlySequence<byte> head, "\r\n\r\n"u8, advancePastDelimiter: true))
+        int length; // of the head, its final empty line included
+        if (buffer.IsSingleSegment)
+        {
+            var end = buffer.FirstSpan.IndexOf("\r\n\r\n"u8);
+            length = end < 0 ? -1 : end + 4;
+        }
+        else
+        {
+            var reader = new SequenceReader<byte>(buffer);
+            length = reader.TryReadTo(out ReadOnlySequence<byte> _, "\r\n\r\n"u8, advancePastDelimiter: true) ? (int)reader.Consumed : -1;
+        }
+        if (length < 0)
         {
             if (buffer.Length > MaxHeadBytes) throw new InvalidDataException("upstream response head is larger than 64 KiB");
             headEnd = default;
             return false;
         }
-        headEnd = reader.Position;
+        if (length > MaxHeadBytes) throw new InvalidDataException("upstream response head is larger than 64 KiB");
+        headEnd = buffer.GetPosition(length);
+        // The head's bytes are kept until the next response, which compares its lines with them.
+        (_bytes, _previousBytes) = (_previousBytes, _bytes);
+        (_lines, _previousLines) = (_previousLines, _lines);
+        _previousLineCount = _lineCount;
+        _lineCount = 0;
+        if (_bytes.Length < length) _bytes = new byte[Math.Max(length, _bytes.Length * 2)];
+        buffer.Slice(0, length).CopyTo(_bytes);
         (Headers, _previous) = (_previous, Headers);
         Headers.Clear();
         ContentLength = null;
         Chunked = ConnectionClose = Http10 = false;
         ConnectionTokens = null;
-        if (head.IsSingleSegment) Parse(head.FirstSpan);
-        else
-        {
-            var bytes = ArrayPool<byte>.Shared.Rent((int)head.Length);
-            try
-            {
-                head.CopyTo(bytes);
-                Parse(bytes.AsSpan(0, (int)head.Length));
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(bytes);
-            }
-        }
+        Parse(length - 2); // without the final empty line's CRLF
         return true;
     }
 
     /// <summary>Forgets the last response's status before a new request, so "nothing parsed yet" reads as status 0.</summary>
     public void Reset() => Status = 0;
 
-    private (string Name, string Value) Strings(int index, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
-    {
-        if (index < _previous.Count)
-        {
-            var (lastName, lastValue) = _previous[index];
-            if (Ascii.Equals(name, lastName))
-                return (lastName, Ascii.Equals(value, lastValue) ? lastValue : Encoding.Latin1.GetString(value));
-        }
-        return (KnownHeaderNames.Get(name), Encoding.Latin1.GetString(value));
-    }
+    /// <summary>True when the field at <paramref name="index"/> of <see cref="Headers"/> is hop-by-hop (RFC 9110 §7.6.1).</summary>
+    public bool IsHopByHop(int index) => _hopByHop[index];
 
     // RFC 9110 §5.1 and §5.5: a field name is a token; a field value has no control characters but HTAB (obs-text passes).
     private static readonly SearchValues<byte> TokenChars = SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"u8);
     private static readonly SearchValues<byte> ControlChars = SearchValues.Create(
         [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 127]);
 
-    private void Parse(ReadOnlySpan<byte> head)
+    private void Parse(int length)
     {
+        var head = _bytes.AsSpan(0, length);
         var eol = head.IndexOf("\r\n"u8);
-        var statusLine = eol < 0 ? head : head[..eol];
+        var statusLine = head[..eol];
         if (statusLine.Length < 12 || !statusLine.StartsWith("HTTP/1."u8) || statusLine[8] != (byte)' ')
             throw new InvalidDataException("upstream sent a malformed status line");
         Http10 = statusLine[7] == (byte)'0';
@@ -90,39 +111,37 @@ internal sealed class ResponseHead
             throw new InvalidDataException("upstream sent a malformed status code");
         Status = (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
         if (Status is < 100 or > 599) throw new InvalidDataException($"upstream sent status {Status}, outside 100-599");
-        var rest = eol < 0 ? [] : head[(eol + 2)..];
-        while (rest.Length > 0)
+        var start = eol + 2;
+        while (start < length)
         {
-            eol = rest.IndexOf("\r\n"u8);
-            var line = eol < 0 ? rest : rest[..eol];
-            rest = eol < 0 ? [] : rest[(eol + 2)..];
-            var colon = line.IndexOf((byte)':');
-            if (colon <= 0) throw new InvalidDataException("upstream sent a malformed header line");
-            var nameBytes = line[..colon];
-            if (nameBytes[^1] == (byte)' ' || nameBytes[^1] == (byte)'\t') throw new InvalidDataException("upstream sent whitespace before a header colon");
-            if (nameBytes.ContainsAnyExcept(TokenChars)) throw new InvalidDataException("upstream sent a header name that is not a token");
-            var valueBytes = line[(colon + 1)..].Trim(" \t"u8);
-            if (valueBytes.ContainsAny(ControlChars)) throw new InvalidDataException("upstream sent a control character in a header value");
-            var (name, value) = Strings(Headers.Count, nameBytes, valueBytes);
-            if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            // Lines end in CRLF (the head's own end was found as CRLFCRLF): a lone LF is refused.
+            eol = head[start..].IndexOf((byte)'\n') - 1;
+            if (eol < 0 || head[start + eol] != (byte)'\r') throw new InvalidDataException("upstream sent a malformed header line");
+            var line = ReadLine(start, eol);
+            start += eol + 2;
+            if (_lineCount == _lines.Length) Array.Resize(ref _lines, _lines.Length * 2);
+            _lines[_lineCount++] = line;
+            switch (line.Kind)
             {
-                if (!long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length)
-                    || (ContentLength is { } previous && previous != length))
-                    throw new InvalidDataException("upstream sent an invalid or conflicting Content-Length");
-                ContentLength = length;
-                continue;
+                case Kind.ContentLength:
+                    var value = ContentLengthOf(head.Slice(line.Start + line.NameLength + 1, line.Length - line.NameLength - 1).Trim(" \t"u8));
+                    if (value < 0 || (ContentLength is { } previous && previous != value))
+                        throw new InvalidDataException("upstream sent an invalid or conflicting Content-Length");
+                    ContentLength = value;
+                    continue;
+                case Kind.TransferEncoding:
+                    continue;
+                case Kind.TransferEncodingChunked:
+                    Chunked = true;
+                    continue;
+                case Kind.Connection or Kind.ConnectionClose:
+                    ConnectionClose |= line.Kind == Kind.ConnectionClose;
+                    ConnectionTokens = ConnectionTokens is null ? line.Value : ConnectionTokens + "," + line.Value;
+                    break;
             }
-            if (name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
-            {
-                if (value.EndsWith("chunked", StringComparison.OrdinalIgnoreCase)) Chunked = true;
-                continue;
-            }
-            if (name.Equals("Connection", StringComparison.OrdinalIgnoreCase))
-            {
-                if (value.Contains("close", StringComparison.OrdinalIgnoreCase)) ConnectionClose = true;
-                ConnectionTokens = ConnectionTokens is null ? value : ConnectionTokens + "," + value;
-            }
-            Headers.Add(new(name, value));
+            if (Headers.Count == _hopByHop.Length) Array.Resize(ref _hopByHop, _hopByHop.Length * 2);
+            _hopByHop[Headers.Count] = line.Kind is Kind.HopByHop or Kind.Connection or Kind.ConnectionClose;
+            Headers.Add(new(line.Name, line.Value));
         }
         // RFC 9112 §6.3: with Transfer-Encoding present, Content-Length is ignored (and the message is not reused).
         if (Chunked && ContentLength is not null)
@@ -130,6 +149,58 @@ internal sealed class ResponseHead
             ContentLength = null;
             ConnectionClose = true;
         }
+    }
+
+    /// <summary>The field line of <paramref name="length"/> bytes at <paramref name="start"/>: the previous head's line at this position when the bytes are the same, else parsed and checked.</summary>
+    private Line ReadLine(int start, int length)
+    {
+        var bytes = _bytes.AsSpan(start, length);
+        var index = _lineCount;
+        Line? before = index < _previousLineCount ? _previousLines[index] : null;
+        if (before is { } same && same.Length == length && bytes.SequenceEqual(_previousBytes.AsSpan(same.Start, same.Length)))
+            return same with { Start = start };
+        var colon = bytes.IndexOf((byte)':');
+        if (colon <= 0) throw new InvalidDataException("upstream sent a malformed header line");
+        var nameBytes = bytes[..colon];
+        if (nameBytes[^1] == (byte)' ' || nameBytes[^1] == (byte)'\t') throw new InvalidDataException("upstream sent whitespace before a header colon");
+        if (nameBytes.ContainsAnyExcept(TokenChars)) throw new InvalidDataException("upstream sent a header name that is not a token");
+        var valueBytes = bytes[(colon + 1)..].Trim(" \t"u8);
+        if (valueBytes.ContainsAny(ControlChars)) throw new InvalidDataException("upstream sent a control character in a header value");
+        // The name as the previous response sent it at this position (Date, whose value changes every second), else a new one.
+        var (name, kind) = before is { } named && named.NameLength == colon && nameBytes.SequenceEqual(_previousBytes.AsSpan(named.Start, colon))
+            ? (named.Name, named.Kind)
+            : (KnownHeaderNames.Get(nameBytes), KindOf(nameBytes));
+        var value = Encoding.Latin1.GetString(valueBytes);
+        kind = kind switch
+        {
+            Kind.TransferEncoding or Kind.TransferEncodingChunked =>
+                value.EndsWith("chunked", StringComparison.OrdinalIgnoreCase) ? Kind.TransferEncodingChunked : Kind.TransferEncoding,
+            Kind.Connection or Kind.ConnectionClose => value.Contains("close", StringComparison.OrdinalIgnoreCase) ? Kind.ConnectionClose : Kind.Connection,
+            _ => kind,
+        };
+        return new Line(start, length, colon, kind, name, value);
+    }
+
+    private static Kind KindOf(ReadOnlySpan<byte> name) =>
+        name.Length switch
+        {
+            14 when Ascii.EqualsIgnoreCase(name, "Content-Length"u8) => Kind.ContentLength,
+            17 when Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8) => Kind.TransferEncoding,
+            10 when Ascii.EqualsIgnoreCase(name, "Connection"u8) => Kind.Connection,
+            _ => HopByHop.Is(name) ? Kind.HopByHop : Kind.EndToEnd,
+        };
+
+    /// <summary>A Content-Length value: digits only (RFC 9110 §8.6), at most 18 of them; -1 when it is anything else.</summary>
+    private static long ContentLengthOf(ReadOnlySpan<byte> digits)
+    {
+        if (digits.IsEmpty || digits.Length > 18) return -1;
+        long value = 0;
+        foreach (var d in digits)
+        {
+            if (d is < (byte)'0' or > (byte)'9') return -1;
+            value = value * 10 + (d - '0');
+        }
+        return value;
     }
 }
 

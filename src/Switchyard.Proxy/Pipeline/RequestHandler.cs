@@ -63,8 +63,8 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             HopByHop.ConsumeConnectionOptions(request.Headers); // before anything reads or sets a field the client's Connection may name
             // A CORS preflight goes to the rule its Access-Control-Request-Method would reach, when that rule answers preflights.
             var entry = CorsPolicy.IsPreflight(request)
-                ? PreflightEntry(listener, request, path) ?? listener.Router.Match(request, request.Host.Host, path)
-                : listener.Router.Match(request, request.Host.Host, path);
+                ? PreflightEntry(listener, request, path) ?? listener.Router.Match(request, path)
+                : listener.Router.Match(request, path);
             if (entry is null)
             {
                 error = $"{listener.Name}: no route matches";
@@ -123,8 +123,8 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 return;
             }
             backendName = backend.Name;
+            ClientCertificates.Forward(context, listener); // first: its removal is cheapest while the request has no fields Kestrel does not know
             AddForwardingHeaders(context, peer, listener.Https ? "https" : "http", runtime.ForwardedHeader);
-            ClientCertificates.Forward(context, listener);
             if (runtime.TraceContext)
             {
                 traceParent = TraceContext.Next(request.Headers.TraceParent);
@@ -162,7 +162,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
     /// </summary>
     private static RouteEntry? PreflightEntry(ListenerConfig listener, HttpRequest request, string path) =>
         request.Headers.AccessControlRequestMethod.ToString() is { Length: > 0 } asked
-            && listener.Router.Match(request, request.Host.Host, path, asked) is { Rule.Cors: not null } entry
+            && listener.Router.Match(request, path, asked) is { Rule.Cors: not null } entry
             ? entry
             : null;
 
@@ -424,18 +424,18 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
     /// </summary>
     private static void AddForwardingHeaders(HttpContext context, string? peer, string scheme, bool forwarded)
     {
-        var request = context.Request;
-        var headers = request.Headers;
+        var headers = context.Request.Headers;
         if (peer is not null)
         {
             var existing = headers["X-Forwarded-For"];
             headers["X-Forwarded-For"] = existing.Count == 0 ? peer : existing.ToString() + ", " + peer;
         }
         headers["X-Forwarded-Proto"] = scheme;
-        if (!headers.ContainsKey("X-Forwarded-Host")) headers["X-Forwarded-Host"] = request.Host.Value;
+        var host = headers.Host.ToString(); // as the client sent it (an IDN in punycode stays so)
+        if (!headers.ContainsKey("X-Forwarded-Host")) headers["X-Forwarded-Host"] = host;
         if (forwarded)
         {
-            var element = $"for={(peer is null ? "unknown" : peer.Contains(':', StringComparison.Ordinal) ? $"\"[{peer}]\"" : peer)};proto={scheme};host=\"{request.Host.Value}\"";
+            var element = $"for={(peer is null ? "unknown" : peer.Contains(':', StringComparison.Ordinal) ? $"\"[{peer}]\"" : peer)};proto={scheme};host=\"{host}\"";
             var existing = headers["Forwarded"];
             headers["Forwarded"] = existing.Count == 0 ? element : existing.ToString() + ", " + element;
         }

@@ -11,6 +11,7 @@ namespace Switchyard.Proxy.Routing;
 internal sealed class HostRouter
 {
     private readonly FrozenDictionary<string, RouteTable> _exact;
+    private readonly FrozenDictionary<string, RouteTable>.AlternateLookup<ReadOnlySpan<char>> _exactBySpan;
     private readonly (string Suffix, RouteTable Table)[] _wildcards;
     private readonly RouteTable? _any;
     private readonly bool _singleLabelWildcards;
@@ -19,6 +20,7 @@ internal sealed class HostRouter
     public HostRouter(IReadOnlyDictionary<string, RouteTable> exact, IReadOnlyDictionary<string, RouteTable> wildcards, RouteTable? any, bool singleLabelWildcards)
     {
         _exact = exact.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+        _exactBySpan = _exact.GetAlternateLookup<ReadOnlySpan<char>>();
         _wildcards = [.. wildcards.OrderByDescending(w => w.Key.Length).ThenBy(w => w.Key, StringComparer.Ordinal).Select(w => (w.Key, w.Value))];
         _any = any;
         _singleLabelWildcards = singleLabelWildcards;
@@ -26,19 +28,38 @@ internal sealed class HostRouter
 
     public static readonly HostRouter Empty = new(new Dictionary<string, RouteTable>(), new Dictionary<string, RouteTable>(), null, false);
 
+    /// <summary>The route for <paramref name="request"/>, by the host name of its Host header (<see cref="HostName"/>).</summary>
     /// <param name="method">The method to match instead of the request's (a CORS preflight's Access-Control-Request-Method); null: the request's.</param>
-    public RouteEntry? Match(HttpRequest request, string host, string path, string? method = null)
+    public RouteEntry? Match(HttpRequest request, string path, string? method = null) => Match(request, HostName(request), path, method);
+
+    /// <param name="method">The method to match instead of the request's (a CORS preflight's Access-Control-Request-Method); null: the request's.</param>
+    public RouteEntry? Match(HttpRequest request, ReadOnlySpan<char> host, string path, string? method = null)
     {
         if (host.Length > 0)
         {
-            if (_exact.TryGetValue(host, out var exact) && exact.Match(request, path, method) is { } e) return e;
+            if (_exactBySpan.TryGetValue(host, out var exact) && exact.Match(request, path, method) is { } e) return e;
             foreach (var (suffix, table) in _wildcards)
             {
                 if (host.Length <= suffix.Length || !host.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)) continue;
-                if (_singleLabelWildcards && host.AsSpan(0, host.Length - suffix.Length).Contains('.')) continue;
+                if (_singleLabelWildcards && host[..(host.Length - suffix.Length)].Contains('.')) continue;
                 if (table.Match(request, path, method) is { } w) return w;
             }
         }
         return _any?.Match(request, path, method);
+    }
+
+    /// <summary>
+    /// The host name of the request's Host header (HTTP/2's :authority), its port removed, as <see cref="HostString.Host"/>
+    /// reads it, without making a string in the usual case: a name or IPv4 address with at most one colon followed by a
+    /// port. Anything else (an IPv6 literal, a trailing colon) is left to <see cref="HostString"/>.
+    /// </summary>
+    public static ReadOnlySpan<char> HostName(HttpRequest request)
+    {
+        string? value = request.Headers.Host;
+        if (string.IsNullOrEmpty(value)) return default;
+        var colon = value.IndexOf(':');
+        if (colon < 0) return value.Contains('[') ? request.Host.Host : value;
+        if (colon == value.Length - 1 || value.IndexOf(':', colon + 1) >= 0 || value.Contains('[')) return request.Host.Host;
+        return value.AsSpan(0, colon);
     }
 }

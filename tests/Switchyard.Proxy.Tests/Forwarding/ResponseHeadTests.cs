@@ -57,4 +57,85 @@ public sealed class ResponseHeadTests
 
         Assert.Equal(0, head.Status);
     }
+    [Fact]
+    public void TryParse_ValueChangesUnderTheSameName_ReusesTheNameOnly()
+    {
+        var head = Parse(new ResponseHead(), "HTTP/1.1 200 OK\r\nDate: Thu, 26 Nov 2026 16:00:00 GMT\r\n\r\n");
+        var (firstName, _) = head.Headers[0];
+
+        Parse(head, "HTTP/1.1 200 OK\r\nDate: Thu, 26 Nov 2026 16:00:01 GMT\r\n\r\n");
+
+        Assert.Same(firstName, head.Headers[0].Key);
+        Assert.Equal("Thu, 26 Nov 2026 16:00:01 GMT", head.Headers[0].Value);
+    }
+
+    [Fact]
+    public void TryParse_SameLinesAgain_FramingReadAgain()
+    {
+        var head = Parse(new ResponseHead(), "HTTP/1.1 200 OK\r\nContent-Length: 20\r\nConnection: close\r\n\r\n");
+        Parse(head, "HTTP/1.1 200 OK\r\nContent-Length: 20\r\nConnection: close\r\n\r\n");
+
+        Assert.Equal((20L, true, "close"), (head.ContentLength, head.ConnectionClose, head.ConnectionTokens));
+        Assert.Equal([new("Connection", "close")], head.Headers);
+        Assert.True(head.IsHopByHop(0));
+    }
+
+    [Theory]
+    [InlineData("Keep-Alive: timeout=5", true)]
+    [InlineData("proxy-connection: x", true)]
+    [InlineData("TE: trailers", true)]
+    [InlineData("Trailer: x", true)]
+    [InlineData("Upgrade: h2c", true)]
+    [InlineData("X-Upgrade: h2c", false)]
+    [InlineData("Server: up", false)]
+    public void TryParse_Field_HopByHopMarked(string field, bool hopByHop)
+    {
+        var head = Parse(new ResponseHead(), $"HTTP/1.1 200 OK\r\n{field}\r\n\r\n");
+        Assert.Equal(hopByHop, head.IsHopByHop(0));
+    }
+
+    [Fact]
+    public void TryParse_HeadAcrossSegments_Parsed()
+    {
+        var bytes = Encoding.Latin1.GetBytes("HTTP/1.1 201 Created\r\nX-A: 1\r\n\r\nbody");
+        var first = new Segment(bytes.AsMemory(0, 30));
+        var last = first.Append(bytes.AsMemory(30));
+        var buffer = new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
+        var head = new ResponseHead();
+
+        Assert.True(head.TryParse(buffer, out var end));
+
+        Assert.Equal(201, head.Status);
+        Assert.Equal([new("X-A", "1")], head.Headers);
+        Assert.Equal("body", Encoding.Latin1.GetString(buffer.Slice(end).ToArray()));
+    }
+
+    [Theory]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n", "upstream sent an invalid or conflicting Content-Length")]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: +2\r\n\r\n", "upstream sent an invalid or conflicting Content-Length")]
+    [InlineData("HTTP/1.1 200 OK\r\nServer : up\r\n\r\n", "upstream sent whitespace before a header colon")]
+    [InlineData("HTTP/1.1 200 OK\r\nSer(ver: up\r\n\r\n", "upstream sent a header name that is not a token")]
+    [InlineData("HTTP/1.1 200 OK\r\nServer: u\u0001p\r\n\r\n", "upstream sent a control character in a header value")]
+    [InlineData("HTTP/1.1 200 OK\r\nno colon\r\n\r\n", "upstream sent a malformed header line")]
+    [InlineData("HTTP/1.1 2x0 OK\r\n\r\n", "upstream sent a malformed status code")]
+    public void TryParse_MalformedAfterAGoodResponse_Refused(string text, string message)
+    {
+        var head = Parse(new ResponseHead(), "HTTP/1.1 200 OK\r\nServer: up\r\nContent-Length: 2\r\n\r\n");
+
+        var e = Assert.Throws<InvalidDataException>(() => head.TryParse(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(text)), out _));
+
+        Assert.Equal(message, e.Message);
+    }
+
+    private sealed class Segment : ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory) => Memory = memory;
+
+        public Segment Append(ReadOnlyMemory<byte> memory)
+        {
+            var next = new Segment(memory) { RunningIndex = RunningIndex + Memory.Length };
+            Next = next;
+            return next;
+        }
+    }
 }
