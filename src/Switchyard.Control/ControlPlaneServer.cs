@@ -55,7 +55,11 @@ public sealed class ControlPlaneServer : IAsyncDisposable
 
     public IResourceStore Store { get; }
 
-    /// <summary>Builds and starts a control plane; throws <see cref="ArgumentException"/> listing every invalid option.</summary>
+    /// <summary>
+    /// Builds and starts a control plane; throws <see cref="ArgumentException"/> listing every invalid option. When the API
+    /// address cannot be bound or a hosted service fails to start, throws that exception (not logged: the caller reports
+    /// it, see <see cref="ControlPlaneLogging"/>) after stopping the hosted services that had started.
+    /// </summary>
     public static async Task<ControlPlaneServer> StartAsync(IResourceStore store, ControlPlaneOptions options, CancellationToken cancellationToken = default)
     {
         options = options with { }; // later changes by the caller have no effect
@@ -65,7 +69,8 @@ public sealed class ControlPlaneServer : IAsyncDisposable
         var tokenPath = options.StateDirectory is { } dir && options.Token is null ? ControlPlaneToken.PathIn(dir) : null;
         var token = options.Token ?? (options.StateDirectory is { } d ? ControlPlaneToken.LoadOrCreate(d) : ControlPlaneToken.Generate());
 
-        var app = Build(store, options);
+        var hosted = options.HostedServices.Select(s => new StartTrackingHostedService(s)).ToList();
+        var app = Build(store, options, hosted);
         var server = new ControlPlaneServer(app, options, token, tokenPath);
         app.MapSwitchyardApi(token);
         try
@@ -75,6 +80,7 @@ public sealed class ControlPlaneServer : IAsyncDisposable
         }
         catch
         {
+            await server.StopStartedAsync(hosted);
             await app.DisposeAsync();
             throw;
         }
@@ -111,7 +117,25 @@ public sealed class ControlPlaneServer : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private static WebApplication Build(IResourceStore store, ControlPlaneOptions options)
+    /// <summary>After a failed start: stops the hosted services that started, newest first, within the shutdown timeout.</summary>
+    private async Task StopStartedAsync(List<StartTrackingHostedService> hosted)
+    {
+        using var timeout = new CancellationTokenSource(_options.ShutdownTimeout, _options.TimeProvider);
+        for (var i = hosted.Count - 1; i >= 0; i--)
+        {
+            if (!hosted[i].Started) continue;
+            try
+            {
+                await hosted[i].StopAsync(timeout.Token);
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "stopping {Service} after a failed start", hosted[i].Name);
+            }
+        }
+    }
+
+    private static WebApplication Build(IResourceStore store, ControlPlaneOptions options, List<StartTrackingHostedService> hosted)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "Switchyard.Control" });
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
@@ -124,27 +148,15 @@ public sealed class ControlPlaneServer : IAsyncDisposable
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.ShutdownTimeout);
         // The embedding program (the CLI) owns Ctrl-C and SIGTERM; the host must not react to them itself.
         builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
-        if (options.LoggerFactory is { } loggerFactory)
-        {
-            builder.Services.AddSingleton(loggerFactory);
-        }
-        else
-        {
-            builder.Logging.AddSimpleConsole(c =>
-            {
-                c.SingleLine = true;
-                c.TimestampFormat = "HH:mm:ss ";
-            });
-            builder.Logging.SetMinimumLevel(LogLevel.Information);
-            builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-        }
+        // Created by the container, so disposed with it (ControlPlaneLogging disposes only the factory it made itself).
+        builder.Services.AddSingleton<ILoggerFactory>(_ => ControlPlaneLogging.For(options));
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(options.TimeProvider);
         builder.Services.AddSingleton(sp => new ApplyService(store, options.AdmissionPlugins, sp.GetRequiredService<ILogger<ApplyService>>(), options.TimeProvider));
         builder.Services.AddSingleton<WatchStreamer>();
         builder.Services.AddSingleton<ResourceHandler>();
         builder.Services.AddSingleton<BatchEndpoints>();
-        foreach (var hosted in options.HostedServices) builder.Services.AddSingleton(hosted);
+        foreach (var service in hosted) builder.Services.AddSingleton<IHostedService>(service);
         return builder.Build();
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Switchyard.Cli.Tests;
@@ -24,6 +25,12 @@ public sealed class CliRunner : IDisposable
     public string Stdin { get; set; } = "";
     public HttpMessageHandler? Handler { get; set; }
 
+    /// <summary>
+    /// Log what <c>up</c> logs (host, Kestrel, components) to the captured stderr, exceptions with their stack traces, as a
+    /// console would show them; default false: logs are dropped.
+    /// </summary>
+    public bool LogsToError { get; set; }
+
     public string Write(string relativePath, string text)
     {
         var path = Path.Combine(Directory, relativePath);
@@ -38,15 +45,17 @@ public sealed class CliRunner : IDisposable
     {
         var stdout = output ?? new StringWriter { NewLine = "\n" };
         var stderr = new StringWriter { NewLine = "\n" };
+        var error = TextWriter.Synchronized(stderr);
+        using var logs = LogsToError ? LoggerFactory.Create(b => b.AddProvider(new WriterLoggerProvider(error)).SetMinimumLevel(LogLevel.Information)) : null;
         var env = new CliEnvironment
         {
             Out = TextWriter.Synchronized(stdout),
-            Error = TextWriter.Synchronized(stderr),
+            Error = error,
             In = new StringReader(Stdin),
             GetVariable = name => Variables.GetValueOrDefault(name),
             CurrentDirectory = Directory,
             HttpHandler = Handler,
-            LoggerFactory = NullLoggerFactory.Instance,
+            LoggerFactory = logs ?? (ILoggerFactory)NullLoggerFactory.Instance,
         };
         var code = await CliApp.RunAsync(args, env, cancellationToken);
         return new CliRun(code, stdout.ToString(), stderr.ToString());
@@ -61,5 +70,25 @@ public sealed class CliRunner : IDisposable
         catch (IOException)
         {
         }
+    }
+}
+
+/// <summary>Writes each log entry as "level: category: message" and the exception with its stack trace, like a console logger.</summary>
+internal sealed class WriterLoggerProvider(TextWriter writer) : ILoggerProvider
+{
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, writer);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(string category, TextWriter writer) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            writer.WriteLine($"{logLevel}: {category}: {formatter(state, exception)}{(exception is null ? "" : "\n" + exception)}");
     }
 }

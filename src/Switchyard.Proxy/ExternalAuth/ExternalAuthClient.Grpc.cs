@@ -15,9 +15,10 @@ namespace Switchyard.Proxy.ExternalAuth;
 /// Protocol GRPC: <c>envoy.service.auth.v3.Authorization/Check</c> (Envoy's ext_authz gRPC API) on the endpoint the
 /// service's load balancing picks, over HTTP/2 (h2c, or TLS with ALPN h2 under a BackendTLSPolicy). One GrpcChannel
 /// per endpoint and TLS setting, kept while the endpoint is live, on the same invokers (connection pools, TLS
-/// handlers) as the HTTP protocol. The failures map as the HTTP protocol's: a refused connection 503 (tried once more
-/// on another endpoint), a call that broke 503, no answer in time 504; a gRPC status from the service (Unimplemented,
-/// Internal, ...) or an answer that can not be applied 502.
+/// handlers) as the HTTP protocol. Each call carries the time left of the limit as its deadline (<c>grpc-timeout</c>).
+/// The failures map as the HTTP protocol's: a refused connection 503 (tried once more on another endpoint), a call that
+/// broke 503, no answer in time 504 (the proxy's limit or the call's deadline, whichever ends it); a gRPC status from
+/// the service (Unimplemented, Internal, ...) or an answer that can not be applied 502.
 /// </summary>
 internal sealed partial class ExternalAuthClient
 {
@@ -30,7 +31,7 @@ internal sealed partial class ExternalAuthClient
     private sealed record GrpcEndpoint(GrpcChannel Channel, AuthorizationClient Client);
 
     private async ValueTask<string?> CheckGrpcAsync(
-        HttpContext context, RouteRule rule, ExternalAuthFilter filter, ReadOnlyMemory<byte> body, string? client, string scheme, TimeSpan limit, CancellationToken deadline)
+        HttpContext context, RouteRule rule, ExternalAuthFilter filter, ReadOnlyMemory<byte> body, string? client, string scheme, TimeSpan limit, long started, CancellationToken deadline)
     {
         var backend = filter.Backend;
         if (backend.Error is not null) return await FailAsync(context, rule, filter, 500, backend.Error).ConfigureAwait(false);
@@ -49,13 +50,14 @@ internal sealed partial class ExternalAuthClient
                 CheckResponse answer;
                 try
                 {
-                    answer = await Grpc(endpoint).Client.CheckAsync(check, cancellationToken: deadline).ConfigureAwait(false);
+                    answer = await Grpc(endpoint).Client.CheckAsync(check, CallOptions(limit, started, deadline)).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
                 {
                     return "client went away";
                 }
-                catch (Exception e) when (deadline.IsCancellationRequested && e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled or StatusCode.DeadlineExceeded })
+                catch (Exception e) when (e is RpcException { StatusCode: StatusCode.DeadlineExceeded }
+                    || (deadline.IsCancellationRequested && e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled }))
                 {
                     return await FailAsync(context, rule, filter, 504, $"endpoint {endpoint.Name}: no answer within {Seconds(limit)}").ConfigureAwait(false);
                 }
@@ -88,7 +90,20 @@ internal sealed partial class ExternalAuthClient
         }
     }
 
-    /// <summary>Lets the request through with the answer's header changes (status code 0), or sends the denial to the client.</summary>
+    /// <summary>
+    /// The call's deadline: what is left of <paramref name="limit"/> since <paramref name="started"/> (reading the body
+    /// and the rule's earlier filters used the rest). Grpc.Net.Client sends it as the <c>grpc-timeout</c> header, so the
+    /// service can give up when the proxy will (the timeout Envoy sends too), and ends the call at it as the proxy's own
+    /// <paramref name="deadline"/> does. It measures a deadline on the system clock, not on an injected one, so the time
+    /// left is added to that clock's now.
+    /// </summary>
+    private CallOptions CallOptions(TimeSpan limit, long started, CancellationToken deadline)
+    {
+        var left = limit - _time.GetElapsedTime(started);
+        return new CallOptions(deadline: DateTime.UtcNow + (left > TimeSpan.Zero ? left : TimeSpan.Zero), cancellationToken: deadline);
+    }
+
+    /// <summary>Lets the request through with the answer's header changes (status code 0), or sends the refusal to the client.</summary>
     private async ValueTask<string?> ApplyGrpcAsync(
         HttpContext context, RouteRule rule, ExternalAuthFilter filter, EndpointState endpoint, CheckResponse answer, TimeSpan limit, CancellationToken deadline)
     {
@@ -104,11 +119,15 @@ internal sealed partial class ExternalAuthClient
             _metrics.ExternalAuth(rule.Name, Allowed);
             return null;
         }
-        _metrics.ExternalAuth(rule.Name, Denied);
-        var denied = $"route {rule.Name}: external auth {filter.Name}: denied ({GrpcAuthAnswer.DeniedStatus(answer)}, gRPC status {code})";
+        // error_response: the service failed and says what the client gets; counted as failed, not denied.
+        var error = GrpcAuthAnswer.IsError(answer);
+        _metrics.ExternalAuth(rule.Name, error ? Failed : Denied);
+        var denied = error
+            ? $"route {rule.Name}: external auth {filter.Name}: endpoint {endpoint.Name}: answered an error ({GrpcAuthAnswer.RefusedStatus(answer)}, gRPC status {code})"
+            : $"route {rule.Name}: external auth {filter.Name}: denied ({GrpcAuthAnswer.RefusedStatus(answer)}, gRPC status {code})";
         try
         {
-            await GrpcAuthAnswer.SendDenialAsync(context, answer, deadline).ConfigureAwait(false);
+            await GrpcAuthAnswer.SendRefusalAsync(context, answer, deadline).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException)
         {

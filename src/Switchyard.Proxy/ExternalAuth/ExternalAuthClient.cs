@@ -56,6 +56,7 @@ internal sealed partial class ExternalAuthClient : IDisposable
     public async ValueTask<string?> AuthorizeAsync(HttpContext context, RouteRule rule, IReadOnlyList<ExternalAuthFilter> filters, string? client, string scheme)
     {
         var limit = rule.RequestTimeout is { } requestTimeout && requestTimeout < Timeout ? requestTimeout : Timeout;
+        var started = _time.GetTimestamp();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         deadline.CancelAfter(limit);
         ReadOnlyMemory<byte> body = default;
@@ -83,7 +84,7 @@ internal sealed partial class ExternalAuthClient : IDisposable
         foreach (var filter in filters)
         {
             var refused = filter.Protocol == ExternalAuthProtocol.Grpc
-                ? await CheckGrpcAsync(context, rule, filter, body, client, scheme, limit, deadline.Token).ConfigureAwait(false)
+                ? await CheckGrpcAsync(context, rule, filter, body, client, scheme, limit, started, deadline.Token).ConfigureAwait(false)
                 : await CheckAsync(context, rule, filter, body, client, scheme, limit, deadline.Token).ConfigureAwait(false);
             if (refused is not null) return refused;
         }

@@ -10,7 +10,10 @@ namespace Switchyard.Proxy.ExternalAuth;
 /// <summary>
 /// What a CheckResponse (Envoy's ext_authz gRPC API) does. Status code 0 allows: ok_response's headers are set on
 /// the request to the backend, then its headers_to_remove removed, and its response_headers_to_add go on the client's
-/// answer. Any other code denies: denied_response's status (403 when absent or 0), headers and body go to the client.
+/// answer. Any other code refuses: with denied_response (or none) the service denied, and denied_response's status
+/// (403 when absent or 0), headers and body go to the client; with error_response (newer Envoy) the service failed,
+/// and error_response's status (502, the proxy's status for an answer that is no verdict, when absent or 0), headers
+/// and body go to the client.
 /// <para>
 /// A HeaderValueOption with <c>append</c> set appends (true) or replaces (false); without it, <c>append_action</c>
 /// says, and its default (0, which proto3 can not tell from absent) replaces, as the messages document ("append
@@ -21,8 +24,15 @@ namespace Switchyard.Proxy.ExternalAuth;
 /// </summary>
 internal static class GrpcAuthAnswer
 {
-    /// <summary>The HTTP status of a denial: denied_response's, or 403.</summary>
-    public static int DeniedStatus(CheckResponse answer) => answer.DeniedResponse?.Status?.Code is { } code && code != 0 ? (int)code : StatusCodes.Status403Forbidden;
+    /// <summary>Whether a refusing answer reports the service's failure (error_response) rather than a denial.</summary>
+    public static bool IsError(CheckResponse answer) => answer.HttpResponseCase == CheckResponse.HttpResponseOneofCase.ErrorResponse;
+
+    /// <summary>The HTTP status of a refusal: error_response's or denied_response's, else 502 for an error, 403 for a denial.</summary>
+    public static int RefusedStatus(CheckResponse answer) => Refusal(answer)?.Status?.Code is { } code && code != 0 ? (int)code
+        : IsError(answer) ? StatusCodes.Status502BadGateway : StatusCodes.Status403Forbidden;
+
+    /// <summary>What a refusing answer sends the client: its error_response or denied_response, or nothing.</summary>
+    private static DeniedHttpResponse? Refusal(CheckResponse answer) => IsError(answer) ? answer.ErrorResponse : answer.DeniedResponse;
 
     /// <summary>Why the answer can not be applied (a header no HTTP message may carry, an unknown append action, a status no answer has); null when it can.</summary>
     public static string? Invalid(CheckResponse answer, bool allowed)
@@ -36,9 +46,10 @@ internal static class GrpcAuthAnswer
             }
             return Invalid(ok.Headers, "ok_response.headers") ?? Invalid(ok.ResponseHeadersToAdd, "ok_response.response_headers_to_add");
         }
-        var status = DeniedStatus(answer);
-        if (status is < 200 or > 599) return $"denied_response.status {status} is no final HTTP status";
-        return answer.DeniedResponse is { } denied ? Invalid(denied.Headers, "denied_response.headers") : null;
+        var field = IsError(answer) ? "error_response" : "denied_response";
+        var status = RefusedStatus(answer);
+        if (status is < 200 or > 599) return $"{field}.status {status} is no final HTTP status";
+        return Refusal(answer) is { } refusal ? Invalid(refusal.Headers, $"{field}.headers") : null;
     }
 
     private static string? Invalid(IEnumerable<HeaderValueOption> options, string field)
@@ -75,17 +86,18 @@ internal static class GrpcAuthAnswer
         }
     }
 
-    /// <summary>The denial's head and body to the client; nothing of the backend's.</summary>
-    public static async ValueTask SendDenialAsync(HttpContext context, CheckResponse answer, CancellationToken cancellationToken)
+    /// <summary>The refusal's (denial's or error's) head and body to the client; nothing of the backend's.</summary>
+    public static async ValueTask SendRefusalAsync(HttpContext context, CheckResponse answer, CancellationToken cancellationToken)
     {
         var response = context.Response;
         response.Headers.Clear();
-        response.StatusCode = DeniedStatus(answer);
-        var body = answer.DeniedResponse?.Body is { Length: > 0 } text ? Encoding.UTF8.GetBytes(text) : [];
+        response.StatusCode = RefusedStatus(answer);
+        var refusal = Refusal(answer);
+        var body = refusal?.Body is { Length: > 0 } text ? Encoding.UTF8.GetBytes(text) : [];
         if (body.Length > 0) response.ContentType = "text/plain"; // as Envoy's local reply; the service's own Content-Type replaces it
-        if (answer.DeniedResponse is { } denied)
+        if (refusal is not null)
         {
-            foreach (var option in denied.Headers) Apply(response.Headers, option);
+            foreach (var option in refusal.Headers) Apply(response.Headers, option);
         }
         response.ContentLength = body.Length;
         if (body.Length > 0 && !HttpMethods.IsHead(context.Request.Method)) await response.Body.WriteAsync(body, cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,7 @@
 using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Switchyard.Store.Memory;
 
@@ -88,6 +91,73 @@ public sealed class ControlPlaneServerTests : IDisposable
         await server.DisposeAsync();
 
         Assert.True(cancelled.Task.IsCompleted);
+    }
+
+    [Fact]
+    public async Task StartAsync_ApiAddressTaken_ThrowsWithoutTheHostLoggingItAndStopsStartedServices()
+    {
+        await using var store = new InMemoryResourceStore();
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var logs = new RecordingLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
+        var dns = new RecordingService("dns");
+
+        var e = await Assert.ThrowsAsync<IOException>(() => ControlPlaneServer.StartAsync(store, Options() with
+        {
+            Listen = (IPEndPoint)taken.LocalEndpoint,
+            LoggerFactory = loggerFactory,
+            HostedServices = [dns],
+        }));
+
+        Assert.Contains("address already in use", e.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(["dns started", "dns stopped"], dns.Events);
+        // The caller reports the exception; the host's "Hosting failed to start" would say it again with a stack trace.
+        Assert.DoesNotContain(logs.Entries, l => l.Contains("Hosting failed", StringComparison.Ordinal) || l.Contains("   at ", StringComparison.Ordinal));
+        // The host's other messages still pass.
+        Assert.Contains(logs.Entries, l => l.StartsWith("Microsoft.Extensions.Hosting.Internal.Host[Starting]", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task StartAsync_HostedServiceFails_StopsTheOnesStartedBeforeItNewestFirst()
+    {
+        await using var store = new InMemoryResourceStore();
+        var events = new List<string>();
+        var services = new[] { new RecordingService("a", events), new RecordingService("b", events), new RecordingService("c", events, fail: true), new RecordingService("d", events) };
+
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => ControlPlaneServer.StartAsync(store, Options() with { HostedServices = services }));
+
+        Assert.Equal("c cannot start", e.Message);
+        Assert.Equal(["a started", "b started", "c failed", "b stopped", "a stopped"], events);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_AfterAStart_StopsEveryHostedServiceOnceNewestFirst()
+    {
+        await using var store = new InMemoryResourceStore();
+        var events = new List<string>();
+        var server = await ControlPlaneServer.StartAsync(store, Options() with { HostedServices = [new RecordingService("a", events), new RecordingService("b", events)] });
+
+        await server.DisposeAsync();
+
+        Assert.Equal(["a started", "b started", "b stopped", "a stopped"], events);
+    }
+
+    private sealed class RecordingService(string name, List<string>? events = null, bool fail = false) : IHostedService
+    {
+        public List<string> Events { get; } = events ?? [];
+
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            lock (Events) Events.Add($"{name} {(fail ? "failed" : "started")}");
+            return fail ? throw new InvalidOperationException($"{name} cannot start") : Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken)
+        {
+            lock (Events) Events.Add($"{name} stopped");
+            return Task.CompletedTask;
+        }
     }
 
     [Fact]

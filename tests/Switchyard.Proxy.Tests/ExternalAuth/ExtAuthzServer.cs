@@ -24,6 +24,7 @@ internal sealed class ExtAuthzServer : IAsyncDisposable
         _app = app;
         Seen = checks.Seen;
         Connections = checks.Connections;
+        Timeouts = checks.Timeouts;
         Port = new Uri(app.Urls.First()).Port;
     }
 
@@ -34,6 +35,9 @@ internal sealed class ExtAuthzServer : IAsyncDisposable
 
     /// <summary>The connection of each check, in order (Kestrel's connection id).</summary>
     public ConcurrentQueue<string> Connections { get; }
+
+    /// <summary>The <c>grpc-timeout</c> request header of each check, in order (null when there was none).</summary>
+    public ConcurrentQueue<string?> Timeouts { get; }
 
     public static async Task<ExtAuthzServer> StartAsync(Func<CheckRequest, ServerCallContext, Task<CheckResponse>> decide, X509Certificate2? certificate = null)
     {
@@ -67,10 +71,14 @@ internal sealed class ExtAuthzServer : IAsyncDisposable
 
         public ConcurrentQueue<string> Connections { get; } = new();
 
+        public ConcurrentQueue<string?> Timeouts { get; } = new();
+
         public override Task<CheckResponse> Check(CheckRequest request, ServerCallContext context)
         {
             Seen.Enqueue(request);
-            Connections.Enqueue(context.GetHttpContext().Connection.Id);
+            var http = context.GetHttpContext();
+            Connections.Enqueue(http.Connection.Id);
+            Timeouts.Enqueue(http.Request.Headers.TryGetValue("grpc-timeout", out var timeout) ? timeout.ToString() : null);
             return decide(request, context);
         }
     }

@@ -14,8 +14,8 @@ namespace Switchyard.Proxy.Tests.ExternalAuth;
 /// authorization service on Kestrel (h2c): what the CheckRequest carries (method, target, host, scheme, protocol,
 /// addresses, exactly the allowed headers or all of them, the first maxSize body bytes), what the CheckResponse does
 /// (OK: header changes on the request to the backend and on the client's answer; any other code: the denial's
-/// status, headers and body to the client, 403 by default), failing closed (service down, too slow, no verdict),
-/// and metrics.
+/// status, headers and body to the client, 403 by default; error_response: the same, counted as failed, 502 by
+/// default), failing closed (service down, too slow, no verdict), the grpc-timeout each call carries, and metrics.
 /// </summary>
 public sealed class ExternalAuthGrpcTests : IAsyncLifetime
 {
@@ -70,7 +70,8 @@ public sealed class ExternalAuthGrpcTests : IAsyncLifetime
     /// The authorization service decides by the Authorization header. "Bearer good": OK, naming the user (replacing
     /// the client's x-user), two roles, removing the credentials, and a header for the client; "Bearer bare": denied
     /// with no denied_response; "Bearer slow": no answer for 10 s; "Bearer broken": fails the call itself
-    /// (Unimplemented); anything else: denied 401 with a challenge, a reason and a body.
+    /// (Unimplemented); "Bearer overloaded": an error_response (503, Retry-After, a body); "Bearer error-bare": an
+    /// error_response with nothing in it; anything else: denied 401 with a challenge, a reason and a body.
     /// </summary>
     private static async Task<CheckResponse> DecideAsync(CheckRequest request, ServerCallContext context)
     {
@@ -101,6 +102,18 @@ public sealed class ExternalAuthGrpcTests : IAsyncLifetime
                 return new CheckResponse();
             case "Bearer broken":
                 throw new RpcException(new Status(StatusCode.Unimplemented, "not here"));
+            case "Bearer overloaded":
+                var error = new DeniedHttpResponse
+                {
+                    Status = new Envoy.Type.V3.HttpStatus { Code = (Envoy.Type.V3.StatusCode)503 },
+                    Headers = { Header("retry-after", "5") },
+                    Body = "try again later\n",
+                };
+                return new CheckResponse { Status = new RpcStatus { Code = (int)StatusCode.Unavailable }, ErrorResponse = error };
+            case "Bearer error-bare":
+                return new CheckResponse { Status = new RpcStatus { Code = (int)StatusCode.Internal }, ErrorResponse = new DeniedHttpResponse() };
+            case "Bearer error-bad-status":
+                return new CheckResponse { Status = new RpcStatus { Code = (int)StatusCode.Internal }, ErrorResponse = new DeniedHttpResponse { Status = new Envoy.Type.V3.HttpStatus { Code = (Envoy.Type.V3.StatusCode)99 } } };
             case "Bearer bad-header":
                 return new CheckResponse { OkResponse = new OkHttpResponse { Headers = { Header("x-user", "alice\r\nx-admin: 1") } } };
             default:
@@ -206,6 +219,61 @@ public sealed class ExternalAuthGrpcTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ErrorResponse_ItsStatusHeadersAndBodyGoToTheClient_CountedAsFailed()
+    {
+        using var response = await SendAsync("GET", "/api/orders", null, ("Authorization", "Bearer overloaded"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("5", Header(response, "Retry-After"));
+        Assert.Equal("try again later\n", await response.Content.ReadAsStringAsync());
+        Assert.Null(Header(response, "x-switchyard-error")); // the service's answer, not the proxy's
+        Assert.Equal(0, _echo.Requests);
+        Assert.Equal((1, 0), (_proxy.Runtime.Metrics.ExternalAuthCount(Rule(0), "failed"), _proxy.Runtime.Metrics.ExternalAuthCount(Rule(0), "denied")));
+    }
+
+    [Fact]
+    public async Task ErrorResponse_WithoutStatus_502()
+    {
+        using var response = await SendAsync("GET", "/api/orders", null, ("Authorization", "Bearer error-bare"));
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("", await response.Content.ReadAsStringAsync());
+        Assert.Equal(0, _echo.Requests);
+        Assert.Equal(1, _proxy.Runtime.Metrics.ExternalAuthCount(Rule(0), "failed"));
+    }
+
+    /// <summary>
+    /// Each Check carries grpc-timeout: what is left of the limit, the gateway's ExternalAuthTimeout (10 s by default)
+    /// or the rule's shorter timeouts.request (500 ms on /slow). Only its bounds are asserted, not how long anything took.
+    /// </summary>
+    [Theory]
+    [InlineData("/all", 10_000)]
+    [InlineData("/slow", 500)]
+    public async Task Check_SendsGrpcTimeout_AtMostTheEffectiveLimit(string path, int limitMs)
+    {
+        using var response = await SendAsync("GET", path, null, ("Authorization", "Bearer good"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var header = _auth.Timeouts.Last();
+        Assert.NotNull(header);
+        var timeout = GrpcTimeout(header);
+        Assert.True(timeout > TimeSpan.Zero && timeout <= TimeSpan.FromMilliseconds(limitMs), $"grpc-timeout {header} is not within (0, {limitMs}ms]");
+    }
+
+    /// <summary>A grpc-timeout value: up to 8 digits and a unit (H, M, S, m, u, n), as the gRPC HTTP/2 protocol defines it.</summary>
+    private static TimeSpan GrpcTimeout(string value)
+    {
+        Assert.Matches("^[0-9]{1,8}[HMSmun]$", value);
+        var amount = long.Parse(value[..^1], System.Globalization.CultureInfo.InvariantCulture);
+        return value[^1] switch
+        {
+            'H' => TimeSpan.FromHours(amount),
+            'M' => TimeSpan.FromMinutes(amount),
+            'S' => TimeSpan.FromSeconds(amount),
+            'm' => TimeSpan.FromMilliseconds(amount),
+            'u' => TimeSpan.FromMicroseconds(amount),
+            _ => TimeSpan.FromTicks(amount / 100),
+        };
+    }
+
+    [Fact]
     public async Task ForwardBody_ServiceGetsFirstMaxSizeBytes_BackendGetsTheWholeBody()
     {
         using var longer = await SendAsync("POST", "/api/pay", new StringContent("0123456789abcdef"), ("Authorization", "Bearer good"));
@@ -228,6 +296,7 @@ public sealed class ExternalAuthGrpcTests : IAsyncLifetime
     [InlineData("/down", "Bearer good", 2, 503, "external auth default/down:80: endpoint 127.0.0.1:{closed}: connect failed (ConnectionRefused)")]
     [InlineData("/slow", "Bearer slow", 3, 504, "external auth default/authz:80: endpoint 127.0.0.1:{auth}: no answer within 0.5s")]
     [InlineData("/all", "Bearer broken", 1, 502, "external auth default/authz:80: endpoint 127.0.0.1:{auth}: answered gRPC status Unimplemented (not here), which is no verdict")]
+    [InlineData("/all", "Bearer error-bad-status", 1, 502, "external auth default/authz:80: endpoint 127.0.0.1:{auth}: error_response.status 99 is no final HTTP status")]
     [InlineData("/all", "Bearer bad-header", 1, 502, "external auth default/authz:80: endpoint 127.0.0.1:{auth}: ok_response.headers: x-user has a value no header may have")]
     [InlineData("/missing", "Bearer good", 5, 500, "external auth default/nosuch:80: service default/nosuch not found")]
     public async Task ServiceUnusable_FailsClosed(string path, string authorization, int rule, int status, string error)

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Hosting;
 using Switchyard.Cli.Commands.Up;
 using Switchyard.Dns;
@@ -17,14 +19,26 @@ internal sealed class DnsUpComponent(DnsOptions options) : IUpComponent
     public ValueTask ConfigureAsync(UpComponentContext context, CancellationToken cancellationToken)
     {
         var dns = _dns = DnsComponent.FromStore(options, context.Store);
-        context.HostedServices.Add(new Hosted(dns));
+        context.HostedServices.Add(new Hosted(dns, options.Listen));
         context.Summary.Add(("DNS", () => $"{options.Listen} udp+tcp, zone {options.Zone.Zone}"));
         return ValueTask.CompletedTask;
     }
 
-    private sealed class Hosted(DnsComponent dns) : IHostedService
+    private sealed class Hosted(DnsComponent dns, IPEndPoint listen) : IHostedService
     {
-        public Task StartAsync(CancellationToken cancellationToken) => dns.StartAsync(cancellationToken);
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                await dns.StartAsync(cancellationToken);
+            }
+            catch (SocketException e)
+            {
+                // What had started (the zone feed) stops with it; the flag named the address, so the failure is the user's to fix.
+                await dns.DisposeAsync();
+                throw new UpComponentException($"--dns {listen}: cannot listen: {e.Message}", e);
+            }
+        }
 
         public async Task StopAsync(CancellationToken cancellationToken) => await dns.DisposeAsync();
     }

@@ -56,7 +56,7 @@ internal sealed class GatewayUpComponent(ProxyOptions? options = null) : IUpComp
             catch (Exception e) when (e is IOException or SocketException && options.Admin is not null)
             {
                 await DisposeAsync();
-                throw new UpComponentException($"{GatewayFlags.UpAdmin} {options.Admin}: cannot listen: {e.Message}", e);
+                throw new UpComponentException($"{GatewayFlags.UpAdmin} {options.Admin}: cannot listen: {BindFailure.Reason(e)}", e);
             }
             // Ingress listeners that cannot bind are only warnings to the proxy (a Gateway's are reported in its status);
             // the flags asked for these addresses, so not serving them is a failure.

@@ -131,9 +131,10 @@ internal static class UpCommand
         {
             return context.Fail($"{e.Message}\nthe control plane stopped before running any pod");
         }
-        catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
+        catch (IOException e) when (BindFailure.SocketCause(e) is { } socket)
         {
-            return context.Fail($"cannot listen on {settings.Listen}: {e.Message} — is another `switchyard up` running? Pick another address with --api HOST:PORT");
+            // Kestrel could not bind the API address (the components' own addresses fail as UpComponentException).
+            return context.Fail($"--api {settings.Listen}: cannot listen: {socket.Message} (is another `switchyard up` running? Pick another address with --api HOST:PORT)");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
         {
