@@ -147,12 +147,23 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
         {
             var status = context.Response.StatusCode;
             var seconds = runtime.Time.GetElapsedTime(start).TotalSeconds;
-            runtime.Metrics.Request(routeName ?? "", backendName ?? "", status, seconds);
+            Counters(rule, routeName, backendName).Request(status, seconds);
             runtime.AccessLog?.Write(new AccessLogEntry(
                 runtime.Time.GetUtcNow(), request.Method, request.Host.Value ?? "", path, status, seconds * 1000, listener?.Name ?? "", routeName,
                 backendName, endpointName, retries, error, traceParent is null ? null : TraceContext.TraceIdOf(traceParent), client,
                 Peer: string.Equals(client, peer, StringComparison.Ordinal) ? null : peer));
         }
+    }
+
+    /// <summary>The request counters of the route and backend a request reached, through the rule's cache of the last pair it counted.</summary>
+    private ProxyMetrics.RouteBackend Counters(RouteRule? rule, string? routeName, string? backendName)
+    {
+        routeName ??= "";
+        backendName ??= "";
+        if (rule?.Metrics is { } cached && cached.Route == routeName && cached.Backend == backendName) return cached; // the same strings, mostly: compared by reference first
+        var counters = runtime.Metrics.For(routeName, backendName);
+        if (rule is not null) rule.Metrics = counters;
+        return counters;
     }
 
     /// <summary>

@@ -4,6 +4,7 @@ using Switchyard.Proxy.Filters;
 using Switchyard.Proxy.Forwarding;
 using Switchyard.Proxy.Resilience;
 using Switchyard.Proxy.Snapshot;
+using Switchyard.Proxy.Telemetry;
 
 namespace Switchyard.Proxy.Routing;
 
@@ -50,6 +51,13 @@ internal sealed class RouteRule
     /// not HTTP errors.
     /// </summary>
     public bool Grpc { get; init; }
+
+    /// <summary>
+    /// The request counters this rule last counted into (its name and a backend's): a cache of
+    /// <see cref="ProxyMetrics.For"/>, so a request counts itself without hashing both names. Written by requests, racing
+    /// harmlessly: any value a request reads names the counters of its own pair, or is not used.
+    /// </summary>
+    public ProxyMetrics.RouteBackend? Metrics { get; set; }
 }
 
 /// <summary>One match of a rule: all of path, method, headers and query parameters must hold.</summary>

@@ -13,7 +13,7 @@ namespace Switchyard.Proxy.Telemetry;
 internal sealed class ProxyMetrics
 {
     private static readonly double[] Buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-    private readonly ConcurrentDictionary<(string Route, string Backend, int Code), Counter> _requests = new();
+    private readonly ConcurrentDictionary<(string Route, string Backend), RouteBackend> _requests = new();
     private readonly ConcurrentDictionary<string, Histogram> _latency = new();
     private readonly CounterFamily _upstreamErrors = new("switchyard_proxy_upstream_errors_total", "Failed attempts to backends, by kind (connect, reset, timeout, protocol).", "backend", "kind");
     private readonly CounterFamily _circuitOpen = new("switchyard_proxy_circuit_open_total", "Requests or retries refused by a backend's circuit breaker, by limit (requests, pending, retries).", "backend", "limit");
@@ -119,23 +119,31 @@ internal sealed class ProxyMetrics
         else _endpointHealthy.TryRemove(endpoint, out _);
     }
 
-    public void Request(string route, string backend, int code, double seconds)
-    {
-        _requests.GetOrAdd((route, backend, code), _ => new Counter()).Increment();
-        _latency.GetOrAdd(route, _ => new Histogram(Buckets.Length)).Observe(seconds, Buckets);
-    }
+    public void Request(string route, string backend, int code, double seconds) => For(route, backend).Request(code, seconds);
+
+    /// <summary>
+    /// The counters of requests of <paramref name="route"/> sent to <paramref name="backend"/> (both "" when none was
+    /// reached): looked up once, then kept by whoever counts that pair often (<see cref="Routing.RouteRule.Metrics"/>).
+    /// </summary>
+    public RouteBackend For(string route, string backend) =>
+        _requests.TryGetValue((route, backend), out var found) ? found
+        : _requests.GetOrAdd((route, backend), static (key, latency) => new RouteBackend(key.Route, key.Backend,
+            latency.GetOrAdd(key.Route, _ => new Histogram(Buckets.Length))), _latency);
 
     /// <summary>Requests answered so far, all routes and codes.</summary>
-    public long RequestsAnswered => _requests.Values.Sum(c => c.Value);
+    public long RequestsAnswered => _requests.Values.Sum(c => c.Total);
 
-    public long RequestCount(string route, string backend, int code) => _requests.TryGetValue((route, backend, code), out var c) ? c.Value : 0;
+    public long RequestCount(string route, string backend, int code) => _requests.TryGetValue((route, backend), out var c) ? c.Count(code) : 0;
 
     public string Render()
     {
         var b = new StringBuilder();
         b.Append("# HELP switchyard_proxy_requests_total Requests answered, by route, backend and status code.\n# TYPE switchyard_proxy_requests_total counter\n");
-        foreach (var ((route, backend, code), c) in _requests.OrderBy(k => k.Key))
-            b.Append(CultureInfo.InvariantCulture, $"switchyard_proxy_requests_total{{route=\"{Escape(route)}\",backend=\"{Escape(backend)}\",code=\"{code}\"}} {c.Value}\n");
+        foreach (var ((route, backend), counters) in _requests.OrderBy(k => k.Key))
+        {
+            foreach (var (code, c) in counters.Codes.OrderBy(k => k.Key))
+                b.Append(CultureInfo.InvariantCulture, $"switchyard_proxy_requests_total{{route=\"{Escape(route)}\",backend=\"{Escape(backend)}\",code=\"{code}\"}} {c.Value}\n");
+        }
         b.Append("# HELP switchyard_proxy_request_duration_seconds Time from request start to the end of the response, by route.\n# TYPE switchyard_proxy_request_duration_seconds histogram\n");
         foreach (var (route, h) in _latency.OrderBy(k => k.Key, StringComparer.Ordinal)) h.Render(b, "switchyard_proxy_request_duration_seconds", $"route=\"{Escape(route)}\"", Buckets);
         _upstreamErrors.Render(b);
@@ -189,7 +197,26 @@ internal sealed class ProxyMetrics
         }
     }
 
-    private sealed class Counter
+    /// <summary>Requests of one route to one backend: a count per status code, and the route's latency histogram.</summary>
+    internal sealed class RouteBackend(string route, string backend, Histogram latency)
+    {
+        private readonly ConcurrentDictionary<int, Counter> _codes = new();
+
+        public string Route => route;
+        public string Backend => backend;
+        public IEnumerable<KeyValuePair<int, Counter>> Codes => _codes;
+        public long Total => _codes.Values.Sum(c => c.Value);
+
+        public long Count(int code) => _codes.TryGetValue(code, out var c) ? c.Value : 0;
+
+        public void Request(int code, double seconds)
+        {
+            (_codes.TryGetValue(code, out var c) ? c : _codes.GetOrAdd(code, static _ => new Counter())).Increment();
+            latency.Observe(seconds, Buckets);
+        }
+    }
+
+    internal sealed class Counter
     {
         private long _value;
         public long Value => Interlocked.Read(ref _value);
@@ -197,7 +224,7 @@ internal sealed class ProxyMetrics
         public void Add(long n) => Interlocked.Add(ref _value, n);
     }
 
-    private sealed class Histogram(int buckets)
+    internal sealed class Histogram(int buckets)
     {
         private readonly long[] _counts = new long[buckets + 1];
         private long _sumMicros;
