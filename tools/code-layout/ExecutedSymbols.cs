@@ -1,7 +1,8 @@
 // The executed functions of the switchyard binary, from callgrind profiles of it, hottest first: the order file
 // (src/Switchyard.Cli/switchyard.order) that makes the native build place them together (tools/code-layout/README.md).
 //
-// usage: dotnet run ExecutedSymbols.cs -- NM_OUTPUT BINARY CALLGRIND_OUT...
+// usage: dotnet run ExecutedSymbols.cs -- [--costs] NM_OUTPUT BINARY CALLGRIND_OUT...
+//   --costs        print "INSTRUCTIONS NAME" per function of the binary instead, for one profile (bench/proxy/instructions.sh)
 //   NM_OUTPUT      `nm` of the profiled build's switchyard.dbg (its symbols and their addresses)
 //   BINARY         the profiled binary's path, as callgrind names it
 //   CALLGRIND_OUT  profiles taken with --dump-instr=yes; the first profile's functions come first, then each next
@@ -17,9 +18,11 @@ using System.Text.RegularExpressions;
 
 const long ValgrindPieBase = 0x108000; // where valgrind's amd64 loader maps a PIE executable
 
-if (args.Length < 3)
+var costs = args.Length > 0 && args[0] == "--costs";
+if (costs) args = args[1..];
+if (args.Length < 3 || (costs && args.Length != 3))
 {
-    Console.Error.WriteLine("usage: dotnet run ExecutedSymbols.cs -- NM_OUTPUT BINARY CALLGRIND_OUT...");
+    Console.Error.WriteLine("usage: dotnet run ExecutedSymbols.cs -- [--costs] NM_OUTPUT BINARY CALLGRIND_OUT...");
     return 2;
 }
 
@@ -43,6 +46,11 @@ foreach (var profile in args[2..])
         if (seen.Add(name)) { order.Add(name); added++; }
     }
     Console.Error.WriteLine($"{profile}: {cost.Count} functions executed, {added} new");
+    if (costs)
+    {
+        foreach (var (name, instructions) in cost.OrderByDescending(kv => kv.Value)) Console.WriteLine($"{instructions} {name}");
+        return 0;
+    }
 }
 
 foreach (var name in order) Console.WriteLine(name);
@@ -97,7 +105,7 @@ return 0;
             '-' => last - long.Parse(position.AsSpan(1), CultureInfo.InvariantCulture),
             _ => last,
         };
-        var instructions = callSite || fields.Length < 3 ? 1 : long.Parse(fields[^1], CultureInfo.InvariantCulture);
+        var instructions = callSite ? (costs ? 0 : 1) : fields.Length < 3 ? 1 : long.Parse(fields[^1], CultureInfo.InvariantCulture);
         callSite = false;
         if (shift is not { } s) continue;
         var i = Array.BinarySearch(starts, last - s);
