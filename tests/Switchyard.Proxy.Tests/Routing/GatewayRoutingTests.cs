@@ -264,6 +264,16 @@ public sealed class GatewayRoutingTests : IAsyncLifetime
         Assert.NotEqual(incoming, sent);
     }
 
+    [Theory]
+    [InlineData("xn--bcher-kva.test:8080")]
+    [InlineData("[::1]:8080")]
+    public async Task Forwarding_HostWithPort_XForwardedHostIsTheHostAsSent(string host)
+    {
+        var text = await Raw.SendAsync(_port, $"GET /foo HTTP/1.1\r\nHost: {host}\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200", text, StringComparison.Ordinal);
+        Assert.Contains($"x-echo-h-x-forwarded-host: {host}\r\n", text, StringComparison.OrdinalIgnoreCase);
+    }
+
     [Fact]
     public async Task HopByHop_ConnectionListedHeader_IsNotForwarded()
     {
