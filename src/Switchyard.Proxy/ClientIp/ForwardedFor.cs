@@ -43,7 +43,9 @@ internal static class ForwardedFor
                 var element = (comma < 0 ? line : line[(comma + 1)..]).Trim(" \t");
                 if (element.Length > 0)
                 {
-                    if (!TryParseElement(element, out var address)) return client;
+                    // A malformed element stops the walk: in CIDR mode at the last address read, in hop mode (as Envoy,
+                    // whose Nth piece does not parse) at the peer.
+                    if (!TryParseElement(element, out var address)) return trusted is null ? peer : client;
                     client = address;
                     read++;
                     if (trusted is null ? read == hops : !trusted.Contains(address)) return client;

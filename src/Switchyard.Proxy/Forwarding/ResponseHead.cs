@@ -31,6 +31,9 @@ internal sealed class ResponseHead
     /// <summary>Largest head accepted from an upstream.</summary>
     public const int MaxHeadBytes = 64 * 1024;
 
+    /// <summary>Most fields accepted in one head (HAProxy's default limit is 101).</summary>
+    public const int MaxFields = 256;
+
     /// <summary>What the forwarder does with a field, decided once per distinct field line.</summary>
     private enum Kind : byte
     {
@@ -76,7 +79,8 @@ internal sealed class ResponseHead
         (_lines, _previousLines) = (_previousLines, _lines);
         _previousLineCount = _lineCount;
         _lineCount = 0;
-        if (_bytes.Length < length) _bytes = new byte[Math.Max(length, _bytes.Length * 2)];
+        // A buffer grown for an unusually large head is let go once the heads are small again.
+        if (_bytes.Length < length || _bytes.Length > Math.Max(1024, 4 * length)) _bytes = new byte[Math.Max(512, length)];
         buffer.Slice(0, length).CopyTo(_bytes);
         (Headers, _previous) = (_previous, Headers);
         Headers.Clear();
@@ -103,7 +107,7 @@ internal sealed class ResponseHead
         var head = _bytes.AsSpan(0, length);
         var eol = head.IndexOf("\r\n"u8);
         var statusLine = head[..eol];
-        if (statusLine.Length < 12 || !statusLine.StartsWith("HTTP/1."u8) || statusLine[8] != (byte)' ')
+        if (statusLine.Length < 12 || !statusLine.StartsWith("HTTP/1."u8) || statusLine[8] != (byte)' ' || statusLine.ContainsAny(ControlChars))
             throw new InvalidDataException("upstream sent a malformed status line");
         Http10 = statusLine[7] == (byte)'0';
         var code = statusLine.Slice(9, 3);
@@ -112,8 +116,10 @@ internal sealed class ResponseHead
         Status = (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
         if (Status is < 100 or > 599) throw new InvalidDataException($"upstream sent status {Status}, outside 100-599");
         var start = eol + 2;
+        bool? finalChunked = null; // the last Transfer-Encoding field's last coding is chunked; null: no such field
         while (start < length)
         {
+            if (_lineCount == MaxFields) throw new InvalidDataException($"upstream sent more than {MaxFields} header fields");
             // Lines end in CRLF (the head's own end was found as CRLFCRLF): a lone LF is refused.
             eol = head[start..].IndexOf((byte)'\n') - 1;
             if (eol < 0 || head[start + eol] != (byte)'\r') throw new InvalidDataException("upstream sent a malformed header line");
@@ -130,9 +136,10 @@ internal sealed class ResponseHead
                     ContentLength = value;
                     continue;
                 case Kind.TransferEncoding:
+                    finalChunked = false;
                     continue;
                 case Kind.TransferEncodingChunked:
-                    Chunked = true;
+                    finalChunked = true;
                     continue;
                 case Kind.Connection or Kind.ConnectionClose:
                     ConnectionClose |= line.Kind == Kind.ConnectionClose;
@@ -143,11 +150,16 @@ internal sealed class ResponseHead
             _hopByHop[Headers.Count] = line.Kind is Kind.HopByHop or Kind.Connection or Kind.ConnectionClose;
             Headers.Add(new(line.Name, line.Value));
         }
-        // RFC 9112 §6.3: with Transfer-Encoding present, Content-Length is ignored (and the message is not reused).
-        if (Chunked && ContentLength is not null)
+        // RFC 9112 §6.3: with Transfer-Encoding present, Content-Length is ignored (and the connection is not reused); when
+        // chunked is not the final coding, the body runs to the end of the connection.
+        if (finalChunked is { } chunked)
         {
-            ContentLength = null;
-            ConnectionClose = true;
+            Chunked = chunked;
+            if (ContentLength is not null || !chunked)
+            {
+                ContentLength = null;
+                ConnectionClose = true;
+            }
         }
     }
 
@@ -173,12 +185,18 @@ internal sealed class ResponseHead
         var value = Encoding.Latin1.GetString(valueBytes);
         kind = kind switch
         {
-            Kind.TransferEncoding or Kind.TransferEncodingChunked =>
-                value.EndsWith("chunked", StringComparison.OrdinalIgnoreCase) ? Kind.TransferEncodingChunked : Kind.TransferEncoding,
+            Kind.TransferEncoding or Kind.TransferEncodingChunked => FinalCodingIsChunked(value) ? Kind.TransferEncodingChunked : Kind.TransferEncoding,
             Kind.Connection or Kind.ConnectionClose => value.Contains("close", StringComparison.OrdinalIgnoreCase) ? Kind.ConnectionClose : Kind.Connection,
             _ => kind,
         };
         return new Line(start, length, colon, kind, name, value);
+    }
+
+    /// <summary>Whether the last coding a Transfer-Encoding value lists is exactly chunked ("gzip, chunked" is; "xchunked" is not).</summary>
+    private static bool FinalCodingIsChunked(string value)
+    {
+        var comma = value.LastIndexOf(',');
+        return value.AsSpan(comma + 1).Trim(" \t").Equals("chunked", StringComparison.OrdinalIgnoreCase);
     }
 
     private static Kind KindOf(ReadOnlySpan<byte> name) =>

@@ -61,10 +61,11 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 return;
             }
             HopByHop.ConsumeConnectionOptions(request.Headers); // before anything reads or sets a field the client's Connection may name
+            var host = HostRouter.HostName(request);
             // A CORS preflight goes to the rule its Access-Control-Request-Method would reach, when that rule answers preflights.
             var entry = CorsPolicy.IsPreflight(request)
-                ? PreflightEntry(listener, request, path) ?? listener.Router.Match(request, path)
-                : listener.Router.Match(request, path);
+                ? PreflightEntry(listener, request, host, path) ?? listener.Router.Match(request, host, path)
+                : listener.Router.Match(request, host, path);
             if (entry is null)
             {
                 error = $"{listener.Name}: no route matches";
@@ -149,7 +150,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             var seconds = runtime.Time.GetElapsedTime(start).TotalSeconds;
             Counters(rule, routeName, backendName).Request(status, seconds);
             runtime.AccessLog?.Write(new AccessLogEntry(
-                runtime.Time.GetUtcNow(), request.Method, request.Host.Value ?? "", path, status, seconds * 1000, listener?.Name ?? "", routeName,
+                runtime.Time.GetUtcNow(), request.Method, request.Headers.Host.ToString(), path, status, seconds * 1000, listener?.Name ?? "", routeName,
                 backendName, endpointName, retries, error, traceParent is null ? null : TraceContext.TraceIdOf(traceParent), client,
                 Peer: string.Equals(client, peer, StringComparison.Ordinal) ? null : peer));
         }
@@ -171,9 +172,9 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
     /// so a rule with a method match gets its preflights, even when a catch-all rule would take the OPTIONS request
     /// itself. Only a rule with a CORS filter answers; otherwise the preflight is routed as the OPTIONS request it is.
     /// </summary>
-    private static RouteEntry? PreflightEntry(ListenerConfig listener, HttpRequest request, string path) =>
+    private static RouteEntry? PreflightEntry(ListenerConfig listener, HttpRequest request, ReadOnlySpan<char> host, string path) =>
         request.Headers.AccessControlRequestMethod.ToString() is { Length: > 0 } asked
-            && listener.Router.Match(request, path, asked) is { Rule.Cors: not null } entry
+            && listener.Router.Match(request, host, path, asked) is { Rule.Cors: not null } entry
             ? entry
             : null;
 
@@ -443,7 +444,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
         }
         headers["X-Forwarded-Proto"] = scheme;
         var host = headers.Host.ToString(); // as the client sent it (an IDN in punycode stays so)
-        if (!headers.ContainsKey("X-Forwarded-Host")) headers["X-Forwarded-Host"] = host;
+        if (host.Length > 0 && !headers.ContainsKey("X-Forwarded-Host")) headers["X-Forwarded-Host"] = host;
         if (forwarded)
         {
             var element = $"for={(peer is null ? "unknown" : peer.Contains(':', StringComparison.Ordinal) ? $"\"[{peer}]\"" : peer)};proto={scheme};host=\"{host}\"";

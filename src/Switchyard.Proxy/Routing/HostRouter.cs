@@ -28,9 +28,6 @@ internal sealed class HostRouter
 
     public static readonly HostRouter Empty = new(new Dictionary<string, RouteTable>(), new Dictionary<string, RouteTable>(), null, false);
 
-    /// <summary>The route for <paramref name="request"/>, by the host name of its Host header (<see cref="HostName"/>).</summary>
-    /// <param name="method">The method to match instead of the request's (a CORS preflight's Access-Control-Request-Method); null: the request's.</param>
-    public RouteEntry? Match(HttpRequest request, string path, string? method = null) => Match(request, HostName(request), path, method);
 
     /// <param name="method">The method to match instead of the request's (a CORS preflight's Access-Control-Request-Method); null: the request's.</param>
     public RouteEntry? Match(HttpRequest request, ReadOnlySpan<char> host, string path, string? method = null)
@@ -50,16 +47,20 @@ internal sealed class HostRouter
 
     /// <summary>
     /// The host name of the request's Host header (HTTP/2's :authority), its port removed, as <see cref="HostString.Host"/>
-    /// reads it, without making a string in the usual case: a name or IPv4 address with at most one colon followed by a
-    /// port. Anything else (an IPv6 literal, a trailing colon) is left to <see cref="HostString"/>.
+    /// reads it, without making a string in the usual case: an ASCII name or IPv4 address with at most one colon followed
+    /// by a port. Anything else (an IPv6 literal, a punycode label, which <see cref="HostString"/> decodes) is left to
+    /// <see cref="HostString"/>.
     /// </summary>
     public static ReadOnlySpan<char> HostName(HttpRequest request)
     {
         string? value = request.Headers.Host;
         if (string.IsNullOrEmpty(value)) return default;
         var colon = value.IndexOf(':');
-        if (colon < 0) return value.Contains('[') ? request.Host.Host : value;
-        if (colon == value.Length - 1 || value.IndexOf(':', colon + 1) >= 0 || value.Contains('[')) return request.Host.Host;
-        return value.AsSpan(0, colon);
+        if (value.Contains("xn--", StringComparison.OrdinalIgnoreCase) || value.Contains('[')
+            || (colon >= 0 && (colon == value.Length - 1 || value.IndexOf(':', colon + 1) >= 0)))
+        {
+            return request.Host.Host;
+        }
+        return colon < 0 ? value : value.AsSpan(0, colon);
     }
 }

@@ -77,7 +77,7 @@ public sealed class ForwardedForTests
         { "2: a line of two empty elements and one address is too short", 2, [",203.0.113.5,"], Peer },
         { "2: empty elements are not hops", 2, ["203.0.113.5, , 10.0.0.2"], "203.0.113.5" },
         { "2: malformed rightmost: the peer", 2, ["203.0.113.5, unknown"], Peer },
-        { "2: malformed second: the last address read", 2, ["203.0.113.5, unknown, 10.0.0.2"], "10.0.0.2" },
+        { "2: malformed second: the peer, as Envoy's Nth piece that does not parse", 2, ["203.0.113.5, unknown, 10.0.0.2"], Peer },
         { "2: leading zeros are malformed", 2, ["203.0.113.5, 010.0.0.2"], Peer },
         { "2: malformed left of the hops is never read", 2, ["for=6.6.6.6, 203.0.113.5, 10.0.0.2"], "203.0.113.5" },
         { "2: IPv6 with ports", 2, ["[2001:db8::5]:443, 198.51.100.1:80"], "2001:db8::5" },

@@ -127,6 +127,50 @@ public sealed class ResponseHeadTests
         Assert.Equal(message, e.Message);
     }
 
+    [Theory]
+    [InlineData("Transfer-Encoding: gzip\r\nContent-Length: 6", false, true)]
+    [InlineData("Transfer-Encoding: gzip, chunked\r\nContent-Length: 6", true, true)]
+    [InlineData("Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip", false, true)]
+    [InlineData("Transfer-Encoding: xchunked", false, true)]
+    [InlineData("Transfer-Encoding: Chunked", true, false)]
+    public void TryParse_TransferEncoding_OnlyAFinalChunkedFramesTheBody(string fields, bool chunked, bool toClose)
+    {
+        var head = Parse(new ResponseHead(), $"HTTP/1.1 200 OK\r\n{fields}\r\n\r\n");
+
+        Assert.Equal((chunked, (long?)null, toClose), (head.Chunked, head.ContentLength, head.ConnectionClose));
+    }
+
+    [Fact]
+    public void TryParse_TooManyFields_Refused()
+    {
+        var fields = string.Concat(Enumerable.Range(0, ResponseHead.MaxFields + 1).Select(i => $"a{i}: x\r\n"));
+
+        var e = Assert.Throws<InvalidDataException>(() => Parse(new ResponseHead(), $"HTTP/1.1 200 OK\r\n{fields}\r\n"));
+
+        Assert.Equal("upstream sent more than 256 header fields", e.Message);
+    }
+
+    [Fact]
+    public void TryParse_BareLineFeedInStatusLine_Refused()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => Parse(new ResponseHead(), "HTTP/1.1 200 OK\nContent-Length: 0\r\nX-A: 1\r\n\r\n"));
+
+        Assert.Equal("upstream sent a malformed status line", e.Message);
+    }
+
+    [Fact]
+    public void TryParse_LargeHeadThenSmallOnes_SmallOnesParsed()
+    {
+        var head = new ResponseHead();
+        var big = string.Concat(Enumerable.Range(0, 200).Select(i => $"X-Field-{i}: {new string('v', 200)}\r\n"));
+        Parse(head, $"HTTP/1.1 200 OK\r\n{big}Content-Length: 1\r\n\r\n");
+        Parse(head, "HTTP/1.1 200 OK\r\nServer: up\r\nContent-Length: 2\r\n\r\n");
+        Parse(head, "HTTP/1.1 200 OK\r\nServer: up\r\nContent-Length: 3\r\n\r\n");
+
+        Assert.Equal([new("Server", "up")], head.Headers);
+        Assert.Equal(3L, head.ContentLength);
+    }
+
     private sealed class Segment : ReadOnlySequenceSegment<byte>
     {
         public Segment(ReadOnlyMemory<byte> memory) => Memory = memory;

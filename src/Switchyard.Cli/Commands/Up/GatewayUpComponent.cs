@@ -53,10 +53,13 @@ internal sealed class GatewayUpComponent(ProxyOptions? options = null) : IUpComp
             {
                 await proxy.StartAsync(cancellationToken);
             }
-            catch (Exception e) when (e is IOException or SocketException && options.Admin is not null)
+            catch (Exception e)
             {
-                await DisposeAsync();
-                throw new UpComponentException($"{GatewayFlags.UpAdmin} {options.Admin}: cannot listen: {BindFailure.Reason(e)}", e);
+                await DisposeAsync(); // whatever failed (a bind, a cancelled start), nothing of the proxy stays running
+                // Listener binds that fail are warnings, not exceptions: a socket error here is the admin address's.
+                if (e is IOException or SocketException && options.Admin is not null)
+                    throw new UpComponentException($"{GatewayFlags.UpAdmin} {options.Admin}: cannot listen: {BindFailure.Reason(e)}", e);
+                throw;
             }
             // Ingress listeners that cannot bind are only warnings to the proxy (a Gateway's are reported in its status);
             // the flags asked for these addresses, so not serving them is a failure.
