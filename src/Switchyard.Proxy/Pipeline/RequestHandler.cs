@@ -184,14 +184,15 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
     private async Task<Outcome> ForwardAsync(HttpContext context, RouteRule rule, Backend backend, RequestEdits edits, CancellationTokenSource? requestTimeout)
     {
         var request = context.Request;
-        var idempotent = RetryPolicy.IsIdempotent(request.Method) && !HasBody(context);
+        var hasBody = UpstreamMessage.HasBody(context);
+        var idempotent = RetryPolicy.IsIdempotent(request.Method) && !hasBody;
         var policy = rule.Retry;
         var retriesLeft = policy.Attempts;
         var retries = 0;
         var holdsToken = false;
         var breaker = backend.Breaker;
         var retryOnStatus = idempotent && policy.Codes.Count > 0 ? RetryOnStatus(policy, backend) : null;
-        var plan = new ForwardPlan(edits.UpstreamHost, retryOnStatus, backend.ResponseEdits ?? rule.ResponseEdits);
+        var plan = new ForwardPlan(edits.UpstreamHost, hasBody, retryOnStatus, backend.ResponseEdits ?? rule.ResponseEdits);
         var requestToken = requestTimeout?.Token ?? context.RequestAborted;
         EndpointState? last = null;
         if (breaker?.TryEnterRequest() is { } requestLimit) return await CircuitOpen(context, rule, backend, "requests", requestLimit, retries);
@@ -425,9 +426,6 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
         var cap = Math.Min(policy.Backoff.Ticks * (1L << Math.Min(retry - 1, 10)), policy.Backoff.Ticks * 10);
         return TimeSpan.FromTicks(cap * (runtime.Random.Next(1000) + 1) / 1000);
     }
-
-    private static bool HasBody(HttpContext context) =>
-        context.Request.ContentLength is > 0 || (context.Request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true);
 
     /// <summary>
     /// X-Forwarded-For and Forwarded get <paramref name="peer"/> appended, the address the request came from, even when
