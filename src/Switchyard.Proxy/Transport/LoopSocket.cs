@@ -320,7 +320,8 @@ internal sealed class LoopSocket : ILoopHandler
             nint sent;
             if (data.IsSingleSegment)
             {
-                fixed (byte* p = data.FirstSpan) sent = Native.send(_fd, p, data.FirstSpan.Length, Native.MsgNoSignal);
+                var span = data.FirstSpan;
+                fixed (byte* p = span) sent = Native.send(_fd, p, span.Length, Native.MsgNoSignal);
             }
             else
             {
