@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Switchyard.Proxy.Tests.Support;
@@ -54,32 +52,13 @@ public sealed class GrpcSessionPersistenceTests : IAsyncLifetime
         await context.Request.Body.CopyToAsync(Stream.Null);
         context.Response.ContentType = "application/grpc";
         context.Response.Headers["x-backend"] = name;
-        await context.Response.Body.WriteAsync(Frame([1, 2, 3]));
+        await context.Response.Body.WriteAsync(GrpcCalls.Frame([1, 2, 3]));
         context.Response.AppendTrailer("grpc-status", "0");
-    }
-
-    private static byte[] Frame(byte[] payload)
-    {
-        var frame = new byte[5 + payload.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)payload.Length);
-        payload.CopyTo(frame, 5);
-        return frame;
     }
 
     private async Task<(string Backend, HttpResponseMessage Response)> CallAsync(HttpClient client, string path, params (string Name, string Value)[] headers)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{Manifests.Port(_proxy)}{path}")
-        {
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = new ByteArrayContent(Frame([9])),
-        };
-        request.Headers.Host = "grpc.test";
-        request.Content.Headers.ContentType = new("application/grpc");
-        request.Headers.TE.ParseAdd("trailers");
-        foreach (var (n, v) in headers) request.Headers.TryAddWithoutValidation(n, v);
-        var response = await client.SendAsync(request);
-        await response.Content.LoadIntoBufferAsync();
+        var response = await GrpcCalls.SendAsync(client, Manifests.Port(_proxy), "grpc.test", path, [9], headers);
         Assert.Equal("0", response.TrailingHeaders.GetValues("grpc-status").Single());
         return (response.Headers.GetValues("x-backend").Single(), response);
     }
