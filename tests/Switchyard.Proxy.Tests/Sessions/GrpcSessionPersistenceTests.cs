@@ -17,27 +17,15 @@ public sealed class GrpcSessionPersistenceTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         foreach (var name in new[] { "a", "b", "c" }) _backends.Add(await KestrelBackend.StartAsync(HttpProtocols.Http2, context => AnswerAsync(context, name)));
-        var yaml = Manifests.GatewayClass + """
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: Gateway
-            metadata: {name: web, namespace: default}
-            spec: {gatewayClassName: switchyard, listeners: [{name: http, port: 0, protocol: HTTP}]}
-            ---
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: GRPCRoute
-            metadata: {name: shop, namespace: default}
-            spec:
-              parentRefs: [{name: web}]
-              rules:
+        var rules = """
                 - matches: [{method: {service: shop.Pay}}]
                   backendRefs: [{name: svc, port: 80}]
                   sessionPersistence: {type: Header, sessionName: x-grpc-session}
                 - matches: [{method: {service: shop.Cart}}]
                   backendRefs: [{name: svc, port: 80}]
                   sessionPersistence: {sessionName: cart}
-            ---
-
-            """ + Manifests.Service("svc", "default", "{lb.switchyard.dev/policy: round-robin}", [.. _backends.Select(b => b.Port)]);
+            """;
+        var yaml = GatewayYaml.Route(rules, "shop", "GRPCRoute") + Manifests.Service("svc", "default", "{lb.switchyard.dev/policy: round-robin}", [.. _backends.Select(b => b.Port)]);
         _proxy = await Manifests.StartAsync(yaml);
     }
 
