@@ -16,7 +16,8 @@ namespace Switchyard.Proxy.Pipeline;
 
 /// <summary>
 /// The request path through the layers: listener → router (host, then matches in precedence order) → CORS preflights
-/// → authentication (HTTPTrafficFilter jwt/basicAuth) → filters (headers, rewrite, redirect) → rate limit and faults → backend (weighted) → load balancer → endpoint (health) → connection pool
+/// → authentication (HTTPTrafficFilter jwt/basicAuth) → filters (headers, rewrite, redirect) → rate limit and faults → backend (weighted, or
+/// the one a valid sessionPersistence session names) → load balancer (bypassed by that session) → endpoint (health) → connection pool
 /// (forwarder), with timeouts and budgeted retries around the last three. Errors name their layer in the
 /// <c>x-switchyard-error</c> response header and the access log. On a GRPCRoute rule the proxy's own errors are gRPC
 /// trailers-only answers (HTTP 200 with a grpc-status); the metrics and the access log record the HTTP status sent.
@@ -115,9 +116,13 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 return;
             }
             // sessionPersistence: a valid session goes to its backend and endpoint, whatever the weights say.
-            var session = rule.Session is { } persistence
-                ? new SessionAttempt(persistence, persistence.Find(request, runtime.Time.GetUtcNow(), runtime.Time.GetTimestamp()), entry.Path.CookiePath, listener.Https)
-                : (SessionAttempt?)null;
+            SessionAttempt? session = null;
+            if (rule.Session is { } persistence)
+            {
+                var pin = persistence.Find(request, runtime.Time.GetUtcNow(), runtime.Time.GetTimestamp(), out var lookup);
+                runtime.Metrics.Session(rule.Name, lookup);
+                session = new SessionAttempt(persistence, pin, entry.Path.CookiePath, listener.Https);
+            }
             var backend = session?.Pin?.Backend ?? rule.Backends.Pick(runtime.Random);
             if (backend is null || backend.Error is not null)
             {

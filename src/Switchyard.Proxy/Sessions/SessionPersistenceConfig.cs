@@ -15,6 +15,16 @@ internal enum SessionCarrier
     Header,
 }
 
+/// <summary>What became of the session a request sent; the metric's result label.</summary>
+internal static class SessionLookup
+{
+    public const string Pinned = "pinned";
+    public const string None = "none";
+    public const string Expired = "expired";
+    public const string Invalid = "invalid";
+    public const string Unavailable = "unavailable";
+}
+
 /// <summary>A request's valid session: the backend and endpoint it is pinned to, its times, and the token as the client sent it.</summary>
 internal readonly record struct SessionPin(Backend Backend, EndpointState Endpoint, SessionToken Token, string Text);
 
@@ -78,11 +88,13 @@ internal sealed class SessionPersistenceConfig
 
     /// <summary>
     /// The session the request names, if valid and its endpoint usable at <paramref name="timestamp"/>; several cookies or
-    /// header values of the name are tried in order, the first valid one wins.
+    /// header values of the name are tried in order, the first valid one wins. <paramref name="lookup"/>: a
+    /// <see cref="SessionLookup"/> value, why none was found (of the last one tried), or pinned.
     /// </summary>
-    public SessionPin? Find(HttpRequest request, DateTimeOffset now, long timestamp)
+    public SessionPin? Find(HttpRequest request, DateTimeOffset now, long timestamp, out string lookup)
     {
         var nowMs = now.ToUnixTimeMilliseconds();
+        lookup = SessionLookup.None;
         if (Carrier == SessionCarrier.Cookie)
         {
             foreach (var line in request.Headers.Cookie)
@@ -93,7 +105,7 @@ internal sealed class SessionPersistenceConfig
                     if (pair.Length <= Name.Length || pair[Name.Length] != '=' || !pair.StartsWith(Name, StringComparison.Ordinal)) continue;
                     var value = pair[(Name.Length + 1)..];
                     if (value.Length >= 2 && value[0] == '"' && value[^1] == '"') value = value[1..^1];
-                    if (Pin(value, nowMs, timestamp) is { } pin) return pin;
+                    if (Pin(value, nowMs, timestamp, ref lookup) is { } pin) return pin;
                 }
             }
             return null;
@@ -102,19 +114,24 @@ internal sealed class SessionPersistenceConfig
         {
             foreach (var range in (line ?? "").AsSpan().Split(','))
             {
-                if (Pin((line ?? "").AsSpan(range).Trim(), nowMs, timestamp) is { } pin) return pin;
+                if (Pin((line ?? "").AsSpan(range).Trim(), nowMs, timestamp, ref lookup) is { } pin) return pin;
             }
         }
         return null;
     }
 
-    private SessionPin? Pin(ReadOnlySpan<char> text, long nowMs, long timestamp)
+    private SessionPin? Pin(ReadOnlySpan<char> text, long nowMs, long timestamp, ref string lookup)
     {
-        if (!SessionToken.TryOpen(_key, text, out var token)) return null;
-        if (_absoluteMs > 0 && nowMs - token.IssuedMs >= _absoluteMs) return null;
-        if (_idleMs > 0 && nowMs - token.SeenMs > _idleMs) return null;
-        if (!_byId.TryGetValue(token.Endpoint, out var target) || !EndpointFilter.Usable(target.Endpoint, timestamp, null)) return null;
-        return new SessionPin(target.Backend, target.Endpoint, token, text.ToString());
+        if (text.Length == 0) return null;
+        if (!SessionToken.TryOpen(_key, text, out var token)) lookup = SessionLookup.Invalid;
+        else if ((_absoluteMs > 0 && nowMs - token.IssuedMs >= _absoluteMs) || (_idleMs > 0 && nowMs - token.SeenMs > _idleMs)) lookup = SessionLookup.Expired;
+        else if (!_byId.TryGetValue(token.Endpoint, out var target) || !EndpointFilter.Usable(target.Endpoint, timestamp, null)) lookup = SessionLookup.Unavailable;
+        else
+        {
+            lookup = SessionLookup.Pinned;
+            return new SessionPin(target.Backend, target.Endpoint, token, text.ToString());
+        }
+        return null;
     }
 
     /// <summary>

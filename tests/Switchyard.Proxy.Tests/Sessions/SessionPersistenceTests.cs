@@ -17,6 +17,15 @@ public sealed class SessionPersistenceTests
 {
     private const string RoundRobin = "{lb.switchyard.dev/policy: round-robin}";
 
+    /// <summary>The name of rule 0 of <see cref="GatewayYaml.Route"/>'s HTTPRoute, as metrics give it.</summary>
+    private const string Rule0 = "httproute default/r rule 0";
+
+    private static (long Pinned, long None, long Expired, long Invalid, long Unavailable) Counts(GatewayProxy proxy)
+    {
+        var m = proxy.Runtime.Metrics;
+        return (m.SessionCount(Rule0, "pinned"), m.SessionCount(Rule0, "none"), m.SessionCount(Rule0, "expired"), m.SessionCount(Rule0, "invalid"), m.SessionCount(Rule0, "unavailable"));
+    }
+
     /// <summary>2026-11-26T12:00:00Z, where the fake clock starts.</summary>
     private static readonly DateTimeOffset Start = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
 
@@ -105,6 +114,7 @@ public sealed class SessionPersistenceTests
         var balanced = new HashSet<string>();
         for (var i = 0; i < 3; i++) balanced.Add((await Get(client, proxy)).Backend);
         Assert.Equal(["a", "b", "c"], balanced.Order());
+        Assert.Equal((12, 4, 0, 0, 0), Counts(proxy));
     }
 
     [Fact]
@@ -179,6 +189,7 @@ public sealed class SessionPersistenceTests
         Assert.NotEqual(first.Backend, moved.Backend);
         Assert.NotNull(moved.SetCookie);
         Assert.NotEqual(Token(first.SetCookie!), Token(moved.SetCookie));
+        Assert.Equal(1, Counts(proxy).Unavailable);
         for (var i = 0; i < 4; i++) Assert.Equal((moved.Backend, null), await Get(client, proxy, cookie: Pair(moved.SetCookie)) is var x ? (x.Backend, x.SetCookie) : default);
 
         // Ready again: the old session is good again (its endpoint is back), the new one still holds.
@@ -217,6 +228,7 @@ public sealed class SessionPersistenceTests
             }
             Assert.Equal(["a", "b"], seen.Order());
         }
+        Assert.Equal((0, 2, 0, 12, 0), Counts(proxy));
     }
 
     [Fact]
@@ -287,6 +299,7 @@ public sealed class SessionPersistenceTests
             if (useLatest || began == TimeSpan.Zero) latest = answer;
         }
         Assert.Equal(table, seen);
+        Assert.Equal((3, 1, 2, 0, 0), Counts(proxy));
     }
 
     [Fact]
