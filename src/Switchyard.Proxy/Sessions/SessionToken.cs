@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Security.Cryptography;
@@ -49,7 +50,8 @@ internal readonly record struct SessionToken(ulong Endpoint, long IssuedMs, long
         token = default;
         if (text.Length != TextLength) return false;
         Span<byte> bytes = stackalloc byte[Length];
-        if (!Base64Url.TryDecodeFromChars(text, bytes, out var written) || written != Length || bytes[0] != Version) return false;
+        // DecodeFromChars reports bad input as a status (TryDecodeFromChars throws on stray bits in the last character).
+        if (Base64Url.DecodeFromChars(text, bytes, out _, out var written) != OperationStatus.Done || written != Length || bytes[0] != Version) return false;
         Span<byte> mac = stackalloc byte[32];
         HMACSHA256.HashData(ruleKey, bytes[..PayloadLength], mac);
         if (!CryptographicOperations.FixedTimeEquals(mac[..MacLength], bytes[PayloadLength..])) return false;

@@ -211,12 +211,14 @@ public sealed class SessionPersistenceTests
             var answer = await Get(client, proxy);
             tokens[answer.Backend] = Token(answer.SetCookie!);
         }
-        // The "a" token with the endpoint id of "b", and with its times moved back an hour: both fail the seal.
+        // The "a" token with the endpoint id of "b"; the "b" token with its start moved back an hour: both fail the seal.
         var spliced = Bytes(tokens["a"]);
         Bytes(tokens["b"]).AsSpan(1, 8).CopyTo(spliced.AsSpan(1));
         var older = Bytes(tokens["b"]);
         BinaryPrimitives.WriteInt64BigEndian(older.AsSpan(9), BinaryPrimitives.ReadInt64BigEndian(older.AsSpan(9)) - 3_600_000);
-        foreach (var forged in new[] { Base64Url.EncodeToString(spliced), Base64Url.EncodeToString(older), tokens["b"][..^1] + (tokens["b"][^1] == 'A' ? 'B' : 'A') })
+        // Also: a changed last character (with stray bits, which a strict decoder refuses), a character outside base64url, one short.
+        var tb = tokens["b"];
+        foreach (var forged in new[] { Base64Url.EncodeToString(spliced), Base64Url.EncodeToString(older), tb[..^1] + "B", tb[..^1] + "!", tb[..^1] })
         {
             var seen = new HashSet<string>();
             for (var i = 0; i < 4; i++)
@@ -228,7 +230,7 @@ public sealed class SessionPersistenceTests
             }
             Assert.Equal(["a", "b"], seen.Order());
         }
-        Assert.Equal((0, 2, 0, 12, 0), Counts(proxy));
+        Assert.Equal((0, 2, 0, 20, 0), Counts(proxy));
     }
 
     [Fact]
@@ -338,6 +340,21 @@ public sealed class SessionPersistenceTests
         time.Advance(TimeSpan.FromMinutes(40));
         var renewed = await Get(client, proxy, "/shop/cart", cookie: Pair(first.SetCookie!)); // an hour on: a new session, a new hour
         Assert.Matches("; Max-Age=3600; Expires=Thu, 26 Nov 2026 14:00:00 GMT;", renewed.SetCookie);
+    }
+
+    [Fact]
+    public async Task HttpsListener_Cookie_IsSecure()
+    {
+        using var ca = new TestCertificates();
+        await using var a = await EchoBackend.StartAsync("a");
+        var (secret, _) = ca.Secret("shop-tls", "default", "shop.example.test");
+        var yaml = GatewayYaml.Route(Rule("{sessionName: s}"))
+            .Replace("listeners: [{name: http, port: 0, protocol: HTTP}]", "listeners: [{name: https, port: 0, protocol: HTTPS, tls: {certificateRefs: [{name: shop-tls}]}}]", StringComparison.Ordinal);
+        await using var proxy = await StartAsync(yaml + secret + Manifests.Service("svc", a.Port));
+        using var client = ca.Client(System.Net.IPAddress.Loopback, (System.Security.Cryptography.X509Certificates.X509Certificate2?)null);
+        using var response = await client.GetAsync(new Uri($"https://shop.example.test:{Manifests.Port(proxy)}/"));
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Matches("^s=[A-Za-z0-9_-]{55}; Path=/; HttpOnly; SameSite=Lax; Secure$", response.Headers.GetValues("Set-Cookie").Single());
     }
 
     [Fact]
