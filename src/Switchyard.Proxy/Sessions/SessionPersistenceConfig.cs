@@ -99,9 +99,10 @@ internal sealed class SessionPersistenceConfig
         {
             foreach (var line in request.Headers.Cookie)
             {
-                foreach (var range in (line ?? "").AsSpan().Split(';'))
+                var cookies = (line ?? "").AsSpan();
+                foreach (var range in cookies.Split(';'))
                 {
-                    var pair = (line ?? "").AsSpan(range).Trim();
+                    var pair = cookies[range].Trim();
                     if (pair.Length <= Name.Length || pair[Name.Length] != '=' || !pair.StartsWith(Name, StringComparison.Ordinal)) continue;
                     var value = pair[(Name.Length + 1)..];
                     if (value.Length >= 2 && value[0] == '"' && value[^1] == '"') value = value[1..^1];
@@ -112,9 +113,10 @@ internal sealed class SessionPersistenceConfig
         }
         foreach (var line in request.Headers[Name])
         {
-            foreach (var range in (line ?? "").AsSpan().Split(','))
+            var values = (line ?? "").AsSpan();
+            foreach (var range in values.Split(','))
             {
-                if (Pin((line ?? "").AsSpan(range).Trim(), nowMs, timestamp, ref lookup) is { } pin) return pin;
+                if (Pin(values[range].Trim(), nowMs, timestamp, ref lookup) is { } pin) return pin;
             }
         }
         return null;
