@@ -282,7 +282,7 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
         var response = context.Response;
         response.StatusCode = head.Status;
         var headers = response.Headers;
-        var listed = head.ConnectionTokens is { } tokens && HopByHop.HasExtraTokens(tokens) ? tokens : null; // "keep-alive" alone names no field
+        var listed = head.ListedFields; // "keep-alive" alone names no field
         var fields = head.Headers;
         for (var i = 0; i < fields.Count; i++)
         {
