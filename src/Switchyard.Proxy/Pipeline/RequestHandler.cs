@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -199,7 +200,8 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
     /// (never back to the endpoint that failed) by the policy without its sticky cookie, and each attempt's response is
     /// stamped with the token naming its endpoint.
     /// </summary>
-    private async Task<Outcome> ForwardAsync(HttpContext context, RouteRule rule, Backend backend, RequestEdits edits, CancellationTokenSource? requestTimeout, SessionAttempt? session)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // suspends on every proxied request: reuse its state machine box
+    private async ValueTask<Outcome> ForwardAsync(HttpContext context, RouteRule rule, Backend backend, RequestEdits edits, CancellationTokenSource? requestTimeout, SessionAttempt? session)
     {
         var balancer = session is null ? backend.Balancer : backend.Balancer.WithoutAffinity;
         var request = context.Request;

@@ -107,6 +107,17 @@ internal sealed class LoopConnection : ConnectionContext, IMemoryPoolFeature, IC
     }
 
     /// <summary>
+    /// A socket error as Kestrel expects a transport to report it: a reset (or a send after the peer shut down) as
+    /// <see cref="ConnectionResetException"/>, an operation cut short by closing the socket as the reason it was closed.
+    /// </summary>
+    internal Exception TransportError(Exception error) => error switch
+    {
+        SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.Shutdown } e => new ConnectionResetException(e.Message, e),
+        SocketException { SocketErrorCode: SocketError.OperationAborted } when ShutdownReason is { } reason => reason,
+        _ => error,
+    };
+
+    /// <summary>
     /// Cancels <see cref="ConnectionClosed"/>, once, on the thread pool: its callbacks (Kestrel aborting the request)
     /// must not run on the loop. Called when the peer's FIN or an error was seen, or the socket closed.
     /// </summary>

@@ -129,9 +129,7 @@ internal sealed class LoopInput : PipeReader, IValueTaskSource<ReadResult>
         }
         catch (SocketException e)
         {
-            _error = e.SocketErrorCode is SocketError.OperationAborted && _connection.ShutdownReason is { } reason ? reason
-                : e.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown ? new ConnectionResetException(e.Message, e)
-                : e;
+            _error = _connection.TransportError(e);
             ReleaseIfEmpty();
             _connection.FireConnectionClosed();
             return true;
@@ -145,6 +143,8 @@ internal sealed class LoopInput : PipeReader, IValueTaskSource<ReadResult>
             return true;
         }
         _end += got;
+        // The peer's FIN came with these bytes (no later edge will say so): the connection ends, as a receiving loop would notice.
+        if (_socket.HungUp) _connection.FireConnectionClosed();
         return true;
     }
 
@@ -241,7 +241,7 @@ internal sealed class LoopInput : PipeReader, IValueTaskSource<ReadResult>
         var consumedBytes = (int)_returned.Slice(_returned.Start, consumed).Length;
         var examinedBytes = (int)_returned.Slice(_returned.Start, examined).Length;
         if (examinedBytes < consumedBytes) throw new InvalidOperationException("examined must not precede consumed");
-        _examined = Math.Max(_examined, _start + examinedBytes);
+        _examined = _start + examinedBytes; // examined short of the end (after a canceled read, say): the next read returns at once
         _start += consumedBytes;
         _returned = default;
         if (_start == _end) _start = _end = _examined = 0; // all consumed: the next receive starts at the front

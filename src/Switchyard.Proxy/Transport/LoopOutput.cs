@@ -39,7 +39,7 @@ internal sealed class LoopOutput : PipeWriter, IValueTaskSource<FlushResult>
     private bool _flushPending;
     private CancellationToken _flushToken;
     private CancellationTokenRegistration _flushRegistration;
-    private bool _cancelNext;
+    private int _cancelNext;         // 1: CancelPendingFlush came with no flush pending
     private volatile bool _failed;   // the socket failed or closed: what is written is dropped, flushes report completion
     private bool _completed;
     private Exception? _completion;
@@ -95,37 +95,43 @@ internal sealed class LoopOutput : PipeWriter, IValueTaskSource<FlushResult>
     {
         if (_failed)
         {
-            Release(Detach());
+            if (_first is not null) Release(Detach());
             return new(new FlushResult(isCanceled: false, isCompleted: true));
         }
-        if (_cancelNext)
+        // After CancelPendingFlush with none pending, this flush reports canceled; its bytes still go out, as a pipe's would.
+        var canceled = Interlocked.Exchange(ref _cancelNext, 0) == 1;
+        if (_unflushed == 0) return new(new FlushResult(isCanceled: canceled, isCompleted: false));
+        if (!Loop.IsCurrent || Volatile.Read(ref _handOffs) > 0)
         {
-            _cancelNext = false;
-            return new(new FlushResult(isCanceled: true, isCompleted: false));
+            // From another thread: the blocks go to the loop, which starts the wait there (its state is the loop's alone).
+            Interlocked.Increment(ref _handOffs);
+            return FlushFromElsewhereAsync(Detach(), canceled, cancellationToken);
         }
-        if (_unflushed == 0) return default;
-        if (Loop.IsCurrent && _sending is null && Volatile.Read(ref _handOffs) == 0)
+        if (_sending is not null)
         {
-            var send = _socket.SendAsync(Written(_first!, _last!), CancellationToken.None); // a canceled flush stops waiting, not sending
-            if (send.IsCompletedSuccessfully)
-            {
-                Release(Detach());
-                return default;
-            }
-            var version = StartFlush(cancellationToken);
-            Sending(Detach(), send);
-            return new(this, version);
+            // Bytes of a canceled flush are still going out: these follow them.
+            var waiting = canceled ? (short)0 : StartFlush(cancellationToken);
+            Enqueue(Detach());
+            return canceled ? new(new FlushResult(isCanceled: true, isCompleted: false)) : new(this, waiting);
         }
-        var pending = StartFlush(cancellationToken);
-        var handed = Detach();
-        Interlocked.Increment(ref _handOffs);
-        Loop.Schedule(static s =>
+        var send = _socket.SendAsync(Written(_first!, _last!), CancellationToken.None); // a canceled flush stops waiting, not sending
+        if (send.IsCompletedSuccessfully)
         {
-            var (output, blocks) = ((LoopOutput, Segment))s!;
-            Interlocked.Decrement(ref output._handOffs);
-            output.Enqueue(blocks);
-        }, (this, handed));
-        return new(this, pending);
+            Release(Detach());
+            return new(new FlushResult(isCanceled: canceled, isCompleted: false));
+        }
+        var version = canceled ? (short)0 : StartFlush(cancellationToken);
+        Sending(Detach(), send);
+        return canceled ? new(new FlushResult(isCanceled: true, isCompleted: false)) : new(this, version);
+    }
+
+    private async ValueTask<FlushResult> FlushFromElsewhereAsync(Segment blocks, bool canceled, CancellationToken cancellationToken)
+    {
+        await Loop.SwitchTo();
+        Interlocked.Decrement(ref _handOffs);
+        var version = canceled ? (short)0 : StartFlush(cancellationToken);
+        Enqueue(blocks);
+        return canceled ? new FlushResult(isCanceled: true, isCompleted: false) : await new ValueTask<FlushResult>(this, version);
     }
 
     /// <summary>A flush that waits: its cancellation token, when it has one, ends the wait (the bytes still go out).</summary>
@@ -203,7 +209,7 @@ internal sealed class LoopOutput : PipeWriter, IValueTaskSource<FlushResult>
         catch (Exception e)
         {
             failed = true;
-            _connection.Shutdown(e);
+            _connection.Shutdown(_connection.TransportError(e));
         }
         Release(_sending!);
         _sending = null;
@@ -241,7 +247,7 @@ internal sealed class LoopOutput : PipeWriter, IValueTaskSource<FlushResult>
         var output = (LoopOutput)s!;
         // A pending flush returns now; its bytes still go out, ahead of anything flushed later.
         if (output._flushPending) output.EndFlush().SetResult(new FlushResult(isCanceled: true, isCompleted: false));
-        else output._cancelNext = true;
+        else Volatile.Write(ref output._cancelNext, 1);
     }, this);
 
     public override void Complete(Exception? exception = null)

@@ -108,8 +108,8 @@ internal sealed class LoopSocket : ILoopHandler
 
     void ILoopHandler.Abandon()
     {
+        Abandoned?.Invoke(); // first: the owner closes the socket with its own reason, before pending operations fail with a bare one
         CloseOnLoop();
-        Abandoned?.Invoke();
     }
 
     void ILoopHandler.OnEvents(uint events)

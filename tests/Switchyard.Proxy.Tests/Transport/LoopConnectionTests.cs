@@ -126,6 +126,60 @@ public sealed class LoopConnectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AfterACanceledRead_BytesLeftUnexamined_AreReturnedAtOnce()
+    {
+        var (connection, peer) = await ConnectAsync();
+        var input = connection.Transport.Input;
+        await peer.SendAsync("abcdef"u8.ToArray());
+        var read = await Read(input);
+        input.AdvanceTo(read.Buffer.Start, read.Buffer.End); // examined all: a read now waits for more
+        input.CancelPendingRead();
+        var canceled = await Read(input);
+        Assert.True(canceled.IsCanceled);
+        input.AdvanceTo(canceled.Buffer.Start); // consumed and examined nothing: the bytes are there to read again
+        var again = await Read(input);
+        Assert.False(again.IsCanceled);
+        Assert.StartsWith("a", Text(again.Buffer), StringComparison.Ordinal);
+        input.AdvanceTo(again.Buffer.End);
+    }
+
+    [Fact]
+    public async Task ARequestAndTheFinInOneBurst_WhileAReadWaits_FireConnectionClosed()
+    {
+        var (connection, peer) = await ConnectAsync();
+        var input = connection.Transport.Input;
+        var closed = new TaskCompletionSource();
+        connection.ConnectionClosed.Register(() => closed.TrySetResult());
+        var waiting = Read(input);
+        await Task.Delay(100);
+        await peer.SendAsync("GET / HTTP/1.1\r\nHost: a\r\n\r\n"u8.ToArray());
+        peer.Shutdown(SocketShutdown.Send);
+        var read = await waiting;
+        Assert.StartsWith("GET / HTTP/1.1", Text(read.Buffer), StringComparison.Ordinal);
+        input.AdvanceTo(read.Buffer.End); // the reader goes away with the request: nobody reads again
+        await closed.Task.WaitAsync(Deadline);
+    }
+
+    [Fact]
+    public async Task AfterASendFailed_AReadReportsAReset()
+    {
+        var (connection, peer) = await ConnectAsync();
+        var output = connection.Transport.Output;
+        peer.LingerState = new LingerOption(true, 0);
+        peer.Close();
+        FlushResult flushed = default;
+        using var deadline = new CancellationTokenSource(Deadline);
+        while (!flushed.IsCompleted)
+        {
+            deadline.Token.ThrowIfCancellationRequested();
+            output.Write(new byte[1024]);
+            flushed = await Task.Run(async () => await output.FlushAsync(), CancellationToken.None).WaitAsync(Deadline, CancellationToken.None);
+            await Task.Delay(10, CancellationToken.None);
+        }
+        await Assert.ThrowsAsync<ConnectionResetException>(() => Read(connection.Transport.Input));
+    }
+
+    [Fact]
     public async Task ACanceledToken_EndsAWaitingRead()
     {
         var (connection, peer) = await ConnectAsync();
