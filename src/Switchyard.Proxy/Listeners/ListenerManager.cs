@@ -42,7 +42,7 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly RequestHandler _handler = new(runtime);
     private readonly TlsRouteProxy _tlsRoutes = new(runtime);
-    private readonly ILoggerFactory _loggers = new UnscopedLoggerFactory(loggerFactory ?? NullLoggerFactory.Instance); // Kestrel's, with no per-connection scope
+    private readonly ILoggerFactory _loggers = loggerFactory ?? NullLoggerFactory.Instance;
 
     /// <summary>A started server; <paramref name="Pool"/> is its transport's memory pool, disposed after the server stops (null: the transport owns it).</summary>
     private sealed record Running(KestrelServer Server, ListenerKind Kind, bool ProxyProtocol, IPEndPoint Bound, MemoryPool<byte>? Pool);

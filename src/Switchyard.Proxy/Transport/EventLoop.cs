@@ -56,7 +56,7 @@ internal sealed unsafe class EventLoop : PipeScheduler, IDisposable
         Native.WriteEpollEvent(ev, Native.EpollIn, WakeToken);
         Native.epoll_ctl(_epoll, Native.EpollCtlAdd, _wake, ev);
         _thread = new Thread(Run) { IsBackground = true, Name = $"switchyard-loop-{index}" };
-        _thread.Start();
+        _thread.UnsafeStart(); // without the creator's execution context (its async locals): the loop's own context is the default one
     }
 
     /// <summary>The loop whose thread is running the caller, or null off every loop.</summary>
