@@ -89,7 +89,9 @@ internal sealed class ConnectionRelay(ProxyRuntime runtime)
         }
         using (slot)
         {
-            var (endpoint, upstream, failure) = await ConnectAsync(backend, tls, client, client.ConnectionClosed).ConfigureAwait(false);
+            // Not cancelled by ConnectionClosed: the transports fire it when the client ends its side (FIN), and a client
+            // may send its request and its FIN before the endpoint is connected; the connect timeout bounds the wait.
+            var (endpoint, upstream, failure) = await ConnectAsync(backend, tls, client, CancellationToken.None).ConfigureAwait(false);
             if (upstream is null)
             {
                 log.Result = "connect_failed";
@@ -103,7 +105,7 @@ internal sealed class ConnectionRelay(ProxyRuntime runtime)
             {
                 if (!first.IsEmpty)
                 {
-                    foreach (var segment in first) await upstream.Stream.WriteAsync(segment, client.ConnectionClosed).ConfigureAwait(false);
+                    foreach (var segment in first) await upstream.Stream.WriteAsync(segment).ConfigureAwait(false);
                     log.Received += first.Length;
                     client.Transport.Input.AdvanceTo(first.End);
                 }
@@ -188,9 +190,14 @@ internal sealed class ConnectionRelay(ProxyRuntime runtime)
     /// (FIN, after a close_notify when the gateway speaks TLS to the endpoint) and the endpoint's remaining bytes still
     /// flow back. Bytes are counted when delivered.
     /// </summary>
+    /// <remarks>
+    /// The client's <see cref="ConnectionContext.ConnectionClosed"/> is not a reason to stop: Kestrel's socket transport
+    /// and the event-loop transport fire it when the client's FIN arrives, which for a relay only ends one direction. A
+    /// client that is really gone shows as a failed read (reset) or a write that finds its output completed.
+    /// </remarks>
     private async Task<bool> RelayAsync(ConnectionContext client, UpstreamConnection upstream, RelayOutcome log)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(client.ConnectionClosed);
+        using var stop = new CancellationTokenSource();
         var time = runtime.Time;
         var idleLimit = runtime.TlsIdleTimeout;
         var lastActive = time.GetTimestamp();
@@ -241,7 +248,7 @@ internal sealed class ConnectionRelay(ProxyRuntime runtime)
                 if (read.IsCompleted || read.IsCanceled) break;
             }
         }
-        catch (OperationCanceledException) when (idle || client.ConnectionClosed.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
         }
         finally
