@@ -9,7 +9,7 @@ namespace Switchyard.Proxy.Tests.ProxyProtocol;
 /// The gateway sending the PROXY protocol to a Service's endpoints (annotation lb.switchyard.dev/proxy-protocol): to a
 /// real HAProxy frontend with <c>accept-proxy</c> that answers with the source and destination it received, to a
 /// recording backend that shows which connections carried which header (a kept-alive connection is reused only by the
-/// client connection that opened it), through a TLSRoute in Passthrough mode, and in a chain behind HAProxy's
+/// client connection that opened it), through a TLSRoute in Passthrough mode and a TCPRoute, and in a chain behind HAProxy's
 /// <c>send-proxy-v2</c>. A bad annotation value fails closed.
 /// </summary>
 public sealed class ProxyProtocolUpstreamTests
@@ -232,6 +232,36 @@ public sealed class ProxyProtocolUpstreamTests
         Assert.Equal([ProxyProtocolBackend.V2Hex(new IPEndPoint(IPAddress.Parse("198.51.100.20"), 5555), new IPEndPoint(IPAddress.Parse("203.0.113.1"), 443))], backend.Headers);
         Assert.Equal(0x16, backend.After[0][0]); // a TLS handshake record follows the header
         await Assert.ThrowsAnyAsync<Exception>(() => attempt);
+    }
+
+    [Fact]
+    public async Task TcpRoute_HeaderBeforeTheClientsBytes_CarriesTheClientAndGatewayAddresses()
+    {
+        await using var backend = new ProxyProtocolBackend(Backend);
+        await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass
+            + GatewayYaml.Gateway("edge", Gateway, "{}", "{name: db, port: 0, protocol: TCP}")
+            + """
+            apiVersion: gateway.networking.k8s.io/v1alpha2
+            kind: TCPRoute
+            metadata: {name: db, namespace: default}
+            spec:
+              parentRefs: [{name: edge}]
+              rules: [{backendRefs: [{name: site, port: 80}]}]
+            ---
+
+            """ + GatewayYaml.Service("site", Backend, backend.Port, "{lb.switchyard.dev/proxy-protocol: v1}"));
+        var gatewayPort = proxy.Listeners[new IPEndPoint(Gateway, 0)].Port;
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(ClientA, 0));
+        await socket.ConnectAsync(Gateway, gatewayPort);
+
+        // The backend answers each HTTP request head it reads after the header with the header it got.
+        await socket.SendAsync(Get());
+        var (response, _) = await ProxyProtocolClient.ReadAsync(socket, 5);
+
+        var expected = $"PROXY TCP4 {ClientA} {Gateway} {((IPEndPoint)socket.LocalEndPoint!).Port} {gatewayPort}";
+        Assert.Equal(expected, ProxyProtocolClient.Body(response));
+        Assert.Equal([expected], backend.Headers);
     }
 
     [Fact]

@@ -9,7 +9,7 @@ namespace Switchyard.Proxy.Tests.TcpRoutes;
 /// through a TCP listener (and the access log's TCP line), a weighted split over many connections, a client that
 /// half-closes and still gets the backend's last words, refused connections (a backendRef that does not resolve, a
 /// Service in another namespace without a ReferenceGrant) with the status saying why, two routes on one listener (both
-/// Accepted, the older serves every connection), and listener protocol and kind mismatches.
+/// Accepted, the older serves every connection), a route with two rules, and listener protocol and kind mismatches.
 /// </summary>
 public sealed class TcpRouteTests : IAsyncLifetime
 {
@@ -78,6 +78,16 @@ public sealed class TcpRouteTests : IAsyncLifetime
             spec:
               parentRefs: [{name: echo}]
               rules: [{backendRefs: [{name: svc-a, port: 80}]}]
+            ---
+
+            """
+            + """
+            apiVersion: gateway.networking.k8s.io/v1alpha2
+            kind: TCPRoute
+            metadata: {name: two-rules, namespace: default}
+            spec:
+              parentRefs: [{name: echo}]
+              rules: [{backendRefs: [{name: svc-b, port: 80}]}, {backendRefs: [{name: svc-b, port: 80}]}]
             ---
 
             """
@@ -215,6 +225,12 @@ public sealed class TcpRouteTests : IAsyncLifetime
         Assert.Equal(["TCPRoute"], echo.SupportedKinds!.Select(k => k.Kind));
         Assert.Equal(1, echo.AttachedRoutes);
         Assert.All(echo.Conditions!.Where(c => c.Type is "Accepted" or "Programmed" or "ResolvedRefs"), c => Assert.Equal("True", c.Status));
+
+        // Two rules (read without validation, which refuses them; the oldest route, having no creationTimestamp): not
+        // served, so it takes no port from the route that serves it.
+        var twoRules = Condition("two-rules", "Accepted");
+        Assert.Equal(("False", "UnsupportedValue"), Pair(twoRules));
+        Assert.Equal("a TCPRoute has exactly one rule, not 2", twoRules.Message);
 
         // A TCPRoute on an HTTP listener: NotAllowedByListeners (Gateway API's TCPRouteInvalidNonTCPListener).
         var onHttp = Condition("on-http", "Accepted");
