@@ -262,6 +262,7 @@ public sealed class ProxyProtocolUpstreamTests
         var expected = $"PROXY TCP4 {ClientA} {Gateway} {((IPEndPoint)socket.LocalEndPoint!).Port} {gatewayPort}";
         Assert.Equal(expected, ProxyProtocolClient.Body(response));
         Assert.Equal([expected], backend.Headers);
+        await backend.DisposeAsync(); // its end of the relay closes, so the gateway need not wait to stop
     }
 
     [Fact]
