@@ -7,7 +7,8 @@ namespace Switchyard.Proxy.Tests.Support;
 /// <summary>
 /// A raw TCP backend on 127.0.0.1:0, no HTTP: it greets each connection with its name and a newline, echoes every byte
 /// it receives, and only when the client has ended its side (FIN), 200 ms later, writes "bye from NAME\n" and closes. A client that
-/// half-closes and still reads that line shows the FIN went through and the answer came back.
+/// half-closes and still reads that line shows the FIN went through and the answer came back. Behind the gateway's
+/// TCPRoutes and the node proxy's Services.
 /// </summary>
 internal sealed class TcpEchoBackend : IAsyncDisposable
 {

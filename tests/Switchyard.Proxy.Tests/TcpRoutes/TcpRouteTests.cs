@@ -13,14 +13,9 @@ namespace Switchyard.Proxy.Tests.TcpRoutes;
 /// </summary>
 public sealed class TcpRouteTests : IAsyncLifetime
 {
-    private static readonly IPAddress Echo = IPAddress.Parse("127.0.0.71");
-    private static readonly IPAddress Split = IPAddress.Parse("127.0.0.72");
-    private static readonly IPAddress Broken = IPAddress.Parse("127.0.0.73");
-    private static readonly IPAddress Cross = IPAddress.Parse("127.0.0.74");
-    private static readonly IPAddress Granted = IPAddress.Parse("127.0.0.75");
-    private static readonly IPAddress Two = IPAddress.Parse("127.0.0.76");
-    private static readonly IPAddress Http = IPAddress.Parse("127.0.0.77");
-    private static readonly IPAddress Kinds = IPAddress.Parse("127.0.0.78");
+    /// <summary>The loopback address of each case's Gateway.</summary>
+    private static readonly IPAddress Echo = At(71), Split = At(72), Broken = At(73), Cross = At(74), Granted = At(75), Two = At(76), Http = At(77), Kinds = At(78);
+
     private readonly SharedLog _log = new();
     private TcpEchoBackend _a = null!, _b = null!, _db = null!;
     private GatewayProxy _proxy = null!;
@@ -103,6 +98,8 @@ public sealed class TcpRouteTests : IAsyncLifetime
         await _b.DisposeAsync();
         await _db.DisposeAsync();
     }
+
+    private static IPAddress At(byte last) => new([127, 0, 0, last]);
 
     private IPEndPoint Listener(IPAddress address) => new(address, _proxy.Listeners[new IPEndPoint(address, 0)].Port);
 

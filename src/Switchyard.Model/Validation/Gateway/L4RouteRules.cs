@@ -1,4 +1,6 @@
+using k8s.Models;
 using Switchyard.Model.Gateway;
+using Switchyard.Model.Resources;
 
 namespace Switchyard.Model.Validation.Gateway;
 
@@ -8,6 +10,33 @@ namespace Switchyard.Model.Validation.Gateway;
 /// </summary>
 internal static class L4RouteRules
 {
+    /// <summary>The CRD defaults of such a route: parentRefs as HTTPRoute's, backendRefs as <see cref="DefaultBackendRefs"/>.</summary>
+    public static void Default(IList<ParentReference>? parentRefs, IEnumerable<IList<BackendRef>?> backendRefs)
+    {
+        HTTPRouteRules.DefaultParentRefs(parentRefs);
+        DefaultBackendRefs(backendRefs);
+    }
+
+    /// <summary>
+    /// Checks a route of <paramref name="kind"/>: its metadata, that it has a spec, its parentRefs as HTTPRoute's, what
+    /// <paramref name="between"/> adds (TLSRoute's hostnames), then its rules (<see cref="ValidateRules"/>).
+    /// </summary>
+    public static void Validate<TSpec, TRule>(V1ObjectMeta metadata, ResourceKind kind, TSpec? spec, Func<TSpec, IList<ParentReference>?> parentRefsOf,
+        Func<TSpec, IList<TRule>?> rulesOf, Func<TRule, string?> nameOf, Func<TRule, IList<BackendRef>?> backendRefsOf, List<FieldError> errors, Action<TSpec>? between = null)
+        where TSpec : class
+        where TRule : class
+    {
+        MetadataRules.ValidateObjectMeta(metadata, kind, errors);
+        if (spec is null)
+        {
+            errors.Required("spec");
+            return;
+        }
+        HTTPRouteRules.ValidateParentRefs(parentRefsOf(spec), errors);
+        between?.Invoke(spec);
+        ValidateRules(kind.Kind, rulesOf(spec), nameOf, backendRefsOf, errors);
+    }
+
     /// <summary>Fills each backendRef's group (core), kind (Service) and weight (1), as the CRDs default them.</summary>
     public static void DefaultBackendRefs(IEnumerable<IList<BackendRef>?> rules)
     {

@@ -14,24 +14,12 @@ internal sealed class TLSRouteRules : KindRules<TLSRoute>
 
     protected override void Default(TLSRoute obj)
     {
-        if (obj.Spec is not { } spec) return;
-        HTTPRouteRules.DefaultParentRefs(spec.ParentRefs);
-        L4RouteRules.DefaultBackendRefs((spec.Rules ?? []).Select(r => r?.BackendRefs));
+        if (obj.Spec is { } spec) L4RouteRules.Default(spec.ParentRefs, (spec.Rules ?? []).Select(r => r?.BackendRefs));
     }
 
-    protected override void Validate(TLSRoute obj, List<FieldError> errors)
-    {
-        MetadataRules.ValidateObjectMeta(obj.Metadata, Kind, errors);
-        if (obj.Spec is not { } spec)
-        {
-            errors.Required("spec");
-            return;
-        }
-        HTTPRouteRules.ValidateParentRefs(spec.ParentRefs, errors);
-        ValidateHostnames(spec.Hostnames, errors);
-
-        L4RouteRules.ValidateRules(Kind.Kind, spec.Rules, r => r.Name, r => r.BackendRefs, errors);
-    }
+    protected override void Validate(TLSRoute obj, List<FieldError> errors) =>
+        L4RouteRules.Validate(obj.Metadata, Kind, obj.Spec, s => s.ParentRefs, s => s.Rules, r => r.Name, r => r.BackendRefs, errors,
+            between: s => ValidateHostnames(s.Hostnames, errors));
 
     private static void ValidateHostnames(IList<string>? hostnames, List<FieldError> errors)
     {
