@@ -9,12 +9,12 @@ namespace Switchyard.Proxy.Tests.TcpRoutes;
 /// through a TCP listener (and the access log's TCP line), a weighted split over many connections, a client that
 /// half-closes and still gets the backend's last words, refused connections (a backendRef that does not resolve, a
 /// Service in another namespace without a ReferenceGrant) with the status saying why, two routes on one listener (both
-/// Accepted, the older serves every connection), a route with two rules, and listener protocol and kind mismatches.
+/// Accepted, the older serves every connection), a route with two rules, and listener protocol and kind mismatches (a TCP listener on an HTTP port too).
 /// </summary>
 public sealed class TcpRouteTests : IAsyncLifetime
 {
     /// <summary>The loopback address of each case's Gateway.</summary>
-    private static readonly IPAddress Echo = At(71), Split = At(72), Broken = At(73), Cross = At(74), Granted = At(75), Two = At(76), Http = At(77), Kinds = At(78);
+    private static readonly IPAddress Echo = At(71), Split = At(72), Broken = At(73), Cross = At(74), Granted = At(75), Two = At(76), Http = At(77), Kinds = At(78), Clash = At(79);
 
     private readonly SharedLog _log = new();
     private TcpEchoBackend _a = null!, _b = null!, _db = null!;
@@ -87,6 +87,7 @@ public sealed class TcpRouteTests : IAsyncLifetime
 
             """
             + Gateway("kinds", Kinds, "{name: tcp, port: 0, protocol: TCP, allowedRoutes: {kinds: [{kind: HTTPRoute}]}}") + Route("on-kinds", "kinds", "[{name: svc-a, port: 80}]")
+            + Gateway("clash", Clash, "{name: web, port: 0, protocol: HTTP}, {name: tcp, port: 0, protocol: TCP}")
             + Manifests.Service("svc-a", _a.Port) + Manifests.Service("svc-b", _b.Port) + Manifests.Service("db", "data", "", _db.Port),
             new ProxyOptions { AccessLog = _log.Writer });
     }
@@ -247,6 +248,12 @@ public sealed class TcpRouteTests : IAsyncLifetime
         Assert.Equal("allowedRoutes.kinds: HTTPRoute cannot attach to this listener (protocol TCP), which serves TCPRoute", resolved.Message);
         Assert.Equal(("False", "NotAllowedByListeners"), Pair(Condition("on-kinds", "Accepted")));
         Assert.Equal(0, kinds.AttachedRoutes);
+
+        // TCP and HTTP on one address and port: the later listener is conflicted and not served.
+        var clash = GatewayStatus("clash").Listeners!.Single(l => l.Name == "tcp");
+        Assert.Equal(("True", "ProtocolConflict"), Pair(clash.Conditions!.Single(c => c.Type == "Conflicted")));
+        Assert.Equal("127.0.0.79:0 already serves HTTP", clash.Conditions!.Single(c => c.Type == "Conflicted").Message);
+        Assert.Equal(("False", "ProtocolConflict"), Pair(clash.Conditions!.Single(c => c.Type == "Accepted")));
     }
 
     private GatewayStatus GatewayStatus(string name) => (GatewayStatus)_proxy.Statuses.Single(s => s.Object is Gateway g && g.Metadata.Name == name).Status;
