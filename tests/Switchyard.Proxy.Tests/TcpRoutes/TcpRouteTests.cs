@@ -9,35 +9,39 @@ namespace Switchyard.Proxy.Tests.TcpRoutes;
 /// through a TCP listener (and the access log's TCP line), a weighted split over many connections, a client that
 /// half-closes and still gets the backend's last words, refused connections (a backendRef that does not resolve, a
 /// Service in another namespace without a ReferenceGrant) with the status saying why, two routes on one listener (both
-/// Accepted, the older serves every connection), a route with two rules, and listener protocol and kind mismatches (a TCP listener on an HTTP port too).
+/// Accepted, the older serves every connection), a route with two rules, listener protocol and kind mismatches (a TCP listener on an HTTP port too), and ListenerSet
+/// TCP listeners (a conflicted one takes no port from the Gateway's route, one on a port of its own serves).
 /// </summary>
 public sealed class TcpRouteTests : IAsyncLifetime
 {
     /// <summary>The loopback address of each case's Gateway.</summary>
-    private static readonly IPAddress Echo = At(71), Split = At(72), Broken = At(73), Cross = At(74), Granted = At(75), Two = At(76), Http = At(77), Kinds = At(78), Clash = At(79);
+    private static readonly IPAddress Echo = At(71), Split = At(72), Broken = At(73), Cross = At(74), Granted = At(75), Two = At(76), Http = At(77), Kinds = At(78), Clash = At(79), Sets = At(80);
 
     private readonly SharedLog _log = new();
     private TcpEchoBackend _a = null!, _b = null!, _db = null!;
+    private int _setPort;
     private GatewayProxy _proxy = null!;
 
-    private static string Gateway(string name, IPAddress address, string listener = "{name: tcp, port: 0, protocol: TCP, allowedRoutes: {namespaces: {from: All}}}") => $$"""
+    /// <param name="more">Further lines of the spec, each starting with a newline and two spaces.</param>
+    private static string Gateway(string name, IPAddress address, string listener = "{name: tcp, port: 0, protocol: TCP, allowedRoutes: {namespaces: {from: All}}}", string more = "") => $$"""
         apiVersion: gateway.networking.k8s.io/v1
         kind: Gateway
         metadata: {name: {{name}}, namespace: default}
         spec:
           gatewayClassName: switchyard
           addresses: [{type: IPAddress, value: {{address}}}]
-          listeners: [{{listener}}]
+          listeners: [{{listener}}]{{more}}
         ---
 
         """;
 
-    private static string Route(string name, string parent, string backendRefs, string ns = "default", string created = "2026-01-01T00:00:00Z", string apiVersion = "v1alpha2") => $$"""
+    private static string Route(string name, string parent, string backendRefs, string ns = "default", string created = "2026-01-01T00:00:00Z", string apiVersion = "v1alpha2",
+        string parentKind = "Gateway", string? sectionName = null) => $$"""
         apiVersion: gateway.networking.k8s.io/{{apiVersion}}
         kind: TCPRoute
         metadata: {name: {{name}}, namespace: {{ns}}, creationTimestamp: "{{created}}"}
         spec:
-          parentRefs: [{name: {{parent}}, namespace: default}]
+          parentRefs: [{kind: {{parentKind}}, name: {{parent}}, namespace: default{{(sectionName is null ? "" : $", sectionName: {sectionName}")}}}]
           rules: [{backendRefs: {{backendRefs}}}]
         ---
 
@@ -88,8 +92,31 @@ public sealed class TcpRouteTests : IAsyncLifetime
             """
             + Gateway("kinds", Kinds, "{name: tcp, port: 0, protocol: TCP, allowedRoutes: {kinds: [{kind: HTTPRoute}]}}") + Route("on-kinds", "kinds", "[{name: svc-a, port: 80}]")
             + Gateway("clash", Clash, "{name: web, port: 0, protocol: HTTP}, {name: tcp, port: 0, protocol: TCP}")
+            + ListenerSets()
             + Manifests.Service("svc-a", _a.Port) + Manifests.Service("svc-b", _b.Port) + Manifests.Service("db", "data", "", _db.Port),
             new ProxyOptions { AccessLog = _log.Writer });
+    }
+
+    /// <summary>
+    /// Gateway "sets" with a TCP listener, and ListenerSet "tenant" adding one on the same port (conflicted: it serves
+    /// nothing) and one on a port of its own; the oldest route, through the conflicted one, must not take the port.
+    /// </summary>
+    private string ListenerSets()
+    {
+        _setPort = HaProxy.FreePort(Sets);
+        return Gateway("sets", Sets, more: "\n  allowedListeners: {namespaces: {from: Same}}") + $$"""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: ListenerSet
+            metadata: {name: tenant, namespace: default}
+            spec:
+              parentRef: {name: sets}
+              listeners: [{name: tcp, port: 0, protocol: TCP}, {name: own, port: {{_setPort}}, protocol: TCP}]
+            ---
+
+            """
+            + Route("through-set", "tenant", "[{name: svc-b, port: 80}]", created: "2025-01-01T00:00:00Z", parentKind: "ListenerSet", sectionName: "tcp")
+            + Route("on-sets", "sets", "[{name: svc-a, port: 80}]", created: "2026-02-01T00:00:00Z")
+            + Route("own", "tenant", "[{name: svc-b, port: 80}]", parentKind: "ListenerSet", sectionName: "own");
     }
 
     public async Task DisposeAsync()
@@ -254,6 +281,27 @@ public sealed class TcpRouteTests : IAsyncLifetime
         Assert.Equal(("True", "ProtocolConflict"), Pair(clash.Conditions!.Single(c => c.Type == "Conflicted")));
         Assert.Equal("127.0.0.79:0 already serves HTTP", clash.Conditions!.Single(c => c.Type == "Conflicted").Message);
         Assert.Equal(("False", "ProtocolConflict"), Pair(clash.Conditions!.Single(c => c.Type == "Accepted")));
+    }
+
+    [Fact]
+    public async Task ListenerSet_ConflictedListenerTakesNoPort_ItsOwnPortServes()
+    {
+        using (var gatewayPort = await TcpClientConnection.OpenAsync(Listener(Sets)))
+        {
+            Assert.Equal("a\n", await gatewayPort.ReadUntilAsync("\n"));
+        }
+        using (var ownPort = await TcpClientConnection.OpenAsync(new IPEndPoint(Sets, _setPort)))
+        {
+            Assert.Equal("b\n", await ownPort.ReadUntilAsync("\n"));
+        }
+
+        var set = (ListenerSetStatus)_proxy.Statuses.Single(s => s.Object is ListenerSet).Status;
+        var conflicted = set.Listeners!.Single(l => l.Name == "tcp");
+        Assert.Contains(conflicted.Conditions!, c => c is { Type: "Conflicted", Status: "True" });
+        Assert.Equal(1, conflicted.AttachedRoutes); // attached and counted, as Gateway API asks, though not served
+        var own = set.Listeners!.Single(l => l.Name == "own");
+        Assert.Equal((1, "TCPRoute"), (own.AttachedRoutes, own.SupportedKinds!.Single().Kind));
+        Assert.All(["through-set", "on-sets", "own"], route => Assert.Equal(("True", "Accepted"), Pair(Condition(route, "Accepted"))));
     }
 
     private GatewayStatus GatewayStatus(string name) => (GatewayStatus)_proxy.Statuses.Single(s => s.Object is Gateway g && g.Metadata.Name == name).Status;
