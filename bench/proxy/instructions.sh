@@ -11,6 +11,8 @@
 # usage: bench/proxy/instructions.sh [SHORT=5] [LONG=30]
 #   env PROFILE_BIN=DIR  a profiling build made before (switchyard, switchyard.dbg), e.g. by tools/code-layout/profile.sh
 #   env TOP=N            list the N functions costing the most instructions per request (default 40)
+#   env KEEP=1           keep the profiles and symbols (the directory is named at the end), e.g. for
+#                        `dotnet run tools/code-layout/ExecutedSymbols.cs -- --callers REGEX DIR/symbols.txt DIR/run/switchyard DIR/long.cg`
 # Prints `INSTR functions=...` lines, then one `RESULT` line (key=value):
 #   instr_per_req   user-space instructions per request (the binary and the libraries it calls)
 #   requests_short, requests_long, instr_short, instr_long   the two runs
@@ -27,7 +29,11 @@ for tool in valgrind nginx wrk curl nm; do
 done
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.3; rm -rf "$WORK"; }
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  sleep 0.3
+  if [ -n "${KEEP:-}" ]; then echo "kept: $WORK" >&2; else rm -rf "$WORK"; fi
+}
 trap cleanup EXIT
 for port in 18000 18080 19901; do
   if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then echo "port $port is in use; stop what listens there first" >&2; exit 1; fi
@@ -88,4 +94,4 @@ awk -v d=$((RL - RS)) 'NR == FNR { s[$2] = $1; next } { printf "%.0f %s\n", ($1 
   | sort -rn >"$WORK/per-request.txt"
 head -n "$TOP" "$WORK/per-request.txt" | awk '{ printf "INSTR per_req=%s function=%s\n", $1, $2 }'
 awk -v rs="$RS" -v rl="$RL" -v is="$IS" -v il="$IL" \
-  'BEGIN { printf "RESULT instr_per_req=%.0f requests_short=%d requests_long=%d instr_short=%d instr_long=%d\n", (il - is) / (rl - rs), rs, rl, is, il }'
+  'BEGIN { printf "RESULT instr_per_req=%.0f requests_short=%d requests_long=%d instr_short=%.0f instr_long=%.0f\n", (il - is) / (rl - rs), rs, rl, is, il }'

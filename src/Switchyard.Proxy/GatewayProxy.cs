@@ -12,6 +12,7 @@ using Switchyard.Proxy.Forwarding;
 using Switchyard.Proxy.Listeners;
 using Switchyard.Proxy.LoadBalancing;
 using Switchyard.Proxy.Pipeline;
+using Switchyard.Proxy.Sessions;
 using Switchyard.Proxy.Snapshot;
 using Switchyard.Proxy.Telemetry;
 using Switchyard.Proxy.Transport;
@@ -79,7 +80,7 @@ public sealed class GatewayProxy : IAsyncDisposable
         _health = new ActiveHealthChecker(time, _runtime.Metrics);
         _jwks = new RemoteJwksFetchers(new RemoteJwksOptions { ConnectTimeout = options.ConnectTimeout, Time = time }, metrics,
             (loggers ?? NullLoggerFactory.Instance).CreateLogger<RemoteJwks>());
-        _compiler = new ProxyCompiler(_options, registry, SharedRandomSource.Instance, time, _jwks);
+        _compiler = new ProxyCompiler(_options, registry, SharedRandomSource.Instance, time, _jwks, SessionKey.Generate());
         _listeners = new ListenerManager(_runtime, loggers);
     }
 

@@ -1,8 +1,10 @@
 // The executed functions of the switchyard binary, from callgrind profiles of it, hottest first: the order file
 // (src/Switchyard.Cli/switchyard.order) that makes the native build place them together (tools/code-layout/README.md).
 //
-// usage: dotnet run ExecutedSymbols.cs -- [--costs] NM_OUTPUT BINARY CALLGRIND_OUT...
+// usage: dotnet run ExecutedSymbols.cs -- [--costs | --callers REGEX] NM_OUTPUT BINARY CALLGRIND_OUT...
 //   --costs        print "INSTRUCTIONS NAME" per function of the binary instead, for one profile (bench/proxy/instructions.sh)
+//   --callers RE   print "CALLS INCLUSIVE CALLER -> CALLEE" for each call of a function whose name matches RE, for one
+//                  profile: who calls it, how often, and the instructions spent in those calls (the callee's inclusive cost)
 //   NM_OUTPUT      `nm` of the profiled build's switchyard.dbg (its symbols and their addresses)
 //   BINARY         the profiled binary's path, as callgrind names it
 //   CALLGRIND_OUT  profiles taken with --dump-instr=yes; the first profile's functions come first, then each next
@@ -20,9 +22,11 @@ const long ValgrindPieBase = 0x108000; // where valgrind's amd64 loader maps a P
 
 var costs = args.Length > 0 && args[0] == "--costs";
 if (costs) args = args[1..];
-if (args.Length < 3 || (costs && args.Length != 3))
+Regex? callersOf = args.Length > 1 && args[0] == "--callers" ? new Regex(args[1]) : null;
+if (callersOf is not null) args = args[2..];
+if (args.Length < 3 || ((costs || callersOf is not null) && args.Length != 3))
 {
-    Console.Error.WriteLine("usage: dotnet run ExecutedSymbols.cs -- [--costs] NM_OUTPUT BINARY CALLGRIND_OUT...");
+    Console.Error.WriteLine("usage: dotnet run ExecutedSymbols.cs -- [--costs | --callers REGEX] NM_OUTPUT BINARY CALLGRIND_OUT...");
     return 2;
 }
 
@@ -33,7 +37,7 @@ var order = new List<string>();
 
 foreach (var profile in args[2..])
 {
-    var (cost, entries, entriesAtStart) = ReadProfile(profile, args[1]);
+    var (cost, calls, entries, entriesAtStart) = ReadProfile(profile, args[1]);
     if (entries == 0 || entriesAtStart < entries * 0.9)
     {
         Console.Error.WriteLine($"{profile}: {entriesAtStart} of {entries} function entries in managed code start at a symbol; " +
@@ -46,6 +50,12 @@ foreach (var profile in args[2..])
         if (seen.Add(name)) { order.Add(name); added++; }
     }
     Console.Error.WriteLine($"{profile}: {cost.Count} functions executed, {added} new");
+    if (callersOf is not null)
+    {
+        foreach (var ((caller, callee), (count, inclusive)) in calls.Where(c => callersOf.IsMatch(c.Key.Callee)).OrderByDescending(c => c.Value.Inclusive))
+            Console.WriteLine($"{count} {inclusive} {caller} -> {callee}");
+        return 0;
+    }
     if (costs)
     {
         foreach (var (name, instructions) in cost.OrderByDescending(kv => kv.Value)) Console.WriteLine($"{instructions} {name}");
@@ -56,16 +66,21 @@ foreach (var profile in args[2..])
 foreach (var name in order) Console.WriteLine(name);
 return 0;
 
-(Dictionary<string, long> Cost, int Entries, int EntriesAtStart) ReadProfile(string path, string binary)
+(Dictionary<string, long> Cost, Dictionary<(string Caller, string Callee), (long Count, long Inclusive)> Calls, int Entries, int EntriesAtStart)
+    ReadProfile(string path, string binary)
 {
     var objects = new Dictionary<string, string>(StringComparer.Ordinal);
     var cost = new Dictionary<string, long>(StringComparer.Ordinal);
+    var calls = new Dictionary<(string, string), (long, long)>();
+    var functions = new Dictionary<string, string>(StringComparer.Ordinal); // callgrind's function id -> symbol, for --callers
     var objectLine = new Regex(@"^c?ob=\((\d+)\)(?: (.*))?$");
-    var functionLine = new Regex(@"^fn=\(\d+\) 0x([0-9a-f]+)");
+    var functionLine = new Regex(@"^c?fn=\((\d+)\)(?: 0x([0-9a-f]+))?");
     // Addresses are file addresses in the binary's own part, run-time addresses under "???", ignored elsewhere.
-    long? shift = null;
+    long? shift = null, calleeShift = null;
     long last = 0;
     var callSite = false;
+    string caller = "?", callee = "?";
+    long callCount = 0;
     int entries = 0, entriesAtStart = 0;
     foreach (var line in File.ReadLines(path))
     {
@@ -73,25 +88,41 @@ return 0;
         {
             var m = objectLine.Match(line);
             if (m.Groups[2].Success) objects[m.Groups[1].Value] = m.Groups[2].Value;
-            if (line[0] == 'o')
-            {
-                var name = objects.GetValueOrDefault(m.Groups[1].Value);
-                shift = name == binary ? 0 : name == "???" ? ValgrindPieBase : null;
-            }
+            var name = objects.GetValueOrDefault(m.Groups[1].Value);
+            var objectShift = name == binary ? 0 : name == "???" ? ValgrindPieBase : (long?)null;
+            if (line[0] == 'o') shift = calleeShift = objectShift;
+            else calleeShift = objectShift;
             continue;
         }
-        if (line.StartsWith("fn=", StringComparison.Ordinal))
+        if (line.StartsWith("fn=", StringComparison.Ordinal) || line.StartsWith("cfn=", StringComparison.Ordinal))
         {
             var m = functionLine.Match(line);
-            if (shift == ValgrindPieBase && m.Success)
+            var isCaller = line[0] == 'f';
+            if (isCaller) calleeShift = shift;
+            if (m.Success && m.Groups[2].Success)
             {
-                entries++;
-                var address = long.Parse(m.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture) - ValgrindPieBase;
-                if (Array.BinarySearch(starts, address) >= 0) entriesAtStart++;
+                var address = long.Parse(m.Groups[2].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                if (isCaller && shift == ValgrindPieBase)
+                {
+                    entries++;
+                    if (Array.BinarySearch(starts, address - ValgrindPieBase) >= 0) entriesAtStart++;
+                }
+                if (callersOf is not null && (isCaller ? shift : calleeShift) is { } fs) functions[m.Groups[1].Value] = SymbolAt(address - fs) ?? "?";
+            }
+            if (callersOf is not null && m.Success)
+            {
+                var named = functions.GetValueOrDefault(m.Groups[1].Value, "?");
+                if (isCaller) caller = named;
+                else callee = named;
             }
             continue;
         }
-        if (line.StartsWith("calls=", StringComparison.Ordinal)) { callSite = true; continue; }
+        if (line.StartsWith("calls=", StringComparison.Ordinal))
+        {
+            callSite = true;
+            callCount = long.Parse(line.AsSpan(6, line.IndexOf(' ') - 6), CultureInfo.InvariantCulture);
+            continue;
+        }
         if (line.Length == 0 || "0+-*".IndexOf(line[0]) < 0) continue;
 
         // A cost line: "<instruction address> <line> <instructions>", the address absolute (0x...) or relative to the
@@ -105,16 +136,25 @@ return 0;
             '-' => last - long.Parse(position.AsSpan(1), CultureInfo.InvariantCulture),
             _ => last,
         };
+        if (callSite && callersOf is not null && callersOf.IsMatch(callee))
+        {
+            var (n, inclusive) = calls.GetValueOrDefault((caller, callee));
+            calls[(caller, callee)] = (n + callCount, inclusive + long.Parse(fields[^1], CultureInfo.InvariantCulture));
+        }
         var instructions = callSite ? (costs ? 0 : 1) : fields.Length < 3 ? 1 : long.Parse(fields[^1], CultureInfo.InvariantCulture);
+        if (callSite) calleeShift = shift; // a call's cob= holds for that call only
         callSite = false;
-        if (shift is not { } s) continue;
-        var i = Array.BinarySearch(starts, last - s);
-        if (i < 0) i = ~i - 1;
-        if (i < 0) continue;
-        var symbol = symbols[i].Name;
+        if (shift is not { } s || SymbolAt(last - s) is not { } symbol) continue;
         cost[symbol] = cost.GetValueOrDefault(symbol) + instructions;
     }
-    return (cost, entries, entriesAtStart);
+    return (cost, calls, entries, entriesAtStart);
+}
+
+string? SymbolAt(long address)
+{
+    var i = Array.BinarySearch(starts, address);
+    if (i < 0) i = ~i - 1;
+    return i < 0 ? null : symbols[i].Name;
 }
 
 static (long Address, string Name)[] ReadSymbols(string path) =>

@@ -59,7 +59,7 @@ internal sealed class FloorServer : IHttpApplication<HttpContext>, IAsyncDisposa
 
     public Task ProcessRequestAsync(HttpContext context)
     {
-        if (_upstream is not null) return _forwarder.ForwardAsync(context, _upstream, default, context.RequestAborted).AsTask();
+        if (_upstream is not null) return _forwarder.ForwardAsync(context, _upstream, new ForwardPlan(null, UpstreamMessage.HasBody(context), null, null), context.RequestAborted).AsTask();
         context.Response.StatusCode = 200;
         context.Response.ContentType = "text/plain";
         context.Response.ContentLength = Body.Length;

@@ -79,6 +79,7 @@ internal sealed partial class GatewayCompiler
                 Backends = new BackendGroup(backendList),
                 Mirrors = mirrors,
                 Grpc = true,
+                Session = rule.SessionPersistence is { } sp ? CompileSession(sp, name, ri, backendList, errors) : null,
             };
             var matches = rule.Matches is { Count: > 0 } ms ? ms : [new GRPCRouteMatch()];
             for (var mi = 0; mi < matches.Count; mi++)

@@ -564,6 +564,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                 Traffic = traffic,
                 Cors = cors,
                 ExternalAuth = externalAuth?.ToArray(),
+                Session = rule.SessionPersistence is { } sp ? CompileSession(sp, name, ri, backendList, errors) : null,
             };
             var matches = rule.Matches is { Count: > 0 } ms ? ms : [new HTTPRouteMatch()];
             for (var mi = 0; mi < matches.Count; mi++)

@@ -135,7 +135,7 @@ internal static class LbAnnotations
             if (a.ContainsKey(StickyCookieMaxAge)) warnings.Add($"{where}: annotation {StickyCookieMaxAge} has no effect without {StickyCookie}");
             return null;
         }
-        if (name.Length == 0 || !name.All(c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal)))
+        if (!GatewayCompiler.IsToken(name))
         {
             warnings.Add($"{where}: annotation {StickyCookie}: '{name}' is not a cookie name (letters, digits and !#$%&'*+-.^_`|~); no affinity");
             return null;

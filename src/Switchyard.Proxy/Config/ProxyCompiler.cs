@@ -24,9 +24,10 @@ internal sealed record CompileResult(
 
 /// <summary>
 /// Turns the proxy's inputs into an immutable <see cref="ProxySnapshot"/>: Gateway API listeners, then the Ingress
-/// listeners. <paramref name="jwks"/> starts the fetchers of remote key sets (none: providers with remoteJWKS fail closed).
+/// listeners. <paramref name="jwks"/> starts the fetchers of remote key sets (none: providers with remoteJWKS fail closed);
+/// <paramref name="sessions"/> seals session persistence tokens (none: sessionPersistence is refused in the route status).
 /// </summary>
-internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry registry, IRandomSource random, TimeProvider time, Auth.RemoteJwksFetchers? jwks = null)
+internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry registry, IRandomSource random, TimeProvider time, Auth.RemoteJwksFetchers? jwks = null, Sessions.SessionKey? sessions = null)
 {
     private readonly KeptState _kept = new(time);
     private readonly Dictionary<string, k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>> _lastAccepted = new(StringComparer.Ordinal);
@@ -44,6 +45,7 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
         {
             Traffic = new TrafficFilterCompiler(inputs, _kept, time, jwks),
             LastAccepted = _lastAccepted,
+            Sessions = sessions,
         };
         gateway.Compile();
         var routes = inputs.HttpRoutes.Select(GatewayCompiler.RouteKey).Concat(inputs.GrpcRoutes.Select(GatewayCompiler.RouteKey))

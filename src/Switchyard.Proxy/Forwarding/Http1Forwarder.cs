@@ -30,7 +30,8 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
             context.Response.StatusCode = StatusCodes.Status501NotImplemented;
             return new(ForwardOutcome.Success, StatusCodes.Status501NotImplemented, $"extended CONNECT for {protocol} is not proxied (only websocket)");
         }
-        var bodyMode = upgrade.ExtendedConnect is null ? RequestBodyMode(context) : BodyMode.None;
+        var bodyMode = upgrade.ExtendedConnect is not null || !plan.RequestHasBody ? BodyMode.None
+            : context.Request.ContentLength is not null ? BodyMode.ContentLength : BodyMode.Chunked;
         using var head = BuildRequestHead(context, plan, bodyMode, upgrade);
         var pool = endpoint.Pool;
         var clientBound = pool.ProxyProtocol != ProxyProtocolVersion.None; // each connection starts with this client's PROXY header
@@ -120,14 +121,6 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
         None,
         ContentLength,
         Chunked,
-    }
-
-    private static BodyMode RequestBodyMode(HttpContext context)
-    {
-        var request = context.Request;
-        if (request.ContentLength is { } length) return length > 0 ? BodyMode.ContentLength : BodyMode.None;
-        var detection = context.Features.Get<IHttpRequestBodyDetectionFeature>();
-        return detection is { CanHaveBody: true } ? BodyMode.Chunked : BodyMode.None;
     }
 
     /// <summary>
@@ -289,7 +282,7 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
         var response = context.Response;
         response.StatusCode = head.Status;
         var headers = response.Headers;
-        var listed = head.ConnectionTokens is { } tokens && HopByHop.HasExtraTokens(tokens) ? tokens : null; // "keep-alive" alone names no field
+        var listed = head.ListedFields; // "keep-alive" alone names no field
         var fields = head.Headers;
         for (var i = 0; i < fields.Count; i++)
         {

@@ -12,8 +12,11 @@ internal interface IUpstreamForwarder
     ValueTask<ForwardResult> ForwardAsync(HttpContext context, EndpointState endpoint, ForwardPlan plan, CancellationToken cancellationToken);
 }
 
-/// <summary>What an attempt needs beyond the request: the upstream Host header and which statuses to hold back for a retry.</summary>
-internal readonly record struct ForwardPlan(string? UpstreamHost, Func<int, bool>? RetryOnStatus, HeaderEdits? ResponseEdits);
+/// <summary>
+/// What an attempt needs beyond the request: the upstream Host header, whether the request has a body (<see
+/// cref="UpstreamMessage.HasBody"/>, asked once per request), which statuses to hold back for a retry, and the response's header edits.
+/// </summary>
+internal readonly record struct ForwardPlan(string? UpstreamHost, bool RequestHasBody, Func<int, bool>? RetryOnStatus, HeaderEdits? ResponseEdits);
 
 internal enum ForwardOutcome
 {

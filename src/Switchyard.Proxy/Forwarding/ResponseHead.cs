@@ -26,7 +26,9 @@ internal sealed class ResponseHead
     public bool Chunked { get; private set; }
     public bool ConnectionClose { get; private set; }
     public bool Http10 { get; private set; }
-    public string? ConnectionTokens { get; private set; }
+
+    /// <summary>The Connection values that name fields beyond keep-alive, close and upgrade (those fields are hop-by-hop too); null when none does.</summary>
+    public string? ListedFields { get; private set; }
 
     /// <summary>Largest head accepted from an upstream.</summary>
     public const int MaxHeadBytes = 64 * 1024;
@@ -46,8 +48,11 @@ internal sealed class ResponseHead
         ConnectionClose,
     }
 
-    /// <summary>A field line of the head: where its bytes are, what it is, and the strings made for it.</summary>
-    private readonly record struct Line(int Start, int Length, int NameLength, Kind Kind, string Name, string Value);
+    /// <summary>
+    /// A field line of the head: where its bytes are, what it is, and the strings made for it; for a Connection line,
+    /// whether it names fields (more than keep-alive, close and upgrade).
+    /// </summary>
+    private readonly record struct Line(int Start, int Length, int NameLength, Kind Kind, string Name, string Value, bool ListsFields = false);
 
     /// <summary>
     /// Parses one head from the start of <paramref name="buffer"/>. Returns false if more bytes are needed
@@ -86,7 +91,7 @@ internal sealed class ResponseHead
         Headers.Clear();
         ContentLength = null;
         Chunked = ConnectionClose = Http10 = false;
-        ConnectionTokens = null;
+        ListedFields = null;
         Parse(length - 2); // without the final empty line's CRLF
         return true;
     }
@@ -143,7 +148,7 @@ internal sealed class ResponseHead
                     continue;
                 case Kind.Connection or Kind.ConnectionClose:
                     ConnectionClose |= line.Kind == Kind.ConnectionClose;
-                    ConnectionTokens = ConnectionTokens is null ? line.Value : ConnectionTokens + "," + line.Value;
+                    if (line.ListsFields) ListedFields = ListedFields is null ? line.Value : ListedFields + "," + line.Value;
                     break;
             }
             if (Headers.Count == _hopByHop.Length) Array.Resize(ref _hopByHop, _hopByHop.Length * 2);
@@ -189,7 +194,7 @@ internal sealed class ResponseHead
             Kind.Connection or Kind.ConnectionClose => value.Contains("close", StringComparison.OrdinalIgnoreCase) ? Kind.ConnectionClose : Kind.Connection,
             _ => kind,
         };
-        return new Line(start, length, colon, kind, name, value);
+        return new Line(start, length, colon, kind, name, value, kind is Kind.Connection or Kind.ConnectionClose && HopByHop.HasExtraTokens(value));
     }
 
     /// <summary>Whether the last coding a Transfer-Encoding value lists is exactly chunked ("gzip, chunked" is; "xchunked" is not).</summary>

@@ -19,6 +19,12 @@ internal interface ILoadBalancer
     void Picked(HttpContext context, EndpointState endpoint)
     {
     }
+
+    /// <summary>
+    /// This balancer without the affinity it adds (a sticky cookie): what a rule with its own session persistence
+    /// balances with, so that only the rule's session pins the client. Most balancers are their own.
+    /// </summary>
+    ILoadBalancer WithoutAffinity => this;
 }
 
 /// <summary>Randomness, injected so tests are deterministic.</summary>

@@ -8,6 +8,7 @@ using Switchyard.Proxy.Forwarding;
 using Switchyard.Proxy.Listeners;
 using Switchyard.Proxy.Resilience;
 using Switchyard.Proxy.Routing;
+using Switchyard.Proxy.Sessions;
 using Switchyard.Proxy.Snapshot;
 using Switchyard.Proxy.Telemetry;
 
@@ -15,7 +16,8 @@ namespace Switchyard.Proxy.Pipeline;
 
 /// <summary>
 /// The request path through the layers: listener → router (host, then matches in precedence order) → CORS preflights
-/// → authentication (HTTPTrafficFilter jwt/basicAuth) → filters (headers, rewrite, redirect) → rate limit and faults → backend (weighted) → load balancer → endpoint (health) → connection pool
+/// → authentication (HTTPTrafficFilter jwt/basicAuth) → filters (headers, rewrite, redirect) → rate limit and faults → backend (weighted, or
+/// the one a valid sessionPersistence session names) → load balancer (bypassed by that session) → endpoint (health) → connection pool
 /// (forwarder), with timeouts and budgeted retries around the last three. Errors name their layer in the
 /// <c>x-switchyard-error</c> response header and the access log. On a GRPCRoute rule the proxy's own errors are gRPC
 /// trailers-only answers (HTTP 200 with a grpc-status); the metrics and the access log record the HTTP status sent.
@@ -113,7 +115,15 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 error = refused;
                 return;
             }
-            var backend = rule.Backends.Pick(runtime.Random);
+            // sessionPersistence: a valid session goes to its backend and endpoint, whatever the weights say.
+            SessionAttempt? session = null;
+            if (rule.Session is { } persistence)
+            {
+                var pin = persistence.Find(request, runtime.Time.GetUtcNow(), runtime.Time.GetTimestamp(), out var lookup);
+                runtime.Metrics.Session(rule.Name, lookup);
+                session = new SessionAttempt(persistence, pin, entry.Path.CookiePath, listener.Https);
+            }
+            var backend = session?.Pin?.Backend ?? rule.Backends.Pick(runtime.Random);
             if (backend is null || backend.Error is not null)
             {
                 backendName = backend?.Name;
@@ -133,7 +143,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             }
             if (rule.Mirrors.Count > 0) await runtime.Mirrors.StartAsync(context, rule.Name, rule.Mirrors, edits.UpstreamHost, runtime.Random, runtime.Time.GetTimestamp()).ConfigureAwait(false);
             backend.RequestEdits?.Apply(request.Headers); // after the mirrors copied the request: a backendRef's filters are its own
-            var outcome = await ForwardAsync(context, rule, backend, edits, requestTimeout).ConfigureAwait(false);
+            var outcome = await ForwardAsync(context, rule, backend, edits, requestTimeout, session).ConfigureAwait(false);
             endpointName = outcome.Endpoint;
             retries = outcome.Retries;
             error = outcome.Error;
@@ -180,18 +190,28 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
 
     private readonly record struct Outcome(string? Endpoint, int Retries, string? Error);
 
-    /// <summary>Attempts and retries on <paramref name="backend"/>; <paramref name="requestTimeout"/> (timeouts.request) is already running.</summary>
-    private async Task<Outcome> ForwardAsync(HttpContext context, RouteRule rule, Backend backend, RequestEdits edits, CancellationTokenSource? requestTimeout)
+    /// <summary>A request on a rule with sessionPersistence: the rule's sessions, the one the request carries (if valid), and its cookie's Path and Secure.</summary>
+    private readonly record struct SessionAttempt(SessionPersistenceConfig Persistence, SessionPin? Pin, string CookiePath, bool Secure);
+
+    /// <summary>
+    /// Attempts and retries on <paramref name="backend"/>; <paramref name="requestTimeout"/> (timeouts.request) is already
+    /// running. With <paramref name="session"/>, the first attempt goes to the pinned endpoint, retries are balanced
+    /// (never back to the endpoint that failed) by the policy without its sticky cookie, and each attempt's response is
+    /// stamped with the token naming its endpoint.
+    /// </summary>
+    private async Task<Outcome> ForwardAsync(HttpContext context, RouteRule rule, Backend backend, RequestEdits edits, CancellationTokenSource? requestTimeout, SessionAttempt? session)
     {
+        var balancer = session is null ? backend.Balancer : backend.Balancer.WithoutAffinity;
         var request = context.Request;
-        var idempotent = RetryPolicy.IsIdempotent(request.Method) && !HasBody(context);
+        var hasBody = UpstreamMessage.HasBody(context);
+        var idempotent = RetryPolicy.IsIdempotent(request.Method) && !hasBody;
         var policy = rule.Retry;
         var retriesLeft = policy.Attempts;
         var retries = 0;
         var holdsToken = false;
         var breaker = backend.Breaker;
         var retryOnStatus = idempotent && policy.Codes.Count > 0 ? RetryOnStatus(policy, backend) : null;
-        var plan = new ForwardPlan(edits.UpstreamHost, retryOnStatus, backend.ResponseEdits ?? rule.ResponseEdits);
+        var plan = new ForwardPlan(edits.UpstreamHost, hasBody, retryOnStatus, backend.ResponseEdits ?? rule.ResponseEdits);
         var requestToken = requestTimeout?.Token ?? context.RequestAborted;
         EndpointState? last = null;
         if (breaker?.TryEnterRequest() is { } requestLimit) return await CircuitOpen(context, rule, backend, "requests", requestLimit, retries);
@@ -218,7 +238,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                     if (pendingLimit is not null) return await CircuitOpen(context, rule, backend, "pending", pendingLimit, retries);
                 }
                 var now = runtime.Time.GetTimestamp();
-                var endpoint = backend.Balancer.Pick(backend.Endpoints, context, now, last);
+                var endpoint = last is null && session?.Pin is { } pin ? pin.Endpoint : balancer.Pick(backend.Endpoints, context, now, last);
                 if (endpoint is null)
                 {
                     connectionSlot?.Dispose();
@@ -226,7 +246,8 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                     await Answer(context, rule, 503, error);
                     return new(null, retries, error);
                 }
-                backend.Balancer.Picked(context, endpoint);
+                if (session is { } s) s.Persistence.Stamp(context, backend, endpoint, s.Pin, s.CookiePath, s.Secure, runtime.Time.GetUtcNow());
+                else backend.Balancer.Picked(context, endpoint);
                 ForwardResult result;
                 endpoint.Begin();
                 try
@@ -426,9 +447,6 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
         return TimeSpan.FromTicks(cap * (runtime.Random.Next(1000) + 1) / 1000);
     }
 
-    private static bool HasBody(HttpContext context) =>
-        context.Request.ContentLength is > 0 || (context.Request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true);
-
     /// <summary>
     /// X-Forwarded-For and Forwarded get <paramref name="peer"/> appended, the address the request came from, even when
     /// the client was taken from X-Forwarded-For (as Envoy and nginx's <c>$proxy_add_x_forwarded_for</c> do): the chain
@@ -467,8 +485,8 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
 
     /// <summary>
     /// The proxy's own error answer. It starts from no headers: none copied from an upstream response that failed
-    /// half-way, and no sticky-cookie <c>Set-Cookie</c> stamped for an attempt that failed (only a response an
-    /// endpoint produced names that endpoint).
+    /// half-way, and no sticky-cookie or session persistence cookie or header stamped for an attempt that failed (only
+    /// a response an endpoint produced names that endpoint).
     /// </summary>
     internal static async Task Answer(HttpContext context, int status, string error, string? retryAfter = null, string? challenge = null)
     {

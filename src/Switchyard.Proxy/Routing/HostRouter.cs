@@ -28,7 +28,6 @@ internal sealed class HostRouter
 
     public static readonly HostRouter Empty = new(new Dictionary<string, RouteTable>(), new Dictionary<string, RouteTable>(), null, false);
 
-
     /// <param name="method">The method to match instead of the request's (a CORS preflight's Access-Control-Request-Method); null: the request's.</param>
     public RouteEntry? Match(HttpRequest request, ReadOnlySpan<char> host, string path, string? method = null)
     {
@@ -56,7 +55,8 @@ internal sealed class HostRouter
         string? value = request.Headers.Host;
         if (string.IsNullOrEmpty(value)) return default;
         var colon = value.IndexOf(':');
-        if (value.Contains("xn--", StringComparison.OrdinalIgnoreCase) || value.Contains('[')
+        // A punycode label has "--": looked for first (vectorized), as most names have none.
+        if ((value.Contains("--", StringComparison.Ordinal) && value.Contains("xn--", StringComparison.OrdinalIgnoreCase)) || value.Contains('[')
             || (colon >= 0 && (colon == value.Length - 1 || value.IndexOf(':', colon + 1) >= 0)))
         {
             return request.Host.Host;

@@ -30,6 +30,33 @@ internal sealed class PathMatcher
     /// <summary>The value as written (used for precedence: longer prefixes win).</summary>
     public string Value { get; private init; } = "";
 
+    private string? _cookiePath;
+
+    /// <summary>The characters that make a regular expression more than its literal text.</summary>
+    private static readonly System.Buffers.SearchValues<char> RegexMeta = System.Buffers.SearchValues.Create(@"\^$.|?*+()[]{}");
+
+    /// <summary>
+    /// The Path of a session persistence cookie set for a request this match took (GEP-1619): a prefix's value, an exact
+    /// path, or the literal start of a regular expression up to its last '/' ("/p1/p2/.*" gives "/p1/p2"); "/" when
+    /// nothing narrower is certain, or the value has characters a cookie attribute cannot carry.
+    /// </summary>
+    public string CookiePath => _cookiePath ??= CookiePathOf(Kind, _value);
+
+    private static string CookiePathOf(PathMatchKind kind, string value)
+    {
+        var path = value;
+        if (kind == PathMatchKind.RegularExpression)
+        {
+            var meta = value.AsSpan().IndexOfAny(RegexMeta);
+            if (meta >= 0)
+            {
+                var slash = value.AsSpan(0, meta).LastIndexOf('/');
+                path = slash <= 0 ? "/" : value[..slash];
+            }
+        }
+        return path.Length == 0 || path[0] != '/' || path.AsSpan().ContainsAnyExceptInRange('!', '~') || path.Contains(';', StringComparison.Ordinal) ? "/" : path;
+    }
+
     public static PathMatcher Exact(string value) => new(PathMatchKind.Exact, value, null) { Value = value };
 
     public static PathMatcher Prefix(string value)

@@ -43,6 +43,9 @@ internal sealed class RouteRule
     /// <summary>The rule's ExternalAuth filters, asked in order before its other filters; null (no work per request) when it has none.</summary>
     public ExternalAuthFilter[]? ExternalAuth { get; init; }
 
+    /// <summary>The rule's sessionPersistence; null (no work per request) when it has none.</summary>
+    public Sessions.SessionPersistenceConfig? Session { get; init; }
+
     /// <summary>The rule's CORS filter; null (no work per request) when it has none.</summary>
     public CorsPolicy? Cors { get; init; }
 

@@ -22,6 +22,7 @@ internal sealed class ProxyMetrics
     private readonly CounterFamily _jwksFetches = new("switchyard_proxy_jwks_fetch_total", "Fetches of remote JSON Web Key Sets, by URI and result (ok; connect, tls, timeout, status, too_large, invalid: failed, the last good key set kept).", "uri", "result");
     private readonly CounterFamily _faults = new("switchyard_proxy_faults_injected_total", "Faults injected by HTTPTrafficFilters, by route and kind (delay, abort).", "route", "kind");
     private readonly CounterFamily _mirrors = new("switchyard_proxy_mirror_requests_total", "RequestMirror copies, by route and result (sent: answered, failed: no endpoint or not answered, dropped: body too large or unframed, or too many copies in flight).", "route", "result");
+    private readonly CounterFamily _sessions = new("switchyard_proxy_session_persistence_total", "Requests on route rules with sessionPersistence, by route and session (pinned: a valid session chose the endpoint; none: no session sent; expired: past its absolute or idle timeout; invalid: not sealed for this rule (forged, altered, another rule's or another gateway process's); unavailable: its endpoint is gone, not ready, ejected or failing health checks). All but pinned are balanced and start a new session.", "route", "result");
     private readonly CounterFamily _clientCertificates = new("switchyard_proxy_client_certificates_total", "TLS handshakes on listeners that validate client certificates, by Gateway port and result (verified; refused: none or untrusted under AllowValidOnly; unverified: let through by AllowInsecureFallback).", "listener", "result");
     private readonly CounterFamily _externalAuth = new("switchyard_proxy_external_auth_total", "Requests checked by ExternalAuth filters, by route and result (allowed: the service answered 200, denied: it answered another status, which went to the client, failed: no verdict, the request refused by the proxy).", "route", "result");
     private readonly CounterFamily _healthChecks = new("switchyard_proxy_health_checks_total", "Active health checks, by endpoint and result (pass, fail).", "endpoint", "result");
@@ -82,6 +83,11 @@ internal sealed class ProxyMetrics
     public void Mirror(string route, string result) => _mirrors.Increment(route, result);
 
     public long MirrorCount(string route, string result) => _mirrors.Value(route, result);
+
+    /// <summary>Counts one request on a rule with sessionPersistence: <c>pinned</c>, <c>none</c>, <c>expired</c>, <c>invalid</c> or <c>unavailable</c>.</summary>
+    public void Session(string route, string result) => _sessions.Increment(route, result);
+
+    public long SessionCount(string route, string result) => _sessions.Value(route, result);
 
     /// <param name="result">verified, refused or unverified.</param>
     public void ClientCertificate(string listener, string result) => _clientCertificates.Increment(listener, result);
@@ -164,6 +170,7 @@ internal sealed class ProxyMetrics
         _jwksFetches.Render(b);
         _faults.Render(b);
         _mirrors.Render(b);
+        _sessions.Render(b);
         _clientCertificates.Render(b);
         _externalAuth.Render(b);
         _healthChecks.Render(b);

@@ -47,6 +47,16 @@ internal sealed class LoopSocket : ILoopHandler
     /// <summary>True once epoll reported the peer's FIN (or an error): whatever is still buffered, nothing more will come.</summary>
     public bool HungUp => _hungUp;
 
+    /// <summary>
+    /// Called on the loop at each edge that finds the socket readable (bytes, the peer's FIN or an error) while no
+    /// receive is pending and no idle watch is set: for an owner that reads with <see cref="Receive"/> alone, when the
+    /// kernel says there is something (a client connection's input). Loop thread only.
+    /// </summary>
+    public Action? OnReadable { get; set; }
+
+    /// <summary>Called on the loop when it stops with the socket still open (and closes it): for an owner that waits only on <see cref="OnReadable"/>.</summary>
+    public Action? Abandoned { get; set; }
+
     /// <summary>Takes ownership of an accepted, non-blocking descriptor. Loop thread only.</summary>
     public static LoopSocket Adopt(EventLoop loop, int fd) => new(loop, fd, connected: true);
 
@@ -96,7 +106,11 @@ internal sealed class LoopSocket : ILoopHandler
         return Native.connect(fd, address, length) == 0 ? 0 : Native.LastError;
     }
 
-    void ILoopHandler.Abandon() => CloseOnLoop();
+    void ILoopHandler.Abandon()
+    {
+        CloseOnLoop();
+        Abandoned?.Invoke();
+    }
 
     void ILoopHandler.OnEvents(uint events)
     {
@@ -107,10 +121,14 @@ internal sealed class LoopSocket : ILoopHandler
             _readable = true;
             ContinueReceive();
             // Still readable after any pending receive ran (whose continuation may have pooled the connection and started the watch).
-            if (_readable && !_closed && !_receive.Pending && _whileIdle is { } idle)
+            if (_readable && !_closed && !_receive.Pending)
             {
-                _whileIdle = null;
-                idle();
+                if (_whileIdle is { } idle)
+                {
+                    _whileIdle = null;
+                    idle();
+                }
+                else OnReadable?.Invoke();
             }
         }
         if (!_closed && (events & (Native.EpollOut | Native.EpollHup | Native.EpollErr)) != 0)
@@ -302,7 +320,8 @@ internal sealed class LoopSocket : ILoopHandler
             nint sent;
             if (data.IsSingleSegment)
             {
-                fixed (byte* p = data.FirstSpan) sent = Native.send(_fd, p, data.FirstSpan.Length, Native.MsgNoSignal);
+                var span = data.FirstSpan;
+                fixed (byte* p = span) sent = Native.send(_fd, p, span.Length, Native.MsgNoSignal);
             }
             else
             {

@@ -72,12 +72,23 @@ public sealed class ResponseHeadTests
     [Fact]
     public void TryParse_SameLinesAgain_FramingReadAgain()
     {
-        var head = Parse(new ResponseHead(), "HTTP/1.1 200 OK\r\nContent-Length: 20\r\nConnection: close\r\n\r\n");
-        Parse(head, "HTTP/1.1 200 OK\r\nContent-Length: 20\r\nConnection: close\r\n\r\n");
+        var head = Parse(new ResponseHead(), "HTTP/1.1 200 OK\r\nContent-Length: 20\r\nConnection: close, x-internal\r\n\r\n");
+        Parse(head, "HTTP/1.1 200 OK\r\nContent-Length: 20\r\nConnection: close, x-internal\r\n\r\n");
 
-        Assert.Equal((20L, true, "close"), (head.ContentLength, head.ConnectionClose, head.ConnectionTokens));
-        Assert.Equal([new("Connection", "close")], head.Headers);
+        Assert.Equal((20L, true, "close, x-internal"), (head.ContentLength, head.ConnectionClose, head.ListedFields));
+        Assert.Equal([new("Connection", "close, x-internal")], head.Headers);
         Assert.True(head.IsHopByHop(0));
+    }
+
+    [Theory]
+    [InlineData("Connection: keep-alive", null)]
+    [InlineData("Connection: Upgrade, close", null)]
+    [InlineData("Connection: keep-alive, x-hop", "keep-alive, x-hop")]
+    [InlineData("Connection: keep-alive\r\nConnection: x-a", "x-a")]
+    public void TryParse_ConnectionNamingFields_IsListed(string fields, string? listed)
+    {
+        var head = Parse(new ResponseHead(), $"HTTP/1.1 200 OK\r\n{fields}\r\n\r\n");
+        Assert.Equal(listed, head.ListedFields);
     }
 
     [Theory]

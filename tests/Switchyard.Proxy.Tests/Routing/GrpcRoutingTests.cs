@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Net;
 using System.Text;
 using Grpc.Core;
@@ -156,35 +155,13 @@ public sealed class GrpcRoutingTests : IAsyncLifetime
         {
             if (context.Request.Headers.TryGetValue(h, out var v)) response.Headers["x-saw-" + h[2..]] = v.ToString();
         }
-        await response.Body.WriteAsync(Frame(Encoding.UTF8.GetBytes($"{name} {context.Request.Path}")));
+        await response.Body.WriteAsync(GrpcCalls.Frame(Encoding.UTF8.GetBytes($"{name} {context.Request.Path}")));
         response.AppendTrailer("grpc-status", "0");
     }
 
-    private static byte[] Frame(byte[] payload)
-    {
-        var frame = new byte[5 + payload.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)payload.Length);
-        payload.CopyTo(frame, 5);
-        return frame;
-    }
-
     /// <summary>A unary gRPC-framed POST over HTTP/2 with prior knowledge, as a gRPC client sends it.</summary>
-    private async Task<HttpResponseMessage> CallAsync(HttpClient client, string host, string path, params (string Name, string Value)[] headers)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{_port}{path}")
-        {
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = new ByteArrayContent(Frame(Encoding.UTF8.GetBytes("hi"))),
-        };
-        request.Headers.Host = host;
-        request.Content.Headers.ContentType = new("application/grpc");
-        request.Headers.TE.ParseAdd("trailers");
-        foreach (var (n, v) in headers) request.Headers.TryAddWithoutValidation(n, v);
-        var response = await client.SendAsync(request);
-        await response.Content.LoadIntoBufferAsync();
-        return response;
-    }
+    private Task<HttpResponseMessage> CallAsync(HttpClient client, string host, string path, params (string Name, string Value)[] headers) =>
+        GrpcCalls.SendAsync(client, _port, host, path, Encoding.UTF8.GetBytes("hi"), headers);
 
     private static string? Backend(HttpResponseMessage response) =>
         response.Headers.TryGetValues("x-backend", out var v) ? v.Single() : null;

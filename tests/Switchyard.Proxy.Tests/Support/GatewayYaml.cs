@@ -12,15 +12,18 @@ internal static class GatewayYaml
     /// <summary>The listener of <see cref="Gateway"/> unless a test names another: HTTP on port 0.</summary>
     public const string HttpListener = "{name: l, port: 0, protocol: HTTP}";
 
-    /// <summary>The setup with HTTPRoute <paramref name="route"/> whose <c>rules:</c> block is <paramref name="rules"/> (each line indented four spaces).</summary>
-    public static string Route(string rules, string route = "r") => Manifests.GatewayClass + $"""
+    /// <summary>
+    /// The setup with HTTPRoute (or <paramref name="kind"/>, e.g. GRPCRoute) <paramref name="route"/> whose <c>rules:</c>
+    /// block is <paramref name="rules"/> (each line indented four spaces).
+    /// </summary>
+    public static string Route(string rules, string route = "r", string kind = "HTTPRoute") => Manifests.GatewayClass + $"""
         apiVersion: gateway.networking.k8s.io/v1
         kind: Gateway
         metadata: {"{"}name: web, namespace: default{"}"}
         spec: {"{"}gatewayClassName: switchyard, listeners: [{"{"}name: http, port: 0, protocol: HTTP{"}"}]{"}"}
         ---
         apiVersion: gateway.networking.k8s.io/v1
-        kind: HTTPRoute
+        kind: {kind}
         metadata: {"{"}name: {route}, namespace: default{"}"}
         spec:
           parentRefs: [{"{"}name: web{"}"}]

@@ -67,7 +67,7 @@ internal sealed partial class GRPCRouteRules : KindRules<GRPCRoute>
 
         HTTPRouteRules.ValidateBackendRefs(rule.BackendRefs, FieldPath.Child(path, "backendRefs"), HTTPRouteFilterRules.GrpcTypes, errors);
 
-        if (rule.SessionPersistence is { } sp) HTTPRouteRules.ValidateSessionPersistence(sp, FieldPath.Child(path, "sessionPersistence"), errors);
+        if (rule.SessionPersistence is { } sp) SessionPersistenceRules.Validate(sp, FieldPath.Child(path, "sessionPersistence"), errors);
     }
 
     private static void ValidateMatch(GRPCRouteMatch? m, string path, List<FieldError> errors)

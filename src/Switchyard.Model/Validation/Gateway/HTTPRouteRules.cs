@@ -17,10 +17,6 @@ internal sealed class HTTPRouteRules : KindRules<HTTPRoute>
     public const int MaxMatchesPerRoute = 128;
     public const int MaxBackendRefs = 16;
     public const int MaxWeight = 1_000_000;
-    public const int MaxSessionName = 128;
-
-    private static readonly string[] SessionTypes = [SessionPersistenceTypes.Cookie, SessionPersistenceTypes.Header];
-    private static readonly string[] LifetimeTypes = [CookieLifetimeTypes.Permanent, CookieLifetimeTypes.Session];
 
     protected override void Default(HTTPRoute obj)
     {
@@ -177,7 +173,7 @@ internal sealed class HTTPRouteRules : KindRules<HTTPRoute>
 
         if (rule.Timeouts is { } t) ValidateTimeouts(t, FieldPath.Child(path, "timeouts"), errors);
         if (rule.Retry is { } retry) ValidateRetry(retry, FieldPath.Child(path, "retry"), errors);
-        if (rule.SessionPersistence is { } sp) ValidateSessionPersistence(sp, FieldPath.Child(path, "sessionPersistence"), errors);
+        if (rule.SessionPersistence is { } sp) SessionPersistenceRules.Validate(sp, FieldPath.Child(path, "sessionPersistence"), errors);
     }
 
     /// <summary>
@@ -233,21 +229,5 @@ internal sealed class HTTPRouteRules : KindRules<HTTPRoute>
         }
         if (retry.Attempts is < 0) errors.Invalid(FieldPath.Child(path, "attempts"), retry.Attempts, "must be greater than or equal to 0");
         GatewayFields.Duration(retry.Backoff, FieldPath.Child(path, "backoff"), errors);
-    }
-
-    internal static void ValidateSessionPersistence(SessionPersistence sp, string path, List<FieldError> errors)
-    {
-        GatewayFields.MaxLength(sp.SessionName, FieldPath.Child(path, "sessionName"), MaxSessionName, errors);
-        GatewayFields.Duration(sp.AbsoluteTimeout, FieldPath.Child(path, "absoluteTimeout"), errors);
-        GatewayFields.Duration(sp.IdleTimeout, FieldPath.Child(path, "idleTimeout"), errors);
-        GatewayFields.OneOf(sp.Type, FieldPath.Child(path, "type"), SessionTypes, errors);
-        if (sp.CookieConfig is { } cc)
-        {
-            GatewayFields.OneOf(cc.LifetimeType, FieldPath.Child(path, "cookieConfig.lifetimeType"), LifetimeTypes, errors);
-            if (cc.LifetimeType == CookieLifetimeTypes.Permanent && sp.AbsoluteTimeout is null)
-            {
-                errors.Required(FieldPath.Child(path, "absoluteTimeout"), "a Permanent cookie needs an absolute timeout");
-            }
-        }
     }
 }
