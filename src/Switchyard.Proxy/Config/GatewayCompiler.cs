@@ -384,7 +384,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                         attached++;
                         if (!info.Distinct || !info.Usable) continue;
                         var tcpBuilder = listenerFor(info.Bind, "", ListenerKind.Tcp, ProxyProtocolAnnotations.Accepts(info.Gateway.Metadata.Annotations, out _), info.ClientIpDetection);
-                        if (!tcpBuilder.SetTcpRoute(tcp))
+                        if (!tcpBuilder.SetTcpRoute(tcp) && tcpBuilder.TcpRoute != tcp) // not itself, through another parentRef
                             shadowed.Add($"listener {info.Listener.Name}: port {info.Listener.Port} serves {tcpBuilder.TcpRoute!.Name} (the oldest TCPRoute there, then the first by namespace/name), so this route gets no connection through it");
                         continue;
                     }

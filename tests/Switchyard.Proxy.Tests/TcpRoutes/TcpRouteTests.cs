@@ -15,7 +15,7 @@ namespace Switchyard.Proxy.Tests.TcpRoutes;
 public sealed class TcpRouteTests : IAsyncLifetime
 {
     /// <summary>The loopback address of each case's Gateway.</summary>
-    private static readonly IPAddress Echo = At(71), Split = At(72), Broken = At(73), Cross = At(74), Granted = At(75), Two = At(76), Http = At(77), Kinds = At(78), Clash = At(79), Sets = At(80);
+    private static readonly IPAddress Echo = At(71), Split = At(72), Broken = At(73), Cross = At(74), Granted = At(75), Two = At(76), Http = At(77), Kinds = At(78), Clash = At(79), Sets = At(80), Twice = At(83);
 
     private readonly SharedLog _log = new();
     private TcpEchoBackend _a = null!, _b = null!, _db = null!;
@@ -93,6 +93,16 @@ public sealed class TcpRouteTests : IAsyncLifetime
             + Gateway("kinds", Kinds, "{name: tcp, port: 0, protocol: TCP, allowedRoutes: {kinds: [{kind: HTTPRoute}]}}") + Route("on-kinds", "kinds", "[{name: svc-a, port: 80}]")
             + Gateway("clash", Clash, "{name: web, port: 0, protocol: HTTP}, {name: tcp, port: 0, protocol: TCP}")
             + ListenerSets()
+            + Gateway("twice", Twice) + """
+            apiVersion: gateway.networking.k8s.io/v1alpha2
+            kind: TCPRoute
+            metadata: {name: twice, namespace: default}
+            spec:
+              parentRefs: [{name: twice}, {name: twice, sectionName: tcp}]
+              rules: [{backendRefs: [{name: svc-b, port: 80}]}]
+            ---
+
+            """
             + Manifests.Service("svc-a", _a.Port) + Manifests.Service("svc-b", _b.Port) + Manifests.Service("db", "data", "", _db.Port),
             new ProxyOptions { AccessLog = _log.Writer });
     }
@@ -302,6 +312,18 @@ public sealed class TcpRouteTests : IAsyncLifetime
         var own = set.Listeners!.Single(l => l.Name == "own");
         Assert.Equal((1, "TCPRoute"), (own.AttachedRoutes, own.SupportedKinds!.Single().Kind));
         Assert.All(["through-set", "on-sets", "own"], route => Assert.Equal(("True", "Accepted"), Pair(Condition(route, "Accepted"))));
+    }
+
+    [Fact]
+    public async Task OneRouteThroughTwoParentRefsToOneListener_ServesIt_NotShadowedByItself()
+    {
+        using (var client = await TcpClientConnection.OpenAsync(Listener(Twice)))
+        {
+            Assert.Equal("b\n", await client.ReadUntilAsync("\n"));
+        }
+        var parents = ((TCPRouteStatus)_proxy.Statuses.Single(s => s.Object is TCPRoute && s.Object.Metadata.Name == "twice").Status).Parents!;
+        Assert.Equal(2, parents.Count);
+        Assert.All(parents, p => Assert.Equal("attached to 1 listener(s)", p.Conditions!.Single(c => c.Type == "Accepted").Message));
     }
 
     private GatewayStatus GatewayStatus(string name) => (GatewayStatus)_proxy.Statuses.Single(s => s.Object is Gateway g && g.Metadata.Name == name).Status;
