@@ -63,7 +63,7 @@ public sealed record ProxyOptions
     /// <summary>TCP connect timeout to endpoints. Default 5s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>A connection relayed for a TLSRoute that carries no byte either way for this long is closed. Default 1 hour.</summary>
+    /// <summary>A connection relayed for a TLSRoute or a TCPRoute that carries no byte either way for this long is closed. Default 1 hour.</summary>
     public TimeSpan TlsIdleTimeout { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>

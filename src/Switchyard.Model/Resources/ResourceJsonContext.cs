@@ -26,6 +26,7 @@ namespace Switchyard.Model.Resources;
 [JsonSerializable(typeof(HTTPRoute))]
 [JsonSerializable(typeof(GRPCRoute))]
 [JsonSerializable(typeof(TLSRoute))]
+[JsonSerializable(typeof(TCPRoute))]
 [JsonSerializable(typeof(BackendTLSPolicy))]
 [JsonSerializable(typeof(ReferenceGrant))]
 [JsonSerializable(typeof(Policy.HTTPNetworkPolicy))]

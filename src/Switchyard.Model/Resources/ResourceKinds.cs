@@ -58,6 +58,16 @@ public static class ResourceKinds
         Namespaced = true, Type = typeof(TLSRoute),
     };
 
+    /// <summary>
+    /// v1alpha2, the version Envoy Gateway and most users apply; v1 manifests (Gateway API v1.6, the same spec with one
+    /// rule at most, which Switchyard holds v1alpha2 to as well) are read too.
+    /// </summary>
+    public static readonly ResourceKind TCPRoute = new()
+    {
+        Group = GatewayGroup, Version = "v1alpha2", AlsoAcceptedVersions = ["v1"], Kind = "TCPRoute", Plural = "tcproutes",
+        Namespaced = true, Type = typeof(TCPRoute),
+    };
+
     /// <summary>v1 since Gateway API v1.4; v1alpha3 manifests (the version before) are read too.</summary>
     public static readonly ResourceKind BackendTLSPolicy = new()
     {
@@ -83,7 +93,7 @@ public static class ResourceKinds
     public static readonly IReadOnlyList<ResourceKind> All =
     [
         Namespace, GatewayClass, IngressClass, ConfigMap, Secret, Service, Deployment, Pod, EndpointSlice,
-        NetworkPolicy, HTTPNetworkPolicy, Ingress, Gateway, ListenerSet, HTTPTrafficFilter, HTTPRoute, GRPCRoute, TLSRoute, BackendTLSPolicy, ReferenceGrant,
+        NetworkPolicy, HTTPNetworkPolicy, Ingress, Gateway, ListenerSet, HTTPTrafficFilter, HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, BackendTLSPolicy, ReferenceGrant,
     ];
 
     private const string GatewayGroup = "gateway.networking.k8s.io";

@@ -22,6 +22,7 @@ public static class KindRules
         new Gateway.HTTPRouteRules(),
         new Gateway.GRPCRouteRules(),
         new Gateway.TLSRouteRules(),
+        new Gateway.TCPRouteRules(),
         new Gateway.BackendTLSPolicyRules(),
         new Gateway.ReferenceGrantRules(),
         new Gateway.HTTPTrafficFilterRules(),

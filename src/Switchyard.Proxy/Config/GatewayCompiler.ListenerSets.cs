@@ -65,7 +65,7 @@ internal sealed partial class GatewayCompiler
         if (KindOf(l) is not { } kind)
         {
             Reject(info);
-            info.Conditions.Add(Conditions.Make("Accepted", false, "UnsupportedProtocol", $"protocol {l.Protocol} is not served by {ControllerName}; use HTTP, HTTPS or TLS", gen, prev, now));
+            info.Conditions.Add(Conditions.Make("Accepted", false, "UnsupportedProtocol", $"protocol {l.Protocol} is not served by {ControllerName}; use HTTP, HTTPS, TLS or TCP", gen, prev, now));
             info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener is not accepted", gen, prev, now));
             return info;
         }
@@ -159,11 +159,12 @@ internal sealed partial class GatewayCompiler
     }
 
     /// <summary>
-    /// Which listeners may share an address and port: HTTP ones, or HTTPS and TLS ones (either mode), whose connections
+    /// Which listeners may share an address and port: HTTP ones, TCP ones (the port's oldest TCPRoute serves all of them),
+    /// or HTTPS and TLS ones (either mode), whose connections
     /// the ClientHello's server name tells apart (Gateway API's compatible group of HTTPS and TLS listeners with
     /// distinct hostnames; TLS of both modes is the TLSRouteModeMixed feature).
     /// </summary>
-    private static string Family(ListenerKind kind) => kind == ListenerKind.Http ? "HTTP" : "HTTPS or TLS";
+    private static string Family(ListenerKind kind) => kind switch { ListenerKind.Http => "HTTP", ListenerKind.Tcp => "TCP", _ => "HTTPS or TLS" };
 
     private static void Reject(ListenerInfo info)
     {

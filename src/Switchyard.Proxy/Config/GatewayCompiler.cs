@@ -12,15 +12,17 @@ using Switchyard.Proxy.Forwarding;
 using Switchyard.Proxy.Resilience;
 using Switchyard.Proxy.Routing;
 using Switchyard.Proxy.Snapshot;
+using Switchyard.Proxy.TcpRoutes;
 using Switchyard.Proxy.TlsRoutes;
 
 namespace Switchyard.Proxy.Config;
 
 /// <summary>
 /// Compiles the Gateways of GatewayClasses whose controllerName is <see cref="ControllerName"/> and the HTTPRoutes,
-/// GRPCRoutes and TLSRoutes attached to them into listener builders, and computes the status each object should have
+/// GRPCRoutes, TLSRoutes and TCPRoutes attached to them into listener builders, and computes the status each object should have
 /// (Accepted, ResolvedRefs, Programmed with the specification's reasons). Gateways of other controllers are left
-/// alone. GRPCRoute rules compile in GatewayCompiler.Grpc.cs and TLSRoutes in GatewayCompiler.Tls.cs; attachment is
+/// alone. GRPCRoute rules compile in GatewayCompiler.Grpc.cs, TLSRoutes in GatewayCompiler.Tls.cs and TCPRoutes in
+/// GatewayCompiler.Tcp.cs; attachment is
 /// the same for every kind.
 /// </summary>
 internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolver backends, Func<IPEndPoint, string, ListenerKind, bool, ClientIpDetection?, ListenerBuilder> listenerFor, DateTime now)
@@ -93,6 +95,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
 
         // Oldest first, then by namespace/name: the order in which routes claim hostnames of a listener.
         var routes = inputs.HttpRoutes.Select(PrepareHttp).Concat(inputs.GrpcRoutes.Select(PrepareGrpc)).Concat(inputs.TlsRoutes.Select(PrepareTls))
+            .Concat(inputs.TcpRoutes.Select(PrepareTcp))
             .OrderBy(r => r.Object.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(r => Key(r.Object.Metadata), StringComparer.Ordinal);
         var ordered = routes.ToList();
         ResolveServerNames(ordered.Where(r => r.TlsTarget is not null), listeners);
@@ -130,7 +133,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
 
     /// <summary>What <see cref="LastAccepted"/> is keyed by: the kind and the uid, or namespace/name for objects read from files.</summary>
     internal static string RouteKey(IKubernetesObject<V1ObjectMeta> route) =>
-        $"{route switch { GRPCRoute => GrpcRouteKind, TLSRoute => TlsRouteKind, _ => HttpRouteKind }} {route.Metadata.Uid ?? Key(route.Metadata)}";
+        $"{route switch { GRPCRoute => GrpcRouteKind, TLSRoute => TlsRouteKind, TCPRoute => TcpRouteKind, _ => HttpRouteKind }} {route.Metadata.Uid ?? Key(route.Metadata)}";
 
     private static string Key(V1ObjectMeta m) => $"{m.NamespaceProperty ?? "default"}/{m.Name}";
 
@@ -196,6 +199,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
     private const string HttpRouteKind = "HTTPRoute";
     private const string GrpcRouteKind = "GRPCRoute";
     private const string TlsRouteKind = "TLSRoute";
+    private const string TcpRouteKind = "TCPRoute";
 
     /// <summary>The route kinds an HTTP or HTTPS listener serves, and allows when its allowedRoutes.kinds is empty.</summary>
     private static readonly string[] HttpRouteKinds = [HttpRouteKind, GrpcRouteKind];
@@ -203,10 +207,14 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
     /// <summary>The route kinds a TLS listener serves.</summary>
     private static readonly string[] TlsRouteKinds = [TlsRouteKind];
 
+    /// <summary>The route kinds a TCP listener serves.</summary>
+    private static readonly string[] TcpRouteKinds = [TcpRouteKind];
+
     private static string[] KindsServed(Listener l) => l.Protocol switch
     {
         GatewayApi.Protocols.HTTP or GatewayApi.Protocols.HTTPS => HttpRouteKinds,
         GatewayApi.Protocols.TLS => TlsRouteKinds,
+        GatewayApi.Protocols.TCP => TcpRouteKinds,
         _ => [],
     };
 
@@ -226,6 +234,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
         GatewayApi.Protocols.HTTP => ListenerKind.Http,
         GatewayApi.Protocols.HTTPS => ListenerKind.Https,
         GatewayApi.Protocols.TLS => (l.Tls?.Mode ?? GatewayApi.TlsModes.Terminate) == GatewayApi.TlsModes.Passthrough ? ListenerKind.TlsPassthrough : ListenerKind.TlsTerminate,
+        GatewayApi.Protocols.TCP => ListenerKind.Tcp,
         _ => null,
     };
 
@@ -247,6 +256,9 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
     {
         /// <summary>A TLSRoute's compiled rule, routed to by server name instead of <see cref="Entries"/>.</summary>
         public TlsRouteTarget? TlsTarget { get; init; }
+
+        /// <summary>A TCPRoute's compiled rule, serving every connection of a TCP port instead of <see cref="Entries"/>.</summary>
+        public TcpRouteTarget? TcpTarget { get; init; }
     }
 
     private PreparedRoute PrepareHttp(HTTPRoute route)
@@ -336,10 +348,12 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
             else if (candidates.Count == 0) (reason, message) = ("NoMatchingParent", "no listener matches sectionName/port");
             else if (ruleErrors.Count > 0 && !servingOld) (reason, message) = ("UnsupportedValue", string.Join("; ", ruleErrors));
             else if (!candidates.Any(i => KindsServed(i.Listener).Contains(route.Kind)))
-                // Gateway API: a TLSRoute on a listener of another protocol is UnsupportedValue; other kinds are not allowed there.
+                // Gateway API: a TLSRoute on a listener of another protocol is UnsupportedValue; other kinds (a TCPRoute too,
+                // as its conformance tests say) are not allowed there.
                 (reason, message) = route.Kind == TlsRouteKind
                     ? ("UnsupportedValue", "a TLSRoute attaches only to listeners of protocol TLS")
-                    : ("NotAllowedByListeners", $"no listener serves {route.Kind}s (a TLS listener serves only TLSRoutes)");
+                    : ("NotAllowedByListeners", $"no listener serves {route.Kind}s ("
+                        + string.Join("; ", candidates.Select(i => $"listener {i.Listener.Name} of protocol {i.Listener.Protocol} serves {(KindsServed(i.Listener) is { Length: > 0 } k ? string.Join(" and ", k) : "nothing")}")) + ")");
             else if (candidates.Where(i => NamespaceAllowed(i, ns)).ToList() is { Count: 0 })
                 (reason, message) = ("NotAllowedByListeners", $"no listener allows {route.Kind}s from namespace {ns}");
             else if (candidates.Where(i => Admits(i, route.Kind, ns)).ToList() is not { Count: > 0 } allowed)
@@ -348,6 +362,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
             {
                 var conflicts = new List<string>();
                 var partial = new List<string>(); // TLSRoute hostnames another route serves
+                var shadowed = new List<string>(); // TCP ports an older TCPRoute serves
                 foreach (var info in allowed)
                 {
                     var hosts = Hostnames.Intersect(info.Listener.Hostname, route.ServedHostnames);
@@ -358,6 +373,19 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                     if (rival.Kind is not null)
                     {
                         conflicts.Add($"listener {info.Listener.Name}: its hostnames are taken by {rival.Kind} {rival.Key}, which is older or first by namespace/name");
+                        continue;
+                    }
+                    if (route.TcpTarget is { } tcp)
+                    {
+                        // Attached and counted wherever it is allowed (Gateway API conformance: every TCPRoute on a listener is
+                        // Accepted); the port's connections go to the oldest, which claims it first (routes arrive oldest first).
+                        info.Claims.Add((route.Kind, key, null));
+                        info.Attached++;
+                        attached++;
+                        if (!info.Distinct || !info.Usable) continue;
+                        var tcpBuilder = listenerFor(info.Bind, "", ListenerKind.Tcp, ProxyProtocolAnnotations.Accepts(info.Gateway.Metadata.Annotations, out _), info.ClientIpDetection);
+                        if (!tcpBuilder.SetTcpRoute(tcp) && tcpBuilder.TcpRoute != tcp) // not itself, through another parentRef
+                            shadowed.Add($"listener {info.Listener.Name}: port {info.Listener.Port} serves {tcpBuilder.TcpRoute!.Name} (the oldest TCPRoute there, then the first by namespace/name), so this route gets no connection through it");
                         continue;
                     }
                     if (route.TlsTarget is { } tls)
@@ -406,9 +434,9 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                 else if (attached == 0) (reason, message) = ("NoMatchingListenerHostname", "no listener hostname intersects the route's hostnames");
                 else if (servingOld)
                     (reason, message) = ("UnsupportedValue", $"{string.Join("; ", ruleErrors)}; still serving generation {route.Served.Metadata.Generation}, the last accepted");
-                else if (conflicts.Count > 0 || partial.Count > 0)
+                else if (conflicts.Count > 0 || partial.Count > 0 || shadowed.Count > 0)
                     message = string.Join("; ", new[] { $"attached to {attached} listener(s)" }
-                        .Concat(conflicts.Select(c => $"not to {c}")).Concat(partial.Select(p => $"hostnames taken on {p}")));
+                        .Concat(conflicts.Select(c => $"not to {c}")).Concat(partial.Select(p => $"hostnames taken on {p}")).Concat(shadowed));
             }
             var ok = reason is null;
             var resolved = refErrors.Count == 0;
@@ -667,7 +695,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
 
 internal sealed record GatewayStatusUpdate(Gateway Gateway, GatewayStatus Status);
 
-/// <summary>The parents a route's status should list (other controllers' entries kept), for an HTTPRoute, a GRPCRoute or a TLSRoute.</summary>
+/// <summary>The parents a route's status should list (other controllers' entries kept), for an HTTPRoute, a GRPCRoute, a TLSRoute or a TCPRoute.</summary>
 internal sealed record RouteStatusUpdate(IKubernetesObject<V1ObjectMeta> Route, IList<RouteParentStatus> Parents)
 {
     /// <summary>The parents the route's status lists now.</summary>
@@ -676,6 +704,7 @@ internal sealed record RouteStatusUpdate(IKubernetesObject<V1ObjectMeta> Route, 
         HTTPRoute h => h.Status?.Parents,
         GRPCRoute g => g.Status?.Parents,
         TLSRoute t => t.Status?.Parents,
+        TCPRoute t => t.Status?.Parents,
         _ => null,
     };
 
@@ -684,6 +713,7 @@ internal sealed record RouteStatusUpdate(IKubernetesObject<V1ObjectMeta> Route, 
     {
         GRPCRoute => new GRPCRouteStatus { Parents = Parents },
         TLSRoute => new TLSRouteStatus { Parents = Parents },
+        TCPRoute => new TCPRouteStatus { Parents = Parents },
         _ => new HTTPRouteStatus { Parents = Parents },
     };
 
@@ -700,6 +730,10 @@ internal sealed record RouteStatusUpdate(IKubernetesObject<V1ObjectMeta> Route, 
                 var tls = Model.Resources.ResourceJson.Clone(t);
                 tls.Status = new TLSRouteStatus { Parents = Parents };
                 return tls;
+            case TCPRoute t:
+                var tcp = Model.Resources.ResourceJson.Clone(t);
+                tcp.Status = new TCPRouteStatus { Parents = Parents };
+                return tcp;
             default:
                 var http = Model.Resources.ResourceJson.Clone((HTTPRoute)Route);
                 http.Status = new HTTPRouteStatus { Parents = Parents };

@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Switchyard.Proxy.ClientIp;
 using Switchyard.Proxy.Routing;
 using Switchyard.Proxy.Snapshot;
+using Switchyard.Proxy.TcpRoutes;
 using Switchyard.Proxy.TlsRoutes;
 
 namespace Switchyard.Proxy.Config;
@@ -77,6 +78,17 @@ internal sealed class ListenerBuilder(IPEndPoint bind, string name, ListenerKind
     /// </summary>
     public bool AddTlsRoute(string hostname, TlsRouteTarget target) => _tlsRoutes.TryAdd(hostname, target);
 
+    /// <summary>The TCPRoute rule serving every connection here (TCP listeners); the first one set, as routes are added oldest first.</summary>
+    public TcpRouteTarget? TcpRoute { get; private set; }
+
+    /// <summary>Makes <paramref name="target"/> serve the port's connections; false, and nothing changed, when an earlier route already does.</summary>
+    public bool SetTcpRoute(TcpRouteTarget target)
+    {
+        if (TcpRoute is not null) return false;
+        TcpRoute = target;
+        return true;
+    }
+
     /// <summary>
     /// Records that the listener with <paramref name="hostname"/> (null: none) serves <paramref name="kind"/> here. When
     /// listeners of more than one kind do, the port is <see cref="ListenerKind.Mixed"/> and connections are told apart
@@ -104,6 +116,7 @@ internal sealed class ListenerBuilder(IPEndPoint bind, string name, ListenerKind
             AcceptsProxyProtocol = acceptsProxyProtocol,
             ClientIpDetection = clientIpDetection,
             TlsRoutes = _tlsRoutes.Count == 0 ? SniRouter.Empty : new SniRouter(_tlsRoutes),
+            TcpRoute = TcpRoute,
             Router = new HostRouter(exact, wildcards, _any.Count == 0 ? null : Table(_any), singleLabelWildcards),
             Certificates = Certificates,
             ClientValidation = ClientValidation.Values.Any(v => v is not null) ? new ClientValidationTable(ClientValidation) : null,

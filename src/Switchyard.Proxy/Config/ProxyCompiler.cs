@@ -49,7 +49,7 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
         };
         gateway.Compile();
         var routes = inputs.HttpRoutes.Select(GatewayCompiler.RouteKey).Concat(inputs.GrpcRoutes.Select(GatewayCompiler.RouteKey))
-            .Concat(inputs.TlsRoutes.Select(GatewayCompiler.RouteKey)).ToHashSet(StringComparer.Ordinal);
+            .Concat(inputs.TlsRoutes.Select(GatewayCompiler.RouteKey)).Concat(inputs.TcpRoutes.Select(GatewayCompiler.RouteKey)).ToHashSet(StringComparer.Ordinal);
         foreach (var key in _lastAccepted.Keys.Where(k => !routes.Contains(k)).ToList()) _lastAccepted.Remove(key);
         var warnings = new List<string>();
         var ingress = new IngressCompiler(inputs, backends);

@@ -13,6 +13,7 @@ internal sealed class ProxyInputs
     public List<HTTPRoute> HttpRoutes { get; } = [];
     public List<GRPCRoute> GrpcRoutes { get; } = [];
     public List<TLSRoute> TlsRoutes { get; } = [];
+    public List<TCPRoute> TcpRoutes { get; } = [];
     public List<ReferenceGrant> ReferenceGrants { get; } = [];
     public List<V1Ingress> Ingresses { get; } = [];
     public List<V1IngressClass> IngressClasses { get; } = [];
@@ -41,6 +42,7 @@ internal sealed class ProxyInputs
             case HTTPRoute x: HttpRoutes.Add(x); break;
             case GRPCRoute x: GrpcRoutes.Add(x); break;
             case TLSRoute x: TlsRoutes.Add(x); break;
+            case TCPRoute x: TcpRoutes.Add(x); break;
             case ReferenceGrant x: ReferenceGrants.Add(x); break;
             case V1Ingress x: Ingresses.Add(x); break;
             case V1IngressClass x: IngressClasses.Add(x); break;

@@ -14,7 +14,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Switchyard.Proxy.Pipeline;
 using Switchyard.Proxy.ProxyProtocol;
+using Switchyard.Proxy.Relay;
 using Switchyard.Proxy.Snapshot;
+using Switchyard.Proxy.TcpRoutes;
 using Switchyard.Proxy.TlsRoutes;
 using Switchyard.Proxy.Transport;
 
@@ -27,7 +29,8 @@ namespace Switchyard.Proxy.Listeners;
 /// whether and how they validate client certificates (see <see cref="ClientCertificates"/>), by SNI from the current
 /// snapshot; so do TLS listeners in Terminate mode pick theirs. TLS listeners serve connections, not requests:
 /// <see cref="TlsRouteProxy"/> takes each one in place of Kestrel's HTTP layer. On a port shared by HTTPS and TLS
-/// listeners, <see cref="ServerNameSplit"/> sends each connection one way or the other by its server name.
+/// listeners, <see cref="ServerNameSplit"/> sends each connection one way or the other by its server name. TCP
+/// listeners serve connections too: <see cref="TcpRouteProxy"/> takes each one before any byte is read.
 /// What a bind address serves (<see cref="ListenerKind"/>, and whether a PROXY protocol header comes first) decides its
 /// connection pipeline: when it changes, the server is stopped (open connections get 10 s) and started again.
 /// </summary>
@@ -41,7 +44,9 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
     private readonly Dictionary<IPEndPoint, Running> _servers = [];
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly RequestHandler _handler = new(runtime);
-    private readonly TlsRouteProxy _tlsRoutes = new(runtime);
+    // The connection layers of TLS and TCP listeners; the relay they share (backend, endpoint, bytes) keeps no state.
+    private readonly TlsRouteProxy _tlsRoutes = new(runtime, new ConnectionRelay(runtime));
+    private readonly TcpRouteProxy _tcpRoutes = new(runtime, new ConnectionRelay(runtime));
     private readonly ILoggerFactory _loggers = loggerFactory ?? NullLoggerFactory.Instance;
 
     /// <summary>A started server; <paramref name="Pool"/> is its transport's memory pool, disposed after the server stops (null: the transport owns it).</summary>
@@ -132,6 +137,11 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
                     });
                 }
                 listen.Use(_ => connection => _tlsRoutes.HandleAsync(connection, bind, kind));
+            }
+            else if (kind == ListenerKind.Tcp)
+            {
+                listen.Protocols = HttpProtocols.Http1; // never reached: the TCPRoute proxy ends the connection pipeline
+                listen.Use(_ => connection => _tcpRoutes.HandleAsync(connection, bind));
             }
             else if (https)
             {

@@ -39,7 +39,7 @@ internal sealed class ProxyRuntime
     /// <summary>Also send RFC 7239 Forwarded (X-Forwarded-For/Proto/Host are always sent). Default false.</summary>
     public bool ForwardedHeader { get; init; }
 
-    /// <summary>How long a connection relayed for a TLSRoute may carry nothing before it is closed.</summary>
+    /// <summary>How long a connection relayed for a TLSRoute or a TCPRoute may carry nothing before it is closed.</summary>
     public TimeSpan TlsIdleTimeout { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>How long a connection on a listener that accepts the PROXY protocol may take to send its header.</summary>

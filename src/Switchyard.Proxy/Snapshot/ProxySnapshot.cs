@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Switchyard.Proxy.Routing;
+using Switchyard.Proxy.TcpRoutes;
 using Switchyard.Proxy.TlsRoutes;
 
 namespace Switchyard.Proxy.Snapshot;
@@ -25,7 +26,7 @@ internal sealed class ProxySnapshot
     public long Version { get; }
 }
 
-/// <summary>What a bind address serves: HTTP requests (cleartext or over TLS), or TLS connections routed by server name.</summary>
+/// <summary>What a bind address serves: HTTP requests (cleartext or over TLS), TLS connections routed by server name, or TCP connections.</summary>
 internal enum ListenerKind
 {
     Http,
@@ -36,6 +37,9 @@ internal enum ListenerKind
 
     /// <summary>Gateway listener protocol TLS, mode Terminate: the gateway ends TLS and sends the plaintext bytes on.</summary>
     TlsTerminate,
+
+    /// <summary>Gateway listener protocol TCP: every connection goes, byte for byte, to the one TCPRoute of the port.</summary>
+    Tcp,
 
     /// <summary>
     /// HTTPS and TLS listeners on one port (Gateway API's compatible group): each connection goes to the kind of
@@ -69,10 +73,11 @@ internal sealed class ListenerConfig
     /// <summary>HTTP requests here arrive over TLS (HTTPS listeners, alone or sharing the port with TLS listeners).</summary>
     public bool Https => Kind is ListenerKind.Https or ListenerKind.Mixed;
 
-    /// <summary>"http", "https" (a port shared by HTTPS and TLS listeners too), or "tls" (either mode, or both), as addresses of this listener are written.</summary>
+    /// <summary>"http", "https" (a port shared by HTTPS and TLS listeners too), "tls" (either mode, or both) or "tcp", as addresses of this listener are written.</summary>
     public string Scheme => Kind switch
     {
         ListenerKind.Http => "http",
+        ListenerKind.Tcp => "tcp",
         ListenerKind.Https => "https",
         ListenerKind.Mixed when ServerNames?.ServesHttps == true => "https",
         _ => "tls",
@@ -88,6 +93,12 @@ internal sealed class ListenerConfig
 
     /// <summary>TLS listeners: the TLSRoutes by server name.</summary>
     public SniRouter TlsRoutes { get; init; } = SniRouter.Empty;
+
+    /// <summary>
+    /// TCP listeners: the rule of the TCPRoute that serves every connection, the oldest attached to the port (then the
+    /// first by namespace/name); null when none is (connections are closed).
+    /// </summary>
+    public TcpRouteTarget? TcpRoute { get; init; }
 
     /// <summary>Certificates by exact hostname or "*.suffix"; "" is the default when SNI names none of them.</summary>
     public IReadOnlyDictionary<string, ServingCertificate> Certificates { get; init; } = new Dictionary<string, ServingCertificate>();

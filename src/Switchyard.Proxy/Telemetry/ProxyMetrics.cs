@@ -8,7 +8,7 @@ namespace Switchyard.Proxy.Telemetry;
 /// Counters and histograms of the data plane, rendered in the Prometheus text format at the admin address:
 /// requests by listener, route, backend and code; request latency by route; active connections; retries;
 /// upstream failures by kind; ejections; circuit-breaker refusals; rate limiting; authentication refusals; remote key set fetches; injected faults; mirrored copies; external authorization verdicts; active health;
-/// connections and bytes of TLS listeners.
+/// connections and bytes of TLS and TCP listeners.
 /// </summary>
 internal sealed class ProxyMetrics
 {
@@ -28,6 +28,8 @@ internal sealed class ProxyMetrics
     private readonly CounterFamily _healthChecks = new("switchyard_proxy_health_checks_total", "Active health checks, by endpoint and result (pass, fail).", "endpoint", "result");
     private readonly CounterFamily _tlsConnections = new("switchyard_proxy_tls_connections_total", "Connections on TLS listeners, by TLSRoute (\"\" when none matched) and result (forwarded, not_tls, no_route, unvalidated, no_backend, circuit_open, connect_failed).", "route", "result");
     private readonly CounterFamily _tlsBytes = new("switchyard_proxy_tls_bytes_total", "Bytes relayed for TLS listeners, by TLSRoute and direction (received from clients, sent to clients).", "route", "direction");
+    private readonly CounterFamily _tcpConnections = new("switchyard_proxy_tcp_connections_total", "Connections on TCP listeners, by TCPRoute (\"\" when none is attached) and result (forwarded, no_route, no_backend, circuit_open, connect_failed).", "route", "result");
+    private readonly CounterFamily _tcpBytes = new("switchyard_proxy_tcp_bytes_total", "Bytes relayed for TCP listeners, by TCPRoute and direction (received from clients, sent to clients).", "route", "direction");
     private readonly CounterFamily _proxyProtocol = new("switchyard_proxy_proxy_protocol_total", "Connections on listeners that accept the PROXY protocol, by listener and result (accepted; local: a v2 LOCAL or v1 UNKNOWN header, the connection's own address kept; missing: no header; malformed; timeout: none complete in time; closed: the client left first). Only accepted and local connections are served.", "listener", "result");
     private readonly ConcurrentDictionary<string, bool> _endpointHealthy = new();
     private long _activeConnections;
@@ -102,12 +104,7 @@ internal sealed class ProxyMetrics
     public long HealthCheckCount(string endpoint, bool passed) => _healthChecks.Value(endpoint, passed ? "pass" : "fail");
 
     /// <summary>Counts one connection on a TLS listener and the bytes relayed for it.</summary>
-    public void TlsConnection(string route, string result, long received, long sent)
-    {
-        _tlsConnections.Increment(route, result);
-        if (received > 0) _tlsBytes.Add(route, "received", received);
-        if (sent > 0) _tlsBytes.Add(route, "sent", sent);
-    }
+    public void TlsConnection(string route, string result, long received, long sent) => Count(_tlsConnections, _tlsBytes, route, result, received, sent);
 
     public long TlsConnectionCount(string route, string result) => _tlsConnections.Value(route, result);
 
@@ -117,6 +114,20 @@ internal sealed class ProxyMetrics
     public long ProxyProtocolCount(string listener, string result) => _proxyProtocol.Value(listener, result);
 
     public long TlsBytes(string route, string direction) => _tlsBytes.Value(route, direction);
+
+    /// <summary>Counts one connection on a TCP listener and the bytes relayed for it.</summary>
+    public void TcpConnection(string route, string result, long received, long sent) => Count(_tcpConnections, _tcpBytes, route, result, received, sent);
+
+    public long TcpConnectionCount(string route, string result) => _tcpConnections.Value(route, result);
+
+    public long TcpBytes(string route, string direction) => _tcpBytes.Value(route, direction);
+
+    private static void Count(CounterFamily connections, CounterFamily bytes, string route, string result, long received, long sent)
+    {
+        connections.Increment(route, result);
+        if (received > 0) bytes.Add(route, "received", received);
+        if (sent > 0) bytes.Add(route, "sent", sent);
+    }
 
     /// <summary>Records whether an actively checked endpoint passes its checks; null when it is no longer checked.</summary>
     public void EndpointHealth(string endpoint, bool? healthy)
@@ -165,6 +176,8 @@ internal sealed class ProxyMetrics
         _healthChecks.Render(b);
         _tlsConnections.Render(b);
         _tlsBytes.Render(b);
+        _tcpConnections.Render(b);
+        _tcpBytes.Render(b);
         _proxyProtocol.Render(b);
         b.Append("# HELP switchyard_proxy_endpoint_healthy 1 while an actively health-checked endpoint passes its checks, else 0.\n# TYPE switchyard_proxy_endpoint_healthy gauge\n");
         foreach (var (endpoint, healthy) in _endpointHealthy.OrderBy(k => k.Key, StringComparer.Ordinal))

@@ -128,6 +128,16 @@ public class ResourceTableTests
     }
 
     [Fact]
+    public void Build_TcpRoutes_ShowParentsAsTheyHaveNoHostnames()
+    {
+        var route = "{" + Meta + ",'spec':{'parentRefs':[{'name':'edge','sectionName':'postgres'},{'name':'other'}],'rules':[{'backendRefs':[{'name':'db','port':5432}]}]}}";
+        Assert.Equal(
+            "NAME   PARENTS               AGE\n" +
+            "web    edge/postgres,other   5m\n",
+            Render(ResourceKinds.TCPRoute, new TableOptions(), route));
+    }
+
+    [Fact]
     public void Build_GatewaysAndRoutes_ShowGatewayApiColumns()
     {
         var gw = "{" + Meta + ",'spec':{'gatewayClassName':'switchyard','listeners':[]},'status':{'addresses':[{'value':'127.0.0.10'}],'conditions':[{'type':'Programmed','status':'True'}]}}";

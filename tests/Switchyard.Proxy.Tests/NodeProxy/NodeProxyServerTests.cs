@@ -4,6 +4,7 @@ using System.Text;
 using k8s.Models;
 using Switchyard.Model.Resources;
 using Switchyard.Proxy.NodeProxy;
+using Switchyard.Proxy.Tests.Support;
 using Switchyard.Store.Memory;
 
 namespace Switchyard.Proxy.Tests.NodeProxy;
@@ -15,7 +16,7 @@ public sealed class NodeProxyServerTests : IAsyncLifetime
     private readonly NodeProxyServer _proxy;
     private readonly string _clusterIp;
     private readonly int _servicePort = PortFreeOnEveryAddress(); // not a fixed one: a wildcard listener of another program on it would block the bind
-    private readonly List<EchoBackend> _backends = [];
+    private readonly List<TcpEchoBackend> _backends = [];
 
     public NodeProxyServerTests()
     {
@@ -178,14 +179,14 @@ public sealed class NodeProxyServerTests : IAsyncLifetime
         Assert.Equal(0, await client.GetStream().ReadAsync(buffer, timeout.Token));
     }
 
-    private EchoBackend Backend(string name)
+    private TcpEchoBackend Backend(string name)
     {
-        var b = new EchoBackend(name);
+        var b = new TcpEchoBackend(name);
         _backends.Add(b);
         return b;
     }
 
-    private static (string Name, int Port, bool Ready, bool Serving, bool Terminating) Ep(EchoBackend b, bool ready = true, bool serving = true, bool terminating = false) =>
+    private static (string Name, int Port, bool Ready, bool Serving, bool Terminating) Ep(TcpEchoBackend b, bool ready = true, bool serving = true, bool terminating = false) =>
         (b.Name, b.Port, ready, serving, terminating);
 
     private static int PortFreeOnEveryAddress()

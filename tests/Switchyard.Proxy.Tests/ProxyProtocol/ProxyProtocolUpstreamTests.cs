@@ -9,7 +9,7 @@ namespace Switchyard.Proxy.Tests.ProxyProtocol;
 /// The gateway sending the PROXY protocol to a Service's endpoints (annotation lb.switchyard.dev/proxy-protocol): to a
 /// real HAProxy frontend with <c>accept-proxy</c> that answers with the source and destination it received, to a
 /// recording backend that shows which connections carried which header (a kept-alive connection is reused only by the
-/// client connection that opened it), through a TLSRoute in Passthrough mode, and in a chain behind HAProxy's
+/// client connection that opened it), through a TLSRoute in Passthrough mode and a TCPRoute, and in a chain behind HAProxy's
 /// <c>send-proxy-v2</c>. A bad annotation value fails closed.
 /// </summary>
 public sealed class ProxyProtocolUpstreamTests
@@ -27,6 +27,17 @@ public sealed class ProxyProtocolUpstreamTests
 
     private static byte[] Get(string path = "/", bool close = true) =>
         ProxyProtocolClient.Ascii($"GET {path} HTTP/1.1\r\nHost: site.example\r\n{(close ? "Connection: close\r\n" : "")}\r\n");
+
+    /// <summary>Sends <see cref="Get"/> from <see cref="ClientA"/> to the gateway's port; what came back, and the client's port.</summary>
+    private static async Task<(string Response, int ClientPort)> GetFromClientAAsync(int gatewayPort)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(ClientA, 0));
+        await socket.ConnectAsync(Gateway, gatewayPort);
+        await socket.SendAsync(Get());
+        var (response, _) = await ProxyProtocolClient.ReadAsync(socket, 5);
+        return (response, ((IPEndPoint)socket.LocalEndPoint!).Port);
+    }
 
     /// <summary>HAProxy on <see cref="Backend"/> accepting the PROXY protocol and answering with what it carried.</summary>
     private static async Task<(HaProxy HaProxy, int Port)> AcceptingHaProxyAsync()
@@ -52,14 +63,10 @@ public sealed class ProxyProtocolUpstreamTests
         await using var proxy = await Manifests.StartAsync(Yaml(GatewayYaml.Service("site", Backend, port, $"{{lb.switchyard.dev/proxy-protocol: {version}}}")));
         var gatewayPort = proxy.Listeners[new IPEndPoint(Gateway, 0)].Port;
 
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(ClientA, 0));
-        await socket.ConnectAsync(Gateway, gatewayPort);
-        await socket.SendAsync(Get());
-        var (response, _) = await ProxyProtocolClient.ReadAsync(socket, 5);
+        var (response, clientPort) = await GetFromClientAAsync(gatewayPort);
 
         Assert.StartsWith("HTTP/1.1 200", response);
-        Assert.Equal($"src={ClientA}:{((IPEndPoint)socket.LocalEndPoint!).Port} dst={Gateway}:{gatewayPort}", ProxyProtocolClient.Body(response));
+        Assert.Equal($"src={ClientA}:{clientPort} dst={Gateway}:{gatewayPort}", ProxyProtocolClient.Body(response));
     }
 
     [SkippableFact]
@@ -202,23 +209,27 @@ public sealed class ProxyProtocolUpstreamTests
         Assert.Equal(["a", "b", "a"], answers);
     }
 
+    /// <summary>
+    /// A Gateway "edge" with <paramref name="listener"/> and a route of <paramref name="kind"/> (TLSRoute or TCPRoute, with
+    /// <paramref name="hostnames"/>, ", hostnames: [...]" or "") to Service site, whose endpoint <paramref name="backend"/>
+    /// gets the PROXY protocol <paramref name="version"/>.
+    /// </summary>
+    private static Task<GatewayProxy> StartRouteAsync(string kind, string listener, string hostnames, ProxyProtocolBackend backend, string version, string gatewayAnnotations = "{}") =>
+        Manifests.StartAsync(Manifests.GatewayClass + GatewayYaml.Gateway("edge", Gateway, gatewayAnnotations, listener) + $$"""
+            apiVersion: gateway.networking.k8s.io/v1alpha2
+            kind: {{kind}}
+            metadata: {name: db, namespace: default}
+            spec: {parentRefs: [{name: edge}]{{hostnames}}, rules: [{backendRefs: [{name: site, port: 80}]}]}
+            ---
+
+            """ + GatewayYaml.Service("site", Backend, backend.Port, $"{{lb.switchyard.dev/proxy-protocol: {version}}}"));
+
     [Fact]
     public async Task TlsRoutePassthrough_HeaderBeforeTheClientHello_CarriesTheAcceptedClientAddress()
     {
         await using var backend = new ProxyProtocolBackend(Backend) { RawAfterHeader = true };
-        await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass
-            + GatewayYaml.Gateway("edge", Gateway, "{gateway.switchyard.dev/proxy-protocol: \"true\"}", "{name: l, port: 0, protocol: TLS, tls: {mode: Passthrough}}")
-            + """
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: TLSRoute
-            metadata: {name: db, namespace: default}
-            spec:
-              parentRefs: [{name: edge}]
-              hostnames: [db.example.test]
-              rules: [{backendRefs: [{name: site, port: 80}]}]
-            ---
-
-            """ + GatewayYaml.Service("site", Backend, backend.Port, "{lb.switchyard.dev/proxy-protocol: v2}"));
+        await using var proxy = await StartRouteAsync("TLSRoute", "{name: l, port: 0, protocol: TLS, tls: {mode: Passthrough}}", ", hostnames: [db.example.test]", backend, "v2",
+            gatewayAnnotations: "{gateway.switchyard.dev/proxy-protocol: \"true\"}");
         var gatewayPort = proxy.Listeners[new IPEndPoint(Gateway, 0)].Port;
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(Gateway, gatewayPort);
@@ -232,6 +243,22 @@ public sealed class ProxyProtocolUpstreamTests
         Assert.Equal([ProxyProtocolBackend.V2Hex(new IPEndPoint(IPAddress.Parse("198.51.100.20"), 5555), new IPEndPoint(IPAddress.Parse("203.0.113.1"), 443))], backend.Headers);
         Assert.Equal(0x16, backend.After[0][0]); // a TLS handshake record follows the header
         await Assert.ThrowsAnyAsync<Exception>(() => attempt);
+    }
+
+    [Fact]
+    public async Task TcpRoute_HeaderBeforeTheClientsBytes_CarriesTheClientAndGatewayAddresses()
+    {
+        await using var backend = new ProxyProtocolBackend(Backend);
+        await using var proxy = await StartRouteAsync("TCPRoute", "{name: db, port: 0, protocol: TCP}", "", backend, "v1");
+        var gatewayPort = proxy.Listeners[new IPEndPoint(Gateway, 0)].Port;
+
+        // The backend answers each HTTP request head it reads after the header with the header it got.
+        var (response, clientPort) = await GetFromClientAAsync(gatewayPort);
+
+        var expected = $"PROXY TCP4 {ClientA} {Gateway} {clientPort} {gatewayPort}";
+        Assert.Equal(expected, ProxyProtocolClient.Body(response));
+        Assert.Equal([expected], backend.Headers);
+        await backend.DisposeAsync(); // its end of the relay closes, so the gateway need not wait to stop
     }
 
     [Fact]

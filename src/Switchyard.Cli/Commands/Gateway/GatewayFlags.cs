@@ -56,7 +56,7 @@ internal sealed class GatewayFlags
         Io.CompletionSources.Add(EventLoop, ThreadPool);
         TlsIdleTimeout = new Option<string?>("--tls-idle-timeout")
         {
-            Description = "Close a connection relayed for a TLSRoute (Passthrough or Terminate) that carries no byte either way for this long; "
+            Description = "Close a connection relayed for a TLSRoute (Passthrough or Terminate) or a TCPRoute that carries no byte either way for this long; "
                 + "a Gateway API duration (30s, 5m, 1h30m); default 1h",
             HelpName = "DURATION",
         };

@@ -26,6 +26,7 @@ internal static class KindPrinters
         [ResourceKinds.HTTPRoute.Key] = new HTTPRoutePrinter(),
         [ResourceKinds.GRPCRoute.Key] = new HTTPRoutePrinter(),
         [ResourceKinds.TLSRoute.Key] = new HTTPRoutePrinter(),
+        [ResourceKinds.TCPRoute.Key] = new TCPRoutePrinter(),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static KindPrinter For(ResourceKind kind) => ByKind.GetValueOrDefault(kind.Key, Generic);

@@ -83,3 +83,15 @@ internal sealed class HTTPRoutePrinter : KindPrinter
         return [Name(obj), hostnames.Count == 0 ? "*" : string.Join(",", hostnames), AgeOf(obj, now)];
     }
 }
+
+/// <summary>TCPRoutes, which have no hostnames: name, parents (GATEWAY or GATEWAY/LISTENER), age.</summary>
+internal sealed class TCPRoutePrinter : KindPrinter
+{
+    public override IReadOnlyList<string> Headers(bool wide) => ["NAME", "PARENTS", "AGE"];
+
+    public override IReadOnlyList<string> Cells(JsonNode obj, DateTimeOffset now, bool wide)
+    {
+        var parents = obj.Items("spec.parentRefs").Select(p => p.Str("sectionName") is { Length: > 0 } section ? $"{p.Str("name")}/{section}" : p.Str("name"));
+        return [Name(obj), string.Join(",", parents), AgeOf(obj, now)];
+    }
+}

@@ -14,50 +14,12 @@ internal sealed class TLSRouteRules : KindRules<TLSRoute>
 
     protected override void Default(TLSRoute obj)
     {
-        if (obj.Spec is not { } spec) return;
-        HTTPRouteRules.DefaultParentRefs(spec.ParentRefs);
-        foreach (var rule in spec.Rules ?? [])
-        {
-            foreach (var b in rule?.BackendRefs ?? [])
-            {
-                if (b is null) continue;
-                b.Group ??= "";
-                b.Kind ??= "Service";
-                b.Weight ??= 1;
-            }
-        }
+        if (obj.Spec is { } spec) L4RouteRules.Default(spec.ParentRefs, (spec.Rules ?? []).Select(r => r?.BackendRefs));
     }
 
-    protected override void Validate(TLSRoute obj, List<FieldError> errors)
-    {
-        MetadataRules.ValidateObjectMeta(obj.Metadata, Kind, errors);
-        if (obj.Spec is not { } spec)
-        {
-            errors.Required("spec");
-            return;
-        }
-        HTTPRouteRules.ValidateParentRefs(spec.ParentRefs, errors);
-        ValidateHostnames(spec.Hostnames, errors);
-
-        const string rules = "spec.rules";
-        if (spec.Rules is not { Count: > 0 })
-        {
-            errors.Required(rules, "a TLSRoute has exactly one rule");
-            return;
-        }
-        if (spec.Rules.Count > 1) errors.Invalid(rules, spec.Rules.Count, "a TLSRoute has exactly one rule");
-        for (var i = 0; i < spec.Rules.Count; i++)
-        {
-            var path = FieldPath.Index(rules, i);
-            if (spec.Rules[i] is not { } rule)
-            {
-                errors.Required(path);
-                continue;
-            }
-            if (rule.Name is { } name) GatewayFields.SectionName(name, FieldPath.Child(path, "name"), errors);
-            ValidateBackendRefs(rule.BackendRefs, FieldPath.Child(path, "backendRefs"), errors);
-        }
-    }
+    protected override void Validate(TLSRoute obj, List<FieldError> errors) =>
+        L4RouteRules.Validate(obj.Metadata, Kind, obj.Spec, s => s.ParentRefs, s => s.Rules, r => r.Name, r => r.BackendRefs, errors,
+            between: s => ValidateHostnames(s.Hostnames, errors));
 
     private static void ValidateHostnames(IList<string>? hostnames, List<FieldError> errors)
     {
@@ -84,28 +46,4 @@ internal sealed class TLSRouteRules : KindRules<TLSRoute>
         value is not null && IPAddress.TryParse(value, out var ip)
             && (value.Contains(':', StringComparison.Ordinal) || (ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
                 && value.Split('.') is { Length: 4 } parts && parts.All(p => p.Length is > 0 and <= 3 && p.All(char.IsAsciiDigit))));
-
-    private static void ValidateBackendRefs(IList<BackendRef>? backendRefs, string path, List<FieldError> errors)
-    {
-        if (backendRefs is not { Count: > 0 })
-        {
-            errors.Required(path, "a TLSRoute rule needs at least one backendRef");
-            return;
-        }
-        GatewayFields.MaxItems(backendRefs, path, HTTPRouteRules.MaxBackendRefs, errors);
-        for (var i = 0; i < backendRefs.Count; i++)
-        {
-            var bPath = FieldPath.Index(path, i);
-            if (backendRefs[i] is not { } b)
-            {
-                errors.Required(bPath);
-                continue;
-            }
-            GatewayFields.BackendObjectRef(b.Group, b.Kind, b.Name, b.Namespace, b.Port, bPath, errors);
-            if (b.Weight is { } w && (w < 0 || w > HTTPRouteRules.MaxWeight))
-            {
-                errors.Invalid(FieldPath.Child(bPath, "weight"), w, $"must be between 0 and {HTTPRouteRules.MaxWeight}, inclusive");
-            }
-        }
-    }
 }
