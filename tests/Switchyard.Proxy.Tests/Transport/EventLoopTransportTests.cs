@@ -9,8 +9,8 @@ namespace Switchyard.Proxy.Tests.Transport;
 
 /// <summary>
 /// The proxy's two I/O models end to end over loopback: a response far larger than the socket buffers reaching a
-/// client that reads slowly (partial sends, the output pipe's back-pressure), uploads in both directions of the
-/// pipes, and every socket closed when the proxy stops.
+/// client that reads slowly (partial sends, a flush waiting for the socket), uploads through the connection's reader
+/// and the upstream's writer, and every socket closed when the proxy stops.
 /// </summary>
 public sealed class EventLoopTransportTests
 {
