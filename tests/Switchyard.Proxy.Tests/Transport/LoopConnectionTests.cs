@@ -60,6 +60,20 @@ public sealed class LoopConnectionTests : IAsyncLifetime
         return received.ToArray();
     }
 
+    /// <summary>Writes and flushes until a flush reports completion: the first sends after a reset may still be taken before the kernel learns of it.</summary>
+    private static async Task<FlushResult> FlushUntilCompleted(PipeWriter output)
+    {
+        using var deadline = new CancellationTokenSource(Deadline);
+        while (true)
+        {
+            deadline.Token.ThrowIfCancellationRequested();
+            output.Write(new byte[1024]);
+            var flushed = await Task.Run(async () => await output.FlushAsync(), CancellationToken.None).WaitAsync(Deadline, CancellationToken.None);
+            if (flushed.IsCompleted) return flushed;
+            await Task.Delay(10, CancellationToken.None);
+        }
+    }
+
     [Fact]
     public async Task UnconsumedBytes_AreReadAgain_WithWhatArrivesAfterThem()
     {
@@ -167,15 +181,7 @@ public sealed class LoopConnectionTests : IAsyncLifetime
         var output = connection.Transport.Output;
         peer.LingerState = new LingerOption(true, 0);
         peer.Close();
-        FlushResult flushed = default;
-        using var deadline = new CancellationTokenSource(Deadline);
-        while (!flushed.IsCompleted)
-        {
-            deadline.Token.ThrowIfCancellationRequested();
-            output.Write(new byte[1024]);
-            flushed = await Task.Run(async () => await output.FlushAsync(), CancellationToken.None).WaitAsync(Deadline, CancellationToken.None);
-            await Task.Delay(10, CancellationToken.None);
-        }
+        await FlushUntilCompleted(output);
         await Assert.ThrowsAsync<ConnectionResetException>(() => Read(connection.Transport.Input));
     }
 
@@ -278,16 +284,7 @@ public sealed class LoopConnectionTests : IAsyncLifetime
         var output = connection.Transport.Output;
         peer.LingerState = new LingerOption(true, 0);
         peer.Close();
-        FlushResult flushed = default;
-        using var deadline = new CancellationTokenSource(Deadline);
-        while (!flushed.IsCompleted) // the first sends may still be taken before the kernel learns of the reset
-        {
-            deadline.Token.ThrowIfCancellationRequested();
-            output.Write(new byte[1024]);
-            flushed = await Task.Run(async () => await output.FlushAsync()).WaitAsync(Deadline);
-            await Task.Delay(10);
-        }
-        Assert.True(flushed.IsCompleted);
+        Assert.True((await FlushUntilCompleted(output)).IsCompleted);
     }
 
     [Fact]
