@@ -39,18 +39,9 @@ for port in 18000 18080 19901; do
   if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then echo "port $port is in use; stop what listens there first" >&2; exit 1; fi
 done
 
-# The profiling build of tools/code-layout/profile.sh: the shipped settings for an instruction set valgrind emulates.
-BIN="${PROFILE_BIN:-$WORK/bin}"
-if [ -z "${PROFILE_BIN:-}" ]; then
-  echo "building the profiling binary (a few minutes)..." >&2
-  dotnet publish "$ROOT/src/Switchyard.Cli/Switchyard.Cli.csproj" -c Release --use-current-runtime -p:PublishAot=true \
-    -p:IlcInstructionSet=x86-64-v3 -o "$BIN" --artifacts-path "$WORK/artifacts" --nologo -v quiet -clp:ErrorsOnly >&2
-fi
-# Valgrind 3.19 cannot read switchyard.dbg's DWARF 5: the binary runs from a directory without it; nm reads the symbols.
-RUN="$WORK/run"
-mkdir -p "$RUN"
-cp "$BIN/switchyard" "$RUN/"
-cp "$BIN"/*.so "$RUN/" 2>/dev/null || true
+# The profiling build of tools/code-layout/profile.sh (PROFILE_BIN=DIR: one made before), and the copy of it that runs.
+. "$ROOT/tools/code-layout/profiling-binary.sh"
+profiling_binary
 nm "$BIN/switchyard.dbg" >"$WORK/symbols.txt"
 
 cat > "$WORK/upstream.conf" <<CONF

@@ -38,21 +38,9 @@ for port in 18000 18080 17443; do
   if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then echo "port $port is in use; stop what listens there first" >&2; exit 1; fi
 done
 
-# The profiling build: the shipped settings, but for an instruction set valgrind emulates (x86-64-v3, not `native`).
-# Function names are the same, so the order carries over to the shipped build.
-# PROFILE_BIN=DIR profiles a profiling build made before (switchyard and switchyard.dbg in DIR) instead.
-BIN="${PROFILE_BIN:-$WORK/bin}"
-if [ -z "${PROFILE_BIN:-}" ]; then
-  echo "building the profiling binary (a few minutes)..." >&2
-  dotnet publish "$ROOT/src/Switchyard.Cli/Switchyard.Cli.csproj" -c Release --use-current-runtime -p:PublishAot=true \
-    -p:IlcInstructionSet=x86-64-v3 -o "$BIN" --artifacts-path "$WORK/artifacts" --nologo -v quiet -clp:ErrorsOnly >&2
-fi
-# Valgrind 3.19 cannot read the DWARF 5 in switchyard.dbg and gives up when it finds it next to the binary: the
-# profiled copy runs from a directory of its own, and the symbols come from the .dbg with nm.
-RUN="$WORK/run"
-mkdir -p "$RUN"
-cp "$BIN/switchyard" "$RUN/"
-cp "$BIN"/*.so "$RUN/" 2>/dev/null || true
+# The profiling build (PROFILE_BIN=DIR: one made before), and the copy of it that runs.
+. "$ROOT/tools/code-layout/profiling-binary.sh"
+profiling_binary
 # Run directly in the background (not through a function: its subshell would hold back the SIGINT that ends a run).
 CALLGRIND=(valgrind --tool=callgrind --dump-instr=yes)
 until_ok() { # URL SECONDS PID LOG: wait until URL answers 200, or fail showing the end of LOG

@@ -99,7 +99,7 @@ internal sealed class LoopOutput : PipeWriter, IValueTaskSource<FlushResult>
             return new(new FlushResult(isCanceled: false, isCompleted: true));
         }
         // After CancelPendingFlush with none pending, this flush reports canceled; its bytes still go out, as a pipe's would.
-        var canceled = Interlocked.Exchange(ref _cancelNext, 0) == 1;
+        var canceled = Volatile.Read(ref _cancelNext) == 1 && Interlocked.Exchange(ref _cancelNext, 0) == 1; // a plain read on the usual path
         if (_unflushed == 0) return new(new FlushResult(isCanceled: canceled, isCompleted: false));
         if (!Loop.IsCurrent || Volatile.Read(ref _handOffs) > 0)
         {
