@@ -10,7 +10,8 @@
 # Prints one RESULT line per proxy and RATIO lines (machine-readable: key=value).
 # Usage: bench/proxy/run.sh [DURATION_SECONDS=10] [CONNECTIONS=32]   (env PROXIES="switchyard floor ..." picks the rows,
 # floor-conn and floor-socket among them; WARMUP=15, ROUNDS=1: with more, every proxy
-# runs once per round, a RATIO line per round, then MEDIAN lines: the median of each ratio over the rounds)
+# runs once per round, a RATIO line per round, then MEDIAN lines: the median of each ratio over the rounds;
+# SWITCHYARD_BIN=PATH runs that native binary as "switchyard" instead of the launcher's build, for A/B comparisons)
 set -euo pipefail
 DUR=${1:-10}
 CONN=${2:-32}
@@ -94,11 +95,13 @@ build_host
 PROXIES=" ${PROXIES:-switchyard switchyard-threadpool switchyard-jit yarp-jit floor} nginx haproxy "
 wanted() { [[ "$PROXIES" == *" $1 "* ]]; }
 CLI_KIND=none
-if wanted switchyard || wanted switchyard-threadpool; then
+if [ -n "${SWITCHYARD_BIN:-}" ]; then
+  CLI_KIND="native:$SWITCHYARD_BIN"
+elif wanted switchyard || wanted switchyard-threadpool; then
   "$ROOT/switchyard" --help >/dev/null   # the launcher builds the shipped CLI when the sources changed
   CLI_KIND=$(cat "$ROOT/.build/cli/.stamp")
 fi
-if [ "$CLI_KIND" = native ]; then CLI=("$ROOT/.build/cli/switchyard"); else CLI=(dotnet "$ROOT/.build/cli/switchyard.dll"); fi
+if [ -n "${SWITCHYARD_BIN:-}" ]; then CLI=("$SWITCHYARD_BIN"); elif [ "$CLI_KIND" = native ]; then CLI=("$ROOT/.build/cli/switchyard"); else CLI=(dotnet "$ROOT/.build/cli/switchyard.dll"); fi
 
 # rescheduling interrupts on all cores (waking a task on another core); machine-wide, so other load adds to them
 resched_ipis() { awk '/^ *RES:/{t=0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) t += $i; print t}' /proc/interrupts; }

@@ -156,11 +156,14 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
         b.Append(plan.UpstreamHost ?? request.Headers.Host.ToString());
         b.Append("\r\n"u8);
         // The fields the client's Connection named are gone already (HopByHop.ConsumeConnectionOptions, on arrival).
+        var inHead = plan.Forwarding.HasValue;
+        var forwarding = plan.Forwarding.GetValueOrDefault();
         foreach (var (name, values) in request.Headers)
         {
-            if (WrittenHere(name)) continue;
+            if (WrittenHere(name) || (inHead && forwarding.Replaces(name))) continue;
             foreach (var value in values) b.Header(name, value);
         }
+        if (inHead) forwarding.WriteTo(ref b);
         if (bodyMode == BodyMode.ContentLength)
         {
             b.Append("Content-Length: "u8);

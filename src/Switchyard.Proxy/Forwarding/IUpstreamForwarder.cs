@@ -14,9 +14,11 @@ internal interface IUpstreamForwarder
 
 /// <summary>
 /// What an attempt needs beyond the request: the upstream Host header, whether the request has a body (<see
-/// cref="UpstreamMessage.HasBody"/>, asked once per request), which statuses to hold back for a retry, and the response's header edits.
+/// cref="UpstreamMessage.HasBody"/>, asked once per request), which statuses to hold back for a retry, the response's
+/// header edits, and the forwarding fields to write into an HTTP/1.1 head when they were left out of the request's
+/// header dictionary (null when they were set there).
 /// </summary>
-internal readonly record struct ForwardPlan(string? UpstreamHost, bool RequestHasBody, Func<int, bool>? RetryOnStatus, HeaderEdits? ResponseEdits);
+internal readonly record struct ForwardPlan(string? UpstreamHost, bool RequestHasBody, Func<int, bool>? RetryOnStatus, HeaderEdits? ResponseEdits, ForwardingFields? Forwarding = null);
 
 internal enum ForwardOutcome
 {

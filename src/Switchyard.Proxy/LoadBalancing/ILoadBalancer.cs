@@ -25,6 +25,9 @@ internal interface ILoadBalancer
     /// balances with, so that only the rule's session pins the client. Most balancers are their own.
     /// </summary>
     ILoadBalancer WithoutAffinity => this;
+
+    /// <summary>The request header this balancer hashes, if any: the forwarding fields are then set where it reads them.</summary>
+    string? HashedHeader => null;
 }
 
 /// <summary>Randomness, injected so tests are deterministic.</summary>

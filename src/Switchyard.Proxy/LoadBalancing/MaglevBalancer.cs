@@ -52,6 +52,8 @@ internal sealed class MaglevBalancer : ILoadBalancer
         }
     }
 
+    public string? HashedHeader => _key.Source == HashKeySource.Header ? _key.Name : null;
+
     public EndpointState? Pick(EndpointState[] endpoints, HttpContext context, long now, EndpointState? avoid)
     {
         if (endpoints.Length == 0 || _table.Length == 0) return null;

@@ -30,6 +30,8 @@ internal sealed class RingHashBalancer : ILoadBalancer
         _owners = [.. points.Select(p => p.Owner)];
     }
 
+    public string? HashedHeader => _key.Source == HashKeySource.Header ? _key.Name : null;
+
     public EndpointState? Pick(EndpointState[] endpoints, HttpContext context, long now, EndpointState? avoid)
     {
         if (endpoints.Length == 0 || _hashes.Length == 0) return null;

@@ -35,6 +35,8 @@ internal sealed class StickyCookieBalancer : ILoadBalancer
     /// <summary>The policy inside: a rule's sessionPersistence replaces the Service's sticky cookie.</summary>
     public ILoadBalancer WithoutAffinity => _inner;
 
+    public string? HashedHeader => _inner.HashedHeader;
+
     public static string Token(EndpointState endpoint) => Hashing.Fnv1a(endpoint.Name).ToString("x16", CultureInfo.InvariantCulture);
 
     public EndpointState? Pick(EndpointState[] endpoints, HttpContext context, long now, EndpointState? avoid)

@@ -136,7 +136,11 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             }
             backendName = backend.Name;
             ClientCertificates.Forward(context, listener); // first: its removal is cheapest while the request has no fields Kestrel does not know
-            AddForwardingHeaders(context, peer, listener.Https ? "https" : "http", runtime.ForwardedHeader);
+            var forwarding = ForwardingFields.Of(request.Headers, peer, listener.Https ? "https" : "http", runtime.ForwardedHeader);
+            // (A backendRef's header filters may not touch these fields: GatewayCompiler refuses them.)
+            var forwardingInHead = rule.Mirrors.Count == 0 && backend.Protocol == UpstreamProtocol.Http1
+                && !(backend.Balancer.HashedHeader is { } hashed && ForwardingFields.IsField(hashed));
+            if (!forwardingInHead) forwarding.SetInto(request.Headers); // where the mirrors, the HTTP/2 forwarder or the balancer read them
             if (runtime.TraceContext)
             {
                 traceParent = TraceContext.Next(request.Headers.TraceParent);
@@ -144,7 +148,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             }
             if (rule.Mirrors.Count > 0) await runtime.Mirrors.StartAsync(context, rule.Name, rule.Mirrors, edits.UpstreamHost, runtime.Random, runtime.Time.GetTimestamp()).ConfigureAwait(false);
             backend.RequestEdits?.Apply(request.Headers); // after the mirrors copied the request: a backendRef's filters are its own
-            var outcome = await ForwardAsync(context, rule, backend, edits, requestTimeout, session).ConfigureAwait(false);
+            var outcome = await ForwardAsync(context, rule, backend, edits, forwardingInHead ? forwarding : null, requestTimeout, session).ConfigureAwait(false);
             endpointName = outcome.Endpoint;
             retries = outcome.Retries;
             error = outcome.Error;
@@ -201,7 +205,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
     /// stamped with the token naming its endpoint.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // suspends on every proxied request: reuse its state machine box
-    private async ValueTask<Outcome> ForwardAsync(HttpContext context, RouteRule rule, Backend backend, RequestEdits edits, CancellationTokenSource? requestTimeout, SessionAttempt? session)
+    private async ValueTask<Outcome> ForwardAsync(HttpContext context, RouteRule rule, Backend backend, RequestEdits edits, ForwardingFields? forwarding, CancellationTokenSource? requestTimeout, SessionAttempt? session)
     {
         var balancer = session is null ? backend.Balancer : backend.Balancer.WithoutAffinity;
         var request = context.Request;
@@ -213,7 +217,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
         var holdsToken = false;
         var breaker = backend.Breaker;
         var retryOnStatus = idempotent && policy.Codes.Count > 0 ? RetryOnStatus(policy, backend) : null;
-        var plan = new ForwardPlan(edits.UpstreamHost, hasBody, retryOnStatus, backend.ResponseEdits ?? rule.ResponseEdits);
+        var plan = new ForwardPlan(edits.UpstreamHost, hasBody, retryOnStatus, backend.ResponseEdits ?? rule.ResponseEdits, forwarding);
         var requestToken = requestTimeout?.Token ?? context.RequestAborted;
         EndpointState? last = null;
         if (breaker?.TryEnterRequest() is { } requestLimit) return await CircuitOpen(context, rule, backend, "requests", requestLimit, retries);
@@ -447,30 +451,6 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
         if (policy.Backoff <= TimeSpan.Zero) return TimeSpan.Zero;
         var cap = Math.Min(policy.Backoff.Ticks * (1L << Math.Min(retry - 1, 10)), policy.Backoff.Ticks * 10);
         return TimeSpan.FromTicks(cap * (runtime.Random.Next(1000) + 1) / 1000);
-    }
-
-    /// <summary>
-    /// X-Forwarded-For and Forwarded get <paramref name="peer"/> appended, the address the request came from, even when
-    /// the client was taken from X-Forwarded-For (as Envoy and nginx's <c>$proxy_add_x_forwarded_for</c> do): the chain
-    /// stays whole for the next hop to walk.
-    /// </summary>
-    private static void AddForwardingHeaders(HttpContext context, string? peer, string scheme, bool forwarded)
-    {
-        var headers = context.Request.Headers;
-        if (peer is not null)
-        {
-            var existing = headers["X-Forwarded-For"];
-            headers["X-Forwarded-For"] = existing.Count == 0 ? peer : existing.ToString() + ", " + peer;
-        }
-        headers["X-Forwarded-Proto"] = scheme;
-        var host = headers.Host.ToString(); // as the client sent it (an IDN in punycode stays so)
-        if (host.Length > 0 && !headers.ContainsKey("X-Forwarded-Host")) headers["X-Forwarded-Host"] = host;
-        if (forwarded)
-        {
-            var element = $"for={(peer is null ? "unknown" : peer.Contains(':', StringComparison.Ordinal) ? $"\"[{peer}]\"" : peer)};proto={scheme};host=\"{host}\"";
-            var existing = headers["Forwarded"];
-            headers["Forwarded"] = existing.Count == 0 ? element : existing.ToString() + ", " + element;
-        }
     }
 
     /// <summary>

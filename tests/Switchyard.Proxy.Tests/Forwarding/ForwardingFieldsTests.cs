@@ -1,0 +1,117 @@
+using System.Net;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Switchyard.Proxy.Tests.Support;
+
+namespace Switchyard.Proxy.Tests.Forwarding;
+
+/// <summary>
+/// X-Forwarded-For/Proto/Host and Forwarded reach the upstream with the same values on both of their ways there:
+/// written straight into the HTTP/1.1 head (a plain route), and set in the request's header dictionary (a route with
+/// a mirror, whose copy carries them too, or a backend that hashes on X-Forwarded-For). Real sockets, raw requests,
+/// so the client can send the fields the proxy replaces and the test can count the values that arrive.
+/// </summary>
+public sealed class ForwardingFieldsTests : IAsyncLifetime
+{
+    private readonly Channel<string> _copies = Channel.CreateUnbounded<string>();
+    private EchoBackend _echo = null!;
+    private EchoBackend _hashed = null!;
+    private KestrelBackend _shadow = null!;
+    private GatewayProxy _proxy = null!;
+    private int _port;
+
+    public async Task InitializeAsync()
+    {
+        _echo = await EchoBackend.StartAsync("echo");
+        _hashed = await EchoBackend.StartAsync("hashed");
+        _shadow = await KestrelBackend.StartAsync(HttpProtocols.Http1, RecordAsync);
+        _proxy = await Manifests.StartAsync(GatewayYaml.Route("""
+                - matches: [{path: {value: /plain}}]
+                  backendRefs: [{name: echo, port: 80}]
+                - matches: [{path: {value: /mirrored}}]
+                  filters: [{type: RequestMirror, requestMirror: {backendRef: {name: shadow, port: 80}}}]
+                  backendRefs: [{name: echo, port: 80}]
+                - matches: [{path: {value: /hashed}}]
+                  backendRefs: [{name: hashed, port: 80}]
+            """) + Manifests.Service("echo", _echo.Port) + Manifests.Service("shadow", _shadow.Port)
+            + Manifests.Service("hashed", "default", "{lb.switchyard.dev/policy: ring-hash, lb.switchyard.dev/hash-key: 'header:X-Forwarded-For'}", _hashed.Port),
+            new ProxyOptions { Admin = new IPEndPoint(IPAddress.Loopback, 0), ForwardedHeader = true });
+        _port = Manifests.Port(_proxy);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _proxy.DisposeAsync();
+        await _shadow.DisposeAsync();
+        await _hashed.DisposeAsync();
+        await _echo.DisposeAsync();
+    }
+
+    private Task RecordAsync(HttpContext context)
+    {
+        var h = context.Request.Headers;
+        _copies.Writer.TryWrite($"for={h["X-Forwarded-For"]} proto={h["X-Forwarded-Proto"]} host={h["X-Forwarded-Host"]} forwarded={h["Forwarded"]}");
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The echoed request fields (x-echo-h-NAME, several values joined by commas), by name.</summary>
+    private async Task<Dictionary<string, string>> EchoedAsync(string path, string fields)
+    {
+        var text = await Raw.SendAsync(_port, $"GET {path} HTTP/1.1\r\nHost: fields.test\r\n{fields}\r\n");
+        Assert.StartsWith("HTTP/1.1 200", text, StringComparison.Ordinal);
+        var echoed = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var line in text.Split("\r\n"))
+        {
+            if (!line.StartsWith("x-echo-h-", StringComparison.OrdinalIgnoreCase)) continue;
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            echoed.Add(line["x-echo-h-".Length..colon], line[(colon + 1)..].Trim());
+        }
+        return echoed;
+    }
+
+    [Theory]
+    [InlineData("/plain")]
+    [InlineData("/mirrored")]
+    [InlineData("/hashed")]
+    public async Task ClientSentFields_PeerAppendedProtoReplacedHostKept(string path)
+    {
+        var echoed = await EchoedAsync(path,
+            "X-Forwarded-For: 192.0.2.7\r\nx-forwarded-proto: https\r\nX-Forwarded-Host: original.test\r\nForwarded: for=192.0.2.7\r\n");
+        Assert.Equal("192.0.2.7, 127.0.0.1", echoed["x-forwarded-for"]);
+        Assert.Equal("http", echoed["x-forwarded-proto"]); // one value: the client's was replaced, not kept beside it
+        Assert.Equal("original.test", echoed["x-forwarded-host"]);
+        Assert.Equal("for=192.0.2.7, for=127.0.0.1;proto=http;host=\"fields.test\"", echoed["forwarded"]);
+    }
+
+    [Theory]
+    [InlineData("/plain")]
+    [InlineData("/mirrored")]
+    [InlineData("/hashed")]
+    public async Task NoClientFields_TheProxyWritesEachOnce(string path)
+    {
+        var echoed = await EchoedAsync(path, "");
+        Assert.Equal("127.0.0.1", echoed["x-forwarded-for"]);
+        Assert.Equal("http", echoed["x-forwarded-proto"]);
+        Assert.Equal("fields.test", echoed["x-forwarded-host"]);
+        Assert.Equal("for=127.0.0.1;proto=http;host=\"fields.test\"", echoed["forwarded"]);
+    }
+
+    [Fact]
+    public async Task Mirror_CopyCarriesTheSameFieldsAsThePrimary()
+    {
+        var echoed = await EchoedAsync("/mirrored", "X-Forwarded-For: 192.0.2.7\r\n");
+        Assert.Equal("192.0.2.7, 127.0.0.1", echoed["x-forwarded-for"]);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        Assert.Equal("for=192.0.2.7, 127.0.0.1 proto=http host=fields.test forwarded=for=127.0.0.1;proto=http;host=\"fields.test\"",
+            await _copies.Reader.ReadAsync(timeout.Token));
+    }
+
+    [Fact]
+    public async Task UnrelatedFields_PassAsTheClientSentThem()
+    {
+        // Names of the same lengths as the replaced ones, which the head writer must not mistake for them.
+        var echoed = await EchoedAsync("/plain", "X-Forwarded-Fox: a\r\nForwarde2: b\r\nX-Forwarded-Prot0: c\r\n");
+        Assert.Equal(("a", "b", "c"), (echoed["x-forwarded-fox"], echoed["forwarde2"], echoed["x-forwarded-prot0"]));
+    }
+}
