@@ -83,6 +83,18 @@ internal struct HeadBuilder : IDisposable
         _length += n;
     }
 
+    /// <summary>Writes a field whose name (with its colon and space) is known bytes, then the value and CRLF.</summary>
+    public void Header(ReadOnlySpan<byte> nameColonSpace, string value)
+    {
+        Ensure(nameColonSpace.Length + value.Length + 2);
+        var span = _buffer.AsSpan(_length);
+        nameColonSpace.CopyTo(span);
+        var n = nameColonSpace.Length + Latin1(value, span[nameColonSpace.Length..]);
+        span[n++] = (byte)'\r';
+        span[n++] = (byte)'\n';
+        _length += n;
+    }
+
     /// <summary>
     /// <paramref name="text"/> as Latin-1 bytes: the vectorized ASCII narrowing for the usual field, the Latin-1 encoder
     /// (a character above U+00FF becomes '?') for the rest.

@@ -163,7 +163,7 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
             if (WrittenHere(name) || (inHead && forwarding.Replaces(name))) continue;
             foreach (var value in values) b.Header(name, value);
         }
-        if (inHead) forwarding.WriteTo(ref b);
+        if (inHead) forwarding.WriteTo(ref b, request.Headers);
         if (bodyMode == BodyMode.ContentLength)
         {
             b.Append("Content-Length: "u8);
