@@ -8,7 +8,7 @@ namespace Switchyard.Proxy.Telemetry;
 /// Counters and histograms of the data plane, rendered in the Prometheus text format at the admin address:
 /// requests by listener, route, backend and code; request latency by route; active connections; retries;
 /// upstream failures by kind; ejections; circuit-breaker refusals; rate limiting; authentication refusals; remote key set fetches; injected faults; mirrored copies; external authorization verdicts; active health;
-/// connections and bytes of TLS and TCP listeners.
+/// connections and bytes of TLS and TCP listeners; then the process's own (<see cref="ProcessMetrics"/>).
 /// </summary>
 internal sealed class ProxyMetrics
 {
@@ -187,6 +187,7 @@ internal sealed class ProxyMetrics
         Scalar(b, "switchyard_proxy_retries_total", "counter", "Retried attempts.", Interlocked.Read(ref _retries));
         Scalar(b, "switchyard_proxy_retry_budget_exhausted_total", "counter", "Retries not made because the retry budget was spent.", Interlocked.Read(ref _retryBudgetExhausted));
         Scalar(b, "switchyard_proxy_ejections_total", "counter", "Endpoints ejected by outlier detection.", Interlocked.Read(ref _ejections));
+        ProcessMetrics.Render(b);
         return b.ToString();
     }
 
