@@ -2,12 +2,13 @@
 # Regenerates src/Switchyard.Cli/switchyard.order, the order in which the native build lays out functions
 # (tools/code-layout/README.md). Builds a profiling binary, runs two workloads under callgrind, and writes the
 # functions they executed, hottest first:
-#   1. `switchyard gateway serve -f bench/proxy/gateway.yaml`: start-up, 50 curl requests, 10 s of wrk (32 connections)
-#      through it to an nginx upstream; the configuration bench/proxy measures;
+#   1. `switchyard gateway serve -f bench/proxy/gateway.yaml --admin ...`: start-up, 50 curl requests, 10 s of wrk (32
+#      connections) through it to an nginx upstream, the configuration bench/proxy measures; and its admin address
+#      scraped (/metrics, /ready, /config) before and after, as Prometheus and probes do;
 #   2. `switchyard up --in-memory -f examples/quickstart`: the control plane, controllers, DNS, runtime, node proxy and
 #      gateway until the quickstart's /checkout answers 200, then 20 requests and DNS queries.
 # Takes about ten minutes. Needs valgrind, nginx, wrk, curl and nm (binutils); installs them with apt-get as root.
-# Binds 127.0.0.1:18000 and 18080 (workload 1), 127.0.0.1:17443 and 17053 and the quickstart's 127.0.0.8:8080.
+# Binds 127.0.0.1:18000, 18080 and 19901 (workload 1), 127.0.0.1:17443 and 17053 and the quickstart's 127.0.0.8:8080.
 # Usage: tools/code-layout/profile.sh   (env PROFILE_BIN=DIR: use the profiling build in DIR, made by an earlier run)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -34,7 +35,7 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.3; rm -rf "$WORK"; }
 trap cleanup EXIT
-for port in 18000 18080 17443; do
+for port in 18000 18080 19901 17443; do
   if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then echo "port $port is in use; stop what listens there first" >&2; exit 1; fi
 done
 
@@ -64,11 +65,15 @@ CONF
 "$NGINX" -c "$WORK/upstream.conf" -e /dev/null &
 PIDS+=($!)
 echo "workload 1: gateway serve under callgrind..." >&2
-"${CALLGRIND[@]}" --callgrind-out-file="$WORK/gateway.cg" "$RUN/switchyard" gateway serve -f "$ROOT/bench/proxy/gateway.yaml" >"$WORK/gateway.log" 2>&1 &
+"${CALLGRIND[@]}" --callgrind-out-file="$WORK/gateway.cg" "$RUN/switchyard" gateway serve -f "$ROOT/bench/proxy/gateway.yaml" \
+  --admin 127.0.0.1:19901 >"$WORK/gateway.log" 2>&1 &
 gw=$!; PIDS+=($gw)
 until_ok http://127.0.0.1:18000/ 180 $gw "$WORK/gateway.log"
+scrape() { for path in /metrics /ready /config; do curl -s -o /dev/null http://127.0.0.1:19901$path; done; }
+scrape
 for _ in $(seq 1 50); do curl -s -o /dev/null http://127.0.0.1:18000/; done
 wrk -t1 -c32 -d10s http://127.0.0.1:18000/ >/dev/null
+scrape; scrape
 stop $gw
 
 # --- workload 2: up with the quickstart (its pods run `switchyard demo-app`, found on PATH, not profiled); its own
