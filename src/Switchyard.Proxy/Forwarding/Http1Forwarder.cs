@@ -21,6 +21,9 @@ namespace Switchyard.Proxy.Forwarding;
 /// </summary>
 internal sealed class Http1Forwarder : IUpstreamForwarder
 {
+    /// <summary>It writes them into the head it builds (<see cref="ForwardingFields.WriteTo"/>).</summary>
+    public bool WritesForwardingFields => true;
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // completes asynchronously on every request: reuse its state machine box
     public async ValueTask<ForwardResult> ForwardAsync(HttpContext context, EndpointState endpoint, ForwardPlan plan, CancellationToken cancellationToken)
     {

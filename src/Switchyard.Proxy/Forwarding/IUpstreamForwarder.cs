@@ -10,6 +10,9 @@ namespace Switchyard.Proxy.Forwarding;
 internal interface IUpstreamForwarder
 {
     ValueTask<ForwardResult> ForwardAsync(HttpContext context, EndpointState endpoint, ForwardPlan plan, CancellationToken cancellationToken);
+
+    /// <summary>Whether it writes <see cref="ForwardPlan.Forwarding"/> into the request it sends; the others get those fields in the request's header dictionary.</summary>
+    bool WritesForwardingFields => false;
 }
 
 /// <summary>

@@ -138,9 +138,9 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             ClientCertificates.Forward(context, listener); // first: its removal is cheapest while the request has no fields Kestrel does not know
             var forwarding = ForwardingFields.Of(request.Headers, peer, listener.Https ? "https" : "http", runtime.ForwardedHeader);
             // (A backendRef's header filters may not touch these fields: GatewayCompiler refuses them.)
-            var forwardingInHead = rule.Mirrors.Count == 0 && backend.Protocol == UpstreamProtocol.Http1
+            var forwardingInHead = rule.Mirrors.Count == 0 && ForwarderOf(backend).WritesForwardingFields
                 && !(backend.Balancer.HashedHeader is { } hashed && ForwardingFields.IsField(hashed));
-            if (!forwardingInHead) forwarding.SetInto(request.Headers); // where the mirrors, the HTTP/2 forwarder or the balancer read them
+            if (!forwardingInHead) forwarding.SetInto(request.Headers); // where the mirrors, the forwarder or the balancer read them
             if (runtime.TraceContext)
             {
                 traceParent = TraceContext.Next(request.Headers.TraceParent);
@@ -260,7 +260,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 {
                     using var tryTimeout = rule.BackendTimeout is { } bt ? CancellationTokenSource.CreateLinkedTokenSource(requestToken) : null;
                     tryTimeout?.CancelAfter(rule.BackendTimeout!.Value);
-                    var forwarder = backend.Protocol == UpstreamProtocol.H2c ? runtime.H2cForwarder : runtime.Forwarder;
+                    var forwarder = ForwarderOf(backend);
                     var attemptPlan = retriesLeft > 0 ? plan : plan with { RetryOnStatus = null };
                     result = await forwarder.ForwardAsync(context, endpoint, attemptPlan, tryTimeout?.Token ?? requestToken).ConfigureAwait(false);
                 }
@@ -330,6 +330,8 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             breaker?.ExitRequest();
         }
     }
+
+    private IUpstreamForwarder ForwarderOf(Backend backend) => backend.Protocol == UpstreamProtocol.H2c ? runtime.H2cForwarder : runtime.Forwarder;
 
     /// <summary>
     /// Whether an attempt's answer is held back for a retry: a retryable status, and a retry token to spend on it.

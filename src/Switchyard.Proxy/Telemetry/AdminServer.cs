@@ -23,10 +23,12 @@ namespace Switchyard.Proxy.Telemetry;
 internal sealed class AdminServer : IAsyncDisposable
 {
     private readonly KestrelServer _server;
+    private readonly IServiceProvider _services;
 
-    private AdminServer(KestrelServer server, Uri url)
+    private AdminServer(KestrelServer server, IServiceProvider services, Uri url)
     {
         _server = server;
+        _services = services;
         Url = url;
     }
 
@@ -35,7 +37,8 @@ internal sealed class AdminServer : IAsyncDisposable
     public static async Task<AdminServer> StartAsync(IPEndPoint listen, ProxyRuntime runtime, CancellationToken cancellationToken)
     {
         var loggers = NullLoggerFactory.Instance;
-        var options = new KestrelServerOptions { AddServerHeader = false, ApplicationServices = KestrelServices.Create(loggers) };
+        var services = KestrelServices.Create(loggers);
+        var options = new KestrelServerOptions { AddServerHeader = false, ApplicationServices = services };
         options.Listen(listen, l => l.Protocols = HttpProtocols.Http1);
         var server = new KestrelServer(Options.Create(options), new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggers), loggers);
         await server.StartAsync(new Application(runtime), cancellationToken).ConfigureAwait(false);
@@ -43,7 +46,7 @@ internal sealed class AdminServer : IAsyncDisposable
         var port = new Uri(address).Port;
         var host = listen.Address.Equals(IPAddress.Any) || listen.Address.Equals(IPAddress.IPv6Any) ? "127.0.0.1"
             : listen.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{listen.Address}]" : listen.Address.ToString();
-        return new AdminServer(server, new Uri($"http://{host}:{port}/"));
+        return new AdminServer(server, services, new Uri($"http://{host}:{port}/"));
     }
 
     private sealed class Application(ProxyRuntime runtime) : IHttpApplication<HttpContext>
@@ -52,23 +55,34 @@ internal sealed class AdminServer : IAsyncDisposable
 
         public Task ProcessRequestAsync(HttpContext context)
         {
-            var (status, body, type) = context.Request.Path.Value switch
+            const string Text = "text/plain; charset=utf-8";
+            // As routing matched them: any case, and a trailing slash.
+            var (status, body, type) = (context.Request.Path.Value ?? "").TrimEnd('/').ToLowerInvariant() switch
             {
                 "/metrics" => (200, (Func<string>)runtime.Metrics.Render, "text/plain; version=0.0.4; charset=utf-8"),
-                "/ready" => (200, () => "ready\n", "text/plain; charset=utf-8"),
-                "/config" => (200, () => Config(runtime), "text/plain; charset=utf-8"),
-                _ => (404, () => "not found: the admin address serves /metrics, /ready and /config\n", "text/plain; charset=utf-8"),
+                "/ready" => (200, () => "ready\n", Text),
+                "/config" => (200, () => Config(runtime), Text),
+                _ => (404, () => "not found: the admin address serves /metrics, /ready and /config\n", Text),
             };
             var method = context.Request.Method;
             var response = context.Response;
             if (status == 200 && !HttpMethods.IsGet(method) && !HttpMethods.IsHead(method))
             {
-                (status, body) = (405, () => $"method {method} not allowed: GET or HEAD\n");
+                (status, body, type) = (405, () => $"method {method} not allowed: GET or HEAD\n", Text);
                 response.Headers.Allow = "GET, HEAD";
+            }
+            string text;
+            try
+            {
+                text = body();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or FormatException)
+            {
+                (status, type, text) = (500, Text, $"admin: {e.GetType().Name}: {e.Message}\n");
             }
             response.StatusCode = status;
             response.ContentType = type;
-            var bytes = Encoding.UTF8.GetBytes(body());
+            var bytes = Encoding.UTF8.GetBytes(text);
             response.ContentLength = bytes.Length;
             return HttpMethods.IsHead(method) ? Task.CompletedTask : response.Body.WriteAsync(bytes, context.RequestAborted).AsTask();
         }
@@ -99,5 +113,6 @@ internal sealed class AdminServer : IAsyncDisposable
         using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await _server.StopAsync(grace.Token).ConfigureAwait(false);
         _server.Dispose();
+        (_services as IDisposable)?.Dispose();
     }
 }

@@ -79,14 +79,18 @@ internal static class ProcessMetrics
         return long.Parse(space < 0 ? value : value[..space], CultureInfo.InvariantCulture);
     }
 
-    private static double StartTime() => s_startTime ??= ReadStartTime();
+    private static double StartTime() => Started.Seconds;
 
-    private static double? s_startTime;
-
-    private static double ReadStartTime()
+    /// <summary>Read once, on the first scrape.</summary>
+    private static class Started
     {
-        using var self = Process.GetCurrentProcess();
-        return (self.StartTime.ToUniversalTime() - DateTime.UnixEpoch).TotalSeconds;
+        public static readonly double Seconds = Read();
+
+        private static double Read()
+        {
+            using var self = Process.GetCurrentProcess();
+            return (self.StartTime.ToUniversalTime() - DateTime.UnixEpoch).TotalSeconds;
+        }
     }
 
     private static long? OpenFds()
@@ -96,6 +100,10 @@ internal static class ProcessMetrics
             return Directory.Exists("/proc/self/fd") ? Directory.EnumerateFileSystemEntries("/proc/self/fd").LongCount() : null;
         }
         catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
         {
             return null;
         }

@@ -9,8 +9,8 @@ namespace Switchyard.Proxy.Tests.Forwarding;
 /// <summary>
 /// X-Forwarded-For/Proto/Host and Forwarded reach the upstream with the same values on both of their ways there:
 /// written straight into the HTTP/1.1 head (a plain route), and set in the request's header dictionary (a route with
-/// a mirror, whose copy carries them too, or a backend that hashes on X-Forwarded-For). Real sockets, raw requests,
-/// so the client can send the fields the proxy replaces and the test can count the values that arrive.
+/// a mirror, whose copy carries them too, a backend that hashes on X-Forwarded-For, or an HTTP/2 upstream). Real
+/// sockets, raw requests, so the client can send the fields the proxy replaces and the test can count the values that arrive.
 /// </summary>
 public sealed class ForwardingFieldsTests : IAsyncLifetime
 {
@@ -18,6 +18,7 @@ public sealed class ForwardingFieldsTests : IAsyncLifetime
     private EchoBackend _echo = null!;
     private EchoBackend _hashed = null!;
     private KestrelBackend _shadow = null!;
+    private KestrelBackend _h2 = null!;
     private GatewayProxy _proxy = null!;
     private int _port;
 
@@ -26,6 +27,7 @@ public sealed class ForwardingFieldsTests : IAsyncLifetime
         _echo = await EchoBackend.StartAsync("echo");
         _hashed = await EchoBackend.StartAsync("hashed");
         _shadow = await KestrelBackend.StartAsync(HttpProtocols.Http1, RecordAsync);
+        _h2 = await KestrelBackend.StartAsync(HttpProtocols.Http2, EchoFieldsAsync);
         _proxy = await Manifests.StartAsync(GatewayYaml.Route("""
                 - matches: [{path: {value: /plain}}]
                   backendRefs: [{name: echo, port: 80}]
@@ -34,7 +36,23 @@ public sealed class ForwardingFieldsTests : IAsyncLifetime
                   backendRefs: [{name: echo, port: 80}]
                 - matches: [{path: {value: /hashed}}]
                   backendRefs: [{name: hashed, port: 80}]
-            """) + Manifests.Service("echo", _echo.Port) + Manifests.Service("shadow", _shadow.Port)
+                - matches: [{path: {value: /h2}}]
+                  backendRefs: [{name: h2, port: 80}]
+            """) + $$$"""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: h2, namespace: default}
+            spec: {ports: [{name: h2c, port: 80, appProtocol: kubernetes.io/h2c}]}
+            ---
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: {name: h2-1, namespace: default, labels: {kubernetes.io/service-name: h2}}
+            addressType: IPv4
+            ports: [{name: h2c, port: {{{_h2.Port}}}}]
+            endpoints: [{addresses: ["127.0.0.1"]}]
+            ---
+
+            """ + Manifests.Service("echo", _echo.Port) + Manifests.Service("shadow", _shadow.Port)
             + Manifests.Service("hashed", "default", "{lb.switchyard.dev/policy: ring-hash, lb.switchyard.dev/hash-key: 'header:X-Forwarded-For'}", _hashed.Port),
             new ProxyOptions { Admin = new IPEndPoint(IPAddress.Loopback, 0), ForwardedHeader = true });
         _port = Manifests.Port(_proxy);
@@ -43,6 +61,7 @@ public sealed class ForwardingFieldsTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _proxy.DisposeAsync();
+        await _h2.DisposeAsync();
         await _shadow.DisposeAsync();
         await _hashed.DisposeAsync();
         await _echo.DisposeAsync();
@@ -52,6 +71,13 @@ public sealed class ForwardingFieldsTests : IAsyncLifetime
     {
         var h = context.Request.Headers;
         _copies.Writer.TryWrite($"for={h["X-Forwarded-For"]} proto={h["X-Forwarded-Proto"]} host={h["X-Forwarded-Host"]} forwarded={h["Forwarded"]}");
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The HTTP/2 upstream: each request field back as x-echo-h-NAME, as the HTTP/1.1 echo backend does.</summary>
+    private static Task EchoFieldsAsync(HttpContext context)
+    {
+        foreach (var (name, value) in context.Request.Headers) context.Response.Headers["x-echo-h-" + name.ToLowerInvariant()] = value.ToString();
         return Task.CompletedTask;
     }
 
@@ -74,6 +100,7 @@ public sealed class ForwardingFieldsTests : IAsyncLifetime
     [InlineData("/plain")]
     [InlineData("/mirrored")]
     [InlineData("/hashed")]
+    [InlineData("/h2")]
     public async Task ClientSentFields_PeerAppendedProtoReplacedHostKept(string path)
     {
         var echoed = await EchoedAsync(path,
@@ -88,6 +115,7 @@ public sealed class ForwardingFieldsTests : IAsyncLifetime
     [InlineData("/plain")]
     [InlineData("/mirrored")]
     [InlineData("/hashed")]
+    [InlineData("/h2")]
     public async Task NoClientFields_TheProxyWritesEachOnce(string path)
     {
         var echoed = await EchoedAsync(path, "");
@@ -95,6 +123,16 @@ public sealed class ForwardingFieldsTests : IAsyncLifetime
         Assert.Equal("http", echoed["x-forwarded-proto"]);
         Assert.Equal("fields.test", echoed["x-forwarded-host"]);
         Assert.Equal("for=127.0.0.1;proto=http;host=\"fields.test\"", echoed["forwarded"]);
+    }
+
+    [Theory]
+    [InlineData("/plain")]
+    [InlineData("/mirrored")]
+    public async Task SeveralClientLines_JoinedThenPeerAppended(string path)
+    {
+        var echoed = await EchoedAsync(path, "X-Forwarded-For: 192.0.2.7\r\nX-Forwarded-For: 198.51.100.1\r\nForwarded: for=192.0.2.7\r\nForwarded: for=198.51.100.1\r\n");
+        Assert.Equal("192.0.2.7,198.51.100.1, 127.0.0.1", echoed["x-forwarded-for"]);
+        Assert.Equal("for=192.0.2.7,for=198.51.100.1, for=127.0.0.1;proto=http;host=\"fields.test\"", echoed["forwarded"]);
     }
 
     [Fact]
@@ -113,5 +151,33 @@ public sealed class ForwardingFieldsTests : IAsyncLifetime
         // Names of the same lengths as the replaced ones, which the head writer must not mistake for them.
         var echoed = await EchoedAsync("/plain", "X-Forwarded-Fox: a\r\nForwarde2: b\r\nX-Forwarded-Prot0: c\r\n");
         Assert.Equal(("a", "b", "c"), (echoed["x-forwarded-fox"], echoed["forwarde2"], echoed["x-forwarded-prot0"]));
+    }
+}
+
+/// <summary>Without the Forwarded option the client's Forwarded passes as it came, on the head path too.</summary>
+public sealed class ForwardingFieldsWithoutForwardedTests : IAsyncLifetime
+{
+    private EchoBackend _echo = null!;
+    private GatewayProxy _proxy = null!;
+
+    public async Task InitializeAsync()
+    {
+        _echo = await EchoBackend.StartAsync("echo");
+        _proxy = await Manifests.StartAsync(GatewayYaml.AllTo("echo") + Manifests.Service("echo", _echo.Port));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _proxy.DisposeAsync();
+        await _echo.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task ClientForwarded_PassesUnchanged_XForwardedForStillAppended()
+    {
+        var text = await Raw.SendAsync(Manifests.Port(_proxy), "GET / HTTP/1.1\r\nHost: fields.test\r\nForwarded: for=192.0.2.7\r\nX-Forwarded-For: 192.0.2.7\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200", text, StringComparison.Ordinal);
+        Assert.Contains("\r\nx-echo-h-forwarded: for=192.0.2.7\r\n", text, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("\r\nx-echo-h-x-forwarded-for: 192.0.2.7, 127.0.0.1\r\n", text, StringComparison.OrdinalIgnoreCase);
     }
 }

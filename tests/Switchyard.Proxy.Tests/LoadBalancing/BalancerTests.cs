@@ -76,4 +76,20 @@ public sealed class BalancerTests
         Assert.True(backend.TryEject(endpoints[0], TimeProvider.System));
         Assert.False(backend.TryEject(endpoints[1], TimeProvider.System));
     }
+
+    [Fact]
+    public void HashedHeader_OnlyHeaderKeysName_ThroughTheStickyCookieToo()
+    {
+        // The request handler leaves the forwarding fields in the header dictionary for a balancer that hashes one of them.
+        var endpoints = Endpoints(2);
+        var header = new HashKey(HashKeySource.Header, "X-Forwarded-For");
+        ILoadBalancer ring = new RingHashBalancer(endpoints, header, new Sequence(0));
+        ILoadBalancer maglev = new MaglevBalancer(endpoints, header, new Sequence(0));
+        Assert.Equal("X-Forwarded-For", ring.HashedHeader);
+        Assert.Equal("X-Forwarded-For", maglev.HashedHeader);
+        Assert.Equal("X-Forwarded-For", new StickyCookieBalancer(ring, new StickyCookie("sy", null), endpoints).HashedHeader);
+        Assert.Null(((ILoadBalancer)new RingHashBalancer(endpoints, new HashKey(HashKeySource.Cookie, "X-Forwarded-For"), new Sequence(0))).HashedHeader);
+        Assert.Null(((ILoadBalancer)new MaglevBalancer(endpoints, HashKey.SourceIp, new Sequence(0))).HashedHeader);
+        Assert.Null(((ILoadBalancer)new LeastRequestBalancer(new Sequence(0))).HashedHeader);
+    }
 }

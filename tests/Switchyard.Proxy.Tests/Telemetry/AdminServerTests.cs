@@ -57,8 +57,17 @@ public sealed class AdminServerTests : IAsyncLifetime
     {
         using var response = await SendAsync(HttpMethod.Head, "/ready");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(6, response.Content.Headers.ContentLength);
-        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal(6, response.Content.Headers.ContentLength); // of "ready\n", the body GET would get
+    }
+
+    [Theory]
+    [InlineData("/metrics/")]
+    [InlineData("/Metrics")]
+    public async Task Paths_AnyCaseAndTrailingSlash_Answered(string path)
+    {
+        using var response = await SendAsync(HttpMethod.Get, path);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("\nprocess_cpu_seconds_total ", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
