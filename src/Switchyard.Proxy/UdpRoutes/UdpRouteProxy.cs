@@ -109,10 +109,11 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
             session = Open(client);
             if (session is null) return;
         }
+        // Active from the moment it arrives: what follows (an answer reaching the client) happens after, never before.
+        session.Touch(_runtime.Time.GetTimestamp());
         try
         {
             await session.Upstream.SendAsync(datagram, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            session.Touch(_runtime.Time.GetTimestamp());
             Interlocked.Add(ref session.Received, datagram.Length);
             _runtime.Metrics.UdpDatagram(session.Route, "received", datagram.Length);
         }
@@ -188,8 +189,8 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
             try
             {
                 var n = await session.Upstream.ReceiveAsync(buffer, SocketFlags.None, token).ConfigureAwait(false);
-                await _socket.SendToAsync(buffer.AsMemory(0, n), SocketFlags.None, session.Client, token).ConfigureAwait(false);
                 session.Touch(_runtime.Time.GetTimestamp());
+                await _socket.SendToAsync(buffer.AsMemory(0, n), SocketFlags.None, session.Client, token).ConfigureAwait(false);
                 Interlocked.Add(ref session.Sent, n);
                 _runtime.Metrics.UdpDatagram(session.Route, "sent", n);
             }
