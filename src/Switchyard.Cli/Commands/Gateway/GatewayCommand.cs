@@ -5,7 +5,7 @@ namespace Switchyard.Cli.Commands.Gateway;
 
 /// <summary>
 /// <c>switchyard gateway serve -f PATH... [--admin HOST:PORT] [--ingress-http HOST:PORT] [--ingress-https HOST:PORT] [--ingress-proxy-protocol] [--ingress-x-forwarded-for-trusted-cidrs CIDRS | --ingress-x-forwarded-for-trusted-hops N] [--access-log]
-/// [--tls-idle-timeout DURATION] [--external-auth-timeout DURATION]</c>: serves the
+/// [--tls-idle-timeout DURATION] [--udp-idle-timeout DURATION] [--external-auth-timeout DURATION]</c>: serves the
 /// Gateways (of GatewayClasses with controllerName switchyard.dev/gateway-controller), ListenerSets, HTTPRoutes, GRPCRoutes, TLSRoutes, TCPRoutes, UDPRoutes and Ingresses in
 /// manifest files, with no control plane, using the EndpointSlices in the files as given. The gateway flags are
 /// <see cref="GatewayFlags"/>, shared with <c>switchyard up</c>.
