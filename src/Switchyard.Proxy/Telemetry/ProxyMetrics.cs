@@ -142,12 +142,12 @@ internal sealed class ProxyMetrics
 
     public long UdpSessionCount(string route, string end) => _udpSessions.Value(route, end);
 
-    /// <summary>Counts one datagram relayed for <paramref name="route"/>: <c>received</c> from a client or <c>sent</c> to one.</summary>
-    public void UdpDatagram(string route, string direction, int bytes)
-    {
-        _udpDatagrams.Increment(route, direction);
-        _udpBytes.Add(route, direction, bytes);
-    }
+    /// <summary>
+    /// The datagram and byte counters of <paramref name="route"/>, both directions: looked up once per session, then
+    /// added to per datagram without hashing the route's name again.
+    /// </summary>
+    public UdpCounters Udp(string route) => new(_udpDatagrams.Get(route, "received"), _udpBytes.Get(route, "received"),
+        _udpDatagrams.Get(route, "sent"), _udpBytes.Get(route, "sent"));
 
     public long UdpDatagramCount(string route, string direction) => _udpDatagrams.Value(route, direction);
 
@@ -248,6 +248,9 @@ internal sealed class ProxyMetrics
 
         public long Value(string a, string b = "") => _counters.TryGetValue((a, b), out var c) ? c.Value : 0;
 
+        /// <summary>The counter for these labels, created at 0 (and so rendered) if there was none.</summary>
+        public Counter Get(string a, string b) => _counters.GetOrAdd((a, b), _ => new Counter());
+
         public void Render(StringBuilder b)
         {
             b.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} counter\n");
@@ -256,6 +259,24 @@ internal sealed class ProxyMetrics
                 var second = labels.Length > 1 ? $",{labels[1]}=\"{Escape(y)}\"" : "";
                 b.Append(CultureInfo.InvariantCulture, $"{name}{{{labels[0]}=\"{Escape(x)}\"{second}}} {c.Value}\n");
             }
+        }
+    }
+
+    /// <summary>The datagram and byte counters of one UDPRoute, as a session keeps them (<see cref="Udp"/>).</summary>
+    internal sealed class UdpCounters(Counter receivedDatagrams, Counter receivedBytes, Counter sentDatagrams, Counter sentBytes)
+    {
+        /// <summary>Counts a datagram from a client delivered to the endpoint.</summary>
+        public void Received(int bytes)
+        {
+            receivedDatagrams.Increment();
+            receivedBytes.Add(bytes);
+        }
+
+        /// <summary>Counts a datagram from the endpoint sent to the client.</summary>
+        public void Sent(int bytes)
+        {
+            sentDatagrams.Increment();
+            sentBytes.Add(bytes);
         }
     }
 

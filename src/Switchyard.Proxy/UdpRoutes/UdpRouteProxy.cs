@@ -115,7 +115,7 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
         {
             await session.Upstream.SendAsync(datagram, SocketFlags.None, cancellationToken).ConfigureAwait(false);
             Interlocked.Add(ref session.Received, datagram.Length);
-            _runtime.Metrics.UdpDatagram(session.Route, "received", datagram.Length);
+            session.Counters.Received(datagram.Length);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
@@ -161,7 +161,7 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
             _runtime.Metrics.UdpDropped(target.Name, "no_endpoint");
             return null;
         }
-        var session = new UdpSession(client, target.Name, backend.Name, endpoint, upstream, _runtime.Time.GetTimestamp());
+        var session = new UdpSession(client, target.Name, backend.Name, endpoint, upstream, _runtime.Time.GetTimestamp(), _runtime.Metrics.Udp(target.Name));
         _sessions[client] = session;
         Interlocked.Increment(ref _count);
         endpoint.Begin();
@@ -192,7 +192,7 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
                 session.Touch(_runtime.Time.GetTimestamp());
                 await _socket.SendToAsync(buffer.AsMemory(0, n), SocketFlags.None, session.Client, token).ConfigureAwait(false);
                 Interlocked.Add(ref session.Sent, n);
-                _runtime.Metrics.UdpDatagram(session.Route, "sent", n);
+                session.Counters.Sent(n);
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
             {

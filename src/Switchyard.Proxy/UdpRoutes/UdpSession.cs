@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Switchyard.Proxy.Endpoints;
+using Switchyard.Proxy.Telemetry;
 
 namespace Switchyard.Proxy.UdpRoutes;
 
@@ -11,7 +12,8 @@ namespace Switchyard.Proxy.UdpRoutes;
 /// cannot reach the wrong client. The session ends once (<see cref="TryEnd"/>): idle, its endpoint left the route, or
 /// the listener stopped.
 /// </summary>
-internal sealed class UdpSession(IPEndPoint client, string route, string backend, EndpointState endpoint, Socket upstream, long started)
+/// <param name="counters">The route's datagram and byte counters, looked up once for the session.</param>
+internal sealed class UdpSession(IPEndPoint client, string route, string backend, EndpointState endpoint, Socket upstream, long started, ProxyMetrics.UdpCounters counters)
 {
     private readonly CancellationTokenSource _stop = new();
     private int _ended;
@@ -22,6 +24,7 @@ internal sealed class UdpSession(IPEndPoint client, string route, string backend
     public string Backend => backend;
     public EndpointState Endpoint => endpoint;
     public Socket Upstream => upstream;
+    public ProxyMetrics.UdpCounters Counters => counters;
     public long Started { get; } = started;
 
     /// <summary>Cancelled when the session ends: stops the relay of the endpoint's replies (never disposed: it has no timer).</summary>

@@ -7,7 +7,8 @@ namespace Switchyard.Proxy.Tests.UdpRoutes;
 /// <summary>
 /// Sessions of a UDP listener on a fake clock: one ends after the idle timeout without a datagram either way (counted,
 /// and written to the access log), not before, and the client's next datagram starts a new one; past the session
-/// limit a new client's datagrams are dropped and counted while the clients already served go on.
+/// limit a new client's datagrams are dropped and counted while the clients already served go on; the admin address
+/// lists the UDP listener and renders its metrics.
 /// </summary>
 public sealed class UdpSessionTests
 {
@@ -88,6 +89,25 @@ public sealed class UdpSessionTests
         Assert.Equal("a:1 again", await first.AskAsync("1 again"));
         Assert.Equal(2, backend.Peers);
         Assert.Equal(2, proxy.UdpProxy(new IPEndPoint(IPAddress.Loopback, 0))!.Sessions);
+    }
+
+    [Fact]
+    public async Task Admin_ConfigListsTheUdpListener_MetricsRenderTheSession()
+    {
+        await using var backend = new UdpEchoBackend("a");
+        var options = new ProxyOptions { Admin = new IPEndPoint(IPAddress.Loopback, 0) };
+        await using var proxy = GatewayProxy.FromObjects(options, Manifests.Read(Yaml(backend.Port)));
+        await proxy.StartAsync(CancellationToken.None);
+        using var client = new UdpTestClient(Listener(proxy));
+        Assert.Equal("a:hello", await client.AskAsync("hello"));
+        using var http = Manifests.Client();
+
+        var config = await http.GetStringAsync(new Uri(proxy.AdminUrl!, "/config"));
+        var metrics = await http.GetStringAsync(new Uri(proxy.AdminUrl!, "/metrics"));
+
+        Assert.Contains("127.0.0.1:0 udp gateway default/edge port 0\n", config, StringComparison.Ordinal);
+        Assert.Contains("switchyard_proxy_udp_active_sessions 1\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("switchyard_proxy_udp_bytes_total{route=\"udproute default/dns rule 0\",direction=\"received\"} 5\n", metrics, StringComparison.Ordinal);
     }
 
     [Fact]
