@@ -28,7 +28,9 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
     private readonly ProxyRuntime _runtime;
     private readonly IPEndPoint _bind;
     private readonly Socket _socket;
-    private readonly ConcurrentDictionary<IPEndPoint, UdpSession> _sessions = new();
+    /// <summary>The sessions by client address, compared by its bytes: a datagram is matched without allocating an endpoint.</summary>
+    private readonly ConcurrentDictionary<SocketAddress, UdpSession> _sessions = new();
+    private readonly IPEndPoint _any;
     private readonly CancellationTokenSource _stop = new();
     private readonly ITimer _sweep;
     private readonly Task _receiving;
@@ -40,6 +42,7 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
         _bind = bind;
         _socket = socket;
         Bound = (IPEndPoint)socket.LocalEndPoint!;
+        _any = new IPEndPoint(bind.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         // Checked a few times per idle limit rather than re-armed per datagram: a datagram only stores a timestamp.
         var period = TimeSpan.FromTicks(Math.Max(runtime.UdpIdleTimeout.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks));
         _sweep = runtime.Time.CreateTimer(_ => Sweep(), null, period, period);
@@ -71,13 +74,13 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
     private async Task ReceiveAsync(CancellationToken cancellationToken)
     {
         var buffer = GC.AllocateUninitializedArray<byte>(MaxDatagram, pinned: true);
-        EndPoint any = new IPEndPoint(_bind.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        var from = _any.Serialize(); // filled by each receive: no allocation per datagram
         while (!cancellationToken.IsCancellationRequested)
         {
-            SocketReceiveFromResult received;
+            int received;
             try
             {
-                received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, any, cancellationToken).ConfigureAwait(false);
+                received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, from, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
             {
@@ -92,7 +95,7 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
             }
             try
             {
-                await ForwardAsync((IPEndPoint)received.RemoteEndPoint, buffer.AsMemory(0, received.ReceivedBytes), cancellationToken).ConfigureAwait(false);
+                await ForwardAsync(from, buffer.AsMemory(0, received), cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -101,12 +104,15 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends one client datagram to the endpoint of the client's session, starting one when it has none.</summary>
-    private async Task ForwardAsync(IPEndPoint client, ReadOnlyMemory<byte> datagram, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends one client datagram to the endpoint of the client's session, starting one when it has none.
+    /// <paramref name="from"/> is the receive buffer's address, reused by the next receive: a new session keeps a copy.
+    /// </summary>
+    private async Task ForwardAsync(SocketAddress from, ReadOnlyMemory<byte> datagram, CancellationToken cancellationToken)
     {
-        if (!_sessions.TryGetValue(client, out var session) || session.Ended)
+        if (!_sessions.TryGetValue(from, out var session) || session.Ended)
         {
-            session = Open(client);
+            session = Open(from);
             if (session is null) return;
         }
         // Active from the moment it arrives: what follows (an answer reaching the client) happens after, never before.
@@ -125,7 +131,7 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
     }
 
     /// <summary>A new session for <paramref name="client"/>; null, the datagram dropped and counted, when nothing can serve it.</summary>
-    private UdpSession? Open(IPEndPoint client)
+    private UdpSession? Open(SocketAddress from)
     {
         var listener = _runtime.View.Current.UdpListeners.GetValueOrDefault(_bind);
         if (listener?.UdpRoute is not { } target)
@@ -161,8 +167,10 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
             _runtime.Metrics.UdpDropped(target.Name, "no_endpoint");
             return null;
         }
-        var session = new UdpSession(client, target.Name, backend.Name, endpoint, upstream, _runtime.Time.GetTimestamp(), _runtime.Metrics.Udp(target.Name));
-        _sessions[client] = session;
+        var address = new SocketAddress(from.Family, from.Size);
+        from.Buffer.Span[..from.Size].CopyTo(address.Buffer.Span);
+        var session = new UdpSession(address, (IPEndPoint)_any.Create(address), target.Name, backend.Name, endpoint, upstream, _runtime.Time.GetTimestamp(), _runtime.Metrics.Udp(target.Name));
+        _sessions[address] = session;
         Interlocked.Increment(ref _count);
         endpoint.Begin();
         _runtime.Metrics.UdpSessionOpened();
@@ -190,7 +198,7 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
             {
                 var n = await session.Upstream.ReceiveAsync(buffer, SocketFlags.None, token).ConfigureAwait(false);
                 session.Touch(_runtime.Time.GetTimestamp());
-                await _socket.SendToAsync(buffer.AsMemory(0, n), SocketFlags.None, session.Client, token).ConfigureAwait(false);
+                await _socket.SendToAsync(buffer.AsMemory(0, n), SocketFlags.None, session.Address, token).ConfigureAwait(false);
                 Interlocked.Add(ref session.Sent, n);
                 session.Counters.Sent(n);
             }
@@ -245,7 +253,7 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
     private void End(UdpSession session, string reason, string? error)
     {
         if (!session.TryEnd()) return;
-        _sessions.TryRemove(new KeyValuePair<IPEndPoint, UdpSession>(session.Client, session));
+        _sessions.TryRemove(new KeyValuePair<SocketAddress, UdpSession>(session.Address, session));
         Interlocked.Decrement(ref _count);
         session.Endpoint.End();
         _runtime.Metrics.UdpSessionClosed(session.Route, reason);

@@ -12,13 +12,15 @@ namespace Switchyard.Proxy.UdpRoutes;
 /// cannot reach the wrong client. The session ends once (<see cref="TryEnd"/>): idle, its endpoint left the route, or
 /// the listener stopped.
 /// </summary>
+/// <param name="address">The client's address as the socket reports it: the sessions' key, and where answers go.</param>
 /// <param name="counters">The route's datagram and byte counters, looked up once for the session.</param>
-internal sealed class UdpSession(IPEndPoint client, string route, string backend, EndpointState endpoint, Socket upstream, long started, ProxyMetrics.UdpCounters counters)
+internal sealed class UdpSession(SocketAddress address, IPEndPoint client, string route, string backend, EndpointState endpoint, Socket upstream, long started, ProxyMetrics.UdpCounters counters)
 {
     private readonly CancellationTokenSource _stop = new();
     private int _ended;
     private long _lastActive = started;
 
+    public SocketAddress Address => address;
     public IPEndPoint Client => client;
     public string Route => route;
     public string Backend => backend;

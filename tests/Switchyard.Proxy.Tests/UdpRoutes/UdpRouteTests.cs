@@ -132,10 +132,15 @@ public sealed class UdpRouteTests : IAsyncLifetime
         const int Clients = 120;
         var (a0, b0) = (_a.Peers, _b.Peers);
         var answers = new List<string>();
-        for (var i = 0; i < Clients; i++)
+        // All open until the end: a closed client's port could be reused by the next, which would then be the same client.
+        var clients = Enumerable.Range(0, Clients).Select(_ => new UdpTestClient(Listener(Split))).ToList();
+        try
         {
-            using var client = new UdpTestClient(Listener(Split));
-            answers.Add(await client.AskAsync("who"));
+            foreach (var client in clients) answers.Add(await client.AskAsync("who"));
+        }
+        finally
+        {
+            foreach (var c in clients) c.Dispose();
         }
 
         Assert.All(answers, a => Assert.Contains(a, new[] { "a:who", "b:who" }));
