@@ -11,7 +11,7 @@ namespace Switchyard.Proxy.Tests.UdpRoutes;
 /// Store mode with UDPRoutes: a UDP listener without a route drops datagrams (counted); a route created while the
 /// gateway runs starts serving the port, and its status is written back; a route changed to another backend sends new
 /// clients there, and ends the session of a client whose endpoint left the route, whose next datagram then goes to the
-/// new backend.
+/// new backend; an endpoint that stops being ready ends the sessions it had, and new clients find no endpoint.
 /// </summary>
 public sealed class UdpRouteStoreFeedTests
 {
@@ -72,6 +72,40 @@ public sealed class UdpRouteStoreFeedTests
         }
 
         Assert.Equal("b:second", await kept.AskAsync("second"));
+        Assert.Equal(1, a.Datagrams);
+    }
+
+    [Fact]
+    public async Task StoreMode_EndpointNoLongerReady_ItsSessionEnds_NewDatagramsDropped()
+    {
+        await using var a = new UdpEchoBackend("a");
+        await using var store = new InMemoryResourceStore();
+        var objects = Manifests.Read(Manifests.GatewayClass + """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: edge, namespace: default}
+            spec: {gatewayClassName: switchyard, listeners: [{name: dns, port: 0, protocol: UDP}]}
+            ---
+
+            """ + Manifests.Service("svc-a", a.Port));
+        objects.Add(Route("svc-a"));
+        foreach (var o in objects) Assert.True((await store.CreateAsync(o)).Ok);
+        await using var proxy = GatewayProxy.FromStore(new ProxyOptions(), store);
+        await proxy.StartAsync(CancellationToken.None);
+        var metrics = proxy.Runtime.Metrics;
+        var gateway = new IPEndPoint(IPAddress.Loopback, proxy.UdpListeners[new IPEndPoint(IPAddress.Loopback, 0)].Port);
+        using var client = new UdpTestClient(gateway);
+        Assert.Equal("a:up", await client.AskAsync("up"));
+
+        var slice = objects.OfType<k8s.Models.V1EndpointSlice>().Single();
+        slice.Endpoints[0].Conditions = new k8s.Models.V1EndpointConditions { Ready = false };
+        slice.Metadata.ResourceVersion = ""; // unconditional
+        Assert.True((await store.UpdateAsync(slice)).Ok);
+
+        const string route = "udproute default/dns rule 0";
+        await Wait.UntilAsync(() => metrics.UdpSessionCount(route, "endpoint_removed") == 1, "the session to the endpoint no longer ready to end");
+        await client.SendAsync("still there?");
+        await Wait.UntilAsync(() => metrics.UdpDroppedCount(route, "no_endpoint") == 1, "the next datagram to find no endpoint");
         Assert.Equal(1, a.Datagrams);
     }
 }
