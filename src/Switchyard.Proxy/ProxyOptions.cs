@@ -74,7 +74,7 @@ public sealed record ProxyOptions
     public TimeSpan UdpIdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// Sessions one UDP listener keeps at most (each holds a socket and a 64 KiB buffer); datagrams of new clients past
+    /// Sessions one UDP listener keeps at most (each holds a socket; a buffer only while an answer is relayed); datagrams of new clients past
     /// it are dropped and counted (switchyard_proxy_udp_dropped_total, reason session_limit) rather than evicting
     /// clients already served. Default 16384.
     /// </summary>

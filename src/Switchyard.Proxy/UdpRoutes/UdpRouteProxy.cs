@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -130,10 +131,11 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
         }
     }
 
-    /// <summary>A new session for <paramref name="client"/>; null, the datagram dropped and counted, when nothing can serve it.</summary>
+    /// <summary>A new session for the client at <paramref name="from"/>; null, the datagram dropped and counted, when nothing can serve it.</summary>
     private UdpSession? Open(SocketAddress from)
     {
-        var listener = _runtime.View.Current.UdpListeners.GetValueOrDefault(_bind);
+        var snapshot = _runtime.View.Current;
+        var listener = snapshot.UdpListeners.GetValueOrDefault(_bind);
         if (listener?.UdpRoute is not { } target)
         {
             _runtime.Metrics.UdpDropped("", "no_route");
@@ -175,6 +177,8 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
         endpoint.Begin();
         _runtime.Metrics.UdpSessionOpened();
         _ = Task.Run(() => ReplyAsync(session), CancellationToken.None);
+        // A snapshot published since it was read may have been retained before this session was listed: check against it.
+        if (_runtime.View.Current is var current && !ReferenceEquals(current, snapshot)) Retain(current);
         return session;
     }
 
@@ -187,15 +191,21 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
         return a is not null && b is not null && b.InFlight < a.InFlight ? b : a;
     }
 
-    /// <summary>Relays the endpoint's datagrams to the client until the session ends.</summary>
+    /// <summary>
+    /// Relays the endpoint's datagrams to the client until the session ends. It waits for a datagram with an empty peek,
+    /// which reads nothing, and only then rents a buffer: a waiting session holds its socket and no buffer, so the
+    /// session limit bounds sockets, not 64 KiB per client.
+    /// </summary>
     private async Task ReplyAsync(UdpSession session)
     {
-        var buffer = GC.AllocateUninitializedArray<byte>(MaxDatagram);
         var token = session.Stopping;
         while (!token.IsCancellationRequested)
         {
+            byte[]? buffer = null;
             try
             {
+                await session.Upstream.ReceiveAsync(Memory<byte>.Empty, SocketFlags.Peek, token).ConfigureAwait(false);
+                buffer = ArrayPool<byte>.Shared.Rent(MaxDatagram);
                 var n = await session.Upstream.ReceiveAsync(buffer, SocketFlags.None, token).ConfigureAwait(false);
                 session.Touch(_runtime.Time.GetTimestamp());
                 await _socket.SendToAsync(buffer.AsMemory(0, n), SocketFlags.None, session.Address, token).ConfigureAwait(false);
@@ -215,6 +225,10 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
             catch (SocketException)
             {
                 _runtime.Metrics.UdpDropped(session.Route, "reply_failed");
+            }
+            finally
+            {
+                if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
             }
         }
     }

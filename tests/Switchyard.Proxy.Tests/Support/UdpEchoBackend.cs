@@ -76,6 +76,7 @@ internal sealed class UdpEchoBackend : IAsyncDisposable
 internal sealed class UdpTestClient : IDisposable
 {
     private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+    private readonly byte[] _buffer = new byte[65_535];
 
     public UdpTestClient(IPEndPoint gateway)
     {
@@ -92,7 +93,7 @@ internal sealed class UdpTestClient : IDisposable
     /// <summary>The next datagram as text; fails the test when none comes within 20 s (a hang guard, not a timing assertion).</summary>
     public async Task<string> ReceiveAsync()
     {
-        var buffer = new byte[65_535];
+        var buffer = _buffer;
         using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         try
         {
