@@ -16,6 +16,7 @@ using Switchyard.Proxy.Sessions;
 using Switchyard.Proxy.Snapshot;
 using Switchyard.Proxy.Telemetry;
 using Switchyard.Proxy.Transport;
+using Switchyard.Proxy.UdpRoutes;
 using Switchyard.Store;
 
 namespace Switchyard.Proxy;
@@ -33,6 +34,7 @@ public sealed class GatewayProxy : IAsyncDisposable
     private readonly ProxyRuntime _runtime;
     private readonly ProxyCompiler _compiler;
     private readonly ListenerManager _listeners;
+    private readonly UdpListenerManager _udpListeners;
     private readonly SemaphoreSlim _applyGate = new(1, 1);
     private readonly TimeProvider _time;
     private readonly ILoggerFactory? _loggers;
@@ -74,6 +76,8 @@ public sealed class GatewayProxy : IAsyncDisposable
             TraceContext = options.TraceContext,
             ForwardedHeader = options.ForwardedHeader,
             TlsIdleTimeout = options.TlsIdleTimeout,
+            UdpIdleTimeout = options.UdpIdleTimeout,
+            UdpMaxSessions = options.UdpMaxSessions,
             ProxyProtocolTimeout = options.ProxyProtocolTimeout,
             Loops = _loops,
         };
@@ -82,6 +86,7 @@ public sealed class GatewayProxy : IAsyncDisposable
             (loggers ?? NullLoggerFactory.Instance).CreateLogger<RemoteJwks>());
         _compiler = new ProxyCompiler(_options, registry, SharedRandomSource.Instance, time, _jwks, SessionKey.Generate());
         _listeners = new ListenerManager(_runtime, loggers);
+        _udpListeners = new UdpListenerManager(_runtime);
     }
 
     /// <summary>Serves exactly these objects; EndpointSlices are used as given.</summary>
@@ -109,6 +114,12 @@ public sealed class GatewayProxy : IAsyncDisposable
     /// <summary>Configured bind address → bound address (they differ when a port was 0).</summary>
     public IReadOnlyDictionary<IPEndPoint, IPEndPoint> Listeners => _listeners.Bound;
 
+    /// <summary>Configured UDP bind address → bound address (they differ when a port was 0).</summary>
+    public IReadOnlyDictionary<IPEndPoint, IPEndPoint> UdpListeners => _udpListeners.Bound;
+
+    /// <summary>The UDP proxy at configured address <paramref name="bind"/> (for tests).</summary>
+    internal UdpRouteProxy? UdpProxy(IPEndPoint bind) => _udpListeners.At(bind);
+
     /// <summary>"http", "https" or "tls" (<see cref="ListenerConfig.Scheme"/>) for the listener at configured address <paramref name="bind"/>.</summary>
     public string Scheme(IPEndPoint bind) => _runtime.View.Current.Listeners.TryGetValue(bind, out var l) ? l.Scheme : "http";
 
@@ -134,12 +145,14 @@ public sealed class GatewayProxy : IAsyncDisposable
             var result = _compiler.Compile(ProxyInputs.From(objects), version);
             var bindErrors = await _listeners.ReconcileAsync(result.Snapshot, cancellationToken).ConfigureAwait(false);
             _runtime.View.Publish(result.Snapshot);
+            // After publishing: new clients of a port get the new route, and sessions whose endpoint left it end.
+            var udpBindErrors = await _udpListeners.ReconcileAsync(result.Snapshot, cancellationToken).ConfigureAwait(false);
             _runtime.Endpoints.Retain(result.LiveEndpoints);
             var liveTls = result.LiveEndpoints.Select(e => e.Tls).OfType<string>().ToHashSet(StringComparer.Ordinal);
             _h2c.Retain(liveTls, RetiredTlsGrace, _runtime.Time);
             _runtime.ExternalAuthClient.Retain(result.LiveEndpoints, liveTls, RetiredTlsGrace);
             _health.Reconcile(result.HealthChecks);
-            Warnings = [.. result.Warnings, .. bindErrors];
+            Warnings = [.. result.Warnings, .. bindErrors, .. udpBindErrors];
             Statuses = [.. result.GatewayStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Gateway, (object)s.Status)),
                 .. result.ListenerSetStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Set, (object)s.Status)),
                 .. result.RouteStatuses.Select(s => (s.Route, s.Status)),
@@ -209,6 +222,7 @@ public sealed class GatewayProxy : IAsyncDisposable
     {
         if (_feed is not null) await _feed.DisposeAsync().ConfigureAwait(false);
         await _listeners.DisposeAsync().ConfigureAwait(false);
+        await _udpListeners.DisposeAsync().ConfigureAwait(false);
         await _health.DisposeAsync().ConfigureAwait(false);
         _runtime.Endpoints.DrainAll();
         _h2c.Dispose();

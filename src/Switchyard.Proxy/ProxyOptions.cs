@@ -67,6 +67,20 @@ public sealed record ProxyOptions
     public TimeSpan TlsIdleTimeout { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>
+    /// A session of a UDP listener (one per client source address and port, with its own socket to the endpoint chosen
+    /// for it) that sees no datagram either way for this long ends; the client's next datagram starts a new one, maybe
+    /// to another endpoint. Default 60 s, as Envoy's udp_proxy idle_timeout.
+    /// </summary>
+    public TimeSpan UdpIdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Sessions one UDP listener keeps at most (each holds a socket; a buffer only while an answer is relayed); datagrams of new clients past
+    /// it are dropped and counted (switchyard_proxy_udp_dropped_total, reason session_limit) rather than evicting
+    /// clients already served. Default 16384.
+    /// </summary>
+    public int UdpMaxSessions { get; init; } = 16_384;
+
+    /// <summary>
     /// How long one exchange with the authorization service of an ExternalAuth filter may take (the rule's
     /// timeouts.request when that is shorter); past it the request is answered 504. Default 10s.
     /// </summary>
@@ -85,6 +99,8 @@ public sealed record ProxyOptions
         if (IngressXForwardedForTrustedHops is < 0 or > ForwardedForAnnotations.MaxHops) errors.Add($"IngressXForwardedForTrustedHops (--ingress-x-forwarded-for-trusted-hops): {IngressXForwardedForTrustedHops} is not from 1 to {ForwardedForAnnotations.MaxHops} (0: none)");
         if (IngressXForwardedForTrustedHops != 0 && IngressHttp is null && IngressHttps is null) errors.Add("IngressXForwardedForTrustedHops (--ingress-x-forwarded-for-trusted-hops): no Ingress listener is set; set IngressHttp or IngressHttps (--ingress-http, --ingress-https)");
         if (IngressXForwardedForTrustedHops != 0 && IngressXForwardedForTrustedCidrs.Count > 0) errors.Add("IngressXForwardedForTrustedHops (--ingress-x-forwarded-for-trusted-hops): only one of IngressXForwardedForTrustedCidrs and IngressXForwardedForTrustedHops (--ingress-x-forwarded-for-trusted-cidrs, --ingress-x-forwarded-for-trusted-hops) may be set: trust X-Forwarded-For by the peer's CIDR or by a number of hops, not both");
+        if (UdpIdleTimeout <= TimeSpan.Zero) errors.Add($"UdpIdleTimeout: {UdpIdleTimeout} must be positive");
+        if (UdpMaxSessions < 1) errors.Add($"UdpMaxSessions: {UdpMaxSessions} must be at least 1");
         if (ExternalAuthTimeout <= TimeSpan.Zero) errors.Add($"ExternalAuthTimeout: {ExternalAuthTimeout} must be positive");
         return errors;
     }

@@ -27,6 +27,7 @@ namespace Switchyard.Model.Resources;
 [JsonSerializable(typeof(GRPCRoute))]
 [JsonSerializable(typeof(TLSRoute))]
 [JsonSerializable(typeof(TCPRoute))]
+[JsonSerializable(typeof(UDPRoute))]
 [JsonSerializable(typeof(BackendTLSPolicy))]
 [JsonSerializable(typeof(ReferenceGrant))]
 [JsonSerializable(typeof(Policy.HTTPNetworkPolicy))]

@@ -68,6 +68,13 @@ public static class ResourceKinds
         Namespaced = true, Type = typeof(TCPRoute),
     };
 
+    /// <summary>v1alpha2, the only version of the experimental channel; held to TCPRoute's one rule.</summary>
+    public static readonly ResourceKind UDPRoute = new()
+    {
+        Group = GatewayGroup, Version = "v1alpha2", Kind = "UDPRoute", Plural = "udproutes",
+        Namespaced = true, Type = typeof(UDPRoute),
+    };
+
     /// <summary>v1 since Gateway API v1.4; v1alpha3 manifests (the version before) are read too.</summary>
     public static readonly ResourceKind BackendTLSPolicy = new()
     {
@@ -93,7 +100,7 @@ public static class ResourceKinds
     public static readonly IReadOnlyList<ResourceKind> All =
     [
         Namespace, GatewayClass, IngressClass, ConfigMap, Secret, Service, Deployment, Pod, EndpointSlice,
-        NetworkPolicy, HTTPNetworkPolicy, Ingress, Gateway, ListenerSet, HTTPTrafficFilter, HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, BackendTLSPolicy, ReferenceGrant,
+        NetworkPolicy, HTTPNetworkPolicy, Ingress, Gateway, ListenerSet, HTTPTrafficFilter, HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute, BackendTLSPolicy, ReferenceGrant,
     ];
 
     private const string GatewayGroup = "gateway.networking.k8s.io";

@@ -23,6 +23,7 @@ public static class KindRules
         new Gateway.GRPCRouteRules(),
         new Gateway.TLSRouteRules(),
         new Gateway.TCPRouteRules(),
+        new Gateway.UDPRouteRules(),
         new Gateway.BackendTLSPolicyRules(),
         new Gateway.ReferenceGrantRules(),
         new Gateway.HTTPTrafficFilterRules(),

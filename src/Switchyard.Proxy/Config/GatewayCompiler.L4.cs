@@ -6,7 +6,7 @@ using Switchyard.Proxy.Backends;
 namespace Switchyard.Proxy.Config;
 
 /// <summary>
-/// What routes of whole connections (TLSRoute, TCPRoute) compile alike: their one rule, named for logs and metrics
+/// What routes of whole connections (TLSRoute, TCPRoute) and of UDP sessions (UDPRoute) compile alike: their one rule, named for logs and metrics
 /// ("tlsroute NS/NAME rule 0"), and its weighted backendRefs resolved as for HTTPRoute (Services only, ReferenceGrant
 /// across namespaces). A broken reference keeps its weight, so its share of connections is refused, as the
 /// specification asks; a rule without backendRefs refuses them all, and says so in ResolvedRefs.
@@ -31,7 +31,7 @@ internal sealed partial class GatewayCompiler
         {
             backendList.Add(ResolveRef(kind, ns, b.Group, b.Kind, b.Name, b.Namespace, b.Port, b.Weight ?? 1, "backendRef", refErrors, client));
         }
-        if (rule is not null && backendList.Count == 0) refErrors.Add(("BackendNotFound", "the rule has no backendRef: every connection is refused"));
+        if (rule is not null && backendList.Count == 0) refErrors.Add(("BackendNotFound", $"the rule has no backendRef: every {(kind == UdpRouteKind ? "datagram is dropped" : "connection is refused")}"));
         var name = $"{kind.ToLowerInvariant()} {ns}/{route.Metadata.Name} rule {(rule is null ? null : nameOf(rule)) ?? "0"}";
         return new(name, new BackendGroup(backendList), errors, refErrors);
     }

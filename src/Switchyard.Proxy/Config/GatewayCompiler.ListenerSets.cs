@@ -37,9 +37,10 @@ internal sealed partial class GatewayCompiler
     {
         /// <summary>
         /// What each address and port serves ("HTTP", "TLS (Passthrough)", ...) as its first listener does, the family of
-        /// protocols that may share it (<see cref="Family"/>), and that first listener.
+        /// protocols that may share it (<see cref="Family"/>), and that first listener. UDP ports (Datagram) are a space of
+        /// their own: Gateway API lets a TCP and a UDP listener share a port number.
         /// </summary>
-        public Dictionary<IPEndPoint, (string Serves, string Family, ListenerInfo First)> ProtocolAt { get; } = [];
+        public Dictionary<(IPEndPoint Bind, bool Datagram), (string Serves, string Family, ListenerInfo First)> ProtocolAt { get; } = [];
 
         /// <summary>The listener holding each (address and port, family, hostname; "" for none).</summary>
         public Dictionary<(IPEndPoint Bind, string Family, string Host), ListenerInfo> HostAt { get; } = [];
@@ -65,7 +66,7 @@ internal sealed partial class GatewayCompiler
         if (KindOf(l) is not { } kind)
         {
             Reject(info);
-            info.Conditions.Add(Conditions.Make("Accepted", false, "UnsupportedProtocol", $"protocol {l.Protocol} is not served by {ControllerName}; use HTTP, HTTPS, TLS or TCP", gen, prev, now));
+            info.Conditions.Add(Conditions.Make("Accepted", false, "UnsupportedProtocol", $"protocol {l.Protocol} is not served by {ControllerName}; use HTTP, HTTPS, TLS, TCP or UDP", gen, prev, now));
             info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener is not accepted", gen, prev, now));
             return info;
         }
@@ -102,7 +103,8 @@ internal sealed partial class GatewayCompiler
             + (info.ClientIpDetection is { } detection ? $" {detection.Text}" : "");
         var serves = kind switch { ListenerKind.TlsPassthrough => "TLS (Passthrough)", ListenerKind.TlsTerminate => "TLS (Terminate)", _ => l.Protocol } + behind;
         var family = Family(kind) + behind;
-        if (sockets.ProtocolAt.TryGetValue(info.Bind, out var existing) && existing.Family != family)
+        var socket = (info.Bind, kind == ListenerKind.Udp);
+        if (sockets.ProtocolAt.TryGetValue(socket, out var existing) && existing.Family != family)
         {
             if (inSet) return Conflicted(info, "ProtocolConflict", $"port {l.Port} already serves {existing.Serves} for {Holder(info, existing.First)}");
             Reject(info);
@@ -125,7 +127,7 @@ internal sealed partial class GatewayCompiler
             info.Conditions.Add(Conditions.Make("Programmed", false, "Invalid", "listener conflicts with another", gen, prev, now));
             return info;
         }
-        sockets.ProtocolAt.TryAdd(info.Bind, (serves, family, info));
+        sockets.ProtocolAt.TryAdd(socket, (serves, family, info));
         sockets.HostAt.TryAdd(hostKey, info);
         var builder = listenerFor(info.Bind, $"{info.Owner} port {l.Port}", kind, proxyProtocol, info.ClientIpDetection);
         builder.AddServerName(l.Hostname, kind);
@@ -160,11 +162,12 @@ internal sealed partial class GatewayCompiler
 
     /// <summary>
     /// Which listeners may share an address and port: HTTP ones, TCP ones (the port's oldest TCPRoute serves all of them),
+    /// UDP ones (likewise, by the oldest UDPRoute; UDP ports are apart from the others, see <see cref="ListenerSockets"/>),
     /// or HTTPS and TLS ones (either mode), whose connections
     /// the ClientHello's server name tells apart (Gateway API's compatible group of HTTPS and TLS listeners with
     /// distinct hostnames; TLS of both modes is the TLSRouteModeMixed feature).
     /// </summary>
-    private static string Family(ListenerKind kind) => kind switch { ListenerKind.Http => "HTTP", ListenerKind.Tcp => "TCP", _ => "HTTPS or TLS" };
+    private static string Family(ListenerKind kind) => kind switch { ListenerKind.Http => "HTTP", ListenerKind.Tcp => "TCP", ListenerKind.Udp => "UDP", _ => "HTTPS or TLS" };
 
     private static void Reject(ListenerInfo info)
     {

@@ -14,15 +14,16 @@ using Switchyard.Proxy.Routing;
 using Switchyard.Proxy.Snapshot;
 using Switchyard.Proxy.TcpRoutes;
 using Switchyard.Proxy.TlsRoutes;
+using Switchyard.Proxy.UdpRoutes;
 
 namespace Switchyard.Proxy.Config;
 
 /// <summary>
 /// Compiles the Gateways of GatewayClasses whose controllerName is <see cref="ControllerName"/> and the HTTPRoutes,
-/// GRPCRoutes, TLSRoutes and TCPRoutes attached to them into listener builders, and computes the status each object should have
+/// GRPCRoutes, TLSRoutes, TCPRoutes and UDPRoutes attached to them into listener builders, and computes the status each object should have
 /// (Accepted, ResolvedRefs, Programmed with the specification's reasons). Gateways of other controllers are left
-/// alone. GRPCRoute rules compile in GatewayCompiler.Grpc.cs, TLSRoutes in GatewayCompiler.Tls.cs and TCPRoutes in
-/// GatewayCompiler.Tcp.cs; attachment is
+/// alone. GRPCRoute rules compile in GatewayCompiler.Grpc.cs, TLSRoutes in GatewayCompiler.Tls.cs, TCPRoutes in
+/// GatewayCompiler.Tcp.cs and UDPRoutes in GatewayCompiler.Udp.cs; attachment is
 /// the same for every kind.
 /// </summary>
 internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolver backends, Func<IPEndPoint, string, ListenerKind, bool, ClientIpDetection?, ListenerBuilder> listenerFor, DateTime now)
@@ -95,7 +96,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
 
         // Oldest first, then by namespace/name: the order in which routes claim hostnames of a listener.
         var routes = inputs.HttpRoutes.Select(PrepareHttp).Concat(inputs.GrpcRoutes.Select(PrepareGrpc)).Concat(inputs.TlsRoutes.Select(PrepareTls))
-            .Concat(inputs.TcpRoutes.Select(PrepareTcp))
+            .Concat(inputs.TcpRoutes.Select(PrepareTcp)).Concat(inputs.UdpRoutes.Select(PrepareUdp))
             .OrderBy(r => r.Object.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(r => Key(r.Object.Metadata), StringComparer.Ordinal);
         var ordered = routes.ToList();
         ResolveServerNames(ordered.Where(r => r.TlsTarget is not null), listeners);
@@ -133,7 +134,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
 
     /// <summary>What <see cref="LastAccepted"/> is keyed by: the kind and the uid, or namespace/name for objects read from files.</summary>
     internal static string RouteKey(IKubernetesObject<V1ObjectMeta> route) =>
-        $"{route switch { GRPCRoute => GrpcRouteKind, TLSRoute => TlsRouteKind, TCPRoute => TcpRouteKind, _ => HttpRouteKind }} {route.Metadata.Uid ?? Key(route.Metadata)}";
+        $"{route switch { GRPCRoute => GrpcRouteKind, TLSRoute => TlsRouteKind, TCPRoute => TcpRouteKind, UDPRoute => UdpRouteKind, _ => HttpRouteKind }} {route.Metadata.Uid ?? Key(route.Metadata)}";
 
     private static string Key(V1ObjectMeta m) => $"{m.NamespaceProperty ?? "default"}/{m.Name}";
 
@@ -200,6 +201,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
     private const string GrpcRouteKind = "GRPCRoute";
     private const string TlsRouteKind = "TLSRoute";
     private const string TcpRouteKind = "TCPRoute";
+    private const string UdpRouteKind = "UDPRoute";
 
     /// <summary>The route kinds an HTTP or HTTPS listener serves, and allows when its allowedRoutes.kinds is empty.</summary>
     private static readonly string[] HttpRouteKinds = [HttpRouteKind, GrpcRouteKind];
@@ -210,11 +212,15 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
     /// <summary>The route kinds a TCP listener serves.</summary>
     private static readonly string[] TcpRouteKinds = [TcpRouteKind];
 
+    /// <summary>The route kinds a UDP listener serves.</summary>
+    private static readonly string[] UdpRouteKinds = [UdpRouteKind];
+
     private static string[] KindsServed(Listener l) => l.Protocol switch
     {
         GatewayApi.Protocols.HTTP or GatewayApi.Protocols.HTTPS => HttpRouteKinds,
         GatewayApi.Protocols.TLS => TlsRouteKinds,
         GatewayApi.Protocols.TCP => TcpRouteKinds,
+        GatewayApi.Protocols.UDP => UdpRouteKinds,
         _ => [],
     };
 
@@ -235,6 +241,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
         GatewayApi.Protocols.HTTPS => ListenerKind.Https,
         GatewayApi.Protocols.TLS => (l.Tls?.Mode ?? GatewayApi.TlsModes.Terminate) == GatewayApi.TlsModes.Passthrough ? ListenerKind.TlsPassthrough : ListenerKind.TlsTerminate,
         GatewayApi.Protocols.TCP => ListenerKind.Tcp,
+        GatewayApi.Protocols.UDP => ListenerKind.Udp,
         _ => null,
     };
 
@@ -259,6 +266,9 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
 
         /// <summary>A TCPRoute's compiled rule, serving every connection of a TCP port instead of <see cref="Entries"/>.</summary>
         public TcpRouteTarget? TcpTarget { get; init; }
+
+        /// <summary>A UDPRoute's compiled rule, serving every client of a UDP port instead of <see cref="Entries"/>.</summary>
+        public UdpRouteTarget? UdpTarget { get; init; }
     }
 
     private PreparedRoute PrepareHttp(HTTPRoute route)
@@ -362,7 +372,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
             {
                 var conflicts = new List<string>();
                 var partial = new List<string>(); // TLSRoute hostnames another route serves
-                var shadowed = new List<string>(); // TCP ports an older TCPRoute serves
+                var shadowed = new List<string>(); // TCP (UDP) ports an older TCPRoute (UDPRoute) serves
                 foreach (var info in allowed)
                 {
                     var hosts = Hostnames.Intersect(info.Listener.Hostname, route.ServedHostnames);
@@ -386,6 +396,18 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                         var tcpBuilder = listenerFor(info.Bind, "", ListenerKind.Tcp, ProxyProtocolAnnotations.Accepts(info.Gateway.Metadata.Annotations, out _), info.ClientIpDetection);
                         if (!tcpBuilder.SetTcpRoute(tcp) && tcpBuilder.TcpRoute != tcp) // not itself, through another parentRef
                             shadowed.Add($"listener {info.Listener.Name}: port {info.Listener.Port} serves {tcpBuilder.TcpRoute!.Name} (the oldest TCPRoute there, then the first by namespace/name), so this route gets no connection through it");
+                        continue;
+                    }
+                    if (route.UdpTarget is { } udp)
+                    {
+                        // As a TCPRoute: attached and counted wherever it is allowed; the port's clients go to the oldest.
+                        info.Claims.Add((route.Kind, key, null));
+                        info.Attached++;
+                        attached++;
+                        if (!info.Distinct || !info.Usable) continue;
+                        var udpBuilder = listenerFor(info.Bind, "", ListenerKind.Udp, false, null);
+                        if (!udpBuilder.SetUdpRoute(udp) && udpBuilder.UdpRoute != udp) // not itself, through another parentRef
+                            shadowed.Add($"listener {info.Listener.Name}: UDP port {info.Listener.Port} serves {udpBuilder.UdpRoute!.Name} (the oldest UDPRoute there, then the first by namespace/name), so this route gets no datagram through it");
                         continue;
                     }
                     if (route.TlsTarget is { } tls)
@@ -695,7 +717,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
 
 internal sealed record GatewayStatusUpdate(Gateway Gateway, GatewayStatus Status);
 
-/// <summary>The parents a route's status should list (other controllers' entries kept), for an HTTPRoute, a GRPCRoute, a TLSRoute or a TCPRoute.</summary>
+/// <summary>The parents a route's status should list (other controllers' entries kept), for an HTTPRoute, a GRPCRoute, a TLSRoute, a TCPRoute or a UDPRoute.</summary>
 internal sealed record RouteStatusUpdate(IKubernetesObject<V1ObjectMeta> Route, IList<RouteParentStatus> Parents)
 {
     /// <summary>The parents the route's status lists now.</summary>
@@ -705,6 +727,7 @@ internal sealed record RouteStatusUpdate(IKubernetesObject<V1ObjectMeta> Route, 
         GRPCRoute g => g.Status?.Parents,
         TLSRoute t => t.Status?.Parents,
         TCPRoute t => t.Status?.Parents,
+        UDPRoute u => u.Status?.Parents,
         _ => null,
     };
 
@@ -714,6 +737,7 @@ internal sealed record RouteStatusUpdate(IKubernetesObject<V1ObjectMeta> Route, 
         GRPCRoute => new GRPCRouteStatus { Parents = Parents },
         TLSRoute => new TLSRouteStatus { Parents = Parents },
         TCPRoute => new TCPRouteStatus { Parents = Parents },
+        UDPRoute => new UDPRouteStatus { Parents = Parents },
         _ => new HTTPRouteStatus { Parents = Parents },
     };
 
@@ -734,6 +758,10 @@ internal sealed record RouteStatusUpdate(IKubernetesObject<V1ObjectMeta> Route, 
                 var tcp = Model.Resources.ResourceJson.Clone(t);
                 tcp.Status = new TCPRouteStatus { Parents = Parents };
                 return tcp;
+            case UDPRoute u:
+                var udp = Model.Resources.ResourceJson.Clone(u);
+                udp.Status = new UDPRouteStatus { Parents = Parents };
+                return udp;
             default:
                 var http = Model.Resources.ResourceJson.Clone((HTTPRoute)Route);
                 http.Status = new HTTPRouteStatus { Parents = Parents };

@@ -5,6 +5,7 @@ using Switchyard.Proxy.Routing;
 using Switchyard.Proxy.Snapshot;
 using Switchyard.Proxy.TcpRoutes;
 using Switchyard.Proxy.TlsRoutes;
+using Switchyard.Proxy.UdpRoutes;
 
 namespace Switchyard.Proxy.Config;
 
@@ -89,6 +90,17 @@ internal sealed class ListenerBuilder(IPEndPoint bind, string name, ListenerKind
         return true;
     }
 
+    /// <summary>The UDPRoute rule serving every client here (UDP listeners); the first one set, as routes are added oldest first.</summary>
+    public UdpRouteTarget? UdpRoute { get; private set; }
+
+    /// <summary>Makes <paramref name="target"/> serve the port's clients; false, and nothing changed, when an earlier route already does.</summary>
+    public bool SetUdpRoute(UdpRouteTarget target)
+    {
+        if (UdpRoute is not null) return false;
+        UdpRoute = target;
+        return true;
+    }
+
     /// <summary>
     /// Records that the listener with <paramref name="hostname"/> (null: none) serves <paramref name="kind"/> here. When
     /// listeners of more than one kind do, the port is <see cref="ListenerKind.Mixed"/> and connections are told apart
@@ -117,6 +129,7 @@ internal sealed class ListenerBuilder(IPEndPoint bind, string name, ListenerKind
             ClientIpDetection = clientIpDetection,
             TlsRoutes = _tlsRoutes.Count == 0 ? SniRouter.Empty : new SniRouter(_tlsRoutes),
             TcpRoute = TcpRoute,
+            UdpRoute = UdpRoute,
             Router = new HostRouter(exact, wildcards, _any.Count == 0 ? null : Table(_any), singleLabelWildcards),
             Certificates = Certificates,
             ClientValidation = ClientValidation.Values.Any(v => v is not null) ? new ClientValidationTable(ClientValidation) : null,

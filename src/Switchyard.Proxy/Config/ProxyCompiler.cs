@@ -36,9 +36,11 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
     {
         var backends = new BackendResolver(inputs, registry, random, _kept);
         var builders = new Dictionary<IPEndPoint, ListenerBuilder>();
+        var datagramBuilders = new Dictionary<IPEndPoint, ListenerBuilder>(); // UDP ports: a port space of their own
         ListenerBuilder For(IPEndPoint bind, string name, ListenerKind kind, bool singleLabel, bool proxyProtocol, ClientIpDetection? forwardedFor)
         {
-            if (!builders.TryGetValue(bind, out var b)) builders[bind] = b = new ListenerBuilder(bind, name, kind, singleLabel, proxyProtocol, forwardedFor);
+            var byBind = kind == ListenerKind.Udp ? datagramBuilders : builders;
+            if (!byBind.TryGetValue(bind, out var b)) byBind[bind] = b = new ListenerBuilder(bind, name, kind, singleLabel, proxyProtocol, forwardedFor);
             return b;
         }
         var gateway = new GatewayCompiler(inputs, backends, (bind, name, kind, proxyProtocol, forwardedFor) => For(bind, name, kind, singleLabel: false, proxyProtocol, forwardedFor), time.GetUtcNow().UtcDateTime)
@@ -49,7 +51,8 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
         };
         gateway.Compile();
         var routes = inputs.HttpRoutes.Select(GatewayCompiler.RouteKey).Concat(inputs.GrpcRoutes.Select(GatewayCompiler.RouteKey))
-            .Concat(inputs.TlsRoutes.Select(GatewayCompiler.RouteKey)).Concat(inputs.TcpRoutes.Select(GatewayCompiler.RouteKey)).ToHashSet(StringComparer.Ordinal);
+            .Concat(inputs.TlsRoutes.Select(GatewayCompiler.RouteKey)).Concat(inputs.TcpRoutes.Select(GatewayCompiler.RouteKey))
+            .Concat(inputs.UdpRoutes.Select(GatewayCompiler.RouteKey)).ToHashSet(StringComparer.Ordinal);
         foreach (var key in _lastAccepted.Keys.Where(k => !routes.Contains(k)).ToList()) _lastAccepted.Remove(key);
         var warnings = new List<string>();
         var ingress = new IngressCompiler(inputs, backends);
@@ -63,7 +66,7 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
         }
         warnings.AddRange(ingress.Warnings);
         warnings.AddRange(backends.Warnings);
-        var snapshot = new ProxySnapshot(builders.Values.Select(b => b.Build()), version);
+        var snapshot = new ProxySnapshot(builders.Values.Select(b => b.Build()), version, datagramBuilders.Values.Select(b => b.Build()));
         _kept.Sweep();
         return new CompileResult(snapshot, gateway.GatewayStatuses, gateway.RouteStatuses, warnings.Distinct().ToList(), backends.LiveEndpoints)
         {

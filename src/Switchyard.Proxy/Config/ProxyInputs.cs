@@ -14,6 +14,7 @@ internal sealed class ProxyInputs
     public List<GRPCRoute> GrpcRoutes { get; } = [];
     public List<TLSRoute> TlsRoutes { get; } = [];
     public List<TCPRoute> TcpRoutes { get; } = [];
+    public List<UDPRoute> UdpRoutes { get; } = [];
     public List<ReferenceGrant> ReferenceGrants { get; } = [];
     public List<V1Ingress> Ingresses { get; } = [];
     public List<V1IngressClass> IngressClasses { get; } = [];
@@ -43,6 +44,7 @@ internal sealed class ProxyInputs
             case GRPCRoute x: GrpcRoutes.Add(x); break;
             case TLSRoute x: TlsRoutes.Add(x); break;
             case TCPRoute x: TcpRoutes.Add(x); break;
+            case UDPRoute x: UdpRoutes.Add(x); break;
             case ReferenceGrant x: ReferenceGrants.Add(x); break;
             case V1Ingress x: Ingresses.Add(x); break;
             case V1IngressClass x: IngressClasses.Add(x); break;

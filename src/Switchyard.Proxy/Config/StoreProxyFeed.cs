@@ -18,7 +18,7 @@ internal sealed class StoreProxyFeed : IAsyncDisposable
 {
     private static readonly ResourceKind[] Kinds =
     [
-        ResourceKinds.GatewayClass, ResourceKinds.Gateway, ResourceKinds.ListenerSet, ResourceKinds.HTTPRoute, ResourceKinds.GRPCRoute, ResourceKinds.TLSRoute, ResourceKinds.TCPRoute, ResourceKinds.ReferenceGrant, ResourceKinds.Ingress,
+        ResourceKinds.GatewayClass, ResourceKinds.Gateway, ResourceKinds.ListenerSet, ResourceKinds.HTTPRoute, ResourceKinds.GRPCRoute, ResourceKinds.TLSRoute, ResourceKinds.TCPRoute, ResourceKinds.UDPRoute, ResourceKinds.ReferenceGrant, ResourceKinds.Ingress,
         ResourceKinds.IngressClass, ResourceKinds.Service, ResourceKinds.EndpointSlice, ResourceKinds.Secret, ResourceKinds.Namespace,
         ResourceKinds.HTTPTrafficFilter, ResourceKinds.BackendTLSPolicy, ResourceKinds.ConfigMap,
     ];

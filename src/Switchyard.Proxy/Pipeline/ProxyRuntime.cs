@@ -42,6 +42,12 @@ internal sealed class ProxyRuntime
     /// <summary>How long a connection relayed for a TLSRoute or a TCPRoute may carry nothing before it is closed.</summary>
     public TimeSpan TlsIdleTimeout { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>How long a session of a UDP listener may see no datagram either way before it ends.</summary>
+    public TimeSpan UdpIdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Sessions one UDP listener keeps at most; a new client past it is refused (its datagrams dropped and counted).</summary>
+    public int UdpMaxSessions { get; init; } = 16_384;
+
     /// <summary>How long a connection on a listener that accepts the PROXY protocol may take to send its header.</summary>
     public TimeSpan ProxyProtocolTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }

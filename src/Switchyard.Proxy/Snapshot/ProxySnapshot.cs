@@ -4,24 +4,32 @@ using System.Security.Cryptography.X509Certificates;
 using Switchyard.Proxy.Routing;
 using Switchyard.Proxy.TcpRoutes;
 using Switchyard.Proxy.TlsRoutes;
+using Switchyard.Proxy.UdpRoutes;
 
 namespace Switchyard.Proxy.Snapshot;
 
 /// <summary>
-/// The compiled, immutable configuration the data plane reads: one <see cref="ListenerConfig"/> per bind address.
-/// Requests read it through <see cref="ProxyView.Current"/> only; a change builds a new snapshot and swaps it.
+/// The compiled, immutable configuration the data plane reads: one <see cref="ListenerConfig"/> per bind address,
+/// TCP and UDP apart (a UDP port is not a TCP port: a Gateway may serve both on one number). Requests read it through
+/// <see cref="ProxyView.Current"/> only; a change builds a new snapshot and swaps it.
 /// </summary>
 internal sealed class ProxySnapshot
 {
-    public ProxySnapshot(IEnumerable<ListenerConfig> listeners, long version)
+    /// <param name="datagramListeners">The UDP listeners (<see cref="ListenerKind.Udp"/>); none when null.</param>
+    public ProxySnapshot(IEnumerable<ListenerConfig> listeners, long version, IEnumerable<ListenerConfig>? datagramListeners = null)
     {
         Listeners = listeners.ToFrozenDictionary(l => l.Bind);
+        UdpListeners = (datagramListeners ?? []).ToFrozenDictionary(l => l.Bind);
         Version = version;
     }
 
     public static readonly ProxySnapshot Empty = new([], 0);
 
+    /// <summary>The listeners of TCP sockets (HTTP, HTTPS, TLS, TCP), by bind address.</summary>
     public FrozenDictionary<IPEndPoint, ListenerConfig> Listeners { get; }
+
+    /// <summary>The listeners of UDP sockets, by bind address.</summary>
+    public FrozenDictionary<IPEndPoint, ListenerConfig> UdpListeners { get; }
 
     public long Version { get; }
 }
@@ -40,6 +48,9 @@ internal enum ListenerKind
 
     /// <summary>Gateway listener protocol TCP: every connection goes, byte for byte, to the one TCPRoute of the port.</summary>
     Tcp,
+
+    /// <summary>Gateway listener protocol UDP: every client's datagrams go, untouched, to the one UDPRoute of the port.</summary>
+    Udp,
 
     /// <summary>
     /// HTTPS and TLS listeners on one port (Gateway API's compatible group): each connection goes to the kind of
@@ -73,11 +84,12 @@ internal sealed class ListenerConfig
     /// <summary>HTTP requests here arrive over TLS (HTTPS listeners, alone or sharing the port with TLS listeners).</summary>
     public bool Https => Kind is ListenerKind.Https or ListenerKind.Mixed;
 
-    /// <summary>"http", "https" (a port shared by HTTPS and TLS listeners too), "tls" (either mode, or both) or "tcp", as addresses of this listener are written.</summary>
+    /// <summary>"http", "https" (a port shared by HTTPS and TLS listeners too), "tls" (either mode, or both), "tcp" or "udp", as addresses of this listener are written.</summary>
     public string Scheme => Kind switch
     {
         ListenerKind.Http => "http",
         ListenerKind.Tcp => "tcp",
+        ListenerKind.Udp => "udp",
         ListenerKind.Https => "https",
         ListenerKind.Mixed when ServerNames?.ServesHttps == true => "https",
         _ => "tls",
@@ -99,6 +111,12 @@ internal sealed class ListenerConfig
     /// first by namespace/name); null when none is (connections are closed).
     /// </summary>
     public TcpRouteTarget? TcpRoute { get; init; }
+
+    /// <summary>
+    /// UDP listeners: the rule of the UDPRoute that serves every client, the oldest attached to the port (then the first
+    /// by namespace/name); null when none is (datagrams are dropped and counted).
+    /// </summary>
+    public UdpRouteTarget? UdpRoute { get; init; }
 
     /// <summary>Certificates by exact hostname or "*.suffix"; "" is the default when SNI names none of them.</summary>
     public IReadOnlyDictionary<string, ServingCertificate> Certificates { get; init; } = new Dictionary<string, ServingCertificate>();

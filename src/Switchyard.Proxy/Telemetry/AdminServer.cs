@@ -92,11 +92,12 @@ internal sealed class AdminServer : IAsyncDisposable
         }
     }
 
-    /// <summary>One line per listener, then one per endpoint with its state: "endpoint 10.0.0.5:8080 in-flight 2 ejected active-health failing (why)".</summary>
+    /// <summary>One line per listener (UDP ones last), then one per endpoint with its state: "endpoint 10.0.0.5:8080 in-flight 2 ejected active-health failing (why)".</summary>
     private static string Config(ProxyRuntime runtime)
     {
         var b = new StringBuilder();
-        foreach (var l in runtime.View.Current.Listeners.Values) b.Append(CultureInfo.InvariantCulture, $"{l.Bind} {l.Scheme}{l.Kind switch { Snapshot.ListenerKind.TlsPassthrough => " passthrough", Snapshot.ListenerKind.Mixed => " +tls by server name", _ => "" }} {l.Name}\n");
+        var snapshot = runtime.View.Current;
+        foreach (var l in snapshot.Listeners.Values.Concat(snapshot.UdpListeners.Values)) b.Append(CultureInfo.InvariantCulture, $"{l.Bind} {l.Scheme}{l.Kind switch { Snapshot.ListenerKind.TlsPassthrough => " passthrough", Snapshot.ListenerKind.Mixed => " +tls by server name", _ => "" }} {l.Name}\n");
         var now = runtime.Time.GetTimestamp();
         foreach (var e in runtime.Endpoints.All.OrderBy(e => e.Name, StringComparer.Ordinal))
         {

@@ -8,7 +8,8 @@ namespace Switchyard.Proxy.Telemetry;
 /// Counters and histograms of the data plane, rendered in the Prometheus text format at the admin address:
 /// requests by listener, route, backend and code; request latency by route; active connections; retries;
 /// upstream failures by kind; ejections; circuit-breaker refusals; rate limiting; authentication refusals; remote key set fetches; injected faults; mirrored copies; external authorization verdicts; active health;
-/// connections and bytes of TLS and TCP listeners; then the process's own (<see cref="ProcessMetrics"/>).
+/// connections and bytes of TLS and TCP listeners; sessions, datagrams, bytes and drops of UDP listeners; then the
+/// process's own (<see cref="ProcessMetrics"/>).
 /// </summary>
 internal sealed class ProxyMetrics
 {
@@ -30,9 +31,14 @@ internal sealed class ProxyMetrics
     private readonly CounterFamily _tlsBytes = new("switchyard_proxy_tls_bytes_total", "Bytes relayed for TLS listeners, by TLSRoute and direction (received from clients, sent to clients).", "route", "direction");
     private readonly CounterFamily _tcpConnections = new("switchyard_proxy_tcp_connections_total", "Connections on TCP listeners, by TCPRoute (\"\" when none is attached) and result (forwarded, no_route, no_backend, circuit_open, connect_failed).", "route", "result");
     private readonly CounterFamily _tcpBytes = new("switchyard_proxy_tcp_bytes_total", "Bytes relayed for TCP listeners, by TCPRoute and direction (received from clients, sent to clients).", "route", "direction");
+    private readonly CounterFamily _udpSessions = new("switchyard_proxy_udp_sessions_total", "Sessions of UDP listeners (one per client source address and port) that ended, by UDPRoute and why (idle: no datagram either way for the idle timeout; endpoint_removed: its endpoint left the route; listener_stopped).", "route", "end");
+    private readonly CounterFamily _udpDatagrams = new("switchyard_proxy_udp_datagrams_total", "Datagrams relayed for UDP listeners, by UDPRoute and direction (received from clients and sent to endpoints, sent to clients).", "route", "direction");
+    private readonly CounterFamily _udpBytes = new("switchyard_proxy_udp_bytes_total", "Bytes relayed for UDP listeners, by UDPRoute and direction (received from clients, sent to clients).", "route", "direction");
+    private readonly CounterFamily _udpDropped = new("switchyard_proxy_udp_dropped_total", "Datagrams of UDP listeners not relayed, by UDPRoute (\"\" when none is attached) and reason (no_route, no_backend, no_endpoint, session_limit: the listener's session limit reached, send_failed, upstream_refused: the endpoint answered ICMP port unreachable, reply_failed, receive_error).", "route", "reason");
     private readonly CounterFamily _proxyProtocol = new("switchyard_proxy_proxy_protocol_total", "Connections on listeners that accept the PROXY protocol, by listener and result (accepted; local: a v2 LOCAL or v1 UNKNOWN header, the connection's own address kept; missing: no header; malformed; timeout: none complete in time; closed: the client left first). Only accepted and local connections are served.", "listener", "result");
     private readonly ConcurrentDictionary<string, bool> _endpointHealthy = new();
     private long _activeConnections;
+    private long _activeUdpSessions;
     private long _connections;
     private long _retries;
     private long _ejections;
@@ -122,6 +128,36 @@ internal sealed class ProxyMetrics
 
     public long TcpBytes(string route, string direction) => _tcpBytes.Value(route, direction);
 
+    /// <summary>Counts one session of a UDP listener opened.</summary>
+    public void UdpSessionOpened() => Interlocked.Increment(ref _activeUdpSessions);
+
+    /// <summary>Counts one session of a UDP listener ended, and why (<paramref name="end"/>: idle, endpoint_removed, listener_stopped).</summary>
+    public void UdpSessionClosed(string route, string end)
+    {
+        Interlocked.Decrement(ref _activeUdpSessions);
+        _udpSessions.Increment(route, end);
+    }
+
+    public long UdpActiveSessions => Interlocked.Read(ref _activeUdpSessions);
+
+    public long UdpSessionCount(string route, string end) => _udpSessions.Value(route, end);
+
+    /// <summary>
+    /// The datagram and byte counters of <paramref name="route"/>, both directions: looked up once per session, then
+    /// added to per datagram without hashing the route's name again.
+    /// </summary>
+    public UdpCounters Udp(string route) => new(_udpDatagrams.Get(route, "received"), _udpBytes.Get(route, "received"),
+        _udpDatagrams.Get(route, "sent"), _udpBytes.Get(route, "sent"));
+
+    public long UdpDatagramCount(string route, string direction) => _udpDatagrams.Value(route, direction);
+
+    public long UdpBytes(string route, string direction) => _udpBytes.Value(route, direction);
+
+    /// <summary>Counts one datagram of a UDP listener not relayed, and why.</summary>
+    public void UdpDropped(string route, string reason) => _udpDropped.Increment(route, reason);
+
+    public long UdpDroppedCount(string route, string reason) => _udpDropped.Value(route, reason);
+
     private static void Count(CounterFamily connections, CounterFamily bytes, string route, string result, long received, long sent)
     {
         connections.Increment(route, result);
@@ -178,12 +214,17 @@ internal sealed class ProxyMetrics
         _tlsBytes.Render(b);
         _tcpConnections.Render(b);
         _tcpBytes.Render(b);
+        _udpSessions.Render(b);
+        _udpDatagrams.Render(b);
+        _udpBytes.Render(b);
+        _udpDropped.Render(b);
         _proxyProtocol.Render(b);
         b.Append("# HELP switchyard_proxy_endpoint_healthy 1 while an actively health-checked endpoint passes its checks, else 0.\n# TYPE switchyard_proxy_endpoint_healthy gauge\n");
         foreach (var (endpoint, healthy) in _endpointHealthy.OrderBy(k => k.Key, StringComparer.Ordinal))
             b.Append(CultureInfo.InvariantCulture, $"switchyard_proxy_endpoint_healthy{{endpoint=\"{Escape(endpoint)}\"}} {(healthy ? 1 : 0)}\n");
         Scalar(b, "switchyard_proxy_active_connections", "gauge", "Client connections open now.", Interlocked.Read(ref _activeConnections));
         Scalar(b, "switchyard_proxy_connections_total", "counter", "Client connections accepted.", Interlocked.Read(ref _connections));
+        Scalar(b, "switchyard_proxy_udp_active_sessions", "gauge", "Sessions of UDP listeners open now.", Interlocked.Read(ref _activeUdpSessions));
         Scalar(b, "switchyard_proxy_retries_total", "counter", "Retried attempts.", Interlocked.Read(ref _retries));
         Scalar(b, "switchyard_proxy_retry_budget_exhausted_total", "counter", "Retries not made because the retry budget was spent.", Interlocked.Read(ref _retryBudgetExhausted));
         Scalar(b, "switchyard_proxy_ejections_total", "counter", "Endpoints ejected by outlier detection.", Interlocked.Read(ref _ejections));
@@ -207,6 +248,9 @@ internal sealed class ProxyMetrics
 
         public long Value(string a, string b = "") => _counters.TryGetValue((a, b), out var c) ? c.Value : 0;
 
+        /// <summary>The counter for these labels, created at 0 (and so rendered) if there was none.</summary>
+        public Counter Get(string a, string b) => _counters.GetOrAdd((a, b), _ => new Counter());
+
         public void Render(StringBuilder b)
         {
             b.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} counter\n");
@@ -215,6 +259,24 @@ internal sealed class ProxyMetrics
                 var second = labels.Length > 1 ? $",{labels[1]}=\"{Escape(y)}\"" : "";
                 b.Append(CultureInfo.InvariantCulture, $"{name}{{{labels[0]}=\"{Escape(x)}\"{second}}} {c.Value}\n");
             }
+        }
+    }
+
+    /// <summary>The datagram and byte counters of one UDPRoute, as a session keeps them (<see cref="Udp"/>).</summary>
+    internal sealed class UdpCounters(Counter receivedDatagrams, Counter receivedBytes, Counter sentDatagrams, Counter sentBytes)
+    {
+        /// <summary>Counts a datagram from a client delivered to the endpoint.</summary>
+        public void Received(int bytes)
+        {
+            receivedDatagrams.Increment();
+            receivedBytes.Add(bytes);
+        }
+
+        /// <summary>Counts a datagram from the endpoint sent to the client.</summary>
+        public void Sent(int bytes)
+        {
+            sentDatagrams.Increment();
+            sentBytes.Add(bytes);
         }
     }
 

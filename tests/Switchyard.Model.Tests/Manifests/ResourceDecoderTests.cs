@@ -68,7 +68,7 @@ public sealed class ResourceDecoderTests
     public void Decode_UnknownKind_ListsKnownKinds()
     {
         var e = Assert.Single(Errors("""{"apiVersion":"v1","kind":"Foo"}"""));
-        Assert.Equal("kind: unknown kind \"Foo\"; known kinds: Namespace, GatewayClass, IngressClass, ConfigMap, Secret, Service, Deployment, Pod, EndpointSlice, NetworkPolicy, HTTPNetworkPolicy, Ingress, Gateway, ListenerSet, HTTPTrafficFilter, HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, BackendTLSPolicy, ReferenceGrant", e);
+        Assert.Equal("kind: unknown kind \"Foo\"; known kinds: Namespace, GatewayClass, IngressClass, ConfigMap, Secret, Service, Deployment, Pod, EndpointSlice, NetworkPolicy, HTTPNetworkPolicy, Ingress, Gateway, ListenerSet, HTTPTrafficFilter, HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute, BackendTLSPolicy, ReferenceGrant", e);
     }
 
     [Fact]

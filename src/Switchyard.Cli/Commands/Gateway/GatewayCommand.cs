@@ -5,8 +5,8 @@ namespace Switchyard.Cli.Commands.Gateway;
 
 /// <summary>
 /// <c>switchyard gateway serve -f PATH... [--admin HOST:PORT] [--ingress-http HOST:PORT] [--ingress-https HOST:PORT] [--ingress-proxy-protocol] [--ingress-x-forwarded-for-trusted-cidrs CIDRS | --ingress-x-forwarded-for-trusted-hops N] [--access-log]
-/// [--tls-idle-timeout DURATION] [--external-auth-timeout DURATION]</c>: serves the
-/// Gateways (of GatewayClasses with controllerName switchyard.dev/gateway-controller), ListenerSets, HTTPRoutes, GRPCRoutes, TLSRoutes, TCPRoutes and Ingresses in
+/// [--tls-idle-timeout DURATION] [--udp-idle-timeout DURATION] [--external-auth-timeout DURATION]</c>: serves the
+/// Gateways (of GatewayClasses with controllerName switchyard.dev/gateway-controller), ListenerSets, HTTPRoutes, GRPCRoutes, TLSRoutes, TCPRoutes, UDPRoutes and Ingresses in
 /// manifest files, with no control plane, using the EndpointSlices in the files as given. The gateway flags are
 /// <see cref="GatewayFlags"/>, shared with <c>switchyard up</c>.
 /// </summary>
@@ -21,9 +21,9 @@ internal static class GatewayCommand
 
     private static Command BuildServe(CommandSetup setup)
     {
-        var files = FileOptions.Files("Manifests holding the GatewayClasses, Gateways, ListenerSets, HTTPRoutes, GRPCRoutes, TLSRoutes, TCPRoutes, Ingresses, Services, EndpointSlices and Secrets to serve; repeatable", required: true);
+        var files = FileOptions.Files("Manifests holding the GatewayClasses, Gateways, ListenerSets, HTTPRoutes, GRPCRoutes, TLSRoutes, TCPRoutes, UDPRoutes, Ingresses, Services, EndpointSlices and Secrets to serve; repeatable", required: true);
         var gateway = GatewayFlags.ForServe();
-        var command = new Command("serve", "Serve the Gateways, ListenerSets, HTTPRoutes, GRPCRoutes, TLSRoutes, TCPRoutes and Ingresses in the given manifests until Ctrl-C; listeners bind to each Gateway's spec.addresses (IPAddress) or 127.0.0.1.")
+        var command = new Command("serve", "Serve the Gateways, ListenerSets, HTTPRoutes, GRPCRoutes, TLSRoutes, TCPRoutes, UDPRoutes and Ingresses in the given manifests until Ctrl-C; listeners bind to each Gateway's spec.addresses (IPAddress) or 127.0.0.1.")
         {
             files,
         };
@@ -81,6 +81,7 @@ internal static class GatewayCommand
         Model.Gateway.GRPCRouteStatus r => Parents(r.Parents),
         Model.Gateway.TLSRouteStatus r => Parents(r.Parents),
         Model.Gateway.TCPRouteStatus r => Parents(r.Parents),
+        Model.Gateway.UDPRouteStatus r => Parents(r.Parents),
         Model.Gateway.PolicyStatus p => string.Join("; ", (p.Ancestors ?? []).Select(a => $"gateway {a.AncestorRef.Name}: " +
             string.Join(", ", (a.Conditions ?? []).Select(c => c.Status == "True" ? $"{c.Type}" : $"{c.Type}=False ({c.Reason}: {c.Message})")))),
         _ => "",

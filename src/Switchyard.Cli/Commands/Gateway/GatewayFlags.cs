@@ -60,6 +60,12 @@ internal sealed class GatewayFlags
                 + "a Gateway API duration (30s, 5m, 1h30m); default 1h",
             HelpName = "DURATION",
         };
+        UdpIdleTimeout = new Option<string?>("--udp-idle-timeout")
+        {
+            Description = "End the session of a UDPRoute client (its source address and port, with its own socket to the endpoint chosen for it) that sees no datagram "
+                + "either way for this long; the client's next datagram starts a new one; a Gateway API duration (30s, 5m); default 60s",
+            HelpName = "DURATION",
+        };
         ExternalAuthTimeout = new Option<string?>("--external-auth-timeout")
         {
             Description = "How long one exchange with the authorization service of an ExternalAuth filter may take before the request is answered 504 "
@@ -83,15 +89,16 @@ internal sealed class GatewayFlags
     public Option<bool> AccessLog { get; }
     public Option<string?> Io { get; }
     public Option<string?> TlsIdleTimeout { get; }
+    public Option<string?> UdpIdleTimeout { get; }
     public Option<string?> ExternalAuthTimeout { get; }
 
     /// <summary>Every flag, in the order help lists them.</summary>
-    public IReadOnlyList<Option> All => [Admin, IngressHttp, IngressHttps, IngressProxyProtocol, IngressTrustedCidrs, IngressTrustedHops, AccessLog, Io, TlsIdleTimeout, ExternalAuthTimeout];
+    public IReadOnlyList<Option> All => [Admin, IngressHttp, IngressHttps, IngressProxyProtocol, IngressTrustedCidrs, IngressTrustedHops, AccessLog, Io, TlsIdleTimeout, UdpIdleTimeout, ExternalAuthTimeout];
 
     /// <summary>The flags as typed on this command line; the access log, when asked for, goes to the command's stderr.</summary>
     public GatewayFlagValues Read(CliContext context) => new(context.Get(Admin), context.Get(IngressHttp), context.Get(IngressHttps), context.Get(IngressProxyProtocol),
         context.Get(AccessLog) ? context.Error : null, context.Get(Io), context.Get(TlsIdleTimeout), context.Get(ExternalAuthTimeout), context.Get(IngressTrustedCidrs),
-        context.Get(IngressTrustedHops));
+        context.Get(IngressTrustedHops), context.Get(UdpIdleTimeout));
 
     /// <summary>The proxy's options from <paramref name="values"/>; every problem (each naming its flag) goes to <paramref name="errors"/>, none stopping at the first.</summary>
     public ProxyOptions Options(GatewayFlagValues values, List<string> errors)
@@ -108,6 +115,7 @@ internal sealed class GatewayFlags
             AccessLog = values.AccessLog,
             Io = IoModel(values.Io, errors),
             TlsIdleTimeout = Duration(values.TlsIdleTimeout, TlsIdleTimeout.Name, errors) ?? defaults.TlsIdleTimeout,
+            UdpIdleTimeout = Duration(values.UdpIdleTimeout, UdpIdleTimeout.Name, errors) ?? defaults.UdpIdleTimeout,
             ExternalAuthTimeout = Duration(values.ExternalAuthTimeout, ExternalAuthTimeout.Name, errors) ?? defaults.ExternalAuthTimeout,
         };
         if (options.Admin is { Port: > 0 } admin && (admin.Equals(options.IngressHttp) || admin.Equals(options.IngressHttps)))
@@ -175,4 +183,4 @@ internal sealed class GatewayFlags
 /// <summary>The gateway's flags as typed, before parsing (<see cref="GatewayFlags.Options"/> checks them); null: the flag was not given.</summary>
 internal sealed record GatewayFlagValues(string? Admin = null, string? IngressHttp = null, string? IngressHttps = null, bool IngressProxyProtocol = false,
     TextWriter? AccessLog = null, string? Io = null, string? TlsIdleTimeout = null, string? ExternalAuthTimeout = null, string? IngressXForwardedForTrustedCidrs = null,
-    string? IngressXForwardedForTrustedHops = null);
+    string? IngressXForwardedForTrustedHops = null, string? UdpIdleTimeout = null);

@@ -8,7 +8,7 @@ namespace Switchyard.Cli.Commands.Up;
 
 /// <summary>
 /// The Gateway API and Ingress proxy inside <c>switchyard up</c>: follows the store's Gateways, ListenerSets, HTTPRoutes,
-/// GRPCRoutes, TLSRoutes, TCPRoutes, Ingresses, Services and EndpointSlices, binds each Gateway's listeners, and writes Gateway, ListenerSet and route status back.
+/// GRPCRoutes, TLSRoutes, TCPRoutes, UDPRoutes, Ingresses, Services and EndpointSlices, binds each Gateway's listeners, and writes Gateway, ListenerSet and route status back.
 /// <paramref name="options"/> come from up's gateway flags (<see cref="GatewayFlags.ForUp"/>): the Ingress listeners, the admin
 /// address, the access log, the I/O model, the timeouts. If the admin address or an Ingress listener cannot be bound, the
 /// component fails to start, naming the flag, and <c>up</c> stops.

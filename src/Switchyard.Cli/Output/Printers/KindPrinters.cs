@@ -27,6 +27,7 @@ internal static class KindPrinters
         [ResourceKinds.GRPCRoute.Key] = new HTTPRoutePrinter(),
         [ResourceKinds.TLSRoute.Key] = new HTTPRoutePrinter(),
         [ResourceKinds.TCPRoute.Key] = new TCPRoutePrinter(),
+        [ResourceKinds.UDPRoute.Key] = new TCPRoutePrinter(),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static KindPrinter For(ResourceKind kind) => ByKind.GetValueOrDefault(kind.Key, Generic);

@@ -84,7 +84,7 @@ internal sealed class HTTPRoutePrinter : KindPrinter
     }
 }
 
-/// <summary>TCPRoutes, which have no hostnames: name, parents (GATEWAY or GATEWAY/LISTENER), age.</summary>
+/// <summary>TCPRoutes and UDPRoutes, which have no hostnames: name, parents (GATEWAY or GATEWAY/LISTENER), age.</summary>
 internal sealed class TCPRoutePrinter : KindPrinter
 {
     public override IReadOnlyList<string> Headers(bool wide) => ["NAME", "PARENTS", "AGE"];

@@ -5,7 +5,7 @@ using Switchyard.Model.Resources;
 namespace Switchyard.Model.Validation.Gateway;
 
 /// <summary>
-/// What the routes of whole connections (TLSRoute, TCPRoute) share: exactly one rule (their v1 CRDs' limit), an
+/// What the routes of whole connections (TLSRoute, TCPRoute) and of UDP sessions (UDPRoute) share: exactly one rule (their v1 CRDs' limit), an
 /// optional rule name, and 1 to 16 weighted backendRefs, defaulted to Services of weight 1.
 /// </summary>
 internal static class L4RouteRules

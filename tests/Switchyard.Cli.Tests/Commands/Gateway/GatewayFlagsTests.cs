@@ -17,10 +17,10 @@ public sealed class GatewayFlagsTests
     public void Names_ServeAndUp_OnlyAdminAccessLogAndIoPrefixedUnderUp()
     {
         Assert.Equal(
-            ["--admin", "--ingress-http", "--ingress-https", "--ingress-proxy-protocol", "--ingress-x-forwarded-for-trusted-cidrs", "--ingress-x-forwarded-for-trusted-hops", "--access-log", "--io", "--tls-idle-timeout", "--external-auth-timeout"],
+            ["--admin", "--ingress-http", "--ingress-https", "--ingress-proxy-protocol", "--ingress-x-forwarded-for-trusted-cidrs", "--ingress-x-forwarded-for-trusted-hops", "--access-log", "--io", "--tls-idle-timeout", "--udp-idle-timeout", "--external-auth-timeout"],
             GatewayFlags.ForServe().All.Select(o => o.Name));
         Assert.Equal(
-            ["--gateway-admin", "--ingress-http", "--ingress-https", "--ingress-proxy-protocol", "--ingress-x-forwarded-for-trusted-cidrs", "--ingress-x-forwarded-for-trusted-hops", "--gateway-access-log", "--gateway-io", "--tls-idle-timeout", "--external-auth-timeout"],
+            ["--gateway-admin", "--ingress-http", "--ingress-https", "--ingress-proxy-protocol", "--ingress-x-forwarded-for-trusted-cidrs", "--ingress-x-forwarded-for-trusted-hops", "--gateway-access-log", "--gateway-io", "--tls-idle-timeout", "--udp-idle-timeout", "--external-auth-timeout"],
             GatewayFlags.ForUp().All.Select(o => o.Name));
     }
 
@@ -32,7 +32,7 @@ public sealed class GatewayFlagsTests
         var errors = new List<string>();
         var log = new StringWriter();
         var options = For(command).Options(new GatewayFlagValues("127.0.0.1:9901", "127.0.0.1:8080", "[::1]:8443", IngressProxyProtocol: true, log, "thread-pool",
-            "10m", "2s", "10.0.0.0/8"), errors);
+            "10m", "2s", "10.0.0.0/8", UdpIdleTimeout: "90s"), errors);
 
         Assert.Empty(errors);
         Assert.Equal(new IPEndPoint(IPAddress.Loopback, 9901), options.Admin);
@@ -43,6 +43,7 @@ public sealed class GatewayFlagsTests
         Assert.Same(log, options.AccessLog);
         Assert.Equal(ProxyIo.ThreadPool, options.Io);
         Assert.Equal((TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(2)), (options.TlsIdleTimeout, options.ExternalAuthTimeout));
+        Assert.Equal(TimeSpan.FromSeconds(90), options.UdpIdleTimeout);
     }
 
     [Theory]
@@ -79,6 +80,7 @@ public sealed class GatewayFlagsTests
         "--ingress-x-forwarded-for-trusted-cidrs" => new(IngressHttp: "127.0.0.1:8080", IngressXForwardedForTrustedCidrs: value),
         "--io" or "--gateway-io" => new(Io: value),
         "--tls-idle-timeout" => new(TlsIdleTimeout: value),
+        "--udp-idle-timeout" => new(UdpIdleTimeout: value),
         "--external-auth-timeout" => new(ExternalAuthTimeout: value),
         _ => throw new ArgumentException(flag, nameof(flag)),
     };
@@ -91,6 +93,8 @@ public sealed class GatewayFlagsTests
     [InlineData("serve", "--io", "fast", "--io: 'fast' is not event-loop or thread-pool")]
     [InlineData("up", "--gateway-io", "epoll", "--gateway-io: 'epoll' is not event-loop or thread-pool")]
     [InlineData("up", "--tls-idle-timeout", "0s", "--tls-idle-timeout: '0s' must be longer than 0")]
+    [InlineData("serve", "--udp-idle-timeout", "0s", "--udp-idle-timeout: '0s' must be longer than 0")]
+    [InlineData("up", "--udp-idle-timeout", "1 minute", "--udp-idle-timeout: '1 minute' is not a duration (one to four parts of up to 5 digits followed by h, m, s or ms, e.g. 30s, 500ms, 1h30m)")]
     [InlineData("up", "--external-auth-timeout", "2d", "--external-auth-timeout: '2d' is not a duration (one to four parts of up to 5 digits followed by h, m, s or ms, e.g. 30s, 500ms, 1h30m)")]
     [InlineData("up", "--ingress-x-forwarded-for-trusted-cidrs", "foo", "--ingress-x-forwarded-for-trusted-cidrs: 'foo': must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)")]
     public void Options_BadValue_ErrorNamesTheFlagAsItsCommandSpellsIt(string command, string flag, string value, string error)

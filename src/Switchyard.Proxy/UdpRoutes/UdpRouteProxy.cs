@@ -1,0 +1,290 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Switchyard.Proxy.Backends;
+using Switchyard.Proxy.Endpoints;
+using Switchyard.Proxy.LoadBalancing;
+using Switchyard.Proxy.Pipeline;
+using Switchyard.Proxy.Snapshot;
+using Switchyard.Proxy.Telemetry;
+
+namespace Switchyard.Proxy.UdpRoutes;
+
+/// <summary>
+/// The listener and route layers of one UDP listener socket. A datagram from a client with no session starts one with
+/// the UDPRoute the current snapshot has for the port (see <see cref="ListenerConfig.UdpRoute"/>): a backend by weight,
+/// then an endpoint (the less busy of two picked at random, skipping ejected and unhealthy ones), and a
+/// <see cref="UdpSession"/> with its own connected socket; later datagrams of the client follow it. A datagram nothing
+/// can serve (no route, a backendRef that does not resolve, no endpoint, the session limit reached) is dropped and
+/// counted, never answered. Sessions end after <see cref="ProxyRuntime.UdpIdleTimeout"/> without a datagram either
+/// way, when their endpoint is no longer one of the route's (<see cref="Retain"/>), or when the listener stops; each is
+/// counted and written to the access log once, when it ends.
+/// </summary>
+internal sealed class UdpRouteProxy : IAsyncDisposable
+{
+    /// <summary>The largest UDP payload (65,535 bytes less the UDP and IPv4 headers): a datagram always fits, never truncated.</summary>
+    public const int MaxDatagram = 65_507;
+
+    private readonly ProxyRuntime _runtime;
+    private readonly IPEndPoint _bind;
+    private readonly Socket _socket;
+    /// <summary>The sessions by client address, compared by its bytes: a datagram is matched without allocating an endpoint.</summary>
+    private readonly ConcurrentDictionary<SocketAddress, UdpSession> _sessions = new();
+    private readonly IPEndPoint _any;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ITimer _sweep;
+    private readonly Task _receiving;
+    private int _count;
+
+    private UdpRouteProxy(ProxyRuntime runtime, IPEndPoint bind, Socket socket)
+    {
+        _runtime = runtime;
+        _bind = bind;
+        _socket = socket;
+        Bound = (IPEndPoint)socket.LocalEndPoint!;
+        _any = new IPEndPoint(bind.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        // Checked a few times per idle limit rather than re-armed per datagram: a datagram only stores a timestamp.
+        var period = TimeSpan.FromTicks(Math.Max(runtime.UdpIdleTimeout.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks));
+        _sweep = runtime.Time.CreateTimer(_ => Sweep(), null, period, period);
+        _receiving = Task.Run(() => ReceiveAsync(_stop.Token), CancellationToken.None);
+    }
+
+    /// <summary>The address the socket is bound to (differs from the configured one when its port was 0).</summary>
+    public IPEndPoint Bound { get; }
+
+    /// <summary>Sessions open now.</summary>
+    public int Sessions => Volatile.Read(ref _count);
+
+    /// <summary>Binds <paramref name="bind"/> for UDP and starts serving it; throws <see cref="SocketException"/> when the address is taken.</summary>
+    public static UdpRouteProxy Start(ProxyRuntime runtime, IPEndPoint bind)
+    {
+        var socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            socket.Bind(bind);
+            return new UdpRouteProxy(runtime, bind, socket);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private async Task ReceiveAsync(CancellationToken cancellationToken)
+    {
+        var buffer = GC.AllocateUninitializedArray<byte>(MaxDatagram, pinned: true);
+        var from = _any.Serialize(); // filled by each receive: no allocation per datagram
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            int received;
+            try
+            {
+                received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, from, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                // An ICMP error reported on the listener's socket (Windows) or a datagram larger than the buffer: nothing to
+                // relay, and the next datagram is unaffected.
+                _runtime.Metrics.UdpDropped("", "receive_error");
+                continue;
+            }
+            try
+            {
+                await ForwardAsync(from, buffer.AsMemory(0, received), cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends one client datagram to the endpoint of the client's session, starting one when it has none.
+    /// <paramref name="from"/> is the receive buffer's address, reused by the next receive: a new session keeps a copy.
+    /// </summary>
+    private async Task ForwardAsync(SocketAddress from, ReadOnlyMemory<byte> datagram, CancellationToken cancellationToken)
+    {
+        if (!_sessions.TryGetValue(from, out var session) || session.Ended)
+        {
+            session = Open(from);
+            if (session is null) return;
+        }
+        // Active from the moment it arrives: what follows (an answer reaching the client) happens after, never before.
+        session.Touch(_runtime.Time.GetTimestamp());
+        try
+        {
+            await session.Upstream.SendAsync(datagram, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            Interlocked.Add(ref session.Received, datagram.Length);
+            session.Counters.Received(datagram.Length);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // The endpoint refused (an ICMP port unreachable for an earlier datagram) or the session just ended.
+            _runtime.Metrics.UdpDropped(session.Route, "send_failed");
+        }
+    }
+
+    /// <summary>A new session for the client at <paramref name="from"/>; null, the datagram dropped and counted, when nothing can serve it.</summary>
+    private UdpSession? Open(SocketAddress from)
+    {
+        var snapshot = _runtime.View.Current;
+        var listener = snapshot.UdpListeners.GetValueOrDefault(_bind);
+        if (listener?.UdpRoute is not { } target)
+        {
+            _runtime.Metrics.UdpDropped("", "no_route");
+            return null;
+        }
+        if (Volatile.Read(ref _count) >= _runtime.UdpMaxSessions)
+        {
+            // Refused rather than evicting an older session: a flood of new sources must not cut off clients already served.
+            _runtime.Metrics.UdpDropped(target.Name, "session_limit");
+            return null;
+        }
+        var backend = target.Backends.Pick(_runtime.Random);
+        if (backend is null || backend.Error is not null)
+        {
+            _runtime.Metrics.UdpDropped(target.Name, "no_backend");
+            return null;
+        }
+        if (Pick(backend.Endpoints, _runtime.Time.GetTimestamp()) is not { } endpoint)
+        {
+            _runtime.Metrics.UdpDropped(target.Name, "no_endpoint");
+            return null;
+        }
+        var upstream = new Socket(endpoint.Address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            upstream.Connect(endpoint.Address); // no packet is sent: it fixes the peer, so only the endpoint's datagrams are read
+        }
+        catch (SocketException)
+        {
+            upstream.Dispose();
+            _runtime.Metrics.UdpDropped(target.Name, "no_endpoint");
+            return null;
+        }
+        var address = new SocketAddress(from.Family, from.Size);
+        from.Buffer.Span[..from.Size].CopyTo(address.Buffer.Span);
+        var session = new UdpSession(address, (IPEndPoint)_any.Create(address), target.Name, backend.Name, endpoint, upstream, _runtime.Time.GetTimestamp(), _runtime.Metrics.Udp(target.Name));
+        _sessions[address] = session;
+        Interlocked.Increment(ref _count);
+        endpoint.Begin();
+        _runtime.Metrics.UdpSessionOpened();
+        _ = Task.Run(() => ReplyAsync(session), CancellationToken.None);
+        // A snapshot published since it was read may have been retained before this session was listed: check against it.
+        if (_runtime.View.Current is var current && !ReferenceEquals(current, snapshot)) Retain(current);
+        return session;
+    }
+
+    /// <summary>The less busy (sessions and requests in flight) of two usable endpoints picked at random.</summary>
+    private EndpointState? Pick(EndpointState[] endpoints, long now)
+    {
+        if (endpoints.Length == 0) return null;
+        var a = EndpointFilter.Probe(endpoints, _runtime.Random.Next(endpoints.Length), now, null);
+        var b = EndpointFilter.Probe(endpoints, _runtime.Random.Next(endpoints.Length), now, null);
+        return a is not null && b is not null && b.InFlight < a.InFlight ? b : a;
+    }
+
+    /// <summary>
+    /// Relays the endpoint's datagrams to the client until the session ends. It waits for a datagram with an empty peek,
+    /// which reads nothing, and only then rents a buffer: a waiting session holds its socket and no buffer, so the
+    /// session limit bounds sockets, not 64 KiB per client.
+    /// </summary>
+    private async Task ReplyAsync(UdpSession session)
+    {
+        var token = session.Stopping;
+        while (!token.IsCancellationRequested)
+        {
+            byte[]? buffer = null;
+            try
+            {
+                await session.Upstream.ReceiveAsync(Memory<byte>.Empty, SocketFlags.Peek, token).ConfigureAwait(false);
+                buffer = ArrayPool<byte>.Shared.Rent(MaxDatagram);
+                var n = await session.Upstream.ReceiveAsync(buffer, SocketFlags.None, token).ConfigureAwait(false);
+                session.Touch(_runtime.Time.GetTimestamp());
+                await _socket.SendToAsync(buffer.AsMemory(0, n), SocketFlags.None, session.Address, token).ConfigureAwait(false);
+                Interlocked.Add(ref session.Sent, n);
+                session.Counters.Sent(n);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+            {
+                // An ICMP port unreachable for a datagram sent to the endpoint: it is lost; the session goes on (the
+                // endpoint may be restarting) until it is idle or the endpoint leaves the route.
+                _runtime.Metrics.UdpDropped(session.Route, "upstream_refused");
+            }
+            catch (SocketException)
+            {
+                _runtime.Metrics.UdpDropped(session.Route, "reply_failed");
+            }
+            finally
+            {
+                if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    /// <summary>Ends the sessions idle for <see cref="ProxyRuntime.UdpIdleTimeout"/>.</summary>
+    private void Sweep()
+    {
+        var limit = _runtime.UdpIdleTimeout;
+        foreach (var session in _sessions.Values)
+        {
+            if (_runtime.Time.GetElapsedTime(session.LastActive) >= limit)
+                End(session, "idle", $"{session.Route}: closed after {limit.TotalSeconds:0.###} s without a datagram either way");
+        }
+    }
+
+    /// <summary>
+    /// Ends the sessions whose endpoint is no longer an endpoint of the route that serves the port in
+    /// <paramref name="snapshot"/> (the endpoint left its Service, or the route changed or went away); the others go on.
+    /// A client of an ended session starts a new one with its next datagram.
+    /// </summary>
+    public void Retain(ProxySnapshot snapshot)
+    {
+        var live = new HashSet<EndpointState>(ReferenceEqualityComparer.Instance);
+        foreach (var backend in snapshot.UdpListeners.GetValueOrDefault(_bind)?.UdpRoute?.Backends.All ?? [])
+        {
+            if (backend.Error is null && backend.Weight > 0) live.UnionWith(backend.Endpoints);
+        }
+        foreach (var session in _sessions.Values)
+        {
+            if (!live.Contains(session.Endpoint))
+                End(session, "endpoint_removed", $"{session.Route}: endpoint {session.Endpoint.Name} is no longer an endpoint of the route serving the port");
+        }
+    }
+
+    /// <summary>Ends <paramref name="session"/> once: counted by <paramref name="reason"/> and written to the access log.</summary>
+    private void End(UdpSession session, string reason, string? error)
+    {
+        if (!session.TryEnd()) return;
+        _sessions.TryRemove(new KeyValuePair<SocketAddress, UdpSession>(session.Address, session));
+        Interlocked.Decrement(ref _count);
+        session.Endpoint.End();
+        _runtime.Metrics.UdpSessionClosed(session.Route, reason);
+        var listener = _runtime.View.Current.UdpListeners.GetValueOrDefault(_bind)?.Name ?? _bind.ToString();
+        _runtime.AccessLog?.Write(new AccessLogEntry(
+            _runtime.Time.GetUtcNow(), "UDP", "", "", 0, _runtime.Time.GetElapsedTime(session.Started).TotalMilliseconds,
+            listener, session.Route, session.Backend, session.Endpoint.Name, 0, error, null,
+            session.Client.Address.ToString(), Interlocked.Read(ref session.Received), Interlocked.Read(ref session.Sent)));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _sweep.DisposeAsync().ConfigureAwait(false);
+        _socket.Dispose();
+        await _receiving.ConfigureAwait(false);
+        foreach (var session in _sessions.Values) End(session, "listener_stopped", $"{session.Route}: the listener stopped");
+        _stop.Dispose();
+    }
+}
