@@ -76,12 +76,14 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
     {
         var buffer = GC.AllocateUninitializedArray<byte>(MaxDatagram, pinned: true);
         var from = _any.Serialize(); // filled by each receive: no allocation per datagram
+        var failures = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
             int received;
             try
             {
                 received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, from, cancellationToken).ConfigureAwait(false);
+                failures = 0;
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
             {
@@ -90,8 +92,9 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
             catch (SocketException)
             {
                 // An ICMP error reported on the listener's socket (Windows) or a datagram larger than the buffer: nothing to
-                // relay, and the next datagram is unaffected.
+                // relay, and the next datagram is unaffected. A socket failing every receive is retried ten times a second, not spun on.
                 _runtime.Metrics.UdpDropped("", "receive_error");
+                if (++failures >= 100 && !await PauseAsync(cancellationToken).ConfigureAwait(false)) return;
                 continue;
             }
             try
@@ -102,6 +105,20 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>A tenth of a second on the runtime's clock; false when the proxy stops meanwhile.</summary>
+    private async Task<bool> PauseAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), _runtime.Time, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 
