@@ -38,21 +38,8 @@ public sealed class ForwardingFieldsTests : IAsyncLifetime
                   backendRefs: [{name: hashed, port: 80}]
                 - matches: [{path: {value: /h2}}]
                   backendRefs: [{name: h2, port: 80}]
-            """) + $$$"""
-            apiVersion: v1
-            kind: Service
-            metadata: {name: h2, namespace: default}
-            spec: {ports: [{name: h2c, port: 80, appProtocol: kubernetes.io/h2c}]}
-            ---
-            apiVersion: discovery.k8s.io/v1
-            kind: EndpointSlice
-            metadata: {name: h2-1, namespace: default, labels: {kubernetes.io/service-name: h2}}
-            addressType: IPv4
-            ports: [{name: h2c, port: {{{_h2.Port}}}}]
-            endpoints: [{addresses: ["127.0.0.1"]}]
-            ---
-
-            """ + Manifests.Service("echo", _echo.Port) + Manifests.Service("shadow", _shadow.Port)
+            """) + GatewayYaml.Service("h2", IPAddress.Loopback, _h2.Port, "{}", ", appProtocol: kubernetes.io/h2c")
+            + Manifests.Service("echo", _echo.Port) + Manifests.Service("shadow", _shadow.Port)
             + Manifests.Service("hashed", "default", "{lb.switchyard.dev/policy: ring-hash, lb.switchyard.dev/hash-key: 'header:X-Forwarded-For'}", _hashed.Port),
             new ProxyOptions { Admin = new IPEndPoint(IPAddress.Loopback, 0), ForwardedHeader = true });
         _port = Manifests.Port(_proxy);
