@@ -20,7 +20,7 @@ internal sealed class BackendResolver
 {
     private readonly Dictionary<(string Ns, string Name), V1Service> _services = [];
     private readonly Dictionary<(string Ns, string Name), List<V1EndpointSlice>> _slices = [];
-    private readonly Dictionary<(string Ns, string Name, string Port, string? Client), Backend> _built = [];
+    private readonly Dictionary<(string Ns, string Name, string Port, string? Client, string Protocol), Backend> _built = [];
     private readonly EndpointRegistry _registry;
     private readonly IRandomSource _random;
 
@@ -59,29 +59,31 @@ internal sealed class BackendResolver
     /// A backend for a Service port given by number or by name; a backend with <see cref="Backend.Error"/> when it cannot
     /// be resolved. <paramref name="client"/>: the client certificate of the Gateway the request comes through, which
     /// only a port under a BackendTLSPolicy uses (a cleartext port yields the same backend for every Gateway).
+    /// <paramref name="protocol"/>: the port's protocol the route speaks (UDP for a UDPRoute), preferred when a Service has
+    /// the same port number for two protocols (DNS's 53 for TCP and UDP).
     /// </summary>
-    public Backend Resolve(string ns, string name, string port, int weight, GatewayClientCertificate? client = null)
+    public Backend Resolve(string ns, string name, string port, int weight, GatewayClientCertificate? client = null, string protocol = "TCP")
     {
-        var identity = client is not null && UnderTls(ns, name, port) ? client.Identity : null;
-        return Cached((ns, name, port, identity), weight, () => Build(ns, name, port, weight, identity is null ? null : client));
+        var identity = client is not null && UnderTls(ns, name, port, protocol) ? client.Identity : null;
+        return Cached((ns, name, port, identity, protocol), weight, () => Build(ns, name, port, weight, identity is null ? null : client, protocol));
     }
 
     /// <summary>Whether the Service port is reached over TLS (a usable BackendTLSPolicy applies to it).</summary>
-    private bool UnderTls(string ns, string name, string port) =>
-        _services.TryGetValue((ns, name), out var service) && FindPort(service, port) is { } servicePort && _tls.For(ns, name, servicePort, out _).Tls is not null;
+    private bool UnderTls(string ns, string name, string port, string protocol) =>
+        _services.TryGetValue((ns, name), out var service) && FindPort(service, port, protocol) is { } servicePort && _tls.For(ns, name, servicePort, out _).Tls is not null;
 
-    private Backend Cached((string, string, string, string?) key, int weight, Func<Backend> build)
+    private Backend Cached((string, string, string, string?, string) key, int weight, Func<Backend> build)
     {
         if (!_built.TryGetValue(key, out var backend)) _built[key] = backend = build();
         return weight == backend.Weight ? backend : backend.With(weight);
     }
 
-    private Backend Build(string ns, string name, string port, int weight, GatewayClientCertificate? client)
+    private Backend Build(string ns, string name, string port, int weight, GatewayClientCertificate? client, string protocol)
     {
         var display = $"{ns}/{name}:{port}";
         if (!_services.TryGetValue((ns, name), out var service))
             return Broken(display, $"service {ns}/{name} not found", weight);
-        if (FindPort(service, port) is not { } servicePort)
+        if (FindPort(service, port, protocol) is not { } servicePort)
             return Broken(display, $"service {ns}/{name} has no port {port}", weight);
         var (tls, tlsError) = _tls.For(ns, name, servicePort, out _);
         if (tlsError is not null) return Broken(display, tlsError, weight);
@@ -129,13 +131,17 @@ internal sealed class BackendResolver
     public static Backend Broken(string name, string error, int weight) =>
         new() { Name = name, Endpoints = [], Balancer = new RoundRobinBalancer(), Weight = weight, Error = error };
 
-    private static V1ServicePort? FindPort(V1Service service, string port)
+    /// <summary>The Service port of that number or name, one of <paramref name="protocol"/> (TCP when unset) first.</summary>
+    private static V1ServicePort? FindPort(V1Service service, string port, string protocol)
     {
+        V1ServicePort? other = null;
         foreach (var p in service.Spec?.Ports ?? [])
         {
-            if (p.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) == port || (p.Name is { Length: > 0 } && p.Name == port)) return p;
+            if (p.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) != port && (p.Name is not { Length: > 0 } || p.Name != port)) continue;
+            if (string.Equals(p.Protocol ?? "TCP", protocol, StringComparison.OrdinalIgnoreCase)) return p;
+            other ??= p;
         }
-        return null;
+        return other;
     }
 
     private EndpointState[] Endpoints(string ns, string name, V1ServicePort servicePort, UpstreamTls? tls, ProxyProtocolVersion proxyProtocol)

@@ -653,7 +653,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
             refErrors.Add(("BackendNotFound", $"{what} {bns}/{name}: port is required"));
             return BackendResolver.Broken(display, "no port", weight);
         }
-        var backend = backends.Resolve(bns, name, port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), weight, client);
+        var backend = backends.Resolve(bns, name, port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), weight, client, routeKind == UdpRouteKind ? "UDP" : "TCP");
         if (backend.Error is not null) refErrors.Add(("BackendNotFound", $"{what} {display}: {backend.Error}"));
         return backend;
     }

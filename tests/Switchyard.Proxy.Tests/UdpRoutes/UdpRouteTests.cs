@@ -14,9 +14,9 @@ namespace Switchyard.Proxy.Tests.UdpRoutes;
 /// </summary>
 public sealed class UdpRouteTests : IAsyncLifetime
 {
-    private static readonly IPAddress Echo = At(140), Split = At(141), Broken = At(142), Two = At(143), Mixed = At(144), Http = At(145), Kinds = At(146), Cross = At(147);
+    private static readonly IPAddress Echo = At(140), Split = At(141), Broken = At(142), Two = At(143), Mixed = At(144), Http = At(145), Kinds = At(146), Cross = At(147), Dual = At(148);
 
-    private UdpEchoBackend _a = null!, _b = null!, _dns = null!;
+    private UdpEchoBackend _a = null!, _b = null!, _dns = null!, _dual = null!;
     private int _mixedPort;
     private GatewayProxy _proxy = null!;
 
@@ -48,6 +48,7 @@ public sealed class UdpRouteTests : IAsyncLifetime
         _a = new UdpEchoBackend("a");
         _b = new UdpEchoBackend("b");
         _dns = new UdpEchoBackend("dns");
+        _dual = new UdpEchoBackend("dual");
         _mixedPort = HaProxy.FreePort(Mixed);
         _proxy = await Manifests.StartAsync(Manifests.GatewayClass
             + Gateway("echo", Echo) + Route("echo", "echo", "[{name: svc-a, port: 80}]")
@@ -69,7 +70,23 @@ public sealed class UdpRouteTests : IAsyncLifetime
             ---
 
             """
-            + Manifests.Service("svc-a", _a.Port) + Manifests.Service("svc-b", _b.Port) + Manifests.Service("dns", "data", "", _dns.Port));
+            + Gateway("dual", Dual) + Route("dual", "dual", "[{name: dual, port: 53}]")
+            + Manifests.Service("svc-a", _a.Port) + Manifests.Service("svc-b", _b.Port) + Manifests.Service("dns", "data", "", _dns.Port)
+            + $$$"""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: dual, namespace: default}
+            spec: {ports: [{name: dns-tcp, port: 53, protocol: TCP}, {name: dns-udp, port: 53, protocol: UDP}]}
+            ---
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: {name: dual-1, namespace: default, labels: {kubernetes.io/service-name: dual}}
+            addressType: IPv4
+            ports: [{name: dns-tcp, port: {{{Ports.Closed()}}}, protocol: TCP}, {name: dns-udp, port: {{{_dual.Port}}}, protocol: UDP}]
+            endpoints: [{addresses: ["127.0.0.1"]}]
+            ---
+
+            """);
     }
 
     public async Task DisposeAsync()
@@ -78,6 +95,7 @@ public sealed class UdpRouteTests : IAsyncLifetime
         await _a.DisposeAsync();
         await _b.DisposeAsync();
         await _dns.DisposeAsync();
+        await _dual.DisposeAsync();
     }
 
     private static IPAddress At(byte last) => new([127, 0, 0, last]);
@@ -101,6 +119,14 @@ public sealed class UdpRouteTests : IAsyncLifetime
         Assert.Equal(8 + 9, metrics.UdpBytes(route, "sent"));
         Assert.Contains("switchyard_proxy_udp_datagrams_total{route=\"udproute default/echo rule 0\",direction=\"received\"} 2", metrics.Render(), StringComparison.Ordinal);
         Assert.True(metrics.UdpActiveSessions >= 1);
+    }
+
+    [Fact]
+    public async Task ServiceWithTcpAndUdpOnOnePortNumber_TheUdpPortServes()
+    {
+        // DNS's shape: port 53 twice, TCP listed first; a UDPRoute's backendRef port 53 is the UDP one.
+        using var client = new UdpTestClient(Listener(Dual));
+        Assert.Equal("dual:query", await client.AskAsync("query"));
     }
 
     [Fact]
