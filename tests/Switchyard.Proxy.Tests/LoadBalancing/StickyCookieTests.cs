@@ -52,7 +52,9 @@ public sealed class StickyCookieTests
     {
         await using var a = await EchoBackend.StartAsync("a");
         await using var b = await EchoBackend.StartAsync("b");
-        var annotations = "{lb.switchyard.dev/sticky-cookie: sy, lb.switchyard.dev/health-check-path: /healthz, lb.switchyard.dev/health-check-interval: 20ms, lb.switchyard.dev/health-check-unhealthy-threshold: \"1\"}";
+        // Two failed checks in a row (and a generous timeout) mark an endpoint: a slow check of the healthy one on a
+        // loaded machine does not take it out too.
+        var annotations = "{lb.switchyard.dev/sticky-cookie: sy, lb.switchyard.dev/health-check-path: /healthz, lb.switchyard.dev/health-check-interval: 20ms, lb.switchyard.dev/health-check-timeout: 5s, lb.switchyard.dev/health-check-unhealthy-threshold: \"2\"}";
         await using var proxy = await Manifests.StartAsync(Gateway(Route) + Manifests.Service("svc", "default", annotations, a.Port, b.Port));
         using var client = Manifests.Client();
         var (first, setCookie) = await Get(client, proxy);
@@ -60,6 +62,8 @@ public sealed class StickyCookieTests
         pinned.HealthStatus = 503;
         var state = proxy.Runtime.Endpoints.All.Single(e => e.Address.Port == pinned.Port);
         await Wait.UntilAsync(() => state.FailingActiveChecks, "pinned endpoint failing health checks");
+        var other = proxy.Runtime.Endpoints.All.Single(e => e.Address.Port != pinned.Port);
+        await Wait.UntilAsync(() => !other.FailingActiveChecks, "the other endpoint passing its checks");
         var (moved, newCookie) = await Get(client, proxy, Pair(setCookie!));
         Assert.NotEqual(first, moved);
         Assert.NotNull(newCookie);
