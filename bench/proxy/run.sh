@@ -105,7 +105,8 @@ if [ -n "${SWITCHYARD_BIN:-}" ]; then CLI=("$SWITCHYARD_BIN"); elif [ "$CLI_KIND
 
 # rescheduling interrupts on all cores (waking a task on another core); machine-wide, so other load adds to them
 resched_ipis() { awk '/^ *RES:/{t=0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) t += $i; print t}' /proc/interrupts; }
-cpu_ticks() { local t=0; for p in "$@"; do [ -r /proc/$p/stat ] && t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
+# user and system clock ticks of the processes, summed: "UTIME STIME"
+cpu_ticks() { local u=0 s=0; for p in "$@"; do [ -r /proc/$p/stat ] && read -r pu ps < <(awk '{print $14, $15}' /proc/$p/stat) && u=$((u + pu)) && s=$((s + ps)); done; echo "$u $s"; }
 rss_kb() { local t=0; for p in "$@"; do [ -r /proc/$p/status ] && t=$((t + $(awk '/VmRSS/{print $2}' /proc/$p/status))); done; echo $t; }
 wait_port() { for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && return 0; sleep 0.1; done; echo "proxy did not come up" >&2; return 1; }
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); print v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v); print v+0} else if (v ~ /s$/) {sub(/s$/,"",v); print v*1000} else print v}'; }
@@ -121,7 +122,7 @@ measure() {
   local ridle; ridle=$(rss_kb "${pids[@]}")
   local log="$WORK/$name.log"
   [ -f "$log" ] && { kill -USR1 "${pids[0]}"; sleep 0.2; }
-  local t0; t0=$(cpu_ticks "${pids[@]}")
+  local u0 s0; read -r u0 s0 < <(cpu_ticks "${pids[@]}")
   local res0; res0=$(resched_ipis)
   nice -n -19 taskset -c $LOAD_CORE wrk -t1 -c"$CONN" -d"${DUR}s" --latency "http://127.0.0.1:$PORT/" > "$WORK/$name.wrk" &
   local w=$!
@@ -134,14 +135,15 @@ measure() {
   sleep $((DUR / 2))
   local rload; rload=$(rss_kb "${pids[@]}")
   wait $w
-  local t1; t1=$(cpu_ticks "${pids[@]}")
+  local u1 s1; read -r u1 s1 < <(cpu_ticks "${pids[@]}")
   local res1; res1=$(resched_ipis)
   [ -n "$ps" ] && { wait "$ps" || true; }
   local hz; hz=$(getconf CLK_TCK)
   local reqs; reqs=$(awk '/requests in/{print $1}' "$WORK/$name.wrk")
   local errors; errors=$(awk '/Non-2xx|Socket errors/{print}' "$WORK/$name.wrk" | tr '\n' ' ')
   RPS[$name]=$(awk '/Requests\/sec/{print $2}' "$WORK/$name.wrk")
-  CPU[$name]=$(awk -v d=$((t1 - t0)) -v hz="$hz" -v n="$reqs" 'BEGIN{printf "%.1f", d * 1e6 / hz / n}')
+  CPU[$name]=$(awk -v d=$((u1 - u0 + s1 - s0)) -v hz="$hz" -v n="$reqs" 'BEGIN{printf "%.1f", d * 1e6 / hz / n}')
+  local split; split=$(awk -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v hz="$hz" -v n="$reqs" 'BEGIN{printf "user_us_per_req=%.1f sys_us_per_req=%.1f", u * 1e6 / hz / n, s * 1e6 / hz / n}')
   P50[$name]=$(awk '$1=="50%"{print $2}' "$WORK/$name.wrk" | to_ms)
   P99[$name]=$(awk '$1=="99%"{print $2}' "$WORK/$name.wrk" | to_ms)
   RIDLE[$name]=$ridle; RLOAD[$name]=$rload
@@ -156,7 +158,7 @@ measure() {
         (v[2,"gc0"]-v[1,"gc0"])*10000/n, v[2,"gc1"]-v[1,"gc1"], v[2,"gc2"]-v[1,"gc2"], v[2,"jit_methods"]-v[1,"jit_methods"], v[2,"jit_ms"]-v[1,"jit_ms"] }')"
   fi
   extra="$extra $(awk -v d=$((res1 - res0)) -v n="$reqs" 'BEGIN{printf "resched_ipi_per_req=%.3f", d / n}')"
-  echo "RESULT proxy=$name round=${round:-1} rps=${RPS[$name]} cpu_us_per_req=${CPU[$name]} p50_ms=${P50[$name]} p99_ms=${P99[$name]} rss_idle_kb=$ridle rss_load_kb=$rload requests=$reqs $extra ${errors:+errors=\"$errors\"}"
+  echo "RESULT proxy=$name round=${round:-1} rps=${RPS[$name]} cpu_us_per_req=${CPU[$name]} $split p50_ms=${P50[$name]} p99_ms=${P99[$name]} rss_idle_kb=$ridle rss_load_kb=$rload requests=$reqs $extra ${errors:+errors=\"$errors\"}"
   # BENCH_ALLOC_TYPES=1: the sampled allocation types of the measured run (printed just before its closing STATS line)
   if [ -f "$log" ] && [ "${BENCH_ALLOC_TYPES:-}" = 1 ]; then
     awk -v last="$(grep -c '^STATS' "$log")" -v name="$name" '/^STATS/{n++; next} /^ALLOC/ && n == last - 1 {sub(/^ALLOC/, "ALLOC proxy=" name); print}' "$log"

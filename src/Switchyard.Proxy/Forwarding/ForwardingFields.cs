@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
+using Switchyard.Proxy.Telemetry;
 
 namespace Switchyard.Proxy.Forwarding;
 
@@ -8,7 +9,7 @@ namespace Switchyard.Proxy.Forwarding;
 /// the address the request came from, even when the client was taken from X-Forwarded-For (as Envoy and nginx's
 /// <c>$proxy_add_x_forwarded_for</c> do: the chain stays whole for the next hop to walk); X-Forwarded-Proto; and
 /// X-Forwarded-Host (the client's <see cref="Host"/>) when the client sent none. With a null <see cref="Peer"/> the
-/// client's X-Forwarded-For passes as it came.
+/// client's X-Forwarded-For passes as it came. With a <see cref="Trace"/>, the proxy's traceparent replaces the client's.
 /// </summary>
 /// <remarks>
 /// They reach the upstream one of two ways with the same values: set in the request's header dictionary
@@ -18,35 +19,66 @@ namespace Switchyard.Proxy.Forwarding;
 /// instructions, bench/proxy/instructions.sh). The client's fields are read when written: nothing changes them between
 /// (the rule's filters ran before, and GatewayCompiler refuses a backendRef filter that would).
 /// </remarks>
-internal readonly record struct ForwardingFields(string? Peer, string Scheme, string Host, bool Forwarded)
+internal readonly record struct ForwardingFields(string? Peer, string Scheme, string Host, bool Forwarded, TraceParent? Trace)
 {
     private const string ForName = "X-Forwarded-For";
     private const string ProtoName = "X-Forwarded-Proto";
     private const string HostName = "X-Forwarded-Host";
     private const string ForwardedName = "Forwarded";
+    private const string TraceParentName = "traceparent";
 
     /// <summary>The fields for a request with these <paramref name="headers"/>, after the rule's filters.</summary>
-    public static ForwardingFields Of(IHeaderDictionary headers, string? peer, string scheme, bool forwarded) =>
-        new(peer, scheme, headers.Host.ToString(), forwarded); // the Host as the client sent it (an IDN in punycode stays so)
+    public static ForwardingFields Of(IHeaderDictionary headers, string? peer, string scheme, bool forwarded, TraceParent? trace) =>
+        new(peer, scheme, headers.Host.ToString(), forwarded, trace); // the Host as the client sent it (an IDN in punycode stays so)
 
     /// <summary>Whether a header of this name is one of these fields.</summary>
     public static bool IsField(string name) => name.Length switch
     {
         9 => name.Equals(ForwardedName, StringComparison.OrdinalIgnoreCase),
+        11 => name.Equals(TraceParentName, StringComparison.OrdinalIgnoreCase),
         15 => name.Equals(ForName, StringComparison.OrdinalIgnoreCase),
         16 => name.Equals(HostName, StringComparison.OrdinalIgnoreCase),
         17 => name.Equals(ProtoName, StringComparison.OrdinalIgnoreCase),
         _ => false,
     };
 
-    /// <summary>Whether the client's field <paramref name="name"/> gives way to one written by <see cref="WriteTo"/>.</summary>
-    public bool Replaces(string name) => name.Length switch
+    /// <summary>
+    /// The client's own forwarding fields, met while its fields are copied into the upstream head (<see cref="Take"/>):
+    /// read on the way instead of looked up in the header dictionary again.
+    /// </summary>
+    public struct ClientFields
     {
-        9 => Forwarded && name.Equals(ForwardedName, StringComparison.OrdinalIgnoreCase),
-        15 => Peer is not null && name.Equals(ForName, StringComparison.OrdinalIgnoreCase),
-        17 => name.Equals(ProtoName, StringComparison.OrdinalIgnoreCase),
-        _ => false, // X-Forwarded-Host is written only when the client sent none
-    };
+        public StringValues For;
+        public StringValues Forwarded;
+        public bool HasHost;
+    }
+
+    /// <summary>
+    /// Whether the client's field <paramref name="name"/> gives way to one written by <see cref="WriteTo"/>; its values
+    /// are kept in <paramref name="client"/> when the written field continues them. X-Forwarded-Host is noted and passes
+    /// (it is written only when the client sent none).
+    /// </summary>
+    public bool Take(string name, StringValues values, ref ClientFields client)
+    {
+        switch (name.Length)
+        {
+            case 9 when Forwarded && name.Equals(ForwardedName, StringComparison.OrdinalIgnoreCase):
+                client.Forwarded = values;
+                return true;
+            case 11:
+                return Trace is not null && name.Equals(TraceParentName, StringComparison.OrdinalIgnoreCase);
+            case 15 when Peer is not null && name.Equals(ForName, StringComparison.OrdinalIgnoreCase):
+                client.For = values;
+                return true;
+            case 16 when name.Equals(HostName, StringComparison.OrdinalIgnoreCase):
+                client.HasHost = true;
+                return false;
+            case 17:
+                return name.Equals(ProtoName, StringComparison.OrdinalIgnoreCase);
+            default:
+                return false;
+        }
+    }
 
     private string ForValue(StringValues prior) => prior.Count == 0 ? Peer! : prior.ToString() + ", " + Peer;
 
@@ -65,17 +97,54 @@ internal readonly record struct ForwardingFields(string? Peer, string Scheme, st
         headers[ProtoName] = Scheme;
         if (WritesHost(headers)) headers[HostName] = Host;
         if (Forwarded) headers[ForwardedName] = ForwardedValue(headers[ForwardedName]);
+        if (Trace is { } trace) headers.TraceParent = trace.ToString();
     }
 
     /// <summary>
-    /// Writes the fields into an upstream head whose copy of the request's <paramref name="headers"/> skipped those
-    /// <see cref="Replaces"/> names.
+    /// Writes the fields into an upstream head whose copy of the request's fields gave the client's to
+    /// <see cref="Take"/>: the same values <see cref="SetInto"/> sets, written piece by piece.
     /// </summary>
-    public void WriteTo(ref HeadBuilder head, IHeaderDictionary headers)
+    public void WriteTo(ref HeadBuilder head, in ClientFields client)
     {
-        if (Peer is not null) head.Header("X-Forwarded-For: "u8, ForValue(headers[ForName]));
+        if (Peer is not null)
+        {
+            head.Append("X-Forwarded-For: "u8);
+            if (client.For.Count > 0)
+            {
+                head.Append(client.For);
+                head.Append(", "u8);
+            }
+            head.Append(Peer);
+            head.Append("\r\n"u8);
+        }
+        if (Trace is { } trace)
+        {
+            head.Append("traceparent: "u8);
+            trace.WriteTo(head.Reserve(TraceParent.Length));
+            head.Append("\r\n"u8);
+        }
         head.Header("X-Forwarded-Proto: "u8, Scheme);
-        if (WritesHost(headers)) head.Header("X-Forwarded-Host: "u8, Host);
-        if (Forwarded) head.Header("Forwarded: "u8, ForwardedValue(headers[ForwardedName]));
+        if (Host.Length > 0 && !client.HasHost) head.Header("X-Forwarded-Host: "u8, Host);
+        if (!Forwarded) return;
+        head.Append("Forwarded: "u8);
+        if (client.Forwarded.Count > 0)
+        {
+            head.Append(client.Forwarded);
+            head.Append(", "u8);
+        }
+        head.Append("for="u8);
+        if (Peer is null) head.Append("unknown"u8);
+        else if (Peer.Contains(':', StringComparison.Ordinal))
+        {
+            head.Append("\"["u8);
+            head.Append(Peer);
+            head.Append("]\""u8);
+        }
+        else head.Append(Peer);
+        head.Append(";proto="u8);
+        head.Append(Scheme);
+        head.Append(";host=\""u8);
+        head.Append(Host);
+        head.Append("\"\r\n"u8);
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Microsoft.Extensions.Primitives;
 
 namespace Switchyard.Proxy.Forwarding;
 
@@ -59,6 +60,24 @@ internal struct HeadBuilder : IDisposable
         if (string.IsNullOrEmpty(text)) return;
         Ensure(text.Length);
         _length += Latin1(text, _buffer.AsSpan(_length));
+    }
+
+    /// <summary>A field's values as one, joined by commas (as <see cref="StringValues.ToString"/> joins them).</summary>
+    public void Append(StringValues values)
+    {
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (i > 0) Append(","u8);
+            Append(values[i]);
+        }
+    }
+
+    /// <summary>The next <paramref name="length"/> bytes of the head, for the caller to fill.</summary>
+    public Span<byte> Reserve(int length)
+    {
+        Ensure(length);
+        _length += length;
+        return _buffer.AsSpan(_length - length, length);
     }
 
     public void Append(long number)

@@ -161,12 +161,13 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
         // The fields the client's Connection named are gone already (HopByHop.ConsumeConnectionOptions, on arrival).
         var inHead = plan.Forwarding.HasValue;
         var forwarding = plan.Forwarding.GetValueOrDefault();
+        var client = new ForwardingFields.ClientFields();
         foreach (var (name, values) in request.Headers)
         {
-            if (WrittenHere(name) || (inHead && forwarding.Replaces(name))) continue;
+            if (WrittenHere(name) || (inHead && forwarding.Take(name, values, ref client))) continue;
             foreach (var value in values) b.Header(name, value);
         }
-        if (inHead) forwarding.WriteTo(ref b, request.Headers);
+        if (inHead) forwarding.WriteTo(ref b, client);
         if (bodyMode == BodyMode.ContentLength)
         {
             b.Append("Content-Length: "u8);
@@ -290,13 +291,17 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
         var headers = response.Headers;
         var listed = head.ListedFields; // "keep-alive" alone names no field
         var fields = head.Headers;
+        // Set, not appended, when nothing can be there to append to: appending looks the name up first (about 200
+        // instructions a field). The proxy may have set fields already (a sticky cookie, CORS).
+        var set = head.NamesUnique && headers.Count == 0;
         for (var i = 0; i < fields.Count; i++)
         {
             var (name, value) = fields[i];
             // A 101 keeps Upgrade (it names the new protocol) although Connection lists it.
             var keep = head.Status == 101 && name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase);
             if (!keep && (head.IsHopByHop(i) || (listed is not null && HopByHop.ListedIn(listed, name)))) continue;
-            headers.Append(name, value);
+            if (set) headers[name] = value;
+            else headers.Append(name, value);
         }
         plan.ResponseEdits?.Apply(headers);
         if (head.Status == 101)

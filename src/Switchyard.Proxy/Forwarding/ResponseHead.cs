@@ -27,6 +27,9 @@ internal sealed class ResponseHead
     public bool ConnectionClose { get; private set; }
     public bool Http10 { get; private set; }
 
+    /// <summary>Whether no field name of <see cref="Headers"/> appears twice (in any case): each can then be set, not appended.</summary>
+    public bool NamesUnique { get; private set; }
+
     /// <summary>The Connection values that name fields beyond keep-alive, close and upgrade (those fields are hop-by-hop too); null when none does.</summary>
     public string? ListedFields { get; private set; }
 
@@ -155,6 +158,7 @@ internal sealed class ResponseHead
             _hopByHop[Headers.Count] = line.Kind is Kind.HopByHop or Kind.Connection or Kind.ConnectionClose;
             Headers.Add(new(line.Name, line.Value));
         }
+        NamesUnique = Unique(Headers);
         // RFC 9112 §6.3: with Transfer-Encoding present, Content-Length is ignored (and the connection is not reused); when
         // chunked is not the final coding, the body runs to the end of the connection.
         if (finalChunked is { } chunked)
@@ -166,6 +170,19 @@ internal sealed class ResponseHead
                 ConnectionClose = true;
             }
         }
+    }
+
+    private static bool Unique(List<KeyValuePair<string, string>> fields)
+    {
+        for (var i = 1; i < fields.Count; i++)
+        {
+            var name = fields[i].Key;
+            for (var j = 0; j < i; j++)
+            {
+                if (name.Equals(fields[j].Key, StringComparison.OrdinalIgnoreCase)) return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>The field line of <paramref name="length"/> bytes at <paramref name="start"/>: the previous head's line at this position when the bytes are the same, else parsed and checked.</summary>

@@ -58,7 +58,7 @@ internal sealed class ProxyApplication(IPEndPoint bind, ProxyRuntime runtime, Re
     {
         var listener = runtime.View.Current.Listeners.GetValueOrDefault(bind);
         var peer = context.Peer;
-        return handler.HandleAsync(context.Http, listener, peer, listener?.ClientIpDetection is { } detection ? context.ClientBehind(detection) : peer);
+        return handler.HandleAsync(context.Http, listener, peer, listener?.ClientIpDetection is { } detection ? context.ClientBehind(detection) : peer).AsTask();
     }
 
     public void DisposeContext(Context context, Exception? exception) => context.Http.Uninitialize();

@@ -122,6 +122,29 @@ public sealed class ForwardingFieldsTests : IAsyncLifetime
         Assert.Equal("for=192.0.2.7,for=198.51.100.1, for=127.0.0.1;proto=http;host=\"fields.test\"", echoed["forwarded"]);
     }
 
+    [Theory]
+    [InlineData("/plain")]
+    [InlineData("/mirrored")]
+    [InlineData("/hashed")]
+    [InlineData("/h2")]
+    public async Task ClientTraceParent_ReplacedByTheProxysSpanOfTheSameTrace(string path)
+    {
+        const string incoming = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        var echoed = await EchoedAsync(path, $"traceparent: {incoming}\r\n"); // a second value would fail the echo's Add
+        var sent = echoed["traceparent"];
+        Assert.Matches("^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$", sent);
+        Assert.NotEqual(incoming, sent);
+    }
+
+    [Theory]
+    [InlineData("/plain")]
+    [InlineData("/h2")]
+    public async Task NoTraceParent_TheProxyStartsATrace(string path)
+    {
+        var echoed = await EchoedAsync(path, "");
+        Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-00$", echoed["traceparent"]);
+    }
+
     [Fact]
     public async Task Mirror_CopyCarriesTheSameFieldsAsThePrimary()
     {

@@ -1,10 +1,11 @@
+using System.Text;
 using System.Text.RegularExpressions;
 using Switchyard.Proxy.Telemetry;
 
 namespace Switchyard.Proxy.Tests.Telemetry;
 
 /// <summary>W3C Trace Context, traceparent: https://www.w3.org/TR/trace-context/#traceparent-header</summary>
-public sealed partial class TraceContextTests
+public sealed partial class TraceParentTests
 {
     [GeneratedRegex("^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")]
     private static partial Regex Shape();
@@ -15,11 +16,13 @@ public sealed partial class TraceContextTests
     [InlineData("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-more", "0af7651916cd43dd8448eb211c80319c", "01")] // a later version may append fields
     public void Next_ValidIncoming_ContinuesTheTraceAsANewSpan(string incoming, string traceId, string flags)
     {
-        var next = TraceContext.Next(incoming);
-        Assert.Matches(Shape(), next);
-        Assert.Equal(traceId, TraceContext.TraceIdOf(next));
-        Assert.EndsWith("-" + flags, next, StringComparison.Ordinal);
-        Assert.NotEqual(incoming.Substring(36, 16), next.Substring(36, 16));
+        var next = TraceParent.Next(incoming);
+        var text = next.ToString();
+        Assert.Matches(Shape(), text);
+        Assert.Equal(traceId, next.TraceId);
+        Assert.Equal(traceId, text.Substring(3, 32));
+        Assert.EndsWith("-" + flags, text, StringComparison.Ordinal);
+        Assert.NotEqual(incoming.Substring(36, 16), text.Substring(36, 16));
     }
 
     [Theory]
@@ -33,19 +36,33 @@ public sealed partial class TraceContextTests
     [InlineData("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-0g")]
     public void Next_MissingOrInvalidIncoming_StartsATraceWithFlagsCleared(string? incoming)
     {
-        var next = TraceContext.Next(incoming);
-        Assert.Matches(Shape(), next);
-        Assert.NotEqual("0af7651916cd43dd8448eb211c80319c", TraceContext.TraceIdOf(next));
-        Assert.NotEqual(new string('0', 32), TraceContext.TraceIdOf(next));
-        Assert.EndsWith("-00", next, StringComparison.Ordinal);
+        var next = TraceParent.Next(incoming);
+        var text = next.ToString();
+        Assert.Matches(Shape(), text);
+        Assert.Equal(text.Substring(3, 32), next.TraceId);
+        Assert.NotEqual("0af7651916cd43dd8448eb211c80319c", next.TraceId);
+        Assert.NotEqual(new string('0', 32), next.TraceId);
+        Assert.EndsWith("-00", text, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Next_EachCall_MakesItsOwnSpanAndTrace()
     {
-        var a = TraceContext.Next(null);
-        var b = TraceContext.Next(null);
-        Assert.NotEqual(TraceContext.TraceIdOf(a), TraceContext.TraceIdOf(b));
-        Assert.NotEqual(a.Substring(36, 16), b.Substring(36, 16));
+        var a = TraceParent.Next(null);
+        var b = TraceParent.Next(null);
+        Assert.NotEqual(a.TraceId, b.TraceId);
+        Assert.NotEqual(a.ToString().Substring(36, 16), b.ToString().Substring(36, 16));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")]
+    public void WriteTo_WritesTheTextAsAsciiBytes(string? incoming)
+    {
+        var next = TraceParent.Next(incoming);
+        var bytes = new byte[TraceParent.Length + 1];
+        next.WriteTo(bytes);
+        Assert.Equal(next.ToString(), Encoding.ASCII.GetString(bytes, 0, TraceParent.Length));
+        Assert.Equal(0, bytes[^1]); // nothing past its length
     }
 }
