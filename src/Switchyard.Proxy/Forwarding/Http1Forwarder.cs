@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 using Switchyard.Proxy.Endpoints;
+using Switchyard.Proxy.Pipeline;
 using Switchyard.Proxy.ProxyProtocol;
 
 namespace Switchyard.Proxy.Forwarding;
@@ -24,7 +25,7 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
     /// <summary>It writes them into the head it builds (<see cref="ForwardingFields.WriteTo"/>).</summary>
     public bool WritesForwardingFields => true;
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // completes asynchronously on every request: reuse its state machine box
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))] // completes asynchronously on every request: reuse its state machine box
     public async ValueTask<ForwardResult> ForwardAsync(HttpContext context, EndpointState endpoint, ForwardPlan plan, CancellationToken cancellationToken)
     {
         var upgrade = UpgradeOf(context);

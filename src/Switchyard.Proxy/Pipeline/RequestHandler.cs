@@ -40,7 +40,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
     /// method would allocate one per request (about 1,000 instructions, bench/proxy/instructions.sh). Kestrel's
     /// application returns a Task: <see cref="Listeners.ProxyApplication"/> wraps the pending ones, a small object.
     /// </remarks>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder))]
     public async ValueTask HandleAsync(HttpContext context, ListenerConfig? listener, string? peer, string? client)
     {
         var start = runtime.Time.GetTimestamp();
@@ -207,7 +207,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
     /// (never back to the endpoint that failed) by the policy without its sticky cookie, and each attempt's response is
     /// stamped with the token naming its endpoint.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // suspends on every proxied request: reuse its state machine box
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))] // suspends on every proxied request: reuse its state machine box
     private async ValueTask<Outcome> ForwardAsync(HttpContext context, RouteRule rule, Backend backend, RequestEdits edits, ForwardingFields? forwarding, CancellationTokenSource? requestTimeout, SessionAttempt? session)
     {
         var balancer = session is null ? backend.Balancer : backend.Balancer.WithoutAffinity;
