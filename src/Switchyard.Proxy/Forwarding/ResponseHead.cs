@@ -172,15 +172,22 @@ internal sealed class ResponseHead
         }
     }
 
+    /// <summary>Whether no two names are equal in any case; names are compared only when their lengths meet.</summary>
     private static bool Unique(List<KeyValuePair<string, string>> fields)
     {
-        for (var i = 1; i < fields.Count; i++)
+        var lengths = 0UL; // a bit per name length (modulo 64) seen
+        for (var i = 0; i < fields.Count; i++)
         {
             var name = fields[i].Key;
-            for (var j = 0; j < i; j++)
+            var bit = 1UL << (name.Length & 63);
+            if ((lengths & bit) != 0)
             {
-                if (name.Equals(fields[j].Key, StringComparison.OrdinalIgnoreCase)) return false;
+                for (var j = 0; j < i; j++)
+                {
+                    if (name.Equals(fields[j].Key, StringComparison.OrdinalIgnoreCase)) return false;
+                }
             }
+            lengths |= bit;
         }
         return true;
     }

@@ -54,13 +54,15 @@ internal sealed class HostRouter
     {
         string? value = request.Headers.Host;
         if (string.IsNullOrEmpty(value)) return default;
-        var colon = value.IndexOf(':');
-        // A punycode label has "--": looked for first (vectorized), as most names have none.
-        if ((value.Contains("--", StringComparison.Ordinal) && value.Contains("xn--", StringComparison.OrdinalIgnoreCase)) || value.Contains('[')
-            || (colon >= 0 && (colon == value.Length - 1 || value.IndexOf(':', colon + 1) >= 0)))
+        var text = value.AsSpan();
+        var colon = text.IndexOf(':');
+        // An IPv6 literal, a punycode label ("xn--"), or more than one colon: HostString decodes those. One vectorized
+        // search for '[' or '-' first, as most names have neither.
+        if ((text.IndexOfAny('[', '-') >= 0 && (text.Contains('[') || text.IndexOf("xn--", StringComparison.OrdinalIgnoreCase) >= 0))
+            || (colon >= 0 && (colon == text.Length - 1 || text[(colon + 1)..].Contains(':'))))
         {
             return request.Host.Host;
         }
-        return colon < 0 ? value : value.AsSpan(0, colon);
+        return colon < 0 ? text : text[..colon];
     }
 }

@@ -39,6 +39,17 @@ public sealed class ResponseHeadTests
         Assert.Same(firstValue, head.Headers[1].Value);
     }
 
+    [Theory]
+    [InlineData("Server: a\r\nDate: b\r\nX-Id: c\r\n", true)]
+    [InlineData("Set-Cookie: a=1\r\nServer: s\r\nSet-Cookie: b=2\r\n", false)]
+    [InlineData("X-Aa: 1\r\nx-aa: 2\r\n", false)] // the same name in another case
+    [InlineData("X-Aa: 1\r\nX-Ab: 2\r\nX-Ac: 3\r\n", true)] // names of one length, all different
+    [InlineData("X-Ab: 1\r\nConnection: keep-alive\r\nContent-Length: 0\r\n", true)] // hop-by-hop and framing fields count too, once each
+    public void TryParse_NamesUnique_WhenNoNameRepeats(string fields, bool unique)
+    {
+        Assert.Equal(unique, Parse(new ResponseHead(), "HTTP/1.1 200 OK\r\n" + fields + "\r\n").NamesUnique);
+    }
+
     [Fact]
     public void TryParse_FieldNameInOtherCase_KeepsTheNameAsSent()
     {
