@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -40,8 +41,10 @@ internal readonly struct TraceParent
     /// <summary>The 32 hex digits of the trace id (for the access log).</summary>
     public string TraceId => _caller?.Substring(3, 32) ?? string.Create(32, this, static (chars, t) =>
     {
-        t._traceHigh.TryFormat(chars, out _, "x16");
-        t._traceLow.TryFormat(chars[16..], out _, "x16");
+        Span<byte> bytes = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt64BigEndian(bytes, t._traceHigh);
+        BinaryPrimitives.WriteUInt64BigEndian(bytes[8..], t._traceLow);
+        Convert.TryToHexStringLower(bytes, chars, out _);
     });
 
     /// <summary>Writes the field's value, <see cref="Length"/> ASCII bytes, at the start of <paramref name="to"/>.</summary>
@@ -51,14 +54,22 @@ internal readonly struct TraceParent
         if (_caller is { } caller) Ascii.FromUtf16(caller.AsSpan(3, 32), to.Slice(3, 32), out _);
         else
         {
-            _traceHigh.TryFormat(to.Slice(3, 16), out _, "x16");
-            _traceLow.TryFormat(to.Slice(19, 16), out _, "x16");
+            Hex(_traceHigh, to.Slice(3, 16));
+            Hex(_traceLow, to.Slice(19, 16));
         }
         to[35] = (byte)'-';
-        _span.TryFormat(to.Slice(36, 16), out _, "x16");
+        Hex(_span, to.Slice(36, 16));
         to[52] = (byte)'-';
         if (_caller is { } flags) Ascii.FromUtf16(flags.AsSpan(53, 2), to.Slice(53, 2), out _);
         else "00"u8.CopyTo(to[53..]);
+    }
+
+    /// <summary>16 lowercase hex digits, most significant first (the vectorized encoder: a "x16" format string costs ~250 instructions).</summary>
+    private static void Hex(ulong value, Span<byte> to)
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(bytes, value);
+        Convert.TryToHexStringLower(bytes, to, out _);
     }
 
     public override string ToString()
