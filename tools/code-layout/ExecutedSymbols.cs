@@ -160,7 +160,8 @@ string? SymbolAt(long address)
 static (long Address, string Name)[] ReadSymbols(string path) =>
     File.ReadLines(path)
         .Select(line => line.Split(' ', 3))
-        .Where(f => f.Length == 3 && f[0].Length > 0 && f[1] is "t" or "T" or "w" or "W")
+        // The linker's section bounds (__start___managedcode) share an address with a function: the function's name wins.
+        .Where(f => f.Length == 3 && f[0].Length > 0 && f[1] is "t" or "T" or "w" or "W" && !f[2].StartsWith("__start_", StringComparison.Ordinal) && !f[2].StartsWith("__stop_", StringComparison.Ordinal))
         .Select(f => (Address: long.Parse(f[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture), Name: f[2]))
         .OrderBy(s => s.Address)
         .ToArray();
