@@ -183,7 +183,7 @@ public sealed class ProxyProtocolListenerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task HeaderSentByteByByte_WithinTimeout_Accepted()
+    public async Task HeaderSentInPieces_WithinTimeout_Accepted()
     {
         byte[] bytes = [.. ProxyProtocolClient.V2(new IPEndPoint(IPAddress.Parse("192.0.2.99"), 1), new IPEndPoint(Edge, 80)), .. Get()];
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
