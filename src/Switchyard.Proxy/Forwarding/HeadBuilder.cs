@@ -62,13 +62,24 @@ internal struct HeadBuilder : IDisposable
         _length += Latin1(text, _buffer.AsSpan(_length));
     }
 
-    /// <summary>A field's values as one, joined by commas (as <see cref="StringValues.ToString"/> joins them).</summary>
+    /// <summary>
+    /// A field's values as one, as <see cref="StringValues.ToString"/> makes it: a single value as it is, several joined by
+    /// commas without the empty ones.
+    /// </summary>
     public void Append(StringValues values)
     {
-        for (var i = 0; i < values.Count; i++)
+        if (values.Count == 1)
         {
-            if (i > 0) Append(","u8);
-            Append(values[i]);
+            Append(values[0]);
+            return;
+        }
+        var first = true;
+        foreach (var value in values)
+        {
+            if (string.IsNullOrEmpty(value)) continue;
+            if (!first) Append(","u8);
+            Append(value);
+            first = false;
         }
     }
 

@@ -301,8 +301,8 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
             // A 101 keeps Upgrade (it names the new protocol) although Connection lists it.
             var keep = head.Status == 101 && name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase);
             if (!keep && (head.IsHopByHop(i) || (listed is not null && HopByHop.ListedIn(listed, name)))) continue;
-            if (set) headers[name] = value;
-            else headers.Append(name, value);
+            if (set && value.Length > 0) headers[name] = value;
+            else headers.Append(name, value); // appending drops an empty field, as it always did
         }
         plan.ResponseEdits?.Apply(headers);
         if (head.Status == 101)

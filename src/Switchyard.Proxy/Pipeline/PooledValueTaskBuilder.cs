@@ -12,8 +12,10 @@ namespace Switchyard.Proxy.Pipeline;
 /// <remarks>
 /// An event loop has one request in flight per connection, all on its one thread: with 32 connections the runtime's
 /// pool missed 46% of the time, and each miss allocated a box of about a kilobyte, three per request, the most of the
-/// gateway's garbage (bench/proxy/instructions.sh; docs/decisions/0008-event-loop-transport.md). The execution context
-/// flows as the runtime's builders flow it: captured at each suspension, restored to run the continuation.
+/// gateway's garbage (bench/proxy/instructions.sh; docs/decisions/0008-event-loop-transport.md). A box becomes a spare of
+/// the thread that takes its result (the loop, on the request path), and a thread only ever holds as many as were in
+/// flight there at once, at most <see cref="PooledBox{TResult}.PerThread"/> per method. The execution context flows as
+/// the runtime's builders flow it: captured at each suspension, restored to run the continuation.
 /// </remarks>
 internal struct PooledValueTaskBuilder<TResult>
 {
@@ -44,14 +46,17 @@ internal struct PooledValueTaskBuilder<TResult>
         else _box.SetException(exception);
     }
 
+    /// <remarks>A cancellation before the first suspension reads as canceled, as it does after one (and as Task builders give it).</remarks>
     public readonly ValueTask<TResult> Task =>
         _box is { } box ? new ValueTask<TResult>(box, box.Version)
+        : _exception is OperationCanceledException { CancellationToken.IsCancellationRequested: true } canceled ? ValueTask.FromCanceled<TResult>(canceled.CancellationToken)
         : _exception is not null ? ValueTask.FromException<TResult>(_exception)
         : new ValueTask<TResult>(_result!);
 
     /// <summary>The method's completion without its result, for <see cref="PooledValueTaskBuilder"/>.</summary>
     internal readonly ValueTask AsValueTask() =>
         _box is { } box ? new ValueTask(box, box.Version)
+        : _exception is OperationCanceledException { CancellationToken.IsCancellationRequested: true } canceled ? ValueTask.FromCanceled(canceled.CancellationToken)
         : _exception is not null ? ValueTask.FromException(_exception)
         : default;
 
@@ -155,6 +160,8 @@ internal abstract class PooledBox<TResult> : IValueTaskSource<TResult>, IValueTa
     public TResult GetResult(short token)
     {
         if (token != _core.Version) throw new InvalidOperationException("a pooled ValueTask was awaited twice, or after its box was reused");
+        // Its method still runs in the box: the box must not become a spare (a blocking read of a pending ValueTask).
+        if (_core.GetStatus(token) == ValueTaskSourceStatus.Pending) throw new InvalidOperationException("a pooled ValueTask's result was read before it completed");
         try
         {
             return _core.GetResult(token);

@@ -125,6 +125,16 @@ public sealed class ForwardingFieldsTests : IAsyncLifetime
     [Theory]
     [InlineData("/plain")]
     [InlineData("/mirrored")]
+    public async Task EmptyClientLine_LeftOutOfTheJoinedValue(string path)
+    {
+        var echoed = await EchoedAsync(path, "X-Forwarded-For:\r\nX-Forwarded-For: 192.0.2.7\r\nForwarded: for=192.0.2.7\r\nForwarded:\r\n");
+        Assert.Equal("192.0.2.7, 127.0.0.1", echoed["x-forwarded-for"]);
+        Assert.Equal("for=192.0.2.7, for=127.0.0.1;proto=http;host=\"fields.test\"", echoed["forwarded"]);
+    }
+
+    [Theory]
+    [InlineData("/plain")]
+    [InlineData("/mirrored")]
     [InlineData("/hashed")]
     [InlineData("/h2")]
     public async Task ClientTraceParent_ReplacedByTheProxysSpanOfTheSameTrace(string path)

@@ -51,6 +51,20 @@ public sealed class PooledValueTaskBuilderTests
     }
 
     [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
+    private static async ValueTask<int> CanceledBeforeSuspendingAsync(CancellationToken token)
+    {
+        token.ThrowIfCancellationRequested();
+        return await new Gate().WaitAsync().ConfigureAwait(false);
+    }
+
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder))]
+    private static async ValueTask NonGenericCanceledBeforeSuspendingAsync(CancellationToken token)
+    {
+        token.ThrowIfCancellationRequested();
+        await new Gate().WaitAsync().ConfigureAwait(false);
+    }
+
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     private static async ValueTask<string?> FlowingAfterAsync(Gate gate)
     {
         await gate.WaitAsync().ConfigureAwait(false);
@@ -102,6 +116,36 @@ public sealed class PooledValueTaskBuilderTests
         Assert.True(task.IsCanceled);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await task);
     }
+
+    [Fact]
+    public async Task CanceledBeforeSuspending_ReadsAsCanceled()
+    {
+        using var canceled = new CancellationTokenSource();
+        await canceled.CancelAsync();
+        var generic = CanceledBeforeSuspendingAsync(canceled.Token);
+        var plain = NonGenericCanceledBeforeSuspendingAsync(canceled.Token);
+        Assert.True(generic.IsCanceled);
+        Assert.True(plain.IsCanceled);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await generic);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await plain);
+    }
+
+    [Fact]
+#pragma warning disable CA2012 // reading a pending ValueTask's result is the misuse this test makes
+    public void ResultReadBeforeCompletion_RefusedAndTheBoxNotSpared()
+    {
+        var gate = new Gate();
+        var task = AddAfterAsync(gate, 1);
+        Assert.Throws<InvalidOperationException>(() => task.Result);
+        // Spares are taken last in, first out: a box wrongly spared above would be this one's, its state overwritten.
+        var otherGate = new Gate();
+        var other = AddAfterAsync(otherGate, 100);
+        gate.Open(41);
+        Assert.Equal(42, task.Result);
+        otherGate.Open(1);
+        Assert.Equal(101, other.Result);
+    }
+#pragma warning restore CA2012
 
     [Fact]
     public async Task ExecutionContext_FlowsToTheContinuation()
