@@ -35,8 +35,8 @@ public sealed class ControlPlaneTests : IAsyncLifetime
         {
             var apply = await _cli.RunAsync("apply", "-f", Examples);
             Assert.True(apply.ExitCode == 0, apply.ToString());
-            before = await SnapshotAsync();
             var applied = ManifestObjects();
+            before = await SettledSnapshotAsync(applied.Select(o => o.Key).ToHashSet());
             foreach (var (key, spec) in applied)
             {
                 Assert.True(before.ContainsKey(key), $"{key} was applied but `get` does not return it; have: {string.Join(", ", before.Keys)}");
@@ -262,6 +262,35 @@ public sealed class ControlPlaneTests : IAsyncLifetime
             }
         }
         return all;
+    }
+
+    /// <summary>
+    /// A snapshot once the controllers have written the status of what was applied: every Gateway and route has one, and
+    /// two snapshots in a row agree on the resourceVersion of each applied object (Deployments aside: the runtime keeps
+    /// writing theirs). A Gateway's status written after the snapshot once read as a restart rewriting it. Gives up
+    /// waiting after a minute and returns the last snapshot, for the assertions to report.
+    /// </summary>
+    private async Task<Dictionary<string, (string Uid, string Rv, JsonNode Json)>> SettledSnapshotAsync(HashSet<string> applied)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        Dictionary<string, (string Uid, string Rv, JsonNode Json)>? last = null;
+        while (true)
+        {
+            var next = await SnapshotAsync();
+            var watched = next.Where(o => applied.Contains(o.Key) && !o.Key.StartsWith("Deployment ", StringComparison.Ordinal)).ToList();
+            var statuses = watched.All(o => !HasControllerStatus(o.Key) || o.Value.Json["status"] is JsonObject { Count: > 0 });
+            var unchanged = last is not null && watched.All(o => last.TryGetValue(o.Key, out var l) && l.Rv == o.Value.Rv);
+            if ((statuses && unchanged) || DateTime.UtcNow > deadline) return next;
+            last = next;
+            await Task.Delay(500);
+        }
+    }
+
+    /// <summary>The kinds whose status the gateway controller writes: Gateway and the routes.</summary>
+    private static bool HasControllerStatus(string key)
+    {
+        var kind = key[..key.IndexOf(' ', StringComparison.Ordinal)];
+        return kind == "Gateway" || kind.EndsWith("Route", StringComparison.Ordinal);
     }
 
     private static List<(string Key, JsonNode? Spec)> ManifestObjects()
