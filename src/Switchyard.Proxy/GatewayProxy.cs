@@ -153,7 +153,8 @@ public sealed class GatewayProxy : IAsyncDisposable
             _runtime.ExternalAuthClient.Retain(result.LiveEndpoints, liveTls, RetiredTlsGrace);
             _health.Reconcile(result.HealthChecks);
             Warnings = [.. result.Warnings, .. bindErrors, .. udpBindErrors];
-            Statuses = [.. result.GatewayStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Gateway, (object)s.Status)),
+            Statuses = [.. result.ClassStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Class, (object)s.Status)),
+                .. result.GatewayStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Gateway, (object)s.Status)),
                 .. result.ListenerSetStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Set, (object)s.Status)),
                 .. result.RouteStatuses.Select(s => (s.Route, s.Status)),
                 .. result.PolicyStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Policy, (object)s.Status))];
@@ -167,6 +168,13 @@ public sealed class GatewayProxy : IAsyncDisposable
 
     private async Task WriteStatusesAsync(CompileResult result, CancellationToken cancellationToken)
     {
+        foreach (var (gatewayClass, status) in result.ClassStatuses)
+        {
+            if (gatewayClass.Status is { } current && Conditions.Same(current.Conditions, status.Conditions)) continue;
+            var copy = Model.Resources.ResourceJson.Clone(gatewayClass);
+            copy.Status = status;
+            await _store!.UpdateAsync(copy, cancellationToken).ConfigureAwait(false);
+        }
         foreach (var (gateway, status) in result.GatewayStatuses)
         {
             if (SameGatewayStatus(gateway.Status, status)) continue;

@@ -265,7 +265,8 @@ public sealed class ControlPlaneTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// A snapshot once the controllers have written the status of what was applied: every Gateway and route has one, and
+    /// A snapshot once the controllers have written the status of what was applied: every GatewayClass, Gateway and route
+    /// has one, and
     /// two snapshots in a row agree on the resourceVersion of each applied object (Deployments aside: the runtime keeps
     /// writing theirs). A Gateway's status written after the snapshot once read as a restart rewriting it. Gives up
     /// waiting after a minute and returns the last snapshot, for the assertions to report.
@@ -286,11 +287,11 @@ public sealed class ControlPlaneTests : IAsyncLifetime
         }
     }
 
-    /// <summary>The kinds whose status the gateway controller writes: Gateway and the routes.</summary>
+    /// <summary>The kinds whose status the gateway controller writes: GatewayClass, Gateway and the routes.</summary>
     private static bool HasControllerStatus(string key)
     {
         var kind = key[..key.IndexOf(' ', StringComparison.Ordinal)];
-        return kind == "Gateway" || kind.EndsWith("Route", StringComparison.Ordinal);
+        return kind is "GatewayClass" or "Gateway" || kind.EndsWith("Route", StringComparison.Ordinal);
     }
 
     private static List<(string Key, JsonNode? Spec)> ManifestObjects()

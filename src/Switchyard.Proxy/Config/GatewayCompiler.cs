@@ -76,12 +76,13 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
     /// </summary>
     public Dictionary<string, IKubernetesObject<V1ObjectMeta>>? LastAccepted { get; init; }
 
+    public List<GatewayClassStatusUpdate> ClassStatuses { get; } = [];
     public List<GatewayStatusUpdate> GatewayStatuses { get; } = [];
     public List<RouteStatusUpdate> RouteStatuses { get; } = [];
 
     public void Compile()
     {
-        var ours = inputs.GatewayClasses.Where(c => c.Spec.ControllerName == ControllerName).Select(c => c.Metadata.Name).ToHashSet(StringComparer.Ordinal);
+        var ours = AcceptClasses();
         var gateways = inputs.Gateways.Where(g => ours.Contains(g.Spec.GatewayClassName)).OrderBy(g => g.Metadata.CreationTimestamp ?? DateTime.MinValue)
             .ThenBy(g => Key(g.Metadata), StringComparer.Ordinal).ToList();
         var listeners = new Dictionary<ParentKey, List<ListenerInfo>>();
@@ -130,6 +131,27 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
             AddFrontendConditions(gateway, status);
             GatewayStatuses.Add(new GatewayStatusUpdate(gateway, status));
         }
+    }
+
+    /// <summary>
+    /// The GatewayClasses naming this controller, each with its Accepted condition; the names of those accepted. A class
+    /// with a parametersRef is not: this controller reads no parameters (the spec's InvalidParameters), and its Gateways
+    /// are not served.
+    /// </summary>
+    private HashSet<string> AcceptClasses()
+    {
+        var accepted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var gatewayClass in inputs.GatewayClasses.Where(c => c.Spec.ControllerName == ControllerName))
+        {
+            var parameters = gatewayClass.Spec.ParametersRef;
+            var condition = parameters is null
+                ? Conditions.Make("Accepted", true, "Accepted", $"handled by {ControllerName}", gatewayClass.Metadata.Generation, gatewayClass.Status?.Conditions, now)
+                : Conditions.Make("Accepted", false, "InvalidParameters", $"{ControllerName} reads no parameters: parametersRef ({parameters.Kind} {parameters.Name}) is not supported",
+                    gatewayClass.Metadata.Generation, gatewayClass.Status?.Conditions, now);
+            ClassStatuses.Add(new GatewayClassStatusUpdate(gatewayClass, new GatewayClassStatus { Conditions = [condition], SupportedFeatures = gatewayClass.Status?.SupportedFeatures }));
+            if (parameters is null) accepted.Add(gatewayClass.Metadata.Name);
+        }
+        return accepted;
     }
 
     /// <summary>What <see cref="LastAccepted"/> is keyed by: the kind and the uid, or namespace/name for objects read from files.</summary>
@@ -716,6 +738,8 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
 }
 
 internal sealed record GatewayStatusUpdate(Gateway Gateway, GatewayStatus Status);
+
+internal sealed record GatewayClassStatusUpdate(GatewayClass Class, GatewayClassStatus Status);
 
 /// <summary>The parents a route's status should list (other controllers' entries kept), for an HTTPRoute, a GRPCRoute, a TLSRoute, a TCPRoute or a UDPRoute.</summary>
 internal sealed record RouteStatusUpdate(IKubernetesObject<V1ObjectMeta> Route, IList<RouteParentStatus> Parents)

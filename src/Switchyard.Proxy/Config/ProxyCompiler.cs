@@ -15,6 +15,9 @@ internal sealed record CompileResult(
     /// <summary>Endpoints to health-check actively and how (from Service annotations).</summary>
     public IReadOnlyDictionary<EndpointState, HealthCheckPolicy> HealthChecks { get; init; } = new Dictionary<EndpointState, HealthCheckPolicy>();
 
+    /// <summary>Statuses of the GatewayClasses naming this controller, to write back.</summary>
+    public IReadOnlyList<GatewayClassStatusUpdate> ClassStatuses { get; init; } = [];
+
     /// <summary>ListenerSet statuses to write back.</summary>
     public IReadOnlyList<ListenerSetStatusUpdate> ListenerSetStatuses { get; init; } = [];
 
@@ -71,6 +74,7 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
         return new CompileResult(snapshot, gateway.GatewayStatuses, gateway.RouteStatuses, warnings.Distinct().ToList(), backends.LiveEndpoints)
         {
             HealthChecks = backends.HealthChecks,
+            ClassStatuses = gateway.ClassStatuses,
             ListenerSetStatuses = gateway.ListenerSetStatuses,
             PolicyStatuses = backends.TlsPolicies.Statuses(
                 inputs.GatewayClasses.Where(c => c.Spec.ControllerName == GatewayCompiler.ControllerName).Select(c => c.Metadata.Name).ToHashSet(StringComparer.Ordinal),

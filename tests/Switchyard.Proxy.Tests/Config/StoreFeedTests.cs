@@ -115,6 +115,44 @@ public sealed class StoreFeedTests
     }
 
     [Fact]
+    public async Task FromStore_GatewayClasses_OursAcceptedOthersLeftAlone_ParametersRefused()
+    {
+        await using var store = await StoreWithAsync(Manifests.GatewayClass + """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: GatewayClass
+            metadata: {name: elsewhere}
+            spec: {controllerName: example.com/other-controller}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: GatewayClass
+            metadata: {name: tuned}
+            spec:
+              controllerName: switchyard.dev/gateway-controller
+              parametersRef: {group: "", kind: ConfigMap, name: tuning, namespace: default}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: tuned, namespace: default}
+            spec: {gatewayClassName: tuned, listeners: [{name: http, port: 0, protocol: HTTP}]}
+            """);
+        await using var proxy = GatewayProxy.FromStore(new ProxyOptions(), store);
+        await proxy.StartAsync(CancellationToken.None);
+
+        async Task<GatewayClass> ClassAsync(string name) => (GatewayClass)(await store.GetAsync(new ObjectRef(ResourceKinds.GatewayClass, null, name)))!;
+        await Wait.UntilAsync(async () => (await ClassAsync("tuned")).Status is not null, "the tuned class's status written");
+        await Wait.UntilAsync(async () => (await ClassAsync("switchyard")).Status is not null, "the switchyard class's status written");
+
+        var accepted = Assert.Single((await ClassAsync("switchyard")).Status!.Conditions!);
+        Assert.Equal(("Accepted", "True", "Accepted", 1L), (accepted.Type, accepted.Status, accepted.Reason, accepted.ObservedGeneration));
+        var refused = Assert.Single((await ClassAsync("tuned")).Status!.Conditions!);
+        Assert.Equal(("Accepted", "False", "InvalidParameters"), (refused.Type, refused.Status, refused.Reason));
+        Assert.Null((await ClassAsync("elsewhere")).Status);
+        // The refused class's Gateway is not served: no status, no listener.
+        Assert.Null(((Gateway?)await store.GetAsync(new ObjectRef(ResourceKinds.Gateway, "default", "tuned")))!.Status);
+        Assert.DoesNotContain(proxy.Statuses, s => s.Object is Gateway);
+    }
+
+    [Fact]
     public async Task Reconfigure_RouteChangesWhileRequestsAreInFlight_EveryInFlightRequestCompletes()
     {
         await using var one = await EchoBackend.StartAsync("one");
