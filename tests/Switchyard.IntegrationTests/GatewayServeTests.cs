@@ -59,6 +59,7 @@ public sealed class GatewayServeTests : IAsyncLifetime
         await WaitForAsync(() => Contains(output, "Admin:"), gateway, output, "the gateway to report its listeners");
         Assert.Contains($"Listening: http://127.0.0.1:{gatewayPort}", Text(output), StringComparison.Ordinal);
         Assert.Contains($"Listening: https://127.0.0.1:{httpsPort}", Text(output), StringComparison.Ordinal);
+        Assert.Contains("GatewayClass switchyard: Accepted\n", Text(output).ReplaceLineEndings("\n"), StringComparison.Ordinal);
         await WaitForAsync(() => Answers($"http://127.0.0.1:{upstreamPort}/healthz"), upstream, output, "the demo app to listen");
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };

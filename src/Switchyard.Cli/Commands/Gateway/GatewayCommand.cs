@@ -58,7 +58,11 @@ internal static class GatewayCommand
             foreach (var warning in proxy.Warnings) context.Error.WriteLine($"{context.Colors.Yellow("warning:")} {warning}");
             if (proxy.Listeners.Count == 0) context.Error.WriteLine("No listeners: the manifests hold no Gateway of a GatewayClass with controllerName switchyard.dev/gateway-controller, and neither --ingress-http nor --ingress-https is set.");
             foreach (var (configured, bound) in proxy.Listeners.OrderBy(l => l.Value.Port)) context.Out.WriteLine($"Listening: {proxy.Scheme(configured)}://{bound}");
-            foreach (var (obj, status) in proxy.Statuses) context.Out.WriteLine($"{obj.Kind} {obj.Metadata.NamespaceProperty}/{obj.Metadata.Name}: {Summary(status)}");
+            foreach (var (obj, status) in proxy.Statuses)
+            {
+                var name = obj.Metadata.NamespaceProperty is { } ns ? $"{ns}/{obj.Metadata.Name}" : obj.Metadata.Name; // a GatewayClass has no namespace
+                context.Out.WriteLine($"{obj.Kind} {name}: {Summary(status)}");
+            }
             if (proxy.AdminUrl is { } url) context.Out.WriteLine($"Admin: {url}metrics");
             await context.Out.FlushAsync(CancellationToken.None);
             await stop.WaitAsync();
@@ -70,6 +74,7 @@ internal static class GatewayCommand
 
     private static string Summary(object status) => status switch
     {
+        Model.Gateway.GatewayClassStatus c => string.Join(", ", (c.Conditions ?? []).Select(x => x.Status == "True" ? $"{x.Type}" : $"{x.Type}=False ({x.Reason}: {x.Message})")),
         Model.Gateway.GatewayStatus g => string.Join(", ", (g.Conditions ?? []).Select(c => $"{c.Type}={c.Status} ({c.Reason})"))
             + "; " + string.Join(", ", (g.Listeners ?? []).Select(l => $"listener {l.Name}: {l.AttachedRoutes} routes"
                 + string.Concat((l.Conditions ?? []).Where(c => c.Status != "True").Select(c => $", {c.Type}=False ({c.Reason}: {c.Message})"))))
