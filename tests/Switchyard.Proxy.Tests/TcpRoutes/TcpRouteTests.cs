@@ -1,6 +1,7 @@
 using System.Net;
 using Switchyard.Model.Gateway;
 using Switchyard.Proxy.Tests.Support;
+using static Switchyard.Proxy.Tests.Support.StatusReads;
 
 namespace Switchyard.Proxy.Tests.TcpRoutes;
 
@@ -326,11 +327,10 @@ public sealed class TcpRouteTests : IAsyncLifetime
         Assert.All(parents, p => Assert.Equal("attached to 1 listener(s)", p.Conditions!.Single(c => c.Type == "Accepted").Message));
     }
 
-    private GatewayStatus GatewayStatus(string name) => (GatewayStatus)_proxy.Statuses.Single(s => s.Object is Gateway g && g.Metadata.Name == name).Status;
+    private GatewayStatus GatewayStatus(string name) => GatewayStatusOf(_proxy, name);
 
     private k8s.Models.V1Condition Condition(string route, string type, string ns = "default") =>
         ((TCPRouteStatus)_proxy.Statuses.Single(s => s.Object is TCPRoute && s.Object.Metadata.Name == route && s.Object.Metadata.NamespaceProperty == ns).Status)
             .Parents!.Single().Conditions!.Single(c => c.Type == type);
 
-    private static (string, string) Pair(k8s.Models.V1Condition c) => (c.Status, c.Reason);
 }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Switchyard.Model.Gateway;
 using Switchyard.Proxy.Tests.Support;
+using static Switchyard.Proxy.Tests.Support.StatusReads;
 
 namespace Switchyard.Proxy.Tests.TlsRoutes;
 
@@ -222,5 +223,4 @@ public sealed class TlsRouteTests : IAsyncLifetime
     private k8s.Models.V1Condition Condition(string route, string type) =>
         ((TLSRouteStatus)_proxy.Statuses.Single(s => s.Object is TLSRoute && s.Object.Metadata.Name == route).Status).Parents!.Single().Conditions!.Single(c => c.Type == type);
 
-    private static (string, string) Pair(k8s.Models.V1Condition c) => (c.Status, c.Reason);
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using Switchyard.Model.Gateway;
 using Switchyard.Proxy.Tests.Support;
+using static Switchyard.Proxy.Tests.Support.StatusReads;
 
 namespace Switchyard.Proxy.Tests.UdpRoutes;
 
@@ -285,11 +286,10 @@ public sealed class UdpRouteTests : IAsyncLifetime
         Assert.Equal(("False", "NotAllowedByListeners"), Pair(Condition("on-kinds", "Accepted")));
     }
 
-    private GatewayStatus GatewayStatus(string name) => (GatewayStatus)_proxy.Statuses.Single(s => s.Object is Gateway g && g.Metadata.Name == name).Status;
+    private GatewayStatus GatewayStatus(string name) => GatewayStatusOf(_proxy, name);
 
     private k8s.Models.V1Condition Condition(string route, string type, string ns = "default") =>
         ((UDPRouteStatus)_proxy.Statuses.Single(s => s.Object is UDPRoute && s.Object.Metadata.Name == route && s.Object.Metadata.NamespaceProperty == ns).Status)
             .Parents!.Single().Conditions!.Single(c => c.Type == type);
 
-    private static (string, string) Pair(k8s.Models.V1Condition c) => (c.Status, c.Reason);
 }
