@@ -84,9 +84,12 @@ internal readonly record struct ForwardingFields(string? Peer, string Scheme, st
 
     private bool WritesHost(IHeaderDictionary headers) => Host.Length > 0 && !headers.ContainsKey(HostName);
 
+    /// <summary>Forwarded's for= node (RFC 7239 §6): the peer, an IPv6 address bracketed and quoted; "unknown" without one.</summary>
+    private string ForNode => Peer is null ? "unknown" : Peer.Contains(':', StringComparison.Ordinal) ? $"\"[{Peer}]\"" : Peer;
+
     private string ForwardedValue(StringValues prior)
     {
-        var element = $"for={(Peer is null ? "unknown" : Peer.Contains(':', StringComparison.Ordinal) ? $"\"[{Peer}]\"" : Peer)};proto={Scheme};host=\"{Host}\"";
+        var element = $"for={ForNode};proto={Scheme};host=\"{Host}\"";
         return prior.Count == 0 ? element : prior.ToString() + ", " + element;
     }
 
@@ -133,14 +136,7 @@ internal readonly record struct ForwardingFields(string? Peer, string Scheme, st
             head.Append(", "u8);
         }
         head.Append("for="u8);
-        if (Peer is null) head.Append("unknown"u8);
-        else if (Peer.Contains(':', StringComparison.Ordinal))
-        {
-            head.Append("\"["u8);
-            head.Append(Peer);
-            head.Append("]\""u8);
-        }
-        else head.Append(Peer);
+        head.Append(ForNode); // the peer itself unless it is IPv6
         head.Append(";proto="u8);
         head.Append(Scheme);
         head.Append(";host=\""u8);
