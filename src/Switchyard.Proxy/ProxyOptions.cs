@@ -1,6 +1,7 @@
 using System.Net;
 using Switchyard.Model.Gateway;
 using Switchyard.Model.Networking;
+using Switchyard.Model.Validation;
 
 namespace Switchyard.Proxy;
 
@@ -86,6 +87,15 @@ public sealed record ProxyOptions
     /// </summary>
     public TimeSpan ExternalAuthTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// The Secret (<c>NAMESPACE/NAME</c>, from the store or the manifest files) whose <c>key</c> seals session persistence
+    /// tokens, and whose <c>previous</c>, when present, still opens the tokens of the key before (a rotation). Replicas
+    /// that name the same Secret accept each other's tokens, and sessions outlive a restart. While the Secret is missing
+    /// or invalid, a warning says so and tokens are sealed with the last key read from it (before any: the process's own).
+    /// Null (the default): a random key per process.
+    /// </summary>
+    public string? SessionKeySecret { get; init; }
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
@@ -102,6 +112,8 @@ public sealed record ProxyOptions
         if (UdpIdleTimeout <= TimeSpan.Zero) errors.Add($"UdpIdleTimeout: {UdpIdleTimeout} must be positive");
         if (UdpMaxSessions < 1) errors.Add($"UdpMaxSessions: {UdpMaxSessions} must be at least 1");
         if (ExternalAuthTimeout <= TimeSpan.Zero) errors.Add($"ExternalAuthTimeout: {ExternalAuthTimeout} must be positive");
+        if (SessionKeySecret is { } secret && KubernetesNames.ValidateNamespacedName(secret) is { Count: > 0 } problems)
+            errors.Add($"SessionKeySecret (--session-key-secret): '{secret}': {string.Join("; ", problems)}");
         return errors;
     }
 

@@ -55,6 +55,18 @@ public static partial class KubernetesNames
         return errors;
     }
 
+    /// <summary>
+    /// A <c>NAMESPACE/NAME</c> reference to a namespaced object (as <c>kubectl</c> and flags write it): the namespace as an
+    /// RFC 1123 label, the name as an RFC 1123 subdomain, each problem prefixed with the part it is about.
+    /// </summary>
+    public static IReadOnlyList<string> ValidateNamespacedName(string value)
+    {
+        var slash = value.IndexOf('/', StringComparison.Ordinal);
+        if (slash < 0) return ["must be NAMESPACE/NAME"];
+        return [.. ValidateDns1123Label(value[..slash]).Select(p => $"namespace: {p}"),
+            .. ValidateDns1123Subdomain(value[(slash + 1)..]).Select(p => $"name: {p}")];
+    }
+
     /// <summary>RFC 1035 label (Service names): starts with a letter.</summary>
     public static IReadOnlyList<string> ValidateDns1035Label(string value)
     {

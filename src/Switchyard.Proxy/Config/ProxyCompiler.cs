@@ -34,6 +34,7 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
 {
     private readonly KeptState _kept = new(time);
     private readonly Dictionary<string, k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>> _lastAccepted = new(StringComparer.Ordinal);
+    private Sessions.SessionKey? _secretKey; // the last valid key read from options.SessionKeySecret
 
     public CompileResult Compile(ProxyInputs inputs, long version)
     {
@@ -46,11 +47,12 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
             if (!byBind.TryGetValue(bind, out var b)) byBind[bind] = b = new ListenerBuilder(bind, name, kind, singleLabel, proxyProtocol, forwardedFor);
             return b;
         }
+        var (sessionKey, sessionKeyWarning) = SessionKeyOf(inputs);
         var gateway = new GatewayCompiler(inputs, backends, (bind, name, kind, proxyProtocol, forwardedFor) => For(bind, name, kind, singleLabel: false, proxyProtocol, forwardedFor), time.GetUtcNow().UtcDateTime)
         {
             Traffic = new TrafficFilterCompiler(inputs, _kept, time, jwks),
             LastAccepted = _lastAccepted,
-            Sessions = sessions,
+            Sessions = sessionKey,
         };
         gateway.Compile();
         var routes = inputs.HttpRoutes.Select(GatewayCompiler.RouteKey).Concat(inputs.GrpcRoutes.Select(GatewayCompiler.RouteKey))
@@ -58,6 +60,7 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
             .Concat(inputs.UdpRoutes.Select(GatewayCompiler.RouteKey)).ToHashSet(StringComparer.Ordinal);
         foreach (var key in _lastAccepted.Keys.Where(k => !routes.Contains(k)).ToList()) _lastAccepted.Remove(key);
         var warnings = new List<string>();
+        if (sessionKeyWarning is not null) warnings.Add(sessionKeyWarning);
         var ingress = new IngressCompiler(inputs, backends);
         var ingressTrusted = options.IngressClientIpDetection();
         if (options.IngressHttp is { } http) ingress.Compile(For(http, "ingress http", ListenerKind.Http, singleLabel: true, options.IngressProxyProtocol, ingressTrusted));
@@ -80,5 +83,24 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
                 inputs.GatewayClasses.Where(c => c.Spec.ControllerName == GatewayCompiler.ControllerName).Select(c => c.Metadata.Name).ToHashSet(StringComparer.Ordinal),
                 time.GetUtcNow().UtcDateTime),
         };
+    }
+
+    /// <summary>
+    /// The key that seals session tokens: from the Secret <see cref="ProxyOptions.SessionKeySecret"/> names, read again at
+    /// every compile (a rotation takes effect at once), else the process's own. While the Secret is missing or invalid,
+    /// the last key read from it (none yet: the process's own), with the reason: sessions are an affinity, so a bad edit
+    /// of the Secret should cost at most stickiness, never traffic.
+    /// </summary>
+    private (Sessions.SessionKey? Key, string? Warning) SessionKeyOf(ProxyInputs inputs)
+    {
+        if (options.SessionKeySecret is not { } reference) return (sessions, null);
+        var slash = reference.IndexOf('/', StringComparison.Ordinal);
+        var (ns, name) = (reference[..slash], reference[(slash + 1)..]);
+        var secret = inputs.Secrets.FirstOrDefault(s => s.Metadata.Name == name && (s.Metadata.NamespaceProperty ?? "default") == ns);
+        string? error = null;
+        if (secret is null) error = "not found";
+        else if (Sessions.SessionKey.FromSecret(secret, out error) is { } key) return (_secretKey = key, null);
+        var fallback = _secretKey is null ? "this process's own key (other replicas' tokens are not trusted)" : "the last key read from it";
+        return (_secretKey ?? sessions, $"session key Secret {reference} (--session-key-secret): {error}: sessions are sealed with {fallback}");
     }
 }

@@ -1,31 +1,81 @@
 using System.Security.Cryptography;
 using System.Text;
+using k8s.Models;
 
 namespace Switchyard.Proxy.Sessions;
 
 /// <summary>
-/// The secret that session persistence tokens are sealed with: 32 random bytes drawn once per process
-/// (<see cref="Generate"/>), when a rule first needs them, never written anywhere. Drawn lazily: the random source
-/// loads OpenSSL, about 4.6 MB of a gateway's idle memory that a configuration without sessionPersistence does not need. Each rule gets its own key derived from it, so a token of one rule
-/// means nothing to another. A restart, or another replica, has another key: its tokens are not trusted there (the
-/// request is balanced and given a new session).
+/// The secret that session persistence tokens are sealed with, and optionally the one before it, which still opens
+/// tokens during a rotation. Each rule gets its own keys derived from it, so a token of one rule means nothing to another.
 /// </summary>
+/// <remarks>
+/// Two sources. <see cref="Generate"/>: 32 random bytes drawn once per process, when a rule first needs them, never
+/// written anywhere; a restart or another replica has another key, and its tokens are not trusted there (the request is
+/// balanced and given a new session). Drawn lazily: the random source loads OpenSSL, about 4.6 MB of a gateway's idle
+/// memory that a configuration without sessionPersistence does not need. <see cref="FromSecret"/>: the Secret that
+/// <see cref="ProxyOptions.SessionKeySecret"/> names, the same for every replica that names it, and across restarts.
+/// </remarks>
 internal sealed class SessionKey
 {
-    private readonly Lazy<byte[]> _key;
+    /// <summary>Fewest bytes a key may have: HMAC-SHA256's own key length.</summary>
+    public const int MinLength = 32;
 
-    public SessionKey(ReadOnlySpan<byte> key)
+    /// <summary>The Secret's data key of the key that seals (and opens) tokens.</summary>
+    public const string CurrentField = "key";
+
+    /// <summary>The Secret's data key of the key before it, which only opens tokens (a rotation's grace).</summary>
+    public const string PreviousField = "previous";
+
+    private readonly Lazy<byte[]> _key;
+    private readonly byte[]? _previous;
+
+    public SessionKey(ReadOnlySpan<byte> key, ReadOnlySpan<byte> previous = default)
     {
-        if (key.Length < 32) throw new ArgumentException("a session key has at least 32 bytes", nameof(key));
-        var bytes = key.ToArray();
-        _key = new Lazy<byte[]>(bytes);
+        if (key.Length < MinLength) throw new ArgumentException($"a session key has at least {MinLength} bytes", nameof(key));
+        if (!previous.IsEmpty && previous.Length < MinLength) throw new ArgumentException($"a session key has at least {MinLength} bytes", nameof(previous));
+        _key = new Lazy<byte[]>(key.ToArray());
+        _previous = previous.IsEmpty ? null : previous.ToArray();
     }
 
     private SessionKey(Func<byte[]> draw) => _key = new Lazy<byte[]>(draw, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    public static SessionKey Generate() => new(static () => RandomNumberGenerator.GetBytes(32));
+    public static SessionKey Generate() => new(static () => RandomNumberGenerator.GetBytes(MinLength));
 
-    /// <summary>The key of the sessions of rule <paramref name="rule"/> ("httproute default/shop rule 0") named <paramref name="sessionName"/>.</summary>
-    public byte[] ForRule(string rule, string sessionName) =>
-        HMACSHA256.HashData(_key.Value, Encoding.UTF8.GetBytes($"switchyard session rule\n{rule}\n{sessionName}"));
+    /// <summary>
+    /// The keys in <paramref name="secret"/>: <c>key</c>, and <c>previous</c> if present, each at least
+    /// <see cref="MinLength"/> bytes, from <c>data</c> (base64 in a manifest) or <c>stringData</c> (its UTF-8 bytes).
+    /// Null with every problem in <paramref name="error"/> otherwise.
+    /// </summary>
+    public static SessionKey? FromSecret(V1Secret secret, out string? error)
+    {
+        var problems = new List<string>();
+        var key = Field(secret, CurrentField, problems, required: true);
+        var previous = Field(secret, PreviousField, problems, required: false);
+        error = problems.Count == 0 ? null : string.Join("; ", problems);
+        return error is null ? new SessionKey(key, previous) : null;
+    }
+
+    private static byte[] Field(V1Secret secret, string name, List<string> problems, bool required)
+    {
+        var bytes = secret.Data is { } data && data.TryGetValue(name, out var raw) ? raw
+            : secret.StringData is { } strings && strings.TryGetValue(name, out var text) ? Encoding.UTF8.GetBytes(text)
+            : null;
+        if (bytes is null)
+        {
+            if (required) problems.Add($"data.{name}: Required value: the key that seals session tokens, at least {MinLength} bytes");
+            return [];
+        }
+        if (bytes.Length < MinLength) problems.Add($"data.{name}: Invalid value: {bytes.Length} bytes: must be at least {MinLength} bytes");
+        return bytes;
+    }
+
+    /// <summary>The keys of the sessions of rule <paramref name="rule"/> ("httproute default/shop rule 0") named <paramref name="sessionName"/>.</summary>
+    public RuleKeys ForRule(string rule, string sessionName) =>
+        new(Derive(_key.Value, rule, sessionName), _previous is null ? null : Derive(_previous, rule, sessionName));
+
+    private static byte[] Derive(byte[] key, string rule, string sessionName) =>
+        HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"switchyard session rule\n{rule}\n{sessionName}"));
 }
+
+/// <summary>A rule's keys: <paramref name="Current"/> seals and opens its tokens; <paramref name="Previous"/>, during a rotation, only opens them.</summary>
+internal sealed record RuleKeys(byte[] Current, byte[]? Previous);

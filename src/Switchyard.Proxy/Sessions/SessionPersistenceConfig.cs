@@ -25,8 +25,11 @@ internal static class SessionLookup
     public const string Unavailable = "unavailable";
 }
 
-/// <summary>A request's valid session: the backend and endpoint it is pinned to, its times, and the token as the client sent it.</summary>
-internal readonly record struct SessionPin(Backend Backend, EndpointState Endpoint, SessionToken Token, string Text);
+/// <summary>
+/// A request's valid session: the backend and endpoint it is pinned to, its times, and the token as the client sent it;
+/// <paramref name="Text"/> is null when that token was sealed with the previous key (a rotation), so the answer carries it sealed anew.
+/// </summary>
+internal readonly record struct SessionPin(Backend Backend, EndpointState Endpoint, SessionToken Token, string? Text);
 
 /// <summary>
 /// Session persistence of one route rule (Gateway API <c>sessionPersistence</c>, GEP-1619), compiled once per snapshot.
@@ -41,20 +44,23 @@ internal sealed class SessionPersistenceConfig
     private readonly byte[] _key;
     private readonly Dictionary<ulong, (Backend Backend, EndpointState Endpoint)> _byId = [];
     private readonly Dictionary<Backend, Dictionary<EndpointState, ulong>> _ids = [];
+    private readonly byte[]? _previousKey; // opens tokens of the key before (a rotation); never seals
+    private readonly Dictionary<ulong, (Backend Backend, EndpointState Endpoint)> _byPreviousId = [];
     private readonly long _absoluteMs;
     private readonly long _idleMs;
     private readonly long _refreshMs;
 
-    /// <param name="key">The rule's key (<see cref="SessionKey.ForRule"/>).</param>
+    /// <param name="keys">The rule's keys (<see cref="SessionKey.ForRule"/>).</param>
     /// <param name="backends">Every backendRef of the rule, weight 0 included; those that could not be resolved are left out.</param>
-    public SessionPersistenceConfig(SessionCarrier carrier, string name, TimeSpan? absoluteTimeout, TimeSpan? idleTimeout, bool permanent, byte[] key, IEnumerable<Backend> backends)
+    public SessionPersistenceConfig(SessionCarrier carrier, string name, TimeSpan? absoluteTimeout, TimeSpan? idleTimeout, bool permanent, RuleKeys keys, IEnumerable<Backend> backends)
     {
         Carrier = carrier;
         Name = name;
         AbsoluteTimeout = absoluteTimeout;
         IdleTimeout = idleTimeout;
         Permanent = permanent;
-        _key = key;
+        _key = keys.Current;
+        _previousKey = keys.Previous;
         _absoluteMs = (long)(absoluteTimeout?.TotalMilliseconds ?? 0);
         _idleMs = (long)(idleTimeout?.TotalMilliseconds ?? 0);
         _refreshMs = Math.Min(1000, _idleMs / 4);
@@ -64,9 +70,10 @@ internal sealed class SessionPersistenceConfig
             var ids = _ids[backend] = [];
             foreach (var endpoint in backend.Endpoints)
             {
-                var id = SessionToken.EndpointId(key, backend.Name, endpoint.Name);
+                var id = SessionToken.EndpointId(_key, backend.Name, endpoint.Name);
                 ids[endpoint] = id;
                 _byId.TryAdd(id, (backend, endpoint)); // a backend named twice in the rule: the first backendRef keeps its sessions
+                if (_previousKey is not null) _byPreviousId.TryAdd(SessionToken.EndpointId(_previousKey, backend.Name, endpoint.Name), (backend, endpoint));
             }
         }
     }
@@ -125,13 +132,16 @@ internal sealed class SessionPersistenceConfig
     private SessionPin? Pin(ReadOnlySpan<char> text, long nowMs, long timestamp, ref string lookup)
     {
         if (text.Length == 0) return null;
-        if (!SessionToken.TryOpen(_key, text, out var token)) lookup = SessionLookup.Invalid;
+        var current = SessionToken.TryOpen(_key, text, out var token);
+        if (!current && (_previousKey is null || !SessionToken.TryOpen(_previousKey, text, out token))) lookup = SessionLookup.Invalid;
         else if ((_absoluteMs > 0 && nowMs - token.IssuedMs >= _absoluteMs) || (_idleMs > 0 && nowMs - token.SeenMs > _idleMs)) lookup = SessionLookup.Expired;
-        else if (!_byId.TryGetValue(token.Endpoint, out var target) || !EndpointFilter.Usable(target.Endpoint, timestamp, null)) lookup = SessionLookup.Unavailable;
+        else if (!(current ? _byId : _byPreviousId).TryGetValue(token.Endpoint, out var target) || !EndpointFilter.Usable(target.Endpoint, timestamp, null)) lookup = SessionLookup.Unavailable;
         else
         {
             lookup = SessionLookup.Pinned;
-            return new SessionPin(target.Backend, target.Endpoint, token, text.ToString());
+            if (current) return new SessionPin(target.Backend, target.Endpoint, token, text.ToString());
+            // Sealed with the previous key: the same session, named by the current key's endpoint id, to be sealed anew.
+            return new SessionPin(target.Backend, target.Endpoint, token with { Endpoint = _ids[target.Backend][target.Endpoint] }, null);
         }
         return null;
     }
@@ -154,7 +164,7 @@ internal sealed class SessionPersistenceConfig
         {
             token = p.Token;
             if (_idleMs > 0 && nowMs - token.SeenMs >= _refreshMs) token = token with { SeenMs = nowMs };
-            else text = p.Text;
+            else text = p.Text; // null when the previous key sealed it: sealed anew below
         }
         else
         {

@@ -72,6 +72,13 @@ internal sealed class GatewayFlags
                 + "(the rule's timeouts.request when that is shorter); a Gateway API duration (500ms, 2s); default 10s",
             HelpName = "DURATION",
         };
+        SessionKeySecret = new Option<string?>("--session-key-secret")
+        {
+            Description = "Seal sessionPersistence tokens with the key in this Secret (data key 'key', 32 bytes or more; 'previous', if present, still opens "
+                + "the tokens of the key before it, for a rotation), from the store or the manifest files: gateways that name the same Secret accept each "
+                + "other's sessions, and sessions outlive a restart; default: a random key per process",
+            HelpName = "NAMESPACE/NAME",
+        };
     }
 
     /// <summary>The flags of <c>gateway serve</c>: <c>--admin</c>, <c>--access-log</c>, <c>--io</c> and the shared ones.</summary>
@@ -91,14 +98,15 @@ internal sealed class GatewayFlags
     public Option<string?> TlsIdleTimeout { get; }
     public Option<string?> UdpIdleTimeout { get; }
     public Option<string?> ExternalAuthTimeout { get; }
+    public Option<string?> SessionKeySecret { get; }
 
     /// <summary>Every flag, in the order help lists them.</summary>
-    public IReadOnlyList<Option> All => [Admin, IngressHttp, IngressHttps, IngressProxyProtocol, IngressTrustedCidrs, IngressTrustedHops, AccessLog, Io, TlsIdleTimeout, UdpIdleTimeout, ExternalAuthTimeout];
+    public IReadOnlyList<Option> All => [Admin, IngressHttp, IngressHttps, IngressProxyProtocol, IngressTrustedCidrs, IngressTrustedHops, AccessLog, Io, TlsIdleTimeout, UdpIdleTimeout, ExternalAuthTimeout, SessionKeySecret];
 
     /// <summary>The flags as typed on this command line; the access log, when asked for, goes to the command's stderr.</summary>
     public GatewayFlagValues Read(CliContext context) => new(context.Get(Admin), context.Get(IngressHttp), context.Get(IngressHttps), context.Get(IngressProxyProtocol),
         context.Get(AccessLog) ? context.Error : null, context.Get(Io), context.Get(TlsIdleTimeout), context.Get(ExternalAuthTimeout), context.Get(IngressTrustedCidrs),
-        context.Get(IngressTrustedHops), context.Get(UdpIdleTimeout));
+        context.Get(IngressTrustedHops), context.Get(UdpIdleTimeout), context.Get(SessionKeySecret));
 
     /// <summary>The proxy's options from <paramref name="values"/>; every problem (each naming its flag) goes to <paramref name="errors"/>, none stopping at the first.</summary>
     public ProxyOptions Options(GatewayFlagValues values, List<string> errors)
@@ -117,6 +125,7 @@ internal sealed class GatewayFlags
             TlsIdleTimeout = Duration(values.TlsIdleTimeout, TlsIdleTimeout.Name, errors) ?? defaults.TlsIdleTimeout,
             UdpIdleTimeout = Duration(values.UdpIdleTimeout, UdpIdleTimeout.Name, errors) ?? defaults.UdpIdleTimeout,
             ExternalAuthTimeout = Duration(values.ExternalAuthTimeout, ExternalAuthTimeout.Name, errors) ?? defaults.ExternalAuthTimeout,
+            SessionKeySecret = SecretReference(values.SessionKeySecret, errors),
         };
         if (options.Admin is { Port: > 0 } admin && (admin.Equals(options.IngressHttp) || admin.Equals(options.IngressHttps)))
         {
@@ -124,6 +133,15 @@ internal sealed class GatewayFlags
         }
         errors.AddRange(options.Validate());
         return options;
+    }
+
+    /// <summary>The NAMESPACE/NAME of --session-key-secret, or null (the default applies) when absent or invalid (then an error).</summary>
+    private string? SecretReference(string? text, List<string> errors)
+    {
+        if (text is null) return null;
+        if (Model.Validation.KubernetesNames.ValidateNamespacedName(text) is not { Count: > 0 } problems) return text;
+        errors.Add($"{SessionKeySecret.Name}: '{text}': {string.Join("; ", problems)}");
+        return null;
     }
 
     private ProxyIo IoModel(string? text, List<string> errors)
@@ -183,4 +201,4 @@ internal sealed class GatewayFlags
 /// <summary>The gateway's flags as typed, before parsing (<see cref="GatewayFlags.Options"/> checks them); null: the flag was not given.</summary>
 internal sealed record GatewayFlagValues(string? Admin = null, string? IngressHttp = null, string? IngressHttps = null, bool IngressProxyProtocol = false,
     TextWriter? AccessLog = null, string? Io = null, string? TlsIdleTimeout = null, string? ExternalAuthTimeout = null, string? IngressXForwardedForTrustedCidrs = null,
-    string? IngressXForwardedForTrustedHops = null, string? UdpIdleTimeout = null);
+    string? IngressXForwardedForTrustedHops = null, string? UdpIdleTimeout = null, string? SessionKeySecret = null);

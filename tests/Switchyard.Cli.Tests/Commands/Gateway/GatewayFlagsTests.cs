@@ -17,10 +17,10 @@ public sealed class GatewayFlagsTests
     public void Names_ServeAndUp_OnlyAdminAccessLogAndIoPrefixedUnderUp()
     {
         Assert.Equal(
-            ["--admin", "--ingress-http", "--ingress-https", "--ingress-proxy-protocol", "--ingress-x-forwarded-for-trusted-cidrs", "--ingress-x-forwarded-for-trusted-hops", "--access-log", "--io", "--tls-idle-timeout", "--udp-idle-timeout", "--external-auth-timeout"],
+            ["--admin", "--ingress-http", "--ingress-https", "--ingress-proxy-protocol", "--ingress-x-forwarded-for-trusted-cidrs", "--ingress-x-forwarded-for-trusted-hops", "--access-log", "--io", "--tls-idle-timeout", "--udp-idle-timeout", "--external-auth-timeout", "--session-key-secret"],
             GatewayFlags.ForServe().All.Select(o => o.Name));
         Assert.Equal(
-            ["--gateway-admin", "--ingress-http", "--ingress-https", "--ingress-proxy-protocol", "--ingress-x-forwarded-for-trusted-cidrs", "--ingress-x-forwarded-for-trusted-hops", "--gateway-access-log", "--gateway-io", "--tls-idle-timeout", "--udp-idle-timeout", "--external-auth-timeout"],
+            ["--gateway-admin", "--ingress-http", "--ingress-https", "--ingress-proxy-protocol", "--ingress-x-forwarded-for-trusted-cidrs", "--ingress-x-forwarded-for-trusted-hops", "--gateway-access-log", "--gateway-io", "--tls-idle-timeout", "--udp-idle-timeout", "--external-auth-timeout", "--session-key-secret"],
             GatewayFlags.ForUp().All.Select(o => o.Name));
     }
 
@@ -32,7 +32,7 @@ public sealed class GatewayFlagsTests
         var errors = new List<string>();
         var log = new StringWriter();
         var options = For(command).Options(new GatewayFlagValues("127.0.0.1:9901", "127.0.0.1:8080", "[::1]:8443", IngressProxyProtocol: true, log, "thread-pool",
-            "10m", "2s", "10.0.0.0/8", UdpIdleTimeout: "90s"), errors);
+            "10m", "2s", "10.0.0.0/8", UdpIdleTimeout: "90s", SessionKeySecret: "gateways/session-key"), errors);
 
         Assert.Empty(errors);
         Assert.Equal(new IPEndPoint(IPAddress.Loopback, 9901), options.Admin);
@@ -44,6 +44,7 @@ public sealed class GatewayFlagsTests
         Assert.Equal(ProxyIo.ThreadPool, options.Io);
         Assert.Equal((TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(2)), (options.TlsIdleTimeout, options.ExternalAuthTimeout));
         Assert.Equal(TimeSpan.FromSeconds(90), options.UdpIdleTimeout);
+        Assert.Equal("gateways/session-key", options.SessionKeySecret);
     }
 
     [Theory]
@@ -82,6 +83,7 @@ public sealed class GatewayFlagsTests
         "--tls-idle-timeout" => new(TlsIdleTimeout: value),
         "--udp-idle-timeout" => new(UdpIdleTimeout: value),
         "--external-auth-timeout" => new(ExternalAuthTimeout: value),
+        "--session-key-secret" => new(SessionKeySecret: value),
         _ => throw new ArgumentException(flag, nameof(flag)),
     };
 
@@ -97,6 +99,9 @@ public sealed class GatewayFlagsTests
     [InlineData("up", "--udp-idle-timeout", "1 minute", "--udp-idle-timeout: '1 minute' is not a duration (one to four parts of up to 5 digits followed by h, m, s or ms, e.g. 30s, 500ms, 1h30m)")]
     [InlineData("up", "--external-auth-timeout", "2d", "--external-auth-timeout: '2d' is not a duration (one to four parts of up to 5 digits followed by h, m, s or ms, e.g. 30s, 500ms, 1h30m)")]
     [InlineData("up", "--ingress-x-forwarded-for-trusted-cidrs", "foo", "--ingress-x-forwarded-for-trusted-cidrs: 'foo': must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)")]
+    [InlineData("serve", "--session-key-secret", "session-key", "--session-key-secret: 'session-key': must be NAMESPACE/NAME")]
+    [InlineData("up", "--session-key-secret", "Default/key", "--session-key-secret: 'Default/key': namespace: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name', or '123-abc')")]
+    [InlineData("serve", "--session-key-secret", "default/", "--session-key-secret: 'default/': name: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com')")]
     public void Options_BadValue_ErrorNamesTheFlagAsItsCommandSpellsIt(string command, string flag, string value, string error)
     {
         var errors = new List<string>();
