@@ -88,6 +88,20 @@ public sealed class GatewayServeFlagTests
     }
 
     [Fact]
+    public async Task Run_SessionKeySecretNotInTheFiles_WarnsAndServes()
+    {
+        using var cli = new CliRunner();
+        var manifest = cli.Write("site.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: site, namespace: default}\nspec:\n  ports: [{port: 80}]\n");
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+
+        var run = await cli.RunAsync(["gateway", "serve", "-f", manifest, "--session-key-secret", "default/session-key"], stop.Token);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("warning: session key Secret default/session-key (--session-key-secret): not found: sessions are sealed with this process's own key", run.Error, StringComparison.Ordinal);
+        Assert.EndsWith("Stopped.\n", run.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Help_DescribesBothTimeoutFlags()
     {
         using var cli = new CliRunner();
@@ -97,5 +111,6 @@ public sealed class GatewayServeFlagTests
         Assert.Contains("--external-auth-timeout <DURATION>", run.Out, StringComparison.Ordinal);
         Assert.Contains("default 1h", run.Out, StringComparison.Ordinal);
         Assert.Contains("default 10s", run.Out, StringComparison.Ordinal);
+        Assert.Contains("--session-key-secret <NAMESPACE/NAME>", run.Out, StringComparison.Ordinal);
     }
 }
