@@ -38,6 +38,7 @@ public sealed class GatewayProxy : IAsyncDisposable
     private readonly SemaphoreSlim _applyGate = new(1, 1);
     private readonly TimeProvider _time;
     private readonly ILoggerFactory? _loggers;
+    private readonly ILogger? _warningLog;
     private StoreProxyFeed? _feed;
     private AdminServer? _admin;
     private AccessLog? _accessLog;
@@ -58,6 +59,7 @@ public sealed class GatewayProxy : IAsyncDisposable
         _objects = objects;
         _time = time;
         _loggers = loggers;
+        _warningLog = loggers?.CreateLogger<GatewayProxy>();
         _loops = options.Io == ProxyIo.EventLoop ? new EventLoopGroup(Environment.ProcessorCount, (loggers ?? NullLoggerFactory.Instance).CreateLogger<EventLoop>()) : null;
         var registry = new EndpointRegistry(new ConnectionPoolOptions { MaxIdlePerEndpoint = options.MaxIdleConnectionsPerEndpoint, ConnectTimeout = options.ConnectTimeout, Loops = _loops });
         _accessLog = options.AccessLog is null ? null : new AccessLog(options.AccessLog);
@@ -105,7 +107,10 @@ public sealed class GatewayProxy : IAsyncDisposable
     /// <summary>The fetchers of remote key sets (for tests).</summary>
     internal RemoteJwksFetchers Jwks => _jwks;
 
-    /// <summary>Warnings of the last compile (bad annotations, unresolved Ingress backends, listeners that could not bind).</summary>
+    /// <summary>
+    /// Warnings of the last compile (bad annotations, unresolved Ingress backends, listeners that could not bind, a session
+    /// key Secret missing); with a logger factory, each is also logged when it first appears.
+    /// </summary>
     public IReadOnlyList<string> Warnings { get; private set; } = [];
 
     /// <summary>Statuses the last compile computed (also written to the store in store mode).</summary>
@@ -152,7 +157,13 @@ public sealed class GatewayProxy : IAsyncDisposable
             _h2c.Retain(liveTls, RetiredTlsGrace, _runtime.Time);
             _runtime.ExternalAuthClient.Retain(result.LiveEndpoints, liveTls, RetiredTlsGrace);
             _health.Reconcile(result.HealthChecks);
-            Warnings = [.. result.Warnings, .. bindErrors, .. udpBindErrors];
+            IReadOnlyList<string> warnings = [.. result.Warnings, .. bindErrors, .. udpBindErrors];
+            // Each warning is logged when it appears, not again at every change while it lasts.
+            if (_warningLog is { } log)
+            {
+                foreach (var warning in warnings.Except(Warnings, StringComparer.Ordinal)) log.LogWarning("gateway: {Warning}", warning);
+            }
+            Warnings = warnings;
             Statuses = [.. result.ClassStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Class, (object)s.Status)),
                 .. result.GatewayStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Gateway, (object)s.Status)),
                 .. result.ListenerSetStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Set, (object)s.Status)),

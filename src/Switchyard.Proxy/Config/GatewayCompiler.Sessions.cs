@@ -16,7 +16,7 @@ namespace Switchyard.Proxy.Config;
 /// </summary>
 internal sealed partial class GatewayCompiler
 {
-    /// <summary>The key session tokens are sealed with (one per process); null: sessionPersistence is refused as unsupported.</summary>
+    /// <summary>The key session tokens are sealed with (the process's own, or the Secret's of ProxyOptions.SessionKeySecret); null: sessionPersistence is refused as unsupported.</summary>
     public SessionKey? Sessions { get; init; }
 
     /// <summary>Headers a Header session may not be named: the proxy frames, routes, forwards or answers with them itself.</summary>

@@ -42,9 +42,10 @@ internal sealed class SessionKey
     public static SessionKey Generate() => new(static () => RandomNumberGenerator.GetBytes(MinLength));
 
     /// <summary>
-    /// The keys in <paramref name="secret"/>: <c>key</c>, and <c>previous</c> if present, each at least
-    /// <see cref="MinLength"/> bytes, from <c>data</c> (base64 in a manifest) or <c>stringData</c> (its UTF-8 bytes).
-    /// Null with every problem in <paramref name="error"/> otherwise.
+    /// The keys in <paramref name="secret"/>: <c>key</c>, and <c>previous</c> unless absent or empty, each at least
+    /// <see cref="MinLength"/> bytes, from <c>stringData</c> (its UTF-8 bytes) or else <c>data</c> (base64 in a
+    /// manifest), <c>stringData</c> winning as the API server merges them. Null with every problem in
+    /// <paramref name="error"/> otherwise.
     /// </summary>
     public static SessionKey? FromSecret(V1Secret secret, out string? error)
     {
@@ -55,17 +56,15 @@ internal sealed class SessionKey
         return error is null ? new SessionKey(key, previous) : null;
     }
 
+    /// <summary>The field's bytes; empty when it is absent, or (for <paramref name="required"/> false) empty: dropping <c>previous</c> by blanking it ends the rotation.</summary>
     private static byte[] Field(V1Secret secret, string name, List<string> problems, bool required)
     {
-        var bytes = secret.Data is { } data && data.TryGetValue(name, out var raw) ? raw
-            : secret.StringData is { } strings && strings.TryGetValue(name, out var text) ? Encoding.UTF8.GetBytes(text)
-            : null;
-        if (bytes is null)
-        {
-            if (required) problems.Add($"data.{name}: Required value: the key that seals session tokens, at least {MinLength} bytes");
-            return [];
-        }
-        if (bytes.Length < MinLength) problems.Add($"data.{name}: Invalid value: {bytes.Length} bytes: must be at least {MinLength} bytes");
+        var (bytes, path) = secret.StringData is { } strings && strings.TryGetValue(name, out var text) ? (Encoding.UTF8.GetBytes(text ?? ""), $"stringData.{name}")
+            : secret.Data is { } data && data.TryGetValue(name, out var raw) ? (raw ?? [], $"data.{name}")
+            : ([], $"data.{name}");
+        if (bytes.Length == 0 && !required) return [];
+        if (bytes.Length == 0) problems.Add($"{path}: Required value: the key that seals session tokens, at least {MinLength} bytes");
+        else if (bytes.Length < MinLength) problems.Add($"{path}: Invalid value: {bytes.Length} bytes: must be at least {MinLength} bytes");
         return bytes;
     }
 

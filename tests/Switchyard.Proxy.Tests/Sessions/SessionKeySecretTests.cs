@@ -1,4 +1,6 @@
 using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Switchyard.Model.Resources;
 using Switchyard.Proxy.Tests.Support;
 using Switchyard.Store;
@@ -60,6 +62,10 @@ public sealed class SessionKeySecretTests
         return new(response.Headers.GetValues("x-backend").Single(), set?[..set.IndexOf(';', StringComparison.Ordinal)]);
     }
 
+    /// <summary>When the session of an s=TOKEN cookie began: Unix milliseconds at bytes 9..17 of the token.</summary>
+    private static long Issued(string cookie) =>
+        System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(System.Buffers.Text.Base64Url.DecodeFromChars(cookie.AsSpan(cookie.IndexOf('=', StringComparison.Ordinal) + 1)).AsSpan(9));
+
     private static long Count(GatewayProxy proxy, string result) => proxy.Runtime.Metrics.SessionCount("httproute default/r rule 0", result);
 
     /// <summary>The first answer's cookie from <paramref name="issuer"/>, then that the cookie pins every request on <paramref name="other"/> to the same backend.</summary>
@@ -108,11 +114,13 @@ public sealed class SessionKeySecretTests
         var old = await Get(client, before);
         Assert.NotNull(old.Cookie);
 
-        // Three requests: the endpoint is kept, and the token comes back sealed with the new key.
+        // The endpoint is kept, and the token comes back sealed with the new key, with the session's start unchanged
+        // (absoluteTimeout still counts from it).
         var resealed = await Get(client, rotating, old.Cookie);
         Assert.Equal(old.Backend, resealed.Backend);
         Assert.NotNull(resealed.Cookie);
         Assert.NotEqual(old.Cookie, resealed.Cookie);
+        Assert.Equal(Issued(old.Cookie), Issued(resealed.Cookie));
         Assert.Equal(old.Backend, (await Get(client, rotating, resealed.Cookie)).Backend);
         Assert.Equal(2, Count(rotating, "pinned"));
 
@@ -123,7 +131,7 @@ public sealed class SessionKeySecretTests
 
     [Theory]
     [InlineData("", "session key Secret default/session-key (--session-key-secret): not found: sessions are sealed with this process's own key (other replicas' tokens are not trusted)")]
-    [InlineData("short", "session key Secret default/session-key (--session-key-secret): data.key: Invalid value: 5 bytes: must be at least 32 bytes: sessions are sealed with this process's own key (other replicas' tokens are not trusted)")]
+    [InlineData("short", "session key Secret default/session-key (--session-key-secret): stringData.key: Invalid value: 5 bytes: must be at least 32 bytes: sessions are sealed with this process's own key (other replicas' tokens are not trusted)")]
     public async Task MissingOrInvalidSecret_Warns_SessionsStillWorkOnThisGateway(string key, string warning)
     {
         await using var a = await EchoBackend.StartAsync("a");
@@ -152,7 +160,29 @@ public sealed class SessionKeySecretTests
         await using var proxy = await StartAsync(yaml);
 
         Assert.Contains("session key Secret default/session-key (--session-key-secret): data.key: Required value: the key that seals session tokens, at least 32 bytes; "
-            + "data.previous: Invalid value: 9 bytes: must be at least 32 bytes: sessions are sealed with this process's own key (other replicas' tokens are not trusted)", proxy.Warnings);
+            + "stringData.previous: Invalid value: 9 bytes: must be at least 32 bytes: sessions are sealed with this process's own key (other replicas' tokens are not trusted)", proxy.Warnings);
+    }
+
+    [Fact]
+    public async Task Secret_StringDataWinsOverData_AnEmptyPreviousIsNone()
+    {
+        await using var a = await EchoBackend.StartAsync("a");
+        await using var b = await EchoBackend.StartAsync("b");
+        var both = $$"""
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: session-key, namespace: default}
+            data: {key: {{Convert.ToBase64String("too short"u8)}}}
+            stringData: {key: "{{KeyOne}}", previous: ""}
+            ---
+
+            """;
+        await using var merged = await StartAsync(Site(a, b) + both);
+        await using var peer = await StartAsync(Site(a, b) + Secret(KeyOne));
+        using var client = Manifests.Client();
+
+        Assert.Empty(merged.Warnings);
+        await AssertSharedAsync(client, peer, merged);
     }
 
     [Fact]
@@ -163,7 +193,9 @@ public sealed class SessionKeySecretTests
         await using var c = await EchoBackend.StartAsync("c");
         await using var store = new InMemoryResourceStore();
         foreach (var o in Manifests.Read(Site(a, b, c) + Secret(KeyOne))) Assert.True((await store.CreateAsync(o)).Ok);
-        await using var proxy = GatewayProxy.FromStore(new ProxyOptions { SessionKeySecret = SecretName }, store);
+        var logs = new FakeLogCollector();
+        using var loggers = LoggerFactory.Create(builder => builder.AddProvider(new FakeLoggerProvider(logs)));
+        await using var proxy = GatewayProxy.FromStore(new ProxyOptions { SessionKeySecret = SecretName }, store, loggers: loggers);
         await proxy.StartAsync(CancellationToken.None);
         await using var peer = await StartAsync(Site(a, b, c) + Secret(KeyOne));
         using var client = Manifests.Client();
@@ -174,5 +206,15 @@ public sealed class SessionKeySecretTests
             "the warning that the Secret is gone");
 
         for (var i = 0; i < 4; i++) Assert.Equal(new Answer(first.Backend, null), await Get(client, proxy, first.Cookie));
+
+        // Logged when it appeared, once: another change while it lasts does not repeat it.
+        var applied = proxy.Runtime.View.Current.Version;
+        var service = Manifests.Read(Manifests.Service("other", a.Port)).First();
+        Assert.True((await store.CreateAsync(service)).Ok);
+        await Wait.UntilAsync(() => proxy.Runtime.View.Current.Version > applied, "the change after the Secret's deletion applied");
+        var logged = logs.GetSnapshot().Where(r => r.Message.Contains("session key Secret", StringComparison.Ordinal)).ToList();
+        var entry = Assert.Single(logged);
+        Assert.Equal(LogLevel.Warning, entry.Level);
+        Assert.Equal("gateway: session key Secret default/session-key (--session-key-secret): not found: sessions are sealed with the last key read from it", entry.Message);
     }
 }

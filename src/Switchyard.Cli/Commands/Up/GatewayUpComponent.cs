@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Switchyard.Cli.Commands.Gateway;
 using Switchyard.Proxy;
 
@@ -11,9 +12,11 @@ namespace Switchyard.Cli.Commands.Up;
 /// GRPCRoutes, TLSRoutes, TCPRoutes, UDPRoutes, Ingresses, Services and EndpointSlices, binds each Gateway's listeners, and writes Gateway, ListenerSet and route status back.
 /// <paramref name="options"/> come from up's gateway flags (<see cref="GatewayFlags.ForUp"/>): the Ingress listeners, the admin
 /// address, the access log, the I/O model, the timeouts. If the admin address or an Ingress listener cannot be bound, the
-/// component fails to start, naming the flag, and <c>up</c> stops.
+/// component fails to start, naming the flag, and <c>up</c> stops. The proxy's warnings (a Secret or Service an object
+/// names that is missing, a session key Secret that is invalid...) and errors are logged on the console as they appear,
+/// to <paramref name="loggerFactory"/> when given.
 /// </summary>
-internal sealed class GatewayUpComponent(ProxyOptions? options = null) : IUpComponent
+internal sealed class GatewayUpComponent(ProxyOptions? options = null, ILoggerFactory? loggerFactory = null) : IUpComponent
 {
     private readonly ProxyOptions _options = options ?? new ProxyOptions();
 
@@ -21,8 +24,15 @@ internal sealed class GatewayUpComponent(ProxyOptions? options = null) : IUpComp
 
     public ValueTask ConfigureAsync(UpComponentContext context, CancellationToken cancellationToken)
     {
-        var proxy = GatewayProxy.FromStore(_options, context.Store);
-        context.HostedServices.Add(new Hosted(proxy, _options));
+        var owned = loggerFactory is null ? LoggerFactory.Create(b => b
+            .AddSimpleConsole(c =>
+            {
+                c.SingleLine = true;
+                c.TimestampFormat = "HH:mm:ss ";
+            })
+            .SetMinimumLevel(LogLevel.Warning)) : null;
+        var proxy = GatewayProxy.FromStore(_options, context.Store, loggers: loggerFactory ?? owned);
+        context.HostedServices.Add(new Hosted(proxy, _options, owned));
         context.Summary.Add(("Gateway", () => Summary(proxy)));
         return ValueTask.CompletedTask;
     }
@@ -43,7 +53,7 @@ internal sealed class GatewayUpComponent(ProxyOptions? options = null) : IUpComp
         return string.Join("; ", parts);
     }
 
-    private sealed class Hosted(GatewayProxy proxy, ProxyOptions options) : IHostedService
+    private sealed class Hosted(GatewayProxy proxy, ProxyOptions options, ILoggerFactory? ownedLoggers) : IHostedService
     {
         private int _disposed;
 
@@ -85,7 +95,9 @@ internal sealed class GatewayUpComponent(ProxyOptions? options = null) : IUpComp
         /// <summary>Once: a start that failed already disposed the proxy, and the host may still stop it.</summary>
         private async ValueTask DisposeAsync()
         {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0) await proxy.DisposeAsync();
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            await proxy.DisposeAsync();
+            ownedLoggers?.Dispose();
         }
     }
 }
