@@ -11,7 +11,10 @@
 # Usage: bench/proxy/run.sh [DURATION_SECONDS=10] [CONNECTIONS=32]   (env PROXIES="switchyard floor ..." picks the rows,
 # floor-conn and floor-socket among them; WARMUP=15, ROUNDS=1: with more, every proxy
 # runs once per round, a RATIO line per round, then MEDIAN lines: the median of each ratio over the rounds;
-# SWITCHYARD_BIN=PATH runs that native binary as "switchyard" instead of the launcher's build, for A/B comparisons)
+# SWITCHYARD_BIN=PATH runs that native binary as "switchyard" instead of the launcher's build, for A/B comparisons;
+# FLOOR_BIN=PATH runs the floor rows on a native build of bench/proxy/host, made with
+# `dotnet publish bench/proxy/host -c Release --use-current-runtime -p:PublishAot=true -o DIR` (PATH = DIR/ProxyBenchHost),
+# so that they compare with the native "switchyard" row; without it they run on the .NET runtime (JIT))
 set -euo pipefail
 DUR=${1:-10}
 CONN=${2:-32}
@@ -91,6 +94,7 @@ build_host() {
   HOST_DLL=$(find "${BENCH_ARTIFACTS:-/tmp/art-proxy-bench}/bin/ProxyBenchHost" -name ProxyBenchHost.dll | head -1)
 }
 build_host
+if [ -n "${FLOOR_BIN:-}" ]; then FLOOR=("$FLOOR_BIN"); else FLOOR=(dotnet "$HOST_DLL"); fi
 # PROXIES picks the rows (nginx and HAProxy always run: the ratios divide by them).
 PROXIES=" ${PROXIES:-switchyard switchyard-threadpool switchyard-jit yarp-jit floor} nginx haproxy "
 wanted() { [[ "$PROXIES" == *" $1 "* ]]; }
@@ -189,7 +193,7 @@ for round in $(seq 1 "$ROUNDS"); do
   done
   for name in floor floor-forward floor-loop floor-loop-forward floor-conn floor-socket floor-epoll floor-epoll-proxy; do
     wanted $name || continue
-    nice -n -19 taskset -c $PROXY_CORE dotnet "$HOST_DLL" "$name" "127.0.0.1:$PORT" "127.0.0.1:$UP_PORT" > "$WORK/$name.log" 2>&1 &
+    nice -n -19 taskset -c $PROXY_CORE "${FLOOR[@]}" "$name" "127.0.0.1:$PORT" "127.0.0.1:$UP_PORT" > "$WORK/$name.log" 2>&1 &
     p=$!; measure "$name" $p; stop $p
   done
   if wanted floor-nginx; then # nginx answering the 200 itself: one HTTP leg in C
@@ -205,6 +209,7 @@ for round in $(seq 1 "$ROUNDS"); do
   measure haproxy $p; stop $p
 
   echo "CLI kind=$CLI_KIND"
+  echo "FLOOR kind=${FLOOR_BIN:+native:}${FLOOR_BIN:-jit}"
   for n in "${ROWS[@]}"; do
     line=$(awk -v a="${CPU[$n]}" -v h="${CPU[haproxy]}" -v g="${CPU[nginx]}" -v f="${CPU[floor]:-0}" -v p="${P99[$n]}" -v pn="${P99[nginx]}" -v n="$n" -v r="${RIDLE[$n]}" \
       'BEGIN{printf "cpu_vs_haproxy=%.2f cpu_vs_nginx=%.2f cpu_vs_floor=%s p99_vs_nginx=%.2f rss_idle_mb=%.1f", a/h, a/g, (f > 0 ? sprintf("%.2f", a/f) : "na"), p/pn, r/1024}')
@@ -223,6 +228,7 @@ if [ "$ROUNDS" -gt 1 ]; then
         split("cpu_vs_haproxy cpu_vs_nginx cpu_vs_floor p99_vs_nginx rss_idle_mb", order, " ")
         for (o = 1; o <= 5; o++) {
           key = order[o]
+          if (v[key, 1] == "na") { printf " %s=na", key; continue } # no floor row in this run
           for (r = 1; r <= NR; r++) a[r] = v[key, r] + 0
           for (i = 1; i <= NR; i++) for (j = i + 1; j <= NR; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
           m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
