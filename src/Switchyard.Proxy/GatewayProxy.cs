@@ -31,6 +31,7 @@ public sealed class GatewayProxy : IAsyncDisposable
     private readonly ProxyOptions _options;
     private readonly IResourceStore? _store;
     private readonly IReadOnlyList<IKubernetesObject<V1ObjectMeta>>? _objects;
+    private long _objectsVersion = 1; // the snapshot version of the objects served; each reload adds one
     private readonly ProxyRuntime _runtime;
     private readonly ProxyCompiler _compiler;
     private readonly ListenerManager _listeners;
@@ -138,7 +139,18 @@ public sealed class GatewayProxy : IAsyncDisposable
             _feed = new StoreProxyFeed(_store, (objects, revision) => ApplyAsync(objects, revision, CancellationToken.None), _time, _loggers?.CreateLogger<StoreProxyFeed>());
             await _feed.StartAsync(cancellationToken).ConfigureAwait(false);
         }
-        else await ApplyAsync(_objects!, 1, cancellationToken).ConfigureAwait(false);
+        else await ApplyAsync(_objects!, _objectsVersion, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A gateway serving objects (<see cref="FromObjects(ProxyOptions, IEnumerable{IKubernetesObject{V1ObjectMeta}}, TimeProvider?, ILoggerFactory?)"/>)
+    /// serves <paramref name="objects"/> from now on, as a gateway following a store takes a change: listeners bound and
+    /// released as the Gateways say, endpoints that left drained, requests in flight finished where they started.
+    /// </summary>
+    public Task ReloadAsync(IEnumerable<IKubernetesObject<V1ObjectMeta>> objects, CancellationToken cancellationToken)
+    {
+        if (_store is not null) throw new InvalidOperationException("a gateway following a store takes its changes from the store");
+        return ApplyAsync([.. objects], Interlocked.Increment(ref _objectsVersion), cancellationToken);
     }
 
     /// <summary>Compiles, binds, publishes, drains endpoints that left, and (store mode) writes changed statuses.</summary>

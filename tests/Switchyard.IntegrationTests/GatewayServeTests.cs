@@ -121,6 +121,45 @@ public sealed class GatewayServeTests : IAsyncLifetime
         Assert.Contains("Stopped.", Text(output), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Serve_Sighup_ServesTheEditedFile_KeepsTheProcessAndItsListener()
+    {
+        var onePort = Cli.FreePort();
+        var twoPort = Cli.FreePort();
+        var one = Start(new StringBuilder(), "demo-app", "--listen", "127.0.0.1", "--port", onePort.ToString(CultureInfo.InvariantCulture), "--app-version", "v-one");
+        var two = Start(new StringBuilder(), "demo-app", "--listen", "127.0.0.1", "--port", twoPort.ToString(CultureInfo.InvariantCulture), "--app-version", "v-two");
+        var gatewayPort = Cli.FreePort();
+        using var certificate = SelfSigned("shop.example.test");
+        var manifest = Path.Combine(_dir, "site.yaml");
+        await File.WriteAllTextAsync(manifest, Manifest(gatewayPort, Cli.FreePort(), onePort, certificate));
+        var output = new StringBuilder();
+        var gateway = Start(output, "gateway", "serve", "-f", manifest);
+        await WaitForAsync(() => Contains(output, "HTTPRoute default/shop"), gateway, output, "the gateway to report its routes");
+        await WaitForAsync(() => Answers($"http://127.0.0.1:{onePort}/healthz"), one, output, "the first demo app to listen");
+        await WaitForAsync(() => Answers($"http://127.0.0.1:{twoPort}/healthz"), two, output, "the second demo app to listen");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        async Task<string> VersionAsync() => (string)JsonNode.Parse(await http.GetStringAsync($"http://127.0.0.1:{gatewayPort}/shop/"))!["version"]!;
+        Assert.Equal("v-one", await VersionAsync());
+
+        // Edited without --watch: nothing changes until the hangup.
+        await File.WriteAllTextAsync(manifest, Manifest(gatewayPort, Cli.FreePort(), twoPort, certificate));
+        using (var hup = Process.Start("kill", ["-HUP", gateway.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await hup!.WaitForExitAsync();
+        }
+        await WaitForAsync(() => Contains(output, "Reloaded: "), gateway, output, "the reload");
+        Assert.Equal("v-two", await VersionAsync());
+        Assert.False(gateway.HasExited, Text(output));
+
+        using (var term = Process.Start("kill", ["-TERM", gateway.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await term!.WaitForExitAsync();
+        }
+        using var exited = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await gateway.WaitForExitAsync(exited.Token);
+        Assert.True(gateway.ExitCode == 0, $"gateway serve exited {gateway.ExitCode}:\n{Text(output)}");
+    }
+
     private static X509Certificate2 SelfSigned(string host)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);

@@ -5,9 +5,10 @@ namespace Switchyard.Cli.Commands.Gateway;
 
 /// <summary>
 /// <c>switchyard gateway serve -f PATH... [--admin HOST:PORT] [--ingress-http HOST:PORT] [--ingress-https HOST:PORT] [--ingress-proxy-protocol] [--ingress-x-forwarded-for-trusted-cidrs CIDRS | --ingress-x-forwarded-for-trusted-hops N] [--access-log]
-/// [--tls-idle-timeout DURATION] [--udp-idle-timeout DURATION] [--external-auth-timeout DURATION]</c>: serves the
+/// [--tls-idle-timeout DURATION] [--udp-idle-timeout DURATION] [--external-auth-timeout DURATION] [--session-key-secret NAMESPACE/NAME] [--watch]</c>: serves the
 /// Gateways (of GatewayClasses with controllerName switchyard.dev/gateway-controller), ListenerSets, HTTPRoutes, GRPCRoutes, TLSRoutes, TCPRoutes, UDPRoutes and Ingresses in
-/// manifest files, with no control plane, using the EndpointSlices in the files as given. The gateway flags are
+/// manifest files, with no control plane, using the EndpointSlices in the files as given, and reads them again on SIGHUP
+/// and (with --watch) when they change (<see cref="ManifestReloads"/>). The gateway flags are
 /// <see cref="GatewayFlags"/>, shared with <c>switchyard up</c>.
 /// </summary>
 internal static class GatewayCommand
@@ -23,9 +24,16 @@ internal static class GatewayCommand
     {
         var files = FileOptions.Files("Manifests holding the GatewayClasses, Gateways, ListenerSets, HTTPRoutes, GRPCRoutes, TLSRoutes, TCPRoutes, UDPRoutes, Ingresses, Services, EndpointSlices and Secrets to serve; repeatable", required: true);
         var gateway = GatewayFlags.ForServe();
-        var command = new Command("serve", "Serve the Gateways, ListenerSets, HTTPRoutes, GRPCRoutes, TLSRoutes, TCPRoutes, UDPRoutes and Ingresses in the given manifests until Ctrl-C; listeners bind to each Gateway's spec.addresses (IPAddress) or 127.0.0.1.")
+        var watch = new Option<bool>("--watch")
+        {
+            Description = "Read the manifests again when a file or directory given with -f changes, as on SIGHUP; what reads without error is served "
+                + "from then on (requests in flight finish as they started), anything else is printed and the previous version goes on serving",
+        };
+        var command = new Command("serve", "Serve the Gateways, ListenerSets, HTTPRoutes, GRPCRoutes, TLSRoutes, TCPRoutes, UDPRoutes and Ingresses in the given manifests until Ctrl-C; "
+            + "listeners bind to each Gateway's spec.addresses (IPAddress) or 127.0.0.1. SIGHUP (or, with --watch, a change of the files) reads the manifests again.")
         {
             files,
+            watch,
         };
         foreach (var option in gateway.All) command.Options.Add(option);
         setup.Examples(command,
@@ -35,6 +43,8 @@ internal static class GatewayCommand
             "switchyard gateway serve -f site.yaml --ingress-http 127.0.0.1:8080 --ingress-x-forwarded-for-trusted-cidrs '10.0.0.0/8, 2001:db8::/32'",
             "switchyard gateway serve -f site.yaml --ingress-http 127.0.0.1:8080 --ingress-x-forwarded-for-trusted-hops 2",
             "switchyard gateway serve -f site.yaml --tls-idle-timeout 10m --external-auth-timeout 2s",
+            "switchyard gateway serve -f site/ --watch          # serve each saved change of site/",
+            "kill -HUP $(pidof switchyard)                      # read the manifests again",
             "curl -H 'Host: shop.example.com' http://127.0.0.1:8080/cart");
         setup.SetAction(command, async (context, ct) =>
         {
@@ -42,7 +52,9 @@ internal static class GatewayCommand
             var options = gateway.Options(gateway.Read(context), errors);
             if (errors.Count > 0) return context.Usage(string.Join("\n", errors));
 
-            var manifests = ManifestInput.Read(context.Env, context.Get(files) ?? [], namespaceOverride: null);
+            var paths = context.Get(files) ?? [];
+            if (context.Get(watch) && paths.Contains("-")) return context.Usage($"{watch.Name}: manifests read from stdin (-f -) cannot be read again; give files or directories");
+            var manifests = ManifestInput.Read(context.Env, paths, namespaceOverride: null);
             if (!manifests.Ok) return ManifestInput.PrintErrors(context, manifests, "; nothing is served");
 
             using var stop = new ForegroundStop(context.Env, ct);
@@ -55,21 +67,48 @@ internal static class GatewayCommand
             {
                 return context.Fail($"cannot listen on {options.Admin}: {e.Message} — pick another address with {gateway.Admin.Name} HOST:PORT");
             }
-            foreach (var warning in proxy.Warnings) context.Error.WriteLine($"{context.Colors.Yellow("warning:")} {warning}");
-            if (proxy.Listeners.Count == 0) context.Error.WriteLine("No listeners: the manifests hold no Gateway of a GatewayClass with controllerName switchyard.dev/gateway-controller, and neither --ingress-http nor --ingress-https is set.");
-            foreach (var (configured, bound) in proxy.Listeners.OrderBy(l => l.Value.Port)) context.Out.WriteLine($"Listening: {proxy.Scheme(configured)}://{bound}");
-            foreach (var (obj, status) in proxy.Statuses)
-            {
-                var name = obj.Metadata.NamespaceProperty is { } ns ? $"{ns}/{obj.Metadata.Name}" : obj.Metadata.Name; // a GatewayClass has no namespace
-                context.Out.WriteLine($"{obj.Kind} {name}: {Summary(status)}");
-            }
+            Report(context, proxy);
             if (proxy.AdminUrl is { } url) context.Out.WriteLine($"Admin: {url}metrics");
             await context.Out.FlushAsync(CancellationToken.None);
-            await stop.WaitAsync();
+            using var reloads = new ManifestReloads(context.Env, paths, context.Get(watch), context.Env.CurrentDirectory);
+            await reloads.RunAsync(async () =>
+            {
+                var again = ManifestInput.Read(context.Env, paths, namespaceOverride: null);
+                if (!again.Ok)
+                {
+                    ManifestInput.PrintErrors(context, again, "; still serving the previous version");
+                    return;
+                }
+                try
+                {
+                    await proxy.ReloadAsync(again.Resources, stop.Token);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    context.Error.WriteLine($"{context.Colors.Red("error:")} reload failed: {e.Message}; still serving what was served before");
+                    return;
+                }
+                context.Out.WriteLine($"Reloaded: {again.Objects.Count} objects");
+                Report(context, proxy);
+                await context.Out.FlushAsync(CancellationToken.None);
+            }, stop.Token);
             context.Out.WriteLine("Stopped.");
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>What is served now: the warnings (stderr), the listeners and every status (stdout).</summary>
+    private static void Report(CliContext context, GatewayProxy proxy)
+    {
+        foreach (var warning in proxy.Warnings) context.Error.WriteLine($"{context.Colors.Yellow("warning:")} {warning}");
+        if (proxy.Listeners.Count == 0) context.Error.WriteLine("No listeners: the manifests hold no Gateway of a GatewayClass with controllerName switchyard.dev/gateway-controller, and neither --ingress-http nor --ingress-https is set.");
+        foreach (var (configured, bound) in proxy.Listeners.OrderBy(l => l.Value.Port)) context.Out.WriteLine($"Listening: {proxy.Scheme(configured)}://{bound}");
+        foreach (var (obj, status) in proxy.Statuses)
+        {
+            var name = obj.Metadata.NamespaceProperty is { } ns ? $"{ns}/{obj.Metadata.Name}" : obj.Metadata.Name; // a GatewayClass has no namespace
+            context.Out.WriteLine($"{obj.Kind} {name}: {Summary(status)}");
+        }
     }
 
     private static string Summary(object status) => status switch
