@@ -141,10 +141,13 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
             Interlocked.Add(ref session.Received, datagram.Length);
             session.Counters.Received(datagram.Length);
         }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+        {
+            Refused(session); // an ICMP port unreachable for an earlier datagram, reported on this send
+        }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            // The endpoint refused (an ICMP port unreachable for an earlier datagram) or the session just ended.
-            _runtime.Metrics.UdpDropped(session.Route, "send_failed");
+            _runtime.Metrics.UdpDropped(session.Route, "send_failed"); // or the session just ended
         }
     }
 
@@ -188,7 +191,7 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
         }
         var address = new SocketAddress(from.Family, from.Size);
         from.Buffer.Span[..from.Size].CopyTo(address.Buffer.Span);
-        var session = new UdpSession(address, (IPEndPoint)_any.Create(address), target.Name, backend.Name, endpoint, upstream, _runtime.Time.GetTimestamp(), _runtime.Metrics.Udp(target.Name));
+        var session = new UdpSession(address, (IPEndPoint)_any.Create(address), target.Name, backend, endpoint, upstream, _runtime.Time.GetTimestamp(), _runtime.Metrics.Udp(target.Name));
         _sessions[address] = session;
         Interlocked.Increment(ref _count);
         endpoint.Begin();
@@ -225,6 +228,7 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
                 buffer = ArrayPool<byte>.Shared.Rent(MaxDatagram);
                 var n = await session.Upstream.ReceiveAsync(buffer, SocketFlags.None, token).ConfigureAwait(false);
                 session.Touch(_runtime.Time.GetTimestamp());
+                session.Endpoint.RecordSuccess();
                 await _socket.SendToAsync(buffer.AsMemory(0, n), SocketFlags.None, session.Address, token).ConfigureAwait(false);
                 Interlocked.Add(ref session.Sent, n);
                 session.Counters.Sent(n);
@@ -235,9 +239,8 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
             {
-                // An ICMP port unreachable for a datagram sent to the endpoint: it is lost; the session goes on (the
-                // endpoint may be restarting) until it is idle or the endpoint leaves the route.
-                _runtime.Metrics.UdpDropped(session.Route, "upstream_refused");
+                Refused(session);
+                return;
             }
             catch (SocketException)
             {
@@ -248,6 +251,22 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
                 if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
             }
         }
+    }
+
+    /// <summary>
+    /// The endpoint answered a datagram of <paramref name="session"/> with an ICMP port unreachable: nothing listens on
+    /// that port now (the endpoint is down or restarting). The datagram is lost and counted; the refusal counts as a
+    /// connect failure towards the backend's outlier detection, which ejects an endpoint that keeps refusing; and the
+    /// session ends, so the client's next datagram starts a new one on an endpoint chosen again.
+    /// </summary>
+    private void Refused(UdpSession session)
+    {
+        _runtime.Metrics.UdpDropped(session.Route, "upstream_refused");
+        var (backend, endpoint) = (session.Backend, session.Endpoint);
+        if (backend.Outlier.ConsecutiveConnectFailures > 0 && endpoint.RecordConnectFailure() >= backend.Outlier.ConsecutiveConnectFailures
+            && backend.TryEject(endpoint, _runtime.Time))
+            _runtime.Metrics.Ejection();
+        End(session, "upstream_refused", $"{session.Route}: endpoint {endpoint.Name} refused a datagram (ICMP port unreachable)");
     }
 
     /// <summary>Ends the sessions idle for <see cref="ProxyRuntime.UdpIdleTimeout"/>.</summary>
@@ -291,7 +310,7 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
         var listener = _runtime.View.Current.UdpListeners.GetValueOrDefault(_bind)?.Name ?? _bind.ToString();
         _runtime.AccessLog?.Write(new AccessLogEntry(
             _runtime.Time.GetUtcNow(), "UDP", "", "", 0, _runtime.Time.GetElapsedTime(session.Started).TotalMilliseconds,
-            listener, session.Route, session.Backend, session.Endpoint.Name, 0, error, null,
+            listener, session.Route, session.Backend.Name, session.Endpoint.Name, 0, error, null,
             session.Client.Address.ToString(), Interlocked.Read(ref session.Received), Interlocked.Read(ref session.Sent)));
     }
 

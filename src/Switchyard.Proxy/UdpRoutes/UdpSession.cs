@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Switchyard.Proxy.Backends;
 using Switchyard.Proxy.Endpoints;
 using Switchyard.Proxy.Telemetry;
 
@@ -10,11 +11,11 @@ namespace Switchyard.Proxy.UdpRoutes;
 /// chosen when the client's first datagram came, which carries the client's datagrams there and whose replies go back
 /// to the client from the listener's socket. A connected socket takes datagrams from its endpoint only, so a reply
 /// cannot reach the wrong client. The session ends once (<see cref="TryEnd"/>): idle, its endpoint left the route, or
-/// the listener stopped.
+/// the listener stopped, or the endpoint refused a datagram.
 /// </summary>
 /// <param name="address">The client's address as the socket reports it: the sessions' key, and where answers go.</param>
 /// <param name="counters">The route's datagram and byte counters, looked up once for the session.</param>
-internal sealed class UdpSession(SocketAddress address, IPEndPoint client, string route, string backend, EndpointState endpoint, Socket upstream, long started, ProxyMetrics.UdpCounters counters)
+internal sealed class UdpSession(SocketAddress address, IPEndPoint client, string route, Backend backend, EndpointState endpoint, Socket upstream, long started, ProxyMetrics.UdpCounters counters)
 {
     private readonly CancellationTokenSource _stop = new();
     private int _ended;
@@ -23,7 +24,7 @@ internal sealed class UdpSession(SocketAddress address, IPEndPoint client, strin
     public SocketAddress Address => address;
     public IPEndPoint Client => client;
     public string Route => route;
-    public string Backend => backend;
+    public Backend Backend => backend;
     public EndpointState Endpoint => endpoint;
     public Socket Upstream => upstream;
     public ProxyMetrics.UdpCounters Counters => counters;
