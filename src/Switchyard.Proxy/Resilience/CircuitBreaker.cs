@@ -75,6 +75,19 @@ internal sealed class CircuitBreaker
         return (null, $"max pending requests {Limits.MaxPendingRequests} (max connections {Limits.MaxConnections})");
     }
 
+    /// <summary>
+    /// A connection slot now or none, for what cannot wait in the pending queue (a UDP session's first datagram). Null
+    /// lease and null refusal: no connection limit.
+    /// </summary>
+    public (RateLimitLease? Lease, string? Refusal) TryAcquireConnection()
+    {
+        if (_connections is null) return (null, null);
+        var lease = _connections.AttemptAcquire();
+        if (lease.IsAcquired) return (lease, null);
+        lease.Dispose();
+        return (null, $"max connections {Limits.MaxConnections}");
+    }
+
     /// <summary>Admits one retry, or returns the limit that refused it.</summary>
     public string? TryEnterRetry() => TryEnter(ref _retries, Limits.MaxRetries, "max retries");
 

@@ -17,7 +17,7 @@ internal sealed class ProxyMetrics
     private readonly ConcurrentDictionary<(string Route, string Backend), RouteBackend> _requests = new();
     private readonly ConcurrentDictionary<string, Histogram> _latency = new();
     private readonly CounterFamily _upstreamErrors = new("switchyard_proxy_upstream_errors_total", "Failed attempts to backends, by kind (connect, reset, timeout, protocol).", "backend", "kind");
-    private readonly CounterFamily _circuitOpen = new("switchyard_proxy_circuit_open_total", "Requests or retries refused by a backend's circuit breaker, by limit (requests, pending, retries).", "backend", "limit");
+    private readonly CounterFamily _circuitOpen = new("switchyard_proxy_circuit_open_total", "Requests, retries or UDP sessions refused by a backend's circuit breaker, by limit (requests, pending, retries, connections).", "backend", "limit");
     private readonly CounterFamily _rateLimited = new("switchyard_proxy_rate_limited_total", "Requests answered 429 by a route's local rate limit.", "route");
     private readonly CounterFamily _authRefused = new("switchyard_proxy_auth_refused_total", "Requests answered 401 by a route's JWT or Basic authentication or 403 by its authorization, by route and reason (jwt_missing, jwt_expired, jwt_signature, ..., basic_missing, basic_invalid, authz_rule, authz_default).", "route", "reason");
     private readonly CounterFamily _jwksFetches = new("switchyard_proxy_jwks_fetch_total", "Fetches of remote JSON Web Key Sets, by URI and result (ok; connect, tls, timeout, status, too_large, invalid: failed, the last good key set kept).", "uri", "result");

@@ -178,6 +178,15 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
             _runtime.Metrics.UdpDropped(target.Name, "no_endpoint");
             return null;
         }
+        // The Service's max connections bounds its sessions; a datagram cannot wait in the pending queue, so past it the
+        // new client's datagrams are dropped (the sessions already open go on).
+        var (slot, refusal) = backend.Breaker?.TryAcquireConnection() ?? (null, null);
+        if (refusal is not null)
+        {
+            _runtime.Metrics.UdpDropped(target.Name, "circuit_open");
+            _runtime.Metrics.CircuitOpen(backend.Name, "connections");
+            return null;
+        }
         var upstream = new Socket(endpoint.Address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
@@ -186,12 +195,14 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
         catch (SocketException)
         {
             upstream.Dispose();
+            slot?.Dispose();
             _runtime.Metrics.UdpDropped(target.Name, "no_endpoint");
             return null;
         }
         var address = new SocketAddress(from.Family, from.Size);
         from.Buffer.Span[..from.Size].CopyTo(address.Buffer.Span);
-        var session = new UdpSession(address, (IPEndPoint)_any.Create(address), target.Name, backend, endpoint, upstream, _runtime.Time.GetTimestamp(), _runtime.Metrics.Udp(target.Name));
+        var session = new UdpSession(address, (IPEndPoint)_any.Create(address), target.Name, backend, endpoint, upstream, _runtime.Time.GetTimestamp(),
+            _runtime.Metrics.Udp(target.Name), slot);
         _sessions[address] = session;
         Interlocked.Increment(ref _count);
         endpoint.Begin();

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Threading.RateLimiting;
 using Switchyard.Proxy.Backends;
 using Switchyard.Proxy.Endpoints;
 using Switchyard.Proxy.Telemetry;
@@ -15,7 +16,9 @@ namespace Switchyard.Proxy.UdpRoutes;
 /// </summary>
 /// <param name="address">The client's address as the socket reports it: the sessions' key, and where answers go.</param>
 /// <param name="counters">The route's datagram and byte counters, looked up once for the session.</param>
-internal sealed class UdpSession(SocketAddress address, IPEndPoint client, string route, Backend backend, EndpointState endpoint, Socket upstream, long started, ProxyMetrics.UdpCounters counters)
+/// <param name="slot">The backend's connection slot (its circuit breaker's max connections) the session holds; null: no limit.</param>
+internal sealed class UdpSession(SocketAddress address, IPEndPoint client, string route, Backend backend, EndpointState endpoint, Socket upstream, long started,
+    ProxyMetrics.UdpCounters counters, RateLimitLease? slot)
 {
     private readonly CancellationTokenSource _stop = new();
     private int _ended;
@@ -49,6 +52,7 @@ internal sealed class UdpSession(SocketAddress address, IPEndPoint client, strin
         if (Interlocked.Exchange(ref _ended, 1) != 0) return false;
         _stop.Cancel();
         upstream.Dispose();
+        slot?.Dispose();
         return true;
     }
 }

@@ -14,7 +14,7 @@ public sealed class UdpSessionTests
 {
     private const string Route = "udproute default/dns rule 0";
 
-    private static string Yaml(int port) => Manifests.GatewayClass + """
+    private static string Yaml(int port, string serviceAnnotations = "") => Manifests.GatewayClass + """
         apiVersion: gateway.networking.k8s.io/v1
         kind: Gateway
         metadata: {name: edge, namespace: default}
@@ -30,7 +30,7 @@ public sealed class UdpSessionTests
           rules: [{backendRefs: [{name: svc-a, port: 80}]}]
         ---
 
-        """ + Manifests.Service("svc-a", port);
+        """ + Manifests.Service("svc-a", "default", serviceAnnotations, port);
 
     private static IPEndPoint Listener(GatewayProxy proxy) => new(IPAddress.Loopback, proxy.UdpListeners[new IPEndPoint(IPAddress.Loopback, 0)].Port);
 
@@ -89,6 +89,32 @@ public sealed class UdpSessionTests
         Assert.Equal("a:1 again", await first.AskAsync("1 again"));
         Assert.Equal(2, backend.Peers);
         Assert.Equal(2, proxy.UdpProxy(new IPEndPoint(IPAddress.Loopback, 0))!.Sessions);
+    }
+
+    [Fact]
+    public async Task ServiceMaxConnections_BoundsItsSessions_ANewClientServedOnceOneEnds()
+    {
+        await using var backend = new UdpEchoBackend("a");
+        var time = new FakeTimeProvider();
+        await using var proxy = GatewayProxy.FromObjects(new ProxyOptions { UdpIdleTimeout = TimeSpan.FromSeconds(60) },
+            Manifests.Read(Yaml(backend.Port, "{lb.switchyard.dev/max-connections: \"2\"}")), time);
+        await proxy.StartAsync(CancellationToken.None);
+        var metrics = proxy.Runtime.Metrics;
+        using var first = new UdpTestClient(Listener(proxy));
+        using var second = new UdpTestClient(Listener(proxy));
+        using var third = new UdpTestClient(Listener(proxy));
+
+        Assert.Equal("a:1", await first.AskAsync("1"));
+        time.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal("a:2", await second.AskAsync("2"));
+        await third.SendAsync("3");
+        await Wait.UntilAsync(() => metrics.UdpDroppedCount(Route, "circuit_open") == 1, "the third client's datagram to be dropped");
+        Assert.Contains("switchyard_proxy_circuit_open_total{backend=\"default/svc-a:80\",limit=\"connections\"} 1", metrics.Render(), StringComparison.Ordinal);
+        Assert.Equal("a:2 again", await second.AskAsync("2 again")); // the sessions already open go on
+
+        time.Advance(TimeSpan.FromSeconds(30)); // the first client's session is idle for 60 s: it ends and frees its slot
+        Assert.Equal(1, proxy.UdpProxy(new IPEndPoint(IPAddress.Loopback, 0))!.Sessions);
+        Assert.Equal("a:3 again", await third.AskAsync("3 again"));
     }
 
     [Fact]
