@@ -32,6 +32,7 @@ public sealed class GatewayProxy : IAsyncDisposable
     private readonly IResourceStore? _store;
     private readonly IReadOnlyList<IKubernetesObject<V1ObjectMeta>>? _objects;
     private long _objectsVersion = 1; // the snapshot version of the objects served; each reload adds one
+    private bool _started, _disposed; // read and written with _applyGate held (or before any apply can run)
     private readonly ProxyRuntime _runtime;
     private readonly ProxyCompiler _compiler;
     private readonly ListenerManager _listeners;
@@ -140,6 +141,7 @@ public sealed class GatewayProxy : IAsyncDisposable
             await _feed.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         else await ApplyAsync(_objects!, _objectsVersion, cancellationToken).ConfigureAwait(false);
+        _started = true;
     }
 
     /// <summary>
@@ -147,46 +149,64 @@ public sealed class GatewayProxy : IAsyncDisposable
     /// serves <paramref name="objects"/> from now on, as a gateway following a store takes a change: listeners bound and
     /// released as the Gateways say, endpoints that left drained, requests in flight finished where they started.
     /// </summary>
-    public Task ReloadAsync(IEnumerable<IKubernetesObject<V1ObjectMeta>> objects, CancellationToken cancellationToken)
+    /// <exception cref="InvalidOperationException">The gateway follows a store, or has not started, or was disposed.</exception>
+    public async Task ReloadAsync(IEnumerable<IKubernetesObject<V1ObjectMeta>> objects, CancellationToken cancellationToken)
     {
         if (_store is not null) throw new InvalidOperationException("a gateway following a store takes its changes from the store");
-        return ApplyAsync([.. objects], Interlocked.Increment(ref _objectsVersion), cancellationToken);
-    }
-
-    /// <summary>Compiles, binds, publishes, drains endpoints that left, and (store mode) writes changed statuses.</summary>
-    internal async Task ApplyAsync(IReadOnlyList<IKubernetesObject<V1ObjectMeta>> objects, long version, CancellationToken cancellationToken)
-    {
+        IReadOnlyList<IKubernetesObject<V1ObjectMeta>> list = [.. objects];
         await _applyGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var result = _compiler.Compile(ProxyInputs.From(objects), version);
-            var bindErrors = await _listeners.ReconcileAsync(result.Snapshot, cancellationToken).ConfigureAwait(false);
-            _runtime.View.Publish(result.Snapshot);
-            // After publishing: new clients of a port get the new route, and sessions whose endpoint left it end.
-            var udpBindErrors = await _udpListeners.ReconcileAsync(result.Snapshot, cancellationToken).ConfigureAwait(false);
-            _runtime.Endpoints.Retain(result.LiveEndpoints);
-            var liveTls = result.LiveEndpoints.Select(e => e.Tls).OfType<string>().ToHashSet(StringComparer.Ordinal);
-            _h2c.Retain(liveTls, RetiredTlsGrace, _runtime.Time);
-            _runtime.ExternalAuthClient.Retain(result.LiveEndpoints, liveTls, RetiredTlsGrace);
-            _health.Reconcile(result.HealthChecks);
-            IReadOnlyList<string> warnings = [.. result.Warnings, .. bindErrors, .. udpBindErrors];
-            // Each warning is logged when it appears, not again at every change while it lasts.
-            if (_warningLog is { } log)
-            {
-                foreach (var warning in warnings.Except(Warnings, StringComparer.Ordinal)) log.LogWarning("gateway: {Warning}", warning);
-            }
-            Warnings = warnings;
-            Statuses = [.. result.ClassStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Class, (object)s.Status)),
-                .. result.GatewayStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Gateway, (object)s.Status)),
-                .. result.ListenerSetStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Set, (object)s.Status)),
-                .. result.RouteStatuses.Select(s => (s.Route, s.Status)),
-                .. result.PolicyStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Policy, (object)s.Status))];
-            if (_store is not null) await WriteStatusesAsync(result, cancellationToken).ConfigureAwait(false);
+            if (!_started) throw new InvalidOperationException("the gateway reloads once it has started");
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            await ApplyLockedAsync(list, ++_objectsVersion, cancellationToken).ConfigureAwait(false); // versions in the order applied
         }
         finally
         {
             _applyGate.Release();
         }
+    }
+
+    /// <summary>Compiles, binds, publishes, drains endpoints that left, and (store mode) writes changed statuses; nothing once disposed.</summary>
+    internal async Task ApplyAsync(IReadOnlyList<IKubernetesObject<V1ObjectMeta>> objects, long version, CancellationToken cancellationToken)
+    {
+        await _applyGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_disposed) await ApplyLockedAsync(objects, version, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _applyGate.Release();
+        }
+    }
+
+    /// <summary><see cref="ApplyAsync"/> with <see cref="_applyGate"/> held.</summary>
+    private async Task ApplyLockedAsync(IReadOnlyList<IKubernetesObject<V1ObjectMeta>> objects, long version, CancellationToken cancellationToken)
+    {
+        var result = _compiler.Compile(ProxyInputs.From(objects), version);
+        var bindErrors = await _listeners.ReconcileAsync(result.Snapshot, cancellationToken).ConfigureAwait(false);
+        _runtime.View.Publish(result.Snapshot);
+        // After publishing: new clients of a port get the new route, and sessions whose endpoint left it end.
+        var udpBindErrors = await _udpListeners.ReconcileAsync(result.Snapshot, cancellationToken).ConfigureAwait(false);
+        _runtime.Endpoints.Retain(result.LiveEndpoints);
+        var liveTls = result.LiveEndpoints.Select(e => e.Tls).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        _h2c.Retain(liveTls, RetiredTlsGrace, _runtime.Time);
+        _runtime.ExternalAuthClient.Retain(result.LiveEndpoints, liveTls, RetiredTlsGrace);
+        _health.Reconcile(result.HealthChecks);
+        IReadOnlyList<string> warnings = [.. result.Warnings, .. bindErrors, .. udpBindErrors];
+        // Each warning is logged when it appears, not again at every change while it lasts.
+        if (_warningLog is { } log)
+        {
+            foreach (var warning in warnings.Except(Warnings, StringComparer.Ordinal)) log.LogWarning("gateway: {Warning}", warning);
+        }
+        Warnings = warnings;
+        Statuses = [.. result.ClassStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Class, (object)s.Status)),
+            .. result.GatewayStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Gateway, (object)s.Status)),
+            .. result.ListenerSetStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Set, (object)s.Status)),
+            .. result.RouteStatuses.Select(s => (s.Route, s.Status)),
+            .. result.PolicyStatuses.Select(s => ((IKubernetesObject<V1ObjectMeta>)s.Policy, (object)s.Status))];
+        if (_store is not null) await WriteStatusesAsync(result, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task WriteStatusesAsync(CompileResult result, CancellationToken cancellationToken)
@@ -252,6 +272,9 @@ public sealed class GatewayProxy : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (_feed is not null) await _feed.DisposeAsync().ConfigureAwait(false);
+        await _applyGate.WaitAsync().ConfigureAwait(false); // an apply in progress finishes; none starts after
+        _disposed = true;
+        _applyGate.Release();
         await _listeners.DisposeAsync().ConfigureAwait(false);
         await _udpListeners.DisposeAsync().ConfigureAwait(false);
         await _health.DisposeAsync().ConfigureAwait(false);

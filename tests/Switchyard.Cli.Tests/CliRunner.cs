@@ -41,10 +41,12 @@ public sealed class CliRunner : IDisposable
 
     public async Task<CliRun> RunAsync(params string[] args) => await RunAsync(args, CancellationToken.None);
 
-    public async Task<CliRun> RunAsync(string[] args, CancellationToken cancellationToken, StringWriter? output = null)
+    /// <param name="output">Where stdout goes, for a test that reads it while the command runs.</param>
+    /// <param name="errorOutput">Where stderr goes, likewise.</param>
+    public async Task<CliRun> RunAsync(string[] args, CancellationToken cancellationToken, StringWriter? output = null, StringWriter? errorOutput = null)
     {
         var stdout = output ?? new StringWriter { NewLine = "\n" };
-        var stderr = new StringWriter { NewLine = "\n" };
+        var stderr = errorOutput ?? new StringWriter { NewLine = "\n" };
         var error = TextWriter.Synchronized(stderr);
         using var logs = LogsToError ? LoggerFactory.Create(b => b.AddProvider(new WriterLoggerProvider(error)).SetMinimumLevel(LogLevel.Information)) : null;
         var env = new CliEnvironment

@@ -128,10 +128,10 @@ public sealed class GatewayServeTests : IAsyncLifetime
         var twoPort = Cli.FreePort();
         var one = Start(new StringBuilder(), "demo-app", "--listen", "127.0.0.1", "--port", onePort.ToString(CultureInfo.InvariantCulture), "--app-version", "v-one");
         var two = Start(new StringBuilder(), "demo-app", "--listen", "127.0.0.1", "--port", twoPort.ToString(CultureInfo.InvariantCulture), "--app-version", "v-two");
-        var gatewayPort = Cli.FreePort();
+        var (gatewayPort, httpsPort) = (Cli.FreePort(), Cli.FreePort());
         using var certificate = SelfSigned("shop.example.test");
         var manifest = Path.Combine(_dir, "site.yaml");
-        await File.WriteAllTextAsync(manifest, Manifest(gatewayPort, Cli.FreePort(), onePort, certificate));
+        await File.WriteAllTextAsync(manifest, Manifest(gatewayPort, httpsPort, onePort, certificate));
         var output = new StringBuilder();
         var gateway = Start(output, "gateway", "serve", "-f", manifest);
         await WaitForAsync(() => Contains(output, "HTTPRoute default/shop"), gateway, output, "the gateway to report its routes");
@@ -142,7 +142,10 @@ public sealed class GatewayServeTests : IAsyncLifetime
         Assert.Equal("v-one", await VersionAsync());
 
         // Edited without --watch: nothing changes until the hangup.
-        await File.WriteAllTextAsync(manifest, Manifest(gatewayPort, Cli.FreePort(), twoPort, certificate));
+        await File.WriteAllTextAsync(manifest, Manifest(gatewayPort, httpsPort, twoPort, certificate));
+        await Task.Delay(TimeSpan.FromSeconds(1)); // sequencing only: a watch would have reloaded by now
+        Assert.Equal("v-one", await VersionAsync());
+        Assert.DoesNotContain("Reloaded: ", Text(output), StringComparison.Ordinal);
         using (var hup = Process.Start("kill", ["-HUP", gateway.Id.ToString(CultureInfo.InvariantCulture)]))
         {
             await hup!.WaitForExitAsync();
@@ -158,6 +161,31 @@ public sealed class GatewayServeTests : IAsyncLifetime
         using var exited = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await gateway.WaitForExitAsync(exited.Token);
         Assert.True(gateway.ExitCode == 0, $"gateway serve exited {gateway.ExitCode}:\n{Text(output)}");
+    }
+
+    [Fact]
+    public async Task Serve_ManifestsFromStdin_SighupSaysSoAndKeepsServing()
+    {
+        var gatewayPort = Cli.FreePort();
+        using var certificate = SelfSigned("shop.example.test");
+        var output = new StringBuilder();
+        var psi = _cli.StartInfo("gateway", "serve", "-f", "-");
+        var gateway = Process.Start(psi)!;
+        _processes.Add(gateway);
+        gateway.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        gateway.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        gateway.BeginOutputReadLine();
+        gateway.BeginErrorReadLine();
+        await gateway.StandardInput.WriteAsync(Manifest(gatewayPort, Cli.FreePort(), Cli.FreePort(), certificate));
+        gateway.StandardInput.Close();
+        await WaitForAsync(() => Contains(output, "HTTPRoute default/shop"), gateway, output, "the gateway to report its routes");
+
+        using (var hup = Process.Start("kill", ["-HUP", gateway.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await hup!.WaitForExitAsync();
+        }
+        await WaitForAsync(() => Contains(output, "SIGHUP: the manifests came from stdin (-f -) and cannot be read again; still serving them"), gateway, output, "the warning");
+        Assert.False(gateway.HasExited, Text(output));
     }
 
     private static X509Certificate2 SelfSigned(string host)

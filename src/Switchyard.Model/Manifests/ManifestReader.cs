@@ -38,9 +38,19 @@ public sealed class ManifestReader
             }
             else if (Directory.Exists(path))
             {
-                var files = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
-                    .Where(f => Extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
-                    .Order(StringComparer.Ordinal);
+                List<string> files;
+                try
+                {
+                    files = [.. Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
+                        .Where(f => Extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
+                        .Order(StringComparer.Ordinal)];
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // A subdirectory that cannot be read, or the directory gone while it was listed.
+                    errors.Add(new ManifestError(path, 0, null, "", e.Message));
+                    continue;
+                }
                 foreach (var f in files) ReadFile(f, objects, errors);
             }
             else if (File.Exists(path))

@@ -477,7 +477,8 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                 if (attached == 0 && conflicts.Count > 0) (reason, message) = ("Conflicted", string.Join("; ", conflicts));
                 else if (attached == 0) (reason, message) = ("NoMatchingListenerHostname", "no listener hostname intersects the route's hostnames");
                 else if (servingOld)
-                    (reason, message) = ("UnsupportedValue", $"{string.Join("; ", ruleErrors)}; still serving generation {route.Served.Metadata.Generation}, the last accepted");
+                    (reason, message) = ("UnsupportedValue", $"{string.Join("; ", ruleErrors)}; still serving "
+                        + (route.Served.Metadata.Generation is { } generation ? $"generation {generation}, the last accepted" : "the last accepted version")); // files carry no generation
                 else if (conflicts.Count > 0 || partial.Count > 0 || shadowed.Count > 0)
                     message = string.Join("; ", new[] { $"attached to {attached} listener(s)" }
                         .Concat(conflicts.Select(c => $"not to {c}")).Concat(partial.Select(p => $"hostnames taken on {p}")).Concat(shadowed));

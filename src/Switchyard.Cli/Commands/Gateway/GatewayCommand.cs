@@ -54,6 +54,10 @@ internal static class GatewayCommand
 
             var paths = context.Get(files) ?? [];
             if (context.Get(watch) && paths.Contains("-")) return context.Usage($"{watch.Name}: manifests read from stdin (-f -) cannot be read again; give files or directories");
+            // Before the first read: a change or a SIGHUP from now on reloads once the gateway serves, and is never lost.
+            // Disposed after the proxy: a SIGHUP while it drains its listeners does not end the process.
+            using var reloads = Reloads(context, paths, context.Get(watch), out var watchError);
+            if (reloads is null) return context.Fail($"{watch.Name}: {watchError}");
             var manifests = ManifestInput.Read(context.Env, paths, namespaceOverride: null);
             if (!manifests.Ok) return ManifestInput.PrintErrors(context, manifests, "; nothing is served");
 
@@ -70,32 +74,49 @@ internal static class GatewayCommand
             Report(context, proxy);
             if (proxy.AdminUrl is { } url) context.Out.WriteLine($"Admin: {url}metrics");
             await context.Out.FlushAsync(CancellationToken.None);
-            using var reloads = new ManifestReloads(context.Env, paths, context.Get(watch), context.Env.CurrentDirectory);
             await reloads.RunAsync(async () =>
             {
-                var again = ManifestInput.Read(context.Env, paths, namespaceOverride: null);
-                if (!again.Ok)
-                {
-                    ManifestInput.PrintErrors(context, again, "; still serving the previous version");
-                    return;
-                }
+                var applying = false;
                 try
                 {
+                    var again = ManifestInput.Read(context.Env, paths, namespaceOverride: null);
+                    if (!again.Ok)
+                    {
+                        ManifestInput.PrintErrors(context, again, "; still serving the previous version");
+                        return;
+                    }
+                    applying = true;
                     await proxy.ReloadAsync(again.Resources, stop.Token);
+                    context.Out.WriteLine($"Reloaded: {again.Objects.Count} objects");
+                    Report(context, proxy);
+                    await context.Out.FlushAsync(CancellationToken.None);
                 }
-                catch (Exception e) when (e is not OperationCanceledException)
+                catch (Exception e) when (!stop.Token.IsCancellationRequested)
                 {
-                    context.Error.WriteLine($"{context.Colors.Red("error:")} reload failed: {e.Message}; still serving what was served before");
-                    return;
+                    context.Error.WriteLine($"{context.Colors.Red("error:")} reload failed: {e.Message}; "
+                        + (applying ? "what is served may be partly the new version" : "still serving the previous version"));
                 }
-                context.Out.WriteLine($"Reloaded: {again.Objects.Count} objects");
-                Report(context, proxy);
-                await context.Out.FlushAsync(CancellationToken.None);
             }, stop.Token);
             context.Out.WriteLine("Stopped.");
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>The reloads of <c>gateway serve</c>; null, with the reason, when a path cannot be watched.</summary>
+    private static ManifestReloads? Reloads(CliContext context, IReadOnlyList<string> paths, bool watch, out string? error)
+    {
+        error = null;
+        try
+        {
+            return new ManifestReloads(context.Env, paths, watch, context.Env.CurrentDirectory, () =>
+                context.Error.WriteLine($"{context.Colors.Yellow("warning:")} SIGHUP: the manifests came from stdin (-f -) and cannot be read again; still serving them"));
+        }
+        catch (IOException e)
+        {
+            error = e.Message;
+            return null;
+        }
     }
 
     /// <summary>What is served now: the warnings (stderr), the listeners and every status (stdout).</summary>
