@@ -33,6 +33,7 @@ public sealed class GatewayProxy : IAsyncDisposable
     private readonly IReadOnlyList<IKubernetesObject<V1ObjectMeta>>? _objects;
     private long _objectsVersion = 1; // the snapshot version of the objects served; each reload adds one
     private bool _started, _disposed; // read and written with _applyGate held (or before any apply can run)
+    private int _disposing;
     private readonly ProxyRuntime _runtime;
     private readonly ProxyCompiler _compiler;
     private readonly ListenerManager _listeners;
@@ -269,8 +270,10 @@ public sealed class GatewayProxy : IAsyncDisposable
         return true;
     }
 
+    /// <summary>Stops everything, once: a second call (an <c>await using</c> after an explicit stop) returns at once.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposing, 1) != 0) return;
         if (_feed is not null) await _feed.DisposeAsync().ConfigureAwait(false);
         await _applyGate.WaitAsync().ConfigureAwait(false); // an apply in progress finishes; none starts after
         _disposed = true;
