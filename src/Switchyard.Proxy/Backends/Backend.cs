@@ -25,6 +25,12 @@ internal sealed class Backend
 
     public int Weight { get; init; } = 1;
 
+    /// <summary>
+    /// How long a relayed TCP or TLS connection, or a UDP session, to this backend may carry nothing either way before it
+    /// ends (annotation lb.switchyard.dev/idle-timeout); null: the process's --tls-idle-timeout or --udp-idle-timeout.
+    /// </summary>
+    public TimeSpan? IdleTimeout { get; init; }
+
     /// <summary>HTTP/1.1 (default) or HTTP/2 cleartext, from the Service port's appProtocol.</summary>
     public UpstreamProtocol Protocol { get; init; }
 
@@ -43,7 +49,7 @@ internal sealed class Backend
     /// <summary>A copy sharing endpoints, balancer and limits, with another weight, header changes or protocol (null keeps this backend's).</summary>
     public Backend With(int? weight = null, HeaderEdits? requestEdits = null, HeaderEdits? responseEdits = null, UpstreamProtocol? protocol = null) => new()
     {
-        Name = Name, Endpoints = Endpoints, Balancer = Balancer, Outlier = Outlier, Protocol = protocol ?? Protocol, Breaker = Breaker,
+        Name = Name, Endpoints = Endpoints, Balancer = Balancer, Outlier = Outlier, Protocol = protocol ?? Protocol, Breaker = Breaker, IdleTimeout = IdleTimeout,
         Error = Error,
         Weight = weight ?? Weight,
         RequestEdits = requestEdits ?? RequestEdits,

@@ -113,6 +113,7 @@ internal sealed class BackendResolver
             Protocol = UpstreamProtocols.FromAppProtocol(servicePort.AppProtocol),
             Breaker = settings.Limits is { } limits ? Breaker(display, limits) : null,
             Weight = weight,
+            IdleTimeout = settings.IdleTimeout,
         };
     }
 

@@ -31,12 +31,13 @@ internal static class LbAnnotations
     public const string MaxRetries = Prefix + "max-retries";
     public const string StickyCookie = Prefix + "sticky-cookie";
     public const string StickyCookieMaxAge = Prefix + "sticky-cookie-max-age";
+    public const string IdleTimeout = Prefix + "idle-timeout";
 
     private const int MaxLimit = 1_000_000;
 
     public sealed record Settings(
         string Policy, HashKey? Key, OutlierDetection Outlier, HealthCheckPolicy? HealthCheck = null, CircuitBreakerLimits? Limits = null,
-        StickyCookie? Sticky = null);
+        StickyCookie? Sticky = null, TimeSpan? IdleTimeout = null);
 
     public static Settings Read(V1Service service, List<string> warnings)
     {
@@ -73,7 +74,13 @@ internal static class LbAnnotations
             MaxEjectionPercent = Int(a, MaxEjectionPercent, outlier.MaxEjectionPercent, 0, 100, where, warnings),
             BaseEjectionTime = Duration(a, BaseEjectionTime, outlier.BaseEjectionTime, where, warnings),
         };
-        return new Settings(policy, key, outlier, ReadHealthCheck(a, where, warnings), ReadLimits(a, where, warnings), ReadSticky(a, where, warnings));
+        TimeSpan? idle = null;
+        if (a.TryGetValue(IdleTimeout, out var idleText))
+        {
+            if (GatewayDuration.TryParse(idleText, out var d) && d > TimeSpan.Zero) idle = d;
+            else warnings.Add($"{where}: annotation {IdleTimeout}: '{idleText}' is not a duration like 30s, 10m or 8h (using the gateway's --tls-idle-timeout and --udp-idle-timeout)");
+        }
+        return new Settings(policy, key, outlier, ReadHealthCheck(a, where, warnings), ReadLimits(a, where, warnings), ReadSticky(a, where, warnings), idle);
     }
 
     private static HealthCheckPolicy? ReadHealthCheck(IDictionary<string, string> a, string where, List<string> warnings)

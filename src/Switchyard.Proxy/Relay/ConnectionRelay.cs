@@ -109,8 +109,9 @@ internal sealed class ConnectionRelay(ProxyRuntime runtime)
                     log.Received += first.Length;
                     client.Transport.Input.AdvanceTo(first.End);
                 }
-                if (await RelayAsync(client, upstream, log).ConfigureAwait(false))
-                    log.Error = $"{route}: closed after {runtime.TlsIdleTimeout.TotalSeconds:0.###} s without a byte either way";
+                var idleLimit = backend.IdleTimeout ?? runtime.TlsIdleTimeout;
+                if (await RelayAsync(client, upstream, idleLimit, log).ConfigureAwait(false))
+                    log.Error = $"{route}: closed after {idleLimit.TotalSeconds:0.###} s without a byte either way";
             }
             finally
             {
@@ -186,7 +187,7 @@ internal sealed class ConnectionRelay(ProxyRuntime runtime)
 
     /// <summary>
     /// Relays until the endpoint ends its side, the client goes away, or nothing moved either way for
-    /// <see cref="ProxyRuntime.TlsIdleTimeout"/> (then returns true). The client ending its side first is passed on
+    /// <paramref name="idleLimit"/> (then returns true): the backend's idle timeout, else <see cref="ProxyRuntime.TlsIdleTimeout"/>. The client ending its side first is passed on
     /// (FIN, after a close_notify when the gateway speaks TLS to the endpoint) and the endpoint's remaining bytes still
     /// flow back. Bytes are counted when delivered.
     /// </summary>
@@ -195,11 +196,10 @@ internal sealed class ConnectionRelay(ProxyRuntime runtime)
     /// and the event-loop transport fire it when the client's FIN arrives, which for a relay only ends one direction. A
     /// client that is really gone shows as a failed read (reset) or a write that finds its output completed.
     /// </remarks>
-    private async Task<bool> RelayAsync(ConnectionContext client, UpstreamConnection upstream, RelayOutcome log)
+    private async Task<bool> RelayAsync(ConnectionContext client, UpstreamConnection upstream, TimeSpan idleLimit, RelayOutcome log)
     {
         using var stop = new CancellationTokenSource();
         var time = runtime.Time;
-        var idleLimit = runtime.TlsIdleTimeout;
         var lastActive = time.GetTimestamp();
         var idle = false;
         // Checked a few times per limit rather than re-armed per read: a read only stores a timestamp.

@@ -44,8 +44,9 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
         _socket = socket;
         Bound = (IPEndPoint)socket.LocalEndPoint!;
         _any = new IPEndPoint(bind.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
-        // Checked a few times per idle limit rather than re-armed per datagram: a datagram only stores a timestamp.
-        var period = TimeSpan.FromTicks(Math.Max(runtime.UdpIdleTimeout.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks));
+        // Checked a few times per idle limit rather than re-armed per datagram: a datagram only stores a timestamp. A
+        // backend's own idle timeout (lb.switchyard.dev/idle-timeout) may be shorter: then at least once a second.
+        var period = TimeSpan.FromTicks(Math.Clamp(runtime.UdpIdleTimeout.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks, TimeSpan.FromSeconds(1).Ticks));
         _sweep = runtime.Time.CreateTimer(_ => Sweep(), null, period, period);
         _receiving = Task.Run(() => ReceiveAsync(_stop.Token), CancellationToken.None);
     }
@@ -280,12 +281,12 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
         End(session, "upstream_refused", $"{session.Route}: endpoint {endpoint.Name} refused a datagram (ICMP port unreachable)");
     }
 
-    /// <summary>Ends the sessions idle for <see cref="ProxyRuntime.UdpIdleTimeout"/>.</summary>
+    /// <summary>Ends the sessions idle for their backend's idle timeout, else <see cref="ProxyRuntime.UdpIdleTimeout"/>.</summary>
     private void Sweep()
     {
-        var limit = _runtime.UdpIdleTimeout;
         foreach (var session in _sessions.Values)
         {
+            var limit = session.Backend.IdleTimeout ?? _runtime.UdpIdleTimeout;
             if (_runtime.Time.GetElapsedTime(session.LastActive) >= limit)
                 End(session, "idle", $"{session.Route}: closed after {limit.TotalSeconds:0.###} s without a datagram either way");
         }

@@ -24,7 +24,7 @@ public sealed class LbAnnotationsTests
             ("health-check-path", "/healthz"), ("health-check-interval", "2s"), ("health-check-timeout", "250ms"),
             ("health-check-healthy-threshold", "1"), ("health-check-unhealthy-threshold", "4"), ("health-check-expected-statuses", "200,300-302"),
             ("max-connections", "10"), ("max-pending-requests", "0"), ("max-requests", "20"), ("max-retries", "3"),
-            ("sticky-cookie", "sy"), ("sticky-cookie-max-age", "1h"));
+            ("sticky-cookie", "sy"), ("sticky-cookie-max-age", "1h"), ("idle-timeout", "8h"));
         Assert.Empty(warnings);
         Assert.Equal(new HealthCheckPolicy
         {
@@ -33,6 +33,7 @@ public sealed class LbAnnotationsTests
         }, s.HealthCheck);
         Assert.Equal(new Proxy.Resilience.CircuitBreakerLimits { MaxConnections = 10, MaxPendingRequests = 0, MaxRequests = 20, MaxRetries = 3 }, s.Limits);
         Assert.Equal(new Proxy.LoadBalancing.StickyCookie("sy", TimeSpan.FromHours(1)), s.Sticky);
+        Assert.Equal(TimeSpan.FromHours(8), s.IdleTimeout);
     }
 
     [Fact]
@@ -43,6 +44,7 @@ public sealed class LbAnnotationsTests
         Assert.Null(s.HealthCheck);
         Assert.Null(s.Limits);
         Assert.Null(s.Sticky);
+        Assert.Null(s.IdleTimeout);
     }
 
     [Theory]
@@ -53,6 +55,8 @@ public sealed class LbAnnotationsTests
     [InlineData("max-pending-requests", "5", "service default/svc: annotation lb.switchyard.dev/max-pending-requests has no effect without lb.switchyard.dev/max-connections")]
     [InlineData("sticky-cookie", "a b", "service default/svc: annotation lb.switchyard.dev/sticky-cookie: 'a b' is not a cookie name (letters, digits and !#$%&'*+-.^_`|~); no affinity")]
     [InlineData("sticky-cookie-max-age", "1h", "service default/svc: annotation lb.switchyard.dev/sticky-cookie-max-age has no effect without lb.switchyard.dev/sticky-cookie")]
+    [InlineData("idle-timeout", "0s", "service default/svc: annotation lb.switchyard.dev/idle-timeout: '0s' is not a duration like 30s, 10m or 8h (using the gateway's --tls-idle-timeout and --udp-idle-timeout)")]
+    [InlineData("idle-timeout", "1 day", "service default/svc: annotation lb.switchyard.dev/idle-timeout: '1 day' is not a duration like 30s, 10m or 8h (using the gateway's --tls-idle-timeout and --udp-idle-timeout)")]
     public void Read_BadValue_WarnsNamingServiceAndAnnotation(string name, string value, string warning)
     {
         var (_, warnings) = Read((name, value));

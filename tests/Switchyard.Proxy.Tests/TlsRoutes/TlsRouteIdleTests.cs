@@ -5,11 +5,16 @@ using Switchyard.Proxy.Tests.Support;
 
 namespace Switchyard.Proxy.Tests.TlsRoutes;
 
-/// <summary>A relayed TLS connection that carries nothing for the idle timeout is closed, and the access log says why.</summary>
+/// <summary>
+/// A relayed TLS connection that carries nothing for the idle timeout (the process's, or its Service's
+/// lb.switchyard.dev/idle-timeout) is closed, and the access log says why.
+/// </summary>
 public sealed class TlsRouteIdleTests
 {
-    [Fact]
-    public async Task IdleConnection_ClosedAfterTheIdleTimeout()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the process's timeout is 1 h: the Service's annotation alone sets 1 s
+    public async Task IdleConnection_ClosedAfterTheIdleTimeout(bool serviceAnnotation)
     {
         using var ca = new TestCertificates();
         await using var backend = await KestrelBackend.StartAsync(HttpProtocols.Http1, c => c.Response.WriteAsync("db"),
@@ -30,7 +35,8 @@ public sealed class TlsRouteIdleTests
               rules: [{backendRefs: [{name: db, port: 80}]}]
             ---
 
-            """ + Manifests.Service("db", backend.Port), new ProxyOptions { TlsIdleTimeout = TimeSpan.FromSeconds(1), AccessLog = log.Writer });
+            """ + Manifests.Service("db", "default", serviceAnnotation ? "{lb.switchyard.dev/idle-timeout: 1s}" : "", backend.Port),
+            new ProxyOptions { TlsIdleTimeout = serviceAnnotation ? TimeSpan.FromHours(1) : TimeSpan.FromSeconds(1), AccessLog = log.Writer });
         using var client = ca.Client(IPAddress.Loopback, _ => { }); // keeps its connection for a minute unless the gateway closes it
 
         Assert.Equal("db", await client.GetStringAsync($"https://db.example.test:{Manifests.Port(proxy)}/"));

@@ -92,6 +92,27 @@ public sealed class UdpSessionTests
     }
 
     [Fact]
+    public async Task ServiceIdleTimeout_EndsItsSessionsBeforeTheProcessTimeout()
+    {
+        await using var backend = new UdpEchoBackend("a");
+        var time = new FakeTimeProvider();
+        var log = new SharedLog();
+        await using var proxy = GatewayProxy.FromObjects(new ProxyOptions { AccessLog = log.Writer, UdpIdleTimeout = TimeSpan.FromSeconds(60) },
+            Manifests.Read(Yaml(backend.Port, "{lb.switchyard.dev/idle-timeout: 10s}")), time);
+        await proxy.StartAsync(CancellationToken.None);
+        var udp = proxy.UdpProxy(new IPEndPoint(IPAddress.Loopback, 0))!;
+        using var client = new UdpTestClient(Listener(proxy));
+        Assert.Equal("a:one", await client.AskAsync("one"));
+
+        time.Advance(TimeSpan.FromSeconds(9));
+        Assert.Equal(1, udp.Sessions);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(0, udp.Sessions);
+        Assert.Equal(1, proxy.Runtime.Metrics.UdpSessionCount(Route, "idle"));
+        await Wait.UntilAsync(() => log.ToString().Contains("closed after 10 s without a datagram either way", StringComparison.Ordinal), "the session's access log line");
+    }
+
+    [Fact]
     public async Task ServiceMaxConnections_BoundsItsSessions_ANewClientServedOnceOneEnds()
     {
         await using var backend = new UdpEchoBackend("a");
