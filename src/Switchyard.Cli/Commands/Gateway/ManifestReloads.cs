@@ -35,15 +35,19 @@ internal sealed class ManifestReloads : IDisposable
     private readonly Lock _gate = new();
     private bool _disposed;
     private volatile bool _rewatch; // a watched directory was replaced, was missing, or a watcher lost events
+    private readonly Action<string> _warn;
+    private readonly HashSet<string> _warned = new(StringComparer.Ordinal); // directories already reported as not watched
 
     /// <summary>True when the manifests came from stdin: nothing reloads.</summary>
     public bool FromStdin { get; }
 
     /// <param name="paths">The -f paths as given, relative ones to <paramref name="directory"/>.</param>
     /// <param name="hangupIgnored">Told of a SIGHUP that cannot reload (manifests from stdin).</param>
+    /// <param name="warn">Told, once per directory, of one that stopped being watched (no inotify watch left, no permission).</param>
     /// <exception cref="IOException">A path could not be watched (the message names it).</exception>
-    public ManifestReloads(CliEnvironment env, IReadOnlyList<string> paths, bool watch, string directory, Action hangupIgnored)
+    public ManifestReloads(CliEnvironment env, IReadOnlyList<string> paths, bool watch, string directory, Action hangupIgnored, Action<string> warn)
     {
+        _warn = warn;
         FromStdin = paths.Contains("-");
         if (env.HandleSignals)
         {
@@ -83,6 +87,7 @@ internal sealed class ManifestReloads : IDisposable
     private static bool IsManifest(string path) => ManifestExtensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
 
     /// <summary>(Re)makes the watchers, one per directory; a directory that is gone is skipped until a later reload.</summary>
+    /// <exception cref="IOException">The first directory that could not be watched; the others are watched all the same.</exception>
     private void Rewatch()
     {
         lock (_gate)
@@ -91,6 +96,7 @@ internal sealed class ManifestReloads : IDisposable
             _rewatch = false;
             foreach (var watcher in _watchers) watcher.Dispose();
             _watchers.Clear();
+            IOException? failed = null;
             foreach (var group in _targets.GroupBy(t => t.Directory, StringComparer.Ordinal))
             {
                 if (!Directory.Exists(group.Key))
@@ -98,51 +104,75 @@ internal sealed class ManifestReloads : IDisposable
                     _rewatch = true;
                     continue;
                 }
-                var targets = group.ToList();
-                FileSystemWatcher watcher;
                 try
                 {
-                    watcher = new FileSystemWatcher(group.Key) { IncludeSubdirectories = targets.Any(t => t.Recursive) };
+                    _watchers.Add(Watch(group.Key, [.. group]));
                 }
-                catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+                catch (IOException e)
                 {
-                    throw new IOException($"cannot watch {group.Key}: {e.Message}", e);
+                    _rewatch = true; // tried again after the next reload
+                    failed ??= e;
                 }
-                watcher.NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size;
-                void OnChange(string fullPath)
-                {
-                    // A recursive watcher also reports what is deeper; the others only their own entries.
-                    var direct = string.Equals(Path.GetDirectoryName(fullPath), group.Key, StringComparison.Ordinal);
-                    var relevant = targets.Where(t => (t.Recursive || direct) && t.Relevant(fullPath)).ToList();
-                    if (relevant.Count == 0) return;
-                    if (relevant.Any(t => t.Replaces)) _rewatch = true;
-                    Request();
-                }
-                watcher.Changed += (_, e) => OnChange(e.FullPath);
-                watcher.Created += (_, e) => OnChange(e.FullPath);
-                watcher.Deleted += (_, e) => OnChange(e.FullPath);
-                watcher.Renamed += (_, e) =>
-                {
-                    OnChange(e.OldFullPath);
-                    OnChange(e.FullPath);
-                };
-                watcher.Error += (_, _) =>
-                {
-                    _rewatch = true; // events lost (a full inotify queue): watch again, and read the files again to be sure
-                    Request();
-                };
-                try
-                {
-                    watcher.EnableRaisingEvents = true;
-                }
-                catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
-                {
-                    watcher.Dispose();
-                    throw new IOException($"cannot watch {group.Key}: {e.Message}", e);
-                }
-                _watchers.Add(watcher);
             }
+            if (failed is not null) throw failed;
         }
+    }
+
+    /// <summary>A watcher of <paramref name="directory"/> for <paramref name="targets"/>, reporting what concerns them.</summary>
+    /// <exception cref="IOException">It could not be made (the message names the directory).</exception>
+    private FileSystemWatcher Watch(string directory, List<(string Directory, bool Recursive, Func<string, bool> Relevant, bool Replaces)> targets)
+    {
+        FileSystemWatcher watcher;
+        try
+        {
+            watcher = new FileSystemWatcher(directory) { IncludeSubdirectories = targets.Any(t => t.Recursive) };
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            throw new IOException($"cannot watch {directory}: {e.Message}", e);
+        }
+        watcher.NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size;
+        void OnChange(string fullPath)
+        {
+            // A recursive watcher also reports what is deeper; the others only their own entries.
+            var direct = string.Equals(Path.GetDirectoryName(fullPath), directory, StringComparison.Ordinal);
+            var relevant = targets.Where(t => (t.Recursive || direct) && t.Relevant(fullPath)).ToList();
+            if (relevant.Count == 0) return;
+            if (relevant.Any(t => t.Replaces)) _rewatch = true;
+            Request();
+        }
+        watcher.Changed += (_, e) => OnChange(e.FullPath);
+        watcher.Created += (_, e) => OnChange(e.FullPath);
+        watcher.Deleted += (_, e) => OnChange(e.FullPath);
+        watcher.Renamed += (_, e) =>
+        {
+            OnChange(e.OldFullPath);
+            OnChange(e.FullPath);
+        };
+        watcher.Error += (_, e) =>
+        {
+            if (e.GetException() is InternalBufferOverflowException)
+            {
+                _rewatch = true; // events lost (a full inotify queue): watch again, and read the files again to be sure
+                Request();
+                return;
+            }
+            // No watch left (max_user_watches) or no permission, for the directory or one under it: said once;
+            // watching it again would fail the same way, and reloading for it would never end.
+            bool first;
+            lock (_gate) first = _warned.Add(directory);
+            if (first) _warn($"--watch: {directory}: {e.GetException().Message}; changes there may go unseen (SIGHUP still reloads)");
+        };
+        try
+        {
+            watcher.EnableRaisingEvents = true;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            watcher.Dispose();
+            throw new IOException($"cannot watch {directory}: {e.Message}", e);
+        }
+        return watcher;
     }
 
     /// <summary>A reload, when none is waiting already.</summary>
@@ -167,6 +197,18 @@ internal sealed class ManifestReloads : IDisposable
                 }
                 while (_requests.Reader.TryPeek(out _) && waited < MaxSettle);
                 _requests.Reader.TryRead(out _);
+                if (_rewatch)
+                {
+                    // Before the files are read: a change to a replaced directory made during the read is then seen.
+                    try
+                    {
+                        Rewatch();
+                    }
+                    catch (IOException e)
+                    {
+                        _warn($"--watch: {e.Message}; changes there may go unseen (SIGHUP still reloads)");
+                    }
+                }
                 try
                 {
                     await reload();
@@ -174,15 +216,6 @@ internal sealed class ManifestReloads : IDisposable
                 catch (Exception) when (!stop.IsCancellationRequested)
                 {
                     // Reported by the reload where it could be; nothing that failed here may end the gateway.
-                }
-                if (!_rewatch) continue;
-                try
-                {
-                    Rewatch(); // a directory replaced since, or missing before, is watched anew
-                }
-                catch (IOException)
-                {
-                    // The watchers made before the one that failed still report, and SIGHUP still reloads.
                 }
             }
         }
