@@ -130,6 +130,9 @@ public sealed class EventLoopTransportTests
         }
         var pool = proxy.Runtime.Endpoints.All.Single().Pool;
         // The backend closes its side after answering, as at a keep-alive timeout: the loop sees it and drops the connection.
+        // First the backend's close (50 ms after the answer): before it, an idle count of 0 could be the moment between
+        // the answer reaching the client and the connection going back to the pool, and the POST would take it.
+        await Wait.UntilAsync(() => backend.Open == 0, "the backend closing its connection");
         await Wait.UntilAsync(() => pool.IdleCount == 0, "the closed idle connection leaving the pool");
         using var post = Manifests.Request(Manifests.Port(proxy), "a.test", "POST", "/");
         post.Content = new StringContent("a body cannot be replayed on another connection");
