@@ -25,23 +25,7 @@ public sealed class UdpRefusalTests
     public async Task EndpointRefusing_SessionsEnd_EjectedAfterFive_NewSessionsAllAnswered()
     {
         await using var live = new UdpEchoBackend("live");
-        var yaml = Manifests.GatewayClass + """
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: Gateway
-            metadata: {name: edge, namespace: default}
-            spec:
-              gatewayClassName: switchyard
-              listeners: [{name: dns, port: 0, protocol: UDP}]
-            ---
-            apiVersion: gateway.networking.k8s.io/v1alpha2
-            kind: UDPRoute
-            metadata: {name: dns, namespace: default}
-            spec:
-              parentRefs: [{name: edge}]
-              rules: [{backendRefs: [{name: svc, port: 80}]}]
-            ---
-
-            """ + Manifests.Service("svc", live.Port, ClosedUdpPort());
+        var yaml = UdpSessionTests.Dns("svc", Manifests.Service("svc", live.Port, ClosedUdpPort()));
         await using var proxy = await Manifests.StartAsync(yaml);
         var gateway = new IPEndPoint(IPAddress.Loopback, proxy.UdpListeners[new IPEndPoint(IPAddress.Loopback, 0)].Port);
         var metrics = proxy.Runtime.Metrics;

@@ -14,7 +14,11 @@ public sealed class UdpSessionTests
 {
     private const string Route = "udproute default/dns rule 0";
 
-    private static string Yaml(int port, string serviceAnnotations = "") => Manifests.GatewayClass + """
+    /// <summary>
+    /// Gateway "edge" with UDP listener "dns" on 127.0.0.1:0, and UDPRoute "dns" sending every client to Service
+    /// <paramref name="service"/> port 80 (which <paramref name="services"/> defines); also the setup of UdpRefusalTests.
+    /// </summary>
+    internal static string Dns(string service, string services) => Manifests.GatewayClass + $$"""
         apiVersion: gateway.networking.k8s.io/v1
         kind: Gateway
         metadata: {name: edge, namespace: default}
@@ -27,10 +31,12 @@ public sealed class UdpSessionTests
         metadata: {name: dns, namespace: default}
         spec:
           parentRefs: [{name: edge}]
-          rules: [{backendRefs: [{name: svc-a, port: 80}]}]
+          rules: [{backendRefs: [{name: {{service}}, port: 80}]}]
         ---
 
-        """ + Manifests.Service("svc-a", "default", serviceAnnotations, port);
+        """ + services;
+
+    private static string Yaml(int port, string serviceAnnotations = "") => Dns("svc-a", Manifests.Service("svc-a", "default", serviceAnnotations, port));
 
     private static IPEndPoint Listener(GatewayProxy proxy) => new(IPAddress.Loopback, proxy.UdpListeners[new IPEndPoint(IPAddress.Loopback, 0)].Port);
 
