@@ -37,6 +37,8 @@ internal sealed class ManifestReloads : IDisposable
     private volatile bool _rewatch; // a watched directory was replaced, was missing, or a watcher lost events
     private readonly Action<string> _warn;
     private readonly HashSet<string> _warned = new(StringComparer.Ordinal); // directories already reported as not watched
+    private readonly List<string> _recursiveRoots = [];
+    private volatile HashSet<string> _knownDirectories = new(StringComparer.Ordinal); // under the -f directories, as last seen
 
     /// <summary>True when the manifests came from stdin: nothing reloads.</summary>
     public bool FromStdin { get; }
@@ -63,7 +65,10 @@ internal sealed class ManifestReloads : IDisposable
         {
             if (Directory.Exists(path))
             {
-                _targets.Add((path, true, name => IsManifest(name) || Directory.Exists(name), false));
+                // A directory under it deleted or moved away is named without an extension, and no longer exists: it is
+                // known from the last look (an extensionless file, as an editor's probe file, is not).
+                _targets.Add((path, true, name => IsManifest(name) || Directory.Exists(name) || _knownDirectories.Contains(name), false));
+                _recursiveRoots.Add(path);
                 var (parent, self) = (Path.GetDirectoryName(path)!, Path.GetFileName(path));
                 _targets.Add((parent, false, name => Path.GetFileName(name) == self, true)); // the directory itself replaced
             }
@@ -82,6 +87,26 @@ internal sealed class ManifestReloads : IDisposable
             Dispose();
             throw;
         }
+        LookForDirectories();
+    }
+
+    /// <summary>Notes the directories under the -f directories now, so that one of them leaving is seen as a change.</summary>
+    private void LookForDirectories()
+    {
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var root in _recursiveRoots)
+        {
+            try
+            {
+                found.UnionWith(Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Gone or unreadable now: the reload reports it; what was found before stays known.
+                found.UnionWith(_knownDirectories.Where(d => d.StartsWith(root, StringComparison.Ordinal)));
+            }
+        }
+        _knownDirectories = found;
     }
 
     private static bool IsManifest(string path) => ManifestExtensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
@@ -217,6 +242,7 @@ internal sealed class ManifestReloads : IDisposable
                 {
                     // Reported by the reload where it could be; nothing that failed here may end the gateway.
                 }
+                LookForDirectories();
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -157,6 +157,36 @@ public sealed class GatewayServeReloadTests
 
 
     [Fact]
+    public async Task Watch_SubdirectoryMovedOut_ItsRouteNoLongerServed()
+    {
+        await using var one = await DemoAsync("one");
+        using var cli = new CliRunner();
+        var port = FreePort();
+        cli.Write("site/base.yaml", Gateway(port) + Backend("one", one.Url.Port));
+        cli.Write("site/extra/route.yaml", Route("one"));
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var output = new StringWriter { NewLine = "\n" };
+        var serve = cli.RunAsync(["gateway", "serve", "-f", "site", "--watch"], stop.Token, output);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        try
+        {
+            await UntilAsync(() => Task.FromResult(Text(output).Contains($"Listening: http://127.0.0.1:{port}\n", StringComparison.Ordinal)), "the listener");
+            Assert.Equal("one", await PodAsync(http, port));
+
+            // The event names a path that no longer exists and has no extension: known as a directory from the last look.
+            Directory.Move(Path.Combine(cli.Directory, "site", "extra"), Path.Combine(cli.Directory, "extra-out"));
+            await UntilAsync(async () => await PodAsync(http, port) == "404", "the moved-out route no longer served");
+            Assert.Contains("Reloaded: 4 objects\n", Text(output), StringComparison.Ordinal); // the class, the Gateway, the Service and its slice
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
+        var run = await serve;
+        Assert.True(run.ExitCode == 0, run.Error);
+    }
+
+    [Fact]
     public async Task Watch_Stdin_RefusedBeforeServing()
     {
         using var cli = new CliRunner { Stdin = Gateway(8080) };
