@@ -56,6 +56,18 @@ internal sealed class Backend
         ResponseEdits = responseEdits ?? ResponseEdits,
     };
 
+    /// <summary>
+    /// A connection to <paramref name="endpoint"/> failed (refused, timed out; for UDP, an ICMP port unreachable): counted
+    /// towards <see cref="OutlierDetection.ConsecutiveConnectFailures"/>, and the endpoint ejected when that many came in a
+    /// row and the policy allows; returns true if it was ejected.
+    /// </summary>
+    public bool RecordConnectFailure(EndpointState endpoint, TimeProvider time) =>
+        Outlier.ConsecutiveConnectFailures > 0 && endpoint.RecordConnectFailure() >= Outlier.ConsecutiveConnectFailures && TryEject(endpoint, time);
+
+    /// <summary>An answer of <paramref name="endpoint"/> failed (a 5xx, a reset, a timeout): as <see cref="RecordConnectFailure"/>, towards <see cref="OutlierDetection.Consecutive5xx"/>.</summary>
+    public bool Record5xx(EndpointState endpoint, TimeProvider time) =>
+        Outlier.Consecutive5xx > 0 && endpoint.Record5xx() >= Outlier.Consecutive5xx && TryEject(endpoint, time);
+
     /// <summary>Ejects <paramref name="endpoint"/> when the policy allows; returns true if it did.</summary>
     public bool TryEject(EndpointState endpoint, TimeProvider time)
     {

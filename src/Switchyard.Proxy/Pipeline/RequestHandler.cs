@@ -431,24 +431,18 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
 
     private void RecordHealth(Backend backend, EndpointState endpoint, ForwardResult result)
     {
-        var outlier = backend.Outlier;
         switch (result.Outcome)
         {
             case ForwardOutcome.ConnectFailed:
-                if (outlier.ConsecutiveConnectFailures > 0 && endpoint.RecordConnectFailure() >= outlier.ConsecutiveConnectFailures) Eject(backend, endpoint);
+                if (backend.RecordConnectFailure(endpoint, runtime.Time)) runtime.Metrics.Ejection();
                 break;
             case ForwardOutcome.Success or ForwardOutcome.RetryableStatus when result.StatusCode < 500:
                 endpoint.RecordSuccess();
                 break;
             case ForwardOutcome.Success or ForwardOutcome.RetryableStatus or ForwardOutcome.ResetBeforeResponse or ForwardOutcome.TimedOut:
-                if (outlier.Consecutive5xx > 0 && endpoint.Record5xx() >= outlier.Consecutive5xx) Eject(backend, endpoint);
+                if (backend.Record5xx(endpoint, runtime.Time)) runtime.Metrics.Ejection();
                 break;
         }
-    }
-
-    private void Eject(Backend backend, EndpointState endpoint)
-    {
-        if (backend.TryEject(endpoint, runtime.Time)) runtime.Metrics.Ejection();
     }
 
     private TimeSpan Backoff(RetryPolicy policy, int retry)

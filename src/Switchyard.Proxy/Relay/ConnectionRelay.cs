@@ -152,9 +152,7 @@ internal sealed class ConnectionRelay(ProxyRuntime runtime)
                 if (cancellationToken.IsCancellationRequested) return (endpoint, null, "the client left while connecting");
                 failure = $"endpoint {endpoint.Name}: connect failed ({(e is OperationCanceledException ? "timed out" : e.Message)})";
                 runtime.Metrics.UpstreamError(backend.Name, "connect");
-                var outlier = backend.Outlier;
-                if (outlier.ConsecutiveConnectFailures > 0 && endpoint.RecordConnectFailure() >= outlier.ConsecutiveConnectFailures && backend.TryEject(endpoint, runtime.Time))
-                    runtime.Metrics.Ejection();
+                if (backend.RecordConnectFailure(endpoint, runtime.Time)) runtime.Metrics.Ejection();
             }
             finally
             {

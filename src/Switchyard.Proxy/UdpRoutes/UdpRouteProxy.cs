@@ -281,11 +281,9 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
     private void Refused(UdpSession session)
     {
         _runtime.Metrics.UdpDropped(session.Route, "upstream_refused");
-        var (backend, endpoint) = (session.Backend, session.Endpoint);
         // Counted once per session: a refusal reported on the send and on the receive is one failure.
-        if (!End(session, "upstream_refused", $"{session.Route}: endpoint {endpoint.Name} refused a datagram (ICMP port unreachable)")) return;
-        if (backend.Outlier.ConsecutiveConnectFailures > 0 && endpoint.RecordConnectFailure() >= backend.Outlier.ConsecutiveConnectFailures
-            && backend.TryEject(endpoint, _runtime.Time))
+        if (End(session, "upstream_refused", $"{session.Route}: endpoint {session.Endpoint.Name} refused a datagram (ICMP port unreachable)")
+            && session.Backend.RecordConnectFailure(session.Endpoint, _runtime.Time))
             _runtime.Metrics.Ejection();
     }
 

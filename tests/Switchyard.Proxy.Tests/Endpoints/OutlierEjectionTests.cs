@@ -30,6 +30,28 @@ public sealed class OutlierEjectionTests
     }
 
     [Fact]
+    public void RecordConnectFailure_EjectsAtTheFifthInARow_AResetStartsTheCountAgain()
+    {
+        var e = Endpoint(1);
+        var backend = Backend(e, Endpoint(2));
+        for (var i = 0; i < 4; i++) Assert.False(backend.RecordConnectFailure(e, _time));
+        e.ResetConnectFailures(); // an answer came through
+        for (var i = 0; i < 4; i++) Assert.False(backend.RecordConnectFailure(e, _time));
+        Assert.False(e.IsEjected(_time.GetTimestamp()));
+        Assert.True(backend.RecordConnectFailure(e, _time));
+        Assert.True(e.IsEjected(_time.GetTimestamp()));
+    }
+
+    [Fact]
+    public void Record5xx_Off_NeverEjects()
+    {
+        var e = Endpoint(1);
+        var off = new Backend { Name = "default/svc:80", Endpoints = [e, Endpoint(2)], Balancer = new RoundRobinBalancer(), Outlier = new OutlierDetection { Consecutive5xx = 0 } };
+        for (var i = 0; i < 20; i++) Assert.False(off.Record5xx(e, _time));
+        Assert.False(e.IsEjected(_time.GetTimestamp()));
+    }
+
+    [Fact]
     public void TryEject_Repeated_BackOffGrowsThenCaps()
     {
         var e = Endpoint(1);

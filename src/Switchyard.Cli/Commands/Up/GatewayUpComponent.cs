@@ -24,13 +24,7 @@ internal sealed class GatewayUpComponent(ProxyOptions? options = null, ILoggerFa
 
     public ValueTask ConfigureAsync(UpComponentContext context, CancellationToken cancellationToken)
     {
-        var owned = loggerFactory is null ? LoggerFactory.Create(b => b
-            .AddSimpleConsole(c =>
-            {
-                c.SingleLine = true;
-                c.TimestampFormat = "HH:mm:ss ";
-            })
-            .SetMinimumLevel(LogLevel.Warning)) : null;
+        var owned = loggerFactory is null ? UpConsoleLogs.Create(LogLevel.Warning) : null;
         var proxy = GatewayProxy.FromStore(_options, context.Store, loggers: loggerFactory ?? owned);
         context.HostedServices.Add(new Hosted(proxy, _options, owned));
         context.Summary.Add(("Gateway", () => Summary(proxy)));

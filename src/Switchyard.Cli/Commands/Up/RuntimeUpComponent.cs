@@ -38,13 +38,7 @@ internal sealed class RuntimeUpComponent(Func<string?> dnsAddress, ILoggerFactor
 
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            var loggers = given ?? (_owned = LoggerFactory.Create(b => b
-                .AddSimpleConsole(c =>
-                {
-                    c.SingleLine = true;
-                    c.TimestampFormat = "HH:mm:ss ";
-                })
-                .SetMinimumLevel(LogLevel.Information)));
+            var loggers = given ?? (_owned = UpConsoleLogs.Create(LogLevel.Information));
             _runtime = new PodRuntime(store, options with { DnsAddress = dnsAddress() }, loggers);
             _run = Task.Run(() => _runtime.RunAsync(_stop.Token), CancellationToken.None);
             return Task.CompletedTask;
