@@ -139,7 +139,7 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
         if (HttpMethods.IsConnect(context.Request.Method) && context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } extended)
             return new(true, extended, Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)));
         var headers = context.Request.Headers;
-        return new(headers.ContainsKey(HeaderNames.Upgrade) && HopByHop.ListedIn(headers.Connection, "upgrade"), null, null);
+        return new(headers.Upgrade.Count > 0 && HopByHop.ListedIn(headers.Connection, "upgrade"), null, null);
     }
 
     /// <summary>RFC 6455 §4.2.2: the Sec-WebSocket-Accept that proves the server read <paramref name="key"/>.</summary>
@@ -291,16 +291,16 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
         response.StatusCode = head.Status;
         var headers = response.Headers;
         var listed = head.ListedFields; // "keep-alive" alone names no field
-        var fields = head.Headers;
         // Set, not appended, when nothing can be there to append to: appending looks the name up first (about 200
         // instructions a field). The proxy may have set fields already (a sticky cookie, CORS).
         var set = head.NamesUnique && headers.Count == 0;
-        for (var i = 0; i < fields.Count; i++)
+        foreach (ref readonly var field in head.Fields)
         {
-            var (name, value) = fields[i];
+            if (field.Framing) continue; // the response is framed anew (Content-Length below, or Kestrel's chunking)
+            var (name, value) = (field.Name, field.Value);
             // A 101 keeps Upgrade (it names the new protocol) although Connection lists it.
             var keep = head.Status == 101 && name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase);
-            if (!keep && (head.IsHopByHop(i) || (listed is not null && HopByHop.ListedIn(listed, name)))) continue;
+            if (!keep && (field.HopByHop || (listed is not null && HopByHop.ListedIn(listed, name)))) continue;
             if (set && value.Length > 0) headers[name] = value;
             else headers.Append(name, value); // appending drops an empty field, as it always did
         }

@@ -5,30 +5,31 @@ namespace Switchyard.Proxy.Forwarding;
 
 /// <summary>
 /// A parsed HTTP/1.x response head: status, fields in order, and the framing facts the forwarder needs. One instance
-/// serves every response on an upstream connection and keeps the previous head's bytes: a field line identical to the
-/// previous response's line at the same position (Server, Content-Type, Content-Length, Connection...) is taken as it
-/// was parsed then, with one byte comparison and no validation, decoding or allocation; a line whose name alone
-/// repeats (Date) reuses the name's string.
+/// serves every response on an upstream connection and keeps the previous head's bytes and fields: a field line
+/// identical to the previous response's line at the same position (Server, Content-Type, Content-Length, Connection...)
+/// keeps what was parsed from it then, with one byte comparison and no validation, decoding or allocation; a line whose
+/// name alone repeats (Date) reuses the name's string.
 /// </summary>
 internal sealed class ResponseHead
 {
-    private List<KeyValuePair<string, string>> _previous = new(16);
-    private Line[] _lines = new Line[16];
-    private Line[] _previousLines = new Line[16];
-    private int _lineCount, _previousLineCount;
+    private Field[] _fields = new Field[16];
+    private int _fieldCount, _previousFieldCount;
     private byte[] _bytes = new byte[512];
     private byte[] _previousBytes = new byte[512];
-    private bool[] _hopByHop = new bool[16];
+    private bool _namesKnown = true; // NamesUnique describes the names of _fields[.._fieldCount] (not after a head that failed to parse)
 
     public int Status { get; private set; }
-    public List<KeyValuePair<string, string>> Headers { get; private set; } = new(16);
+
+    /// <summary>The head's field lines in order, framing fields and hop-by-hop ones included.</summary>
+    public ReadOnlySpan<Field> Fields => _fields.AsSpan(0, _fieldCount);
+
     public long? ContentLength { get; private set; }
     public bool Chunked { get; private set; }
     public bool ConnectionClose { get; private set; }
     public bool Http10 { get; private set; }
 
-    /// <summary>Whether no field name of <see cref="Headers"/> appears twice (in any case): each can then be set, not appended.</summary>
-    public bool NamesUnique { get; private set; }
+    /// <summary>Whether no field name appears twice (in any case) outside the framing fields: each can then be set, not appended.</summary>
+    public bool NamesUnique { get; private set; } = true;
 
     /// <summary>The Connection values that name fields beyond keep-alive, close and upgrade (those fields are hop-by-hop too); null when none does.</summary>
     public string? ListedFields { get; private set; }
@@ -40,7 +41,7 @@ internal sealed class ResponseHead
     public const int MaxFields = 256;
 
     /// <summary>What the forwarder does with a field, decided once per distinct field line.</summary>
-    private enum Kind : byte
+    internal enum FieldKind : byte
     {
         EndToEnd,
         HopByHop,
@@ -52,10 +53,18 @@ internal sealed class ResponseHead
     }
 
     /// <summary>
-    /// A field line of the head: where its bytes are, what it is, and the strings made for it; for a Connection line,
-    /// whether it names fields (more than keep-alive, close and upgrade).
+    /// A field line of the head: its name and value, what it is, and where its bytes are in the head (the next head's
+    /// line at the same position is compared with them); for Content-Length its value, for a Connection line whether it
+    /// names fields (more than keep-alive, close and upgrade).
     /// </summary>
-    private readonly record struct Line(int Start, int Length, int NameLength, Kind Kind, string Name, string Value, bool ListsFields = false);
+    internal record struct Field(string Name, string Value, FieldKind Kind, int Start, int Length, int NameLength, long ContentLength = -1, bool ListsFields = false)
+    {
+        /// <summary>Hop-by-hop (RFC 9110 §7.6.1): Connection, the fields it names by default, Keep-Alive, TE, Trailer, Upgrade...</summary>
+        public readonly bool HopByHop => Kind is FieldKind.HopByHop or FieldKind.Connection or FieldKind.ConnectionClose;
+
+        /// <summary>Content-Length or Transfer-Encoding: the proxy frames the response to its client anew.</summary>
+        public readonly bool Framing => Kind is FieldKind.ContentLength or FieldKind.TransferEncoding or FieldKind.TransferEncodingChunked;
+    }
 
     /// <summary>
     /// Parses one head from the start of <paramref name="buffer"/>. Returns false if more bytes are needed
@@ -84,14 +93,9 @@ internal sealed class ResponseHead
         headEnd = buffer.GetPosition(length);
         // The head's bytes are kept until the next response, which compares its lines with them.
         (_bytes, _previousBytes) = (_previousBytes, _bytes);
-        (_lines, _previousLines) = (_previousLines, _lines);
-        _previousLineCount = _lineCount;
-        _lineCount = 0;
         // A buffer grown for an unusually large head is let go once the heads are small again.
         if (_bytes.Length < length || _bytes.Length > Math.Max(1024, 4 * length)) _bytes = new byte[Math.Max(512, length)];
         buffer.Slice(0, length).CopyTo(_bytes);
-        (Headers, _previous) = (_previous, Headers);
-        Headers.Clear();
         ContentLength = null;
         Chunked = ConnectionClose = Http10 = false;
         ListedFields = null;
@@ -102,9 +106,6 @@ internal sealed class ResponseHead
     /// <summary>Forgets the last response's status before a new request, so "nothing parsed yet" reads as status 0.</summary>
     public void Reset() => Status = 0;
 
-    /// <summary>True when the field at <paramref name="index"/> of <see cref="Headers"/> is hop-by-hop (RFC 9110 §7.6.1).</summary>
-    public bool IsHopByHop(int index) => _hopByHop[index];
-
     // RFC 9110 §5.1 and §5.5: a field name is a token; a field value has no control characters but HTAB (obs-text passes).
     private static readonly SearchValues<byte> TokenChars = SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"u8);
     private static readonly SearchValues<byte> ControlChars = SearchValues.Create(
@@ -112,6 +113,11 @@ internal sealed class ResponseHead
 
     private void Parse(int length)
     {
+        // This head's lines are compared with the previous head's fields (those read before it failed, if it did).
+        _previousFieldCount = _fieldCount;
+        _fieldCount = 0;
+        var namesSame = _namesKnown; // every name as the previous head had it at its position
+        _namesKnown = false;
         var head = _bytes.AsSpan(0, length);
         var eol = head.IndexOf("\r\n"u8);
         var statusLine = head[..eol];
@@ -127,38 +133,36 @@ internal sealed class ResponseHead
         bool? finalChunked = null; // the last Transfer-Encoding field's last coding is chunked; null: no such field
         while (start < length)
         {
-            if (_lineCount == MaxFields) throw new InvalidDataException($"upstream sent more than {MaxFields} header fields");
+            if (_fieldCount == MaxFields) throw new InvalidDataException($"upstream sent more than {MaxFields} header fields");
             // Lines end in CRLF (the head's own end was found as CRLFCRLF): a lone LF is refused.
             eol = head[start..].IndexOf((byte)'\n') - 1;
             if (eol < 0 || head[start + eol] != (byte)'\r') throw new InvalidDataException("upstream sent a malformed header line");
-            var line = ReadLine(start, eol);
+            if (_fieldCount == _fields.Length) Array.Resize(ref _fields, _fields.Length * 2);
+            ref var field = ref _fields[_fieldCount];
+            namesSame &= ReadLine(ref field, start, eol);
+            _fieldCount++;
             start += eol + 2;
-            if (_lineCount == _lines.Length) Array.Resize(ref _lines, _lines.Length * 2);
-            _lines[_lineCount++] = line;
-            switch (line.Kind)
+            switch (field.Kind)
             {
-                case Kind.ContentLength:
-                    var value = ContentLengthOf(head.Slice(line.Start + line.NameLength + 1, line.Length - line.NameLength - 1).Trim(" \t"u8));
-                    if (value < 0 || (ContentLength is { } previous && previous != value))
+                case FieldKind.ContentLength:
+                    if (field.ContentLength < 0 || (ContentLength is { } previous && previous != field.ContentLength))
                         throw new InvalidDataException("upstream sent an invalid or conflicting Content-Length");
-                    ContentLength = value;
-                    continue;
-                case Kind.TransferEncoding:
+                    ContentLength = field.ContentLength;
+                    break;
+                case FieldKind.TransferEncoding:
                     finalChunked = false;
-                    continue;
-                case Kind.TransferEncodingChunked:
+                    break;
+                case FieldKind.TransferEncodingChunked:
                     finalChunked = true;
-                    continue;
-                case Kind.Connection or Kind.ConnectionClose:
-                    ConnectionClose |= line.Kind == Kind.ConnectionClose;
-                    if (line.ListsFields) ListedFields = ListedFields is null ? line.Value : ListedFields + "," + line.Value;
+                    break;
+                case FieldKind.Connection or FieldKind.ConnectionClose:
+                    ConnectionClose |= field.Kind == FieldKind.ConnectionClose;
+                    if (field.ListsFields) ListedFields = ListedFields is null ? field.Value : ListedFields + "," + field.Value;
                     break;
             }
-            if (Headers.Count == _hopByHop.Length) Array.Resize(ref _hopByHop, _hopByHop.Length * 2);
-            _hopByHop[Headers.Count] = line.Kind is Kind.HopByHop or Kind.Connection or Kind.ConnectionClose;
-            Headers.Add(new(line.Name, line.Value));
         }
-        NamesUnique = Unique(Headers);
+        if (!namesSame || _fieldCount != _previousFieldCount) NamesUnique = Unique(Fields);
+        _namesKnown = true;
         // RFC 9112 §6.3: with Transfer-Encoding present, Content-Length is ignored (and the connection is not reused); when
         // chunked is not the final coding, the body runs to the end of the connection.
         if (finalChunked is { } chunked)
@@ -172,19 +176,20 @@ internal sealed class ResponseHead
         }
     }
 
-    /// <summary>Whether no two names are equal in any case; names are compared only when their lengths meet.</summary>
-    private static bool Unique(List<KeyValuePair<string, string>> fields)
+    /// <summary>Whether no two names outside the framing fields are equal in any case; names are compared only when their lengths meet.</summary>
+    private static bool Unique(ReadOnlySpan<Field> fields)
     {
         var lengths = 0UL; // a bit per name length (modulo 64) seen
-        for (var i = 0; i < fields.Count; i++)
+        for (var i = 0; i < fields.Length; i++)
         {
-            var name = fields[i].Key;
+            if (fields[i].Framing) continue;
+            var name = fields[i].Name;
             var bit = 1UL << (name.Length & 63);
             if ((lengths & bit) != 0)
             {
                 for (var j = 0; j < i; j++)
                 {
-                    if (name.Equals(fields[j].Key, StringComparison.OrdinalIgnoreCase)) return false;
+                    if (!fields[j].Framing && name.Equals(fields[j].Name, StringComparison.OrdinalIgnoreCase)) return false;
                 }
             }
             lengths |= bit;
@@ -192,14 +197,20 @@ internal sealed class ResponseHead
         return true;
     }
 
-    /// <summary>The field line of <paramref name="length"/> bytes at <paramref name="start"/>: the previous head's line at this position when the bytes are the same, else parsed and checked.</summary>
-    private Line ReadLine(int start, int length)
+    /// <summary>
+    /// Reads the field line of <paramref name="length"/> bytes at <paramref name="start"/> into <paramref name="field"/>,
+    /// which holds the previous head's line at this position (when it had one): kept when the bytes are the same, else
+    /// parsed and checked. Returns whether the name is the one the previous line had, byte for byte.
+    /// </summary>
+    private bool ReadLine(ref Field field, int start, int length)
     {
         var bytes = _bytes.AsSpan(start, length);
-        var index = _lineCount;
-        Line? before = index < _previousLineCount ? _previousLines[index] : null;
-        if (before is { } same && same.Length == length && bytes.SequenceEqual(_previousBytes.AsSpan(same.Start, same.Length)))
-            return same with { Start = start };
+        var before = _fieldCount < _previousFieldCount;
+        if (before && field.Length == length && bytes.SequenceEqual(_previousBytes.AsSpan(field.Start, length)))
+        {
+            field.Start = start;
+            return true;
+        }
         var colon = bytes.IndexOf((byte)':');
         if (colon <= 0) throw new InvalidDataException("upstream sent a malformed header line");
         var nameBytes = bytes[..colon];
@@ -208,17 +219,19 @@ internal sealed class ResponseHead
         var valueBytes = bytes[(colon + 1)..].Trim(" \t"u8);
         if (valueBytes.ContainsAny(ControlChars)) throw new InvalidDataException("upstream sent a control character in a header value");
         // The name as the previous response sent it at this position (Date, whose value changes every second), else a new one.
-        var (name, kind) = before is { } named && named.NameLength == colon && nameBytes.SequenceEqual(_previousBytes.AsSpan(named.Start, colon))
-            ? (named.Name, named.Kind)
-            : (KnownHeaderNames.Get(nameBytes), KindOf(nameBytes));
+        var sameName = before && field.NameLength == colon && nameBytes.SequenceEqual(_previousBytes.AsSpan(field.Start, colon));
+        var (name, kind) = sameName ? (field.Name, field.Kind) : (KnownHeaderNames.Get(nameBytes), KindOf(nameBytes));
         var value = Encoding.Latin1.GetString(valueBytes);
         kind = kind switch
         {
-            Kind.TransferEncoding or Kind.TransferEncodingChunked => FinalCodingIsChunked(value) ? Kind.TransferEncodingChunked : Kind.TransferEncoding,
-            Kind.Connection or Kind.ConnectionClose => value.Contains("close", StringComparison.OrdinalIgnoreCase) ? Kind.ConnectionClose : Kind.Connection,
+            FieldKind.TransferEncoding or FieldKind.TransferEncodingChunked => FinalCodingIsChunked(value) ? FieldKind.TransferEncodingChunked : FieldKind.TransferEncoding,
+            FieldKind.Connection or FieldKind.ConnectionClose => value.Contains("close", StringComparison.OrdinalIgnoreCase) ? FieldKind.ConnectionClose : FieldKind.Connection,
             _ => kind,
         };
-        return new Line(start, length, colon, kind, name, value, kind is Kind.Connection or Kind.ConnectionClose && HopByHop.HasExtraTokens(value));
+        field = new Field(name, value, kind, start, length, colon,
+            ContentLength: kind == FieldKind.ContentLength ? ContentLengthOf(valueBytes) : -1,
+            ListsFields: kind is FieldKind.Connection or FieldKind.ConnectionClose && HopByHop.HasExtraTokens(value));
+        return sameName;
     }
 
     /// <summary>Whether the last coding a Transfer-Encoding value lists is exactly chunked ("gzip, chunked" is; "xchunked" is not).</summary>
@@ -228,13 +241,13 @@ internal sealed class ResponseHead
         return value.AsSpan(comma + 1).Trim(" \t").Equals("chunked", StringComparison.OrdinalIgnoreCase);
     }
 
-    private static Kind KindOf(ReadOnlySpan<byte> name) =>
+    private static FieldKind KindOf(ReadOnlySpan<byte> name) =>
         name.Length switch
         {
-            14 when Ascii.EqualsIgnoreCase(name, "Content-Length"u8) => Kind.ContentLength,
-            17 when Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8) => Kind.TransferEncoding,
-            10 when Ascii.EqualsIgnoreCase(name, "Connection"u8) => Kind.Connection,
-            _ => HopByHop.Is(name) ? Kind.HopByHop : Kind.EndToEnd,
+            14 when Ascii.EqualsIgnoreCase(name, "Content-Length"u8) => FieldKind.ContentLength,
+            17 when Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8) => FieldKind.TransferEncoding,
+            10 when Ascii.EqualsIgnoreCase(name, "Connection"u8) => FieldKind.Connection,
+            _ => HopByHop.Is(name) ? FieldKind.HopByHop : FieldKind.EndToEnd,
         };
 
     /// <summary>A Content-Length value: digits only (RFC 9110 §8.6), at most 18 of them; -1 when it is anything else.</summary>

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.Net.Http.Headers;
 
 namespace Switchyard.Proxy.Pipeline;
 
@@ -19,7 +18,7 @@ internal static class RequestFraming
     public static string? Conflict(HttpRequest request)
     {
         var headers = request.Headers;
-        if (headers.ContainsKey(HeaderNames.TransferEncoding) && (request.ContentLength is not null || headers.ContainsKey(DroppedContentLength)))
+        if (headers.TransferEncoding.Count > 0 && (request.ContentLength is not null || headers.ContainsKey(DroppedContentLength)))
             return "listener: request has both Content-Length and Transfer-Encoding (RFC 9112 section 6.1); rejected to prevent request smuggling";
         return null;
     }

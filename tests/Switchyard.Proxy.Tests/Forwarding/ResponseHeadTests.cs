@@ -13,30 +13,34 @@ public sealed class ResponseHeadTests
         return head;
     }
 
+    /// <summary>The fields the forwarder may pass on, as they were parsed: all but Content-Length and Transfer-Encoding.</summary>
+    private static KeyValuePair<string, string>[] Fields(ResponseHead head) =>
+        [.. head.Fields.ToArray().Where(f => !f.Framing).Select(f => new KeyValuePair<string, string>(f.Name, f.Value))];
+
     [Fact]
     public void TryParse_SecondResponseOnConnection_HasOnlyItsOwnFields()
     {
         var head = Parse(new ResponseHead(), "HTTP/1.1 200 OK\r\nServer: up\r\nX-Id: 1\r\nContent-Length: 2\r\nX-Old: o\r\n\r\n");
-        Assert.Equal([new("Server", "up"), new("X-Id", "1"), new("X-Old", "o")], head.Headers);
+        Assert.Equal([new("Server", "up"), new("X-Id", "1"), new("X-Old", "o")], Fields(head));
 
         Parse(head, "HTTP/1.1 404 Not Found\r\nServer: up\r\nX-Id: 2\r\nTransfer-Encoding: chunked\r\n\r\n");
 
         Assert.Equal(404, head.Status);
         Assert.Null(head.ContentLength);
         Assert.True(head.Chunked);
-        Assert.Equal([new("Server", "up"), new("X-Id", "2")], head.Headers);
+        Assert.Equal([new("Server", "up"), new("X-Id", "2")], Fields(head));
     }
 
     [Fact]
     public void TryParse_RepeatedField_ReusesThePreviousStrings()
     {
         var head = Parse(new ResponseHead(), "HTTP/1.1 200 OK\r\nServer: up/1.0\r\nX-Custom: same\r\n\r\n");
-        var (firstName, firstValue) = head.Headers[1];
+        var (firstName, firstValue) = Fields(head)[1];
 
         Parse(head, "HTTP/1.1 200 OK\r\nServer: up/1.0\r\nX-Custom: same\r\n\r\n");
 
-        Assert.Same(firstName, head.Headers[1].Key);
-        Assert.Same(firstValue, head.Headers[1].Value);
+        Assert.Same(firstName, Fields(head)[1].Key);
+        Assert.Same(firstValue, Fields(head)[1].Value);
     }
 
     [Theory]
@@ -56,7 +60,7 @@ public sealed class ResponseHeadTests
         var head = Parse(new ResponseHead(), "HTTP/1.1 200 OK\r\nx-custom: a\r\n\r\n");
         Parse(head, "HTTP/1.1 200 OK\r\nX-CUSTOM: a\r\n\r\n");
 
-        Assert.Equal([new("X-CUSTOM", "a")], head.Headers);
+        Assert.Equal([new("X-CUSTOM", "a")], Fields(head));
     }
 
     [Fact]
@@ -72,12 +76,12 @@ public sealed class ResponseHeadTests
     public void TryParse_ValueChangesUnderTheSameName_ReusesTheNameOnly()
     {
         var head = Parse(new ResponseHead(), "HTTP/1.1 200 OK\r\nDate: Thu, 26 Nov 2026 16:00:00 GMT\r\n\r\n");
-        var (firstName, _) = head.Headers[0];
+        var (firstName, _) = Fields(head)[0];
 
         Parse(head, "HTTP/1.1 200 OK\r\nDate: Thu, 26 Nov 2026 16:00:01 GMT\r\n\r\n");
 
-        Assert.Same(firstName, head.Headers[0].Key);
-        Assert.Equal("Thu, 26 Nov 2026 16:00:01 GMT", head.Headers[0].Value);
+        Assert.Same(firstName, Fields(head)[0].Key);
+        Assert.Equal("Thu, 26 Nov 2026 16:00:01 GMT", Fields(head)[0].Value);
     }
 
     [Fact]
@@ -87,8 +91,45 @@ public sealed class ResponseHeadTests
         Parse(head, "HTTP/1.1 200 OK\r\nContent-Length: 20\r\nConnection: close, x-internal\r\n\r\n");
 
         Assert.Equal((20L, true, "close, x-internal"), (head.ContentLength, head.ConnectionClose, head.ListedFields));
-        Assert.Equal([new("Connection", "close, x-internal")], head.Headers);
-        Assert.True(head.IsHopByHop(0));
+        Assert.Equal([new("Connection", "close, x-internal")], Fields(head));
+        Assert.True(head.Fields[1].HopByHop);
+    }
+
+    [Theory]
+    [InlineData("X-A: 1\r\nX-B: 2\r\n", "X-A: 1\r\nX-A: 2\r\n", false)] // a name changed into a repeat
+    [InlineData("X-A: 1\r\nX-A: 2\r\n", "X-A: 1\r\nX-B: 2\r\n", true)]
+    [InlineData("X-A: 1\r\nX-B: 2\r\n", "X-A: 1\r\nX-B: 3\r\nx-b: 4\r\n", false)] // one more line
+    [InlineData("X-A: 1\r\nX-A: 2\r\n", "X-A: 3\r\nX-A: 4\r\n", false)] // values changed, names did not
+    public void TryParse_NextHeadOnTheConnection_NamesUniqueItsOwn(string first, string second, bool unique)
+    {
+        var head = Parse(new ResponseHead(), "HTTP/1.1 200 OK\r\n" + first + "\r\n");
+
+        Parse(head, "HTTP/1.1 200 OK\r\n" + second + "\r\n");
+
+        Assert.Equal(unique, head.NamesUnique);
+    }
+
+    [Fact]
+    public void TryParse_AfterAHeadThatFailed_NamesUniqueItsOwn()
+    {
+        var head = Parse(new ResponseHead(), "HTTP/1.1 200 OK\r\nX-A: 1\r\nX-B: 2\r\n\r\n");
+        Assert.Throws<InvalidDataException>(() => Parse(head, "HTTP/1.1 200 OK\r\nX-A: 1\r\nX-A: 2\r\nbad line\r\n\r\n"));
+
+        Parse(head, "HTTP/1.1 200 OK\r\nX-A: 1\r\nX-A: 2\r\n\r\n");
+
+        Assert.False(head.NamesUnique);
+        Assert.Equal([new("X-A", "1"), new("X-A", "2")], Fields(head));
+    }
+
+    [Fact]
+    public void TryParse_AfterAStatusLineThatFailed_FieldsParsedAgain()
+    {
+        var head = Parse(new ResponseHead(), "HTTP/1.1 200 OK\r\nX-Id: 1\r\n\r\n");
+        Assert.Throws<InvalidDataException>(() => Parse(head, "HTTP/1.1 2x0 OK\r\nX-Id: 2\r\n\r\n"));
+
+        Parse(head, "HTTP/1.1 200 OK\r\nX-Id: 3\r\n\r\n");
+
+        Assert.Equal([new("X-Id", "3")], Fields(head));
     }
 
     [Theory]
@@ -113,7 +154,7 @@ public sealed class ResponseHeadTests
     public void TryParse_Field_HopByHopMarked(string field, bool hopByHop)
     {
         var head = Parse(new ResponseHead(), $"HTTP/1.1 200 OK\r\n{field}\r\n\r\n");
-        Assert.Equal(hopByHop, head.IsHopByHop(0));
+        Assert.Equal(hopByHop, head.Fields[0].HopByHop);
     }
 
     [Fact]
@@ -128,7 +169,7 @@ public sealed class ResponseHeadTests
         Assert.True(head.TryParse(buffer, out var end));
 
         Assert.Equal(201, head.Status);
-        Assert.Equal([new("X-A", "1")], head.Headers);
+        Assert.Equal([new("X-A", "1")], Fields(head));
         Assert.Equal("body", Encoding.Latin1.GetString(buffer.Slice(end).ToArray()));
     }
 
@@ -189,7 +230,7 @@ public sealed class ResponseHeadTests
         Parse(head, "HTTP/1.1 200 OK\r\nServer: up\r\nContent-Length: 2\r\n\r\n");
         Parse(head, "HTTP/1.1 200 OK\r\nServer: up\r\nContent-Length: 3\r\n\r\n");
 
-        Assert.Equal([new("Server", "up")], head.Headers);
+        Assert.Equal([new("Server", "up")], Fields(head));
         Assert.Equal(3L, head.ContentLength);
     }
 
