@@ -9,7 +9,8 @@ namespace Switchyard.Model.Manifests;
 
 /// <summary>
 /// Reads manifests the way kubectl's -f does: files, directories (recursively, .yaml/.yml/.json, sorted
-/// by path) and "-" for standard input; YAML multi-document streams, JSON (one value or a stream) and
+/// by path; entries whose names start with a dot skipped, such as the <c>..data</c> and timestamped directories a
+/// mounted ConfigMap or Secret keeps beside its files, an editor's temporary files, .git) and "-" for standard input; YAML multi-document streams, JSON (one value or a stream) and
 /// <c>kind: List</c> (items flattened). Each object is decoded strictly, given its namespace, defaulted and
 /// validated; every problem is reported with the file, the line of the field, the object and the field path.
 /// Reading never stops at the first problem; deciding to apply nothing on error is the caller's job.
@@ -20,6 +21,18 @@ public sealed class ManifestReader
     public const string StdinName = "<stdin>";
 
     private static readonly string[] Extensions = [".yaml", ".yml", ".json"];
+
+    /// <summary>
+    /// Every level of a directory, without hidden entries (on Unix, names starting with a dot): a ConfigMap volume's
+    /// files are links into its <c>..data</c> directory, which would otherwise be read a second and a third time.
+    /// A subdirectory that cannot be read is an error, not skipped.
+    /// </summary>
+    private static readonly EnumerationOptions DirectoryEntries = new()
+    {
+        RecurseSubdirectories = true,
+        AttributesToSkip = FileAttributes.Hidden,
+        IgnoreInaccessible = false,
+    };
 
     private readonly ManifestReaderOptions _options;
 
@@ -41,7 +54,7 @@ public sealed class ManifestReader
                 List<string> files;
                 try
                 {
-                    files = [.. Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
+                    files = [.. Directory.EnumerateFiles(path, "*", DirectoryEntries)
                         .Where(f => Extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
                         .Order(StringComparer.Ordinal)];
                 }

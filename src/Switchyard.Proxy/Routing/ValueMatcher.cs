@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace Switchyard.Proxy.Routing;
 
@@ -55,11 +56,18 @@ internal sealed class ValueMatcher
         return values.Count != 0 && Matches(values.Count == 1 ? values[0] : string.Join(',', values.ToArray()));
     }
 
-    /// <summary>Query parameter names compare exactly; with several values the first one is used.</summary>
+    /// <summary>
+    /// Query parameter names compare exactly, as Gateway API's HTTPQueryParamMatch says (ASP.NET Core's
+    /// <c>Request.Query</c> would ignore case); with several values the first one is used. Names and values are
+    /// percent-decoded ('+' is a space) before they are compared.
+    /// </summary>
     public bool MatchesQuery(HttpRequest request)
     {
-        if (!request.QueryString.HasValue) return false;
-        var values = request.Query[Name];
-        return values.Count != 0 && Matches(values[0]);
+        if (request.QueryString.Value is not { Length: > 1 } query) return false;
+        foreach (var pair in new QueryStringEnumerable(query))
+        {
+            if (pair.DecodeName().Span.SequenceEqual(Name)) return Matches(pair.DecodeValue().ToString());
+        }
+        return false;
     }
 }

@@ -171,6 +171,49 @@ public sealed class ManifestReaderTests
     }
 
     [Fact]
+    public void Read_ConfigMapVolumeDirectory_EachFileOnceHiddenEntriesSkipped()
+    {
+        // The layout kubelet gives a mounted ConfigMap: the files are links into ..data, itself a link to a timestamped
+        // directory that the next update replaces.
+        var dir = Directory.CreateTempSubdirectory("manifests-test").FullName;
+        try
+        {
+            var version = Path.Combine(dir, "..2026_11_27_06_00_00.123456789");
+            Directory.CreateDirectory(version);
+            File.WriteAllText(Path.Combine(version, "gw.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: gw}\n");
+            Directory.CreateSymbolicLink(Path.Combine(dir, "..data"), Path.GetFileName(version));
+            File.CreateSymbolicLink(Path.Combine(dir, "gw.yaml"), Path.Combine("..data", "gw.yaml"));
+            File.WriteAllText(Path.Combine(dir, ".gw.yaml.swp"), "an editor's");
+            File.WriteAllText(Path.Combine(dir, ".draft.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: gw}\n");
+            var r = new ManifestReader().Read([dir]);
+            Assert.True(r.Ok, string.Join("\n", Errors(r)));
+            Assert.Equal([Path.Combine(dir, "gw.yaml")], r.Objects.Select(o => o.Source));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Read_HiddenFileNamedExplicitly_Read()
+    {
+        var dir = Directory.CreateTempSubdirectory("manifests-test").FullName;
+        try
+        {
+            var hidden = Path.Combine(dir, ".gateway.yaml");
+            File.WriteAllText(hidden, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: g}\n");
+            var r = new ManifestReader().Read([hidden]);
+            Assert.True(r.Ok, string.Join("\n", Errors(r)));
+            Assert.Equal(["g"], r.Resources.Select(o => o.Metadata.Name));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Read_Stdin_ReadsFromInjectedReader()
     {
         var options = new ManifestReaderOptions { Stdin = () => new StringReader("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: s}\ndata: {k: 2}\n") };

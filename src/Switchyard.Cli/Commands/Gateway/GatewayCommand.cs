@@ -37,7 +37,7 @@ internal static class GatewayCommand
         };
         foreach (var option in gateway.All) command.Options.Add(option);
         setup.Examples(command,
-            "switchyard gateway serve -f examples/gateway/",
+            "switchyard gateway serve -f examples/foundation/60-gateway.yaml",
             "switchyard gateway serve -f site.yaml --admin 127.0.0.1:9901 --ingress-http 127.0.0.1:8080 --access-log",
             "switchyard gateway serve -f site.yaml --ingress-http 127.0.0.1:8080 --ingress-proxy-protocol",
             "switchyard gateway serve -f site.yaml --ingress-http 127.0.0.1:8080 --ingress-x-forwarded-for-trusted-cidrs '10.0.0.0/8, 2001:db8::/32'",

@@ -14,8 +14,8 @@ namespace Switchyard.Cli.Commands.Gateway;
 /// <remarks>
 /// One watcher per directory (each is an inotify instance, a per-user resource): a file's parent directory, not
 /// recursively, which also sees the file replaced by a rename or through a symbolic link that a Kubernetes volume
-/// swaps (its <c>..data</c> entries); and a directory, recursively, with its parent, which sees the directory itself
-/// replaced. After a reload that followed such a replacement (or lost events, or a directory missing before), the
+/// swaps (its <c>..data</c> entries); a directory, recursively; and the parent of each of those directories, which sees
+/// the directory itself replaced. After a reload that followed such a replacement (or lost events, or a directory missing before), the
 /// watchers are made again, so the new directory is watched.
 /// </remarks>
 internal sealed class ManifestReloads : IDisposable
@@ -69,13 +69,13 @@ internal sealed class ManifestReloads : IDisposable
                 // known from the last look (an extensionless file, as an editor's probe file, is not).
                 _targets.Add((path, true, name => IsManifest(name) || Directory.Exists(name) || _knownDirectories.Contains(name), false));
                 _recursiveRoots.Add(path);
-                var (parent, self) = (Path.GetDirectoryName(path)!, Path.GetFileName(path));
-                _targets.Add((parent, false, name => Path.GetFileName(name) == self, true)); // the directory itself replaced
+                AddReplacement(path); // the directory itself replaced
             }
             else
             {
                 var (parent, file) = (Path.GetDirectoryName(path)!, Path.GetFileName(path));
                 _targets.Add((parent, false, name => Path.GetFileName(name) is var n && (n == file || n.StartsWith("..", StringComparison.Ordinal)), false));
+                AddReplacement(parent); // the file's directory replaced, or a symbolic link on the way to it pointed elsewhere
             }
         }
         try
@@ -88,6 +88,18 @@ internal sealed class ManifestReloads : IDisposable
             throw;
         }
         LookForDirectories();
+    }
+
+    /// <summary>
+    /// Watches the parent of <paramref name="directory"/> for the directory's own entry: a directory renamed over it, or
+    /// a symbolic link by that name made to point elsewhere, makes the watchers anew (a watch follows the directory it
+    /// was made on, not its name).
+    /// </summary>
+    private void AddReplacement(string directory)
+    {
+        if (Path.GetDirectoryName(directory) is not { } parent) return; // the root is not replaced
+        var self = Path.GetFileName(directory);
+        _targets.Add((parent, false, name => Path.GetFileName(name) == self, true));
     }
 
     /// <summary>Notes the directories under the -f directories now, so that one of them leaving is seen as a change.</summary>
@@ -238,9 +250,11 @@ internal sealed class ManifestReloads : IDisposable
                 {
                     await reload();
                 }
-                catch (Exception) when (!stop.IsCancellationRequested)
+                catch (Exception)
                 {
-                    // Reported by the reload where it could be; nothing that failed here may end the gateway.
+                    // Reported by the reload where it could be; nothing that failed here may end the gateway, nor, once
+                    // it is stopping (a reload cut short by the shutdown), the command.
+                    if (stop.IsCancellationRequested) return;
                 }
                 LookForDirectories();
             }

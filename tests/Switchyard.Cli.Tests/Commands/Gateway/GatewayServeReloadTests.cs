@@ -187,6 +187,46 @@ public sealed class GatewayServeReloadTests
     }
 
     [Fact]
+    public async Task Watch_FileThroughASymbolicLinkRepointed_NewTargetServedAndWatched()
+    {
+        // -f current/site.yaml, where current is a link a deploy tool points at each release in turn (mv -T, atomic).
+        await using var one = await DemoAsync("one");
+        await using var two = await DemoAsync("two");
+        using var cli = new CliRunner();
+        var port = FreePort();
+        var head = Gateway(port) + Backend("one", one.Url.Port) + Backend("two", two.Url.Port);
+        cli.Write("releases/1/site.yaml", head + Route("one"));
+        Directory.CreateSymbolicLink(Path.Combine(cli.Directory, "current"), Path.Combine("releases", "1"));
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var output = new StringWriter { NewLine = "\n" };
+        var serve = cli.RunAsync(["gateway", "serve", "-f", "current/site.yaml", "--watch"], stop.Token, output);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        try
+        {
+            await UntilAsync(() => Task.FromResult(Text(output).Contains($"Listening: http://127.0.0.1:{port}\n", StringComparison.Ordinal)), "the listener");
+            Assert.Equal("one", await PodAsync(http, port));
+
+            var release2 = cli.Write("releases/2/site.yaml", head + Route("two"));
+            Directory.CreateSymbolicLink(Path.Combine(cli.Directory, "current.next"), Path.Combine("releases", "2"));
+            using (var mv = System.Diagnostics.Process.Start("mv", ["-T", Path.Combine(cli.Directory, "current.next"), Path.Combine(cli.Directory, "current")]))
+            {
+                await mv.WaitForExitAsync();
+                Assert.Equal(0, mv.ExitCode);
+            }
+            await UntilAsync(async () => await PodAsync(http, port) == "two", "the release the link points at now");
+
+            await File.WriteAllTextAsync(release2, head + Route("one"));
+            await UntilAsync(async () => await PodAsync(http, port) == "one", "an edit in that release");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
+        var run = await serve;
+        Assert.True(run.ExitCode == 0, run.Error);
+    }
+
+    [Fact]
     public async Task Watch_Stdin_RefusedBeforeServing()
     {
         using var cli = new CliRunner { Stdin = Gateway(8080) };
