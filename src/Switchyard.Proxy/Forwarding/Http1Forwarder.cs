@@ -154,7 +154,7 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
         b.Append(upgrade.ExtendedConnect is null ? request.Method : "GET");
         b.Append(" "u8);
         var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
-        if (string.IsNullOrEmpty(target) || (target[0] != '/' && target != "*")) target = request.PathBase.Add(request.Path).ToUriComponent() + request.QueryString.ToUriComponent();
+        if (string.IsNullOrEmpty(target) || (target[0] == '/' ? UpstreamMessage.HasDotSegments(target) : target != "*")) target = UpstreamMessage.RoutedTarget(request);
         b.Append(target);
         b.Append(" HTTP/1.1\r\nHost: "u8);
         b.Append(plan.UpstreamHost ?? request.Headers.Host.ToString());

@@ -16,12 +16,32 @@ internal static class UpstreamMessage
     public static bool HasBody(HttpContext context) =>
         context.Request.ContentLength is > 0 || (context.Request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true);
 
-    /// <summary>Path and query as they go upstream: the raw target (set by URLRewrite) when it is origin-form.</summary>
+    /// <summary>
+    /// Path and query as they go upstream: the raw target (as the client sent it, or as URLRewrite set it) when it is
+    /// origin-form without dot segments; otherwise the path the request was routed by, which Kestrel decoded and rid of
+    /// its dot segments (<c>/x/../api</c> is routed and sent as <c>/api</c>), so the backend is asked for what the
+    /// route matched.
+    /// </summary>
     public static string Target(HttpContext context)
     {
         var request = context.Request;
         var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
-        return string.IsNullOrEmpty(target) || target[0] != '/' ? request.PathBase.Add(request.Path).ToUriComponent() + request.QueryString.ToUriComponent() : target;
+        return string.IsNullOrEmpty(target) || target[0] != '/' || HasDotSegments(target) ? RoutedTarget(request) : target;
+    }
+
+    /// <summary>The path as routed (percent-encoded again) and the query.</summary>
+    public static string RoutedTarget(HttpRequest request) => request.PathBase.Add(request.Path).ToUriComponent() + request.QueryString.ToUriComponent();
+
+    /// <summary>
+    /// Whether the path of an origin-form target may hold a "." or ".." segment (RFC 3986 §5.2.4), plainly or
+    /// percent-encoded: a segment starting with a dot, or an encoded dot anywhere. Some paths that have none (<c>/.well-known/</c>)
+    /// say yes too; they are then sent as routed, which is the same path.
+    /// </summary>
+    public static bool HasDotSegments(string target)
+    {
+        var path = target.AsSpan();
+        if (path.IndexOf('?') is var query and >= 0) path = path[..query];
+        return path.Contains("/.", StringComparison.Ordinal) || path.Contains("%2e", StringComparison.OrdinalIgnoreCase);
     }
 
     public static HttpRequestMessage Create(HttpContext context, IPEndPoint endpoint, string? upstreamHost, UpstreamProtocol protocol, HttpContent? content)

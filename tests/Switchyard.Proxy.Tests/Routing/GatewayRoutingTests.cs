@@ -277,6 +277,20 @@ public sealed class GatewayRoutingTests : IAsyncLifetime
         Assert.Contains($"x-echo-h-x-forwarded-host: {host}\r\n", text, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Theory]
+    [InlineData("/foo/x?q=1", "/foo/x?q=1")] // as sent
+    [InlineData("/foo/%7Ex", "/foo/%7Ex")] // its encoding kept
+    [InlineData("/x/../foo/y?q=1", "/foo/y?q=1")] // routed as /foo/y, and sent so
+    [InlineData("/foo/./y", "/foo/y")]
+    [InlineData("/x/%2e%2E/foo/y", "/foo/y")]
+    [InlineData("/x/../foo/a%2Fb", "/foo/a%2Fb")] // an encoded slash stays one
+    public async Task Forwarding_Target_DotSegmentsRemovedAsRouted(string sent, string received)
+    {
+        var text = await Raw.SendAsync(_port, $"GET {sent} HTTP/1.1\r\nHost: any.test\r\nConnection: close\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200", text, StringComparison.Ordinal);
+        Assert.Contains($"x-echo-target: {received}\r\n", text, StringComparison.OrdinalIgnoreCase);
+    }
+
     // Not "keep-alive, x-hop": Kestrel's parser keeps only the keyword of such a value (gateway.md, "Known limit").
     [Theory]
     [InlineData("x-hop")]
