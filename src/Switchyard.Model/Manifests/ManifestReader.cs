@@ -182,6 +182,17 @@ public sealed class ManifestReader
                 fieldErrors.AddRange(ResourceValidation.Validate(obj));
             }
         }
+        else if (decoded.Partial is { } partial && _options.Validate)
+        {
+            // The object without its fields in error: its other problems are reported with them, all at once. A problem
+            // at, inside or above a field that was left out may only be the leaving out, and is not reported.
+            var more = new List<FieldError>();
+            AssignNamespace(decoded.Kind!, partial, more);
+            ResourceValidation.ApplyDefaults(partial);
+            more.AddRange(ResourceValidation.Validate(partial));
+            var structural = fieldErrors.Select(e => e.Path).ToList();
+            fieldErrors.AddRange(more.Where(e => !structural.Any(path => Related(path, e.Path))));
+        }
         var label = obj is not null ? Describe(decoded.Kind!, obj.Metadata?.NamespaceProperty, obj.Metadata?.Name) : DescribeRaw(node, decoded.Kind);
         var errors = fieldErrors
             .Select(e => new ManifestError(source, lines.Find(e.Path), label, e.Path, e.Message))
@@ -189,6 +200,12 @@ public sealed class ManifestReader
             .ToList();
         return new ManifestObject(source, lines.Root, decoded.Kind, errors.Count == 0 || decoded.Ok ? obj : null, errors);
     }
+
+    /// <summary>Whether one field path is the other, or one is inside the other ("spec.ports" and "spec.ports[0].port").</summary>
+    private static bool Related(string a, string b) => a.Length <= b.Length ? Within(a, b) : Within(b, a);
+
+    private static bool Within(string outer, string inner) =>
+        inner.StartsWith(outer, StringComparison.Ordinal) && (inner.Length == outer.Length || outer.Length == 0 || inner[outer.Length] is '.' or '[');
 
     private void AssignNamespace(ResourceKind kind, IKubernetesObject<V1ObjectMeta> obj, List<FieldError> errors)
     {

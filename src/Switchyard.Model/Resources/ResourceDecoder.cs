@@ -7,8 +7,12 @@ using Switchyard.Model.Validation;
 
 namespace Switchyard.Model.Resources;
 
-/// <summary>The outcome of decoding one JSON object into a resource: the object, or every problem found.</summary>
-public sealed record DecodeResult(ResourceKind? Kind, IKubernetesObject<V1ObjectMeta>? Object, IReadOnlyList<FieldError> Errors)
+/// <summary>
+/// The outcome of decoding one JSON object into a resource: the object, or every problem found. With problems, and
+/// when they are all in members of objects, <see cref="Partial"/> is the object decoded without those members: not to
+/// be applied, only validated, so that its other problems are reported with them.
+/// </summary>
+public sealed record DecodeResult(ResourceKind? Kind, IKubernetesObject<V1ObjectMeta>? Object, IReadOnlyList<FieldError> Errors, IKubernetesObject<V1ObjectMeta>? Partial = null)
 {
     public bool Ok => Object is not null && Errors.Count == 0;
 }
@@ -18,7 +22,8 @@ public sealed record DecodeResult(ResourceKind? Kind, IKubernetesObject<V1Object
 /// apiVersion and kind must name a served kind, every member must be a field of the Kubernetes type
 /// (exact, case-sensitive names) and every value must have the field's JSON type. All unknown fields and
 /// type mismatches are reported at once with Kubernetes field paths ("spec.containers[0].ports[1].containerPort");
-/// the object is deserialized only when the JSON is structurally clean.
+/// the object is deserialized only when the JSON is structurally clean (else, for validation alone, without the
+/// members in error: <see cref="DecodeResult.Partial"/>).
 /// </summary>
 public static class ResourceDecoder
 {
@@ -47,7 +52,7 @@ public static class ResourceDecoder
         }
 
         Walk(o, JsonShapes.Of(kind.Type), "", errors);
-        if (errors.Count > 0) return new(kind, null, errors);
+        if (errors.Count > 0) return new(kind, null, errors, WithoutErrors(kind, o));
         try
         {
             return new(kind, ResourceJson.Deserialize(kind, o), []);
@@ -57,6 +62,50 @@ public static class ResourceDecoder
             var path = e is JsonException je ? KubernetesPath(je.Path) : "";
             return new(kind, null, [new FieldError(path, e.Message)]);
         }
+    }
+
+    /// <summary>
+    /// The object decoded from a copy of <paramref name="o"/> without the members the walk found in error (unknown, of
+    /// the wrong type or out of range); null when one is an array element (removing it would renumber the rest) or
+    /// the copy does not decode.
+    /// </summary>
+    private static IKubernetesObject<V1ObjectMeta>? WithoutErrors(ResourceKind kind, JsonObject o)
+    {
+        var copy = (JsonObject)o.DeepClone();
+        var pruning = new Pruning();
+        Walk(copy, JsonShapes.Of(kind.Type), "", [], pruning);
+        if (pruning.Impossible) return null;
+        foreach (var (parent, name) in pruning.Members) parent.Remove(name);
+        try
+        {
+            return ResourceJson.Deserialize(kind, copy);
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or ArgumentException or OverflowException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>What a walk found in error, to be removed from the walked copy: members of objects (and maps).</summary>
+    private sealed class Pruning
+    {
+        public List<(JsonObject Parent, string Name)> Members { get; } = [];
+
+        /// <summary>An element of an array, or the root, was in error.</summary>
+        public bool Impossible { get; set; }
+
+        /// <summary>Containers of the right type: the errors within them are their members', noted one by one.</summary>
+        private readonly HashSet<JsonNode> _checkedInside = new(ReferenceEqualityComparer.Instance);
+
+        public void Remove(JsonNode? parent, string? name)
+        {
+            if (parent is JsonObject o && name is not null) Members.Add((o, name));
+            else Impossible = true;
+        }
+
+        public void CheckedInside(JsonNode container) => _checkedInside.Add(container);
+
+        public bool WasCheckedInside(JsonNode? node) => node is not null && _checkedInside.Contains(node);
     }
 
     /// <summary>Every apiVersion a kind is accepted in, the stored one first.</summary>
@@ -84,7 +133,19 @@ public static class ResourceDecoder
         return null;
     }
 
-    private static void Walk(JsonNode? node, JsonShape shape, string path, List<FieldError> errors)
+    /// <summary>
+    /// Checks <paramref name="node"/> against <paramref name="shape"/>, adding an error per problem; with
+    /// <paramref name="pruning"/>, also notes each member in error (<paramref name="name"/> of <paramref name="parent"/>
+    /// for the node itself).
+    /// </summary>
+    private static void Walk(JsonNode? node, JsonShape shape, string path, List<FieldError> errors, Pruning? pruning = null, JsonNode? parent = null, string? name = null)
+    {
+        var before = errors.Count;
+        WalkNode(node, shape, path, errors, pruning);
+        if (errors.Count > before && pruning is not null && !pruning.WasCheckedInside(node)) pruning.Remove(parent, name);
+    }
+
+    private static void WalkNode(JsonNode? node, JsonShape shape, string path, List<FieldError> errors, Pruning? pruning)
     {
         if (node is null)
         {
@@ -104,9 +165,14 @@ public static class ResourceDecoder
                 foreach (var (name, child) in obj)
                 {
                     var childPath = path.Length == 0 ? name : $"{path}.{name}";
-                    if (shape.Properties.TryGetValue(name, out var childType)) Walk(child, JsonShapes.Of(childType), childPath, errors);
-                    else if (!shape.HasExtensionData) errors.Add(new FieldError(childPath, $"unknown field \"{name}\""));
+                    if (shape.Properties.TryGetValue(name, out var childType)) Walk(child, JsonShapes.Of(childType), childPath, errors, pruning, obj, name);
+                    else if (!shape.HasExtensionData)
+                    {
+                        errors.Add(new FieldError(childPath, $"unknown field \"{name}\""));
+                        pruning?.Remove(obj, name);
+                    }
                 }
+                pruning?.CheckedInside(obj);
                 return;
             case ShapeKind.Array:
                 if (node is not JsonArray arr)
@@ -115,7 +181,8 @@ public static class ResourceDecoder
                     return;
                 }
                 var element = JsonShapes.Of(shape.Element!);
-                for (var i = 0; i < arr.Count; i++) Walk(arr[i], element, FieldPath.Index(path, i), errors);
+                for (var i = 0; i < arr.Count; i++) Walk(arr[i], element, FieldPath.Index(path, i), errors, pruning, arr, null);
+                pruning?.CheckedInside(arr);
                 return;
             case ShapeKind.Map:
                 if (node is not JsonObject map)
@@ -124,7 +191,8 @@ public static class ResourceDecoder
                     return;
                 }
                 var value = JsonShapes.Of(shape.Element!);
-                foreach (var (key, child) in map) Walk(child, value, FieldPath.Key(path, key), errors);
+                foreach (var (key, child) in map) Walk(child, value, FieldPath.Key(path, key), errors, pruning, map, key);
+                pruning?.CheckedInside(map);
                 return;
             default:
                 WalkLeaf(node, shape, path, errors);

@@ -143,6 +143,39 @@ public sealed class ManifestReaderTests
     }
 
     [Fact]
+    public void Read_UnknownFieldAndInvalidValues_AllReportedAtOnce()
+    {
+        var r = Read("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec:\n  bogus: 1\n  rules:\n"
+            + "  - matches: [{path: {type: PathPrefix, value: nope}}]\n    backendRefs: [{name: a, port: 99999, extra: x}]\n");
+        Assert.Equal(
+        [
+            "m.yaml:5: HTTPRoute default/r: spec.bogus: unknown field \"bogus\"",
+            "m.yaml:7: HTTPRoute default/r: spec.rules[0].matches[0].path.value: Invalid value: \"nope\": must be an absolute path starting with '/' for PathPrefix matches",
+            "m.yaml:8: HTTPRoute default/r: spec.rules[0].backendRefs[0].extra: unknown field \"extra\"",
+            "m.yaml:8: HTTPRoute default/r: spec.rules[0].backendRefs[0].port: Invalid value: 99999: must be between 1 and 65535, inclusive",
+        ], Errors(r));
+    }
+
+    [Fact]
+    public void Read_FieldOfTheWrongType_ReportedOnceNotAlsoAsMissing()
+    {
+        var r = Read("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n  - {name: a, port: x}\n  - {name: a, port: 81}\n");
+        Assert.Equal(
+        [
+            "m.yaml:6: Service default/s: spec.ports[0].port: expected integer, got string",
+            "m.yaml:7: Service default/s: spec.ports[1].name: Duplicate value: \"a\"",
+        ], Errors(r));
+    }
+
+    [Fact]
+    public void Read_ArrayElementOfTheWrongType_OnlyThatReported()
+    {
+        // Leaving the element out would renumber the ones after it, so the object's other checks are not run.
+        var r = Read("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n  - 80\n  - {port: 0}\n");
+        Assert.Equal(["m.yaml:6: Service default/s: spec.ports[0]: expected object, got number"], Errors(r));
+    }
+
+    [Fact]
     public void Read_DuplicateObjects_ErrorAtSecond()
     {
         var r = Read("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: default}\n");
