@@ -32,6 +32,33 @@ internal sealed partial class GatewayCompiler
                 : null;
     }
 
+    /// <summary>
+    /// One warning per parentRef that names a Gateway or ListenerSet absent from the inputs (of any class): nothing serves
+    /// the route through it, and the route's status cannot say so, as it lists only the parents a controller serves. A
+    /// typo in a parentRef would otherwise show only as requests that find no route.
+    /// </summary>
+    internal static IEnumerable<string> MissingParents(ProxyInputs inputs)
+    {
+        var parents = inputs.Gateways.Select(ParentKey.Of).Concat(inputs.ListenerSets.Select(ParentKey.Of)).ToHashSet();
+        IEnumerable<(string Kind, V1ObjectMeta Meta, IList<ParentReference>? Refs)> routes =
+        [
+            .. inputs.HttpRoutes.Select(r => (HttpRouteKind, r.Metadata, r.Spec.ParentRefs)),
+            .. inputs.GrpcRoutes.Select(r => (GrpcRouteKind, r.Metadata, r.Spec.ParentRefs)),
+            .. inputs.TlsRoutes.Select(r => (TlsRouteKind, r.Metadata, r.Spec.ParentRefs)),
+            .. inputs.TcpRoutes.Select(r => (TcpRouteKind, r.Metadata, r.Spec.ParentRefs)),
+            .. inputs.UdpRoutes.Select(r => (UdpRouteKind, r.Metadata, r.Spec.ParentRefs)),
+        ];
+        foreach (var (kind, meta, refs) in routes)
+        {
+            var ns = meta.NamespaceProperty ?? "default";
+            foreach (var parent in refs ?? [])
+            {
+                if (ParentKey.Of(parent, ns) is { } key && !parents.Contains(key))
+                    yield return $"{kind} {ns}/{meta.Name}: parentRef {key.Kind} {key.Ns}/{key.Name} does not exist; the route is not served through it";
+            }
+        }
+    }
+
     /// <summary>What the listeners compiled so far hold, by bind address: the order of compiling is the order of precedence.</summary>
     private sealed class ListenerSockets
     {

@@ -61,6 +61,7 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
         foreach (var key in _lastAccepted.Keys.Where(k => !routes.Contains(k)).ToList()) _lastAccepted.Remove(key);
         var warnings = new List<string>();
         if (sessionKeyWarning is not null) warnings.Add(sessionKeyWarning);
+        warnings.AddRange(GatewayCompiler.MissingParents(inputs));
         var ingress = new IngressCompiler(inputs, backends);
         var ingressTrusted = options.IngressClientIpDetection();
         if (options.IngressHttp is { } http) ingress.Compile(For(http, "ingress http", ListenerKind.Http, singleLabel: true, options.IngressProxyProtocol, ingressTrusted));

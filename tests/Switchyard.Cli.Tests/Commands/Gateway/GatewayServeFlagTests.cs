@@ -102,6 +102,38 @@ public sealed class GatewayServeFlagTests
     }
 
     [Fact]
+    public async Task Run_RouteNamingAGatewayNotInTheFiles_Warns()
+    {
+        using var cli = new CliRunner();
+        var manifest = cli.Write("site.yaml", """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: edge, namespace: default}
+            spec: {gatewayClassName: other, listeners: [{name: http, port: 8080, protocol: HTTP}]}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: shop, namespace: default}
+            spec:
+              parentRefs: [{name: edge}, {name: egde}, {name: web, namespace: shop, kind: ListenerSet}, {name: svc, kind: Service, group: ""}]
+              rules: [{backendRefs: [{name: shop, port: 80}]}]
+
+            """);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+
+        var run = await cli.RunAsync(["gateway", "serve", "-f", manifest], stop.Token);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        // Another class's Gateway exists (its controller serves it) and a Service parent is a mesh's: neither is warned of.
+        var warnings = run.Error.Split('\n').Where(l => l.StartsWith("warning:", StringComparison.Ordinal)).ToList();
+        Assert.Equal(
+        [
+            "warning: HTTPRoute default/shop: parentRef Gateway default/egde does not exist; the route is not served through it",
+            "warning: HTTPRoute default/shop: parentRef ListenerSet shop/web does not exist; the route is not served through it",
+        ], warnings);
+    }
+
+    [Fact]
     public async Task Help_DescribesBothTimeoutFlags()
     {
         using var cli = new CliRunner();
