@@ -185,22 +185,16 @@ public sealed class ManifestReaderTests
     [Fact]
     public void Read_Directory_RecursiveSortedOnlyManifestExtensions()
     {
-        var dir = Directory.CreateTempSubdirectory("manifests-test").FullName;
-        try
-        {
-            Directory.CreateDirectory(Path.Combine(dir, "b"));
-            File.WriteAllText(Path.Combine(dir, "b", "x.yml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bx}\n");
-            File.WriteAllText(Path.Combine(dir, "a.json"), "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\"}}");
-            File.WriteAllText(Path.Combine(dir, "c.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");
-            File.WriteAllText(Path.Combine(dir, "notes.txt"), "not: [a manifest");
-            var r = new ManifestReader().Read([dir]);
-            Assert.True(r.Ok, string.Join("\n", Errors(r)));
-            Assert.Equal(["a", "bx", "c"], r.Resources.Select(o => o.Metadata.Name));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
+        Directory.CreateDirectory(Path.Combine(dir, "b"));
+        File.WriteAllText(Path.Combine(dir, "b", "x.yml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bx}\n");
+        File.WriteAllText(Path.Combine(dir, "a.json"), "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\"}}");
+        File.WriteAllText(Path.Combine(dir, "c.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");
+        File.WriteAllText(Path.Combine(dir, "notes.txt"), "not: [a manifest");
+        var r = new ManifestReader().Read([dir]);
+        Assert.True(r.Ok, string.Join("\n", Errors(r)));
+        Assert.Equal(["a", "bx", "c"], r.Resources.Select(o => o.Metadata.Name));
     }
 
     [Fact]
@@ -208,42 +202,30 @@ public sealed class ManifestReaderTests
     {
         // The layout kubelet gives a mounted ConfigMap: the files are links into ..data, itself a link to a timestamped
         // directory that the next update replaces.
-        var dir = Directory.CreateTempSubdirectory("manifests-test").FullName;
-        try
-        {
-            var version = Path.Combine(dir, "..2026_11_27_06_00_00.123456789");
-            Directory.CreateDirectory(version);
-            File.WriteAllText(Path.Combine(version, "gw.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: gw}\n");
-            Directory.CreateSymbolicLink(Path.Combine(dir, "..data"), Path.GetFileName(version));
-            File.CreateSymbolicLink(Path.Combine(dir, "gw.yaml"), Path.Combine("..data", "gw.yaml"));
-            File.WriteAllText(Path.Combine(dir, ".gw.yaml.swp"), "an editor's");
-            File.WriteAllText(Path.Combine(dir, ".draft.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: gw}\n");
-            var r = new ManifestReader().Read([dir]);
-            Assert.True(r.Ok, string.Join("\n", Errors(r)));
-            Assert.Equal([Path.Combine(dir, "gw.yaml")], r.Objects.Select(o => o.Source));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
+        var version = Path.Combine(dir, "..2026_11_27_06_00_00.123456789");
+        Directory.CreateDirectory(version);
+        File.WriteAllText(Path.Combine(version, "gw.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: gw}\n");
+        Directory.CreateSymbolicLink(Path.Combine(dir, "..data"), Path.GetFileName(version));
+        File.CreateSymbolicLink(Path.Combine(dir, "gw.yaml"), Path.Combine("..data", "gw.yaml"));
+        File.WriteAllText(Path.Combine(dir, ".gw.yaml.swp"), "an editor's");
+        File.WriteAllText(Path.Combine(dir, ".draft.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: gw}\n");
+        var r = new ManifestReader().Read([dir]);
+        Assert.True(r.Ok, string.Join("\n", Errors(r)));
+        Assert.Equal([Path.Combine(dir, "gw.yaml")], r.Objects.Select(o => o.Source));
     }
 
     [Fact]
     public void Read_HiddenFileNamedExplicitly_Read()
     {
-        var dir = Directory.CreateTempSubdirectory("manifests-test").FullName;
-        try
-        {
-            var hidden = Path.Combine(dir, ".gateway.yaml");
-            File.WriteAllText(hidden, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: g}\n");
-            var r = new ManifestReader().Read([hidden]);
-            Assert.True(r.Ok, string.Join("\n", Errors(r)));
-            Assert.Equal(["g"], r.Resources.Select(o => o.Metadata.Name));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
+        var hidden = Path.Combine(dir, ".gateway.yaml");
+        File.WriteAllText(hidden, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: g}\n");
+        var r = new ManifestReader().Read([hidden]);
+        Assert.True(r.Ok, string.Join("\n", Errors(r)));
+        Assert.Equal(["g"], r.Resources.Select(o => o.Metadata.Name));
     }
 
     [Fact]
@@ -278,5 +260,13 @@ public sealed class ManifestReaderTests
         var r = Read("---\n# only a comment\n---\n");
         Assert.True(r.Ok);
         Assert.Empty(r.Objects);
+    }
+
+    /// <summary>A directory of its own under the temporary directory, deleted with everything in it at the end.</summary>
+    private sealed class TempDirectory : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("manifests-test").FullName;
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
     }
 }
