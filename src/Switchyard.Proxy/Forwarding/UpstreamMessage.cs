@@ -41,7 +41,9 @@ internal static class UpstreamMessage
     {
         var path = target.AsSpan();
         if (path.IndexOf('?') is var query and >= 0) path = path[..query];
-        return path.Contains("/.", StringComparison.Ordinal) || path.Contains("%2e", StringComparison.OrdinalIgnoreCase);
+        if (path.Contains("/.", StringComparison.Ordinal)) return true;
+        // A case-insensitive search is a scalar loop here (invariant globalization): it runs only past a '%'.
+        return path.IndexOf('%') is var percent and >= 0 && path[percent..].Contains("%2e", StringComparison.OrdinalIgnoreCase);
     }
 
     public static HttpRequestMessage Create(HttpContext context, IPEndPoint endpoint, string? upstreamHost, UpstreamProtocol protocol, HttpContent? content)
