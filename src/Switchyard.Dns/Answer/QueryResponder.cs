@@ -98,7 +98,7 @@ internal sealed class QueryResponder
         info.Rcode = rcode;
         ResponseBuilder.WriteHeader(r, q, flags, rcode, 1, 0, 0, q.HasEdns ? 1 : 0);
         length = ResponseBuilder.CopyQuestion(query, r, q);
-        if (q.HasEdns) length += ResponseBuilder.WriteOpt(r[length..], _maxUdpPayload, rcode);
+        if (q.HasEdns) length += ResponseBuilder.WriteOpt(r[length..], _maxUdpPayload, rcode, q.DnssecOk);
         return QueryOutcome.Answered;
     }
 
@@ -128,7 +128,7 @@ internal sealed class QueryResponder
         length = ResponseBuilder.CopyQuestion(query, r, q);
         t.Body.AsSpan(0, body).CopyTo(r[length..]);
         length += body;
-        if (q.HasEdns) length += ResponseBuilder.WriteOpt(r[length..], _maxUdpPayload, ResponseCode.NoError);
+        if (q.HasEdns) length += ResponseBuilder.WriteOpt(r[length..], _maxUdpPayload, ResponseCode.NoError, q.DnssecOk);
         return QueryOutcome.Answered;
     }
 
@@ -142,7 +142,7 @@ internal sealed class QueryResponder
         ResponseBuilder.WriteHeader(r, q, (ushort)(AnswerFlags | (fits ? 0 : DnsHeader.TC)), rcode, 1, soaInAnswer ? n : 0, soaInAnswer ? 0 : n, q.HasEdns ? 1 : 0);
         length = ResponseBuilder.CopyQuestion(query, r, q);
         if (fits) length += ResponseBuilder.WriteSoa(r[length..], zone, q);
-        if (q.HasEdns) length += ResponseBuilder.WriteOpt(r[length..], _maxUdpPayload, rcode);
+        if (q.HasEdns) length += ResponseBuilder.WriteOpt(r[length..], _maxUdpPayload, rcode, q.DnssecOk);
         return QueryOutcome.Answered;
     }
 
@@ -179,7 +179,7 @@ internal sealed class QueryResponder
         ResponseBuilder.WriteHeader(r, q, AnswerFlags, ResponseCode.NoError, 1, 1, 0, q.HasEdns ? 1 : 0);
         length = ResponseBuilder.CopyQuestion(query, r, q);
         length += ResponseBuilder.WriteAddress(r[length..], address[..size], zone.Options.Ttl);
-        if (q.HasEdns) length += ResponseBuilder.WriteOpt(r[length..], _maxUdpPayload, ResponseCode.NoError);
+        if (q.HasEdns) length += ResponseBuilder.WriteOpt(r[length..], _maxUdpPayload, ResponseCode.NoError, q.DnssecOk);
         return true;
     }
 

@@ -39,12 +39,13 @@ internal static class ResponseBuilder
         return q.QuestionEnd;
     }
 
-    public static int WriteOpt(Span<byte> r, ushort payload, ResponseCode rcode)
+    public static int WriteOpt(Span<byte> r, ushort payload, ResponseCode rcode, bool dnssecOk)
     {
         r[0] = 0;
         BinaryPrimitives.WriteUInt16BigEndian(r[1..], (ushort)RecordType.OPT);
         BinaryPrimitives.WriteUInt16BigEndian(r[3..], payload);
-        BinaryPrimitives.WriteUInt32BigEndian(r[5..], (uint)((int)rcode >> 4) << 24);
+        // The extended rcode's upper bits, and the query's DO bit copied (RFC 3225 §3).
+        BinaryPrimitives.WriteUInt32BigEndian(r[5..], ((uint)((int)rcode >> 4) << 24) | (dnssecOk ? 0x8000u : 0u));
         BinaryPrimitives.WriteUInt16BigEndian(r[9..], 0);
         return DnsHeader.OptSize;
     }

@@ -68,7 +68,7 @@ internal sealed class SlowPathResolver
             if (writer.Length + (request.Edns is null ? 0 : DnsHeader.OptSize) > limit && beforeAdditional + DnsHeader.OptSize <= limit)
                 return Encode(request, question, result with { Additional = [] }, limit, full);
         }
-        if (request.Edns is not null) writer.WriteOpt(_responder.MaxUdpPayload);
+        if (request.Edns is { } edns) writer.WriteOpt(_responder.MaxUdpPayload, dnssecOk: edns.DnssecOk); // the DO bit copied (RFC 3225 §3)
         return writer.ToArray();
     }
 
@@ -109,7 +109,9 @@ internal sealed class SlowPathResolver
         var upstream = await _forwarder.ResolveAsync(question with { Name = name }, cd, cancellationToken).ConfigureAwait(false);
         if (upstream is null) return new Result(ResponseCode.NoError, answers, [], [], true);
         answers.AddRange(upstream.Answers);
-        return new Result(upstream.Rcode, answers, upstream.Authority, [], Authoritative: false);
+        // AA speaks for the question's name, the chain's first owner (RFC 1035 §4.1.1, RFC 6604 §2), which is the zone's;
+        // the rcode for the chain's last name, the upstream's.
+        return new Result(upstream.Rcode, answers, upstream.Authority, [], Authoritative: true);
     }
 
     /// <summary>
@@ -137,7 +139,7 @@ internal sealed class SlowPathResolver
         var upstream = await _forwarder.ResolveAsync(new DnsQuestion(bare, question.Type), cd, cancellationToken).ConfigureAwait(false);
         if (upstream is null || upstream.Rcode != ResponseCode.NoError) return notFound;
         var cnameToBare = new DnsRecord(question.Name, RecordType.CNAME, zone.Options.Ttl, new NameData(bare));
-        return new Result(ResponseCode.NoError, [cnameToBare, .. upstream.Answers], upstream.Authority, [], Authoritative: false);
+        return new Result(ResponseCode.NoError, [cnameToBare, .. upstream.Answers], upstream.Authority, [], Authoritative: true); // the asked name is the zone's
     }
 
     private static DnsRecord Soa(ZoneSnapshot zone) => new(zone.Zone, RecordType.SOA, zone.Options.Ttl, zone.Soa);

@@ -151,6 +151,22 @@ public sealed class ForwardingTests : IAsyncLifetime
         var result = await Dig.QueryAsync(_dns!.Endpoint.Port, "ext.default.svc.cluster.local", "A");
         Assert.Equal("NOERROR", result.Status);
         Assert.Equal(["ext.default.svc.cluster.local. CNAME www.example.test.", "www.example.test. A 192.0.2.53"], result.Answers);
+        Assert.Contains("aa", result.Flags); // for the asked name, the zone's, though the chain ends upstream (RFC 1035 §4.1.1)
+    }
+
+    [SkippableTheory]
+    [InlineData("www.example.test")] // forwarded
+    [InlineData("ext.default.svc.cluster.local")] // chased upstream
+    [InlineData("web.default.svc.cluster.local")] // answered from the zone
+    public async Task DnssecOk_CopiedIntoTheResponse(string name)
+    {
+        SkipIfMissing();
+        var asked = await Dig.QueryAsync(_dns!.Endpoint.Port, name, "A", false, "+dnssec");
+        var plain = await Dig.QueryAsync(_dns.Endpoint.Port, name, "A");
+
+        Assert.Equal("NOERROR", asked.Status);
+        Assert.Matches(@"; EDNS: version: 0, flags: do;", asked.Raw); // RFC 3225 §3: the DO bit of the query is copied
+        Assert.Matches(@"; EDNS: version: 0, flags:;", plain.Raw);
     }
 
     [SkippableFact]
