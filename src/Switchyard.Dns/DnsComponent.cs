@@ -34,9 +34,20 @@ public sealed class DnsComponent : IAsyncDisposable
         _options = options with { Upstreams = [.. options.Upstreams] };
         _store = store;
         _time = time;
-        _state = new ZoneState(_options.Zone);
+        _state = new ZoneState(WithNameServerAddress(_options));
         _view = new ZoneView(_state.Publish());
         Metrics = new DnsMetrics(time);
+    }
+
+    /// <summary>
+    /// The zone's options with the listen address as the address of <c>ns.dns.&lt;zone&gt;</c>, the apex NS record's
+    /// target (as CoreDNS answers with its own), unless addresses are given or the server listens on every address.
+    /// </summary>
+    private static ZoneOptions WithNameServerAddress(DnsOptions options)
+    {
+        var address = options.Listen.Address;
+        if (options.Zone.NameServerAddresses.Count > 0 || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)) return options.Zone;
+        return options.Zone with { NameServerAddresses = [address] };
     }
 
     /// <summary>Serves exactly these objects (Services, EndpointSlices, Pods; other kinds are ignored).</summary>

@@ -69,9 +69,16 @@ internal sealed class ZoneState
             _podNamespaces = _podAddresses.ToDictionary(kv => kv.Key, kv => kv.Value.Ns);
             _podsChanged = false;
         }
-        _serial++;
+        _serial = NextSerial(_serial, DateTimeOffset.UtcNow);
         return new ZoneSnapshot(_options, new Dictionary<string, ZoneNode>(_nodes, StringComparer.Ordinal), _podNamespaces, _serial);
     }
+
+    /// <summary>
+    /// The SOA serial of the next snapshot: the time in Unix seconds, or one more than the last serial when changes
+    /// come faster than a second apart. It grows with every change and across restarts (RFC 1035 §3.3.13; CoreDNS
+    /// also takes the time), where a count of snapshots would start again from 1.
+    /// </summary>
+    internal static uint NextSerial(uint last, DateTimeOffset now) => Math.Max(last + 1, (uint)now.ToUnixTimeSeconds());
 
     private void UpsertService(V1Service service)
     {

@@ -51,6 +51,7 @@ public sealed class SpecificationTests(ZoneServerFixture server) : IClassFixture
         { "10-244-0-6.default.pod.cluster.local", "A", "NXDOMAIN", [] },
         // apex
         { "cluster.local", "NS", "NOERROR", ["cluster.local. NS ns.dns.cluster.local."] },
+        { "ns.dns.cluster.local", "A", "NOERROR", ["ns.dns.cluster.local. A 127.0.0.1"] }, // the address it listens on
         // NODATA: the name exists, the type does not; empty non-terminals exist
         { "web.default.svc.cluster.local", "MX", "NOERROR", [] },
         { "web.default.svc.cluster.local", "TXT", "NOERROR", [] },
