@@ -9,11 +9,17 @@ public class ParsingTests
 {
     private static (GetRequest? Request, string Error) ParseGet(params string[] words)
     {
+        var (request, error, _) = ParseGetWithCode(words);
+        return (request, error);
+    }
+
+    private static (GetRequest? Request, string Error, int Refused) ParseGetWithCode(params string[] words)
+    {
         var env = new CliEnvironment { Out = new StringWriter(), Error = new StringWriter { NewLine = "\n" } };
         var root = CliApp.BuildRoot(env);
         var context = new CliContext(env, new GlobalOptions(), root.Parse(["get", .. words]));
-        var request = GetCommand.ParseWhat(context, words, "default", null, OutputFormat.Table, watch: false);
-        return (request, env.Error.ToString()!);
+        var request = GetCommand.ParseWhat(context, words, "default", null, OutputFormat.Table, watch: false, out var refused);
+        return (request, env.Error.ToString()!, refused);
     }
 
     [Theory]
@@ -61,16 +67,18 @@ public class ParsingTests
     [Fact]
     public void ParseWhat_UnknownKind_SaysTheServerDoesNotHaveIt()
     {
-        var (request, error) = ParseGet("foo");
+        var (request, error, refused) = ParseGetWithCode("foo");
         Assert.Null(request);
+        Assert.Equal(ExitCodes.Failure, refused);
         Assert.StartsWith("error: the server doesn't have a resource type \"foo\"\nKnown resource types: namespaces (ns), ", error, StringComparison.Ordinal);
     }
 
     [Fact]
     public void ParseWhat_NamesWithSeveralKinds_IsAUsageError()
     {
-        var (request, error) = ParseGet("svc,po", "web");
+        var (request, error, refused) = ParseGetWithCode("svc,po", "web");
         Assert.Null(request);
+        Assert.Equal(ExitCodes.Usage, refused);
         Assert.Contains("names can only be given with a single kind", error, StringComparison.Ordinal);
     }
 

@@ -51,8 +51,8 @@ internal static class GetCommand
                 }
             }
             var request = ParseWhat(context, context.Get(what) ?? [], context.Get(all) ? null : context.Get(ns) ?? NamespaceOptions.DefaultNamespace,
-                labelSelector, OutputFormats.Parse(context.Get(output)), context.Get(watch));
-            if (request is null) return ExitCodes.Failure;
+                labelSelector, OutputFormats.Parse(context.Get(output)), context.Get(watch), out var refused);
+            if (request is null) return refused;
             if (request.Watch && request.AllKinds) return context.Usage("--watch works with one kind at a time");
             if (request.Names.Count > 0 && labelSelector is not null) return context.Usage("names and --selector cannot be used together");
 
@@ -63,9 +63,14 @@ internal static class GetCommand
         return command;
     }
 
-    /// <summary>Turns "KIND [NAME...]", "KIND1,KIND2", "all" or "KIND/NAME..." into a request; null after printing why not.</summary>
-    internal static GetRequest? ParseWhat(CliContext context, IReadOnlyList<string> words, string? ns, string? selector, OutputFormat format, bool watch)
+    /// <summary>
+    /// Turns "KIND [NAME...]", "KIND1,KIND2", "all" or "KIND/NAME..." into a request; null after printing why not, with
+    /// the exit code in <paramref name="refused"/>: usage for arguments in the wrong form, failure for a kind the server
+    /// does not have (kubectl's exit codes).
+    /// </summary>
+    internal static GetRequest? ParseWhat(CliContext context, IReadOnlyList<string> words, string? ns, string? selector, OutputFormat format, bool watch, out int refused)
     {
+        refused = ExitCodes.Failure;
         if (words[0].Contains('/', StringComparison.Ordinal))
         {
             ResourceKind? kind = null;
@@ -75,14 +80,14 @@ internal static class GetCommand
                 var slash = word.IndexOf('/', StringComparison.Ordinal);
                 if (slash <= 0 || slash == word.Length - 1)
                 {
-                    context.Usage($"\"{word}\": expected KIND/NAME when the first argument is KIND/NAME");
+                    refused = context.Usage($"\"{word}\": expected KIND/NAME when the first argument is KIND/NAME");
                     return null;
                 }
                 var k = KindNames.Resolve(context, word[..slash]);
                 if (k is null) return null;
                 if (kind is not null && k != kind)
                 {
-                    context.Usage("KIND/NAME arguments must all be of one kind; run get once per kind");
+                    refused = context.Usage("KIND/NAME arguments must all be of one kind; run get once per kind");
                     return null;
                 }
                 kind = k;
@@ -107,7 +112,7 @@ internal static class GetCommand
         var objectNames = words.Skip(1).ToList();
         if (kinds.Count > 1 && objectNames.Count > 0)
         {
-            context.Usage("names can only be given with a single kind");
+            refused = context.Usage("names can only be given with a single kind (as kubectl: run get once per kind)");
             return null;
         }
         return new GetRequest(kinds, objectNames, ns, selector, format, watch);
