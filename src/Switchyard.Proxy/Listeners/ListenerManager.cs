@@ -47,7 +47,7 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
     // The connection layers of TLS and TCP listeners; the relay they share (backend, endpoint, bytes) keeps no state.
     private readonly TlsRouteProxy _tlsRoutes = new(runtime, new ConnectionRelay(runtime));
     private readonly TcpRouteProxy _tcpRoutes = new(runtime, new ConnectionRelay(runtime));
-    private readonly ILoggerFactory _loggers = loggerFactory ?? NullLoggerFactory.Instance;
+    private readonly ILoggerFactory _loggers = new KestrelLoggers(loggerFactory ?? NullLoggerFactory.Instance);
 
     /// <summary>A started server; <paramref name="Pool"/> is its transport's memory pool, disposed after the server stops (null: the transport owns it).</summary>
     private sealed record Running(KestrelServer Server, ListenerKind Kind, bool ProxyProtocol, IPEndPoint Bound, MemoryPool<byte>? Pool);

@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Switchyard.Proxy.Tests.Support;
 
 namespace Switchyard.Proxy.Tests.Listeners;
@@ -41,6 +43,21 @@ public sealed class H2cPriorKnowledgeTests : IAsyncLifetime
         Assert.Equal(HttpVersion.Version20, response.Version);
         Assert.Equal("echo body", await response.Content.ReadAsStringAsync());
         Assert.Equal("http", response.Headers.GetValues("x-echo-h-x-forwarded-proto").Single());
+    }
+
+    [Fact]
+    public async Task Start_KestrelsWarningThatHttp2NeedsTls_NotLogged()
+    {
+        // Kestrel warns at bind that a cleartext HTTP/1.1-and-HTTP/2 endpoint "will use HTTP/1.1": not so here.
+        var logs = new FakeLogCollector();
+        using var loggers = LoggerFactory.Create(builder => builder.AddProvider(new FakeLoggerProvider(logs)).SetMinimumLevel(LogLevel.Debug));
+        await using var proxy = GatewayProxy.FromObjects(new ProxyOptions(), Manifests.Read(GatewayYaml.AllTo("echo") + Manifests.Service("echo", _backend.Port)), loggers: loggers);
+        await proxy.StartAsync(CancellationToken.None);
+        await Raw.SendAsync(Manifests.Port(proxy), "GET /x HTTP/1.1\r\nHost: h1.test\r\nConnection: close\r\n\r\n");
+
+        var kestrel = logs.GetSnapshot().Where(r => r.Category?.StartsWith("Microsoft.AspNetCore.Server.Kestrel", StringComparison.Ordinal) == true).ToList();
+        Assert.DoesNotContain(kestrel, r => r.Message.Contains("HTTP/2 is not enabled", StringComparison.Ordinal));
+        Assert.NotEmpty(kestrel); // Kestrel's other messages (its connections' at debug level) still come through
     }
 
     [Theory]
