@@ -34,7 +34,7 @@ internal sealed class QueryLog : IAsyncDisposable
             type = DnsRecord.TypeName(m.Questions[0].Type);
         }
         var line = JsonSerializer.Serialize(new Entry(
-            _time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture), client?.ToString() ?? "",
+            _time.GetUtcNow().UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture), client?.ToString() ?? "", // "...Z": no '+' for the encoder to escape
             tcp ? "tcp" : "udp", name, type, rcode.ToString().ToUpperInvariant(), (long)duration.TotalMicroseconds), QueryLogJson.Default.Entry);
         _lines.Writer.TryWrite(line);
     }
