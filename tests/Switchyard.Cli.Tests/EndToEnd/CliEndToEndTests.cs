@@ -161,6 +161,35 @@ public class CliEndToEndTests(ClusterFixture cluster) : IClassFixture<ClusterFix
     }
 
     [Fact]
+    public async Task Describe_Pod_ShowsCommandArgsAndPorts()
+    {
+        using var cli = new CliRunner();
+        cli.Write("pod.yaml", """
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: e2e-describe-pod}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: worker, namespace: e2e-describe-pod}
+            spec:
+              containers:
+              - name: main
+                image: demo
+                command: [sleep]
+                args: ["3600", "--quiet"]
+                ports: [{name: http, containerPort: 8080}]
+            """);
+        Assert.Equal(0, (await cluster.RunAsync(cli, "apply", "-f", "pod.yaml")).ExitCode);
+
+        var run = await cluster.RunAsync(cli, "describe", "pod", "worker", "-n", "e2e-describe-pod");
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Matches(@"(?m)^    Command: +sleep$", run.Out);
+        Assert.Matches(@"(?m)^    Args: +3600 --quiet$", run.Out);
+        Assert.Matches(@"(?m)^    Ports: +8080/TCP \(http\)$", run.Out);
+    }
+
+    [Fact]
     public async Task Delete_ExistingThenMissing_ReportsDeletedThenNotFound()
     {
         using var cli = new CliRunner();

@@ -35,6 +35,7 @@ internal static class Describers
             w.Section(1, name);
             w.Value(2, "Image", c.Str("image"));
             w.Value(2, "Command", string.Join(" ", c.Items("command").Select(x => x.ToString())));
+            w.Value(2, "Args", string.Join(" ", c.Items("args").Select(x => x.ToString())));
             w.Value(2, "Ports", string.Join(", ", c.Items("ports").Select(p =>
                 $"{p.Long("containerPort")}/{p.Str("protocol") ?? "TCP"}{(p.Str("name") is { } n ? $" ({n})" : "")}")));
             w.Value(2, "Ready", status.Bool("ready")?.ToString().ToLowerInvariant() ?? "false");
