@@ -14,6 +14,12 @@ public sealed partial class PolicyIndex
     /// </summary>
     public Verdict Decide(in Endpoint source, in Endpoint destination, int port, L4Protocol protocol, HttpRequestInfo? request = null)
     {
+        if (source.Pod is { } from && destination.Pod is { } to && (ReferenceEquals(from, to) || (from.Namespace == to.Namespace && from.Name == to.Name)))
+        {
+            // "A pod cannot block access to itself" (Kubernetes NetworkPolicy); nor do its HTTP rules.
+            var itself = new SideResult(SideOutcome.Itself, []);
+            return new Verdict(source, destination, port, protocol, itself, itself, HttpDecision.NotApplicable);
+        }
         var egress = DecideSide(PolicyDirection.Egress, source, destination, port, protocol);
         var ingress = DecideSide(PolicyDirection.Ingress, destination, source, port, protocol);
         var http = HttpDecision.NotApplicable;

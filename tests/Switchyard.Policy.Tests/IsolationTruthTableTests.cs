@@ -1,4 +1,5 @@
 using Switchyard.Policy.Compilation;
+using Switchyard.Policy.Decisions;
 using Switchyard.Policy.Matrix;
 using static Switchyard.Policy.Tests.TestCluster;
 
@@ -26,6 +27,28 @@ public sealed class IsolationTruthTableTests
             spec:
               podSelector: {}
             """));
+
+    [Fact]
+    public void Decide_PodToItselfUnderDenyAll_Allowed()
+    {
+        // "A pod cannot block access to itself" (Kubernetes NetworkPolicy), in either direction.
+        var index = Index("""
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: {name: deny-all, namespace: x}
+            spec:
+              podSelector: {}
+              policyTypes: [Ingress, Egress]
+            """);
+
+        var self = index.Decide("x/a", "x/a", 80);
+        var other = index.Decide("x/a", "x/b", 80);
+
+        Assert.True(self.Allowed);
+        Assert.Equal((SideOutcome.Itself, SideOutcome.Itself), (self.Egress.Outcome, self.Ingress.Outcome));
+        Assert.Contains("to itself", VerdictText.Explain(index, self), StringComparison.Ordinal);
+        Assert.False(other.Allowed);
+    }
 
     [Fact]
     public void Decide_EmptyIngressList_SameAsNoIngressRules() =>

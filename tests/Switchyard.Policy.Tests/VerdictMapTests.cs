@@ -109,6 +109,7 @@ public sealed class VerdictMapTests
     /// <summary>The reference: evaluate every selector of every rule of every selecting policy, in order.</summary>
     private static (SideOutcome, CompiledRule?) RuleWalk(PolicyIndex index, PolicyDirection direction, Endpoint self, Endpoint peer, int port, L4Protocol protocol)
     {
+        if (self.Pod is { } me && peer.Pod is { } other && me.Key == other.Key) return (SideOutcome.Itself, null); // a pod cannot block itself
         if (self.Pod is not { } pod || pod.HostNetwork || index.IdentityOf(pod) is not { } identity) return (SideOutcome.NotSelectable, null);
         if (identity.Policies(direction).Length == 0) return (SideOutcome.NotIsolated, null);
         var destination = direction == PolicyDirection.Ingress ? pod : peer.Pod;

@@ -16,6 +16,9 @@ public enum SideOutcome : byte
 
     /// <summary>The pod is isolated and no rule of any selecting policy admitted the connection.</summary>
     Denied,
+
+    /// <summary>The connection is from a pod to itself, which no policy can block (Kubernetes NetworkPolicy).</summary>
+    Itself,
 }
 
 /// <summary>

@@ -22,6 +22,7 @@ public static class VerdictText
     {
         SideOutcome.NotSelectable => "not a pod policy selects",
         SideOutcome.NotIsolated => "not isolated",
+        SideOutcome.Itself => "to itself, always allowed",
         SideOutcome.Allowed => $"allowed by {side.AdmittedBy!.Label}",
         _ => $"denied, no rule of {string.Join(", ", side.SelectingPolicies.Select(p => p.Key))} matches",
     };
@@ -81,6 +82,9 @@ public static class VerdictText
                 return;
             case SideOutcome.NotIsolated:
                 sb.AppendLine(CultureInfo.InvariantCulture, $"  No NetworkPolicy selects {self} with policyType {Cap(dir)}, so all its {dir} is allowed.");
+                return;
+            case SideOutcome.Itself:
+                sb.AppendLine(CultureInfo.InvariantCulture, $"  {self} connects to itself: a pod's traffic to itself is always allowed, whatever its policies say.");
                 return;
         }
         sb.AppendLine(CultureInfo.InvariantCulture, $"  {self} is isolated for {dir} by {Count(side.SelectingPolicies.Count, "policy", "policies")}: {string.Join(", ", side.SelectingPolicies.Select(p => p.Key))}.");
