@@ -14,7 +14,7 @@ public sealed partial class PolicyIndex
     /// </summary>
     public Verdict Decide(in Endpoint source, in Endpoint destination, int port, L4Protocol protocol, HttpRequestInfo? request = null)
     {
-        if (source.Pod is { } from && destination.Pod is { } to && (ReferenceEquals(from, to) || (from.Namespace == to.Namespace && from.Name == to.Name)))
+        if (source.Pod is { } from && destination.Pod is { } to && (ReferenceEquals(from, to) || (from.Name == to.Name && from.Namespace == to.Namespace)))
         {
             // "A pod cannot block access to itself" (Kubernetes NetworkPolicy); nor do its HTTP rules.
             var itself = new SideResult(SideOutcome.Itself, []);

@@ -153,9 +153,8 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
         var b = new HeadBuilder(1024);
         b.Append(upgrade.ExtendedConnect is null ? request.Method : "GET");
         b.Append(" "u8);
-        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
-        if (string.IsNullOrEmpty(target) || (target[0] == '/' ? UpstreamMessage.HasDotSegments(target) : target != "*")) target = UpstreamMessage.RoutedTarget(request);
-        b.Append(target);
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        b.Append(raw == "*" ? raw : UpstreamMessage.Target(request, raw)); // OPTIONS * stays asterisk-form
         b.Append(" HTTP/1.1\r\nHost: "u8);
         b.Append(plan.UpstreamHost ?? request.Headers.Host.ToString());
         b.Append("\r\n"u8);

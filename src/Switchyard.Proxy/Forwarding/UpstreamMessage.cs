@@ -22,22 +22,20 @@ internal static class UpstreamMessage
     /// its dot segments (<c>/x/../api</c> is routed and sent as <c>/api</c>), so the backend is asked for what the
     /// route matched.
     /// </summary>
-    public static string Target(HttpContext context)
-    {
-        var request = context.Request;
-        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
-        return string.IsNullOrEmpty(target) || target[0] != '/' || HasDotSegments(target) ? RoutedTarget(request) : target;
-    }
+    public static string Target(HttpContext context) => Target(context.Request, context.Features.Get<IHttpRequestFeature>()?.RawTarget);
 
-    /// <summary>The path as routed (percent-encoded again) and the query.</summary>
-    public static string RoutedTarget(HttpRequest request) => request.PathBase.Add(request.Path).ToUriComponent() + request.QueryString.ToUriComponent();
+    /// <summary><see cref="Target(HttpContext)"/> from the request's <paramref name="rawTarget"/>, read already.</summary>
+    public static string Target(HttpRequest request, string? rawTarget) =>
+        string.IsNullOrEmpty(rawTarget) || rawTarget[0] != '/' || HasDotSegments(rawTarget)
+            ? request.PathBase.Add(request.Path).ToUriComponent() + request.QueryString.ToUriComponent() // as routed, percent-encoded again
+            : rawTarget;
 
     /// <summary>
     /// Whether the path of an origin-form target may hold a "." or ".." segment (RFC 3986 §5.2.4), plainly or
     /// percent-encoded: a segment starting with a dot, or an encoded dot anywhere. Some paths that have none (<c>/.well-known/</c>)
     /// say yes too; they are then sent as routed, which is the same path.
     /// </summary>
-    public static bool HasDotSegments(string target)
+    private static bool HasDotSegments(string target)
     {
         var path = target.AsSpan();
         if (path.IndexOf('?') is var query and >= 0) path = path[..query];
