@@ -34,7 +34,7 @@ public sealed class DnsComponent : IAsyncDisposable
         _options = options with { Upstreams = [.. options.Upstreams] };
         _store = store;
         _time = time;
-        _state = new ZoneState(WithNameServerAddress(_options));
+        _state = new ZoneState(WithNameServerAddress(_options), time);
         _view = new ZoneView(_state.Publish());
         Metrics = new DnsMetrics(time);
     }

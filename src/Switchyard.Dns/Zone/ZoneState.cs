@@ -27,9 +27,13 @@ internal sealed class ZoneState
     private Dictionary<UInt128, string> _podNamespaces = [];
     private uint _serial;
 
-    public ZoneState(ZoneOptions options)
+    private readonly TimeProvider _time;
+
+    /// <param name="time">The clock the SOA serial is read from (<see cref="NextSerial"/>); the system's by default.</param>
+    public ZoneState(ZoneOptions options, TimeProvider? time = null)
     {
         _options = options;
+        _time = time ?? TimeProvider.System;
         _zone = options.NormalizedZone;
         SetContribution(new Source('A', "", ""), ApexRecords.For(options, _zone));
     }
@@ -69,7 +73,7 @@ internal sealed class ZoneState
             _podNamespaces = _podAddresses.ToDictionary(kv => kv.Key, kv => kv.Value.Ns);
             _podsChanged = false;
         }
-        _serial = NextSerial(_serial, DateTimeOffset.UtcNow);
+        _serial = NextSerial(_serial, _time.GetUtcNow());
         return new ZoneSnapshot(_options, new Dictionary<string, ZoneNode>(_nodes, StringComparer.Ordinal), _podNamespaces, _serial);
     }
 
