@@ -54,6 +54,8 @@ public sealed class UdpSessionTests
 
         Assert.Equal("a:one", await client.AskAsync("one"));
         Assert.Equal(1, udp.Sessions);
+        // The reply is counted just after it is sent: the client can read it first, and the session must not end before.
+        await Wait.UntilAsync(() => metrics.UdpDatagramCount(Route, "sent") == 1, "the reply to be counted");
 
         time.Advance(TimeSpan.FromSeconds(59));
         Assert.Equal(1, udp.Sessions);
