@@ -141,9 +141,11 @@ internal sealed partial class GatewayCompiler
             return info;
         }
         // Gateway API: in a group of HTTPS and TLS listeners on one port, each hostname is unique (one may have none).
-        // Within one kind, a Gateway's own listeners are kept distinct by API validation (TLS of both modes is one protocol there).
+        // Within one kind, a Gateway's own listeners are kept distinct by API validation (TLS of both modes is one protocol
+        // there); the rule holds for Gateways merged on one address too, so a later Gateway's listener that repeats an
+        // earlier one's port and hostname is Conflicted (it would otherwise serve its routes on the earlier one's traffic).
         var hostKey = (info.Bind, family, (l.Hostname ?? "").ToLowerInvariant());
-        if (sockets.HostAt.TryGetValue(hostKey, out var holder) && (inSet || KindOf(holder.Listener) != kind))
+        if (sockets.HostAt.TryGetValue(hostKey, out var holder) && (inSet || KindOf(holder.Listener) != kind || holder.Gateway != info.Gateway))
         {
             var host = l.Hostname is null ? "no hostname (any host)" : $"hostname {l.Hostname}";
             var why = $"{serves} port {l.Port} with {host} is already served for {Holder(info, holder)}";
@@ -220,7 +222,7 @@ internal sealed partial class GatewayCompiler
     {
         { Set: null } when first.Gateway == info.Gateway => $"listener {first.Listener.Name} of Gateway {Key(first.Gateway.Metadata)}",
         { Set: { } s } when s == info.Set => $"listener {first.Listener.Name} of this ListenerSet",
-        { Set: null } => "another Gateway on the same address",
+        { Set: null } => $"listener {first.Listener.Name} of Gateway {Key(first.Gateway.Metadata)} on the same address (older, or first by namespace/name)",
         _ => "a listener of another ListenerSet attached to the same Gateway before this one",
     };
 

@@ -470,8 +470,8 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                     foreach (var (precedence, shared) in EntriesFor(route, info.Gateway))
                     {
                         var entry = validation is null ? shared : shared.ValidatedBy(validation);
-                        if (hosts is null) builder.Add(null, precedence, entry);
-                        else foreach (var h in hosts) builder.Add(h, precedence, entry);
+                        if (hosts is null) builder.Add(null, precedence, entry, info.Listener.Hostname);
+                        else foreach (var h in hosts) builder.Add(h, precedence, entry, info.Listener.Hostname);
                     }
                 }
                 if (attached == 0 && conflicts.Count > 0) (reason, message) = ("Conflicted", string.Join("; ", conflicts));

@@ -41,8 +41,9 @@ internal readonly record struct MatchPrecedence(
 /// <summary>Collects the entries of one bind address into host buckets, then builds its immutable <see cref="ListenerConfig"/>.</summary>
 internal sealed class ListenerBuilder(IPEndPoint bind, string name, ListenerKind kind, bool singleLabelWildcards, bool acceptsProxyProtocol = false, ClientIpDetection? clientIpDetection = null)
 {
-    private readonly Dictionary<string, List<(MatchPrecedence Key, RouteEntry Entry)>> _buckets = new(StringComparer.OrdinalIgnoreCase);
-    private readonly List<(MatchPrecedence Key, RouteEntry Entry)> _any = [];
+    /// <summary>The route entries of each listener here by its hostname ("" for none); an Ingress address is one such listener.</summary>
+    private readonly Dictionary<string, HostBuckets> _byListener = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _httpListenerHosts = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, TlsRouteTarget> _tlsRoutes = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, ListenerKind> _kinds = new(StringComparer.OrdinalIgnoreCase);
 
@@ -61,16 +62,14 @@ internal sealed class ListenerBuilder(IPEndPoint bind, string name, ListenerKind
     /// <summary>Client certificate validation by listener hostname, like <see cref="Certificates"/> (null: none); empty when no listener here validates.</summary>
     public Dictionary<string, ClientCertificateValidation?> ClientValidation { get; } = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Adds <paramref name="entry"/> for a hostname (exact or "*.suffix") or for any host (null).</summary>
-    public void Add(string? hostname, MatchPrecedence key, RouteEntry entry)
+    /// <summary>
+    /// Adds <paramref name="entry"/> for a hostname (exact or "*.suffix") or for any host (null), through the listener
+    /// with <paramref name="listenerHostname"/> (null: none, or an Ingress address).
+    /// </summary>
+    public void Add(string? hostname, MatchPrecedence key, RouteEntry entry, string? listenerHostname = null)
     {
-        if (hostname is null)
-        {
-            _any.Add((key, entry));
-            return;
-        }
-        if (!_buckets.TryGetValue(hostname, out var list)) _buckets[hostname] = list = [];
-        list.Add((key, entry));
+        if (!_byListener.TryGetValue(listenerHostname ?? "", out var buckets)) _byListener[listenerHostname ?? ""] = buckets = new HostBuckets();
+        buckets.Add(hostname, key, entry);
     }
 
     /// <summary>
@@ -106,18 +105,24 @@ internal sealed class ListenerBuilder(IPEndPoint bind, string name, ListenerKind
     /// listeners of more than one kind do, the port is <see cref="ListenerKind.Mixed"/> and connections are told apart
     /// by server name; the compiler lets only HTTPS and TLS listeners with distinct hostnames share a port.
     /// </summary>
-    public void AddServerName(string? hostname, ListenerKind kind) => _kinds.TryAdd(hostname ?? "", kind);
+    public void AddServerName(string? hostname, ListenerKind kind)
+    {
+        _kinds.TryAdd(hostname ?? "", kind);
+        if (kind is ListenerKind.Http or ListenerKind.Https) _httpListenerHosts.Add(hostname ?? "");
+    }
 
     public ListenerConfig Build()
     {
-        var exact = new Dictionary<string, RouteTable>(StringComparer.OrdinalIgnoreCase);
-        var wildcards = new Dictionary<string, RouteTable>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (host, list) in _buckets)
-        {
-            var table = Table(list);
-            if (Hostnames.IsWildcard(host)) wildcards[host[1..]] = table;
-            else exact[host] = table;
-        }
+        // Gateway API listener isolation: with HTTP listeners of more than one hostname here, each request is routed by
+        // the routes of its most specific listener only, one with no routes included (it answers 404).
+        var router = _httpListenerHosts.Count > 1
+            ? HostRouter.Isolating(_httpListenerHosts.ToDictionary(h => h, h => _byListener.GetValueOrDefault(h)?.Router(singleLabelWildcards) ?? HostRouter.Empty, StringComparer.OrdinalIgnoreCase))
+            : _byListener.Count switch
+            {
+                0 => HostRouter.Empty,
+                1 => _byListener.Values.Single().Router(singleLabelWildcards),
+                _ => throw new InvalidOperationException($"{name}: routes of {_byListener.Count} listener hostnames on a port that registered {_httpListenerHosts.Count}"),
+            };
         var mixed = _kinds.Values.Distinct().Skip(1).Any();
         return new ListenerConfig
         {
@@ -130,15 +135,46 @@ internal sealed class ListenerBuilder(IPEndPoint bind, string name, ListenerKind
             TlsRoutes = _tlsRoutes.Count == 0 ? SniRouter.Empty : new SniRouter(_tlsRoutes),
             TcpRoute = TcpRoute,
             UdpRoute = UdpRoute,
-            Router = new HostRouter(exact, wildcards, _any.Count == 0 ? null : Table(_any), singleLabelWildcards),
+            Router = router,
             Certificates = Certificates,
             ClientValidation = ClientValidation.Values.Any(v => v is not null) ? new ClientValidationTable(ClientValidation) : null,
         };
     }
 
-    private static RouteTable Table(List<(MatchPrecedence Key, RouteEntry Entry)> list)
+    /// <summary>One listener's entries by route hostname (exact or "*.suffix") and for any host.</summary>
+    private sealed class HostBuckets
     {
-        list.Sort((a, b) => a.Key.CompareTo(b.Key));
-        return new RouteTable([.. list.Select(x => x.Entry)]);
+        private readonly Dictionary<string, List<(MatchPrecedence Key, RouteEntry Entry)>> _byHost = new(StringComparer.OrdinalIgnoreCase);
+        private readonly List<(MatchPrecedence Key, RouteEntry Entry)> _any = [];
+
+        public void Add(string? hostname, MatchPrecedence key, RouteEntry entry)
+        {
+            if (hostname is null)
+            {
+                _any.Add((key, entry));
+                return;
+            }
+            if (!_byHost.TryGetValue(hostname, out var list)) _byHost[hostname] = list = [];
+            list.Add((key, entry));
+        }
+
+        public HostRouter Router(bool singleLabelWildcards)
+        {
+            var exact = new Dictionary<string, RouteTable>(StringComparer.OrdinalIgnoreCase);
+            var wildcards = new Dictionary<string, RouteTable>(StringComparer.OrdinalIgnoreCase);
+            foreach (var (host, list) in _byHost)
+            {
+                var table = Table(list);
+                if (Hostnames.IsWildcard(host)) wildcards[host[1..]] = table;
+                else exact[host] = table;
+            }
+            return new HostRouter(exact, wildcards, _any.Count == 0 ? null : Table(_any), singleLabelWildcards);
+        }
+
+        private static RouteTable Table(List<(MatchPrecedence Key, RouteEntry Entry)> list)
+        {
+            list.Sort((a, b) => a.Key.CompareTo(b.Key));
+            return new RouteTable([.. list.Select(x => x.Entry)]);
+        }
     }
 }
