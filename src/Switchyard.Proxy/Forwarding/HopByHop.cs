@@ -7,12 +7,17 @@ namespace Switchyard.Proxy.Forwarding;
 /// <summary>Hop-by-hop header hygiene (RFC 9110 §7.6.1): these fields describe one connection and are never forwarded.</summary>
 internal static class HopByHop
 {
-    /// <summary>Connection, Keep-Alive, Proxy-Connection, TE, Transfer-Encoding, Upgrade, Trailer, Proxy-Authenticate, Proxy-Authorization.</summary>
+    /// <summary>
+    /// Connection, Keep-Alive, Proxy-Connection, TE, Transfer-Encoding, Upgrade, Trailer, Proxy-Authenticate,
+    /// Proxy-Authorization, and HTTP2-Settings (RFC 7540 §3.2.1: it belongs to the h2c upgrade of one connection; Kestrel
+    /// drops it from Connection before the proxy reads that).
+    /// </summary>
     public static bool Is(string name) => name.Length switch
     {
         2 => name.Equals("TE", StringComparison.OrdinalIgnoreCase),
         7 => name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase) || name.Equals("Trailer", StringComparison.OrdinalIgnoreCase),
         10 => name.Equals("Connection", StringComparison.OrdinalIgnoreCase) || name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase),
+        14 => name.Equals("HTTP2-Settings", StringComparison.OrdinalIgnoreCase),
         16 => name.Equals("Proxy-Connection", StringComparison.OrdinalIgnoreCase),
         17 => name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase),
         18 => name.Equals("Proxy-Authenticate", StringComparison.OrdinalIgnoreCase),
@@ -26,6 +31,7 @@ internal static class HopByHop
         2 => Ascii.EqualsIgnoreCase(name, "TE"u8),
         7 => Ascii.EqualsIgnoreCase(name, "Upgrade"u8) || Ascii.EqualsIgnoreCase(name, "Trailer"u8),
         10 => Ascii.EqualsIgnoreCase(name, "Connection"u8) || Ascii.EqualsIgnoreCase(name, "Keep-Alive"u8),
+        14 => Ascii.EqualsIgnoreCase(name, "HTTP2-Settings"u8),
         16 => Ascii.EqualsIgnoreCase(name, "Proxy-Connection"u8),
         17 => Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8),
         18 => Ascii.EqualsIgnoreCase(name, "Proxy-Authenticate"u8),

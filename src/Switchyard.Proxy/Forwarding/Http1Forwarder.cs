@@ -102,16 +102,17 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
             }
             catch (InvalidDataException e)
             {
-                return context.Response.HasStarted ? new(ForwardOutcome.ResponseAborted, 0, e.Message) : new(ForwardOutcome.ResetBeforeResponse, 0, e.Message);
+                return Failed(context, connection, ForwardOutcome.ResetBeforeResponse, e.Message);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                return context.RequestAborted.IsCancellationRequested ? new(ForwardOutcome.ClientAborted, 0) : new(ForwardOutcome.TimedOut, 0, "upstream");
+                return context.RequestAborted.IsCancellationRequested ? new(ForwardOutcome.ClientAborted, 0)
+                    : Failed(context, connection, ForwardOutcome.TimedOut, context.Response.HasStarted ? "timed out in the middle of the response" : "upstream");
             }
             catch (Exception e) when (IsTransportError(e))
             {
                 if (!context.Response.HasStarted && reused && bodyMode == BodyMode.None && head1.Status == 0) continue;
-                return context.Response.HasStarted ? new(ForwardOutcome.ResponseAborted, 0, e.Message) : new(ForwardOutcome.ResetBeforeResponse, 0, e.Message);
+                return Failed(context, connection, ForwardOutcome.ResetBeforeResponse, e.Message);
             }
             finally
             {
@@ -128,8 +129,11 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
     }
 
     /// <summary>
-    /// A protocol switch the request asks for: an HTTP/1.1 <c>Upgrade</c>, or a WebSocket over HTTP/2 (RFC 8441 extended
-    /// CONNECT), which the upstream gets as the HTTP/1.1 upgrade of RFC 6455 with a key of the proxy's own.
+    /// A protocol switch the request asks for: an HTTP/1.1 upgrade to WebSocket, or a WebSocket over HTTP/2 (RFC 8441
+    /// extended CONNECT), which the upstream gets as the HTTP/1.1 upgrade of RFC 6455 with a key of the proxy's own.
+    /// Only WebSocket is proxied, as Envoy and nginx do by default: any other Upgrade (h2c above all, whose HTTP/2
+    /// connection would carry requests no route, filter or access log sees) is dropped as the hop-by-hop field it is,
+    /// and the request goes upstream as a plain one.
     /// </summary>
     private readonly record struct Upgrade(bool Requested, IHttpExtendedConnectFeature? ExtendedConnect, string? WebSocketKey);
 
@@ -139,7 +143,7 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
         if (HttpMethods.IsConnect(context.Request.Method) && context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } extended)
             return new(true, extended, Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)));
         var headers = context.Request.Headers;
-        return new(headers.Upgrade.Count > 0 && HopByHop.ListedIn(headers.Connection, "upgrade"), null, null);
+        return new(headers.Upgrade.Count > 0 && HopByHop.ListedIn(headers.Connection, "upgrade") && HopByHop.ListedIn(headers.Upgrade, "websocket"), null, null);
     }
 
     /// <summary>RFC 6455 §4.2.2: the Sec-WebSocket-Accept that proves the server read <paramref name="key"/>.</summary>
@@ -180,11 +184,7 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
             b.Append("Upgrade: websocket\r\nConnection: upgrade\r\n"u8);
             b.Header("Sec-WebSocket-Key", key);
         }
-        else if (upgrade.Requested)
-        {
-            b.Header("Upgrade", request.Headers[HeaderNames.Upgrade].ToString());
-            b.Append("Connection: upgrade\r\n"u8);
-        }
+        else if (upgrade.Requested) b.Append("Upgrade: websocket\r\nConnection: upgrade\r\n"u8);
         b.Append("\r\n"u8);
         return b;
     }
@@ -194,7 +194,7 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
     {
         4 => name.Equals("Host", StringComparison.OrdinalIgnoreCase),
         6 => name.Equals("Expect", StringComparison.OrdinalIgnoreCase),
-        14 => name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase),
+        14 => name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) || HopByHop.Is(name),
         _ => HopByHop.Is(name),
     };
 
@@ -224,7 +224,12 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
             {
                 read = await body.ReadAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is IOException or BadHttpRequestException)
+            catch (BadHttpRequestException e)
+            {
+                connection.Reusable = false;
+                return new(ForwardOutcome.BadRequestBody, e.StatusCode, e.Message);
+            }
+            catch (IOException e)
             {
                 connection.Reusable = false;
                 return new(ForwardOutcome.ClientAborted, 0, e.Message);
@@ -307,12 +312,14 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
         if (head.Status == 101)
         {
             connection.Reusable = false;
-            if (!upgrade.Requested) return new(ForwardOutcome.ResetBeforeResponse, 101, "unexpected 101");
+            if (!upgrade.Requested) return Aborted(context, connection, "the upstream switched protocols unasked (101)");
+            // RFC 9110 §7.8: a server switches only to a protocol the client listed, and the client listed websocket.
+            if (!HopByHop.ListedIn(headers.Upgrade, "websocket")) return Aborted(context, connection, $"the upstream switched to '{headers.Upgrade}', not websocket");
             if (upgrade.WebSocketKey is { } key)
             {
                 // RFC 8441 §5: the HTTP/2 client is answered 200, with none of HTTP/1.1's upgrade fields.
                 if (!headers.TryGetValue(HeaderNames.SecWebSocketAccept, out var accept) || accept.ToString() != WebSocketAccept(key))
-                    return new(ForwardOutcome.ResetBeforeResponse, 101, "the upstream's Sec-WebSocket-Accept does not answer the proxy's key");
+                    return Aborted(context, connection, "the upstream's Sec-WebSocket-Accept does not answer the proxy's key");
                 headers.Remove(HeaderNames.Upgrade);
                 headers.Remove(HeaderNames.SecWebSocketAccept);
                 response.StatusCode = StatusCodes.Status200OK;
@@ -327,10 +334,14 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
         }
         var reader = connection.Reader;
         var writer = response.BodyWriter;
-        if (head.ContentLength is { } length)
+        if (head.ContentLength is { } length) response.ContentLength = length;
+        // With no body byte here yet (an event stream, a long poll, an upstream that writes its head first), the head
+        // goes out now: the client is not kept waiting for the first one. Otherwise it goes with the body, in one write.
+        if (reader.Buffered == 0 && head.ContentLength is not 0 && (await writer.FlushAsync(cancellationToken).ConfigureAwait(false)).IsCanceled)
+            return ClientGone(context, connection);
+        if (head.ContentLength is { } declaredLength)
         {
-            response.ContentLength = length;
-            var remaining = length;
+            var remaining = declaredLength;
             while (remaining > 0)
             {
                 var read = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -340,7 +351,7 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
                 foreach (var segment in take)
                 {
                     var flushed = await writer.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
-                    if (flushed.IsCanceled) return Aborted(context, connection, "client went away");
+                    if (flushed.IsCanceled) return ClientGone(context, connection);
                 }
                 remaining -= take.Length;
                 reader.AdvanceTo(take.End);
@@ -363,11 +374,34 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
         return ForwardResult.Ok(head.Status);
     }
 
-    private static ForwardResult Aborted(HttpContext context, UpstreamConnection connection, string detail)
+    /// <summary>The upstream's response is malformed or cut short (<paramref name="detail"/> says how): see <see cref="Failed"/>; answered 502 when nothing reached the client.</summary>
+    private static ForwardResult Aborted(HttpContext context, UpstreamConnection connection, string detail) =>
+        Failed(context, connection, ForwardOutcome.InvalidResponse, detail);
+
+    /// <summary>
+    /// An attempt that failed. When part of its response has reached the client, the client connection is aborted, so
+    /// that the client sees the response cut short rather than complete (a chunked one would otherwise end cleanly),
+    /// and nothing is retried. Otherwise the fields copied from the upstream's head are dropped, so that an answer of
+    /// the proxy's own or a retry starts from none of them, and <paramref name="outcome"/> says what happened.
+    /// </summary>
+    private static ForwardResult Failed(HttpContext context, UpstreamConnection connection, ForwardOutcome outcome, string detail)
+    {
+        connection.Reusable = false;
+        if (context.Response.HasStarted)
+        {
+            context.Abort();
+            return new(ForwardOutcome.ResponseAborted, context.Response.StatusCode, detail);
+        }
+        context.Response.Headers.Clear();
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        return new(outcome, 0, detail);
+    }
+
+    private static ForwardResult ClientGone(HttpContext context, UpstreamConnection connection)
     {
         connection.Reusable = false;
         context.Abort();
-        return new(ForwardOutcome.ResponseAborted, context.Response.StatusCode, detail);
+        return new(ForwardOutcome.ClientAborted, context.Response.StatusCode, "client went away");
     }
 
     /// <summary>

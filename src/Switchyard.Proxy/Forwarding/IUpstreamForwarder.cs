@@ -37,8 +37,15 @@ internal enum ForwardOutcome
     ResponseAborted,
     /// <summary>Cancelled by the per-try or request timeout.</summary>
     TimedOut,
-    /// <summary>The client went away or sent a bad body.</summary>
+    /// <summary>The client went away; nothing more is sent to it.</summary>
     ClientAborted,
+    /// <summary>
+    /// The client's request body could not be read (malformed chunked framing, too slow, too large): the client is
+    /// answered the status in <see cref="ForwardResult.StatusCode"/> (400, 408, 413). Not retried.
+    /// </summary>
+    BadRequestBody,
+    /// <summary>The upstream's response was malformed or cut short before any byte of it reached the client: answered 502. Not retried.</summary>
+    InvalidResponse,
 }
 
 internal readonly record struct ForwardResult(ForwardOutcome Outcome, int StatusCode, string? Detail = null)

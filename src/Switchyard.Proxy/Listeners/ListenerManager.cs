@@ -102,6 +102,10 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
         var services = KestrelServices.Create(_loggers);
         var options = new KestrelServerOptions { AddServerHeader = false, ApplicationServices = services };
         options.Limits.MaxRequestBodySize = null;
+        // Kestrel's default minimum body rate (240 B/s after 5 s, counted while a read waits) would cut every long-lived
+        // upload a proxy carries: gRPC client-streaming and bidi calls that pause between messages, slow uploads; and
+        // on HTTP/2 it ends the whole connection. A route's timeouts bound a request instead (docs/components/gateway.md).
+        options.Limits.MinRequestBodyDataRate = null;
         options.ResponseHeaderEncodingSelector = static _ => System.Text.Encoding.Latin1; // upstream obs-text bytes pass through as sent
         options.AllowAlternateSchemes = !https; // h2c prior knowledge: see H2cPriorKnowledge
         options.Listen(bind, listen =>

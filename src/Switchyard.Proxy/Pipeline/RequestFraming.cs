@@ -1,25 +1,42 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Switchyard.Proxy.Pipeline;
 
 /// <summary>
-/// Request-smuggling defense (RFC 9112 §6.1, §6.3): a request that carries both Content-Length and
-/// Transfer-Encoding is answered 400 and never forwarded. Kestrel already rejects duplicate or list-valued
-/// Content-Length fields with 400 before the proxy sees them; for Content-Length plus Transfer-Encoding it
-/// removes Content-Length, keeps the original value as <c>X-Content-Length</c>, and closes the connection after the
-/// response, so that pair is what this check looks for.
+/// What the gateway refuses to forward before routing, from the request's framing and method:
+/// <list type="bullet">
+/// <item>Content-Length with Transfer-Encoding (request smuggling, RFC 9112 §6.1): 400. Kestrel already rejects
+/// duplicate or list-valued Content-Length fields with 400 before the proxy sees them; for Content-Length plus
+/// Transfer-Encoding it removes Content-Length, keeps the original value as <c>X-Content-Length</c>, and closes the
+/// connection after the response, so that pair is what this check looks for.</item>
+/// <item>A transfer coding other than chunked alone ("gzip, chunked", "chunked, chunked"): 501, as RFC 9112 §6.1 has a
+/// server answer a coding it does not understand. Kestrel decodes only the chunked framing, so the body would go
+/// upstream still gzip-encoded with nothing saying so.</item>
+/// <item>CONNECT (other than HTTP/2's extended CONNECT for WebSocket, RFC 8441): 501. The gateway is a reverse proxy, not
+/// a tunnel to an authority the client names.</item>
+/// </list>
 /// </summary>
 internal static class RequestFraming
 {
     /// <summary>Where Kestrel keeps the Content-Length it dropped from a request that also had Transfer-Encoding.</summary>
     private const string DroppedContentLength = "X-Content-Length";
 
-    /// <summary>The 400 reason when the framing is ambiguous; null when the request may be forwarded.</summary>
-    public static string? Conflict(HttpRequest request)
+    /// <summary>The status and reason when the request is answered here; null when it may be forwarded.</summary>
+    public static (int Status, string Reason)? Refusal(HttpContext context)
     {
+        var request = context.Request;
         var headers = request.Headers;
-        if (headers.TransferEncoding.Count > 0 && (request.ContentLength is not null || headers.ContainsKey(DroppedContentLength)))
-            return "listener: request has both Content-Length and Transfer-Encoding (RFC 9112 section 6.1); rejected to prevent request smuggling";
+        var codings = headers.TransferEncoding;
+        if (codings.Count > 0)
+        {
+            if (request.ContentLength is not null || headers.ContainsKey(DroppedContentLength))
+                return (StatusCodes.Status400BadRequest, "listener: request has both Content-Length and Transfer-Encoding (RFC 9112 section 6.1); rejected to prevent request smuggling");
+            if (codings.Count > 1 || !codings[0].AsSpan().Trim(" \t").Equals("chunked", StringComparison.OrdinalIgnoreCase))
+                return (StatusCodes.Status501NotImplemented, $"listener: request Transfer-Encoding '{codings}' is not supported: only chunked, alone");
+        }
+        if (HttpMethods.IsConnect(request.Method) && context.Features.Get<IHttpExtendedConnectFeature>() is not { IsExtendedConnect: true })
+            return (StatusCodes.Status501NotImplemented, "listener: CONNECT is not supported: the gateway is a reverse proxy, not a tunnel");
         return null;
     }
 }

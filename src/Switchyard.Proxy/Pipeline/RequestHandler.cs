@@ -7,6 +7,7 @@ using Switchyard.Proxy.Endpoints;
 using Switchyard.Proxy.Filters;
 using Switchyard.Proxy.Forwarding;
 using Switchyard.Proxy.Listeners;
+using Switchyard.Proxy.LoadBalancing;
 using Switchyard.Proxy.Resilience;
 using Switchyard.Proxy.Routing;
 using Switchyard.Proxy.Sessions;
@@ -26,6 +27,9 @@ namespace Switchyard.Proxy.Pipeline;
 internal sealed class RequestHandler(ProxyRuntime runtime)
 {
     public const string ErrorHeader = "x-switchyard-error";
+
+    /// <summary>The status recorded (never sent) for a request whose client went away before its answer: nginx's 499.</summary>
+    public const int StatusCodeClientClosed = 499;
 
     /// <param name="peer">
     /// The connection's peer address as text (the PROXY protocol header's source, if any): the address appended to
@@ -64,10 +68,10 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 await Answer(context, 421, error);
                 return;
             }
-            if (RequestFraming.Conflict(request) is { } framing)
+            if (RequestFraming.Refusal(context) is { } refusal)
             {
-                error = framing;
-                await Answer(context, 400, error);
+                error = refusal.Reason;
+                await Answer(context, refusal.Status, error);
                 return;
             }
             HopByHop.ConsumeConnectionOptions(request.Headers); // before anything reads or sets a field the client's Connection may name
@@ -155,6 +159,13 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             endpointName = outcome.Endpoint;
             retries = outcome.Retries;
             error = outcome.Error;
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away while the request waited (for a connection slot, a fault delay, a retry's back-off):
+            // recorded as nginx's 499, never sent.
+            error ??= "client went away";
+            if (!context.Response.HasStarted) context.Response.StatusCode = StatusCodeClientClosed;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -284,9 +295,16 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                     case ForwardOutcome.Success:
                         return new(endpoint.Name, retries, null);
                     case ForwardOutcome.ClientAborted:
+                        // Nothing more reaches the client; the access log and metrics say 499, as nginx's do.
+                        if (!context.Response.HasStarted) context.Response.StatusCode = StatusCodeClientClosed;
+                        context.Abort();
                         return new(endpoint.Name, retries, "client went away");
                     case ForwardOutcome.ResponseAborted:
                         return new(endpoint.Name, retries, $"route {rule.Name}: endpoint {endpoint.Name}: {result.Detail}");
+                    case ForwardOutcome.BadRequestBody:
+                        var unreadable = $"listener: request body: {result.Detail}";
+                        await Answer(context, rule, result.StatusCode, unreadable);
+                        return new(endpoint.Name, retries, unreadable);
                 }
                 var retryable = result.Outcome switch
                 {
@@ -305,7 +323,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                         retries++;
                         runtime.Metrics.Retry();
                         last = endpoint;
-                        var backoff = Backoff(policy, retries);
+                        var backoff = Backoff(policy.Backoff, retries, runtime.Random);
                         if (backoff > TimeSpan.Zero)
                         {
                             try
@@ -420,6 +438,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             ForwardOutcome.TimedOut when requestTimedOut => (504, "timeout", "request timeout"),
             ForwardOutcome.TimedOut => (504, "timeout", "backend request timeout"),
             ForwardOutcome.RetryableStatus => (result.StatusCode, "status", $"answered {result.StatusCode} after {retries} retries"),
+            ForwardOutcome.InvalidResponse => (502, "invalid_response", $"invalid response ({result.Detail})"),
             _ => (502, "reset", $"upstream reset before responding ({result.Detail})"),
         };
         runtime.Metrics.UpstreamError(backend.Name, kind);
@@ -439,17 +458,22 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             case ForwardOutcome.Success or ForwardOutcome.RetryableStatus when result.StatusCode < 500:
                 endpoint.RecordSuccess();
                 break;
-            case ForwardOutcome.Success or ForwardOutcome.RetryableStatus or ForwardOutcome.ResetBeforeResponse or ForwardOutcome.TimedOut:
+            case ForwardOutcome.Success or ForwardOutcome.RetryableStatus or ForwardOutcome.ResetBeforeResponse or ForwardOutcome.TimedOut or ForwardOutcome.InvalidResponse:
                 if (backend.Record5xx(endpoint, runtime.Time)) runtime.Metrics.Ejection();
                 break;
         }
     }
 
-    private TimeSpan Backoff(RetryPolicy policy, int retry)
+    /// <summary>
+    /// The wait before retry <paramref name="retry"/> (1 for the first): retry.backoff, doubled per retry up to ten times
+    /// it, plus up to half of that again at random. Never less than retry.backoff, which Gateway API makes the minimum
+    /// (jitter may only add to it).
+    /// </summary>
+    internal static TimeSpan Backoff(TimeSpan backoff, int retry, IRandomSource random)
     {
-        if (policy.Backoff <= TimeSpan.Zero) return TimeSpan.Zero;
-        var cap = Math.Min(policy.Backoff.Ticks * (1L << Math.Min(retry - 1, 10)), policy.Backoff.Ticks * 10);
-        return TimeSpan.FromTicks(cap * (runtime.Random.Next(1000) + 1) / 1000);
+        if (backoff <= TimeSpan.Zero) return TimeSpan.Zero;
+        var wait = Math.Min(backoff.Ticks * (1L << Math.Min(retry - 1, 10)), backoff.Ticks * 10);
+        return TimeSpan.FromTicks(wait + wait * random.Next(501) / 1000);
     }
 
     /// <summary>

@@ -107,14 +107,36 @@ public sealed partial class MalformedTrafficTests
         Assert.Contains("X-Name: caf\u00e9\r\n", answer, StringComparison.Ordinal); // read as Latin-1: the single byte 0xE9
     }
 
-    private static async Task<string> OneExchangeWithBackendAsync(string response)
+    [Theory]
+    [InlineData("HTTP/1.1 200 OK\r\nX-Bad: leak\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n")] // a chunk size that is not hex
+    [InlineData("HTTP/1.1 200 OK\r\nX-Bad: leak\r\nContent-Length: 10\r\n\r\n")] // closed before the body
+    public async Task BackendBodyBrokenBeforeAnyByteReachedTheClient_Answers502WithoutItsHeaders(string response)
+    {
+        var answer = await OneExchangeWithBackendAsync(response);
+        Assert.StartsWith("HTTP/1.1 502 ", answer, StringComparison.Ordinal);
+        Assert.DoesNotContain("X-Bad", answer, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("invalid response", answer, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("HTTP/1.1 101 Switching Protocols\r\nUpgrade: foo\r\nConnection: Upgrade\r\n\r\n")] // not what the client asked for (RFC 9110 section 7.8)
+    [InlineData("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n\r\n")]
+    public async Task BackendSwitchesToAProtocolTheClientDidNotAskFor_502(string response)
+    {
+        var answer = await OneExchangeWithBackendAsync(response,
+            "GET /chat HTTP/1.1\r\nHost: a.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 502 ", answer, StringComparison.Ordinal);
+        Assert.DoesNotContain("Switching", answer, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> OneExchangeWithBackendAsync(string response, string request = "GET / HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")
     {
         await using var backend = new ScriptedBackend();
         backend.Answers.Enqueue(Encoding.Latin1.GetBytes(response));
         backend.Answers.Enqueue(Encoding.Latin1.GetBytes(response)); // for the one retry a reset may earn
         const string noEjection = "{lb.switchyard.dev/outlier-consecutive-5xx: \"0\"}";
         await using var proxy = await Manifests.StartAsync(GatewayYaml.AllTo("s") + Manifests.Service("s", "default", noEjection, backend.Port));
-        return await ExchangeAsync(Manifests.Port(proxy), Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n"));
+        return await ExchangeAsync(Manifests.Port(proxy), Encoding.ASCII.GetBytes(request));
     }
 
     private static async Task AssertStillServesAsync(int port)

@@ -49,7 +49,11 @@ internal sealed class EchoBackend : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, 0);
+            k.Limits.MinRequestBodyDataRate = null; // bodies that pause (tests of the proxy's own limits) reach the proxy's side whole
+        });
         var app = builder.Build();
         var backend = new EchoBackend(name, app);
         app.Run(backend.HandleAsync);
