@@ -53,28 +53,39 @@ internal static class EndpointFilter
     public static bool Usable(EndpointState e, long now, EndpointState? avoid) => !ReferenceEquals(e, avoid) && !e.IsEjected(now) && !e.FailingActiveChecks;
 
     /// <summary>
-    /// Linear probe from <paramref name="start"/> for a usable endpoint, then for any not ejected, then any; endpoints
-    /// failing active health checks never; null when every endpoint fails them.
+    /// The endpoint at <paramref name="start"/> when it is usable. Otherwise its share goes to the usable endpoints
+    /// evenly, not to its neighbour: the one <paramref name="spread"/> selects among them (round robin's round, a random
+    /// number, a key's hash, so that each policy keeps its own order); with none usable, among those not ejected
+    /// (panic), then any. Endpoints failing active health checks never; null when every endpoint fails them.
     /// </summary>
-    public static EndpointState? Probe(EndpointState[] endpoints, int start, long now, EndpointState? avoid)
+    public static EndpointState? Probe(EndpointState[] endpoints, int start, uint spread, long now, EndpointState? avoid)
     {
         var n = endpoints.Length;
         if (n == 0) return null;
-        for (var i = 0; i < n; i++)
+        var first = endpoints[start % n];
+        if (Usable(first, now, avoid)) return first;
+        for (var tier = 0; tier < 3; tier++)
         {
-            var e = endpoints[(start + i) % n];
-            if (Usable(e, now, avoid)) return e;
-        }
-        for (var i = 0; i < n; i++)
-        {
-            var e = endpoints[(start + i) % n];
-            if (!e.IsEjected(now) && !e.FailingActiveChecks) return e;
-        }
-        for (var i = 0; i < n; i++)
-        {
-            var e = endpoints[(start + i) % n];
-            if (!e.FailingActiveChecks) return e;
+            var count = 0;
+            foreach (var e in endpoints)
+            {
+                if (Passes(e, tier, now, avoid)) count++;
+            }
+            if (count == 0) continue;
+            var k = (int)(spread % (uint)count);
+            foreach (var e in endpoints)
+            {
+                if (Passes(e, tier, now, avoid) && k-- == 0) return e;
+            }
         }
         return null;
     }
+
+    /// <summary>Tier 0: usable; 1: not ejected (whatever <c>avoid</c> says); 2: not failing active health checks.</summary>
+    private static bool Passes(EndpointState e, int tier, long now, EndpointState? avoid) => tier switch
+    {
+        0 => Usable(e, now, avoid),
+        1 => !e.IsEjected(now) && !e.FailingActiveChecks,
+        _ => !e.FailingActiveChecks,
+    };
 }

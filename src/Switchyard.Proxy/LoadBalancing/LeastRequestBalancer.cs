@@ -24,6 +24,6 @@ internal sealed class LeastRequestBalancer(IRandomSource random) : ILoadBalancer
         if (aOk && bOk) return b.InFlight < a.InFlight ? b : a;
         if (aOk) return a;
         if (bOk) return b;
-        return EndpointFilter.Probe(endpoints, i, now, avoid);
+        return EndpointFilter.Probe(endpoints, i, (uint)random.Next(int.MaxValue), now, avoid);
     }
 }

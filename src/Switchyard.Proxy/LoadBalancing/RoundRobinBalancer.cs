@@ -11,7 +11,10 @@ internal sealed class RoundRobinBalancer : ILoadBalancer
     public EndpointState? Pick(EndpointState[] endpoints, HttpContext context, long now, EndpointState? avoid)
     {
         if (endpoints.Length == 0) return null;
-        var start = (int)(Interlocked.Increment(ref _next) % (uint)endpoints.Length);
-        return EndpointFilter.Probe(endpoints, start, now, avoid);
+        var turn = Interlocked.Increment(ref _next);
+        var n = (uint)endpoints.Length;
+        // An endpoint that cannot take its turn gives it to the usable ones in rotation (by the round), as if the
+        // rotation ran over the usable endpoints only.
+        return EndpointFilter.Probe(endpoints, (int)(turn % n), turn / n, now, avoid);
     }
 }

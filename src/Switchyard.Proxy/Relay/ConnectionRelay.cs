@@ -170,9 +170,10 @@ internal sealed class ConnectionRelay(ProxyRuntime runtime)
         EndpointState? Draw()
         {
             var start = runtime.Random.Next(endpoints.Length);
+            var spread = (uint)runtime.Random.Next(int.MaxValue);
             for (var i = 0; i < endpoints.Length; i++)
             {
-                var e = EndpointFilter.Probe(endpoints, (start + i) % endpoints.Length, now, avoid);
+                var e = EndpointFilter.Probe(endpoints, (start + i) % endpoints.Length, spread + (uint)i, now, avoid);
                 if (e is null) return null;
                 if (!tried.Contains(e)) return e;
             }

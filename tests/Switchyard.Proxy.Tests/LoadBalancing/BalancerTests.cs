@@ -44,6 +44,59 @@ public sealed class BalancerTests
         Assert.DoesNotContain("10.0.0.2:80", picks);
     }
 
+    [Fact]
+    public void RoundRobin_OneOfFourUnusable_ItsTurnsSpreadEvenly()
+    {
+        // Its turns go round the usable endpoints, not all to its neighbour (which would then take twice the load).
+        var endpoints = Endpoints(4);
+        endpoints[1].Eject(long.MaxValue);
+        var rr = new RoundRobinBalancer();
+        var counts = Enumerable.Range(0, 300).Select(_ => rr.Pick(endpoints, new DefaultHttpContext(), 0, null)!.Name).CountBy(n => n).ToDictionary();
+        Assert.Equal(3, counts.Count);
+        Assert.All(counts.Values, c => Assert.Equal(100, c));
+    }
+
+    [Fact]
+    public void Random_OneOfFourUnusable_ItsShareSpreadOverTheOthers()
+    {
+        var endpoints = Endpoints(4);
+        endpoints[1].Eject(long.MaxValue);
+        var random = new RandomBalancer(new SeededRandom(7));
+        var counts = Enumerable.Range(0, 3000).Select(_ => random.Pick(endpoints, new DefaultHttpContext(), 0, null)!.Name).CountBy(n => n).ToDictionary();
+        Assert.Equal(3, counts.Count);
+        Assert.All(counts.Values, c => Assert.InRange(c, 850, 1150)); // about 1000 each; the neighbour alone would get about 1500
+    }
+
+    [Theory]
+    [InlineData("ring-hash")]
+    [InlineData("maglev")]
+    public void ConsistentHash_OwnerUnusable_ItsKeysSpreadOverTheOthers_EachKeyStable(string policy)
+    {
+        var endpoints = Endpoints(6);
+        var key = new HashKey(HashKeySource.Header, "x-user");
+        ILoadBalancer balancer = policy == "maglev" ? new MaglevBalancer(endpoints, key, new Sequence(0)) : new RingHashBalancer(endpoints, key, new Sequence(0));
+        var before = Enumerable.Range(0, 3000).Select(i => balancer.Pick(endpoints, WithHeader("x-user", $"user-{i}"), 0, null)!).ToList();
+        endpoints[2].Eject(long.MaxValue);
+        var moved = new List<string>();
+        for (var i = 0; i < 3000; i++)
+        {
+            var ctx = WithHeader("x-user", $"user-{i}");
+            var now = balancer.Pick(endpoints, ctx, 0, null)!;
+            Assert.Same(now, balancer.Pick(endpoints, ctx, 0, null));
+            if (ReferenceEquals(before[i], endpoints[2])) moved.Add(now.Name);
+            else Assert.Same(before[i], now); // the other keys stay where they were
+        }
+        var counts = moved.CountBy(n => n).ToDictionary();
+        Assert.Equal(5, counts.Count);
+        Assert.True(counts.Values.Max() < moved.Count / 2, $"the unusable endpoint's {moved.Count} keys went {string.Join(", ", counts)}");
+    }
+
+    private sealed class SeededRandom(int seed) : IRandomSource
+    {
+        private readonly Random _random = new(seed);
+        public int Next(int maxExclusive) => _random.Next(maxExclusive);
+    }
+
     [Theory]
     [InlineData("ring-hash")]
     [InlineData("maglev")]
