@@ -50,10 +50,20 @@ internal static class LbAnnotations
             key = LoadBalancing.HashKey.Parse(keyText, out var error);
             if (error is not null) warnings.Add($"{where}: annotation {HashKey}: {error}");
         }
-        if (policy is null && service.Spec?.SessionAffinity == "ClientIP")
+        if (service.Spec?.SessionAffinity == "ClientIP")
         {
-            policy = LoadBalancingPolicies.RingHash;
-            key = LoadBalancing.HashKey.SourceIp;
+            if (policy is null)
+            {
+                if (key is not null && key != LoadBalancing.HashKey.SourceIp)
+                    warnings.Add($"{where}: spec.sessionAffinity ClientIP hashes the source IP; annotation {HashKey} '{keyText}' is not used (drop one of them)");
+                policy = LoadBalancingPolicies.RingHash;
+                key = LoadBalancing.HashKey.SourceIp;
+            }
+            else if (policy is not (LoadBalancingPolicies.RingHash or LoadBalancingPolicies.Maglev) || key != LoadBalancing.HashKey.SourceIp)
+            {
+                warnings.Add($"{where}: spec.sessionAffinity ClientIP is not applied: annotation {Policy} '{policy}'"
+                    + (key is null ? "" : $" with {HashKey} '{keyText}'") + $" decides (for ClientIP affinity drop the annotation, or use ring-hash or maglev with {HashKey} source-ip)");
+            }
         }
         policy ??= LoadBalancingPolicies.Default;
         if (!LoadBalancingPolicies.All.Contains(policy))

@@ -80,9 +80,13 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
         {
             foreach (var (endpoint, prober) in _probers.ToList())
             {
-                if (wanted.TryGetValue(endpoint, out var policy) && policy == prober.Policy) continue;
+                var checkedStill = wanted.TryGetValue(endpoint, out var policy);
+                if (checkedStill && policy == prober.Policy) continue;
                 prober.Stop();
                 _probers.Remove(endpoint);
+                // A changed policy (an interval tuned during an incident) starts a new prober from what the old one found:
+                // an endpoint failing its checks stays out of rotation until it passes the healthy threshold.
+                if (checkedStill) continue;
                 endpoint.SetFailingActiveChecks(false, null);
                 _metrics.EndpointHealth(endpoint.Name, null);
             }
@@ -99,7 +103,7 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
                 if (_probers.ContainsKey(endpoint)) continue;
                 var prober = new Prober(endpoint, policy, this);
                 _probers[endpoint] = prober;
-                _metrics.EndpointHealth(endpoint.Name, true);
+                _metrics.EndpointHealth(endpoint.Name, !endpoint.FailingActiveChecks);
                 prober.Start();
             }
         }

@@ -102,7 +102,10 @@ internal sealed class LocalRateLimit : IDisposable
             QueueLimit = 0,
             AutoReplenishment = true,
         });
+        _created = System.Diagnostics.Stopwatch.GetTimestamp(); // the bucket's refill timer starts now and fires every unit
     }
+
+    private readonly long _created;
 
     public int Requests { get; }
     public TimeSpan Unit { get; }
@@ -113,7 +116,14 @@ internal sealed class LocalRateLimit : IDisposable
     public string Describe() => $"{Requests} per {UnitName}, burst {Burst}";
 
     /// <summary>Null when a token was taken; otherwise how long until the next refill (at least one second).</summary>
-    public TimeSpan? TryAcquire()
+    public TimeSpan? TryAcquire() => TryAcquire(System.Diagnostics.Stopwatch.GetElapsedTime(_created));
+
+    /// <summary>
+    /// <see cref="TryAcquire()"/> at <paramref name="sinceCreated"/> after the bucket was made: the bucket refills at
+    /// every whole unit since then, so a refusal waits for the rest of the current unit (the limiter's own RetryAfter
+    /// is always a whole unit: an hour for a per-hour limit, whenever in the hour it is asked).
+    /// </summary>
+    internal TimeSpan? TryAcquire(TimeSpan sinceCreated)
     {
         RateLimitLease lease;
         try
@@ -127,7 +137,8 @@ internal sealed class LocalRateLimit : IDisposable
         using (lease)
         {
             if (lease.IsAcquired) return null;
-            return lease.TryGetMetadata(MetadataName.RetryAfter, out var after) && after > TimeSpan.FromSeconds(1) ? after : TimeSpan.FromSeconds(1);
+            var untilRefill = Unit - TimeSpan.FromTicks(sinceCreated.Ticks % Unit.Ticks);
+            return untilRefill > TimeSpan.FromSeconds(1) ? untilRefill : TimeSpan.FromSeconds(1);
         }
     }
 

@@ -36,6 +36,30 @@ public sealed class LbAnnotationsTests
         Assert.Equal(TimeSpan.FromHours(8), s.IdleTimeout);
     }
 
+    [Theory]
+    [InlineData(null, null, "ring-hash", null)] // ClientIP alone: ring hash on the source address
+    [InlineData("maglev", "source-ip", "maglev", null)] // the same affinity, by the annotations
+    [InlineData("round-robin", null, "round-robin", "spec.sessionAffinity ClientIP is not applied: annotation lb.switchyard.dev/policy 'round-robin' decides")]
+    [InlineData("ring-hash", "header:x-user", "ring-hash", "spec.sessionAffinity ClientIP is not applied: annotation lb.switchyard.dev/policy 'ring-hash' with lb.switchyard.dev/hash-key 'header:x-user' decides")]
+    [InlineData(null, "header:x-user", "ring-hash", "spec.sessionAffinity ClientIP hashes the source IP; annotation lb.switchyard.dev/hash-key 'header:x-user' is not used")]
+    public void Read_ClientIpAffinity_AppliedOrWarnedAbout(string? policy, string? hashKey, string expectedPolicy, string? warning)
+    {
+        var annotations = new List<(string, string)>();
+        if (policy is not null) annotations.Add(("policy", policy));
+        if (hashKey is not null) annotations.Add(("hash-key", hashKey));
+        var service = new V1Service
+        {
+            Metadata = new V1ObjectMeta { Name = "svc", NamespaceProperty = "default", Annotations = annotations.ToDictionary(a => "lb.switchyard.dev/" + a.Item1, a => a.Item2) },
+            Spec = new V1ServiceSpec { SessionAffinity = "ClientIP" },
+        };
+        var warnings = new List<string>();
+        var settings = LbAnnotations.Read(service, warnings);
+
+        Assert.Equal(expectedPolicy, settings.Policy);
+        if (warning is null) Assert.Empty(warnings);
+        else Assert.StartsWith("service default/svc: " + warning, Assert.Single(warnings), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Read_NoAnnotations_NothingEnabled()
     {

@@ -55,6 +55,32 @@ public sealed class HealthCheckTests
     }
 
     [Fact]
+    public async Task PolicyChanged_FailingEndpointStaysOutUntilItPasses()
+    {
+        // Tuning a health check during an incident must not put the endpoints known to fail back into rotation.
+        await using var good = await EchoBackend.StartAsync("good");
+        await using var bad = await EchoBackend.StartAsync("bad");
+        bad.HealthStatus = 503;
+        var yaml = Gateway(Route) + Manifests.Service("svc", "default", Checked(), good.Port, bad.Port);
+        await using var proxy = await Manifests.StartAsync(yaml);
+        var badEndpoint = Endpoint(proxy, bad.Port);
+        await Wait.UntilAsync(() => badEndpoint.FailingActiveChecks, "bad endpoint marked failing");
+
+        var retuned = yaml.Replace("health-check-interval: 20ms", "health-check-interval: 30ms", StringComparison.Ordinal);
+        var objects = new Model.Manifests.ManifestReader(new Model.Manifests.ManifestReaderOptions { Validate = false }).ReadText("site.yaml", retuned).Resources;
+        await proxy.ReloadAsync(objects, CancellationToken.None);
+
+        Assert.True(badEndpoint.FailingActiveChecks);
+        using var client = Manifests.Client();
+        for (var i = 0; i < 6; i++)
+        {
+            using var response = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "a.test", "GET", "/"));
+            Assert.Equal("good", response.Headers.GetValues("x-backend").Single());
+        }
+        Assert.Equal(0, bad.Requests);
+    }
+
+    [Fact]
     public async Task EveryEndpointFailing_Request_Answers503NamingHealthChecks()
     {
         await using var bad = await EchoBackend.StartAsync("bad");

@@ -85,6 +85,13 @@ internal static class GatewayCommand
                         ManifestInput.PrintErrors(context, again, "; still serving the previous version");
                         return;
                     }
+                    // An empty read is most often a file caught emptied mid-write (a shell redirect, an editor): serving
+                    // it would close every listener. To stop serving, stop the gateway.
+                    if (again.Objects.Count == 0)
+                    {
+                        context.Error.WriteLine($"{context.Colors.Red("error:")} the manifests hold no objects now (a file emptied or caught mid-write?); still serving the previous version");
+                        return;
+                    }
                     applying = true;
                     await proxy.ReloadAsync(again.Resources, stop.Token);
                     context.Out.WriteLine($"Reloaded: {again.Objects.Count} objects");

@@ -148,6 +148,37 @@ public sealed class GatewayServeReloadTests
         Assert.EndsWith("Stopped.\n", run.Out, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Watch_FileEmptied_RefusedAndThePreviousVersionServes()
+    {
+        // A shell redirect empties the file before the slow command writing it has written anything: serving that
+        // would close every listener.
+        await using var one = await DemoAsync("one");
+        using var cli = new CliRunner();
+        var port = FreePort();
+        var site = cli.Write("site.yaml", Gateway(port) + Backend("one", one.Url.Port) + Route("one"));
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var (output, errors) = (new StringWriter { NewLine = "\n" }, new StringWriter { NewLine = "\n" });
+        var serve = cli.RunAsync(["gateway", "serve", "-f", "site.yaml", "--watch"], stop.Token, output, errors);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        try
+        {
+            await UntilAsync(() => Task.FromResult(Text(output).Contains($"Listening: http://127.0.0.1:{port}\n", StringComparison.Ordinal)), "the listener");
+            Assert.Equal("one", await PodAsync(http, port));
+
+            await File.WriteAllTextAsync(site, "");
+            await UntilAsync(() => Task.FromResult(Text(errors).Contains("the manifests hold no objects now", StringComparison.Ordinal)), "the refused reload");
+            Assert.Equal("one", await PodAsync(http, port));
+            Assert.DoesNotContain("Reloaded: ", Text(output), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
+        var run = await serve;
+        Assert.True(run.ExitCode == 0, run.Error);
+    }
+
     private static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
