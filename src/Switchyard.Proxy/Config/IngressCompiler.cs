@@ -6,8 +6,9 @@ using Switchyard.Proxy.Routing;
 namespace Switchyard.Proxy.Config;
 
 /// <summary>
-/// Compiles networking.k8s.io/v1 Ingresses of class "switchyard" (or with no class, or a class whose controller is
-/// <see cref="ControllerName"/>) into the ingress listener: hosts exact or "*.suffix" (one label), paths Exact and
+/// Compiles networking.k8s.io/v1 Ingresses of a class whose controller is <see cref="ControllerName"/>, of class
+/// "switchyard" when no IngressClass of that name names another controller, and with no class unless another
+/// controller's IngressClass is the cluster's default, into the ingress listener: hosts exact or "*.suffix" (one label), paths Exact and
 /// Prefix (element-wise, trailing slash ignored; ImplementationSpecific is Prefix), longest path first with Exact
 /// before Prefix, and defaultBackend for everything else.
 /// </summary>
@@ -16,16 +17,24 @@ internal sealed class IngressCompiler(ProxyInputs inputs, BackendResolver backen
     public const string ControllerName = "switchyard.dev/ingress-controller";
     public const string ClassName = "switchyard";
 
+    /// <summary>Marks the IngressClass that Ingresses without a class belong to.</summary>
+    private const string DefaultClassAnnotation = "ingressclass.kubernetes.io/is-default-class";
+
     public List<string> Warnings { get; } = [];
 
     /// <summary>The Ingresses this controller serves, oldest first, then by namespace/name.</summary>
     private IEnumerable<V1Ingress> Served()
     {
-        var classes = inputs.IngressClasses.Where(c => c.Spec?.Controller == ControllerName).Select(c => c.Metadata.Name).Append(ClassName).ToHashSet();
+        // An IngressClass's controller decides who serves its Ingresses, "switchyard" included when such a class exists;
+        // an Ingress without a class belongs to the default class's controller when one is marked default.
+        var classes = inputs.IngressClasses.Where(c => c.Spec?.Controller == ControllerName).Select(c => c.Metadata.Name).ToHashSet();
+        if (!inputs.IngressClasses.Any(c => c.Metadata.Name == ClassName)) classes.Add(ClassName);
+        var classless = !inputs.IngressClasses.Any(c => c.Spec?.Controller != ControllerName
+            && c.Metadata.Annotations?.TryGetValue(DefaultClassAnnotation, out var isDefault) == true && isDefault == "true");
         foreach (var ingress in inputs.Ingresses.OrderBy(i => i.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(i => $"{i.Metadata.NamespaceProperty}/{i.Metadata.Name}", StringComparer.Ordinal))
         {
             var cls = ingress.Spec?.IngressClassName ?? (ingress.Metadata.Annotations is { } ann && ann.TryGetValue("kubernetes.io/ingress.class", out var legacy) ? legacy : null);
-            if (cls is null || classes.Contains(cls)) yield return ingress;
+            if (cls is null ? classless : classes.Contains(cls)) yield return ingress;
         }
     }
 

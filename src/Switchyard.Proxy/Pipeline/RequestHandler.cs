@@ -31,6 +31,8 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
     /// <summary>The status recorded (never sent) for a request whose client went away before its answer: nginx's 499.</summary>
     public const int StatusCodeClientClosed = 499;
 
+    private const string TraceStateField = "tracestate";
+
     /// <param name="peer">
     /// The connection's peer address as text (the PROXY protocol header's source, if any): the address appended to
     /// X-Forwarded-For and Forwarded, as each proxy appends the one it received the request from; null when unknown.
@@ -147,7 +149,11 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             }
             backendName = backend.Name;
             ClientCertificates.Forward(context, listener); // first: its removal is cheapest while the request has no fields Kestrel does not know
-            if (runtime.TraceContext) trace = TraceParent.Next(request.Headers.TraceParent);
+            if (runtime.TraceContext)
+            {
+                trace = TraceParent.Next(request.Headers.TraceParent);
+                if (trace.Value.Restarts) request.Headers.Remove(TraceStateField);
+            }
             var forwarding = ForwardingFields.Of(request.Headers, peer, listener.Https ? "https" : "http", runtime.ForwardedHeader, trace);
             // (A backendRef's header filters may not touch these fields: GatewayCompiler refuses them.)
             var forwardingInHead = rule.Mirrors.Count == 0 && ForwarderOf(backend).WritesForwardingFields
@@ -180,7 +186,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             Counters(rule, routeName, backendName).Request(status, seconds);
             runtime.AccessLog?.Write(new AccessLogEntry(
                 runtime.Time.GetUtcNow(), request.Method, request.Headers.Host.ToString(), path, status, seconds * 1000, listener?.Name ?? "", routeName,
-                backendName, endpointName, retries, error, trace?.TraceId, client,
+                backendName, endpointName, retries, error, trace?.TraceId ?? (runtime.TraceContext ? TraceParent.TraceIdOf(request.Headers.TraceParent) : null), client,
                 Peer: string.Equals(client, peer, StringComparison.Ordinal) ? null : peer));
         }
     }

@@ -38,6 +38,15 @@ internal readonly struct TraceParent
 
     private static ulong NonZero(ulong value) => value == 0 ? 1 : value;
 
+    /// <summary>
+    /// Whether this starts a trace rather than continuing the caller's (none, or an invalid one): the caller's
+    /// tracestate then goes too (W3C Trace Context §4.3: a vendor that restarts the trace deletes tracestate).
+    /// </summary>
+    public bool Restarts => _caller is null;
+
+    /// <summary>The trace id of a valid incoming traceparent; null for none or an invalid one (for the access log of requests answered before forwarding).</summary>
+    public static string? TraceIdOf(string? incoming) => IsValid(incoming) ? incoming!.Substring(3, 32) : null;
+
     /// <summary>The 32 hex digits of the trace id (for the access log).</summary>
     public string TraceId => _caller?.Substring(3, 32) ?? string.Create(32, this, static (chars, t) =>
     {
