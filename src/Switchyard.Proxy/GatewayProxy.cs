@@ -226,6 +226,12 @@ public sealed class GatewayProxy : IAsyncDisposable
             copy.Status = status;
             await _store!.UpdateAsync(copy, cancellationToken).ConfigureAwait(false);
         }
+        foreach (var released in result.ReleasedGateways)
+        {
+            var copy = Model.Resources.ResourceJson.Clone(released);
+            copy.Status = null;
+            await _store!.UpdateAsync(copy, cancellationToken).ConfigureAwait(false);
+        }
         foreach (var update in result.ListenerSetStatuses)
         {
             if (update.Unchanged()) continue;

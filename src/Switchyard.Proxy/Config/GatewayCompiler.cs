@@ -78,13 +78,24 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
 
     public List<GatewayClassStatusUpdate> ClassStatuses { get; } = [];
     public List<GatewayStatusUpdate> GatewayStatuses { get; } = [];
+
+    /// <summary>
+    /// Gateways this controller no longer serves (their class changed to another controller's, or to none) whose
+    /// status still says it does: the status is cleared, so no stale Programmed=True outlives the serving.
+    /// </summary>
+    public List<Gateway> ReleasedGateways { get; } = [];
     public List<RouteStatusUpdate> RouteStatuses { get; } = [];
+
+    /// <summary>The message of a served Gateway's Accepted condition: how a status this controller wrote is known again.</summary>
+    private const string ServedByUs = $"served by {ControllerName}";
 
     public void Compile()
     {
         var ours = AcceptClasses();
         var gateways = inputs.Gateways.Where(g => ours.Contains(g.Spec.GatewayClassName)).OrderBy(g => g.Metadata.CreationTimestamp ?? DateTime.MinValue)
             .ThenBy(g => Key(g.Metadata), StringComparer.Ordinal).ToList();
+        ReleasedGateways.AddRange(inputs.Gateways.Where(g => !ours.Contains(g.Spec.GatewayClassName)
+            && g.Status?.Conditions?.Any(c => c.Type == "Accepted" && c.Message == ServedByUs) == true));
         var listeners = new Dictionary<ParentKey, List<ListenerInfo>>();
         var sockets = new ListenerSockets();
         foreach (var gateway in gateways)
@@ -115,7 +126,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                 Addresses = [new GatewayStatusAddress { Type = GatewayApi.AddressTypes.IPAddress, Value = BindAddress(gateway).ToString() }],
                 Conditions =
                 [
-                    Conditions.Make("Accepted", true, "Accepted", $"served by {ControllerName}", gen, prev, now),
+                    Conditions.Make("Accepted", true, "Accepted", ServedByUs, gen, prev, now),
                     Conditions.Make("Programmed", programmed, programmed ? "Programmed" : "Invalid", programmed ? "listeners are serving" : "no listener can serve", gen, prev, now),
                 ],
                 Listeners = [.. infos.Select(i => new ListenerStatus

@@ -23,6 +23,9 @@ internal sealed record CompileResult(
 
     /// <summary>BackendTLSPolicy statuses to write back.</summary>
     public IReadOnlyList<PolicyStatusUpdate> PolicyStatuses { get; init; } = [];
+
+    /// <summary>Gateways no longer served whose status this controller wrote: cleared in the store.</summary>
+    public IReadOnlyList<Switchyard.Model.Gateway.Gateway> ReleasedGateways { get; init; } = [];
 }
 
 /// <summary>
@@ -80,6 +83,7 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
             HealthChecks = backends.HealthChecks,
             ClassStatuses = gateway.ClassStatuses,
             ListenerSetStatuses = gateway.ListenerSetStatuses,
+            ReleasedGateways = gateway.ReleasedGateways,
             PolicyStatuses = backends.TlsPolicies.Statuses(
                 inputs.GatewayClasses.Where(c => c.Spec.ControllerName == GatewayCompiler.ControllerName).Select(c => c.Metadata.Name).ToHashSet(StringComparer.Ordinal),
                 time.GetUtcNow().UtcDateTime),

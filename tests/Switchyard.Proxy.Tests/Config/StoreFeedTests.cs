@@ -70,6 +70,25 @@ public sealed class StoreFeedTests
     }
 
     [Fact]
+    public async Task FromStore_GatewayMovedToAnotherClass_ItsStatusCleared()
+    {
+        await using var store = await StoreWithAsync(Setup());
+        await using var proxy = GatewayProxy.FromStore(new ProxyOptions(), store);
+        await proxy.StartAsync(CancellationToken.None);
+        var key = new ObjectRef(ResourceKinds.Gateway, "default", "web");
+        await Wait.UntilAsync(async () => ((Gateway?)await store.GetAsync(key))?.Status?.Conditions?.Any(c => c.Type == "Programmed" && c.Status == "True") == true, "the Gateway programmed");
+
+        var moved = (Gateway)(await store.GetAsync(key))!;
+        moved.Spec.GatewayClassName = "someone-else";
+        moved.Metadata.ResourceVersion = null;
+        Assert.True((await store.UpdateAsync(moved)).Ok);
+
+        // No Programmed=True of ours outlives the serving (another controller may write its own).
+        await Wait.UntilAsync(async () => ((Gateway?)await store.GetAsync(key))?.Status?.Conditions is null or { Count: 0 }, "the Gateway's status cleared");
+        Assert.Empty(proxy.Listeners);
+    }
+
+    [Fact]
     public async Task FromStore_RouteChanges_ServesNewBackendAndWritesStatus()
     {
         await using var one = await EchoBackend.StartAsync("one");
