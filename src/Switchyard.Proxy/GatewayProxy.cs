@@ -226,6 +226,16 @@ public sealed class GatewayProxy : IAsyncDisposable
             copy.Status = status;
             await _store!.UpdateAsync(copy, cancellationToken).ConfigureAwait(false);
         }
+        if (IngressLoadBalancer() is { } balancer)
+        {
+            foreach (var ingress in result.ServedIngresses)
+            {
+                if (SameIngressStatus(ingress.Status?.LoadBalancer, balancer)) continue;
+                var copy = Model.Resources.ResourceJson.Clone(ingress);
+                copy.Status = new V1IngressStatus { LoadBalancer = balancer };
+                await _store!.UpdateAsync(copy, cancellationToken).ConfigureAwait(false);
+            }
+        }
         foreach (var released in result.ReleasedGateways)
         {
             var copy = Model.Resources.ResourceJson.Clone(released);
@@ -248,6 +258,30 @@ public sealed class GatewayProxy : IAsyncDisposable
             await _store!.UpdateAsync(update.WithStatus(), cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// An Ingress's status.loadBalancer: the addresses and ports the ingress listeners are bound to (one entry per
+    /// address), as tools such as external-dns and Argo CD's health checks read it; null when none is bound.
+    /// </summary>
+    private V1IngressLoadBalancerStatus? IngressLoadBalancer()
+    {
+        var bound = new[] { _options.IngressHttp, _options.IngressHttps }.OfType<IPEndPoint>()
+            .Select(bind => Listeners.TryGetValue(bind, out var actual) ? actual : null).OfType<IPEndPoint>().ToList();
+        if (bound.Count == 0) return null;
+        return new V1IngressLoadBalancerStatus
+        {
+            Ingress = [.. bound.GroupBy(b => b.Address).Select(g => new V1IngressLoadBalancerIngress
+            {
+                Ip = g.Key.ToString(),
+                Ports = [.. g.Select(b => new V1IngressPortStatus { Port = b.Port, Protocol = "TCP" })],
+            })],
+        };
+    }
+
+    private static bool SameIngressStatus(V1IngressLoadBalancerStatus? a, V1IngressLoadBalancerStatus b) =>
+        a?.Ingress is { } current && current.Count == b.Ingress.Count
+        && current.Zip(b.Ingress).All(p => p.First.Ip == p.Second.Ip
+            && (p.First.Ports ?? []).Select(x => x.Port).SequenceEqual(p.Second.Ports.Select(x => x.Port)));
 
     private static bool SameGatewayStatus(GatewayStatus? a, GatewayStatus b)
     {

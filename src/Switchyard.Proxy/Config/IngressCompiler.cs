@@ -23,7 +23,7 @@ internal sealed class IngressCompiler(ProxyInputs inputs, BackendResolver backen
     public List<string> Warnings { get; } = [];
 
     /// <summary>The Ingresses this controller serves, oldest first, then by namespace/name.</summary>
-    private IEnumerable<V1Ingress> Served()
+    public IEnumerable<V1Ingress> Served()
     {
         // An IngressClass's controller decides who serves its Ingresses, "switchyard" included when such a class exists;
         // an Ingress without a class belongs to the default class's controller when one is marked default.

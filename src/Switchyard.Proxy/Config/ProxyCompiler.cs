@@ -24,6 +24,9 @@ internal sealed record CompileResult(
     /// <summary>BackendTLSPolicy statuses to write back.</summary>
     public IReadOnlyList<PolicyStatusUpdate> PolicyStatuses { get; init; } = [];
 
+    /// <summary>The Ingresses served (on the ingress addresses), whose status.loadBalancer names those addresses.</summary>
+    public IReadOnlyList<k8s.Models.V1Ingress> ServedIngresses { get; init; } = [];
+
     /// <summary>Gateways no longer served whose status this controller wrote: cleared in the store.</summary>
     public IReadOnlyList<Switchyard.Model.Gateway.Gateway> ReleasedGateways { get; init; } = [];
 }
@@ -84,6 +87,7 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
             ClassStatuses = gateway.ClassStatuses,
             ListenerSetStatuses = gateway.ListenerSetStatuses,
             ReleasedGateways = gateway.ReleasedGateways,
+            ServedIngresses = options.IngressHttp is null && options.IngressHttps is null ? [] : [.. ingress.Served()],
             PolicyStatuses = backends.TlsPolicies.Statuses(
                 inputs.GatewayClasses.Where(c => c.Spec.ControllerName == GatewayCompiler.ControllerName).Select(c => c.Metadata.Name).ToHashSet(StringComparer.Ordinal),
                 time.GetUtcNow().UtcDateTime),

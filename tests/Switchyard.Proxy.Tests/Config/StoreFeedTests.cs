@@ -89,6 +89,23 @@ public sealed class StoreFeedTests
     }
 
     [Fact]
+    public async Task FromStore_ServedIngress_StatusNamesTheIngressAddress()
+    {
+        await using var site = await EchoBackend.StartAsync("site");
+        await using var store = await StoreWithAsync(Manifests.IngressAllTo("site") + Manifests.Service("site", site.Port));
+        var options = new ProxyOptions { IngressHttp = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0) };
+        await using var proxy = GatewayProxy.FromStore(options, store);
+        await proxy.StartAsync(CancellationToken.None);
+        var port = Manifests.Port(proxy);
+
+        var key = new ObjectRef(ResourceKinds.Ingress, "default", "site");
+        await Wait.UntilAsync(async () => ((k8s.Models.V1Ingress?)await store.GetAsync(key))?.Status?.LoadBalancer?.Ingress is { Count: > 0 }, "the Ingress status");
+        var entry = Assert.Single(((k8s.Models.V1Ingress?)await store.GetAsync(key))!.Status.LoadBalancer.Ingress);
+        Assert.Equal("127.0.0.1", entry.Ip);
+        Assert.Equal(port, Assert.Single(entry.Ports).Port);
+    }
+
+    [Fact]
     public async Task FromStore_RouteChanges_ServesNewBackendAndWritesStatus()
     {
         await using var one = await EchoBackend.StartAsync("one");
