@@ -39,7 +39,7 @@ internal sealed class Http2Forwarder : IUpstreamForwarder, IDisposable
 
     public async ValueTask<ForwardResult> ForwardAsync(HttpContext context, EndpointState endpoint, ForwardPlan plan, CancellationToken cancellationToken)
     {
-        var body = plan.RequestHasBody ? new StreamContent(context.Request.Body) : null;
+        var body = plan.RequestHasBody ? new RequestBodyContent(context.Request.BodyReader) : null;
         using var request = UpstreamMessage.Create(context, endpoint.Address, plan.UpstreamHost, UpstreamProtocol.H2c, body);
         var invoker = _invoker;
         if (endpoint.Pool.ProxyProtocol != ProxyProtocolVersion.None)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using System.Text;
@@ -51,6 +52,11 @@ public sealed class Http2UpstreamTests : IAsyncLifetime
     private static async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
+        if (request.Path == "/echo.Echo/Chat")
+        {
+            await ChatAsync(context);
+            return;
+        }
         var body = new MemoryStream();
         await request.Body.CopyToAsync(body);
         var response = context.Response;
@@ -68,6 +74,32 @@ public sealed class Http2UpstreamTests : IAsyncLifetime
         response.Headers["x-host"] = request.Host.Value;
         response.ContentLength = body.Length;
         await response.Body.WriteAsync(body.ToArray());
+    }
+
+    /// <summary>A bidirectional streaming call: each message is answered as soon as it arrives, while the client still sends.</summary>
+    private static async Task ChatAsync(HttpContext context)
+    {
+        var response = context.Response;
+        response.ContentType = "application/grpc";
+        await response.StartAsync();
+        var reader = context.Request.BodyReader;
+        while (true)
+        {
+            var read = await reader.ReadAsync();
+            var buffer = read.Buffer;
+            while (buffer.Length >= 5)
+            {
+                var length = (int)BinaryPrimitives.ReadUInt32BigEndian(buffer.Slice(1, 4).ToArray());
+                if (buffer.Length < 5 + length) break;
+                var message = Encoding.UTF8.GetString(buffer.Slice(5, length));
+                buffer = buffer.Slice(5 + length);
+                await response.Body.WriteAsync(Frame(Encoding.UTF8.GetBytes("echo " + message)));
+                await response.Body.FlushAsync();
+            }
+            reader.AdvanceTo(buffer.Start, buffer.End);
+            if (read.IsCompleted) break;
+        }
+        response.AppendTrailer("grpc-status", "0");
     }
 
     /// <summary>A gRPC length-prefixed message: uncompressed flag, 4-byte big-endian length, payload.</summary>
@@ -138,6 +170,26 @@ public sealed class Http2UpstreamTests : IAsyncLifetime
         var failure = await Assert.ThrowsAsync<RpcException>(async () => await invoker.AsyncUnaryCall(Say, null, options, "missing"));
         Assert.Equal(StatusCode.NotFound, failure.StatusCode);
         Assert.Equal("no such name", failure.Status.Detail);
+    }
+
+    private static readonly Method<string, string> Chat = new(MethodType.DuplexStreaming, "echo.Echo", "Chat", Utf8, Utf8);
+
+    [Fact]
+    public async Task GrpcNetClient_BidirectionalStreaming_EachAnswerArrivesBeforeTheNextMessageIsSent()
+    {
+        // A proxy that sent the upstream request only once the client finished sending would never deliver the first answer.
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{_port}", new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { UseProxy = false } });
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var call = channel.CreateCallInvoker().AsyncDuplexStreamingCall(Chat, null, new CallOptions(cancellationToken: deadline.Token));
+        foreach (var message in new[] { "one", "two", "three" })
+        {
+            await call.RequestStream.WriteAsync(message, deadline.Token);
+            Assert.True(await call.ResponseStream.MoveNext(deadline.Token));
+            Assert.Equal("echo " + message, call.ResponseStream.Current);
+        }
+        await call.RequestStream.CompleteAsync();
+        Assert.False(await call.ResponseStream.MoveNext(deadline.Token));
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
     }
 
     [Theory]
