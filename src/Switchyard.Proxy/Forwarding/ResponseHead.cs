@@ -130,7 +130,7 @@ internal sealed class ResponseHead
         Status = (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
         if (Status is < 100 or > 599) throw new InvalidDataException($"upstream sent status {Status}, outside 100-599");
         var start = eol + 2;
-        bool? finalChunked = null; // the last Transfer-Encoding field's last coding is chunked; null: no such field
+        var chunkedField = false; // a Transfer-Encoding field (of chunked alone: any other is refused below)
         while (start < length)
         {
             if (_fieldCount == MaxFields) throw new InvalidDataException($"upstream sent more than {MaxFields} header fields");
@@ -150,10 +150,12 @@ internal sealed class ResponseHead
                     ContentLength = field.ContentLength;
                     break;
                 case FieldKind.TransferEncoding:
-                    finalChunked = false;
-                    break;
+                    // The proxy decodes only chunked: a body in another coding would reach the client still encoded,
+                    // with nothing saying so (Kestrel frames the response anew), so it is refused, as nginx refuses it.
+                    throw new InvalidDataException($"upstream sent Transfer-Encoding '{field.Value}': only chunked, alone, is supported");
                 case FieldKind.TransferEncodingChunked:
-                    finalChunked = true;
+                    if (chunkedField) throw new InvalidDataException("upstream sent Transfer-Encoding chunked twice");
+                    chunkedField = true;
                     break;
                 case FieldKind.Connection or FieldKind.ConnectionClose:
                     ConnectionClose |= field.Kind == FieldKind.ConnectionClose;
@@ -163,12 +165,11 @@ internal sealed class ResponseHead
         }
         if (!namesSame || _fieldCount != _previousFieldCount) NamesUnique = Unique(Fields);
         _namesKnown = true;
-        // RFC 9112 §6.3: with Transfer-Encoding present, Content-Length is ignored (and the connection is not reused); when
-        // chunked is not the final coding, the body runs to the end of the connection.
-        if (finalChunked is { } chunked)
+        // RFC 9112 §6.3: with Transfer-Encoding present, Content-Length is ignored (and the connection is not reused).
+        if (chunkedField)
         {
-            Chunked = chunked;
-            if (ContentLength is not null || !chunked)
+            Chunked = true;
+            if (ContentLength is not null)
             {
                 ContentLength = null;
                 ConnectionClose = true;
@@ -224,7 +225,7 @@ internal sealed class ResponseHead
         var value = Encoding.Latin1.GetString(valueBytes);
         kind = kind switch
         {
-            FieldKind.TransferEncoding or FieldKind.TransferEncodingChunked => FinalCodingIsChunked(value) ? FieldKind.TransferEncodingChunked : FieldKind.TransferEncoding,
+            FieldKind.TransferEncoding or FieldKind.TransferEncodingChunked => value.AsSpan().Trim(" \t").Equals("chunked", StringComparison.OrdinalIgnoreCase) ? FieldKind.TransferEncodingChunked : FieldKind.TransferEncoding,
             FieldKind.Connection or FieldKind.ConnectionClose => value.Contains("close", StringComparison.OrdinalIgnoreCase) ? FieldKind.ConnectionClose : FieldKind.Connection,
             _ => kind,
         };
@@ -232,13 +233,6 @@ internal sealed class ResponseHead
             ContentLength: kind == FieldKind.ContentLength ? ContentLengthOf(valueBytes) : -1,
             ListsFields: kind is FieldKind.Connection or FieldKind.ConnectionClose && HopByHop.HasExtraTokens(value));
         return sameName;
-    }
-
-    /// <summary>Whether the last coding a Transfer-Encoding value lists is exactly chunked ("gzip, chunked" is; "xchunked" is not).</summary>
-    private static bool FinalCodingIsChunked(string value)
-    {
-        var comma = value.LastIndexOf(',');
-        return value.AsSpan(comma + 1).Trim(" \t").Equals("chunked", StringComparison.OrdinalIgnoreCase);
     }
 
     private static FieldKind KindOf(ReadOnlySpan<byte> name) =>

@@ -203,16 +203,27 @@ public sealed class ResponseHeadTests
     }
 
     [Theory]
-    [InlineData("Transfer-Encoding: gzip\r\nContent-Length: 6", false, true)]
-    [InlineData("Transfer-Encoding: gzip, chunked\r\nContent-Length: 6", true, true)]
-    [InlineData("Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip", false, true)]
-    [InlineData("Transfer-Encoding: xchunked", false, true)]
-    [InlineData("Transfer-Encoding: Chunked", true, false)]
-    public void TryParse_TransferEncoding_OnlyAFinalChunkedFramesTheBody(string fields, bool chunked, bool toClose)
+    [InlineData("Transfer-Encoding: Chunked", false)]
+    [InlineData("Transfer-Encoding:  chunked \r\nContent-Length: 6", true)] // Content-Length ignored, the connection not reused
+    public void TryParse_TransferEncodingChunked_FramesTheBody(string fields, bool toClose)
     {
         var head = Parse(new ResponseHead(), $"HTTP/1.1 200 OK\r\n{fields}\r\n\r\n");
 
-        Assert.Equal((chunked, (long?)null, toClose), (head.Chunked, head.ContentLength, head.ConnectionClose));
+        Assert.Equal((true, (long?)null, toClose), (head.Chunked, head.ContentLength, head.ConnectionClose));
+    }
+
+    [Theory]
+    [InlineData("Transfer-Encoding: gzip\r\nContent-Length: 6", "upstream sent Transfer-Encoding 'gzip': only chunked, alone, is supported")]
+    [InlineData("Transfer-Encoding: gzip, chunked", "upstream sent Transfer-Encoding 'gzip, chunked': only chunked, alone, is supported")]
+    [InlineData("Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip", "upstream sent Transfer-Encoding 'gzip': only chunked, alone, is supported")]
+    [InlineData("Transfer-Encoding: xchunked", "upstream sent Transfer-Encoding 'xchunked': only chunked, alone, is supported")]
+    [InlineData("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked", "upstream sent Transfer-Encoding chunked twice")]
+    public void TryParse_TransferEncodingOtherThanChunkedAlone_Refused(string fields, string message)
+    {
+        // The proxy decodes only chunked: the client would get the body still encoded, with nothing saying so.
+        var e = Assert.Throws<InvalidDataException>(() => Parse(new ResponseHead(), $"HTTP/1.1 200 OK\r\n{fields}\r\n\r\n"));
+
+        Assert.Equal(message, e.Message);
     }
 
     [Fact]
