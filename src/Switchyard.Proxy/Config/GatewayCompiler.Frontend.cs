@@ -24,11 +24,11 @@ internal sealed partial class GatewayCompiler
     private CaBundles? _caBundles;
 
     /// <summary>
-    /// Applies the validation of <paramref name="info"/>'s port to an HTTPS listener whose conditions are already set:
-    /// registers it for the listener's hostname when the listener serves, and turns its conditions False as the
-    /// specification asks when CA references are unusable.
+    /// The client certificate validation of <paramref name="info"/>'s port, for an HTTPS listener whose conditions are
+    /// already set: turns its conditions False as the specification asks when CA references are unusable (and the
+    /// listener unusable when none is); null when the port validates no client certificate.
     /// </summary>
-    private void ApplyFrontendValidation(ListenerInfo info, ListenerBuilder builder)
+    private ClientCertificateValidation? ValidationFor(ListenerInfo info)
     {
         var frontend = FrontendFor(info.Gateway, info.Listener.Port);
         var (gen, prev) = (info.Generation, info.Previous);
@@ -47,7 +47,7 @@ internal sealed partial class GatewayCompiler
             Replace(info.Conditions, Conditions.Make("Programmed", false, "Invalid", why, gen, prev, now));
             info.Usable = false;
         }
-        if (info.Usable) builder.ClientValidation[info.Listener.Hostname ?? ""] = frontend.Validation;
+        return frontend.Validation;
     }
 
     /// <summary>

@@ -158,21 +158,20 @@ internal sealed partial class GatewayCompiler
         }
         sockets.ProtocolAt.TryAdd(socket, (serves, family, info));
         sockets.HostAt.TryAdd(hostKey, info);
-        var builder = listenerFor(info.Bind, $"{info.Owner} port {l.Port}", kind, proxyProtocol, info.ClientIpDetection);
-        builder.AddServerName(l.Hostname, kind);
         var refsOk = true;
         var refReason = "ResolvedRefs";
         var refMessage = "all references resolved";
+        ServingCertificate? certificate = null;
         if (kind is ListenerKind.Https or ListenerKind.TlsTerminate)
         {
-            var (cert, reason, error) = Certificate(info);
-            if (cert is null)
+            (certificate, var reason, var error) = Certificate(info);
+            if (certificate is null)
             {
                 refsOk = false;
                 (refReason, refMessage) = (reason, error!);
             }
-            else builder.Certificates[l.Hostname ?? ""] = cert;
         }
+
         // GEP-1713: a ListenerSet listener whose references do not resolve is not accepted (a Gateway's own stays Accepted).
         info.Conditions.Add(inSet && !refsOk
             ? Conditions.Make("Accepted", false, "Invalid", $"no usable certificate: {refMessage}", gen, prev, now)
@@ -185,7 +184,14 @@ internal sealed partial class GatewayCompiler
         info.Conditions.Add(Conditions.Make("ResolvedRefs", refsOk && invalidKinds is null, resolvedReason, resolvedMessage, gen, prev, now));
         info.Conditions.Add(Conditions.Make("Programmed", refsOk, refsOk ? "Programmed" : "Invalid", refsOk ? $"serving on {info.Bind}" : "no usable certificate", gen, prev, now));
         info.Usable = refsOk;
-        if (kind is ListenerKind.Https or ListenerKind.TlsTerminate) ApplyFrontendValidation(info, builder);
+        var validation = kind is ListenerKind.Https or ListenerKind.TlsTerminate ? ValidationFor(info) : null;
+        // A listener that is not programmed (no usable certificate or CA) binds nothing (no socket that accepts connections
+        // only to close them), and takes no part in listener isolation on a port it would share.
+        if (!info.Usable) return info;
+        var builder = listenerFor(info.Bind, $"{info.Owner} port {l.Port}", kind, proxyProtocol, info.ClientIpDetection);
+        builder.AddServerName(l.Hostname, kind);
+        if (certificate is not null) builder.Certificates[l.Hostname ?? ""] = certificate;
+        if (kind is ListenerKind.Https or ListenerKind.TlsTerminate) builder.ClientValidation[l.Hostname ?? ""] = validation;
         return info;
     }
 

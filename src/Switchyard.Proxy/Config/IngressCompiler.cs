@@ -106,8 +106,9 @@ internal sealed class IngressCompiler(ProxyInputs inputs, BackendResolver backen
         var svc = backend?.Service;
         if (svc is null)
         {
-            Warnings.Add($"ingress {owner}: only service backends are supported");
-            return BackendResolver.Broken($"{ns}/?", "resource backends are not supported", 1);
+            var resource = backend?.Resource is { } r ? $"{r.Kind} {ns}/{r.Name}" : "none";
+            Warnings.Add($"ingress {owner}: backend {resource}: only service backends are supported");
+            return BackendResolver.Broken($"resource {resource}", "resource backends are not supported (only service backends)", 1);
         }
         var port = svc.Port?.Number?.ToString(CultureInfo.InvariantCulture) ?? svc.Port?.Name ?? "";
         var b = backends.Resolve(ns, svc.Name, port, 1);

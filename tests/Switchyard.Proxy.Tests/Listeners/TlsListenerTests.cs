@@ -150,6 +150,7 @@ public sealed class TlsListenerTests : IAsyncLifetime
         await using var proxy = GatewayProxy.FromStore(new ProxyOptions(), store);
         await proxy.StartAsync(CancellationToken.None);
         Assert.Equal("False:InvalidCertificateRef:certificateRef: secret default/live-tls not found", await ResolvedRefsAsync(store, "False"));
+        Assert.Empty(proxy.Listeners); // not programmed: no socket that would take connections only to close them
 
         var (first, firstSerial) = _ca.Secret("live-tls", "default", "live.example.test");
         Assert.True((await store.CreateAsync(Manifests.Read(first).Single())).Ok);
