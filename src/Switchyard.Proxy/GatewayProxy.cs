@@ -265,8 +265,10 @@ public sealed class GatewayProxy : IAsyncDisposable
     /// </summary>
     private V1IngressLoadBalancerStatus? IngressLoadBalancer()
     {
+        // A wildcard bind (0.0.0.0, ::) names no address a client could use: left out rather than published.
         var bound = new[] { _options.IngressHttp, _options.IngressHttps }.OfType<IPEndPoint>()
-            .Select(bind => Listeners.TryGetValue(bind, out var actual) ? actual : null).OfType<IPEndPoint>().ToList();
+            .Select(bind => Listeners.TryGetValue(bind, out var actual) ? actual : null).OfType<IPEndPoint>()
+            .Where(b => !b.Address.Equals(IPAddress.Any) && !b.Address.Equals(IPAddress.IPv6Any)).ToList();
         if (bound.Count == 0) return null;
         return new V1IngressLoadBalancerStatus
         {

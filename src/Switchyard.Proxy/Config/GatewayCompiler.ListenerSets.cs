@@ -71,7 +71,27 @@ internal sealed partial class GatewayCompiler
 
         /// <summary>The listener holding each (address and port, family, hostname; "" for none).</summary>
         public Dictionary<(IPEndPoint Bind, string Family, string Host), ListenerInfo> HostAt { get; } = [];
+
+        /// <summary>HTTPS listeners accepted but not programmed (no usable certificate or CA): see <see cref="IsolateUnserved"/>.</summary>
+        public List<ListenerInfo> Unserved { get; } = [];
     }
+
+    /// <summary>
+    /// An HTTPS listener that is not programmed binds nothing; on a port other listeners serve, its hostname still takes
+    /// part in listener isolation, so its requests get 404 rather than another listener's routes (another team's
+    /// wildcard listener would otherwise serve a name whose own listener is broken).
+    /// </summary>
+    private void IsolateUnserved(ListenerSockets sockets)
+    {
+        foreach (var info in sockets.Unserved)
+        {
+            if (!_boundHere.Contains(info.Bind)) continue;
+            listenerFor(info.Bind, "", KindOf(info.Listener)!.Value, false, null).AddUnservedHostname(info.Listener.Hostname);
+        }
+    }
+
+    /// <summary>The bind addresses a programmed listener has a builder for.</summary>
+    private readonly HashSet<IPEndPoint> _boundHere = [];
 
     /// <summary>ListenerSets naming one of our Gateways, in precedence order, and why one is not attached (null: it is).</summary>
     private readonly List<(ListenerSet Set, Gateway Gateway, string? NotAllowed)> _listenerSets = [];
@@ -187,7 +207,12 @@ internal sealed partial class GatewayCompiler
         var validation = kind is ListenerKind.Https or ListenerKind.TlsTerminate ? ValidationFor(info) : null;
         // A listener that is not programmed (no usable certificate or CA) binds nothing (no socket that accepts connections
         // only to close them), and takes no part in listener isolation on a port it would share.
-        if (!info.Usable) return info;
+        if (!info.Usable)
+        {
+            if (kind == ListenerKind.Https) sockets.Unserved.Add(info);
+            return info;
+        }
+        _boundHere.Add(info.Bind);
         var builder = listenerFor(info.Bind, $"{info.Owner} port {l.Port}", kind, proxyProtocol, info.ClientIpDetection);
         builder.AddServerName(l.Hostname, kind);
         if (certificate is not null) builder.Certificates[l.Hostname ?? ""] = certificate;

@@ -105,6 +105,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
         }
         // ListenerSets after every Gateway's own listeners, oldest first: a listener that conflicts with one before it is not served.
         CompileListenerSets(gateways, listeners, sockets);
+        IsolateUnserved(sockets);
 
         // Oldest first, then by namespace/name: the order in which routes claim hostnames of a listener.
         var routes = inputs.HttpRoutes.Select(PrepareHttp).Concat(inputs.GrpcRoutes.Select(PrepareGrpc)).Concat(inputs.TlsRoutes.Select(PrepareTls))

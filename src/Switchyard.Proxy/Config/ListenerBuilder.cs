@@ -111,18 +111,24 @@ internal sealed class ListenerBuilder(IPEndPoint bind, string name, ListenerKind
         if (kind is ListenerKind.Http or ListenerKind.Https) _httpListenerHosts.Add(hostname ?? "");
     }
 
+    /// <summary>
+    /// The hostname of an HTTP or HTTPS listener here that is not programmed (no usable certificate): it serves nothing,
+    /// and its requests are not routed by another listener's routes either (they get 404).
+    /// </summary>
+    public void AddUnservedHostname(string? hostname) => _httpListenerHosts.Add(hostname ?? "");
+
     public ListenerConfig Build()
     {
         // Gateway API listener isolation: with HTTP listeners of more than one hostname here, each request is routed by
-        // the routes of its most specific listener only, one with no routes included (it answers 404).
-        var router = _httpListenerHosts.Count > 1
-            ? HostRouter.Isolating(_httpListenerHosts.ToDictionary(h => h, h => _byListener.GetValueOrDefault(h)?.Router(singleLabelWildcards) ?? HostRouter.Empty, StringComparer.OrdinalIgnoreCase))
-            : _byListener.Count switch
-            {
-                0 => HostRouter.Empty,
-                1 => _byListener.Values.Single().Router(singleLabelWildcards),
-                _ => throw new InvalidOperationException($"{name}: routes of {_byListener.Count} listener hostnames on a port that registered {_httpListenerHosts.Count}"),
-            };
+        // the routes of its most specific listener only, one with no routes included (it answers 404). An Ingress address
+        // shared with Gateway listeners counts as a listener without a hostname.
+        var hosts = _httpListenerHosts.Union(_byListener.Keys, StringComparer.OrdinalIgnoreCase).ToList();
+        var router = hosts.Count switch
+        {
+            0 => HostRouter.Empty,
+            1 => _byListener.GetValueOrDefault(hosts[0])?.Router(singleLabelWildcards) ?? HostRouter.Empty,
+            _ => HostRouter.Isolating(hosts.ToDictionary(h => h, h => _byListener.GetValueOrDefault(h)?.Router(singleLabelWildcards) ?? HostRouter.Empty, StringComparer.OrdinalIgnoreCase)),
+        };
         var mixed = _kinds.Values.Distinct().Skip(1).Any();
         return new ListenerConfig
         {

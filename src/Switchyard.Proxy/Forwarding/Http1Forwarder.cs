@@ -102,7 +102,7 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
             }
             catch (InvalidDataException e)
             {
-                return Failed(context, connection, ForwardOutcome.ResetBeforeResponse, e.Message);
+                return Failed(context, connection, ForwardOutcome.InvalidResponse, e.Message); // malformed: not retried, as a reset is
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -227,7 +227,8 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
             catch (BadHttpRequestException e)
             {
                 connection.Reusable = false;
-                return new(ForwardOutcome.BadRequestBody, e.StatusCode, e.Message);
+                // Kestrel reports a client that hung up mid-body as an unexpected end of the body (400): that is a client gone.
+                return context.RequestAborted.IsCancellationRequested ? new(ForwardOutcome.ClientAborted, 0, e.Message) : new(ForwardOutcome.BadRequestBody, e.StatusCode, e.Message);
             }
             catch (IOException e)
             {
@@ -280,7 +281,7 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
         }
         if (read.IsCompleted)
         {
-            if (buffer.Length > 0) throw new InvalidDataException("upstream closed the connection inside a response head");
+            if (buffer.Length > 0) throw new IOException("upstream closed the connection inside a response head"); // a reset, not a malformed head
             reader.AdvanceTo(buffer.End);
             return HeadRead.Closed;
         }

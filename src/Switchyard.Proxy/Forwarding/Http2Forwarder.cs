@@ -40,7 +40,19 @@ internal sealed class Http2Forwarder : IUpstreamForwarder, IDisposable
     public async ValueTask<ForwardResult> ForwardAsync(HttpContext context, EndpointState endpoint, ForwardPlan plan, CancellationToken cancellationToken)
     {
         var body = plan.RequestHasBody ? new RequestBodyContent(context.Request.BodyReader) : null;
-        using var request = UpstreamMessage.Create(context, endpoint.Address, plan.UpstreamHost, UpstreamProtocol.H2c, body);
+        using var request = UpstreamMessage.Create(context, endpoint.Address, plan.UpstreamHost, UpstreamProtocol.H2c, body); // disposed after the finally below
+        try
+        {
+            return await SendAsync(context, endpoint, plan, request, body, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (body is not null) await body.StopAsync().ConfigureAwait(false); // never read the client's body after the request ends
+        }
+    }
+
+    private async ValueTask<ForwardResult> SendAsync(HttpContext context, EndpointState endpoint, ForwardPlan plan, HttpRequestMessage request, RequestBodyContent? body, CancellationToken cancellationToken)
+    {
         var invoker = _invoker;
         if (endpoint.Pool.ProxyProtocol != ProxyProtocolVersion.None)
         {
@@ -59,6 +71,13 @@ internal sealed class Http2Forwarder : IUpstreamForwarder, IDisposable
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return context.RequestAborted.IsCancellationRequested ? new(ForwardOutcome.ClientAborted, 0) : new(ForwardOutcome.TimedOut, 0, "upstream");
+        }
+        catch (Exception) when (body?.ClientError is { } clientError)
+        {
+            // The client's body broke, not the upstream: answered as the HTTP/1.1 forwarder answers it, not counted against the endpoint.
+            return clientError is BadHttpRequestException bad && !context.RequestAborted.IsCancellationRequested
+                ? new(ForwardOutcome.BadRequestBody, bad.StatusCode, bad.Message)
+                : new(ForwardOutcome.ClientAborted, 0, clientError.Message);
         }
         catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.ConnectionError)
         {

@@ -81,6 +81,15 @@ internal static class EndpointFilter
         return null;
     }
 
+    /// <summary><see cref="Probe"/> from a random endpoint, with a random spread: one draw gives both.</summary>
+    public static EndpointState? ProbeAtRandom(EndpointState[] endpoints, IRandomSource random, long now, EndpointState? avoid)
+    {
+        var n = (uint)endpoints.Length;
+        if (n == 0) return null;
+        var draw = (uint)random.Next(int.MaxValue);
+        return Probe(endpoints, (int)(draw % n), draw / n, now, avoid);
+    }
+
     /// <summary>Tier 0: usable; 1: not ejected (whatever <c>avoid</c> says); 2: not failing active health checks.</summary>
     private static bool Passes(EndpointState e, int tier, long now, EndpointState? avoid) => tier switch
     {

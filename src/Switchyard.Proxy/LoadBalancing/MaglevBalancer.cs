@@ -57,7 +57,7 @@ internal sealed class MaglevBalancer : ILoadBalancer
     public EndpointState? Pick(EndpointState[] endpoints, HttpContext context, long now, EndpointState? avoid)
     {
         if (endpoints.Length == 0 || _table.Length == 0) return null;
-        if (_key.Of(context) is not { } hash) return EndpointFilter.Probe(endpoints, _random.Next(endpoints.Length), (uint)_random.Next(int.MaxValue), now, avoid);
+        if (_key.Of(context) is not { } hash) return EndpointFilter.ProbeAtRandom(endpoints, _random, now, avoid);
         var slot = (int)(hash % TableSize);
         // A key whose owner is unusable goes to a usable endpoint chosen by the key's other bits: the owner's keys
         // spread over all of them, each key to the same one while the set stays (Maglev rebuilds its table over the healthy).

@@ -7,5 +7,5 @@ namespace Switchyard.Proxy.LoadBalancing;
 internal sealed class RandomBalancer(IRandomSource random) : ILoadBalancer
 {
     public EndpointState? Pick(EndpointState[] endpoints, HttpContext context, long now, EndpointState? avoid) =>
-        endpoints.Length == 0 ? null : EndpointFilter.Probe(endpoints, random.Next(endpoints.Length), (uint)random.Next(int.MaxValue), now, avoid);
+        endpoints.Length == 0 ? null : EndpointFilter.ProbeAtRandom(endpoints, random, now, avoid);
 }

@@ -35,7 +35,7 @@ internal sealed class RingHashBalancer : ILoadBalancer
     public EndpointState? Pick(EndpointState[] endpoints, HttpContext context, long now, EndpointState? avoid)
     {
         if (endpoints.Length == 0 || _hashes.Length == 0) return null;
-        if (_key.Of(context) is not { } hash) return EndpointFilter.Probe(endpoints, _random.Next(endpoints.Length), (uint)_random.Next(int.MaxValue), now, avoid);
+        if (_key.Of(context) is not { } hash) return EndpointFilter.ProbeAtRandom(endpoints, _random, now, avoid);
         var index = Array.BinarySearch(_hashes, hash);
         if (index < 0) index = ~index;
         for (var i = 0; i < _hashes.Length; i++)

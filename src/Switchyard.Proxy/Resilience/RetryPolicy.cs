@@ -14,7 +14,10 @@ internal sealed record RetryPolicy
     /// <summary>Response statuses that are retried (idempotent methods only). Default none.</summary>
     public IReadOnlySet<int> Codes { get; init; } = new HashSet<int>();
 
-    /// <summary>Base back-off; each retry waits a random time up to base × 2^(n-1), at most 10 × base. Default 25ms.</summary>
+    /// <summary>
+    /// The minimum back-off: retry n waits base × 2^(n-1), at most 10 × base, plus up to half of that at random
+    /// (<see cref="Pipeline.RequestHandler.Backoff"/>). Default 25ms.
+    /// </summary>
     public TimeSpan Backoff { get; init; } = TimeSpan.FromMilliseconds(25);
 
     public static readonly RetryPolicy Default = new();

@@ -225,8 +225,8 @@ internal sealed class UdpRouteProxy : IAsyncDisposable
     private EndpointState? Pick(EndpointState[] endpoints, long now)
     {
         if (endpoints.Length == 0) return null;
-        var a = EndpointFilter.Probe(endpoints, _runtime.Random.Next(endpoints.Length), (uint)_runtime.Random.Next(int.MaxValue), now, null);
-        var b = EndpointFilter.Probe(endpoints, _runtime.Random.Next(endpoints.Length), (uint)_runtime.Random.Next(int.MaxValue), now, null);
+        var a = EndpointFilter.ProbeAtRandom(endpoints, _runtime.Random, now, null);
+        var b = EndpointFilter.ProbeAtRandom(endpoints, _runtime.Random, now, null);
         return a is not null && b is not null && b.InFlight < a.InFlight ? b : a;
     }
 

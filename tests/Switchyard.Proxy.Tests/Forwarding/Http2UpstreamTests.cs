@@ -175,6 +175,16 @@ public sealed class Http2UpstreamTests : IAsyncLifetime
     private static readonly Method<string, string> Chat = new(MethodType.DuplexStreaming, "echo.Echo", "Chat", Utf8, Utf8);
 
     [Fact]
+    public async Task ClientBodyBreaks_400_NotCountedAgainstTheEndpoint()
+    {
+        // A chunk size that is not hex: the client's fault, answered as Kestrel rates it, not a 502 from the upstream.
+        var answer = await Raw.SendAsync(_port, "POST /upload HTTP/1.1\r\nHost: shop.test\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n");
+        Assert.StartsWith("HTTP/1.1 400 ", answer, StringComparison.Ordinal);
+        Assert.Contains("listener: request body: ", answer, StringComparison.Ordinal);
+        Assert.Equal(0, _proxy.Runtime.Metrics.Ejections);
+    }
+
+    [Fact]
     public async Task GrpcNetClient_BidirectionalStreaming_EachAnswerArrivesBeforeTheNextMessageIsSent()
     {
         // A proxy that sent the upstream request only once the client finished sending would never deliver the first answer.

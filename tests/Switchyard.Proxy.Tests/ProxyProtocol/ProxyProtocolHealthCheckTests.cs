@@ -23,8 +23,9 @@ public sealed class ProxyProtocolHealthCheckTests : IDisposable
 
     public void Dispose() => _ca.Dispose();
 
+    /// <remarks>A generous timeout: a check slowed by a loaded machine is not what these tests look for.</remarks>
     private static string Checked(string proxyProtocol) =>
-        "{lb.switchyard.dev/health-check-path: /healthz, lb.switchyard.dev/health-check-interval: 20ms, lb.switchyard.dev/health-check-timeout: 500ms, "
+        "{lb.switchyard.dev/health-check-path: /healthz, lb.switchyard.dev/health-check-interval: 20ms, lb.switchyard.dev/health-check-timeout: 5s, "
         + "lb.switchyard.dev/health-check-unhealthy-threshold: \"2\"" + (proxyProtocol == "" ? "" : $", lb.switchyard.dev/proxy-protocol: {proxyProtocol}") + "}";
 
     private static string Yaml(int port, string proxyProtocol, string extra = "") => Manifests.GatewayClass

@@ -67,6 +67,7 @@ public sealed class HealthCheckTests
         await Wait.UntilAsync(() => badEndpoint.FailingActiveChecks, "bad endpoint marked failing");
 
         var retuned = yaml.Replace("health-check-interval: 20ms", "health-check-interval: 30ms", StringComparison.Ordinal);
+        Assert.NotEqual(yaml, retuned);
         var objects = new Model.Manifests.ManifestReader(new Model.Manifests.ManifestReaderOptions { Validate = false }).ReadText("site.yaml", retuned).Resources;
         await proxy.ReloadAsync(objects, CancellationToken.None);
 

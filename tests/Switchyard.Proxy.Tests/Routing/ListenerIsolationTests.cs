@@ -77,6 +77,60 @@ public sealed class ListenerIsolationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UnprogrammedListener_ItsHostnameIsNotServedByTheWildcardListener()
+    {
+        // foo.l.test's certificate Secret is missing: its listener serves nothing, and its name does not fall to the
+        // wildcard listener's routes (another team's, whose certificate would be valid for it).
+        using var ca = new TestCertificates();
+        var (wildSecret, _) = ca.Secret("wild-tls", "default", "*.l.test");
+        await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass + """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: iso, namespace: default}
+            spec:
+              gatewayClassName: switchyard
+              listeners:
+                - {name: broken, port: 0, protocol: HTTPS, hostname: foo.l.test, tls: {certificateRefs: [{name: nosuch}]}}
+                - {name: wild, port: 0, protocol: HTTPS, hostname: "*.l.test", tls: {certificateRefs: [{name: wild-tls}]}}
+            ---
+
+            """ + wildSecret + Route("on-wild", "iso", "wild", "/", "wild") + Services);
+        var router = proxy.Runtime.View.Current.Listeners.Single().Value.Router;
+
+        Assert.Null(Match(router, "foo.l.test"));
+        Assert.Equal("httproute default/on-wild rule 0", Match(router, "bar.l.test")?.Rule.Name);
+    }
+
+    [Fact]
+    public async Task IngressAddressSharedWithAGatewayListener_BothServed()
+    {
+        // The Ingress routes are those of a listener without a hostname on that port.
+        await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass + """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: gw, namespace: default}
+            spec:
+              gatewayClassName: switchyard
+              listeners: [{name: http, port: 0, protocol: HTTP, hostname: gw.test}]
+            ---
+
+            """ + Route("on-gw", "gw", "http", "/", "first") + Manifests.IngressAllTo("second") + Services,
+            new ProxyOptions { IngressHttp = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0) });
+        var port = Manifests.Port(proxy);
+
+        Assert.Equal("first", await BackendOf(port, "gw.test", "/"));
+        Assert.Equal("second", await BackendOf(port, "other.test", "/"));
+    }
+
+    private static Proxy.Routing.RouteEntry? Match(Proxy.Routing.HostRouter router, string host)
+    {
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Request.Host = new Microsoft.AspNetCore.Http.HostString(host);
+        context.Request.Path = "/";
+        return router.Match(context.Request, host, "/");
+    }
+
+    [Fact]
     public async Task TwoGateways_SamePortAndHostname_TheLaterListenerConflictedAndItsRoutesUnserved()
     {
         await using var proxy = await Manifests.StartAsync(Manifests.GatewayClass + """
