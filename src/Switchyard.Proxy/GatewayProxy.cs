@@ -235,6 +235,14 @@ public sealed class GatewayProxy : IAsyncDisposable
                 copy.Status = new V1IngressStatus { LoadBalancer = balancer };
                 await _store!.UpdateAsync(copy, cancellationToken).ConfigureAwait(false);
             }
+            // An Ingress no longer served (its class moved to another controller) keeps no address of ours.
+            foreach (var ingress in result.UnservedIngresses)
+            {
+                if (!SameIngressStatus(ingress.Status?.LoadBalancer, balancer)) continue;
+                var copy = Model.Resources.ResourceJson.Clone(ingress);
+                copy.Status = null;
+                await _store!.UpdateAsync(copy, cancellationToken).ConfigureAwait(false);
+            }
         }
         foreach (var released in result.ReleasedGateways)
         {

@@ -27,6 +27,9 @@ internal sealed record CompileResult(
     /// <summary>The Ingresses served (on the ingress addresses), whose status.loadBalancer names those addresses.</summary>
     public IReadOnlyList<k8s.Models.V1Ingress> ServedIngresses { get; init; } = [];
 
+    /// <summary>The Ingresses not served (another controller's class, or none served at all): a status naming these addresses is cleared.</summary>
+    public IReadOnlyList<k8s.Models.V1Ingress> UnservedIngresses { get; init; } = [];
+
     /// <summary>Gateways no longer served whose status this controller wrote: cleared in the store.</summary>
     public IReadOnlyList<Switchyard.Model.Gateway.Gateway> ReleasedGateways { get; init; } = [];
 }
@@ -88,6 +91,7 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
             ListenerSetStatuses = gateway.ListenerSetStatuses,
             ReleasedGateways = gateway.ReleasedGateways,
             ServedIngresses = options.IngressHttp is null && options.IngressHttps is null ? [] : [.. ingress.Served()],
+            UnservedIngresses = options.IngressHttp is null && options.IngressHttps is null ? inputs.Ingresses : [.. inputs.Ingresses.Except(ingress.Served())],
             PolicyStatuses = backends.TlsPolicies.Statuses(
                 inputs.GatewayClasses.Where(c => c.Spec.ControllerName == GatewayCompiler.ControllerName).Select(c => c.Metadata.Name).ToHashSet(StringComparer.Ordinal),
                 time.GetUtcNow().UtcDateTime),

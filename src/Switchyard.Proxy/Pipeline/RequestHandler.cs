@@ -301,10 +301,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                     case ForwardOutcome.Success:
                         return new(endpoint.Name, retries, null);
                     case ForwardOutcome.ClientAborted:
-                        // Nothing more reaches the client; the access log and metrics say 499, as nginx's do.
-                        if (!context.Response.HasStarted) context.Response.StatusCode = StatusCodeClientClosed;
-                        context.Abort();
-                        return new(endpoint.Name, retries, "client went away");
+                        return ClientGone(context, endpoint, retries);
                     case ForwardOutcome.ResponseAborted:
                         return new(endpoint.Name, retries, $"route {rule.Name}: endpoint {endpoint.Name}: {result.Detail}");
                     case ForwardOutcome.BadRequestBody:
@@ -340,6 +337,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                             {
                                 ReleaseRetryToken(backend);
                                 holdsToken = false;
+                                if (context.RequestAborted.IsCancellationRequested) return ClientGone(context, endpoint, retries);
                                 return await Fail(context, rule, backend, endpoint, new(ForwardOutcome.TimedOut, 0, "request"), requestTimedOut: true, retries);
                             }
                         }
@@ -356,6 +354,14 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             runtime.RetryBudget.RequestEnded();
             breaker?.ExitRequest();
         }
+    }
+
+    /// <summary>The client went away: nothing more reaches it, and the access log and metrics say 499, as nginx's do.</summary>
+    private static Outcome ClientGone(HttpContext context, EndpointState endpoint, int retries)
+    {
+        if (!context.Response.HasStarted) context.Response.StatusCode = StatusCodeClientClosed;
+        context.Abort();
+        return new(endpoint.Name, retries, "client went away");
     }
 
     private IUpstreamForwarder ForwarderOf(Backend backend) => backend.Protocol == UpstreamProtocol.H2c ? runtime.H2cForwarder : runtime.Forwarder;

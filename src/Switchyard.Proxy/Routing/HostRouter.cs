@@ -89,7 +89,7 @@ internal sealed class HostRouter
     }
 
     /// <summary>
-    /// The host name of the request's Host header (HTTP/2's :authority), its port removed, as <see cref="HostString.Host"/>
+    /// The host name of the request's Host header (HTTP/2's :authority), its port and a trailing dot removed, as <see cref="HostString.Host"/>
     /// reads it, without making a string in the usual case: an ASCII name or IPv4 address with at most one colon followed
     /// by a port. Anything else (an IPv6 literal, a punycode label, which <see cref="HostString"/> decodes) is left to
     /// <see cref="HostString"/>.
@@ -105,8 +105,11 @@ internal sealed class HostRouter
         if ((text.IndexOfAny('[', '-') >= 0 && (text.Contains('[') || text.IndexOf("xn--", StringComparison.OrdinalIgnoreCase) >= 0))
             || (colon >= 0 && (colon == text.Length - 1 || text[(colon + 1)..].Contains(':'))))
         {
-            return request.Host.Host;
+            var decoded = request.Host.Host.AsSpan();
+            return decoded.Length > 1 && decoded[^1] == '.' ? decoded[..^1] : decoded;
         }
-        return colon < 0 ? text : text[..colon];
+        var name = colon < 0 ? text : text[..colon];
+        // "x.test." is the fully qualified form of "x.test" (RFC 1034 §3.1): routed, and isolated, as that name.
+        return name.Length > 1 && name[^1] == '.' ? name[..^1] : name;
     }
 }

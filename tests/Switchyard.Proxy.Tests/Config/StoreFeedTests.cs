@@ -106,6 +106,40 @@ public sealed class StoreFeedTests
     }
 
     [Fact]
+    public async Task FromStore_IngressNoLongerServed_ItsStatusCleared()
+    {
+        await using var site = await EchoBackend.StartAsync("site");
+        var yaml = """
+            apiVersion: networking.k8s.io/v1
+            kind: IngressClass
+            metadata: {name: mine}
+            spec: {controller: switchyard.dev/ingress-controller}
+            ---
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata: {name: site, namespace: default}
+            spec:
+              ingressClassName: mine
+              rules: [{http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: site, port: {number: 80}}}}]}}]
+            ---
+
+            """ + Manifests.Service("site", site.Port);
+        await using var store = await StoreWithAsync(yaml);
+        var options = new ProxyOptions { IngressHttp = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0) };
+        await using var proxy = GatewayProxy.FromStore(options, store);
+        await proxy.StartAsync(CancellationToken.None);
+        var key = new ObjectRef(ResourceKinds.Ingress, "default", "site");
+        await Wait.UntilAsync(async () => ((k8s.Models.V1Ingress?)await store.GetAsync(key))?.Status?.LoadBalancer?.Ingress is { Count: > 0 }, "the Ingress status");
+
+        var moved = (k8s.Models.V1IngressClass)(await store.GetAsync(new ObjectRef(ResourceKinds.IngressClass, null, "mine")))!;
+        moved.Spec.Controller = "k8s.io/ingress-nginx";
+        moved.Metadata.ResourceVersion = null;
+        Assert.True((await store.UpdateAsync(moved)).Ok);
+
+        await Wait.UntilAsync(async () => ((k8s.Models.V1Ingress?)await store.GetAsync(key))?.Status?.LoadBalancer?.Ingress is null or { Count: 0 }, "the Ingress status cleared");
+    }
+
+    [Fact]
     public async Task FromStore_RouteChanges_ServesNewBackendAndWritesStatus()
     {
         await using var one = await EchoBackend.StartAsync("one");

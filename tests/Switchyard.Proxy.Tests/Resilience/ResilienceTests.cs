@@ -190,6 +190,28 @@ public sealed class ResilienceTests
     }
 
     [Fact]
+    public async Task ClientGoneDuringARetryBackoff_Logged499NotATimeout()
+    {
+        await using var failing = await EchoBackend.StartAsync("failing");
+        failing.Status = 503;
+        var log = new SharedLog();
+        var rules = "    - {retry: {attempts: 3, codes: [503], backoff: 10s}, backendRefs: [{name: svc, port: 80}]}";
+        await using var proxy = await Manifests.StartAsync(Gateway(rules) + Manifests.Service("svc", failing.Port), new ProxyOptions { AccessLog = log.Writer });
+        using var client = Manifests.Client();
+        using var gone = new CancellationTokenSource();
+
+        var request = client.SendAsync(Manifests.Request(Manifests.Port(proxy), "a.test", "GET", "/"), gone.Token);
+        await Wait.UntilAsync(() => failing.Requests == 1, "the first attempt"); // then the gateway waits out its back-off
+        await gone.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
+
+        await Wait.UntilAsync(() => log.ToString().Contains("\"status\":", StringComparison.Ordinal), "the access log line");
+        Assert.Contains("\"status\":499", log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("client went away", log.ToString(), StringComparison.Ordinal);
+        Assert.Equal(1, failing.Requests);
+    }
+
+    [Fact]
     public async Task PerTryTimeout_Post_NotRetriedAnswers504()
     {
         await using var stalled = await EchoBackend.StartAsync("stalled");

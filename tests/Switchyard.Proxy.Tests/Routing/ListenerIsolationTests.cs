@@ -47,6 +47,8 @@ public sealed class ListenerIsolationTests : IAsyncLifetime
     [InlineData("foo.l.test", "/only", "exact")]
     [InlineData("foo.l.test", "/other", "404")] // not the wildcard listener's "/" route: foo.l.test has a listener of its own
     [InlineData("FOO.L.TEST", "/other", "404")]
+    [InlineData("foo.l.test.", "/other", "404")] // the fully qualified form is the same name
+    [InlineData("bar.l.test.", "/other", "wild")]
     [InlineData("bar.l.test", "/other", "wild")]
     [InlineData("a.b.l.test", "/other", "wild")]
     [InlineData("empty.l.test", "/", "404")] // its listener has no route at all: still not the wildcard's

@@ -85,11 +85,17 @@ internal static class GatewayCommand
                         ManifestInput.PrintErrors(context, again, "; still serving the previous version");
                         return;
                     }
-                    // An empty read is most often a file caught emptied mid-write (a shell redirect, an editor): serving
-                    // it would close every listener. To stop serving, stop the gateway.
+                    // An empty read, or one without a Gateway or Ingress, is most often a file caught emptied or cut short
+                    // mid-write (a shell redirect, an editor): serving it would close every listener. To stop serving,
+                    // stop the gateway.
                     if (again.Objects.Count == 0)
                     {
                         context.Error.WriteLine($"{context.Colors.Red("error:")} the manifests hold no objects now (a file emptied or caught mid-write?); still serving the previous version");
+                        return;
+                    }
+                    if (proxy.Listeners.Count > 0 && !again.Resources.Any(o => o is Switchyard.Model.Gateway.Gateway or k8s.Models.V1Ingress))
+                    {
+                        context.Error.WriteLine($"{context.Colors.Red("error:")} the manifests hold no Gateway or Ingress now (a file cut short mid-write?); still serving the previous version");
                         return;
                     }
                     applying = true;

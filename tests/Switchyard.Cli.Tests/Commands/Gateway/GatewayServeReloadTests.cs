@@ -169,6 +169,12 @@ public sealed class GatewayServeReloadTests
             await File.WriteAllTextAsync(site, "");
             await UntilAsync(() => Task.FromResult(Text(errors).Contains("the manifests hold no objects now", StringComparison.Ordinal)), "the refused reload");
             Assert.Equal("one", await PodAsync(http, port));
+
+            // Cut short at a document boundary: objects, but no Gateway any more.
+            var whole = Gateway(port) + Backend("one", one.Url.Port) + Route("one");
+            await File.WriteAllTextAsync(site, whole[..(whole.IndexOf("kind: Gateway\n", StringComparison.Ordinal) - "apiVersion: gateway.networking.k8s.io/v1\n".Length)]);
+            await UntilAsync(() => Task.FromResult(Text(errors).Contains("the manifests hold no Gateway or Ingress now", StringComparison.Ordinal)), "the second refused reload");
+            Assert.Equal("one", await PodAsync(http, port));
             Assert.DoesNotContain("Reloaded: ", Text(output), StringComparison.Ordinal);
         }
         finally
