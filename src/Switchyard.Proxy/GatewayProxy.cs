@@ -122,6 +122,9 @@ public sealed class GatewayProxy : IAsyncDisposable
     /// <summary>Configured bind address → bound address (they differ when a port was 0).</summary>
     public IReadOnlyDictionary<IPEndPoint, IPEndPoint> Listeners => _listeners.Bound;
 
+    /// <summary>The listener addresses the last change could not bind, with why (in use, or reserved).</summary>
+    public IReadOnlyDictionary<IPEndPoint, string> UnboundListeners => _listeners.Unbound;
+
     /// <summary>Configured UDP bind address → bound address (they differ when a port was 0).</summary>
     public IReadOnlyDictionary<IPEndPoint, IPEndPoint> UdpListeners => _udpListeners.Bound;
 
@@ -186,7 +189,8 @@ public sealed class GatewayProxy : IAsyncDisposable
     private async Task ApplyLockedAsync(IReadOnlyList<IKubernetesObject<V1ObjectMeta>> objects, long version, CancellationToken cancellationToken)
     {
         var result = _compiler.Compile(ProxyInputs.From(objects), version);
-        var bindErrors = await _listeners.ReconcileAsync(result.Snapshot, cancellationToken).ConfigureAwait(false);
+        var bindErrors = await _listeners.ReconcileAsync(result.Snapshot, cancellationToken, _options.ReservedAddresses).ConfigureAwait(false);
+        MarkUnbound(result, _listeners.Unbound, _runtime.Time.GetUtcNow().UtcDateTime);
         _runtime.View.Publish(result.Snapshot);
         // After publishing: new clients of a port get the new route, and sessions whose endpoint left it end.
         var udpBindErrors = await _udpListeners.ReconcileAsync(result.Snapshot, cancellationToken).ConfigureAwait(false);
@@ -210,6 +214,43 @@ public sealed class GatewayProxy : IAsyncDisposable
         if (_store is not null) await WriteStatusesAsync(result, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A Gateway listener whose address could not be bound (in use, or reserved for up's own servers) serves nothing:
+    /// its conditions say so (Gateway API's <c>Accepted=False/PortUnavailable</c>), not Programmed, and the Gateway is
+    /// Programmed only while one of its listeners is.
+    /// </summary>
+    private static void MarkUnbound(CompileResult result, IReadOnlyDictionary<IPEndPoint, string> unbound, DateTime now)
+    {
+        if (unbound.Count == 0) return;
+        foreach (var (gateway, status) in result.GatewayStatuses)
+        {
+            if (status.Addresses?.FirstOrDefault()?.Value is not { } text || !IPAddress.TryParse(text, out var address)) continue;
+            var gen = gateway.Metadata.Generation;
+            foreach (var listener in status.Listeners ?? [])
+            {
+                var spec = gateway.Spec.Listeners?.FirstOrDefault(l => l.Name == listener.Name);
+                if (spec is null || !unbound.TryGetValue(new IPEndPoint(address, spec.Port), out var why)) continue;
+                var previous = gateway.Status?.Listeners?.FirstOrDefault(l => l.Name == listener.Name)?.Conditions;
+                listener.Conditions ??= [];
+                Replace(listener.Conditions, Conditions.Make("Accepted", false, "PortUnavailable", why, gen, previous, now));
+                Replace(listener.Conditions, Conditions.Make("Programmed", false, "Invalid", why, gen, previous, now));
+            }
+            if (status.Listeners?.All(l => l.Conditions?.Any(c => c.Type == "Programmed" && c.Status == "False") == true) == true)
+                Replace(status.Conditions ??= [], Conditions.Make("Programmed", false, "Invalid", "no listener can serve", gen, gateway.Status?.Conditions, now));
+        }
+
+        static void Replace(IList<V1Condition> conditions, V1Condition condition)
+        {
+            for (var i = 0; i < conditions.Count; i++)
+            {
+                if (conditions[i].Type != condition.Type) continue;
+                conditions[i] = condition;
+                return;
+            }
+            conditions.Add(condition);
+        }
+    }
+
     private async Task WriteStatusesAsync(CompileResult result, CancellationToken cancellationToken)
     {
         foreach (var (gatewayClass, status) in result.ClassStatuses)
@@ -226,9 +267,21 @@ public sealed class GatewayProxy : IAsyncDisposable
             copy.Status = status;
             await _store!.UpdateAsync(copy, cancellationToken).ConfigureAwait(false);
         }
-        if (IngressLoadBalancer() is { } balancer)
+        var balancer = IngressLoadBalancer();
+        if (balancer is null)
         {
-            foreach (var ingress in result.ServedIngresses)
+            // No ingress address is served (up started without --ingress-http/--ingress-https): no Ingress has one.
+            foreach (var ingress in result.OurIngresses)
+            {
+                if (ingress.Status?.LoadBalancer?.Ingress is not { Count: > 0 }) continue;
+                var copy = Model.Resources.ResourceJson.Clone(ingress);
+                copy.Status = null;
+                await _store!.UpdateAsync(copy, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            foreach (var ingress in result.OurIngresses)
             {
                 if (SameIngressStatus(ingress.Status?.LoadBalancer, balancer)) continue;
                 var copy = Model.Resources.ResourceJson.Clone(ingress);
@@ -236,7 +289,7 @@ public sealed class GatewayProxy : IAsyncDisposable
                 await _store!.UpdateAsync(copy, cancellationToken).ConfigureAwait(false);
             }
             // An Ingress no longer served (its class moved to another controller) keeps no address of ours.
-            foreach (var ingress in result.UnservedIngresses)
+            foreach (var ingress in result.OtherIngresses)
             {
                 if (!SameIngressStatus(ingress.Status?.LoadBalancer, balancer)) continue;
                 var copy = Model.Resources.ResourceJson.Clone(ingress);

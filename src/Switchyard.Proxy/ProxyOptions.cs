@@ -96,6 +96,13 @@ public sealed record ProxyOptions
     /// </summary>
     public string? SessionKeySecret { get; init; }
 
+    /// <summary>
+    /// Addresses the gateway never binds for a Gateway listener, with what holds them ("the API server"): under
+    /// <c>switchyard up</c>, its own servers' addresses. A Gateway naming one gets <c>Accepted=False/PortUnavailable</c>
+    /// instead of taking the address before the server that owns it starts.
+    /// </summary>
+    public IReadOnlyDictionary<System.Net.IPEndPoint, string> ReservedAddresses { get; init; } = new Dictionary<System.Net.IPEndPoint, string>();
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();

@@ -24,11 +24,11 @@ internal sealed record CompileResult(
     /// <summary>BackendTLSPolicy statuses to write back.</summary>
     public IReadOnlyList<PolicyStatusUpdate> PolicyStatuses { get; init; } = [];
 
-    /// <summary>The Ingresses served (on the ingress addresses), whose status.loadBalancer names those addresses.</summary>
-    public IReadOnlyList<k8s.Models.V1Ingress> ServedIngresses { get; init; } = [];
+    /// <summary>The Ingresses of this controller's classes: their status.loadBalancer names the ingress addresses (cleared when there are none).</summary>
+    public IReadOnlyList<k8s.Models.V1Ingress> OurIngresses { get; init; } = [];
 
-    /// <summary>The Ingresses not served (another controller's class, or none served at all): a status naming these addresses is cleared.</summary>
-    public IReadOnlyList<k8s.Models.V1Ingress> UnservedIngresses { get; init; } = [];
+    /// <summary>The other Ingresses (another controller's class): a status naming the ingress addresses is cleared.</summary>
+    public IReadOnlyList<k8s.Models.V1Ingress> OtherIngresses { get; init; } = [];
 
     /// <summary>Gateways no longer served whose status this controller wrote: cleared in the store.</summary>
     public IReadOnlyList<Switchyard.Model.Gateway.Gateway> ReleasedGateways { get; init; } = [];
@@ -90,8 +90,8 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
             ClassStatuses = gateway.ClassStatuses,
             ListenerSetStatuses = gateway.ListenerSetStatuses,
             ReleasedGateways = gateway.ReleasedGateways,
-            ServedIngresses = options.IngressHttp is null && options.IngressHttps is null ? [] : [.. ingress.Served()],
-            UnservedIngresses = options.IngressHttp is null && options.IngressHttps is null ? inputs.Ingresses : [.. inputs.Ingresses.Except(ingress.Served())],
+            OurIngresses = [.. ingress.Served()],
+            OtherIngresses = [.. inputs.Ingresses.Except(ingress.Served())],
             PolicyStatuses = backends.TlsPolicies.Statuses(
                 inputs.GatewayClasses.Where(c => c.Spec.ControllerName == GatewayCompiler.ControllerName).Select(c => c.Metadata.Name).ToHashSet(StringComparer.Ordinal),
                 time.GetUtcNow().UtcDateTime),

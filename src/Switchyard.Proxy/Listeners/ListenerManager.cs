@@ -61,10 +61,14 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
         }
     }
 
+    /// <summary>The addresses the last reconcile could not bind, with why (reserved, or the system's error).</summary>
+    public IReadOnlyDictionary<IPEndPoint, string> Unbound { get; private set; } = new Dictionary<IPEndPoint, string>();
+
     /// <summary>Binds what <paramref name="snapshot"/> lists; returns one message per address that could not be bound.</summary>
-    public async Task<IReadOnlyList<string>> ReconcileAsync(ProxySnapshot snapshot, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> ReconcileAsync(ProxySnapshot snapshot, CancellationToken cancellationToken, IReadOnlyDictionary<IPEndPoint, string>? reserved = null)
     {
         var errors = new List<string>();
+        var unbound = new Dictionary<IPEndPoint, string>();
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -77,6 +81,12 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
             foreach (var (bind, listener) in snapshot.Listeners)
             {
                 if (_servers.ContainsKey(bind)) continue;
+                if (reserved?.GetValueOrDefault(bind) is { } holder)
+                {
+                    unbound[bind] = $"{bind} is reserved for {holder}";
+                    errors.Add($"{listener.Name}: cannot listen on {bind}: it is reserved for {holder}");
+                    continue;
+                }
                 try
                 {
                     var started = await StartAsync(bind, listener.Kind, listener.AcceptsProxyProtocol, cancellationToken).ConfigureAwait(false);
@@ -84,6 +94,7 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
                 }
                 catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
                 {
+                    unbound[bind] = $"cannot listen on {bind}: {e.Message}";
                     errors.Add($"{listener.Name}: cannot listen on {bind}: {e.Message}");
                 }
             }
@@ -92,6 +103,7 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
         {
             _gate.Release();
         }
+        Unbound = unbound;
         return errors;
     }
 

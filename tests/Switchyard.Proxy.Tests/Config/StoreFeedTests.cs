@@ -106,6 +106,27 @@ public sealed class StoreFeedTests
     }
 
     [Fact]
+    public async Task FromStore_NoIngressAddress_AStatusLeftFromAnEarlierRunCleared()
+    {
+        await using var store = await StoreWithAsync(Manifests.IngressAllTo("site") + """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: site, namespace: default}
+            spec: {ports: [{name: http, port: 80}]}
+            """);
+        var key = new ObjectRef(ResourceKinds.Ingress, "default", "site");
+        var stale = (k8s.Models.V1Ingress)(await store.GetAsync(key))!;
+        stale.Status = new k8s.Models.V1IngressStatus { LoadBalancer = new k8s.Models.V1IngressLoadBalancerStatus { Ingress = [new k8s.Models.V1IngressLoadBalancerIngress { Ip = "127.0.0.1", Ports = [new k8s.Models.V1IngressPortStatus { Port = 8081, Protocol = "TCP" }] }] } };
+        stale.Metadata.ResourceVersion = null;
+        Assert.True((await store.UpdateAsync(stale)).Ok);
+
+        await using var proxy = GatewayProxy.FromStore(new ProxyOptions(), store); // no --ingress-http: Ingresses are not served
+        await proxy.StartAsync(CancellationToken.None);
+
+        await Wait.UntilAsync(async () => ((k8s.Models.V1Ingress?)await store.GetAsync(key))?.Status?.LoadBalancer?.Ingress is null or { Count: 0 }, "the stale status cleared");
+    }
+
+    [Fact]
     public async Task FromStore_IngressNoLongerServed_ItsStatusCleared()
     {
         await using var site = await EchoBackend.StartAsync("site");

@@ -138,7 +138,12 @@ internal static class GatewayCommand
     private static void Report(CliContext context, GatewayProxy proxy)
     {
         foreach (var warning in proxy.Warnings) context.Error.WriteLine($"{context.Colors.Yellow("warning:")} {warning}");
-        if (proxy.Listeners.Count == 0) context.Error.WriteLine("No listeners: the manifests hold no Gateway of a GatewayClass with controllerName switchyard.dev/gateway-controller, and neither --ingress-http nor --ingress-https is set.");
+        if (proxy.Listeners.Count == 0)
+        {
+            context.Error.WriteLine(proxy.UnboundListeners.Count > 0
+                ? "No listeners: no listener address could be bound (see the warnings above)."
+                : "No listeners: the manifests hold no Gateway of a GatewayClass with controllerName switchyard.dev/gateway-controller, and neither --ingress-http nor --ingress-https is set.");
+        }
         foreach (var (configured, bound) in proxy.Listeners.OrderBy(l => l.Value.Port)) context.Out.WriteLine($"Listening: {proxy.Scheme(configured)}://{bound}");
         foreach (var (obj, status) in proxy.Statuses)
         {
