@@ -86,7 +86,7 @@ internal static class DemoAppCommand
 
     private static async Task<int> RunAsync(CliContext context, DemoAppOptions options, CancellationToken ct)
     {
-        using var stop = new ForegroundStop(context.Env, ct);
+        using var stop = new ForegroundStop(context.Env, ct, stopOnHangup: true);
         DemoAppServer server;
         try
         {

@@ -69,7 +69,7 @@ internal static class DnsCommand
             var manifests = ManifestInput.Read(context.Env, context.Get(files) ?? [], namespaceOverride: null);
             if (!manifests.Ok) return ManifestInput.PrintErrors(context, manifests, "; nothing is served");
 
-            using var stop = new ForegroundStop(context.Env, ct);
+            using var stop = new ForegroundStop(context.Env, ct, stopOnHangup: true);
             var dns = DnsComponent.FromObjects(options, manifests.Resources);
             try
             {

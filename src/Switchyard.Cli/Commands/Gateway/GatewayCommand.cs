@@ -44,7 +44,7 @@ internal static class GatewayCommand
             "switchyard gateway serve -f site.yaml --ingress-http 127.0.0.1:8080 --ingress-x-forwarded-for-trusted-hops 2",
             "switchyard gateway serve -f site.yaml --tls-idle-timeout 10m --external-auth-timeout 2s",
             "switchyard gateway serve -f site/ --watch          # serve each saved change of site/",
-            "kill -HUP $(pidof switchyard)                      # read the manifests again",
+            "kill -HUP $(pgrep -f 'switchyard gateway serve')   # read the manifests again (pods of up run the same binary: name this process)",
             "curl -H 'Host: shop.example.com' http://127.0.0.1:8080/cart");
         setup.SetAction(command, async (context, ct) =>
         {

@@ -124,7 +124,12 @@ internal static class UpCommand
             if (!manifests.Ok) return ManifestInput.PrintErrors(context, manifests, "; the control plane was not started");
         }
 
-        using var stop = new ForegroundStop(context.Env, cancellationToken);
+        using var stop = new ForegroundStop(context.Env, cancellationToken, stopOnHangup: true);
+
+        // The API server binds last, after the components started the pods: a taken --api address is found first, so
+        // up fails at once instead of starting pods only to stop them.
+        if (TakenAddress(settings.Listen) is { } taken)
+            return context.Fail($"--api {settings.Listen}: cannot listen: {taken} (is another `switchyard up` running? Pick another address with --api HOST:PORT)");
 
         RunningCluster cluster;
         try
@@ -158,6 +163,22 @@ internal static class UpCommand
         }
         context.Out.WriteLine("Stopped.");
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Why <paramref name="address"/> cannot be listened on now; null when it can (the probe socket is closed again).</summary>
+    private static string? TakenAddress(IPEndPoint address)
+    {
+        try
+        {
+            using var probe = new System.Net.Sockets.Socket(address.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            probe.Bind(address);
+            probe.Listen(1);
+            return null;
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            return e.Message;
+        }
     }
 
     private static async Task<bool> ApplyAsync(CliContext context, RunningCluster cluster, ManifestReadResult manifests, CancellationToken cancellationToken)
