@@ -38,7 +38,9 @@ internal sealed class DemoAppServer : IAsyncDisposable
         _upstream = new HttpClient(new SocketsHttpHandler
         {
             ConnectCallback = (context, ct) => ConnectAsync(resolver, context.DnsEndPoint, ct),
-            PooledConnectionLifetime = TimeSpan.FromSeconds(30),
+            // A new connection per call: the node proxy balances connections, so each call is balanced anew and the
+            // round robin the quickstart shows is visible request by request (pooled connections would pin a caller to one pod).
+            PooledConnectionLifetime = TimeSpan.Zero,
             UseProxy = false,
         })
         { Timeout = options.UpstreamTimeout };
@@ -139,7 +141,7 @@ internal sealed class DemoAppServer : IAsyncDisposable
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or SocketException && !cancellationToken.IsCancellationRequested)
         {
-            node["error"] = e is TaskCanceledException ? $"no answer within {_options.UpstreamTimeout.TotalSeconds:0.#}s" : (e.InnerException?.Message ?? e.Message);
+            node["error"] = e is TaskCanceledException { InnerException: TimeoutException } ? $"no answer within {_options.UpstreamTimeout.TotalSeconds:0.#}s" : (e.InnerException?.Message ?? e.Message);
             return (false, node);
         }
     }
