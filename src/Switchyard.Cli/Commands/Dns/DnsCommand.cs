@@ -31,7 +31,7 @@ internal static class DnsCommand
         var ttl = new Option<uint>("--ttl") { Description = "TTL of zone records and negative answers, in seconds", DefaultValueFactory = _ => 5 };
         var upstream = new Option<string[]>("--upstream")
         {
-            Description = "Resolver for names outside the zone: IP, IP:PORT, or a resolv.conf path (e.g. /etc/resolv.conf); repeatable. Without one, such queries are REFUSED",
+            Description = "Resolver for names outside the zone: IP, IP:PORT, or a resolv.conf path (e.g. /etc/resolv.conf); repeatable. Without one (or with none, as up's --dns-upstream takes it), such queries are REFUSED",
             HelpName = "ADDR",
             Arity = ArgumentArity.ZeroOrMore,
         };
@@ -51,7 +51,7 @@ internal static class DnsCommand
         {
             var errors = new List<string>();
             if (!DnsEndpoints.TryParse(context.Get(listen) ?? "", 53, out var listenAt, out var error)) errors.Add($"--listen: {error}");
-            var upstreams = DnsUpstreams.Parse(context.Env, context.Get(upstream) ?? [], "--upstream", errors);
+            var upstreams = context.Get(upstream) is ["none"] ? [] : DnsUpstreams.Parse(context.Env, context.Get(upstream) ?? [], "--upstream", errors);
             IPEndPoint? metricsAt = null;
             if (context.Get(metrics) is { Length: > 0 } m && !DnsEndpoints.TryParse(m, 9153, out metricsAt, out var metricsError)) errors.Add($"--metrics: {metricsError}");
             var options = new DnsOptions
@@ -82,6 +82,12 @@ internal static class DnsCommand
             }
             await using (dns)
             {
+                // The files are served as given, and nothing allocates cluster IPs here as up's API server does.
+                foreach (var service in manifests.Resources.OfType<k8s.Models.V1Service>().Where(s => s.Spec?.Type != "ExternalName" && string.IsNullOrEmpty(s.Spec?.ClusterIP)))
+                {
+                    context.Error.WriteLine($"{context.Colors.Yellow("warning:")} service {service.Metadata.NamespaceProperty ?? "default"}/{service.Metadata.Name} has no spec.clusterIP in the files, "
+                        + "so its name has no address record here (switchyard up allocates one; give one, or clusterIP: None for a headless Service)");
+                }
                 context.Out.WriteLine($"DNS: serving {options.Zone.Zone} ({dns.ZoneNames} names) on {dns.Endpoint} udp+tcp");
                 context.Out.WriteLine(upstreams.Count > 0 ? $"Upstreams: {string.Join(", ", upstreams)}" : "Upstreams: none (names outside the zone are REFUSED)");
                 if (dns.MetricsUrl is { } url) context.Out.WriteLine($"Metrics: {url}");
