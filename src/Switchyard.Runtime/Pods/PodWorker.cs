@@ -94,13 +94,15 @@ internal sealed class PodWorker : IAsyncDisposable
         foreach (var c in _containers) c.KillNow();
     }
 
+    /// <summary>Wakes the status writer; a container's last change reported after the worker was disposed (shutdown) is dropped.</summary>
     private void Changed()
     {
+        if (Volatile.Read(ref _disposed) == 1) return;
         try
         {
             if (_dirty.CurrentCount == 0) _dirty.Release();
         }
-        catch (SemaphoreFullException)
+        catch (Exception e) when (e is SemaphoreFullException or ObjectDisposedException)
         {
         }
     }

@@ -190,6 +190,22 @@ public class CliEndToEndTests(ClusterFixture cluster) : IClassFixture<ClusterFix
     }
 
     [Fact]
+    public async Task Describe_KindWithoutName_DescribesEveryObjectOfTheNamespace()
+    {
+        using var cli = new CliRunner();
+        cli.Write("app.yaml", App("e2e-describe-all"));
+        Assert.Equal(0, (await cluster.RunAsync(cli, "apply", "-f", "app.yaml")).ExitCode);
+
+        var run = await cluster.RunAsync(cli, "describe", "svc", "-n", "e2e-describe-all");
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Matches(@"(?m)^Name: +web$", run.Out);
+
+        var none = await cluster.RunAsync(cli, "describe", "deploy", "-n", "e2e-describe-all");
+        Assert.Equal(0, none.ExitCode);
+        Assert.Equal("No resources found in e2e-describe-all namespace.\n", none.Error);
+    }
+
+    [Fact]
     public async Task Delete_ExistingThenMissing_ReportsDeletedThenNotFound()
     {
         using var cli = new CliRunner();

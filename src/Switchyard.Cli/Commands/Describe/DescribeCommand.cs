@@ -20,7 +20,8 @@ internal static class DescribeCommand
         setup.Examples(command,
             "switchyard describe svc web",
             "switchyard describe pod/web-1 -n shop",
-            "switchyard describe deploy web");
+            "switchyard describe deploy web",
+            "switchyard describe pods -n shop                   # every pod of the namespace");
         setup.SetAction(command, async (context, ct) =>
         {
             var kindText = context.Get(kindArg) ?? "";
@@ -30,7 +31,6 @@ internal static class DescribeCommand
                 objectNames.Insert(0, kindText[(kindText.IndexOf('/', StringComparison.Ordinal) + 1)..]);
                 kindText = kindText[..kindText.IndexOf('/', StringComparison.Ordinal)];
             }
-            if (objectNames.Count == 0) return context.Usage("give the name of the object to describe");
             var kind = KindNames.Resolve(context, kindText);
             if (kind is null) return ExitCodes.Failure;
             var namespaceName = kind.Namespaced ? context.Get(ns) ?? NamespaceOptions.DefaultNamespace : null;
@@ -39,6 +39,24 @@ internal static class DescribeCommand
             if (client is null) return ExitCodes.Failure;
             var code = ExitCodes.Ok;
             var first = true;
+            if (objectNames.Count == 0)
+            {
+                // As kubectl: no name describes every object of the kind (in the namespace).
+                var listed = await client.ListAsync(kind, namespaceName, null, ct);
+                if (!listed.Ok) return context.Fail(client, listed.Error!);
+                if (listed.Value!.Items.Count == 0)
+                {
+                    context.Error.WriteLine(kind.Namespaced ? $"No resources found in {namespaceName} namespace." : "No resources found");
+                    return ExitCodes.Ok;
+                }
+                foreach (var item in listed.Value.Items)
+                {
+                    if (!first) context.Out.WriteLine();
+                    first = false;
+                    context.Out.Write(await DescribeAsync(context, client, kind, item, ct));
+                }
+                return ExitCodes.Ok;
+            }
             foreach (var name in objectNames)
             {
                 var got = await client.GetAsync(kind, namespaceName, name, ct);

@@ -38,10 +38,24 @@ internal static class Describers
             w.Value(2, "Args", string.Join(" ", c.Items("args").Select(x => x.ToString())));
             w.Value(2, "Ports", string.Join(", ", c.Items("ports").Select(p =>
                 $"{p.Long("containerPort")}/{p.Str("protocol") ?? "TCP"}{(p.Str("name") is { } n ? $" ({n})" : "")}")));
+            ContainerState(w, "State", status.At("state"));
+            ContainerState(w, "Last State", status.At("lastState"));
             w.Value(2, "Ready", status.Bool("ready")?.ToString().ToLowerInvariant() ?? "false");
             w.Value(2, "Restart Count", (status.Long("restartCount") ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
         w.Conditions(0, obj);
+    }
+
+    /// <summary>A container's state as kubectl shows it: Running, Waiting or Terminated, then its reason, message, exit code and times.</summary>
+    private static void ContainerState(DescribeWriter w, string label, JsonNode? state)
+    {
+        if (state is not JsonObject o || o.FirstOrDefault() is not { Key: { Length: > 0 } kind, Value: var detail }) return;
+        w.Value(2, label, char.ToUpperInvariant(kind[0]) + kind[1..]);
+        if (detail.Str("reason") is { } reason) w.Value(3, "Reason", reason);
+        if (detail.Str("message") is { } message) w.Value(3, "Message", message);
+        if (detail.Long("exitCode") is { } code) w.Value(3, "Exit Code", code.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (detail.Str("startedAt") is { } started) w.Value(3, "Started", started);
+        if (detail.Str("finishedAt") is { } finished) w.Value(3, "Finished", finished);
     }
 
     public static void Service(DescribeWriter w, JsonNode obj, IReadOnlyList<JsonObject> slices)

@@ -88,7 +88,7 @@ internal static class PolicyCommand
             from, to, port, method, path, headers, files,
         };
         setup.Examples(command,
-            "switchyard policy explain --from x/a --to y/b --port 80/TCP -f examples/foundation/",
+            "switchyard policy explain --from shop/web-1 --to shop/web-0 --port 8080/TCP -f examples/foundation/",
             "switchyard policy explain --from 192.0.2.10 --to shop/web-0 --port 443",
             "switchyard policy explain --from shop/web-0 --to shop/api-0 --port 8080 --method GET --path /orders -f shop.yaml");
         setup.SetAction(command, async (context, ct) =>
