@@ -101,7 +101,7 @@ public sealed record ProxyOptions
     /// <c>switchyard up</c>, its own servers' addresses. A Gateway naming one gets <c>Accepted=False/PortUnavailable</c>
     /// instead of taking the address before the server that owns it starts.
     /// </summary>
-    public IReadOnlyDictionary<System.Net.IPEndPoint, string> ReservedAddresses { get; init; } = new Dictionary<System.Net.IPEndPoint, string>();
+    public IReadOnlyDictionary<System.Net.IPEndPoint, string> ReservedAddresses { get; init; } = System.Collections.Immutable.ImmutableDictionary<System.Net.IPEndPoint, string>.Empty;
 
     public IReadOnlyList<string> Validate()
     {

@@ -13,8 +13,19 @@ namespace Switchyard.Proxy.Forwarding;
 /// </summary>
 internal static class UpstreamMessage
 {
-    public static bool HasBody(HttpContext context) =>
-        context.Request.ContentLength is > 0 || (context.Request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true);
+    /// <summary>
+    /// Whether the request carries a body. HTTP/1.x says so in its head (RFC 9112 §6.3: Content-Length or
+    /// Transfer-Encoding), read without the feature lookup Kestrel's body detection costs on every request; HTTP/2 and
+    /// HTTP/3 by the stream, which that feature reports.
+    /// </summary>
+    public static bool HasBody(HttpContext context)
+    {
+        var request = context.Request;
+        if (request.ContentLength is { } length) return length > 0;
+        var protocol = request.Protocol;
+        if (HttpProtocol.IsHttp11(protocol) || HttpProtocol.IsHttp10(protocol)) return request.Headers.TransferEncoding.Count > 0;
+        return context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true;
+    }
 
     /// <summary>
     /// Path and query as they go upstream: the raw target (as the client sent it, or as URLRewrite set it) when it is

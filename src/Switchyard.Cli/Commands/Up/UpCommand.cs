@@ -75,10 +75,12 @@ internal static class UpCommand
                 : context.Env.GetVariable("SWITCHYARD_STATE_DIR") is { Length: > 0 } fromEnv ? fromEnv
                 : TargetResolver.DefaultStateDir;
             var settings = new UpSettings(context.Env.FullPath(stateDir), context.Get(inMemory), listen!);
-            // A Gateway stored with up's own address would take it before the server that owns it starts (and up would not start).
-            var reserved = new Dictionary<IPEndPoint, string> { [listen!] = "the API server (--api)" };
-            if (dnsOptions?.Listen is { } dnsAt) reserved.TryAdd(dnsAt, "the cluster DNS (--dns)");
-            proxyOptions = proxyOptions with { ReservedAddresses = reserved };
+            // A Gateway stored with up's own address would take it before the server that owns it starts (and up would not
+            // start). Port 0 picks a free port: no Gateway can name that one in advance.
+            var reserved = new Dictionary<IPEndPoint, string>();
+            if (listen!.Port != 0) reserved[listen] = "the API server (--api)";
+            if (dnsOptions?.Listen is { Port: not 0 } dnsAt) reserved.TryAdd(dnsAt, "the cluster DNS (--dns)");
+            if (reserved.Count > 0) proxyOptions = proxyOptions with { ReservedAddresses = reserved };
             var components = ClusterComposition.DefaultComponents(dnsOptions, proxyOptions);
             return RunAsync(context, settings, components, context.Get(files) ?? [], ct);
         });
