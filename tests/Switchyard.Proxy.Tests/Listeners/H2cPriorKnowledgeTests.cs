@@ -6,30 +6,13 @@ using Switchyard.Proxy.Tests.Support;
 namespace Switchyard.Proxy.Tests.Listeners;
 
 /// <summary>Cleartext listeners serve HTTP/1.1 and HTTP/2 with prior knowledge on the same port (curl --http2-prior-knowledge, HttpClient, raw HTTP/1.1).</summary>
-public sealed class H2cPriorKnowledgeTests : IAsyncLifetime
+public sealed class H2cPriorKnowledgeTests : EchoGatewayFixture
 {
-    private EchoBackend _backend = null!;
-    private GatewayProxy _proxy = null!;
-    private int _port;
-
-    public async Task InitializeAsync()
-    {
-        _backend = await EchoBackend.StartAsync("echo");
-        _proxy = await Manifests.StartAsync(GatewayYaml.AllTo("echo") + Manifests.Service("echo", _backend.Port));
-        _port = Manifests.Port(_proxy);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _proxy.DisposeAsync();
-        await _backend.DisposeAsync();
-    }
-
     [SkippableFact]
     public async Task Curl_PriorKnowledge_IsServedAsHttp2()
     {
         Curl.SkipIfMissing();
-        var (exit, output, err) = await Curl.RunAsync("--http2-prior-knowledge", "--write-out", " %{http_version}", "--header", "Host: h2c.test", $"http://127.0.0.1:{_port}/x");
+        var (exit, output, err) = await Curl.RunAsync("--http2-prior-knowledge", "--write-out", " %{http_version}", "--header", "Host: h2c.test", $"http://127.0.0.1:{Port}/x");
         Assert.True(exit == 0, err);
         Assert.Equal("echo  2", output);
     }
@@ -38,7 +21,7 @@ public sealed class H2cPriorKnowledgeTests : IAsyncLifetime
     public async Task HttpClient_PriorKnowledge_ForwardsWithListenerScheme()
     {
         using var client = Manifests.Client();
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{_port}/x") { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact, Content = new StringContent("body") };
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{Port}/x") { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact, Content = new StringContent("body") };
         using var response = await client.SendAsync(request);
         Assert.Equal(HttpVersion.Version20, response.Version);
         Assert.Equal("echo body", await response.Content.ReadAsStringAsync());
@@ -51,7 +34,7 @@ public sealed class H2cPriorKnowledgeTests : IAsyncLifetime
         // Kestrel warns at bind that a cleartext HTTP/1.1-and-HTTP/2 endpoint "will use HTTP/1.1": not so here.
         var logs = new FakeLogCollector();
         using var loggers = LoggerFactory.Create(builder => builder.AddProvider(new FakeLoggerProvider(logs)).SetMinimumLevel(LogLevel.Debug));
-        await using var proxy = GatewayProxy.FromObjects(new ProxyOptions(), Manifests.Read(GatewayYaml.AllTo("echo") + Manifests.Service("echo", _backend.Port)), loggers: loggers);
+        await using var proxy = GatewayProxy.FromObjects(new ProxyOptions(), Manifests.Read(Yaml(Backend.Port)), loggers: loggers);
         await proxy.StartAsync(CancellationToken.None);
         await Raw.SendAsync(Manifests.Port(proxy), "GET /x HTTP/1.1\r\nHost: h1.test\r\nConnection: close\r\n\r\n");
 
@@ -68,7 +51,7 @@ public sealed class H2cPriorKnowledgeTests : IAsyncLifetime
     {
         // "POST" and "PRI" share a prefix with the HTTP/2 preface; they must still be read as HTTP/1.1.
         var body = method == "GET" ? "" : "Content-Length: 2\r\n\r\nhi";
-        var text = await Raw.SendAsync(_port, $"{method} /x HTTP/1.1\r\nHost: h1.test\r\nConnection: close\r\n{(body.Length == 0 ? "\r\n" : body)}");
+        var text = await Raw.SendAsync(Port, $"{method} /x HTTP/1.1\r\nHost: h1.test\r\nConnection: close\r\n{(body.Length == 0 ? "\r\n" : body)}");
         Assert.True(text.StartsWith("HTTP/1.1 200", StringComparison.Ordinal), text);
         Assert.Contains(method == "GET" ? "echo \r\n" : "echo hi", text, StringComparison.Ordinal);
     }

@@ -12,25 +12,8 @@ namespace Switchyard.Proxy.Tests.Pipeline;
 /// (forwarded as plain requests, so no HTTP/2 connection can carry requests past the routes). Over real sockets, to a
 /// real backend that says what it received.
 /// </summary>
-public sealed class RequestRefusalTests : IAsyncLifetime
+public sealed class RequestRefusalTests : EchoGatewayFixture
 {
-    private EchoBackend _backend = null!;
-    private GatewayProxy _proxy = null!;
-    private int _port;
-
-    public async Task InitializeAsync()
-    {
-        _backend = await EchoBackend.StartAsync("echo");
-        _proxy = await Manifests.StartAsync(GatewayYaml.AllTo("echo") + Manifests.Service("echo", _backend.Port));
-        _port = Manifests.Port(_proxy);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _proxy.DisposeAsync();
-        await _backend.DisposeAsync();
-    }
-
     [Theory]
     [InlineData("POST /x HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", "501 ")]
     [InlineData("POST /x HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", "501 ")]
@@ -38,17 +21,17 @@ public sealed class RequestRefusalTests : IAsyncLifetime
     [InlineData("POST /x HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n", "400 ")] // a chunk size that is not hex
     public async Task Refused_AnsweredHere_NothingForwarded(string request, string status)
     {
-        var answer = await Raw.SendAsync(_port, request);
+        var answer = await Raw.SendAsync(Port, request);
 
         Assert.StartsWith("HTTP/1.1 " + status, answer, StringComparison.Ordinal);
         Assert.DoesNotContain("x-backend", answer, StringComparison.OrdinalIgnoreCase);
-        Assert.Equal(0, _backend.Requests);
+        Assert.Equal(0, Backend.Requests);
     }
 
     [Fact]
     public async Task UpgradeToH2c_ForwardedAsAPlainRequestWithoutItsUpgrade()
     {
-        var answer = await Raw.SendAsync(_port,
+        var answer = await Raw.SendAsync(Port,
             "GET /public HTTP/1.1\r\nHost: a.test\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n");
 
         Assert.StartsWith("HTTP/1.1 200 ", answer, StringComparison.Ordinal);
@@ -62,7 +45,7 @@ public sealed class RequestRefusalTests : IAsyncLifetime
     {
         // Kestrel's default minimum request body rate would cut this body after 5 s; a proxy carries long-lived streams.
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(IPAddress.Loopback, _port);
+        await socket.ConnectAsync(IPAddress.Loopback, Port);
         await socket.SendAsync(Encoding.ASCII.GetBytes("POST /slow HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"));
         await Task.Delay(TimeSpan.FromSeconds(7));
         await socket.SendAsync(Encoding.ASCII.GetBytes("6\r\n world\r\n0\r\n\r\n"));
