@@ -32,19 +32,27 @@ internal sealed partial class DnsServer
     private void UdpLoop()
     {
         var socket = _udp!;
-        if (Batching)
+        try
         {
-            try
+            if (Batching)
             {
-                BatchUdpLoop(socket);
-                return;
+                try
+                {
+                    BatchUdpLoop(socket);
+                    return;
+                }
+                catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+                {
+                    // No recvmmsg in this libc: serve one datagram per call.
+                }
             }
-            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-            {
-                // No recvmmsg in this libc: serve one datagram per call.
-            }
+            SingleUdpLoop(socket);
         }
-        SingleUdpLoop(socket);
+        catch (ObjectDisposedException) when (_stop.IsCancellationRequested)
+        {
+            // Stopped before the loop took hold of the socket (a server started and stopped at once): nothing to serve.
+            // On its own thread, an exception here would end the process.
+        }
     }
 
     // The loops run once per thread and never return: compile them optimized at once rather than through on-stack replacement.

@@ -67,6 +67,19 @@ public sealed class UdpBatchTests
         Assert.Equal(["udp-batch-size: 0 must be between 1 and 1024"], errors);
     }
 
+    [Fact]
+    public async Task StartedThenStoppedAtOnce_TheReceiveThreadsEndQuietly()
+    {
+        // A server stopped before its receive thread took hold of the socket: that thread must end, not throw on its
+        // own (which ends the whole process). Bounded: 40 servers, each started and stopped at once.
+        for (var i = 0; i < 40; i++)
+        {
+            var dns = DnsComponent.FromObjects(new DnsOptions { Listen = new IPEndPoint(IPAddress.Loopback, 0), UdpReceiveLoops = 2, UdpBatchSize = 8 }, Fixtures.Cluster());
+            await dns.StartAsync();
+            await dns.DisposeAsync();
+        }
+    }
+
     private static async Task<DnsComponent> StartAsync(int batchSize)
     {
         var dns = DnsComponent.FromObjects(new DnsOptions { Listen = new IPEndPoint(IPAddress.Loopback, 0), UdpReceiveLoops = 1, UdpBatchSize = batchSize }, Fixtures.Cluster());
