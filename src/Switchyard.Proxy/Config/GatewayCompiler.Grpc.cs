@@ -126,16 +126,9 @@ internal sealed partial class GatewayCompiler
         }
         foreach (var (part, pattern) in new[] { ("service", service), ("method", method) })
         {
-            if (pattern.Length == 0) continue;
-            try
-            {
-                _ = new Regex(pattern, RegexOptions.CultureInvariant);
-            }
-            catch (ArgumentException e)
-            {
-                error = $"method.{part} regular expression '{pattern}' is invalid: {e.Message}";
-                return null;
-            }
+            if (pattern.Length == 0 || RouteRegex.Check(pattern) is not { } reason) continue;
+            error = $"method.{part} regular expression '{pattern}' is invalid: {reason}";
+            return null;
         }
         return PathMatcher.RegularExpression(
             $"/(?:{(service.Length > 0 ? service : "[^/]+")})/(?:{(method.Length > 0 ? method : "[^/]+")})", out error);

@@ -134,7 +134,17 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
 
         public void Start() => Running = Task.Run(() => LoopAsync(_stop.Token));
 
-        public void Stop() => _stop.Cancel();
+        public void Stop()
+        {
+            try
+            {
+                _stop.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // the loop has ended already
+            }
+        }
 
         private async Task LoopAsync(CancellationToken stop)
         {
@@ -179,6 +189,11 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
             catch (HttpRequestException e)
             {
                 return $"GET {policy.Path} failed: {(e.InnerException is System.Security.Authentication.AuthenticationException tls ? $"TLS: {tls.Message}" : e.Message)}";
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Anything else is a failed check too: a prober that ended here would leave its endpoint's state as it was, for good.
+                return $"GET {policy.Path} failed: {e.GetType().Name}: {e.Message}";
             }
         }
 

@@ -21,10 +21,9 @@ internal sealed class EndpointRegistry(ConnectionPoolOptions poolOptions)
     /// <param name="proxyProtocol">The PROXY protocol header of its connections (Service annotation); each version gets its own pool and endpoint state.</param>
     public EndpointState GetOrCreate(IPEndPoint address, UpstreamTls? tls = null, ProxyProtocolVersion proxyProtocol = ProxyProtocolVersion.None)
     {
-        var state = _endpoints.GetOrAdd(new EndpointKey(address, tls?.Key, proxyProtocol),
+        // Never a drained one: Retain forgets an endpoint as it drains it, and compiles (which call this) do not overlap it.
+        return _endpoints.GetOrAdd(new EndpointKey(address, tls?.Key, proxyProtocol),
             static (k, s) => new EndpointState(k.Address, new ConnectionPool(k.Address, s.Options, s.Tls, k.ProxyProtocol)), (Options: poolOptions, Tls: tls));
-        state.Pool.Undrain();
-        return state;
     }
 
     public int Count => _endpoints.Count;

@@ -177,9 +177,12 @@ internal sealed class ConnectionPool
             connection.Dispose();
             return;
         }
+        // Idle before it is pushed: a rent that pops it at once must find it idle, or it would drop it uncounted.
+        // A close seen between the two counts it out, and the rent that reaches it skips it.
         Interlocked.Increment(ref _idleCount);
-        _idle[IdleSetOf(connection.Loop)].Push(connection);
         connection.EnterIdle(_closedWhileIdle);
+        _idle[IdleSetOf(connection.Loop)].Push(connection);
+        if (_draining) Drain(); // a drain that ran since the check above would have missed it
     }
 
     /// <summary>
@@ -205,8 +208,6 @@ internal sealed class ConnectionPool
             }
         }
     }
-
-    public void Undrain() => _draining = false;
 
     private int IdleSetOf(EventLoop? loop) => loop is not null && loop.Index < _idle.Length ? loop.Index : 0;
 }

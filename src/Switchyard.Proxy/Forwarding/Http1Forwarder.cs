@@ -28,12 +28,7 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
     [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))] // completes asynchronously on every request: reuse its state machine box
     public async ValueTask<ForwardResult> ForwardAsync(HttpContext context, EndpointState endpoint, ForwardPlan plan, CancellationToken cancellationToken)
     {
-        var upgrade = UpgradeOf(context);
-        if (upgrade.ExtendedConnect is { Protocol: var protocol } && !string.Equals(protocol, "websocket", StringComparison.OrdinalIgnoreCase))
-        {
-            context.Response.StatusCode = StatusCodes.Status501NotImplemented;
-            return new(ForwardOutcome.Success, StatusCodes.Status501NotImplemented, $"extended CONNECT for {protocol} is not proxied (only websocket)");
-        }
+        var upgrade = UpgradeOf(context); // an extended CONNECT here is WebSocket's: RequestFraming refused the others
         var bodyMode = upgrade.ExtendedConnect is not null || !plan.RequestHasBody ? BodyMode.None
             : context.Request.ContentLength is not null ? BodyMode.ContentLength : BodyMode.Chunked;
         using var head = BuildRequestHead(context, plan, bodyMode, upgrade);

@@ -13,7 +13,7 @@ namespace Switchyard.Proxy.Listeners;
 /// </summary>
 internal static class KestrelServices
 {
-    public static IServiceProvider Create(ILoggerFactory loggers)
+    public static ServiceProvider Create(ILoggerFactory loggers)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();

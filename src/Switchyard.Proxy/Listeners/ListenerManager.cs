@@ -48,6 +48,7 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
     private readonly TlsRouteProxy _tlsRoutes = new(runtime, new ConnectionRelay(runtime));
     private readonly TcpRouteProxy _tcpRoutes = new(runtime, new ConnectionRelay(runtime));
     private readonly ILoggerFactory _loggers = new KestrelLoggers(loggerFactory ?? NullLoggerFactory.Instance);
+    private ServiceProvider? _services; // Kestrel's services, shared by every server: built at the first start (under the gate)
 
     /// <summary>A started server; <paramref name="Pool"/> is its transport's memory pool, disposed after the server stops (null: the transport owns it).</summary>
     private sealed record Running(KestrelServer Server, ListenerKind Kind, bool ProxyProtocol, IPEndPoint Bound, MemoryPool<byte>? Pool);
@@ -111,7 +112,7 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
     private async Task<Running> StartAsync(IPEndPoint bind, ListenerKind kind, bool proxyProtocol, CancellationToken cancellationToken)
     {
         var https = kind is ListenerKind.Https or ListenerKind.Mixed;
-        var services = KestrelServices.Create(_loggers);
+        var services = _services ??= KestrelServices.Create(_loggers);
         var options = new KestrelServerOptions { AddServerHeader = false, ApplicationServices = services };
         options.Limits.MaxRequestBodySize = null;
         // Kestrel's default minimum body rate (240 B/s after 5 s, counted while a read waits) would cut every long-lived
@@ -188,7 +189,16 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
             ? new LoopTransportFactory(loops, pool!, _loggers.CreateLogger<LoopTransportFactory>())
             : new SocketTransportFactory(Options.Create(new SocketTransportOptions()), _loggers);
         var server = new KestrelServer(Options.Create(options), transport, _loggers);
-        await server.StartAsync(new ProxyApplication(bind, runtime, _handler), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await server.StartAsync(new ProxyApplication(bind, runtime, _handler), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            server.Dispose();
+            pool?.Dispose();
+            throw;
+        }
         var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
         var bound = address is not null && Uri.TryCreate(address, UriKind.Absolute, out var uri) ? new IPEndPoint(bind.Address, uri.Port) : bind;
         return new Running(server, kind, proxyProtocol, bound, pool);
@@ -215,5 +225,6 @@ internal sealed class ListenerManager(ProxyRuntime runtime, ILoggerFactory? logg
             _servers.Clear();
         }
         foreach (var r in all) await StopAsync(r).ConfigureAwait(false);
+        if (_services is not null) await _services.DisposeAsync().ConfigureAwait(false);
     }
 }

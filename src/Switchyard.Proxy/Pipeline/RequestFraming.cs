@@ -13,8 +13,8 @@ namespace Switchyard.Proxy.Pipeline;
 /// <item>A transfer coding other than chunked alone ("gzip, chunked", "chunked, chunked"): 501, as RFC 9112 §6.1 has a
 /// server answer a coding it does not understand. Kestrel decodes only the chunked framing, so the body would go
 /// upstream still gzip-encoded with nothing saying so.</item>
-/// <item>CONNECT (other than HTTP/2's extended CONNECT for WebSocket, RFC 8441): 501. The gateway is a reverse proxy, not
-/// a tunnel to an authority the client names.</item>
+/// <item>CONNECT, and HTTP/2's extended CONNECT for any protocol but WebSocket (RFC 8441): 501. The gateway is a
+/// reverse proxy, not a tunnel to an authority the client names.</item>
 /// </list>
 /// </summary>
 internal static class RequestFraming
@@ -35,8 +35,13 @@ internal static class RequestFraming
             if (codings.Count > 1 || !codings[0].AsSpan().Trim(" \t").Equals("chunked", StringComparison.OrdinalIgnoreCase))
                 return (StatusCodes.Status501NotImplemented, $"listener: request Transfer-Encoding '{codings}' is not supported: only chunked, alone");
         }
-        if (HttpMethods.IsConnect(request.Method) && context.Features.Get<IHttpExtendedConnectFeature>() is not { IsExtendedConnect: true })
-            return (StatusCodes.Status501NotImplemented, "listener: CONNECT is not supported: the gateway is a reverse proxy, not a tunnel");
+        if (HttpMethods.IsConnect(request.Method))
+        {
+            if (context.Features.Get<IHttpExtendedConnectFeature>() is not { IsExtendedConnect: true } extended)
+                return (StatusCodes.Status501NotImplemented, "listener: CONNECT is not supported: the gateway is a reverse proxy, not a tunnel");
+            if (!string.Equals(extended.Protocol, "websocket", StringComparison.OrdinalIgnoreCase))
+                return (StatusCodes.Status501NotImplemented, $"listener: extended CONNECT for '{extended.Protocol}' is not supported: only websocket (RFC 8441)");
+        }
         return null;
     }
 }

@@ -68,17 +68,9 @@ internal sealed class PathMatcher
     /// <summary>Null with <paramref name="error"/> when the pattern does not compile.</summary>
     public static PathMatcher? RegularExpression(string pattern, out string? error)
     {
-        try
-        {
-            var regex = new Regex("^(?:" + pattern + ")$", RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromMilliseconds(50));
-            error = null;
-            return new(PathMatchKind.RegularExpression, pattern, regex) { Value = pattern };
-        }
-        catch (ArgumentException e)
-        {
-            error = $"path regular expression '{pattern}' is invalid: {e.Message}";
-            return null;
-        }
+        var regex = RouteRegex.Anchored(pattern, out var reason);
+        error = reason is null ? null : $"path regular expression '{pattern}' is invalid: {reason}";
+        return regex is null ? null : new(PathMatchKind.RegularExpression, pattern, regex) { Value = pattern };
     }
 
     public bool Matches(string path)

@@ -23,16 +23,9 @@ internal sealed class ValueMatcher
 
     public static ValueMatcher? RegularExpression(string name, string pattern, out string? error)
     {
-        try
-        {
-            error = null;
-            return new(name, pattern, new Regex("^(?:" + pattern + ")$", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50)));
-        }
-        catch (ArgumentException e)
-        {
-            error = $"regular expression '{pattern}' for '{name}' is invalid: {e.Message}";
-            return null;
-        }
+        var regex = RouteRegex.Anchored(pattern, out var reason);
+        error = reason is null ? null : $"regular expression '{pattern}' for '{name}' is invalid: {reason}";
+        return regex is null ? null : new(name, pattern, regex);
     }
 
     public bool Matches(string? value)

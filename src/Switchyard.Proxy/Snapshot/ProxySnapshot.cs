@@ -147,11 +147,5 @@ internal sealed class ProxyView(ProxySnapshot initial)
 
     public ProxySnapshot Current => _current;
 
-    public event Action<ProxySnapshot>? Published;
-
-    public void Publish(ProxySnapshot snapshot)
-    {
-        _current = snapshot;
-        Published?.Invoke(snapshot);
-    }
+    public void Publish(ProxySnapshot snapshot) => _current = snapshot;
 }

@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Switchyard.Proxy.Pipeline;
 using Switchyard.Proxy.Tests.Support;
 
 namespace Switchyard.Proxy.Tests.Forwarding;
@@ -105,6 +106,27 @@ public sealed class WebSocketTests : IAsyncLifetime
         }
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
         Assert.Equal((WebSocketState.Closed, "bye"), (socket.State, socket.CloseStatusDescription));
+    }
+
+    [Fact]
+    public async Task Http2ExtendedConnect_OtherProtocol_501BeforeAnyBackend()
+    {
+        // RFC 8441 lets a client name any :protocol; the gateway bridges only websocket. The others are refused at the
+        // listener, so they never reach the backend nor count as its failures (five would eject a healthy endpoint).
+        using var client = new System.Net.Http.HttpClient(new System.Net.Http.SocketsHttpHandler());
+        for (var i = 0; i < 6; i++)
+        {
+            using var request = new System.Net.Http.HttpRequestMessage(System.Net.Http.HttpMethod.Connect, $"http://127.0.0.1:{_port}/chat")
+            {
+                Version = System.Net.HttpVersion.Version20,
+                VersionPolicy = System.Net.Http.HttpVersionPolicy.RequestVersionExact,
+            };
+            request.Headers.Protocol = "not-websocket";
+            using var response = await client.SendAsync(request);
+            Assert.Equal(501, (int)response.StatusCode);
+            Assert.Equal("listener: extended CONNECT for 'not-websocket' is not supported: only websocket (RFC 8441)",
+                response.Headers.GetValues(RequestHandler.ErrorHeader).Single());
+        }
     }
 
     [Fact]

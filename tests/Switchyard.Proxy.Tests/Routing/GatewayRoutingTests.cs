@@ -349,6 +349,19 @@ public sealed class GatewayRoutingTests : IAsyncLifetime
         Assert.Contains(message, accepted.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("{path: {type: RegularExpression, value: \"/(a+)\\\\1\"}}", "path regular expression '/(a+)\\1' is invalid")] // a backreference
+    [InlineData("{headers: [{name: x-id, type: RegularExpression, value: \"(?=a)a+\"}]}", "regular expression '(?=a)a+' for 'x-id' is invalid")] // a lookahead
+    [InlineData("{queryParams: [{name: q, type: RegularExpression, value: \"[a\"}]}", "regular expression '[a' for 'q' is invalid")]
+    public async Task RegularExpression_TheLinearTimeEngineCannotRun_RouteNotAcceptedNamingIt(string match, string message)
+    {
+        // Route regexes run on the event loops for every request: only constructs the non-backtracking engine runs in linear time are served.
+        await using var proxy = await Manifests.StartAsync(GatewayYaml.Route($"    - matches: [{match}]\n      backendRefs: [{{name: a, port: 80}}]") + Manifests.Service("a", _backends["a"].Port));
+        var accepted = Accepted(proxy);
+        Assert.Equal(("False", "UnsupportedValue"), (accepted.Status, accepted.Reason));
+        Assert.Contains(message, accepted.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task HeaderFilter_ChangingContentLength_RouteNotAccepted()
     {

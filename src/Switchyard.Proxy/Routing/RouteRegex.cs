@@ -1,0 +1,44 @@
+using System.Text.RegularExpressions;
+
+namespace Switchyard.Proxy.Routing;
+
+/// <summary>
+/// The regular expressions of routes (path, header and query parameter matches; gRPC service and method): .NET
+/// syntax, matched against the whole value, by the non-backtracking engine. A route author is not the gateway's
+/// operator, and matches run on the event loops that serve every other connection: this engine matches in time linear
+/// in the input whatever the pattern, as Envoy's RE2 does. Like RE2, it refuses backreferences and lookarounds, so a
+/// route that uses them is refused in its status rather than served slowly. The timeout only bounds the unforeseen.
+/// </summary>
+internal static class RouteRegex
+{
+    private const RegexOptions Options = RegexOptions.NonBacktracking | RegexOptions.CultureInvariant;
+    private static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>A regex that matches the whole of a value against <paramref name="pattern"/>; null with <paramref name="error"/> (why) when it cannot be compiled.</summary>
+    public static Regex? Anchored(string pattern, out string? error) => Compile("^(?:" + pattern + ")$", out error);
+
+    /// <summary>The reason <paramref name="pattern"/> alone cannot be compiled; null when it can.</summary>
+    public static string? Check(string pattern)
+    {
+        Compile(pattern, out var error);
+        return error;
+    }
+
+    private static Regex? Compile(string pattern, out string? error)
+    {
+        try
+        {
+            error = null;
+            return new Regex(pattern, Options, MatchTimeout);
+        }
+        catch (ArgumentException e)
+        {
+            error = e.Message;
+        }
+        catch (NotSupportedException e)
+        {
+            error = e.Message; // a construct the linear-time engine cannot run (backreference, lookaround, atomic group)
+        }
+        return null;
+    }
+}
