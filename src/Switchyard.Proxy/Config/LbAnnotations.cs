@@ -66,7 +66,7 @@ internal static class LbAnnotations
             }
         }
         policy ??= LoadBalancingPolicies.Default;
-        if (!LoadBalancingPolicies.All.Contains(policy))
+        if (!LoadBalancingPolicies.Factories.ContainsKey(policy))
         {
             warnings.Add($"{where}: annotation {Policy}: '{policy}' is not a policy; use one of {string.Join(", ", LoadBalancingPolicies.All)} (using {LoadBalancingPolicies.Default})");
             policy = LoadBalancingPolicies.Default;
@@ -167,14 +167,8 @@ internal static class LbAnnotations
         return settings.Sticky is { } cookie ? new StickyCookieBalancer(balancer, cookie, endpoints) : balancer;
     }
 
-    private static ILoadBalancer Balancer(Settings settings, EndpointState[] endpoints, IRandomSource random) => settings.Policy switch
-    {
-        LoadBalancingPolicies.RoundRobin => new RoundRobinBalancer(),
-        LoadBalancingPolicies.Random => new RandomBalancer(random),
-        LoadBalancingPolicies.RingHash => new RingHashBalancer(endpoints, settings.Key ?? LoadBalancing.HashKey.SourceIp, random),
-        LoadBalancingPolicies.Maglev => new MaglevBalancer(endpoints, settings.Key ?? LoadBalancing.HashKey.SourceIp, random),
-        _ => new LeastRequestBalancer(random),
-    };
+    private static ILoadBalancer Balancer(Settings settings, EndpointState[] endpoints, IRandomSource random) =>
+        LoadBalancingPolicies.Factories[settings.Policy](endpoints, settings.Key ?? LoadBalancing.HashKey.SourceIp, random);
 
     private static int Int(IDictionary<string, string> a, string name, int fallback, int min, int max, string where, List<string> warnings)
     {

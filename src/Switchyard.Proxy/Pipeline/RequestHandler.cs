@@ -107,7 +107,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             {
                 // The authorization service may be sent x-forwarded-client-cert (allowedHeaders): the proxy's, never the client's.
                 ClientCertificates.Forward(context, listener);
-                if (await runtime.ExternalAuthClient.AuthorizeAsync(context, rule, auth, peer, listener.Https ? "https" : "http").ConfigureAwait(false) is { } authError)
+                if (await runtime.ExternalAuthClient.AuthorizeAsync(context, rule, auth, peer, listener.RequestScheme).ConfigureAwait(false) is { } authError)
                 {
                     error = authError; // the authorization service's answer, or the proxy's (failing closed), went to the client
                     return;
@@ -148,13 +148,13 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 return;
             }
             backendName = backend.Name;
-            ClientCertificates.Forward(context, listener); // first: its removal is cheapest while the request has no fields Kestrel does not know
+            ClientCertificates.Forward(context, listener); // before the other edits: its removal is cheapest while the request has no fields Kestrel does not know (it may have run for an authorization service already: it sets the same)
             if (runtime.TraceContext)
             {
                 trace = TraceParent.Next(request.Headers.TraceParent);
                 if (trace.Value.Restarts) request.Headers.Remove(TraceStateField);
             }
-            var forwarding = ForwardingFields.Of(request.Headers, peer, listener.Https ? "https" : "http", runtime.ForwardedHeader, trace);
+            var forwarding = ForwardingFields.Of(request.Headers, peer, listener.RequestScheme, runtime.ForwardedHeader, trace);
             // (A backendRef's header filters may not touch these fields: GatewayCompiler refuses them.)
             var forwardingInHead = rule.Mirrors.Count == 0 && ForwarderOf(backend).WritesForwardingFields
                 && !(backend.Balancer.HashedHeader is { } hashed && ForwardingFields.IsField(hashed));

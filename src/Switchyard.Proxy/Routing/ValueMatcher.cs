@@ -46,7 +46,7 @@ internal sealed class ValueMatcher
     public bool MatchesHeader(HttpRequest request)
     {
         var values = request.Headers[Name];
-        return values.Count != 0 && Matches(values.Count == 1 ? values[0] : string.Join(',', values.ToArray()));
+        return values.Count != 0 && Matches(values.ToString());
     }
 
     /// <summary>

@@ -84,6 +84,9 @@ internal sealed class ListenerConfig
     /// <summary>HTTP requests here arrive over TLS (HTTPS listeners, alone or sharing the port with TLS listeners).</summary>
     public bool Https => Kind is ListenerKind.Https or ListenerKind.Mixed;
 
+    /// <summary>The scheme of the HTTP requests served here, as X-Forwarded-Proto and an authorization service see it.</summary>
+    public string RequestScheme => Https ? "https" : "http";
+
     /// <summary>"http", "https" (a port shared by HTTPS and TLS listeners too), "tls" (either mode, or both), "tcp" or "udp", as addresses of this listener are written.</summary>
     public string Scheme => Kind switch
     {
