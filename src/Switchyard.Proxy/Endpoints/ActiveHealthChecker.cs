@@ -4,6 +4,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using Switchyard.Proxy.Forwarding;
 using Switchyard.Proxy.ProxyProtocol;
+using Switchyard.Proxy.Snapshot;
 using Switchyard.Proxy.Telemetry;
 
 namespace Switchyard.Proxy.Endpoints;
@@ -93,11 +94,7 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
             // Clients for TLS or PROXY protocol settings no checked endpoint uses any more go, once a probe still running on one has had time to end.
             var liveKeys = wanted.Keys.Select(KeyOf).ToHashSet();
             liveKeys.Add(Plain);
-            foreach (var (key, client) in _clients)
-            {
-                if (liveKeys.Contains(key) || !_clients.TryRemove(new KeyValuePair<(ProxyProtocolVersion, string?), HttpClient>(key, client))) continue;
-                _ = Task.Delay(TimeSpan.FromMinutes(1), _time).ContinueWith(static (_, c) => ((HttpClient)c!).Dispose(), client, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-            }
+            _clients.RetireUnless(liveKeys.Contains, static client => client, TimeSpan.FromMinutes(1), _time);
             foreach (var (endpoint, policy) in wanted)
             {
                 if (_probers.ContainsKey(endpoint)) continue;

@@ -8,6 +8,7 @@ using Switchyard.Proxy.Backends;
 using Switchyard.Proxy.Endpoints;
 using Switchyard.Proxy.Routing;
 using AuthorizationClient = Envoy.Service.Auth.V3.Authorization.AuthorizationClient;
+using Switchyard.Proxy.Snapshot;
 
 namespace Switchyard.Proxy.ExternalAuth;
 
@@ -166,10 +167,6 @@ internal sealed partial class ExternalAuthClient
     {
         if (_grpc.IsEmpty) return;
         var live = liveEndpoints.Select(e => (e.Address, e.Tls)).ToHashSet();
-        foreach (var (key, kept) in _grpc)
-        {
-            if (live.Contains(key) || !_grpc.TryRemove(new KeyValuePair<(IPEndPoint, string?), GrpcEndpoint>(key, kept))) continue;
-            _ = Task.Delay(grace, _time).ContinueWith(static (_, c) => ((GrpcChannel)c!).Dispose(), kept.Channel, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-        }
+        _grpc.RetireUnless(live.Contains, static kept => kept.Channel, grace, _time);
     }
 }

@@ -8,6 +8,7 @@ using Switchyard.Proxy.Endpoints;
 using Switchyard.Proxy.Forwarding;
 using Switchyard.Proxy.Pipeline;
 using Switchyard.Proxy.Routing;
+using Switchyard.Proxy.Snapshot;
 using Switchyard.Proxy.Telemetry;
 
 namespace Switchyard.Proxy.ExternalAuth;
@@ -250,11 +251,7 @@ internal sealed partial class ExternalAuthClient : IDisposable
     public void Retain(IReadOnlySet<EndpointKey> liveEndpoints, IReadOnlySet<string> liveTlsKeys, TimeSpan grace)
     {
         RetainGrpc(liveEndpoints, grace);
-        foreach (var (key, invoker) in _tlsInvokers)
-        {
-            if (liveTlsKeys.Contains(key.Key) || !_tlsInvokers.TryRemove(new KeyValuePair<(string, UpstreamProtocol), HttpMessageInvoker>(key, invoker))) continue;
-            _ = Task.Delay(grace, _time).ContinueWith(static (_, i) => ((HttpMessageInvoker)i!).Dispose(), invoker, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-        }
+        _tlsInvokers.RetireUnless(key => liveTlsKeys.Contains(key.Key), static invoker => invoker, grace, _time);
     }
 
     public void Dispose()

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Switchyard.Proxy.Backends;
 using Switchyard.Proxy.Endpoints;
 using Switchyard.Proxy.ProxyProtocol;
+using Switchyard.Proxy.Snapshot;
 
 namespace Switchyard.Proxy.Forwarding;
 
@@ -179,16 +180,8 @@ internal sealed class Http2Forwarder : IUpstreamForwarder, IDisposable
     /// </summary>
     public void Retain(IReadOnlySet<string> liveTlsKeys, TimeSpan grace, TimeProvider time)
     {
-        foreach (var (key, invoker) in _tlsInvokers)
-        {
-            if (liveTlsKeys.Contains(key) || !_tlsInvokers.TryRemove(new KeyValuePair<string, HttpMessageInvoker>(key, invoker))) continue;
-            _ = Task.Delay(grace, time).ContinueWith(static (_, i) => ((HttpMessageInvoker)i!).Dispose(), invoker, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-        }
-        foreach (var (key, invoker) in _proxyProtocolInvokers)
-        {
-            if (key.Item2 is null || liveTlsKeys.Contains(key.Item2) || !_proxyProtocolInvokers.TryRemove(new KeyValuePair<(ProxyProtocolVersion, string?), HttpMessageInvoker>(key, invoker))) continue;
-            _ = Task.Delay(grace, time).ContinueWith(static (_, i) => ((HttpMessageInvoker)i!).Dispose(), invoker, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-        }
+        _tlsInvokers.RetireUnless(liveTlsKeys.Contains, static invoker => invoker, grace, time);
+        _proxyProtocolInvokers.RetireUnless(key => key.Item2 is null || liveTlsKeys.Contains(key.Item2), static invoker => invoker, grace, time);
     }
 
     /// <summary>What the connect callback of a PROXY protocol handler needs: where to connect, and the header to send first.</summary>

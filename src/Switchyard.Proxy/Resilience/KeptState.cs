@@ -1,3 +1,5 @@
+using Switchyard.Proxy.Snapshot;
+
 namespace Switchyard.Proxy.Resilience;
 
 /// <summary>
@@ -37,7 +39,6 @@ internal sealed class KeptState(TimeProvider time)
             }
             _used = [];
         }
-        if (retired.Count == 0) return;
-        _ = Task.Delay(Grace, time).ContinueWith(_ => retired.ForEach(d => d.Dispose()), TaskScheduler.Default);
+        foreach (var d in retired) Retiring.DisposeAfter(d, Grace, time);
     }
 }
