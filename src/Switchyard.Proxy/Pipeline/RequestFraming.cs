@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -27,6 +28,8 @@ internal static class RequestFraming
     {
         var request = context.Request;
         var headers = request.Headers;
+        if (!HttpProtocol.IsHttp11(request.Protocol) && !HttpProtocol.IsHttp10(request.Protocol) && MalformedField(headers) is { } malformed)
+            return (StatusCodes.Status400BadRequest, malformed);
         var codings = headers.TransferEncoding;
         if (codings.Count > 0)
         {
@@ -44,4 +47,32 @@ internal static class RequestFraming
         }
         return null;
     }
+
+    /// <summary>RFC 9110 §5.6.2's tchar: what a field name is made of.</summary>
+    private static readonly SearchValues<char> TokenChars =
+        SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+
+    /// <summary>
+    /// Why an HTTP/2 or HTTP/3 request's fields make it malformed; null when they do not. Kestrel refuses upper case
+    /// and control characters in these names, but lets through names with a colon, a space or other separators
+    /// (<c>transfer-encoding :</c>, <c>x-forwarded-for:1.2.3.4</c>), and HTTP/1.1's connection-specific fields. Written
+    /// into an HTTP/1.1 request upstream, those would be fields the upstream reads differently from the proxy: request
+    /// smuggling, or forged fields the proxy owns (RFC 9113 §8.2.1 and §8.2.2 make such a request malformed).
+    /// </summary>
+    private static string? MalformedField(IHeaderDictionary headers)
+    {
+        foreach (var (name, _) in headers)
+        {
+            if (name.Length == 0 || name.AsSpan().ContainsAnyExcept(TokenChars))
+                return $"listener: request field name '{name}' is malformed (RFC 9113 section 8.2.1)";
+            if (IsConnectionSpecific(name))
+                return $"listener: request field '{name}' is connection-specific, not allowed in HTTP/2 (RFC 9113 section 8.2.2)";
+        }
+        return null;
+    }
+
+    private static bool IsConnectionSpecific(string name) =>
+        name.Equals("Connection", StringComparison.OrdinalIgnoreCase) || name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Proxy-Connection", StringComparison.OrdinalIgnoreCase) || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase);
 }

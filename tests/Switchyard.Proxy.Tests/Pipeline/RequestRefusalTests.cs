@@ -28,6 +28,31 @@ public sealed class RequestRefusalTests : EchoGatewayFixture
         Assert.Equal(0, Backend.Requests);
     }
 
+    [Theory]
+    [InlineData("transfer-encoding ", "chunked")] // whitespace before the colon: HTTP/1.1 upstreams differ on what it means
+    [InlineData("x-forwarded-for:6.6.6.6", "")] // would forge a field the proxy owns
+    [InlineData("x-user-id:root", "x")]
+    [InlineData("x;a=b", "1")]
+    [InlineData("x a", "1")]
+    [InlineData("transfer-encoding", "chunked")] // connection-specific: malformed in HTTP/2 (RFC 9113 section 8.2.2)
+    [InlineData("keep-alive", "timeout=5")]
+    [InlineData("upgrade", "websocket")]
+    public async Task Http2_MalformedFieldName_400NothingForwarded(string name, string value)
+    {
+        // Kestrel's HTTP/2 server refuses upper case and control characters in names, not separators; written into an
+        // HTTP/1.1 request upstream, such a name would be read as another field (RFC 9113 section 8.2.1: malformed).
+        Assert.Equal(400, await RawHttp2.SendAsync(Port, "a.test", "/x", (name, value)));
+        Assert.Equal(0, Backend.Requests);
+    }
+
+    [Fact]
+    public async Task Http2_WellFormedFields_Forwarded()
+    {
+        // The control: the same raw HTTP/2 client, with valid names, reaches the backend.
+        Assert.Equal(200, await RawHttp2.SendAsync(Port, "a.test", "/x", ("x-user-id", "alice"), ("x!#$%&'*+-.^_`|~1", "token chars")));
+        Assert.Equal(1, Backend.Requests);
+    }
+
     [Fact]
     public async Task UpgradeToH2c_ForwardedAsAPlainRequestWithoutItsUpgrade()
     {

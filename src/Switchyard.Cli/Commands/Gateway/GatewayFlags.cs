@@ -46,6 +46,11 @@ internal sealed class GatewayFlags
                 + "still gets the peer appended. Gateways set this with the annotation gateway.switchyard.dev/x-forwarded-for-trusted-hops",
             HelpName = "N",
         };
+        ForwardedHeader = new Option<bool>("--forwarded-header")
+        {
+            Description = "Also send the RFC 7239 Forwarded header on every forwarded request: the client's elements kept, and one of the proxy's appended "
+                + "(for= the peer, proto=, host=), as X-Forwarded-For is. Off by default: a client's Forwarded then passes untouched, as behind nginx or HAProxy",
+        };
         AccessLog = new Option<bool>(accessLog) { Description = "Write a JSON access log line per request the gateway serves, on stderr" };
         Io = new Option<string?>(io)
         {
@@ -93,6 +98,7 @@ internal sealed class GatewayFlags
     public Option<bool> IngressProxyProtocol { get; }
     public Option<string?> IngressTrustedCidrs { get; }
     public Option<string?> IngressTrustedHops { get; }
+    public Option<bool> ForwardedHeader { get; }
     public Option<bool> AccessLog { get; }
     public Option<string?> Io { get; }
     public Option<string?> TlsIdleTimeout { get; }
@@ -101,12 +107,12 @@ internal sealed class GatewayFlags
     public Option<string?> SessionKeySecret { get; }
 
     /// <summary>Every flag, in the order help lists them.</summary>
-    public IReadOnlyList<Option> All => [Admin, IngressHttp, IngressHttps, IngressProxyProtocol, IngressTrustedCidrs, IngressTrustedHops, AccessLog, Io, TlsIdleTimeout, UdpIdleTimeout, ExternalAuthTimeout, SessionKeySecret];
+    public IReadOnlyList<Option> All => [Admin, IngressHttp, IngressHttps, IngressProxyProtocol, IngressTrustedCidrs, IngressTrustedHops, ForwardedHeader, AccessLog, Io, TlsIdleTimeout, UdpIdleTimeout, ExternalAuthTimeout, SessionKeySecret];
 
     /// <summary>The flags as typed on this command line; the access log, when asked for, goes to the command's stderr.</summary>
     public GatewayFlagValues Read(CliContext context) => new(context.Get(Admin), context.Get(IngressHttp), context.Get(IngressHttps), context.Get(IngressProxyProtocol),
         context.Get(AccessLog) ? context.Error : null, context.Get(Io), context.Get(TlsIdleTimeout), context.Get(ExternalAuthTimeout), context.Get(IngressTrustedCidrs),
-        context.Get(IngressTrustedHops), context.Get(UdpIdleTimeout), context.Get(SessionKeySecret));
+        context.Get(IngressTrustedHops), context.Get(UdpIdleTimeout), context.Get(SessionKeySecret), context.Get(ForwardedHeader));
 
     /// <summary>The proxy's options from <paramref name="values"/>; every problem (each naming its flag) goes to <paramref name="errors"/>, none stopping at the first.</summary>
     public ProxyOptions Options(GatewayFlagValues values, List<string> errors)
@@ -120,6 +126,7 @@ internal sealed class GatewayFlags
             IngressProxyProtocol = values.IngressProxyProtocol,
             IngressXForwardedForTrustedCidrs = TrustedCidrs(values.IngressXForwardedForTrustedCidrs, errors),
             IngressXForwardedForTrustedHops = TrustedHops(values.IngressXForwardedForTrustedHops, errors),
+            ForwardedHeader = values.ForwardedHeader,
             AccessLog = values.AccessLog,
             Io = IoModel(values.Io, errors),
             TlsIdleTimeout = Duration(values.TlsIdleTimeout, TlsIdleTimeout.Name, errors) ?? defaults.TlsIdleTimeout,
@@ -201,4 +208,4 @@ internal sealed class GatewayFlags
 /// <summary>The gateway's flags as typed, before parsing (<see cref="GatewayFlags.Options"/> checks them); null: the flag was not given.</summary>
 internal sealed record GatewayFlagValues(string? Admin = null, string? IngressHttp = null, string? IngressHttps = null, bool IngressProxyProtocol = false,
     TextWriter? AccessLog = null, string? Io = null, string? TlsIdleTimeout = null, string? ExternalAuthTimeout = null, string? IngressXForwardedForTrustedCidrs = null,
-    string? IngressXForwardedForTrustedHops = null, string? UdpIdleTimeout = null, string? SessionKeySecret = null);
+    string? IngressXForwardedForTrustedHops = null, string? UdpIdleTimeout = null, string? SessionKeySecret = null, bool ForwardedHeader = false);

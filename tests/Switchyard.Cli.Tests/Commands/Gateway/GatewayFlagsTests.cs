@@ -32,7 +32,7 @@ public sealed class GatewayFlagsTests
         var errors = new List<string>();
         var log = new StringWriter();
         var options = For(command).Options(new GatewayFlagValues("127.0.0.1:9901", "127.0.0.1:8080", "[::1]:8443", IngressProxyProtocol: true, log, "thread-pool",
-            "10m", "2s", "10.0.0.0/8", UdpIdleTimeout: "90s", SessionKeySecret: "gateways/session-key"), errors);
+            "10m", "2s", "10.0.0.0/8", UdpIdleTimeout: "90s", SessionKeySecret: "gateways/session-key", ForwardedHeader: true), errors);
 
         Assert.Empty(errors);
         Assert.Equal(new IPEndPoint(IPAddress.Loopback, 9901), options.Admin);
@@ -45,6 +45,7 @@ public sealed class GatewayFlagsTests
         Assert.Equal((TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(2)), (options.TlsIdleTimeout, options.ExternalAuthTimeout));
         Assert.Equal(TimeSpan.FromSeconds(90), options.UdpIdleTimeout);
         Assert.Equal("gateways/session-key", options.SessionKeySecret);
+        Assert.True(options.ForwardedHeader);
     }
 
     [Theory]
