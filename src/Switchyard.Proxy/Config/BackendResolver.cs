@@ -102,8 +102,15 @@ internal sealed class BackendResolver
             return Broken(display, error, weight);
         }
         var settings = LbAnnotations.Read(service, Warnings);
-        var endpoints = Endpoints(ns, name, servicePort, tls, (ProxyProtocolVersion)proxyProtocol);
-        if (settings.HealthCheck is { } check) WantHealthCheck(display, endpoints, check);
+        // Endpoint state is the Service port's own (its number, whichever way the backendRef named it): the health
+        // checks and outlier settings of one Service never take an address out of another Service's rotation.
+        var owner = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{ns}/{name}:{servicePort.Port}")
+            + (string.Equals(servicePort.Protocol ?? "TCP", "TCP", StringComparison.OrdinalIgnoreCase) ? "" : "/" + servicePort.Protocol);
+        var endpoints = Endpoints(owner, ns, name, servicePort, tls, (ProxyProtocolVersion)proxyProtocol);
+        if (settings.HealthCheck is { } check)
+        {
+            foreach (var e in endpoints) HealthChecks.TryAdd(e, check); // one Service port, one policy: a second backendRef to it asks the same
+        }
         return new Backend
         {
             Name = display,
@@ -119,15 +126,6 @@ internal sealed class BackendResolver
 
     private CircuitBreaker Breaker(string backend, CircuitBreakerLimits limits) =>
         _kept.GetOrAdd(("circuit-breaker", backend, limits), () => new CircuitBreaker(limits));
-
-    private void WantHealthCheck(string backend, EndpointState[] endpoints, HealthCheckPolicy check)
-    {
-        foreach (var e in endpoints)
-        {
-            if (!HealthChecks.TryAdd(e, check) && HealthChecks[e] != check)
-                Warnings.Add($"backend {backend}: endpoint {e.Name} is health-checked by another Service with different settings; keeping those");
-        }
-    }
 
     public static Backend Broken(string name, string error, int weight) =>
         new() { Name = name, Endpoints = [], Balancer = new RoundRobinBalancer(), Weight = weight, Error = error };
@@ -145,7 +143,7 @@ internal sealed class BackendResolver
         return other;
     }
 
-    private EndpointState[] Endpoints(string ns, string name, V1ServicePort servicePort, UpstreamTls? tls, ProxyProtocolVersion proxyProtocol)
+    private EndpointState[] Endpoints(string backend, string ns, string name, V1ServicePort servicePort, UpstreamTls? tls, ProxyProtocolVersion proxyProtocol)
     {
         var result = new List<EndpointState>();
         var seen = new HashSet<IPEndPoint>();
@@ -166,8 +164,8 @@ internal sealed class BackendResolver
                     if (!IPAddress.TryParse(address, out var ip)) continue;
                     var ep = new IPEndPoint(ip, target.Value);
                     if (!seen.Add(ep)) continue;
-                    LiveEndpoints.Add(new EndpointKey(ep, tls?.Key, proxyProtocol));
-                    result.Add(_registry.GetOrCreate(ep, tls, proxyProtocol));
+                    LiveEndpoints.Add(new EndpointKey(backend, ep, tls?.Key, proxyProtocol));
+                    result.Add(_registry.GetOrCreate(backend, ep, tls, proxyProtocol));
                 }
             }
         }

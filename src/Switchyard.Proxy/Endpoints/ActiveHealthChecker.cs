@@ -89,7 +89,7 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
                 // an endpoint failing its checks stays out of rotation until it passes the healthy threshold.
                 if (checkedStill) continue;
                 endpoint.SetFailingActiveChecks(false, null);
-                _metrics.EndpointHealth(endpoint.Name, null);
+                _metrics.EndpointHealth(endpoint.Backend, endpoint.Name, null);
             }
             // Clients for TLS or PROXY protocol settings no checked endpoint uses any more go, once a probe still running on one has had time to end.
             var liveKeys = wanted.Keys.Select(KeyOf).ToHashSet();
@@ -100,7 +100,7 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
                 if (_probers.ContainsKey(endpoint)) continue;
                 var prober = new Prober(endpoint, policy, this);
                 _probers[endpoint] = prober;
-                _metrics.EndpointHealth(endpoint.Name, !endpoint.FailingActiveChecks);
+                _metrics.EndpointHealth(endpoint.Backend, endpoint.Name, !endpoint.FailingActiveChecks);
                 prober.Start();
             }
         }
@@ -196,7 +196,7 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
 
         private void Record(string? failure)
         {
-            owner._metrics.HealthCheck(endpoint.Name, failure is null);
+            owner._metrics.HealthCheck(endpoint.Backend, endpoint.Name, failure is null);
             if (failure is null)
             {
                 _failures = 0;
@@ -204,7 +204,7 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
                 else if (++_passes >= policy.HealthyThreshold)
                 {
                     endpoint.SetFailingActiveChecks(false, null);
-                    owner._metrics.EndpointHealth(endpoint.Name, true);
+                    owner._metrics.EndpointHealth(endpoint.Backend, endpoint.Name, true);
                 }
                 return;
             }
@@ -213,7 +213,7 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
             if (++_failures >= policy.UnhealthyThreshold && !endpoint.FailingActiveChecks)
             {
                 endpoint.SetFailingActiveChecks(true, failure);
-                owner._metrics.EndpointHealth(endpoint.Name, false);
+                owner._metrics.EndpointHealth(endpoint.Backend, endpoint.Name, false);
             }
         }
     }

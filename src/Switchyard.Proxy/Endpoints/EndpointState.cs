@@ -5,9 +5,11 @@ using Switchyard.Proxy.ProxyProtocol;
 namespace Switchyard.Proxy.Endpoints;
 
 /// <summary>
-/// Endpoint layer: one upstream address and its live state (requests in flight, passive health, ejection,
-/// connection pool). Lives across snapshots in the <see cref="EndpointRegistry"/> so a config swap keeps
-/// health and pooled connections.
+/// Endpoint layer: one upstream address of one backend (a Service port) and its live state (requests in flight,
+/// passive and active health, ejection), with the connection pool of the address. Lives across snapshots in the
+/// <see cref="EndpointRegistry"/> so a config swap keeps health and pooled connections. Two Services selecting the same
+/// pods have an endpoint each for an address: one Service's health checks and outlier settings never take the
+/// address out of the other's rotation (as Envoy keeps outlier state per cluster). They share its pool.
 /// </summary>
 internal sealed class EndpointState
 {
@@ -19,10 +21,12 @@ internal sealed class EndpointState
     private volatile bool _failingActiveChecks;
     private volatile string? _lastHealthCheckFailure;
 
-    public EndpointState(IPEndPoint address, ConnectionPool pool)
+    /// <param name="backend">The backend (<c>namespace/name:port</c> of a Service) this is an endpoint of; empty in tests of one backend.</param>
+    public EndpointState(IPEndPoint address, ConnectionPool pool, string backend = "")
     {
         Address = address;
         Pool = pool;
+        Backend = backend;
         // The same address reached over TLS (or under other TLS settings) is another endpoint: its own metrics and health.
         Name = (pool.Tls is { } tls ? $"{address} tls:{tls.Key[..8]}" : address.ToString())
             + pool.ProxyProtocol switch { ProxyProtocolVersion.V1 => " proxy-v1", ProxyProtocolVersion.V2 => " proxy-v2", _ => "" };
@@ -34,6 +38,9 @@ internal sealed class EndpointState
     public string Name { get; }
 
     public ConnectionPool Pool { get; }
+
+    /// <summary>The backend this is an endpoint of: with <see cref="Name"/>, what metric labels and /config name it by.</summary>
+    public string Backend { get; }
 
     public int InFlight => Volatile.Read(ref _inFlight);
 

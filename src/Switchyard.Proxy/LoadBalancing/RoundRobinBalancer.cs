@@ -11,7 +11,10 @@ internal sealed class RoundRobinBalancer : ILoadBalancer
     public EndpointState? Pick(EndpointState[] endpoints, HttpContext context, long now, EndpointState? avoid)
     {
         if (endpoints.Length == 0) return null;
-        var turn = Interlocked.Increment(ref _next);
+        // A retry (an endpoint to avoid) takes no turn of its own: it goes on from the current one. Were it to take one,
+        // with one of two endpoints failing, every retry would move the rotation back onto the failing endpoint for the
+        // next request's first attempt.
+        var turn = avoid is null ? Interlocked.Increment(ref _next) : Volatile.Read(ref _next) + 1;
         var n = (uint)endpoints.Length;
         // An endpoint that cannot take its turn gives it to the usable ones in rotation (by the round), as if the
         // rotation ran over the usable endpoints only.

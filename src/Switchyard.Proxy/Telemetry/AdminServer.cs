@@ -92,16 +92,16 @@ internal sealed class AdminServer : IAsyncDisposable
         }
     }
 
-    /// <summary>One line per listener (UDP ones last), then one per endpoint with its state: "endpoint 10.0.0.5:8080 in-flight 2 ejected active-health failing (why)".</summary>
+    /// <summary>One line per listener (UDP ones last), then one per endpoint with its state: "endpoint 10.0.0.5:8080 backend default/web:80 in-flight 2 ejected active-health failing (why)".</summary>
     private static string Config(ProxyRuntime runtime)
     {
         var b = new StringBuilder();
         var snapshot = runtime.View.Current;
         foreach (var l in snapshot.Listeners.Values.Concat(snapshot.UdpListeners.Values)) b.Append(CultureInfo.InvariantCulture, $"{l.Bind} {l.Scheme}{l.Kind switch { Snapshot.ListenerKind.TlsPassthrough => " passthrough", Snapshot.ListenerKind.Mixed => " +tls by server name", _ => "" }} {l.Name}\n");
         var now = runtime.Time.GetTimestamp();
-        foreach (var e in runtime.Endpoints.All.OrderBy(e => e.Name, StringComparer.Ordinal))
+        foreach (var e in runtime.Endpoints.All.OrderBy(e => e.Name, StringComparer.Ordinal).ThenBy(e => e.Backend, StringComparer.Ordinal))
         {
-            b.Append(CultureInfo.InvariantCulture, $"endpoint {e.Name} in-flight {e.InFlight}");
+            b.Append(CultureInfo.InvariantCulture, $"endpoint {e.Name} backend {e.Backend} in-flight {e.InFlight}");
             if (e.IsEjected(now)) b.Append(" ejected");
             if (e.FailingActiveChecks) b.Append(CultureInfo.InvariantCulture, $" active-health failing ({e.LastHealthCheckFailure})");
             b.Append('\n');

@@ -26,7 +26,7 @@ internal sealed class ProxyMetrics
     private readonly CounterFamily _sessions = new("switchyard_proxy_session_persistence_total", "Requests on route rules with sessionPersistence, by route and session (pinned: a valid session chose the endpoint; none: no session sent; expired: past its absolute or idle timeout; invalid: not sealed for this rule (forged, altered, another rule's or another gateway process's); unavailable: its endpoint is gone, not ready, ejected or failing health checks). All but pinned are balanced and start a new session.", "route", "result");
     private readonly CounterFamily _clientCertificates = new("switchyard_proxy_client_certificates_total", "TLS handshakes on listeners that validate client certificates, by Gateway port and result (verified; refused: none or untrusted under AllowValidOnly; unverified: let through by AllowInsecureFallback).", "listener", "result");
     private readonly CounterFamily _externalAuth = new("switchyard_proxy_external_auth_total", "Requests checked by ExternalAuth filters, by route and result (allowed: the service answered 200, denied: it answered another status, which went to the client, failed: no verdict, the request refused by the proxy).", "route", "result");
-    private readonly CounterFamily _healthChecks = new("switchyard_proxy_health_checks_total", "Active health checks, by endpoint and result (pass, fail).", "endpoint", "result");
+    private readonly CounterFamily _healthChecks = new("switchyard_proxy_health_checks_total", "Active health checks, by backend, endpoint and result (pass, fail).", "backend", "endpoint", "result");
     private readonly CounterFamily _tlsConnections = new("switchyard_proxy_tls_connections_total", "Connections on TLS listeners, by TLSRoute (\"\" when none matched) and result (forwarded, not_tls, no_route, unvalidated, no_backend, circuit_open, connect_failed).", "route", "result");
     private readonly CounterFamily _tlsBytes = new("switchyard_proxy_tls_bytes_total", "Bytes relayed for TLS listeners, by TLSRoute and direction (received from clients, sent to clients).", "route", "direction");
     private readonly CounterFamily _tcpConnections = new("switchyard_proxy_tcp_connections_total", "Connections on TCP listeners, by TCPRoute (\"\" when none is attached) and result (forwarded, no_route, no_backend, circuit_open, connect_failed).", "route", "result");
@@ -36,7 +36,7 @@ internal sealed class ProxyMetrics
     private readonly CounterFamily _udpBytes = new("switchyard_proxy_udp_bytes_total", "Bytes relayed for UDP listeners, by UDPRoute and direction (received from clients, sent to clients).", "route", "direction");
     private readonly CounterFamily _udpDropped = new("switchyard_proxy_udp_dropped_total", "Datagrams of UDP listeners not relayed, by UDPRoute (\"\" when none is attached) and reason (no_route, no_backend, no_endpoint, session_limit: the listener's session limit reached, send_failed, upstream_refused: the endpoint answered ICMP port unreachable, reply_failed, receive_error).", "route", "reason");
     private readonly CounterFamily _proxyProtocol = new("switchyard_proxy_proxy_protocol_total", "Connections on listeners that accept the PROXY protocol, by listener and result (accepted; local: a v2 LOCAL or v1 UNKNOWN header, the connection's own address kept; missing: no header; malformed; timeout: none complete in time; closed: the client left first). Only accepted and local connections are served.", "listener", "result");
-    private readonly ConcurrentDictionary<string, bool> _endpointHealthy = new();
+    private readonly ConcurrentDictionary<(string Backend, string Endpoint), bool> _endpointHealthy = new();
     private long _activeConnections;
     private long _activeUdpSessions;
     private long _connections;
@@ -105,9 +105,11 @@ internal sealed class ProxyMetrics
 
     public long ExternalAuthCount(string route, string result) => _externalAuth.Value(route, result);
 
-    public void HealthCheck(string endpoint, bool passed) => _healthChecks.Increment(endpoint, passed ? "pass" : "fail");
+    public void HealthCheck(string backend, string endpoint, bool passed) => _healthChecks.Increment(backend, endpoint, passed ? "pass" : "fail");
 
-    public long HealthCheckCount(string endpoint, bool passed) => _healthChecks.Value(endpoint, passed ? "pass" : "fail");
+    public long HealthCheckCount(string backend, string endpoint, bool passed) => _healthChecks.Value(backend, endpoint, passed ? "pass" : "fail");
+
+    public long HealthCheckCount(Endpoints.EndpointState endpoint, bool passed) => HealthCheckCount(endpoint.Backend, endpoint.Name, passed);
 
     /// <summary>Counts one connection on a TLS listener and the bytes relayed for it.</summary>
     public void TlsConnection(string route, string result, long received, long sent) => Count(_tlsConnections, _tlsBytes, route, result, received, sent);
@@ -166,10 +168,10 @@ internal sealed class ProxyMetrics
     }
 
     /// <summary>Records whether an actively checked endpoint passes its checks; null when it is no longer checked.</summary>
-    public void EndpointHealth(string endpoint, bool? healthy)
+    public void EndpointHealth(string backend, string endpoint, bool? healthy)
     {
-        if (healthy is { } h) _endpointHealthy[endpoint] = h;
-        else _endpointHealthy.TryRemove(endpoint, out _);
+        if (healthy is { } h) _endpointHealthy[(backend, endpoint)] = h;
+        else _endpointHealthy.TryRemove((backend, endpoint), out _);
     }
 
     public void Request(string route, string backend, int code, double seconds) => For(route, backend).Request(code, seconds);
@@ -220,8 +222,8 @@ internal sealed class ProxyMetrics
         _udpDropped.Render(b);
         _proxyProtocol.Render(b);
         b.Append("# HELP switchyard_proxy_endpoint_healthy 1 while an actively health-checked endpoint passes its checks, else 0.\n# TYPE switchyard_proxy_endpoint_healthy gauge\n");
-        foreach (var (endpoint, healthy) in _endpointHealthy.OrderBy(k => k.Key, StringComparer.Ordinal))
-            b.Append(CultureInfo.InvariantCulture, $"switchyard_proxy_endpoint_healthy{{endpoint=\"{Escape(endpoint)}\"}} {(healthy ? 1 : 0)}\n");
+        foreach (var ((backend, endpoint), healthy) in _endpointHealthy.OrderBy(k => k.Key.Backend, StringComparer.Ordinal).ThenBy(k => k.Key.Endpoint, StringComparer.Ordinal))
+            b.Append(CultureInfo.InvariantCulture, $"switchyard_proxy_endpoint_healthy{{backend=\"{Escape(backend)}\",endpoint=\"{Escape(endpoint)}\"}} {(healthy ? 1 : 0)}\n");
         Scalar(b, "switchyard_proxy_active_connections", "gauge", "Client connections open now.", Interlocked.Read(ref _activeConnections));
         Scalar(b, "switchyard_proxy_connections_total", "counter", "Client connections accepted.", Interlocked.Read(ref _connections));
         Scalar(b, "switchyard_proxy_udp_active_sessions", "gauge", "Sessions of UDP listeners open now.", Interlocked.Read(ref _activeUdpSessions));
@@ -237,27 +239,28 @@ internal sealed class ProxyMetrics
 
     private static string Escape(string s) => s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
 
-    /// <summary>A counter with one or two labels, rendered with its HELP and TYPE lines.</summary>
+    /// <summary>A counter with one to three labels, rendered with its HELP and TYPE lines.</summary>
     private sealed class CounterFamily(string name, string help, params string[] labels)
     {
-        private readonly ConcurrentDictionary<(string, string), Counter> _counters = new();
+        private readonly ConcurrentDictionary<(string, string, string), Counter> _counters = new();
 
-        public void Increment(string a, string b = "") => _counters.GetOrAdd((a, b), _ => new Counter()).Add(1);
+        public void Increment(string a, string b = "", string c = "") => _counters.GetOrAdd((a, b, c), _ => new Counter()).Add(1);
 
-        public void Add(string a, string b, long n) => _counters.GetOrAdd((a, b), _ => new Counter()).Add(n);
+        public void Add(string a, string b, long n) => _counters.GetOrAdd((a, b, ""), _ => new Counter()).Add(n);
 
-        public long Value(string a, string b = "") => _counters.TryGetValue((a, b), out var c) ? c.Value : 0;
+        public long Value(string a, string b = "", string c = "") => _counters.TryGetValue((a, b, c), out var counter) ? counter.Value : 0;
 
         /// <summary>The counter for these labels, created at 0 (and so rendered) if there was none.</summary>
-        public Counter Get(string a, string b) => _counters.GetOrAdd((a, b), _ => new Counter());
+        public Counter Get(string a, string b) => _counters.GetOrAdd((a, b, ""), _ => new Counter());
 
         public void Render(StringBuilder b)
         {
             b.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} counter\n");
-            foreach (var ((x, y), c) in _counters.OrderBy(k => k.Key))
+            foreach (var ((x, y, z), c) in _counters.OrderBy(k => k.Key))
             {
                 var second = labels.Length > 1 ? $",{labels[1]}=\"{Escape(y)}\"" : "";
-                b.Append(CultureInfo.InvariantCulture, $"{name}{{{labels[0]}=\"{Escape(x)}\"{second}}} {c.Value}\n");
+                var third = labels.Length > 2 ? $",{labels[2]}=\"{Escape(z)}\"" : "";
+                b.Append(CultureInfo.InvariantCulture, $"{name}{{{labels[0]}=\"{Escape(x)}\"{second}{third}}} {c.Value}\n");
             }
         }
     }

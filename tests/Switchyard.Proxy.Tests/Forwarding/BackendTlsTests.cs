@@ -340,7 +340,7 @@ public sealed class BackendTlsTests : IDisposable
         {
             var endpoint = Assert.Single(proxy.Runtime.Endpoints.All);
             Assert.Matches($"^127\\.0\\.0\\.1:{backend.Port} tls:[0-9a-f]{{8}}$", endpoint.Name); // not the cleartext endpoint's name
-            await Wait.UntilAsync(() => proxy.Runtime.Metrics.HealthCheckCount(endpoint.Name, passed: true) >= 3, "three passing checks over TLS");
+            await Wait.UntilAsync(() => proxy.Runtime.Metrics.HealthCheckCount(endpoint, passed: true) >= 3, "three passing checks over TLS");
             Assert.False(endpoint.FailingActiveChecks);
         }
 

@@ -45,6 +45,23 @@ public sealed class BalancerTests
     }
 
     [Fact]
+    public void RoundRobin_RetriesTakeNoTurn_FirstAttemptsStillAlternate()
+    {
+        // Of two endpoints one fails and every request that reaches it is retried on the other: the first attempts must
+        // still alternate (a retry taking a turn would send every first attempt to the failing endpoint).
+        var endpoints = Endpoints(2);
+        var rr = new RoundRobinBalancer();
+        var firsts = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            var first = rr.Pick(endpoints, new DefaultHttpContext(), 0, null)!;
+            firsts.Add(first.Name);
+            if (first == endpoints[1]) Assert.Same(endpoints[0], rr.Pick(endpoints, new DefaultHttpContext(), 0, avoid: first));
+        }
+        Assert.Equal(10, firsts.Count(n => n == endpoints[1].Name));
+    }
+
+    [Fact]
     public void RoundRobin_OneOfFourUnusable_ItsTurnsSpreadEvenly()
     {
         // Its turns go round the usable endpoints, not all to its neighbour (which would then take twice the load).

@@ -60,9 +60,9 @@ public sealed class ProxyProtocolHealthCheckTests : IDisposable
         var endpoint = Endpoint(proxy);
         Assert.Equal($"{Backend}:{port} proxy-{version}", endpoint.Name);
 
-        await Wait.UntilAsync(() => proxy.Runtime.Metrics.HealthCheckCount(endpoint.Name, passed: true) >= 5, "five passing checks");
+        await Wait.UntilAsync(() => proxy.Runtime.Metrics.HealthCheckCount(endpoint, passed: true) >= 5, "five passing checks");
 
-        Assert.Equal(0, proxy.Runtime.Metrics.HealthCheckCount(endpoint.Name, passed: false));
+        Assert.Equal(0, proxy.Runtime.Metrics.HealthCheckCount(endpoint, passed: false));
         Assert.False(endpoint.FailingActiveChecks);
         Assert.Null(endpoint.LastHealthCheckFailure);
         var (response, _) = await ProxyProtocolClient.ExchangeAsync(IPAddress.Parse("127.0.0.94"), Gateway, proxy.Listeners[new IPEndPoint(Gateway, 0)].Port,
@@ -83,7 +83,7 @@ public sealed class ProxyProtocolHealthCheckTests : IDisposable
         await Wait.UntilAsync(() => endpoint.FailingActiveChecks, "the endpoint checked without a header marked failing");
 
         Assert.StartsWith("GET /healthz failed: ", endpoint.LastHealthCheckFailure, StringComparison.Ordinal);
-        Assert.Equal(0, proxy.Runtime.Metrics.HealthCheckCount(endpoint.Name, passed: true));
+        Assert.Equal(0, proxy.Runtime.Metrics.HealthCheckCount(endpoint, passed: true));
     }
 
     [SkippableFact]
@@ -119,9 +119,9 @@ public sealed class ProxyProtocolHealthCheckTests : IDisposable
             var endpoint = Endpoint(proxy);
             Assert.Matches($"^{Regex.Escape(Backend.ToString())}:{port} tls:[0-9a-f]{{8}} proxy-v2$", endpoint.Name);
 
-            await Wait.UntilAsync(() => proxy.Runtime.Metrics.HealthCheckCount(endpoint.Name, passed: true) >= 3, "three passing checks over TLS after the header");
+            await Wait.UntilAsync(() => proxy.Runtime.Metrics.HealthCheckCount(endpoint, passed: true) >= 3, "three passing checks over TLS after the header");
 
-            Assert.Equal(0, proxy.Runtime.Metrics.HealthCheckCount(endpoint.Name, passed: false));
+            Assert.Equal(0, proxy.Runtime.Metrics.HealthCheckCount(endpoint, passed: false));
             Assert.False(endpoint.FailingActiveChecks);
         }
         finally
@@ -137,7 +137,7 @@ public sealed class ProxyProtocolHealthCheckTests : IDisposable
         await using var proxy = await Manifests.StartAsync(Yaml(backend.Port, "v2"));
 
         await Wait.UntilAsync(() => { lock (backend.Headers) return backend.Headers.Count >= 1; }, "a check connection");
-        await Wait.UntilAsync(() => proxy.Runtime.Metrics.HealthCheckCount(Endpoint(proxy).Name, passed: true) >= 2, "two passing checks");
+        await Wait.UntilAsync(() => proxy.Runtime.Metrics.HealthCheckCount(Endpoint(proxy), passed: true) >= 2, "two passing checks");
 
         lock (backend.Headers) Assert.All(backend.Headers, h => Assert.Equal(Convert.ToHexString(ProxyProtocolClient.V2Local()), h));
     }
@@ -149,7 +149,7 @@ public sealed class ProxyProtocolHealthCheckTests : IDisposable
         await using var proxy = await Manifests.StartAsync(Yaml(backend.Port, "v1"));
 
         await Wait.UntilAsync(() => { lock (backend.Headers) return backend.Headers.Count >= 1; }, "a check connection");
-        await Wait.UntilAsync(() => proxy.Runtime.Metrics.HealthCheckCount(Endpoint(proxy).Name, passed: true) >= 2, "two passing checks");
+        await Wait.UntilAsync(() => proxy.Runtime.Metrics.HealthCheckCount(Endpoint(proxy), passed: true) >= 2, "two passing checks");
 
         lock (backend.Headers) Assert.All(backend.Headers, h => Assert.Matches($@"^PROXY TCP4 127\.\d+\.\d+\.\d+ {Regex.Escape(Backend.ToString())} \d+ {backend.Port}$", h));
     }

@@ -37,11 +37,11 @@ public sealed class HealthCheckTests
         }
         Assert.Equal(0, bad.Requests);
         var config = await GetAsync(client, proxy.AdminUrl!, "/config");
-        Assert.Contains($"endpoint 127.0.0.1:{bad.Port} in-flight 0 active-health failing (GET /healthz answered 503, expected 200-399)", config, StringComparison.Ordinal);
+        Assert.Contains($"endpoint 127.0.0.1:{bad.Port} backend default/svc:80 in-flight 0 active-health failing (GET /healthz answered 503, expected 200-399)", config, StringComparison.Ordinal);
         var metrics = await GetAsync(client, proxy.AdminUrl!, "/metrics");
-        Assert.Contains($"switchyard_proxy_endpoint_healthy{{endpoint=\"127.0.0.1:{bad.Port}\"}} 0", metrics, StringComparison.Ordinal);
-        Assert.Contains($"switchyard_proxy_endpoint_healthy{{endpoint=\"127.0.0.1:{good.Port}\"}} 1", metrics, StringComparison.Ordinal);
-        Assert.True(proxy.Runtime.Metrics.HealthCheckCount($"127.0.0.1:{bad.Port}", passed: false) >= 2);
+        Assert.Contains($"switchyard_proxy_endpoint_healthy{{backend=\"default/svc:80\",endpoint=\"127.0.0.1:{bad.Port}\"}} 0", metrics, StringComparison.Ordinal);
+        Assert.Contains($"switchyard_proxy_endpoint_healthy{{backend=\"default/svc:80\",endpoint=\"127.0.0.1:{good.Port}\"}} 1", metrics, StringComparison.Ordinal);
+        Assert.True(proxy.Runtime.Metrics.HealthCheckCount(badEndpoint, passed: false) >= 2);
 
         bad.HealthStatus = 200;
         await Wait.UntilAsync(() => !badEndpoint.FailingActiveChecks, "bad endpoint back in rotation");
@@ -97,16 +97,46 @@ public sealed class HealthCheckTests
     }
 
     [Fact]
+    public async Task FailingChecks_OfOneService_LeaveTheSamePodsInAnotherServicesRotation()
+    {
+        // Two Services selecting the same pods: one team's health check (here one its pods fail) must not take the pods
+        // out of the other Service's rotation, nor its outlier settings apply there. Each Service port has an endpoint
+        // state of its own for the address; they share the address's connection pool.
+        const string Rules = """
+                - matches: [{path: {value: /checked}}]
+                  backendRefs: [{name: checked, port: 80}]
+                - matches: [{path: {value: /plain}}]
+                  backendRefs: [{name: plain, port: 80}]
+            """;
+        await using var pod = await EchoBackend.StartAsync("pod");
+        pod.HealthStatus = 503;
+        await using var proxy = await Manifests.StartAsync(Gateway(Rules) + Manifests.Service("checked", "default", Checked(), pod.Port) + Manifests.Service("plain", pod.Port));
+        var states = proxy.Runtime.Endpoints.All.OrderBy(e => e.Backend, StringComparer.Ordinal).ToList();
+        Assert.Equal(["default/checked:80", "default/plain:80"], states.Select(e => e.Backend));
+        Assert.Equal(states[0].Name, states[1].Name);
+        Assert.Same(states[0].Pool, states[1].Pool);
+        await Wait.UntilAsync(() => states[0].FailingActiveChecks, "the checked Service's endpoint marked failing");
+
+        using var client = Manifests.Client();
+        using var checkedAnswer = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "a.test", "GET", "/checked"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, checkedAnswer.StatusCode);
+        using var plainAnswer = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "a.test", "GET", "/plain"));
+        Assert.Equal(HttpStatusCode.OK, plainAnswer.StatusCode);
+        Assert.Equal("pod", plainAnswer.Headers.GetValues("x-backend").Single());
+        Assert.False(states[1].FailingActiveChecks);
+    }
+
+    [Fact]
     public async Task ExpectedStatuses_Annotation_DecidesWhatPasses()
     {
         await using var backend = await EchoBackend.StartAsync("teapot");
         backend.HealthStatus = 418;
         var annotations = Checked(", lb.switchyard.dev/health-check-expected-statuses: \"200,418\"");
         await using var proxy = await Manifests.StartAsync(Gateway(Route) + Manifests.Service("svc", "default", annotations, backend.Port));
-        var name = $"127.0.0.1:{backend.Port}";
-        await Wait.UntilAsync(() => proxy.Runtime.Metrics.HealthCheckCount(name, passed: true) >= 3, "three passing checks");
-        Assert.False(Endpoint(proxy, backend.Port).FailingActiveChecks);
-        Assert.Equal(0, proxy.Runtime.Metrics.HealthCheckCount(name, passed: false));
+        var endpoint = Endpoint(proxy, backend.Port);
+        await Wait.UntilAsync(() => proxy.Runtime.Metrics.HealthCheckCount(endpoint, passed: true) >= 3, "three passing checks");
+        Assert.False(endpoint.FailingActiveChecks);
+        Assert.Equal(0, proxy.Runtime.Metrics.HealthCheckCount(endpoint, passed: false));
     }
 
     [Fact]

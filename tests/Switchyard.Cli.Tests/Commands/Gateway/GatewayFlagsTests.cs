@@ -17,10 +17,10 @@ public sealed class GatewayFlagsTests
     public void Names_ServeAndUp_OnlyAdminAccessLogAndIoPrefixedUnderUp()
     {
         Assert.Equal(
-            ["--admin", "--ingress-http", "--ingress-https", "--ingress-proxy-protocol", "--ingress-x-forwarded-for-trusted-cidrs", "--ingress-x-forwarded-for-trusted-hops", "--access-log", "--io", "--tls-idle-timeout", "--udp-idle-timeout", "--external-auth-timeout", "--session-key-secret"],
+            ["--admin", "--ingress-http", "--ingress-https", "--ingress-proxy-protocol", "--ingress-x-forwarded-for-trusted-cidrs", "--ingress-x-forwarded-for-trusted-hops", "--forwarded-header", "--access-log", "--io", "--tls-idle-timeout", "--udp-idle-timeout", "--external-auth-timeout", "--session-key-secret"],
             GatewayFlags.ForServe().All.Select(o => o.Name));
         Assert.Equal(
-            ["--gateway-admin", "--ingress-http", "--ingress-https", "--ingress-proxy-protocol", "--ingress-x-forwarded-for-trusted-cidrs", "--ingress-x-forwarded-for-trusted-hops", "--gateway-access-log", "--gateway-io", "--tls-idle-timeout", "--udp-idle-timeout", "--external-auth-timeout", "--session-key-secret"],
+            ["--gateway-admin", "--ingress-http", "--ingress-https", "--ingress-proxy-protocol", "--ingress-x-forwarded-for-trusted-cidrs", "--ingress-x-forwarded-for-trusted-hops", "--forwarded-header", "--gateway-access-log", "--gateway-io", "--tls-idle-timeout", "--udp-idle-timeout", "--external-auth-timeout", "--session-key-secret"],
             GatewayFlags.ForUp().All.Select(o => o.Name));
     }
 
