@@ -583,6 +583,9 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                     case GatewayApi.FilterTypes.ExternalAuth when f.ExternalAuth is { } a:
                         if (CompileExternalAuth(ns, a, ri, fi, errors, refErrors, client) is { } compiled) (externalAuth ??= []).Add(compiled);
                         break;
+                    case GatewayApi.FilterTypes.ExtensionRef when Traffic is not null:
+                        errors.Add($"rule {ri}: filter ExtensionRef to {f.ExtensionRef?.Group}/{f.ExtensionRef?.Kind} {f.ExtensionRef?.Name} is not supported by {ControllerName} (ExtensionRef to {HTTPTrafficFilter.Group}/{HTTPTrafficFilter.KindName} is)");
+                        break;
                     default:
                         errors.Add($"rule {ri}: filter {f.Type} is not supported by {ControllerName}");
                         break;

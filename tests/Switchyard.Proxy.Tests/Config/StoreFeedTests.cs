@@ -296,7 +296,7 @@ public sealed class StoreFeedTests
         var refused = await StatusOfGenerationAsync(store, 2);
         var accepted = refused!.Parents!.Single().Conditions!.Single(c => c.Type == "Accepted");
         Assert.Equal(("False", "UnsupportedValue"), (accepted.Status, accepted.Reason));
-        Assert.Contains("filter ExtensionRef is not supported", accepted.Message);
+        Assert.Contains("filter ExtensionRef to example.com/Cors c is not supported", accepted.Message);
         Assert.Contains("still serving generation 1", accepted.Message);
         for (var i = 0; i < 5; i++) Assert.Equal("one", await BackendAsync(client, port));
 

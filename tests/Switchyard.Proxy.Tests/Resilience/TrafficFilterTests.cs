@@ -180,6 +180,7 @@ public sealed class TrafficFilterTests
         var route = (HTTPRouteStatus)proxy.Statuses.Single(s => s.Object is HTTPRoute).Status;
         var accepted = route.Parents!.Single().Conditions!.Single(c => c.Type == "Accepted");
         Assert.Equal(("False", "UnsupportedValue"), (accepted.Status, accepted.Reason));
+        Assert.Contains("rule 0: filter ExtensionRef to example.com/Magic x is not supported by switchyard.dev/gateway-controller (ExtensionRef to gateway.switchyard.dev/HTTPTrafficFilter is)", accepted.Message, StringComparison.Ordinal);
     }
 
     private static List<k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>> Read(string yaml) =>
