@@ -60,7 +60,7 @@ internal sealed partial class GatewayCompiler
                         mirrors.Add(Mirror(GrpcRouteKind, ns, mirror, ri, errors, refErrors, client, UpstreamProtocol.H2c));
                         break;
                     default:
-                        errors.Add($"rule {ri}: filter {f.Type} is not supported on a GRPCRoute by {ControllerName} (RequestHeaderModifier, ResponseHeaderModifier and RequestMirror are)");
+                        errors.Add($"rule {ri}: filter {FilterName(f.Type, f.ExtensionRef)} is not supported on a GRPCRoute by {ControllerName} (RequestHeaderModifier, ResponseHeaderModifier and RequestMirror are)");
                         break;
                 }
             }
@@ -88,13 +88,14 @@ internal sealed partial class GatewayCompiler
                 var path = GrpcPath(m.Method, out var serviceLength, out var methodLength, out var pathError);
                 if (pathError is not null) errors.Add($"rule {ri}: {pathError}");
                 var headers = new List<ValueMatcher>();
-                foreach (var h in m.Headers ?? [])
+                var distinct = FirstOfEachName(m.Headers).ToList();
+                foreach (var h in distinct)
                 {
                     if (h.Type != GatewayApi.ValueMatchTypes.RegularExpression) headers.Add(ValueMatcher.Exact(h.Name, h.Value));
                     else if (ValueMatcher.RegularExpression(h.Name, h.Value, out var e) is { } re) headers.Add(re);
                     else errors.Add($"rule {ri}: {e}");
                 }
-                if (path is null || headers.Count != (m.Headers?.Count ?? 0)) continue;
+                if (path is null || headers.Count != distinct.Count) continue;
                 var entry = new RouteEntry { Path = path, Headers = [.. headers], Rule = compiledRule };
                 var key = new MatchPrecedence(0, serviceLength, false, headers.Count, 0, created, owner, ri, mi) { MethodLength = methodLength };
                 result.Add((key, entry));

@@ -325,6 +325,18 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
         (parent.SectionName is null || info.Listener.Name == parent.SectionName) && (parent.Port is null || info.Listener.Port == parent.Port);
 
     /// <summary>Does the listener take routes of <paramref name="kind"/> from <paramref name="ns"/> (protocol, allowedRoutes)?</summary>
+    /// <summary>
+    /// Header matches with names equal but for case (<c>foo</c>, <c>Foo</c>): the first of each name; Gateway API says
+    /// only it is considered, the others ignored (HTTPRoute's and GRPCRoute's header matches).
+    /// </summary>
+    private static IEnumerable<HTTPHeaderMatch> FirstOfEachName(IEnumerable<HTTPHeaderMatch>? matches) =>
+        (matches ?? []).DistinctBy(h => h.Name, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>A filter as messages name it: its type, and for an ExtensionRef what it refers to (<c>ExtensionRef to example.com/Auth a</c>).</summary>
+    private static string FilterName(string? type, LocalObjectReference? extension) =>
+        type == GatewayApi.FilterTypes.ExtensionRef && extension is not null
+            ? $"ExtensionRef to {(string.IsNullOrEmpty(extension.Group) ? "core" : extension.Group)}/{extension.Kind} {extension.Name}" : type ?? "(no type)";
+
     private bool Admits(ListenerInfo info, string kind, string ns) =>
         KindsServed(info.Listener).Contains(kind) && NamespaceAllowed(info, ns) && KindAllowed(info, kind);
 
@@ -390,7 +402,13 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
             var attached = 0;
             if (detached is not null) (reason, message) = ("NoMatchingParent", $"ListenerSet {parentKey.Ns}/{parentKey.Name} is not attached to its Gateway: {detached}");
             else if (candidates.Count == 0) (reason, message) = ("NoMatchingParent", "no listener matches sectionName/port");
-            else if (ruleErrors.Count > 0 && !servingOld) (reason, message) = ("UnsupportedValue", string.Join("; ", ruleErrors));
+            else if (ruleErrors.Count > 0 && !servingOld)
+            {
+                (reason, message) = ("UnsupportedValue", string.Join("; ", ruleErrors));
+                // Gateway API: a listener's attachedRoutes counts by parentRefs and allowedRoutes alone, whatever the
+                // route's validity (gateway-api#2396), so a route refused for its rules still counts where it is allowed.
+                foreach (var info in candidates.Where(i => Admits(i, route.Kind, ns))) info.Attached++;
+            }
             else if (!candidates.Any(i => KindsServed(i.Listener).Contains(route.Kind)))
                 // Gateway API: a TLSRoute on a listener of another protocol is UnsupportedValue; other kinds (a TCPRoute too,
                 // as its conformance tests say) are not allowed there.
@@ -584,7 +602,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                         if (CompileExternalAuth(ns, a, ri, fi, errors, refErrors, client) is { } compiled) (externalAuth ??= []).Add(compiled);
                         break;
                     case GatewayApi.FilterTypes.ExtensionRef when Traffic is not null:
-                        errors.Add($"rule {ri}: filter ExtensionRef to {f.ExtensionRef?.Group}/{f.ExtensionRef?.Kind} {f.ExtensionRef?.Name} is not supported by {ControllerName} (ExtensionRef to {HTTPTrafficFilter.Group}/{HTTPTrafficFilter.KindName} is)");
+                        errors.Add($"rule {ri}: filter {FilterName(f.Type, f.ExtensionRef)} is not supported by {ControllerName} (ExtensionRef to {HTTPTrafficFilter.Group}/{HTTPTrafficFilter.KindName} is)");
                         break;
                     default:
                         errors.Add($"rule {ri}: filter {f.Type} is not supported by {ControllerName}");
@@ -639,7 +657,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                     _ => PathMatcher.Prefix(value),
                 };
                 var headers = new List<ValueMatcher>();
-                foreach (var h in m.Headers ?? [])
+                foreach (var h in FirstOfEachName(m.Headers))
                     headers.Add(h.Type == GatewayApi.ValueMatchTypes.RegularExpression ? ValueMatcher.RegularExpression(h.Name, h.Value, out var e) ?? Fail<ValueMatcher>(e)! : ValueMatcher.Exact(h.Name, h.Value));
                 var query = new List<ValueMatcher>();
                 foreach (var q in m.QueryParams ?? [])
@@ -715,7 +733,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                     response = HeaderEdits.Chain(response, Edits(m, $"{where}: {f.Type}", errors));
                     break;
                 default:
-                    errors.Add($"{where}: filter {f.Type} is not supported on a backendRef by {ControllerName} (RequestHeaderModifier and ResponseHeaderModifier are; other filters go on the rule)");
+                    errors.Add($"{where}: filter {FilterName(f.Type, f.ExtensionRef)} is not supported on a backendRef by {ControllerName} (RequestHeaderModifier and ResponseHeaderModifier are; other filters go on the rule)");
                     break;
             }
         }

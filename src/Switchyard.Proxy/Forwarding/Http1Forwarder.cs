@@ -287,6 +287,10 @@ internal sealed class Http1Forwarder : IUpstreamForwarder
     private static async ValueTask<ForwardResult> CopyResponseAsync(
         HttpContext context, UpstreamConnection connection, ResponseHead head, ForwardPlan plan, Upgrade upgrade, CancellationToken cancellationToken)
     {
+        // A WebSocket over HTTP/2 is accepted with a 2xx only when the upstream switched protocols: a 2xx of its own means
+        // it did not (RFC 8441 §5), and Kestrel would refuse to send a CONNECT's 2xx with a body anyway.
+        if (upgrade.ExtendedConnect is not null && head.Status is >= 200 and < 300)
+            return Aborted(context, connection, $"the upstream answered the WebSocket upgrade with {head.Status}, not 101");
         var response = context.Response;
         response.StatusCode = head.Status;
         var headers = response.Headers;

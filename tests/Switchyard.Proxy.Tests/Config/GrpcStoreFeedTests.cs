@@ -76,7 +76,7 @@ public sealed class GrpcStoreFeedTests
         Assert.True((await store.UpdateAsync(Manifests.Read(Route("two", ", filters: [{type: ExtensionRef, extensionRef: {group: example.com, kind: Auth, name: a}}]")).Single())).Ok);
         var refused = (await StatusOfGenerationAsync(store, 2)).Parents!.Single().Conditions!.Single(c => c.Type == "Accepted");
         Assert.Equal(("False", "UnsupportedValue"), (refused.Status, refused.Reason));
-        Assert.Contains("filter ExtensionRef is not supported on a GRPCRoute", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("filter ExtensionRef to example.com/Auth a is not supported on a GRPCRoute", refused.Message, StringComparison.Ordinal);
         Assert.Contains("still serving generation 1", refused.Message, StringComparison.Ordinal);
         for (var i = 0; i < 5; i++) Assert.Equal("one", await BackendAsync(client, port));
     }

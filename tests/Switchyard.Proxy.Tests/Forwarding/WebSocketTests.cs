@@ -133,10 +133,15 @@ public sealed class WebSocketTests : IAsyncLifetime
     public void WebSocketAccept_Rfc6455Example() =>
         Assert.Equal("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", Switchyard.Proxy.Forwarding.Http1Forwarder.WebSocketAccept("dGhlIHNhbXBsZSBub25jZQ=="));
 
-    [Fact]
-    public async Task WebSocketOverHttp2_UpstreamAnswersAnotherKey_502()
+    [Theory]
+    // A 101 that does not prove the upstream read the proxy's Sec-WebSocket-Key is not bridged.
+    [InlineData("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: bm90IHRoZSByaWdodCBvbmU=\r\n\r\n", 502)]
+    // A 2xx of the upstream's own: it did not switch protocols (Kestrel would also refuse a CONNECT's 2xx with a body).
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}", 502)]
+    // A refusal reaches the client as the upstream sent it.
+    [InlineData("HTTP/1.1 403 Forbidden\r\nContent-Length: 2\r\n\r\nno", 403)]
+    public async Task WebSocketOverHttp2_UpstreamDoesNotSwitch_NotBridged(string answer, int status)
     {
-        // An upstream whose 101 does not prove it read the proxy's Sec-WebSocket-Key is not bridged.
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
         var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
@@ -147,7 +152,7 @@ public sealed class WebSocketTests : IAsyncLifetime
             var head = new StringBuilder();
             var buffer = new byte[1];
             while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal) && await stream.ReadAsync(buffer) == 1) head.Append((char)buffer[0]);
-            await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: bm90IHRoZSByaWdodCBvbmU=\r\n\r\n"));
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(answer));
             return head.ToString();
         });
         await using var proxy = await Manifests.StartAsync(GatewayYaml.AllTo("raw") + Manifests.Service("raw", port));
@@ -158,7 +163,7 @@ public sealed class WebSocketTests : IAsyncLifetime
         socket.Options.CollectHttpResponseDetails = true;
         using var invoker = new System.Net.Http.HttpMessageInvoker(new System.Net.Http.SocketsHttpHandler());
         await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(new Uri($"ws://127.0.0.1:{Manifests.Port(proxy)}/chat"), invoker, timeout.Token));
-        Assert.Equal(502, (int)socket.HttpStatusCode);
+        Assert.Equal(status, (int)socket.HttpStatusCode);
         var request = await upstream.WaitAsync(timeout.Token);
         Assert.StartsWith("GET /chat HTTP/1.1\r\n", request, StringComparison.Ordinal);
         Assert.Contains("Upgrade: websocket\r\n", request, StringComparison.Ordinal);

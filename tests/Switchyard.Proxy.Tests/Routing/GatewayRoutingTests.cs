@@ -363,6 +363,23 @@ public sealed class GatewayRoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HeaderMatches_NamesEqualButForCase_OnlyTheFirstIsConsidered()
+    {
+        // HTTPHeaderMatch.name: of entries with equivalent names (foo, FOO) only the first MUST be considered, the others ignored.
+        await using var proxy = await Manifests.StartAsync(GatewayYaml.Route(
+            "    - matches: [{path: {value: /h}, headers: [{name: foo, value: \"1\"}, {name: FOO, value: \"2\"}]}]\n      backendRefs: [{name: a, port: 80}]")
+            + Manifests.Service("a", _backends["a"].Port));
+        Assert.Equal("True", Accepted(proxy).Status);
+        using var client = Manifests.Client();
+        using var request = Manifests.Request(Manifests.Port(proxy), "any.test", "GET", "/h");
+        request.Headers.Add("foo", "1");
+        using var first = await client.SendAsync(request);
+        Assert.Equal("a", first.Headers.GetValues("x-backend").Single());
+        using var other = await client.SendAsync(Manifests.Request(Manifests.Port(proxy), "any.test", "GET", "/h"));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, other.StatusCode);
+    }
+
+    [Fact]
     public async Task HeaderFilter_ChangingContentLength_RouteNotAccepted()
     {
         // A filter that rewrote Content-Length would make the upstream read a different body length than the proxy

@@ -256,10 +256,11 @@ public sealed class TcpRouteTests : IAsyncLifetime
     [Fact]
     public void Status_ProtocolAndKindMismatches()
     {
-        // A TCP listener: supportedKinds TCPRoute, one route attached (the HTTPRoute is not).
+        // A TCP listener: supportedKinds TCPRoute; two routes attached (the HTTPRoute is not): the one it serves, and the
+        // two-rule one, refused for its rules (attachedRoutes counts by parentRefs and allowedRoutes alone, gateway-api#2396).
         var echo = GatewayStatus("echo").Listeners!.Single();
         Assert.Equal(["TCPRoute"], echo.SupportedKinds!.Select(k => k.Kind));
-        Assert.Equal(1, echo.AttachedRoutes);
+        Assert.Equal(2, echo.AttachedRoutes);
         Assert.All(echo.Conditions!.Where(c => c.Type is "Accepted" or "Programmed" or "ResolvedRefs"), c => Assert.Equal("True", c.Status));
 
         // Two rules (read without validation, which refuses them; the oldest route, having no creationTimestamp): not

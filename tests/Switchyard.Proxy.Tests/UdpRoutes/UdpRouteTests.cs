@@ -261,10 +261,11 @@ public sealed class UdpRouteTests : IAsyncLifetime
     [Fact]
     public void Status_ProtocolAndKindMismatches()
     {
-        // A UDP listener: supportedKinds UDPRoute, one route attached.
+        // A UDP listener: supportedKinds UDPRoute; two routes attached: the one it serves, and the two-rule one, refused
+        // for its rules (attachedRoutes counts by parentRefs and allowedRoutes alone, gateway-api#2396).
         var echo = GatewayStatus("echo").Listeners!.Single();
         Assert.Equal(["UDPRoute"], echo.SupportedKinds!.Select(k => k.Kind));
-        Assert.Equal(1, echo.AttachedRoutes);
+        Assert.Equal(2, echo.AttachedRoutes);
         Assert.All(echo.Conditions!.Where(c => c.Type is "Accepted" or "Programmed" or "ResolvedRefs"), c => Assert.Equal("True", c.Status));
 
         // Two rules (read without validation, which refuses them): not served, so it takes no port from the route that serves it.
