@@ -63,6 +63,21 @@ public sealed class CliRunner : IDisposable
         return new CliRun(code, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>What <paramref name="writer"/> holds so far, read while a command writes to it (a read racing a write is tried again).</summary>
+    public static string SoFar(StringWriter writer)
+    {
+        while (true)
+        {
+            try
+            {
+                return writer.ToString();
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+            }
+        }
+    }
+
     public void Dispose()
     {
         try

@@ -291,12 +291,10 @@ public sealed class ExternalAuthTests : IAsyncLifetime
     [InlineData("/slow", 4, 504, "external auth default/authz:80: endpoint 127.0.0.1:{auth}: no answer within 0.5s")]
     public async Task ServiceUnusable_FailsClosed(string path, int rule, int status, string error)
     {
-        var clock = Stopwatch.StartNew();
         using var response = await SendAsync("GET", path, null, ("Authorization", "Bearer slow"));
         Assert.Equal(status, (int)response.StatusCode);
         var expected = $"route {Rule(rule)}: " + error.Replace("{closed}", _closed.ToString(), StringComparison.Ordinal).Replace("{auth}", _auth.Port.ToString(), StringComparison.Ordinal);
         Assert.StartsWith(expected, Header(response, "x-switchyard-error"), StringComparison.Ordinal);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"answered after {clock.Elapsed}");
         Assert.Equal(0, _echo.Requests);
         Assert.Equal(1, _proxy.Runtime.Metrics.ExternalAuthCount(Rule(rule), "failed"));
     }

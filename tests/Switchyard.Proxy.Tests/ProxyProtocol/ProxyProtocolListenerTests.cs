@@ -217,7 +217,7 @@ public sealed class ProxyProtocolListenerTests : IAsyncLifetime
 
         Assert.True(closed);
         Assert.Equal("", response);
-        Assert.InRange(stopwatch.Elapsed, TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(18)); // not before the timeout
+        Assert.True(stopwatch.Elapsed >= TimeSpan.FromSeconds(2.5), $"closed after {stopwatch.Elapsed}, before the 3 s timeout"); // a lower bound only: a slow machine cannot fail it
         await Wait.UntilAsync(() => _proxy.Runtime.Metrics.ProxyProtocolCount("gateway default/edge port 0", "timeout") >= 1, "counted as timeout");
     }
 

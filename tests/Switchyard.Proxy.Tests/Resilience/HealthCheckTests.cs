@@ -10,9 +10,10 @@ public sealed class HealthCheckTests
 {
     private const string Route = "    - backendRefs: [{name: svc, port: 80}]";
 
-    private static string Checked(string extra = "") =>
+    /// <summary>Checks every 20 ms; a check may take 5 s (<paramref name="timeout"/>), so a healthy backend slowed by a loaded machine never fails one.</summary>
+    private static string Checked(string extra = "", string timeout = "5s") =>
         "{lb.switchyard.dev/policy: round-robin, lb.switchyard.dev/health-check-path: /healthz, lb.switchyard.dev/health-check-interval: 20ms, "
-        + "lb.switchyard.dev/health-check-timeout: 300ms, lb.switchyard.dev/health-check-unhealthy-threshold: \"2\", lb.switchyard.dev/health-check-healthy-threshold: \"2\"" + extra + "}";
+        + $"lb.switchyard.dev/health-check-timeout: {timeout}, lb.switchyard.dev/health-check-unhealthy-threshold: \"2\", lb.switchyard.dev/health-check-healthy-threshold: \"2\"" + extra + "}";
 
     private static EndpointState Endpoint(GatewayProxy proxy, int port) => proxy.Runtime.Endpoints.All.Single(e => e.Address.Port == port);
 
@@ -143,7 +144,7 @@ public sealed class HealthCheckTests
     public async Task StalledEndpoint_CheckTimesOut_MarkedFailing()
     {
         await using var silent = new SilentListener();
-        await using var proxy = await Manifests.StartAsync(Gateway(Route) + Manifests.Service("svc", "default", Checked(), silent.Port));
+        await using var proxy = await Manifests.StartAsync(Gateway(Route) + Manifests.Service("svc", "default", Checked(timeout: "300ms"), silent.Port));
         var endpoint = Endpoint(proxy, silent.Port);
         await Wait.UntilAsync(() => endpoint.FailingActiveChecks, "stalled endpoint marked failing");
         Assert.Equal("GET /healthz timed out after 300ms", endpoint.LastHealthCheckFailure);

@@ -177,7 +177,9 @@ public sealed class ResilienceTests
         await using var stalled = await EchoBackend.StartAsync("stalled");
         stalled.Stall = true;
         await using var good = await EchoBackend.StartAsync("good");
-        var rules = "    - {timeouts: {backendRequest: 200ms}, backendRefs: [{name: svc, port: 80}]}";
+        // 2 s: long enough for the good endpoint to answer on a loaded machine (a slow good answer would be retried
+        // onto the stalled one); the stalled endpoint never answers, so only its picks wait that long.
+        var rules = "    - {timeouts: {backendRequest: 2s}, backendRefs: [{name: svc, port: 80}]}";
         await using var proxy = await Manifests.StartAsync(Gateway(rules) + Manifests.Service("svc", "default", Annotations, stalled.Port, good.Port));
         using var client = Manifests.Client();
         for (var i = 0; i < 4; i++)

@@ -261,7 +261,8 @@ public sealed class TcpRouteTests : IAsyncLifetime
         var echo = GatewayStatus("echo").Listeners!.Single();
         Assert.Equal(["TCPRoute"], echo.SupportedKinds!.Select(k => k.Kind));
         Assert.Equal(2, echo.AttachedRoutes);
-        Assert.All(echo.Conditions!.Where(c => c.Type is "Accepted" or "Programmed" or "ResolvedRefs"), c => Assert.Equal("True", c.Status));
+        Assert.Equal(["Accepted True", "Programmed True", "ResolvedRefs True"],
+            echo.Conditions!.Where(c => c.Type is "Accepted" or "Programmed" or "ResolvedRefs").Select(c => $"{c.Type} {c.Status}").Order(StringComparer.Ordinal));
 
         // Two rules (read without validation, which refuses them; the oldest route, having no creationTimestamp): not
         // served, so it takes no port from the route that serves it.

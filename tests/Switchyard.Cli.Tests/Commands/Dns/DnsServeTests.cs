@@ -25,7 +25,7 @@ public sealed class DnsServeTests
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var (output, errors) = (new StringWriter { NewLine = "\n" }, new StringWriter { NewLine = "\n" });
         var serve = cli.RunAsync(["dns", "serve", "-f", "services.yaml", "--listen", "127.0.0.1:0", "--upstream", "none"], stop.Token, output, errors);
-        for (var i = 0; i < 200 && !Text(output).Contains("DNS: serving", StringComparison.Ordinal) && !serve.IsCompleted; i++) await Task.Delay(50);
+        for (var i = 0; i < 200 && !CliRunner.SoFar(output).Contains("DNS: serving", StringComparison.Ordinal) && !serve.IsCompleted; i++) await Task.Delay(50);
         await stop.CancelAsync();
         var run = await serve;
 
@@ -35,17 +35,4 @@ public sealed class DnsServeTests
         Assert.Contains("Upstreams: none", run.Out, StringComparison.Ordinal);
     }
 
-    private static string Text(StringWriter writer)
-    {
-        while (true)
-        {
-            try
-            {
-                return writer.ToString();
-            }
-            catch (ArgumentOutOfRangeException)
-            {
-            }
-        }
-    }
 }

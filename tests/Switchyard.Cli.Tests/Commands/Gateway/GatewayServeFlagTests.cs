@@ -60,6 +60,26 @@ public sealed class GatewayServeFlagTests
         ], errors);
     }
 
+    /// <summary>
+    /// Runs <c>gateway serve</c> until it has reported what it serves (these manifests bind nothing, so the report ends
+    /// with "No listeners"), then stops it as Ctrl-C would: however long a loaded machine takes to start it.
+    /// </summary>
+    private static async Task<CliRun> ServeUntilReportedAsync(CliRunner cli, string[] args)
+    {
+        using var stop = new CancellationTokenSource();
+        var error = new StringWriter { NewLine = "\n" };
+        var run = cli.RunAsync(args, stop.Token, errorOutput: error);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!run.IsCompleted && !CliRunner.SoFar(error).Contains("No listeners:", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "gateway serve did not report within 30 s");
+            await Task.Delay(20);
+        }
+        await stop.CancelAsync();
+        return await run;
+    }
+
+
     [Fact]
     public async Task Run_BadTimeoutFlags_Exit2ListingBoth()
     {
@@ -78,9 +98,7 @@ public sealed class GatewayServeFlagTests
     {
         using var cli = new CliRunner();
         var manifest = cli.Write("site.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: site, namespace: default}\nspec:\n  ports: [{port: 80}]\n");
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
-
-        var run = await cli.RunAsync(["gateway", "serve", "-f", manifest, "--io", "thread-pool", "--tls-idle-timeout", "10m", "--external-auth-timeout", "2s"], stop.Token);
+        var run = await ServeUntilReportedAsync(cli, ["gateway", "serve", "-f", manifest, "--io", "thread-pool", "--tls-idle-timeout", "10m", "--external-auth-timeout", "2s"]);
 
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.DoesNotContain("error:", run.Error, StringComparison.Ordinal);
@@ -92,9 +110,7 @@ public sealed class GatewayServeFlagTests
     {
         using var cli = new CliRunner();
         var manifest = cli.Write("site.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: site, namespace: default}\nspec:\n  ports: [{port: 80}]\n");
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
-
-        var run = await cli.RunAsync(["gateway", "serve", "-f", manifest, "--session-key-secret", "default/session-key"], stop.Token);
+        var run = await ServeUntilReportedAsync(cli, ["gateway", "serve", "-f", manifest, "--session-key-secret", "default/session-key"]);
 
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("warning: session key Secret default/session-key (--session-key-secret): not found: sessions are sealed with this process's own key", run.Error, StringComparison.Ordinal);
@@ -119,9 +135,7 @@ public sealed class GatewayServeFlagTests
               rules: [{backendRefs: [{name: shop, port: 80}]}]
 
             """);
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
-
-        var run = await cli.RunAsync(["gateway", "serve", "-f", manifest], stop.Token);
+        var run = await ServeUntilReportedAsync(cli, ["gateway", "serve", "-f", manifest]);
 
         Assert.True(run.ExitCode == 0, run.Error);
         // Another class's Gateway exists (its controller serves it) and a Service parent is a mesh's: neither is warned of.

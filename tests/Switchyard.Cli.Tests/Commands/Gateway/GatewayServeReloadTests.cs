@@ -65,20 +65,6 @@ public sealed class GatewayServeReloadTests
         return response.StatusCode == HttpStatusCode.OK ? (string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["pod"]! : $"{(int)response.StatusCode}";
     }
 
-    /// <summary>What a writer holds so far, read while the command writes to it (a read racing a write is tried again).</summary>
-    private static string Text(StringWriter writer)
-    {
-        while (true)
-        {
-            try
-            {
-                return writer.ToString();
-            }
-            catch (ArgumentOutOfRangeException)
-            {
-            }
-        }
-    }
 
     private static async Task UntilAsync(Func<Task<bool>> condition, string what)
     {
@@ -104,17 +90,18 @@ public sealed class GatewayServeReloadTests
         var (output, errors) = (new StringWriter { NewLine = "\n" }, new StringWriter { NewLine = "\n" });
         var serve = cli.RunAsync(["gateway", "serve", "-f", "site", "--watch"], stop.Token, output, errors);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        int Reloads() => Regex.Count(Text(output), "Reloaded: ");
+        int Reloads() => Regex.Count(CliRunner.SoFar(output), "Reloaded: ");
         try
         {
-            await UntilAsync(() => Task.FromResult(Text(output).Contains($"Listening: http://127.0.0.1:{port}\n", StringComparison.Ordinal)), "the listener");
+            await UntilAsync(() => Task.FromResult(CliRunner.SoFar(output).Contains($"Listening: http://127.0.0.1:{port}\n", StringComparison.Ordinal)), "the listener");
             Assert.Equal("one", await PodAsync(http, port));
 
             await File.WriteAllTextAsync(route, Route("two"));
             await UntilAsync(() => Task.FromResult(Reloads() == 1), "the reload");
             Assert.Equal("two", await PodAsync(http, port));
-            Assert.Contains("Reloaded: 7 objects\n", Text(output), StringComparison.Ordinal);
-            Assert.Contains("HTTPRoute default/shop: parent web: Accepted, ResolvedRefs\n", Text(output), StringComparison.Ordinal);
+            // The report follows the reload: waited for, as the new routing may be served before it is written.
+            await UntilAsync(() => Task.FromResult(CliRunner.SoFar(output).Contains("HTTPRoute default/shop: parent web: Accepted, ResolvedRefs\n", StringComparison.Ordinal)), "the reload's report");
+            Assert.Contains("Reloaded: 7 objects\n", CliRunner.SoFar(output), StringComparison.Ordinal);
 
             // Not manifests (an editor's swap file, vim's probe file): no reload. Then a path value that is not a path:
             // nothing of the files is taken, and two goes on serving.
@@ -122,11 +109,11 @@ public sealed class GatewayServeReloadTests
             await File.WriteAllTextAsync(Path.Combine(site, "4913"), "");
             await Task.Delay(ManifestReloads.Settle * 4); // sequencing only: a reload they caused would come before the next write
             await File.WriteAllTextAsync(route, Route("one", path: "cart"));
-            await UntilAsync(() => Task.FromResult(Text(errors).Contains("still serving the previous version", StringComparison.Ordinal)), "the refused reload");
+            await UntilAsync(() => Task.FromResult(CliRunner.SoFar(errors).Contains("still serving the previous version", StringComparison.Ordinal)), "the refused reload");
             for (var i = 0; i < 3; i++) Assert.Equal("two", await PodAsync(http, port));
             Assert.Equal(1, Reloads());
-            Assert.Contains("route.yaml:6: HTTPRoute default/shop: spec.rules[0].matches[0].path.value: Invalid value: \"cart\"", Text(errors), StringComparison.Ordinal);
-            Assert.Contains("error: 1 error in the manifests; still serving the previous version\n", Text(errors), StringComparison.Ordinal);
+            Assert.Contains("route.yaml:6: HTTPRoute default/shop: spec.rules[0].matches[0].path.value: Invalid value: \"cart\"", CliRunner.SoFar(errors), StringComparison.Ordinal);
+            Assert.Contains("error: 1 error in the manifests; still serving the previous version\n", CliRunner.SoFar(errors), StringComparison.Ordinal);
 
             // The directory replaced by another (as a deploy tool swaps it): served, and the new one watched.
             var next = Path.Combine(cli.Directory, "site.next");
@@ -163,19 +150,19 @@ public sealed class GatewayServeReloadTests
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         try
         {
-            await UntilAsync(() => Task.FromResult(Text(output).Contains($"Listening: http://127.0.0.1:{port}\n", StringComparison.Ordinal)), "the listener");
+            await UntilAsync(() => Task.FromResult(CliRunner.SoFar(output).Contains($"Listening: http://127.0.0.1:{port}\n", StringComparison.Ordinal)), "the listener");
             Assert.Equal("one", await PodAsync(http, port));
 
             await File.WriteAllTextAsync(site, "");
-            await UntilAsync(() => Task.FromResult(Text(errors).Contains("the manifests hold no objects now", StringComparison.Ordinal)), "the refused reload");
+            await UntilAsync(() => Task.FromResult(CliRunner.SoFar(errors).Contains("the manifests hold no objects now", StringComparison.Ordinal)), "the refused reload");
             Assert.Equal("one", await PodAsync(http, port));
 
             // Cut short at a document boundary: objects, but no Gateway any more.
             var whole = Gateway(port) + Backend("one", one.Url.Port) + Route("one");
             await File.WriteAllTextAsync(site, whole[..(whole.IndexOf("kind: Gateway\n", StringComparison.Ordinal) - "apiVersion: gateway.networking.k8s.io/v1\n".Length)]);
-            await UntilAsync(() => Task.FromResult(Text(errors).Contains("the manifests hold no Gateway or Ingress now", StringComparison.Ordinal)), "the second refused reload");
+            await UntilAsync(() => Task.FromResult(CliRunner.SoFar(errors).Contains("the manifests hold no Gateway or Ingress now", StringComparison.Ordinal)), "the second refused reload");
             Assert.Equal("one", await PodAsync(http, port));
-            Assert.DoesNotContain("Reloaded: ", Text(output), StringComparison.Ordinal);
+            Assert.DoesNotContain("Reloaded: ", CliRunner.SoFar(output), StringComparison.Ordinal);
         }
         finally
         {
@@ -207,13 +194,14 @@ public sealed class GatewayServeReloadTests
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         try
         {
-            await UntilAsync(() => Task.FromResult(Text(output).Contains($"Listening: http://127.0.0.1:{port}\n", StringComparison.Ordinal)), "the listener");
+            await UntilAsync(() => Task.FromResult(CliRunner.SoFar(output).Contains($"Listening: http://127.0.0.1:{port}\n", StringComparison.Ordinal)), "the listener");
             Assert.Equal("one", await PodAsync(http, port));
 
             // The event names a path that no longer exists and has no extension: known as a directory from the last look.
             Directory.Move(Path.Combine(cli.Directory, "site", "extra"), Path.Combine(cli.Directory, "extra-out"));
             await UntilAsync(async () => await PodAsync(http, port) == "404", "the moved-out route no longer served");
-            Assert.Contains("Reloaded: 4 objects\n", Text(output), StringComparison.Ordinal); // the class, the Gateway, the Service and its slice
+            // The class, the Gateway, the Service and its slice; written after the new routing is served, so waited for.
+            await UntilAsync(() => Task.FromResult(CliRunner.SoFar(output).Contains("Reloaded: 4 objects\n", StringComparison.Ordinal)), "the reload's report");
         }
         finally
         {
@@ -240,7 +228,7 @@ public sealed class GatewayServeReloadTests
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         try
         {
-            await UntilAsync(() => Task.FromResult(Text(output).Contains($"Listening: http://127.0.0.1:{port}\n", StringComparison.Ordinal)), "the listener");
+            await UntilAsync(() => Task.FromResult(CliRunner.SoFar(output).Contains($"Listening: http://127.0.0.1:{port}\n", StringComparison.Ordinal)), "the listener");
             Assert.Equal("one", await PodAsync(http, port));
 
             var release2 = cli.Write("releases/2/site.yaml", head + Route("two"));
