@@ -189,10 +189,11 @@ public sealed class ClientCertificateTests : IAsyncLifetime
     [Fact]
     public async Task PerPort_OverridesTheDefaultForItsPortOnly()
     {
-        var (main, partners) = (FreePort(), FreePort());
+        var ports = Ports.Closed(3, Address);
+        var (main, partners) = (ports[0], ports[1]);
         var listeners = $"[{{name: main, port: {main}, protocol: HTTPS, hostname: {Host}, tls: {{certificateRefs: [{{name: mtls-tls}}]}}}}, "
             + $"{{name: partners, port: {partners}, protocol: HTTPS, hostname: {Host}, tls: {{certificateRefs: [{{name: mtls-tls}}]}}}}, "
-            + $"{{name: open, port: {partners + 1}, protocol: HTTP}}]";
+            + $"{{name: open, port: {ports[2]}, protocol: HTTP}}]";
         var tls = $$$$"""{frontend: {default: {validation: {caCertificateRefs: [{group: "", kind: ConfigMap, name: client-ca}]}}, perPort: [{port: {{{{partners}}}}, tls: {validation: {caCertificateRefs: [{group: "", kind: ConfigMap, name: partner-ca}]}}}]}}""";
         await using var proxy = await Manifests.StartAsync(Yaml(tls, listeners) + CaConfigMap("partner-ca", _strangers.Ca));
         using var ours = _clients.ClientCertificate("checkout");
@@ -208,7 +209,7 @@ public sealed class ClientCertificateTests : IAsyncLifetime
     [Fact]
     public async Task Status_UnusableCaReferences_ResolvedRefsFalse_AndNoneUsable_ListenerNotAccepted()
     {
-        var listeners = $"[{{name: https, port: 0, protocol: HTTPS, hostname: {Host}, tls: {{certificateRefs: [{{name: mtls-tls}}]}}}}, {{name: http, port: {FreePort()}, protocol: HTTP}}]";
+        var listeners = $"[{{name: https, port: 0, protocol: HTTPS, hostname: {Host}, tls: {{certificateRefs: [{{name: mtls-tls}}]}}}}, {{name: http, port: {Ports.Closed(1, Address)[0]}, protocol: HTTP}}]";
         var some = """{frontend: {default: {validation: {caCertificateRefs: [{group: "", kind: ConfigMap, name: client-ca}, {group: "", kind: ConfigMap, name: nosuch}, {group: "", kind: ConfigMap, name: pki-ca, namespace: pki}]}}}}""";
         var none = """{frontend: {default: {validation: {caCertificateRefs: [{group: "", kind: Service, name: client-ca}, {group: "", kind: Secret, name: mtls-tls}]}}}}""";
         var secret = """{frontend: {default: {validation: {caCertificateRefs: [{group: "", kind: Secret, name: ca-secret}]}}}}""";
@@ -470,12 +471,5 @@ public sealed class ClientCertificateTests : IAsyncLifetime
         var c = status.Listeners!.Single(l => l.Name == name).Conditions!;
         V1Condition Of(string type) => c.Single(x => x.Type == type);
         return (Of("Accepted").Status, Of("Accepted").Reason, Of("ResolvedRefs").Status, Of("ResolvedRefs").Reason, Of("ResolvedRefs").Message, Of("Programmed").Status);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(Address, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

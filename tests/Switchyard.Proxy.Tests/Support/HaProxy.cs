@@ -88,6 +88,11 @@ internal sealed class HaProxy : IAsyncDisposable
             {
                 await Task.Delay(50);
             }
+            catch (SocketException)
+            {
+                await haproxy.DisposeAsync(); // not listening in time: the process and its directory go, the failure stays
+                throw;
+            }
         }
     }
 

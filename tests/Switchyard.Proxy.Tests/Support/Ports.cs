@@ -9,10 +9,10 @@ internal static class Ports
     /// <summary>A loopback port nothing listens on.</summary>
     public static int Closed() => Closed(1)[0];
 
-    /// <summary>Distinct loopback ports nothing listens on (all held open together while chosen, so never the same twice).</summary>
-    public static int[] Closed(int count)
+    /// <summary>Distinct ports of <paramref name="address"/> (default 127.0.0.1) nothing listens on (all held open together while chosen, so never the same twice).</summary>
+    public static int[] Closed(int count, IPAddress? address = null)
     {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(address ?? IPAddress.Loopback, 0)).ToList();
         try
         {
             foreach (var l in listeners) l.Start();
