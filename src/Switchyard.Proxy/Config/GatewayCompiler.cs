@@ -398,7 +398,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
             if (!listeners.TryGetValue(parentKey, out var infos) && detached is null) continue; // not ours (or absent): leave to its controller
             var previous = route.PreviousParents?.FirstOrDefault(p => SameParent(p.ParentRef, parent, ns) && p.ControllerName == ControllerName)?.Conditions;
             var candidates = (infos ?? []).Where(i => Named(i, parent)).ToList();
-            string? reason = null, message = null;
+            string? reason = null, message = null, fallBack = null;
             var attached = 0;
             if (detached is not null) (reason, message) = ("NoMatchingParent", $"ListenerSet {parentKey.Ns}/{parentKey.Name} is not attached to its Gateway: {detached}");
             else if (candidates.Count == 0) (reason, message) = ("NoMatchingParent", "no listener matches sectionName/port");
@@ -507,24 +507,23 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
                 if (attached == 0 && conflicts.Count > 0) (reason, message) = ("Conflicted", string.Join("; ", conflicts));
                 else if (attached == 0) (reason, message) = ("NoMatchingListenerHostname", "no listener hostname intersects the route's hostnames");
                 else if (servingOld)
-                    (reason, message) = ("UnsupportedValue", $"{string.Join("; ", ruleErrors)}; still serving "
-                        + (route.Served.Metadata.Generation is { } generation ? $"generation {generation}, the last accepted" : "the last accepted version")); // files carry no generation
+                    // Gateway API's PartiallyInvalid, "Fall Back": Accepted stays True for the last good generation, and this
+                    // condition, whose message starts "Fall Back", says why the current one is not served.
+                    fallBack = $"Fall Back: {string.Join("; ", ruleErrors)}; still serving "
+                        + (route.Served.Metadata.Generation is { } generation ? $"generation {generation}, the last accepted" : "the last accepted version"); // files carry no generation
                 else if (conflicts.Count > 0 || partial.Count > 0 || shadowed.Count > 0)
                     message = string.Join("; ", new[] { $"attached to {attached} listener(s)" }
                         .Concat(conflicts.Select(c => $"not to {c}")).Concat(partial.Select(p => $"hostnames taken on {p}")).Concat(shadowed));
             }
             var ok = reason is null;
             var resolved = refErrors.Count == 0;
-            parents.Add(new RouteParentStatus
-            {
-                ParentRef = parent,
-                ControllerName = ControllerName,
-                Conditions =
-                [
-                    Conditions.Make("Accepted", ok, reason ?? "Accepted", message ?? $"attached to {attached} listener(s)", gen, previous, now),
-                    Conditions.Make("ResolvedRefs", resolved, resolved ? "ResolvedRefs" : refErrors[0].Reason, resolved ? "all backend references resolved" : string.Join("; ", refErrors.Select(e => e.Message)), gen, previous, now),
-                ],
-            });
+            List<V1Condition> conditions =
+            [
+                Conditions.Make("Accepted", ok, reason ?? "Accepted", message ?? $"attached to {attached} listener(s)", fallBack is null ? gen : route.Served.Metadata.Generation ?? gen, previous, now),
+                Conditions.Make("ResolvedRefs", resolved, resolved ? "ResolvedRefs" : refErrors[0].Reason, resolved ? "all backend references resolved" : string.Join("; ", refErrors.Select(e => e.Message)), gen, previous, now),
+            ];
+            if (fallBack is not null) conditions.Add(Conditions.Make("PartiallyInvalid", true, "UnsupportedValue", fallBack, gen, previous, now));
+            parents.Add(new RouteParentStatus { ParentRef = parent, ControllerName = ControllerName, Conditions = conditions });
         }
         if (parents.Count > 0 || route.PreviousParents?.Any(p => p.ControllerName == ControllerName) == true)
         {

@@ -45,7 +45,7 @@ public sealed class StoreFeedTests
         for (var i = 0; i < 200; i++)
         {
             var route = (HTTPRoute?)await store.GetAsync(new ObjectRef(ResourceKinds.HTTPRoute, "default", "r"));
-            if (route?.Status?.Parents?.FirstOrDefault()?.Conditions?.All(c => c.ObservedGeneration == generation) == true) return route.Status;
+            if (route?.Status?.Parents?.FirstOrDefault()?.Conditions?.Any(c => c.Type == "ResolvedRefs" && c.ObservedGeneration == generation) == true) return route.Status; // by ResolvedRefs: Accepted may keep a fallen-back-to generation
             await Task.Delay(50);
         }
         Assert.Fail($"no status for generation {generation}");
@@ -293,11 +293,14 @@ public sealed class StoreFeedTests
 
         // Valid to the API (an ExtensionRef may name any kind), but no filter this proxy knows: generation 2 is refused.
         await UpdateRouteAsync(store, Route("two", ", filters: [{type: ExtensionRef, extensionRef: {group: example.com, kind: Cors, name: c}}]"));
+        // Gateway API's PartiallyInvalid "Fall Back": Accepted stays True for generation 1, and the new condition says why 2 is not served.
         var refused = await StatusOfGenerationAsync(store, 2);
         var accepted = refused!.Parents!.Single().Conditions!.Single(c => c.Type == "Accepted");
-        Assert.Equal(("False", "UnsupportedValue"), (accepted.Status, accepted.Reason));
-        Assert.Contains("filter ExtensionRef to example.com/Cors c is not supported", accepted.Message);
-        Assert.Contains("still serving generation 1", accepted.Message);
+        Assert.Equal(("True", "Accepted", 1L), (accepted.Status, accepted.Reason, accepted.ObservedGeneration));
+        var fallBack = refused.Parents!.Single().Conditions!.Single(c => c.Type == "PartiallyInvalid");
+        Assert.Equal(("True", "UnsupportedValue", 2L), (fallBack.Status, fallBack.Reason, fallBack.ObservedGeneration));
+        Assert.StartsWith("Fall Back: rule 0: filter ExtensionRef to example.com/Cors c is not supported", fallBack.Message, StringComparison.Ordinal);
+        Assert.EndsWith("still serving generation 1, the last accepted", fallBack.Message, StringComparison.Ordinal);
         for (var i = 0; i < 5; i++) Assert.Equal("one", await BackendAsync(client, port));
 
         await UpdateRouteAsync(store, Route("two"));

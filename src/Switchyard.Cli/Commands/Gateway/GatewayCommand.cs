@@ -174,5 +174,6 @@ internal static class GatewayCommand
 
     private static string Parents(IList<Model.Gateway.RouteParentStatus>? parents) => string.Join("; ", (parents ?? []).Select(p =>
         $"parent {(p.ParentRef.Kind is "ListenerSet" ? "listenerset " : "")}{p.ParentRef.Name}{(p.ParentRef.SectionName is null ? "" : "/" + p.ParentRef.SectionName)}: " +
-        string.Join(", ", (p.Conditions ?? []).Select(c => c.Status == "True" ? $"{c.Type}" : $"{c.Type}=False ({c.Reason}: {c.Message})"))));
+        string.Join(", ", (p.Conditions ?? []).Select(c => c.Status != "True" ? $"{c.Type}=False ({c.Reason}: {c.Message})"
+            : c.Type == "PartiallyInvalid" ? $"{c.Type} ({c.Reason}: {c.Message})" : c.Type))));
 }
