@@ -190,6 +190,10 @@ internal sealed partial class GatewayCompiler
                 refsOk = false;
                 (refReason, refMessage) = (reason, error!);
             }
+            else if (TlsSecrets.Validity(certificate, now) is { } invalid)
+            {
+                Warnings.Add($"{(info.Set is null ? $"gateway {Key(info.Gateway.Metadata)}" : $"listenerset {Key(info.Set.Metadata)}")} listener {info.Listener.Name}: {invalid}");
+            }
         }
 
         // GEP-1713: a ListenerSet listener whose references do not resolve is not accepted (a Gateway's own stays Accepted).

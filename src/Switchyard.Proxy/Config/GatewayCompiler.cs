@@ -34,6 +34,9 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
     /// One listener of a Gateway's merged list: its own, or one a ListenerSet (<see cref="Set"/>) adds. Binds on the
     /// Gateway's address; its certificate references and allowedRoutes "Same" are relative to its owner's namespace.
     /// </summary>
+    /// <summary>What an operator should know that no status says (a certificate served past its expiry).</summary>
+    public List<string> Warnings { get; } = [];
+
     private sealed class ListenerInfo(Gateway gateway, ListenerSet? set, Listener listener, IPEndPoint bind)
     {
         public Gateway Gateway { get; } = gateway;

@@ -42,7 +42,8 @@ internal sealed class IngressCompiler(ProxyInputs inputs, BackendResolver backen
     /// Ingress TLS: each <c>spec.tls</c> entry's Secret serves its hosts (exact or "*.suffix", chosen by SNI); an entry
     /// without hosts serves as the default certificate. The first Ingress (oldest) to name a host keeps it.
     /// </summary>
-    public void AddCertificates(ListenerBuilder listener)
+    /// <param name="now">When the certificates are checked for validity (an expired one is served, with a warning).</param>
+    public void AddCertificates(ListenerBuilder listener, DateTime now)
     {
         foreach (var ingress in Served())
         {
@@ -60,6 +61,7 @@ internal sealed class IngressCompiler(ProxyInputs inputs, BackendResolver backen
                     Warnings.Add($"ingress {ns}/{ingress.Metadata.Name}: spec.tls secretName {tls.SecretName}: {error}");
                     continue;
                 }
+                if (TlsSecrets.Validity(cert, now) is { } invalid) Warnings.Add($"ingress {ns}/{ingress.Metadata.Name}: spec.tls secretName {tls.SecretName}: {invalid}");
                 var hosts = tls.Hosts is { Count: > 0 } h ? h : [""];
                 foreach (var host in hosts) listener.Certificates.TryAdd(host ?? "", cert);
             }

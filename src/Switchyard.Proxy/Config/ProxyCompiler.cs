@@ -71,6 +71,7 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
         var warnings = new List<string>();
         if (sessionKeyWarning is not null) warnings.Add(sessionKeyWarning);
         warnings.AddRange(GatewayCompiler.MissingParents(inputs));
+        warnings.AddRange(gateway.Warnings);
         var ingress = new IngressCompiler(inputs, backends);
         var ingressTrusted = options.IngressClientIpDetection();
         if (options.IngressHttp is { } http) ingress.Compile(For(http, "ingress http", ListenerKind.Http, singleLabel: true, options.IngressProxyProtocol, ingressTrusted));
@@ -78,7 +79,7 @@ internal sealed class ProxyCompiler(ProxyOptions options, EndpointRegistry regis
         {
             var listener = For(https, "ingress https", ListenerKind.Https, singleLabel: true, options.IngressProxyProtocol, ingressTrusted);
             ingress.Compile(listener);
-            ingress.AddCertificates(listener);
+            ingress.AddCertificates(listener, time.GetUtcNow().UtcDateTime);
         }
         warnings.AddRange(ingress.Warnings);
         warnings.AddRange(backends.Warnings);

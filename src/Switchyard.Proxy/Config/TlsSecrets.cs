@@ -37,4 +37,17 @@ internal static class TlsSecrets
             return (null, $"secret {ns}/{name}: certificate or key is invalid: {e.Message}");
         }
     }
+
+    /// <summary>
+    /// Why clients will refuse <paramref name="certificate"/> at <paramref name="now"/> (expired, or not valid yet); null
+    /// while it is valid. Served all the same, as the Secret says (a renewal may be on its way), but worth a warning:
+    /// every handshake fails meanwhile.
+    /// </summary>
+    public static string? Validity(ServingCertificate certificate, DateTime now)
+    {
+        var leaf = certificate.Leaf;
+        if (leaf.NotAfter.ToUniversalTime() < now) return $"certificate {leaf.Subject} expired on {leaf.NotAfter.ToUniversalTime():u}; clients refuse the handshake";
+        if (leaf.NotBefore.ToUniversalTime() > now) return $"certificate {leaf.Subject} is not valid before {leaf.NotBefore.ToUniversalTime():u}; clients refuse the handshake";
+        return null;
+    }
 }

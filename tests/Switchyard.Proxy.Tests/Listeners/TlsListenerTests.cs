@@ -94,6 +94,24 @@ public sealed class TlsListenerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ExpiredCertificate_StillServed_WithAWarningNamingTheListener()
+    {
+        // The test CA issues for 7 days: 30 days on, both certificates have expired. Nothing in Gateway API's status says
+        // so, and every handshake would fail: the operator is told.
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(30));
+        var (shop, _) = _ca.Secret("shop-tls", "default", "shop.example.test");
+        var (apps, _) = _ca.Secret("apps-tls", "default", "*.apps.example.test");
+        var objects = new Model.Manifests.ManifestReader(new Model.Manifests.ManifestReaderOptions { Validate = false }).ReadText("t.yaml", Yaml(shop, apps)).Resources;
+        await using var proxy = GatewayProxy.FromObjects(new ProxyOptions(), objects, time);
+        await proxy.StartAsync(CancellationToken.None);
+        var expired = proxy.Warnings.Where(w => w.Contains("expired on", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(2, expired.Count);
+        Assert.StartsWith("gateway default/tls listener exact: certificate CN=shop.example.test expired on ", expired[0], StringComparison.Ordinal);
+        Assert.StartsWith("gateway default/tls listener wild: certificate CN=*.apps.example.test expired on ", expired[1], StringComparison.Ordinal);
+        Assert.DoesNotContain(_proxy.Warnings, w => w.Contains("expired on", StringComparison.Ordinal)); // today: none
+    }
+
+    [Fact]
     public void Status_MissingOrInvalidSecret_ResolvedRefsFalseWithInvalidCertificateRef()
     {
         var status = (GatewayStatus)_proxy.Statuses.Single(s => s.Status is GatewayStatus).Status;
