@@ -93,7 +93,7 @@ public sealed class ForwardedForStoreTests
         {
             Assert.True((await _store.UpdateAsync(Manifests.Read(gateway).Single())).Ok);
             var seen = await ClientAsync(forwardedFor);
-            for (var i = 0; i < 100 && seen != client; i++)
+            for (var i = 0; i < 400 && seen != client; i++) // up to 20 s, as Wait.UntilAsync: the store watch may lag on a loaded machine
             {
                 await Task.Delay(50);
                 seen = await ClientAsync(forwardedFor);

@@ -22,7 +22,7 @@ public sealed class GrpcStoreFeedTests
 
     private static async Task<GRPCRouteStatus> StatusOfGenerationAsync(InMemoryResourceStore store, long generation)
     {
-        for (var i = 0; i < 200; i++)
+        for (var i = 0; i < 400; i++) // up to 20 s, as Wait.UntilAsync
         {
             var route = (GRPCRoute?)await store.GetAsync(new ObjectRef(ResourceKinds.GRPCRoute, "default", "g"));
             if (route?.Status?.Parents?.FirstOrDefault()?.Conditions?.Any(c => c.Type == "ResolvedRefs" && c.ObservedGeneration == generation) == true) return route.Status; // by ResolvedRefs: Accepted may keep a fallen-back-to generation

@@ -42,7 +42,7 @@ public sealed class StoreFeedTests
 
     private static async Task<HTTPRouteStatus?> StatusOfGenerationAsync(InMemoryResourceStore store, long generation)
     {
-        for (var i = 0; i < 200; i++)
+        for (var i = 0; i < 400; i++) // up to 20 s, as Wait.UntilAsync
         {
             var route = (HTTPRoute?)await store.GetAsync(new ObjectRef(ResourceKinds.HTTPRoute, "default", "r"));
             if (route?.Status?.Parents?.FirstOrDefault()?.Conditions?.Any(c => c.Type == "ResolvedRefs" && c.ObservedGeneration == generation) == true) return route.Status; // by ResolvedRefs: Accepted may keep a fallen-back-to generation
@@ -55,7 +55,7 @@ public sealed class StoreFeedTests
     private static async Task WaitServedAsync(HttpClient client, int port, string backend)
     {
         var served = "";
-        for (var i = 0; i < 200 && served != backend; i++)
+        for (var i = 0; i < 400 && served != backend; i++)
         {
             await Task.Delay(50);
             served = await BackendAsync(client, port);
@@ -185,7 +185,7 @@ public sealed class StoreFeedTests
         var route = Manifests.Read(Route("two")).Single();
         Assert.True((await store.UpdateAsync(route)).Ok);
         var served = "";
-        for (var i = 0; i < 100 && served != "two"; i++)
+        for (var i = 0; i < 400 && served != "two"; i++)
         {
             await Task.Delay(50);
             served = await BackendAsync(client, port);
@@ -193,7 +193,7 @@ public sealed class StoreFeedTests
         Assert.Equal("two", served);
 
         HTTPRouteStatus? status = null;
-        for (var i = 0; i < 100 && status?.Parents is not { Count: > 0 }; i++)
+        for (var i = 0; i < 400 && status?.Parents is not { Count: > 0 }; i++)
         {
             await Task.Delay(50);
             status = ((HTTPRoute?)await store.GetAsync(new ObjectRef(ResourceKinds.HTTPRoute, "default", "r")))?.Status;

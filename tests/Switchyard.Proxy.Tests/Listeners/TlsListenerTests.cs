@@ -185,7 +185,7 @@ public sealed class TlsListenerTests : IAsyncLifetime
     private static async Task<string> ResolvedRefsAsync(InMemoryResourceStore store, string status)
     {
         V1Condition? condition = null;
-        for (var i = 0; i < 200 && condition?.Status != status; i++)
+        for (var i = 0; i < 400 && condition?.Status != status; i++) // up to 20 s, as Wait.UntilAsync
         {
             if (i > 0) await Task.Delay(50);
             var gateway = (Gateway?)await store.GetAsync(new ObjectRef(ResourceKinds.Gateway, "default", "live"));
