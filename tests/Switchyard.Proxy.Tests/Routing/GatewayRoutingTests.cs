@@ -341,9 +341,13 @@ public sealed class GatewayRoutingTests : IAsyncLifetime
         "rule 0: backendRef a: RequestHeaderModifier: header x-forwarded-for can not be changed: the proxy sets it after the rule's filters")]
     [InlineData("{name: a, port: 80, filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: Transfer-Encoding, value: chunked}]}}]}",
         "rule 0: backendRef a: ResponseHeaderModifier: header Transfer-Encoding can not be changed: it delimits the message body")]
-    public async Task BackendRefFilter_ThatCannotApply_RouteNotAcceptedNamingIt(string backendRef, string message)
+    public Task BackendRefFilter_ThatCannotApply_RouteNotAcceptedNamingIt(string backendRef, string message) =>
+        AssertRefusedAsync($"    - backendRefs: [{backendRef}]", message);
+
+    /// <summary>A route of these rules (to Service a) is not accepted: UnsupportedValue, its message naming the problem.</summary>
+    private async Task AssertRefusedAsync(string rules, string message)
     {
-        await using var proxy = await Manifests.StartAsync(GatewayYaml.Route($"    - backendRefs: [{backendRef}]") + Manifests.Service("a", _backends["a"].Port));
+        await using var proxy = await Manifests.StartAsync(GatewayYaml.Route(rules) + Manifests.Service("a", _backends["a"].Port));
         var accepted = Accepted(proxy);
         Assert.Equal(("False", "UnsupportedValue"), (accepted.Status, accepted.Reason));
         Assert.Contains(message, accepted.Message, StringComparison.Ordinal);
@@ -353,14 +357,9 @@ public sealed class GatewayRoutingTests : IAsyncLifetime
     [InlineData("{path: {type: RegularExpression, value: \"/(a+)\\\\1\"}}", "path regular expression '/(a+)\\1' is invalid")] // a backreference
     [InlineData("{headers: [{name: x-id, type: RegularExpression, value: \"(?=a)a+\"}]}", "regular expression '(?=a)a+' for 'x-id' is invalid")] // a lookahead
     [InlineData("{queryParams: [{name: q, type: RegularExpression, value: \"[a\"}]}", "regular expression '[a' for 'q' is invalid")]
-    public async Task RegularExpression_TheLinearTimeEngineCannotRun_RouteNotAcceptedNamingIt(string match, string message)
-    {
+    public Task RegularExpression_TheLinearTimeEngineCannotRun_RouteNotAcceptedNamingIt(string match, string message) =>
         // Route regexes run on the event loops for every request: only constructs the non-backtracking engine runs in linear time are served.
-        await using var proxy = await Manifests.StartAsync(GatewayYaml.Route($"    - matches: [{match}]\n      backendRefs: [{{name: a, port: 80}}]") + Manifests.Service("a", _backends["a"].Port));
-        var accepted = Accepted(proxy);
-        Assert.Equal(("False", "UnsupportedValue"), (accepted.Status, accepted.Reason));
-        Assert.Contains(message, accepted.Message, StringComparison.Ordinal);
-    }
+        AssertRefusedAsync($"    - matches: [{match}]\n      backendRefs: [{{name: a, port: 80}}]", message);
 
     [Fact]
     public async Task HeaderMatches_NamesEqualButForCase_OnlyTheFirstIsConsidered()
