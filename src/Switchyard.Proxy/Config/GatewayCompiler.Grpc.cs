@@ -26,8 +26,8 @@ internal sealed partial class GatewayCompiler
             served = good;
             compiled = CompileGrpcRules(good, out _, out refErrors, client);
         }
-        return new(GrpcRouteKind, route, route.Spec.ParentRefs, route.Status?.Parents, served, served.Spec.Hostnames, compiled, ruleErrors, refErrors,
-            other => CompileGrpcRules(served, out _, out _, other), client);
+        return new(GrpcRouteKind, route, Parents(route, route.Spec.ParentRefs, served.Spec.ParentRefs, served != route), route.Status?.Parents, served, served.Spec.Hostnames, compiled, ruleErrors, refErrors,
+            other => CompileGrpcRules(served, out _, out _, other), client) { ServedParents = served.Spec.ParentRefs };
     }
 
     private List<(MatchPrecedence, RouteEntry)> CompileGrpcRules(GRPCRoute route, out List<string> errorsOut, out List<(string Reason, string Message)> refErrors, GatewayClientCertificate? client = null)

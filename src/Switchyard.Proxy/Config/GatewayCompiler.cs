@@ -30,13 +30,13 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
 {
     public const string ControllerName = "switchyard.dev/gateway-controller";
 
+    /// <summary>What an operator should know that no status says (a certificate served past its expiry).</summary>
+    public List<string> Warnings { get; } = [];
+
     /// <summary>
     /// One listener of a Gateway's merged list: its own, or one a ListenerSet (<see cref="Set"/>) adds. Binds on the
     /// Gateway's address; its certificate references and allowedRoutes "Same" are relative to its owner's namespace.
     /// </summary>
-    /// <summary>What an operator should know that no status says (a certificate served past its expiry).</summary>
-    public List<string> Warnings { get; } = [];
-
     private sealed class ListenerInfo(Gateway gateway, ListenerSet? set, Listener listener, IPEndPoint bind)
     {
         public Gateway Gateway { get; } = gateway;
@@ -306,6 +306,23 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
 
         /// <summary>A UDPRoute's compiled rule, serving every client of a UDP port instead of <see cref="Entries"/>.</summary>
         public UdpRouteTarget? UdpTarget { get; init; }
+
+        /// <summary>
+        /// The parents of the version served (<see cref="Served"/>): when it is an earlier version ("Fall Back"), only
+        /// these serve it; a parent only the refused version names gets nothing through it. Null: those of the route.
+        /// </summary>
+        public IList<ParentReference>? ServedParents { get; init; }
+    }
+
+    /// <summary>
+    /// The parents a route's status speaks for: its own; when an earlier version is served in its place ("Fall Back"),
+    /// that version's first (they serve it), then the refused version's others.
+    /// </summary>
+    private static IList<ParentReference>? Parents(IKubernetesObject<V1ObjectMeta> route, IList<ParentReference>? current, IList<ParentReference>? served, bool fallBack)
+    {
+        if (!fallBack) return current;
+        var ns = route.Metadata.NamespaceProperty ?? "default";
+        return [.. served ?? [], .. (current ?? []).Where(p => !(served ?? []).Any(q => SameParent(p, q, ns)))];
     }
 
     private PreparedRoute PrepareHttp(HTTPRoute route)
@@ -319,15 +336,14 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
             served = good;
             compiled = CompileRules(good, out _, out refErrors, client);
         }
-        return new(HttpRouteKind, route, route.Spec.ParentRefs, route.Status?.Parents, served, served.Spec.Hostnames, compiled, ruleErrors, refErrors,
-            other => CompileRules(served, out _, out _, other), client);
+        return new(HttpRouteKind, route, Parents(route, route.Spec.ParentRefs, served.Spec.ParentRefs, served != route), route.Status?.Parents, served, served.Spec.Hostnames, compiled, ruleErrors, refErrors,
+            other => CompileRules(served, out _, out _, other), client) { ServedParents = served.Spec.ParentRefs };
     }
 
     /// <summary>Does <paramref name="parent"/> name this listener (its sectionName and port, when set)?</summary>
     private static bool Named(ListenerInfo info, ParentReference parent) =>
         (parent.SectionName is null || info.Listener.Name == parent.SectionName) && (parent.Port is null || info.Listener.Port == parent.Port);
 
-    /// <summary>Does the listener take routes of <paramref name="kind"/> from <paramref name="ns"/> (protocol, allowedRoutes)?</summary>
     /// <summary>
     /// Header matches with names equal but for case (<c>foo</c>, <c>Foo</c>): the first of each name; Gateway API says
     /// only it is considered, the others ignored (HTTPRoute's and GRPCRoute's header matches).
@@ -340,6 +356,7 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
         type == GatewayApi.FilterTypes.ExtensionRef && extension is not null
             ? $"ExtensionRef to {(string.IsNullOrEmpty(extension.Group) ? "core" : extension.Group)}/{extension.Kind} {extension.Name}" : type ?? "(no type)";
 
+    /// <summary>Does the listener take routes of <paramref name="kind"/> from <paramref name="ns"/> (protocol, allowedRoutes)?</summary>
     private bool Admits(ListenerInfo info, string kind, string ns) =>
         KindsServed(info.Listener).Contains(kind) && NamespaceAllowed(info, ns) && KindAllowed(info, kind);
 
@@ -405,6 +422,13 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
             var attached = 0;
             if (detached is not null) (reason, message) = ("NoMatchingParent", $"ListenerSet {parentKey.Ns}/{parentKey.Name} is not attached to its Gateway: {detached}");
             else if (candidates.Count == 0) (reason, message) = ("NoMatchingParent", "no listener matches sectionName/port");
+            else if (servingOld && route.ServedParents?.Any(p => SameParent(p, parent, ns)) != true)
+            {
+                // Fall Back serves the last accepted version as a whole, its parents included: a parent only the refused
+                // version names gets nothing, and is told why (counted in attachedRoutes, as a refused route is).
+                (reason, message) = ("UnsupportedValue", $"{string.Join("; ", ruleErrors)}; the last accepted version, still served elsewhere, does not name this parent");
+                foreach (var info in candidates.Where(i => Admits(i, route.Kind, ns))) info.Attached++;
+            }
             else if (ruleErrors.Count > 0 && !servingOld)
             {
                 (reason, message) = ("UnsupportedValue", string.Join("; ", ruleErrors));

@@ -90,7 +90,29 @@ internal readonly record struct ForwardingFields(string? Peer, string Scheme, st
     private string ForwardedValue(StringValues prior)
     {
         var element = $"for={ForNode};proto={Scheme};host=\"{Host}\"";
-        return prior.Count == 0 ? element : prior.ToString() + ", " + element;
+        return Continues(prior) ? prior.ToString() + ", " + element : element;
+    }
+
+    /// <summary>
+    /// Whether the proxy's Forwarded element may follow the client's: there is one, and its quoted strings all close
+    /// (RFC 7239 §4 quoted-string, with backslash escapes). An unclosed quote (<c>for=6.6.6.6;x="</c>) would take the
+    /// proxy's element into it, so that a parser sees only the client's <c>for=</c>: such a value is dropped.
+    /// </summary>
+    private static bool Continues(StringValues prior)
+    {
+        if (prior.Count == 0) return false;
+        foreach (var value in prior)
+        {
+            var quoted = false;
+            for (var i = 0; i < (value?.Length ?? 0); i++)
+            {
+                var c = value![i];
+                if (quoted && c == '\\') i++;
+                else if (c == '"') quoted = !quoted;
+            }
+            if (quoted) return false;
+        }
+        return true;
     }
 
     /// <summary>Sets the fields in the request's header dictionary.</summary>
@@ -130,7 +152,7 @@ internal readonly record struct ForwardingFields(string? Peer, string Scheme, st
         if (Host.Length > 0 && !client.HasHost) head.Header("X-Forwarded-Host: "u8, Host);
         if (!Forwarded) return;
         head.Append("Forwarded: "u8);
-        if (client.Forwarded.Count > 0)
+        if (Continues(client.Forwarded))
         {
             head.Append(client.Forwarded);
             head.Append(", "u8);

@@ -33,11 +33,12 @@ internal static class RouteRegex
         }
         catch (ArgumentException e)
         {
-            error = e.Message;
+            error = e.Message.TrimEnd('.'); // the messages go on after it ("; still serving ...")
         }
-        catch (NotSupportedException e)
+        catch (NotSupportedException)
         {
-            error = e.Message; // a construct the linear-time engine cannot run (backreference, lookaround, atomic group)
+            // .NET's message names its RegexOptions, which the route's author never chose.
+            error = "backreferences, lookarounds, atomic groups and conditionals are not supported: route patterns match in time linear in the value (RE2's rules)";
         }
         return null;
     }

@@ -137,6 +137,19 @@ public sealed class ForwardingFieldsTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("/plain", "for=6.6.6.6;x=\"", "")] // an unclosed quote would take the proxy's element into it: dropped
+    [InlineData("/mirrored", "for=6.6.6.6;x=\"", "")]
+    [InlineData("/plain", "garbage\"", "")]
+    [InlineData("/plain", "for=6.6.6.6;x=\"a\\\"", "")] // the escaped quote does not close it
+    [InlineData("/plain", "for=\"[2001:db8::1]\";x=\"a\\\"b\"", "for=\"[2001:db8::1]\";x=\"a\\\"b\", ")] // closed: kept
+    [InlineData("/mirrored", "for=\"[2001:db8::1]\"", "for=\"[2001:db8::1]\", ")]
+    public async Task ClientForwarded_OnlyWhenItsQuotesClose_ThenThePeersElement(string path, string client, string kept)
+    {
+        var echoed = await EchoedAsync(path, $"Forwarded: {client}\r\n");
+        Assert.Equal(kept + "for=127.0.0.1;proto=http;host=\"fields.test\"", echoed["forwarded"]);
+    }
+
+    [Theory]
     [InlineData("/plain")]
     [InlineData("/mirrored")]
     [InlineData("/hashed")]

@@ -354,12 +354,58 @@ public sealed class GatewayRoutingTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("{path: {type: RegularExpression, value: \"/(a+)\\\\1\"}}", "path regular expression '/(a+)\\1' is invalid")] // a backreference
-    [InlineData("{headers: [{name: x-id, type: RegularExpression, value: \"(?=a)a+\"}]}", "regular expression '(?=a)a+' for 'x-id' is invalid")] // a lookahead
+    [InlineData("{path: {type: RegularExpression, value: \"/(a+)\\\\1\"}}", "path regular expression '/(a+)\\1' is invalid: backreferences, lookarounds, atomic groups and conditionals are not supported")] // a backreference
+    [InlineData("{headers: [{name: x-id, type: RegularExpression, value: \"(?=a)a+\"}]}", "regular expression '(?=a)a+' for 'x-id' is invalid: backreferences, lookarounds, atomic groups and conditionals are not supported")] // a lookahead
     [InlineData("{queryParams: [{name: q, type: RegularExpression, value: \"[a\"}]}", "regular expression '[a' for 'q' is invalid")]
     public Task RegularExpression_TheLinearTimeEngineCannotRun_RouteNotAcceptedNamingIt(string match, string message) =>
         // Route regexes run on the event loops for every request: only constructs the non-backtracking engine runs in linear time are served.
         AssertRefusedAsync($"    - matches: [{match}]\n      backendRefs: [{{name: a, port: 80}}]", message);
+
+    [Fact]
+    public async Task FallBack_TheRefusedVersionAddsAParent_TheLastAcceptedVersionIsNotServedThere()
+    {
+        // "Fall Back" serves the last accepted version as a whole: a broken change that also names another Gateway must
+        // not publish the old rules there (a Gateway another team shares), nor say Accepted for it.
+        static string Yaml(string parents, string rules) => Manifests.GatewayClass + $$"""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: web, namespace: default}
+            spec: {gatewayClassName: switchyard, addresses: [{type: IPAddress, value: 127.0.0.31}], listeners: [{name: http, port: 0, protocol: HTTP}]}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: other, namespace: default}
+            spec: {gatewayClassName: switchyard, addresses: [{type: IPAddress, value: 127.0.0.32}], listeners: [{name: http, port: 0, protocol: HTTP}]}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: r, namespace: default}
+            spec:
+              parentRefs: {{parents}}
+              rules: [{{rules}}]
+            ---
+
+            """;
+        var service = Manifests.Service("a", _backends["a"].Port);
+        await using var proxy = await Manifests.StartAsync(Yaml("[{name: web}]", "{backendRefs: [{name: a, port: 80}]}") + service);
+        var broken = "{matches: [{path: {type: RegularExpression, value: \"/(a)\\\\1\"}}], backendRefs: [{name: a, port: 80}]}";
+        await proxy.ApplyAsync(Manifests.Read(Yaml("[{name: web}, {name: other}]", broken) + service), 2, CancellationToken.None);
+
+        var parents = ((Switchyard.Model.Gateway.HTTPRouteStatus)proxy.Statuses.Single(st => st.Object is Switchyard.Model.Gateway.HTTPRoute).Status).Parents!;
+        var web = parents.Single(p => p.ParentRef.Name == "web").Conditions!;
+        Assert.Equal("True", web.Single(c => c.Type == "Accepted").Status);
+        Assert.StartsWith("Fall Back: ", web.Single(c => c.Type == "PartiallyInvalid").Message, StringComparison.Ordinal);
+        var other = parents.Single(p => p.ParentRef.Name == "other").Conditions!.Single(c => c.Type == "Accepted");
+        Assert.Equal(("False", "UnsupportedValue"), (other.Status, other.Reason));
+        Assert.EndsWith("the last accepted version, still served elsewhere, does not name this parent", other.Message, StringComparison.Ordinal);
+
+        using var client = Manifests.Client();
+        int PortOf(string address) => proxy.Listeners.Single(l => l.Key.Address.ToString() == address).Value.Port;
+        using var served = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.31:{PortOf("127.0.0.31")}/x"));
+        Assert.Equal("a", served.Headers.GetValues("x-backend").Single());
+        using var notServed = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.32:{PortOf("127.0.0.32")}/x"));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, notServed.StatusCode);
+    }
 
     [Fact]
     public async Task HeaderMatches_NamesEqualButForCase_OnlyTheFirstIsConsidered()

@@ -156,11 +156,11 @@ internal static class GatewayCommand
     {
         Model.Gateway.GatewayClassStatus c => string.Join(", ", (c.Conditions ?? []).Select(x => x.Status == "True" ? $"{x.Type}" : $"{x.Type}=False ({x.Reason}: {x.Message})")),
         Model.Gateway.GatewayStatus g => string.Join(", ", (g.Conditions ?? []).Select(c => $"{c.Type}={c.Status} ({c.Reason})"))
-            + "; " + string.Join(", ", (g.Listeners ?? []).Select(l => $"listener {l.Name}: {l.AttachedRoutes} routes"
+            + "; " + string.Join(", ", (g.Listeners ?? []).Select(l => $"listener {l.Name}: {Routes(l.AttachedRoutes)}"
                 + string.Concat((l.Conditions ?? []).Where(c => c.Status != "True").Select(c => $", {c.Type}=False ({c.Reason}: {c.Message})"))))
             + (g.AttachedListenerSets is > 0 and var sets ? $"; {sets} ListenerSet(s) attached" : ""),
         Model.Gateway.ListenerSetStatus s => string.Join(", ", (s.Conditions ?? []).Select(c => c.Status == "True" ? $"{c.Type}" : $"{c.Type}=False ({c.Reason}: {c.Message})"))
-            + string.Concat((s.Listeners ?? []).Select(l => $"; listener {l.Name}: {l.AttachedRoutes} routes"
+            + string.Concat((s.Listeners ?? []).Select(l => $"; listener {l.Name}: {Routes(l.AttachedRoutes)}"
                 + string.Concat((l.Conditions ?? []).Where(c => c.Type == "Conflicted" ? c.Status == "True" : c.Status != "True").Select(c => $", {c.Type}={c.Status} ({c.Reason}: {c.Message})")))),
         Model.Gateway.HTTPRouteStatus r => Parents(r.Parents),
         Model.Gateway.GRPCRouteStatus r => Parents(r.Parents),
@@ -171,6 +171,8 @@ internal static class GatewayCommand
             string.Join(", ", (a.Conditions ?? []).Select(c => c.Status == "True" ? $"{c.Type}" : $"{c.Type}=False ({c.Reason}: {c.Message})")))),
         _ => "",
     };
+
+    private static string Routes(int count) => count == 1 ? "1 route" : $"{count} routes";
 
     private static string Parents(IList<Model.Gateway.RouteParentStatus>? parents) => string.Join("; ", (parents ?? []).Select(p =>
         $"parent {(p.ParentRef.Kind is "ListenerSet" ? "listenerset " : "")}{p.ParentRef.Name}{(p.ParentRef.SectionName is null ? "" : "/" + p.ParentRef.SectionName)}: " +

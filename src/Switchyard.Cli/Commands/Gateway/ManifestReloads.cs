@@ -40,6 +40,26 @@ internal sealed class ManifestReloads : IDisposable
     private readonly List<string> _recursiveRoots = [];
     private volatile HashSet<string> _knownDirectories = new(StringComparer.Ordinal); // under the -f directories, as last seen
 
+    /// <summary>Whether SIGHUP's disposition is "ignore" (Linux's /proc/self/status SigIgn mask, bit 0); false where it cannot be read.</summary>
+    private static bool HangupIgnoredByParent()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith("SigIgn:", StringComparison.Ordinal))
+                    return ulong.TryParse(line.AsSpan(7).Trim(), System.Globalization.NumberStyles.HexNumber, null, out var mask) && (mask & 1) != 0;
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        return false;
+    }
+
     /// <summary>True when the manifests came from stdin: nothing reloads.</summary>
     public bool FromStdin { get; }
 
@@ -59,6 +79,9 @@ internal sealed class ManifestReloads : IDisposable
                 if (FromStdin) hangupIgnored();
                 else Request();
             });
+            // A process started with SIGHUP ignored (nohup) keeps ignoring it: .NET leaves that disposition alone.
+            if (!FromStdin && !watch && HangupIgnoredByParent())
+                warn("SIGHUP is ignored in this process (started under nohup?), so it cannot reload the manifests: start it with setsid instead, or use --watch");
         }
         if (!watch || FromStdin) return;
         foreach (var path in paths.Select(p => Path.GetFullPath(p, directory)).Distinct(StringComparer.Ordinal))
