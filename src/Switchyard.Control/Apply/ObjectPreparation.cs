@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
+using Switchyard.Control.Controllers.Deployments;
 using Switchyard.Model.Resources;
 using Switchyard.Model.Validation;
 
@@ -71,12 +72,34 @@ internal static class ObjectPreparation
         // A deletion in progress is the server's, not the manifest's (see GracefulPodDeletion).
         merged.Metadata.DeletionTimestamp = existing.Metadata.DeletionTimestamp;
         merged.Metadata.DeletionGracePeriodSeconds = existing.Metadata.DeletionGracePeriodSeconds;
+        KeepControllerAnnotations(merged, existing);
         if (merged is V1Pod pod && existing is V1Pod bound && string.IsNullOrEmpty(pod.Spec?.NodeName) && !string.IsNullOrEmpty(bound.Spec?.NodeName))
         {
             // The binding to a node belongs to the runtime, as in Kubernetes (where it is immutable once set).
             pod.Spec!.NodeName = bound.Spec.NodeName;
         }
         return merged;
+    }
+
+    /// <summary>
+    /// What controllers and commands write that a manifest does not carry, kept when the manifest does not set it (as
+    /// kubectl's three-way merge keeps what it did not apply): a Deployment's <c>deployment.kubernetes.io/revision</c>,
+    /// and the <c>kubectl.kubernetes.io/restartedAt</c> that <c>rollout restart</c> stamps on its pod template. Without
+    /// them, applying an unchanged Deployment reported "configured" (the controller writing its revision back at once),
+    /// and after a restart it started another rollout.
+    /// </summary>
+    private static void KeepControllerAnnotations(IKubernetesObject<V1ObjectMeta> merged, IKubernetesObject<V1ObjectMeta> existing)
+    {
+        Keep(existing.Metadata.Annotations, () => merged.Metadata.Annotations ??= new Dictionary<string, string>(), DeploymentLabels.Revision);
+        if (merged is V1Deployment { Spec.Template: { } template } && existing is V1Deployment { Spec.Template.Metadata.Annotations: { } stamped })
+            Keep(stamped, () => (template.Metadata ??= new V1ObjectMeta()).Annotations ??= new Dictionary<string, string>(), DeploymentLabels.RestartedAt);
+
+        static void Keep(IDictionary<string, string>? had, Func<IDictionary<string, string>> into, string key)
+        {
+            if (had?.TryGetValue(key, out var value) != true) return;
+            var annotations = into();
+            annotations.TryAdd(key, value!);
+        }
     }
 
     /// <summary>Whether storing <paramref name="candidate"/> would change nothing but server-owned fields.</summary>

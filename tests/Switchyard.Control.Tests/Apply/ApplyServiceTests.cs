@@ -63,6 +63,34 @@ public sealed class ApplyServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ApplyAsync_SameDeploymentAfterItsControllerAndARestartStampedIt_UnchangedAndStampsKept()
+    {
+        const string Deployment = """
+            {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "default"},
+             "spec": {"selector": {"matchLabels": {"app": "web"}},
+                      "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "web", "image": "demo"}]}}}}
+            """;
+        await ApplyAsync(Deployment);
+        // What the Deployment controller and `rollout restart` write, which the manifest does not carry.
+        var key = new ObjectRef(ResourceKinds.Deployment, "default", "web");
+        var stored = (V1Deployment)(await _store.GetAsync(key))!;
+        stored.Metadata.Annotations["deployment.kubernetes.io/revision"] = "2"; // beside the test admission plugin's
+        stored.Spec.Template.Metadata.Annotations = new Dictionary<string, string> { ["kubectl.kubernetes.io/restartedAt"] = "2026-11-27T12:00:00Z" };
+        Assert.True((await _store.UpdateAsync(stored)).Ok);
+        var revision = await _store.GetRevisionAsync();
+
+        var again = await ApplyAsync(Deployment);
+
+        Assert.Equal([ApplyAction.Unchanged], again.Items.Select(i => i.Action)); // kubectl apply says so too: a three-way merge keeps them
+        Assert.Equal(revision, await _store.GetRevisionAsync());
+        var changed = await ApplyAsync(Deployment.Replace("\"image\": \"demo\"", "\"image\": \"demo:2\"", StringComparison.Ordinal));
+        Assert.Equal([ApplyAction.Configured], changed.Items.Select(i => i.Action));
+        var after = (V1Deployment)(await _store.GetAsync(key))!;
+        Assert.Equal("2", after.Metadata.Annotations["deployment.kubernetes.io/revision"]);
+        Assert.Equal("2026-11-27T12:00:00Z", after.Spec.Template.Metadata.Annotations["kubectl.kubernetes.io/restartedAt"]);
+    }
+
+    [Fact]
     public async Task ApplyAsync_ChangedObject_ReportsConfiguredAndKeepsUidAndCreationTimestamp()
     {
         var first = await ApplyAsync(Manifests.ConfigMap("cfg", value: "one"), Manifests.Service("web"));
