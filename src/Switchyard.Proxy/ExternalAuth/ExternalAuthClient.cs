@@ -224,7 +224,7 @@ internal sealed partial class ExternalAuthClient : IDisposable
     {
         _metrics.ExternalAuth(rule.Name, Failed);
         var error = $"route {rule.Name}: external auth {filter.Name}: {what}";
-        await RequestHandler.Answer(context, rule, status, error).ConfigureAwait(false);
+        await RequestHandler.AnswerCall(context, status, error).ConfigureAwait(false);
         return error;
     }
 

@@ -85,7 +85,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             if (entry is null)
             {
                 error = $"{listener.Name}: no route matches";
-                await Answer(context, 404, error);
+                await AnswerCall(context, 404, error); // a gRPC call: UNIMPLEMENTED
                 return;
             }
             rule = entry.Rule;
@@ -143,7 +143,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 backendName = backend?.Name;
                 error = backend is null ? $"route {rule.Name}: no backends" : $"route {rule.Name}: backend {backend.Name}: {backend.Error}";
                 // GRPCRoute: traffic meant for an invalid backendRef MUST get UNAVAILABLE; a 500 reads as UNKNOWN.
-                if (SpeaksGrpc(context, rule)) await AnswerGrpc(context, GrpcStatus.Unavailable, error);
+                if (SpeaksGrpc(context)) await AnswerGrpc(context, GrpcStatus.Unavailable, error);
                 else await Answer(context, 500, error);
                 return;
             }
@@ -177,7 +177,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
         {
             error = $"proxy: internal error: {e.GetType().Name}: {e.Message}";
             if (context.Response.HasStarted) context.Abort();
-            else await Answer(context, rule, 500, error);
+            else await AnswerCall(context, 500, error);
         }
         finally
         {
@@ -258,7 +258,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                     {
                         var timeout = $"route {rule.Name}: backend {backend.Name}: request timeout while waiting for a connection (max connections {breaker.Limits.MaxConnections})";
                         runtime.Metrics.UpstreamError(backend.Name, "timeout");
-                        await Answer(context, rule, 504, timeout);
+                        await AnswerCall(context, 504, timeout);
                         return new(null, retries, timeout);
                     }
                     if (pendingLimit is not null) return await CircuitOpen(context, rule, backend, "pending", pendingLimit, retries);
@@ -269,7 +269,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                 {
                     connectionSlot?.Dispose();
                     var error = $"route {rule.Name}: backend {backend.Name}: {NoEndpoints(backend)}";
-                    await Answer(context, rule, 503, error);
+                    await AnswerCall(context, 503, error);
                     return new(null, retries, error);
                 }
                 if (session is { } s) s.Persistence.Stamp(context, backend, endpoint, s.Pin, s.CookiePath, s.Secure, runtime.Time.GetUtcNow());
@@ -306,7 +306,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
                         return new(endpoint.Name, retries, $"route {rule.Name}: endpoint {endpoint.Name}: {result.Detail}");
                     case ForwardOutcome.BadRequestBody:
                         var unreadable = $"listener: request body: {result.Detail}";
-                        await Answer(context, rule, result.StatusCode, unreadable);
+                        await AnswerCall(context, result.StatusCode, unreadable);
                         return new(endpoint.Name, retries, unreadable);
                 }
                 var retryable = result.Outcome switch
@@ -402,7 +402,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
     {
         runtime.Metrics.CircuitOpen(backend.Name, limit);
         var error = $"route {rule.Name}: backend {backend.Name}: circuit open: {detail}";
-        await Answer(context, rule, 503, error);
+        await AnswerCall(context, 503, error);
         return new(null, retries, error);
     }
 
@@ -415,13 +415,13 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
         if (traffic.Error is not null)
         {
             var unresolved = $"route {rule.Name}: {traffic.Error}";
-            await Answer(context, rule, 500, unresolved);
+            await AnswerCall(context, 500, unresolved);
             return unresolved;
         }
         if (await traffic.Auth!.AuthenticateAsync(context).ConfigureAwait(false) is not { } refused) return null;
         runtime.Metrics.AuthRefused(rule.Name, refused.Reason);
         var error = $"route {rule.Name}: {traffic.Source}: {refused.Error}";
-        await Answer(context, rule, refused.Status, error, challenge: refused.Challenge);
+        await AnswerCall(context, refused.Status, error, challenge: refused.Challenge);
         return error;
     }
 
@@ -438,7 +438,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
         }
         var error = $"route {rule.Name}: {r.Error}";
         var retryAfter = r.RetryAfter is { } after ? ((long)Math.Ceiling(after.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
-        await Answer(context, rule, r.Status, error, retryAfter);
+        await AnswerCall(context, r.Status, error, retryAfter);
         return error;
     }
 
@@ -456,7 +456,7 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
         runtime.Metrics.UpstreamError(backend.Name, kind);
         var error = $"route {rule.Name}: backend {backend.Name}: endpoint {endpoint.Name}: {what}";
         if (context.Response.HasStarted) context.Abort();
-        else await Answer(context, rule, status, error);
+        else await AnswerCall(context, status, error);
         return new(endpoint.Name, retries, error);
     }
 
@@ -519,13 +519,16 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
         await context.Response.Body.WriteAsync(body);
     }
 
-    /// <summary>The proxy's own error answer after a rule matched: gRPC's for a GRPCRoute rule, else <paramref name="status"/>.</summary>
-    internal static Task Answer(HttpContext context, RouteRule? rule, int status, string error, string? retryAfter = null, string? challenge = null) =>
-        SpeaksGrpc(context, rule) ? AnswerGrpc(context, GrpcStatuses.FromHttp(status), error) : Answer(context, status, error, retryAfter, challenge);
+    /// <summary>
+    /// The proxy's own error answer to a request it routes (no route, or after a rule matched): gRPC's to a gRPC call,
+    /// whichever route kind carries it (as Envoy answers gRPC requests), else <paramref name="status"/>.
+    /// </summary>
+    internal static Task AnswerCall(HttpContext context, int status, string error, string? retryAfter = null, string? challenge = null) =>
+        SpeaksGrpc(context) ? AnswerGrpc(context, GrpcStatuses.FromHttp(status), error) : Answer(context, status, error, retryAfter, challenge);
 
-    /// <summary>A gRPC call on a GRPCRoute rule (content-type application/grpc, +proto or the like): it gets gRPC's error answers; anything else, HTTP's.</summary>
-    private static bool SpeaksGrpc(HttpContext context, RouteRule? rule) =>
-        rule is { Grpc: true } && context.Request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase);
+    /// <summary>A gRPC call (content-type application/grpc, +proto or the like): it gets gRPC's error answers; anything else, HTTP's.</summary>
+    private static bool SpeaksGrpc(HttpContext context) =>
+        context.Request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// A gRPC "trailers-only" error answer: HTTP 200 with content-type application/grpc, grpc-status and grpc-message

@@ -42,10 +42,10 @@ public sealed class ErrorAnswerTests
         Assert.Equal(expected, GrpcStatuses.PercentEncode(text));
 
     [Fact]
-    public async Task Answer_GrpcRule_IsTrailersOnly()
+    public async Task AnswerCall_GrpcCall_IsTrailersOnly()
     {
         var context = Context("stale");
-        await RequestHandler.Answer(context, Rule(grpc: true), 503, "route r: backend b: no ready endpoints");
+        await RequestHandler.AnswerCall(context, 503, "route r: backend b: no ready endpoints");
         var response = context.Response;
         Assert.Equal(200, response.StatusCode);
         Assert.Equal("application/grpc", response.ContentType);
@@ -57,26 +57,17 @@ public sealed class ErrorAnswerTests
     }
 
     [Fact]
-    public async Task Answer_HttpRule_KeepsHttpStatus()
+    public async Task AnswerCall_NoGrpcCall_KeepsHttpStatus()
     {
-        var context = Context("stale");
-        await RequestHandler.Answer(context, Rule(grpc: false), 500, "route r: backend b: service default/b not found");
+        // curl on a gRPC service's path is no gRPC client: it gets the HTTP answer, not a 200 it would read as success.
+        var context = Context("stale", contentType: "text/plain");
+        await RequestHandler.AnswerCall(context, 500, "route r: backend b: service default/b not found");
         var response = context.Response;
         Assert.Equal(500, response.StatusCode);
         Assert.Equal("text/plain; charset=utf-8", response.ContentType);
         Assert.False(response.Headers.ContainsKey("grpc-status"));
         Assert.False(response.Headers.ContainsKey("x-stale"));
         Assert.Equal("route r: backend b: service default/b not found\n", System.Text.Encoding.UTF8.GetString(((MemoryStream)response.Body).ToArray()));
-    }
-
-    [Fact]
-    public async Task Answer_GrpcRuleButNoGrpcCall_KeepsHttpStatus()
-    {
-        // curl on a GRPCRoute's path is no gRPC client: it gets the HTTP answer, not a 200 it would read as success.
-        var context = Context("stale", contentType: "text/plain");
-        await RequestHandler.Answer(context, Rule(grpc: true), 503, "route r: backend b: no ready endpoints");
-        Assert.Equal(503, context.Response.StatusCode);
-        Assert.False(context.Response.Headers.ContainsKey("grpc-status"));
     }
 
     private static DefaultHttpContext Context(string staleHeader, string contentType = "application/grpc")
@@ -88,5 +79,4 @@ public sealed class ErrorAnswerTests
         return context;
     }
 
-    private static RouteRule Rule(bool grpc) => new() { Name = "r", Backends = new BackendGroup([]), Grpc = grpc };
 }

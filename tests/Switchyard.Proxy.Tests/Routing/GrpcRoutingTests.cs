@@ -183,27 +183,27 @@ public sealed class GrpcRoutingTests : IAsyncLifetime
         { "any.test", "/helloworld.Greeter/Check", "", "b", 200, "0" },
         // Method only: that method of any service.
         { "any.test", "/grpc.health.v1.Health/Check", "", "c", 200, "0" },
-        { "any.test", "/grpc.health.v1.Health/Watch", "", "", 404, "" },
+        { "any.test", "/grpc.health.v1.Health/Watch", "", "", 200, "12" },
         // Names are case-sensitive.
-        { "any.test", "/helloworld.greeter/SayHello", "", "", 404, "" },
+        { "any.test", "/helloworld.greeter/SayHello", "", "", 200, "12" },
         // RegularExpression service and method.
         { "any.test", "/shop.v2.Catalog/GetItem", "", "e", 200, "0" },
-        { "any.test", "/shop.v2.Catalog/ListItems", "", "", 404, "" },
-        { "any.test", "/shop.vX.Catalog/GetItem", "", "", 404, "" },
+        { "any.test", "/shop.v2.Catalog/ListItems", "", "", 200, "12" },
+        { "any.test", "/shop.vX.Catalog/GetItem", "", "", 200, "12" },
         // A match with headers alone (no method) matches any service and method.
         { "any.test", "/other.Svc/Anything", "x-id=abc", "f", 200, "0" },
-        { "any.test", "/other.Svc/Anything", "x-id=abd", "", 404, "" },
+        { "any.test", "/other.Svc/Anything", "x-id=abd", "", 200, "12" },
         // A leading '.' (fully-qualified protobuf name) is not part of the request path.
         { "any.test", "/fq.Svc/Do", "", "a", 200, "0" },
         // Ties across routes: the oldest route wins.
         { "any.test", "/tie.Svc/Do", "", "a", 200, "0" },
         // Hostnames: the route with grpc.example.com serves only that host.
         { "grpc.example.com", "/host.Svc/Do", "", "c", 200, "0" },
-        { "other.example.com", "/host.Svc/Do", "", "", 404, "" },
+        { "other.example.com", "/host.Svc/Do", "", "", 200, "12" },
         // Weight 0 gets nothing.
         { "any.test", "/weighted.Svc/Do", "", "a", 200, "0" },
         // A backend that is missing, or in another namespace without a ReferenceGrant for GRPCRoutes: UNAVAILABLE (14),
-        // answered trailers-only by the proxy. No route at all stays an HTTP 404.
+        // answered trailers-only by the proxy. No route at all: UNIMPLEMENTED (12), as gRPC maps HTTP's 404 and Envoy answers.
         { "any.test", "/missing.Svc/Do", "", "", 200, "14" },
         { "any.test", "/denied.Svc/Do", "", "", 200, "14" },
         // A backend without ready endpoints: UNAVAILABLE too (the 503 an HTTPRoute gets).
