@@ -51,7 +51,7 @@ public sealed record ProxyOptions
     /// <summary>Also send the RFC 7239 Forwarded header. Default false (X-Forwarded-* are always sent).</summary>
     public bool ForwardedHeader { get; init; }
 
-    /// <summary>Idle keep-alive connections per endpoint. Default 64.</summary>
+    /// <summary>Idle keep-alive connections per upstream address (shared by every Service that reaches it the same way). Default 64.</summary>
     public int MaxIdleConnectionsPerEndpoint { get; init; } = 64;
 
     /// <summary>

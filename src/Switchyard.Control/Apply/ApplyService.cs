@@ -89,6 +89,7 @@ public sealed partial class ApplyService
                 var candidate = existing[i] is { } old
                     ? ObjectPreparation.MergeForUpdate(batch.Objects[i], old)
                     : ResourceJson.Clone(batch.Objects[i]);
+                if (existing[i] is { } stamped) ObjectPreparation.KeepControllerAnnotations(candidate, stamped);
                 if (existing[i] is null) ObjectPreparation.ClearServerOwned(candidate);
                 var op = existing[i] is null ? AdmissionOperation.Create : AdmissionOperation.Update;
                 errors[i].AddRange(await chain.AdmitAsync(op, candidate, existing[i], cancellationToken));

@@ -72,7 +72,6 @@ internal static class ObjectPreparation
         // A deletion in progress is the server's, not the manifest's (see GracefulPodDeletion).
         merged.Metadata.DeletionTimestamp = existing.Metadata.DeletionTimestamp;
         merged.Metadata.DeletionGracePeriodSeconds = existing.Metadata.DeletionGracePeriodSeconds;
-        KeepControllerAnnotations(merged, existing);
         if (merged is V1Pod pod && existing is V1Pod bound && string.IsNullOrEmpty(pod.Spec?.NodeName) && !string.IsNullOrEmpty(bound.Spec?.NodeName))
         {
             // The binding to a node belongs to the runtime, as in Kubernetes (where it is immutable once set).
@@ -88,7 +87,8 @@ internal static class ObjectPreparation
     /// them, applying an unchanged Deployment reported "configured" (the controller writing its revision back at once),
     /// and after a restart it started another rollout.
     /// </summary>
-    private static void KeepControllerAnnotations(IKubernetesObject<V1ObjectMeta> merged, IKubernetesObject<V1ObjectMeta> existing)
+    /// <remarks>For apply only: a PUT or PATCH stores what it sends (<c>rollout undo</c> puts back a template without the stamp).</remarks>
+    public static void KeepControllerAnnotations(IKubernetesObject<V1ObjectMeta> merged, IKubernetesObject<V1ObjectMeta> existing)
     {
         Keep(existing.Metadata.Annotations, () => merged.Metadata.Annotations ??= new Dictionary<string, string>(), DeploymentLabels.Revision);
         if (merged is V1Deployment { Spec.Template: { } template } && existing is V1Deployment { Spec.Template.Metadata.Annotations: { } stamped })

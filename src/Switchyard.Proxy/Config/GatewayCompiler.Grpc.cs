@@ -10,8 +10,8 @@ namespace Switchyard.Proxy.Config;
 /// <summary>
 /// GRPCRoute rules: a method match becomes a condition on the request path <c>/service/method</c>; header matches,
 /// header filters, mirrors and weighted backendRefs compile as HTTPRoute's. Backends (and mirrors) are always reached
-/// over HTTP/2 cleartext, whatever the Service port's appProtocol says: gRPC needs HTTP/2 trailers. Rules are marked
-/// <see cref="RouteRule.Grpc"/>: the proxy's own errors on them answer with a grpc-status.
+/// over HTTP/2 cleartext, whatever the Service port's appProtocol says: gRPC needs HTTP/2 trailers. The proxy's own
+/// errors to a gRPC call answer with a grpc-status, whichever route kind carries it (RequestHandler.AnswerCall).
 /// </summary>
 internal sealed partial class GatewayCompiler
 {
@@ -78,7 +78,6 @@ internal sealed partial class GatewayCompiler
                 ResponseEdits = responseEdits,
                 Backends = new BackendGroup(backendList),
                 Mirrors = mirrors,
-                Grpc = true,
                 Session = rule.SessionPersistence is { } sp ? CompileSession(sp, name, ri, backendList, errors) : null,
             };
             var matches = rule.Matches is { Count: > 0 } ms ? ms : [new GRPCRouteMatch()];

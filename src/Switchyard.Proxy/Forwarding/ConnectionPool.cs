@@ -10,7 +10,7 @@ namespace Switchyard.Proxy.Forwarding;
 /// <summary>Connection-pool settings, copied when the proxy starts.</summary>
 internal sealed record ConnectionPoolOptions
 {
-    /// <summary>Idle keep-alive connections kept per endpoint. Default 64.</summary>
+    /// <summary>Idle keep-alive connections kept per upstream address (one pool, shared by the Services that reach it). Default 64.</summary>
     public int MaxIdlePerEndpoint { get; init; } = 64;
 
     /// <summary>Time allowed for a TCP connect. Default 5s.</summary>
@@ -198,6 +198,7 @@ internal sealed class ConnectionPool
     public void Drain()
     {
         _draining = true;
+        Interlocked.MemoryBarrier(); // the flag before the pops: a Return that pushed after them sees it (and drains again)
         foreach (var set in _idle)
         {
             while (set.TryPop(out var c))

@@ -526,9 +526,13 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
     internal static Task AnswerCall(HttpContext context, int status, string error, string? retryAfter = null, string? challenge = null) =>
         SpeaksGrpc(context) ? AnswerGrpc(context, GrpcStatuses.FromHttp(status), error) : Answer(context, status, error, retryAfter, challenge);
 
-    /// <summary>A gRPC call (content-type application/grpc, +proto or the like): it gets gRPC's error answers; anything else, HTTP's.</summary>
+    /// <summary>
+    /// A gRPC call: content-type <c>application/grpc</c> alone or followed by <c>+</c> (<c>+proto</c>) or <c>;</c>, as
+    /// Envoy tells one. gRPC-Web (<c>application/grpc-web</c>) is not: its clients read HTTP's answers.
+    /// </summary>
     private static bool SpeaksGrpc(HttpContext context) =>
-        context.Request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase);
+        context.Request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase)
+        && (type.Length == "application/grpc".Length || type["application/grpc".Length] is '+' or ';');
 
     /// <summary>
     /// A gRPC "trailers-only" error answer: HTTP 200 with content-type application/grpc, grpc-status and grpc-message

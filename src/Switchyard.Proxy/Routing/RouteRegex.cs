@@ -15,7 +15,7 @@ internal static class RouteRegex
     private static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(50);
 
     /// <summary>A regex that matches the whole of a value against <paramref name="pattern"/>; null with <paramref name="error"/> (why) when it cannot be compiled.</summary>
-    public static Regex? Anchored(string pattern, out string? error) => Compile("^(?:" + pattern + ")$", out error);
+    public static Regex? Anchored(string pattern, out string? error) => Compile(@"\A(?:" + pattern + @")\z", out error); // not $, which also matches before a final newline
 
     /// <summary>The reason <paramref name="pattern"/> alone cannot be compiled; null when it can.</summary>
     public static string? Check(string pattern)
@@ -35,10 +35,14 @@ internal static class RouteRegex
         {
             error = e.Message.TrimEnd('.'); // the messages go on after it ("; still serving ...")
         }
-        catch (NotSupportedException)
+        catch (NotSupportedException e) when (e.Message.Contains("conjunction with expressions containing", StringComparison.Ordinal))
         {
             // .NET's message names its RegexOptions, which the route's author never chose.
             error = "backreferences, lookarounds, atomic groups and conditionals are not supported: route patterns match in time linear in the value (RE2's rules)";
+        }
+        catch (NotSupportedException)
+        {
+            error = "the pattern is too large to match in linear time (a repetition such as {1,20000} unrolls into too many states)";
         }
         return null;
     }

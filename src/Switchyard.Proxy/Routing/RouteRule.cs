@@ -50,12 +50,6 @@ internal sealed class RouteRule
     public CorsPolicy? Cors { get; init; }
 
     /// <summary>
-    /// A GRPCRoute rule: the proxy's own error answers are gRPC trailers-only responses (HTTP 200 with a grpc-status),
-    /// not HTTP errors.
-    /// </summary>
-    public bool Grpc { get; init; }
-
-    /// <summary>
     /// The request counters this rule last counted into (its name and a backend's): a cache of
     /// <see cref="ProxyMetrics.For"/>, so a request counts itself without hashing both names. Written by requests, racing
     /// harmlessly: any value a request reads names the counters of its own pair, or is not used.

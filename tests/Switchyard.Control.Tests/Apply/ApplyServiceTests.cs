@@ -88,6 +88,12 @@ public sealed class ApplyServiceTests : IAsyncLifetime
         var after = (V1Deployment)(await _store.GetAsync(key))!;
         Assert.Equal("2", after.Metadata.Annotations["deployment.kubernetes.io/revision"]);
         Assert.Equal("2026-11-27T12:00:00Z", after.Spec.Template.Metadata.Annotations["kubectl.kubernetes.io/restartedAt"]);
+
+        // A PUT stores what it sends: `rollout undo` puts back a template without the restart's stamp, and must take.
+        var put = await _apply.UpdateAsync(Obj(Deployment), ApplyOptions.Default, CancellationToken.None);
+        Assert.True(put.Ok);
+        var undone = (V1Deployment)(await _store.GetAsync(key))!;
+        Assert.False(undone.Spec.Template.Metadata.Annotations?.ContainsKey("kubectl.kubernetes.io/restartedAt") == true);
     }
 
     [Fact]

@@ -70,6 +70,28 @@ public sealed class ErrorAnswerTests
         Assert.Equal("route r: backend b: service default/b not found\n", System.Text.Encoding.UTF8.GetString(((MemoryStream)response.Body).ToArray()));
     }
 
+    [Theory]
+    [InlineData("application/grpc-web")] // gRPC-Web reads HTTP answers (Envoy tells it apart the same way)
+    [InlineData("application/grpc-web-text")]
+    [InlineData("application/grpcx")]
+    public async Task AnswerCall_NotAGrpcCall_KeepsHttpStatus(string contentType)
+    {
+        var context = Context("stale", contentType);
+        await RequestHandler.AnswerCall(context, 503, "route r: backend b: no ready endpoints");
+        Assert.Equal(503, context.Response.StatusCode);
+        Assert.False(context.Response.Headers.ContainsKey("grpc-status"));
+    }
+
+    [Theory]
+    [InlineData("application/grpc+proto")]
+    [InlineData("application/grpc; charset=utf-8")]
+    public async Task AnswerCall_GrpcCallWithASuffix_IsTrailersOnly(string contentType)
+    {
+        var context = Context("stale", contentType);
+        await RequestHandler.AnswerCall(context, 404, "no route matches");
+        Assert.Equal(("12", 200), (context.Response.Headers["grpc-status"].ToString(), context.Response.StatusCode));
+    }
+
     private static DefaultHttpContext Context(string staleHeader, string contentType = "application/grpc")
     {
         var context = new DefaultHttpContext();
