@@ -15,7 +15,12 @@ internal static class RouteRegex
     private static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(50);
 
     /// <summary>A regex that matches the whole of a value against <paramref name="pattern"/>; null with <paramref name="error"/> (why) when it cannot be compiled.</summary>
-    public static Regex? Anchored(string pattern, out string? error) => Compile(@"\A(?:" + pattern + @")\z", out error); // not $, which also matches before a final newline
+    public static Regex? Anchored(string pattern, out string? error)
+    {
+        // The pattern alone first, so that a refusal quotes the author's pattern and offsets, not the anchored one.
+        error = Check(pattern);
+        return error is null ? Compile(@"\A(?:" + pattern + @")\z", out error) : null; // not $, which also matches before a final newline
+    }
 
     /// <summary>The reason <paramref name="pattern"/> alone cannot be compiled; null when it can.</summary>
     public static string? Check(string pattern)
