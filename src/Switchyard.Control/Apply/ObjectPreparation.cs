@@ -90,16 +90,11 @@ internal static class ObjectPreparation
     /// <remarks>For apply only: a PUT or PATCH stores what it sends (<c>rollout undo</c> puts back a template without the stamp).</remarks>
     public static void KeepControllerAnnotations(IKubernetesObject<V1ObjectMeta> merged, IKubernetesObject<V1ObjectMeta> existing)
     {
-        Keep(existing.Metadata.Annotations, () => merged.Metadata.Annotations ??= new Dictionary<string, string>(), DeploymentLabels.Revision);
-        if (merged is V1Deployment { Spec.Template: { } template } && existing is V1Deployment { Spec.Template.Metadata.Annotations: { } stamped })
-            Keep(stamped, () => (template.Metadata ??= new V1ObjectMeta()).Annotations ??= new Dictionary<string, string>(), DeploymentLabels.RestartedAt);
-
-        static void Keep(IDictionary<string, string>? had, Func<IDictionary<string, string>> into, string key)
-        {
-            if (had?.TryGetValue(key, out var value) != true) return;
-            var annotations = into();
-            annotations.TryAdd(key, value!);
-        }
+        if (merged is not V1Deployment deployment || existing is not V1Deployment old) return;
+        if (old.Metadata.Annotations?.TryGetValue(DeploymentLabels.Revision, out var revision) == true)
+            (deployment.Metadata.Annotations ??= new Dictionary<string, string>()).TryAdd(DeploymentLabels.Revision, revision);
+        if (deployment.Spec?.Template is { } template && old.Spec?.Template?.Metadata?.Annotations?.TryGetValue(DeploymentLabels.RestartedAt, out var restartedAt) == true)
+            ((template.Metadata ??= new V1ObjectMeta()).Annotations ??= new Dictionary<string, string>()).TryAdd(DeploymentLabels.RestartedAt, restartedAt);
     }
 
     /// <summary>Whether storing <paramref name="candidate"/> would change nothing but server-owned fields.</summary>

@@ -422,16 +422,12 @@ internal sealed partial class GatewayCompiler(ProxyInputs inputs, BackendResolve
             var attached = 0;
             if (detached is not null) (reason, message) = ("NoMatchingParent", $"ListenerSet {parentKey.Ns}/{parentKey.Name} is not attached to its Gateway: {detached}");
             else if (candidates.Count == 0) (reason, message) = ("NoMatchingParent", "no listener matches sectionName/port");
-            else if (servingOld && route.ServedParents?.Any(p => SameParent(p, parent, ns)) != true)
+            else if (ruleErrors.Count > 0 && (!servingOld || route.ServedParents?.Any(p => SameParent(p, parent, ns)) != true))
             {
-                // Fall Back serves the last accepted version as a whole, its parents included: a parent only the refused
-                // version names gets nothing, and is told why (counted in attachedRoutes, as a refused route is).
-                (reason, message) = ("UnsupportedValue", $"{string.Join("; ", ruleErrors)}; the last accepted version, still served elsewhere, does not name this parent");
-                foreach (var info in candidates.Where(i => Admits(i, route.Kind, ns))) info.Attached++;
-            }
-            else if (ruleErrors.Count > 0 && !servingOld)
-            {
-                (reason, message) = ("UnsupportedValue", string.Join("; ", ruleErrors));
+                // Nothing served through this parent: the route never compiled, or Fall Back serves its last accepted
+                // version as a whole, parents included, and that version does not name this one.
+                (reason, message) = ("UnsupportedValue", string.Join("; ", ruleErrors)
+                    + (servingOld ? "; the last accepted version, still served elsewhere, does not name this parent" : ""));
                 // Gateway API: a listener's attachedRoutes counts by parentRefs and allowedRoutes alone, whatever the
                 // route's validity (gateway-api#2396), so a route refused for its rules still counts where it is allowed.
                 foreach (var info in candidates.Where(i => Admits(i, route.Kind, ns))) info.Attached++;
