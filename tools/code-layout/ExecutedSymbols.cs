@@ -1,8 +1,10 @@
 // The executed functions of the switchyard binary, from callgrind profiles of it, hottest first: the order file
 // (src/Switchyard.Cli/switchyard.order) that makes the native build place them together (tools/code-layout/README.md).
 //
-// usage: dotnet run ExecutedSymbols.cs -- [--costs | --callers REGEX] NM_OUTPUT BINARY CALLGRIND_OUT...
+// usage: dotnet run ExecutedSymbols.cs -- [--costs [--event EVENT] | --callers REGEX] NM_OUTPUT BINARY CALLGRIND_OUT...
 //   --costs        print "INSTRUCTIONS NAME" per function of the binary instead, for one profile (bench/proxy/instructions.sh)
+//   --event EVENT  with --costs: count that event of the profile instead of instructions (Ir), e.g. I1mr or D1mr of a
+//                  profile taken with --cache-sim=yes, Bim with --branch-sim=yes (bench/proxy/cachesim.sh)
 //   --callers RE   print "CALLS INCLUSIVE CALLER -> CALLEE" for each call of a function whose name matches RE, for one
 //                  profile: who calls it, how often, and the instructions spent in those calls (the callee's inclusive cost)
 //   NM_OUTPUT      `nm` of the profiled build's switchyard.dbg (its symbols and their addresses)
@@ -22,11 +24,13 @@ const long ValgrindPieBase = 0x108000; // where valgrind's amd64 loader maps a P
 
 var costs = args.Length > 0 && args[0] == "--costs";
 if (costs) args = args[1..];
+string? eventName = costs && args.Length > 1 && args[0] == "--event" ? args[1] : null;
+if (eventName is not null) args = args[2..];
 Regex? callersOf = args.Length > 1 && args[0] == "--callers" ? new Regex(args[1]) : null;
 if (callersOf is not null) args = args[2..];
 if (args.Length < 3 || ((costs || callersOf is not null) && args.Length != 3))
 {
-    Console.Error.WriteLine("usage: dotnet run ExecutedSymbols.cs -- [--costs | --callers REGEX] NM_OUTPUT BINARY CALLGRIND_OUT...");
+    Console.Error.WriteLine("usage: dotnet run ExecutedSymbols.cs -- [--costs [--event EVENT] | --callers REGEX] NM_OUTPUT BINARY CALLGRIND_OUT...");
     return 2;
 }
 
@@ -82,8 +86,16 @@ return 0;
     string caller = "?", callee = "?";
     long callCount = 0;
     int entries = 0, entriesAtStart = 0;
+    var eventIndex = 0; // the counted event's place among the profile's events: Ir, the first, unless --event names another
     foreach (var line in File.ReadLines(path))
     {
+        if (line.StartsWith("events:", StringComparison.Ordinal))
+        {
+            var events = line[7..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            eventIndex = eventName is null ? 0 : Array.IndexOf(events, eventName);
+            if (eventIndex < 0) throw new InvalidOperationException($"{path} has no event {eventName}; it has {string.Join(' ', events)}");
+            continue;
+        }
         if (line.StartsWith("ob=", StringComparison.Ordinal) || line.StartsWith("cob=", StringComparison.Ordinal))
         {
             var m = objectLine.Match(line);
@@ -139,9 +151,12 @@ return 0;
         if (callSite && callersOf is not null && callersOf.IsMatch(callee))
         {
             var (n, inclusive) = calls.GetValueOrDefault((caller, callee));
-            calls[(caller, callee)] = (n + callCount, inclusive + long.Parse(fields[^1], CultureInfo.InvariantCulture));
+            calls[(caller, callee)] = (n + callCount, inclusive + (fields.Length > 2 ? long.Parse(fields[2], CultureInfo.InvariantCulture) : 0));
         }
-        var instructions = callSite ? (costs ? 0 : 1) : fields.Length < 3 ? 1 : long.Parse(fields[^1], CultureInfo.InvariantCulture);
+        // Trailing events that are zero are left out of a line; a function executed counts at least 1 for the order.
+        var instructions = callSite ? (costs ? 0 : 1)
+            : fields.Length > 2 + eventIndex ? long.Parse(fields[2 + eventIndex], CultureInfo.InvariantCulture)
+            : eventName is null ? 1 : 0;
         if (callSite) calleeShift = shift; // a call's cob= holds for that call only
         callSite = false;
         if (shift is not { } s || SymbolAt(last - s) is not { } symbol) continue;
