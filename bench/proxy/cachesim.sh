@@ -96,7 +96,11 @@ command_of() {
     nginx) echo "$NGINX -c $WORK/nginx.conf -e /dev/null" ;;
     floor-loop-forward | floor-loop)
       [ -n "${FLOOR_BIN:-}" ] || { echo "$1 needs FLOOR_BIN, a native build of bench/proxy/host (see run.sh)" >&2; return 1; }
-      echo "$FLOOR_BIN $1 127.0.0.1:18000 127.0.0.1:18080" ;;
+      # A copy away from its .dbg, whose DWARF 5 valgrind 3.19 cannot read (as profiling-binary.sh does for the gateway).
+      mkdir -p "$WORK/floor"
+      cp "$FLOOR_BIN" "$WORK/floor/"
+      cp "$(dirname "$FLOOR_BIN")"/*.so "$WORK/floor/" 2>/dev/null || true
+      echo "$WORK/floor/$(basename "$FLOOR_BIN") $1 127.0.0.1:18000 127.0.0.1:18080" ;;
     *) echo "unknown proxy $1" >&2; return 1 ;;
   esac
 }

@@ -161,7 +161,10 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             if (!forwardingInHead) forwarding.SetInto(request.Headers); // where the mirrors, the forwarder or the balancer read them
             if (rule.Mirrors.Count > 0) await runtime.Mirrors.StartAsync(context, rule.Name, rule.Mirrors, edits.UpstreamHost, runtime.Random, runtime.Time.GetTimestamp()).ConfigureAwait(false);
             backend.RequestEdits?.Apply(request.Headers); // after the mirrors copied the request: a backendRef's filters are its own
-            var outcome = await ForwardAsync(context, rule, backend, edits, forwardingInHead ? forwarding : null, requestTimeout, session).ConfigureAwait(false);
+            // The plan without the statuses held back for a retry, which ForwardAsync decides.
+            var plan = new ForwardPlan(edits.UpstreamHost, UpstreamMessage.HasBody(context), RetryOnStatus: null, backend.ResponseEdits ?? rule.ResponseEdits,
+                forwardingInHead ? forwarding : null);
+            var outcome = await ForwardAsync(context, rule, backend, plan, requestTimeout, session).ConfigureAwait(false);
             endpointName = outcome.Endpoint;
             retries = outcome.Retries;
             error = outcome.Error;
@@ -215,8 +218,12 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
 
     private readonly record struct Outcome(string? Endpoint, int Retries, string? Error);
 
-    /// <summary>A request on a rule with sessionPersistence: the rule's sessions, the one the request carries (if valid), and its cookie's Path and Secure.</summary>
-    private readonly record struct SessionAttempt(SessionPersistenceConfig Persistence, SessionPin? Pin, string CookiePath, bool Secure);
+    /// <summary>
+    /// A request on a rule with sessionPersistence: the rule's sessions, the one the request carries (if valid), and its
+    /// cookie's Path and Secure. A class, made only for such requests: as a nullable struct it took 88 bytes in the state
+    /// of both methods that suspend on every proxied request, copied into their boxes each time (bench/proxy/cachesim.sh).
+    /// </summary>
+    private sealed record SessionAttempt(SessionPersistenceConfig Persistence, SessionPin? Pin, string CookiePath, bool Secure);
 
     /// <summary>
     /// Attempts and retries on <paramref name="backend"/>; <paramref name="requestTimeout"/> (timeouts.request) is already
@@ -225,19 +232,17 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
     /// stamped with the token naming its endpoint.
     /// </summary>
     [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))] // suspends on every proxied request: reuse its state machine box
-    private async ValueTask<Outcome> ForwardAsync(HttpContext context, RouteRule rule, Backend backend, RequestEdits edits, ForwardingFields? forwarding, CancellationTokenSource? requestTimeout, SessionAttempt? session)
+    private async ValueTask<Outcome> ForwardAsync(HttpContext context, RouteRule rule, Backend backend, ForwardPlan plan, CancellationTokenSource? requestTimeout, SessionAttempt? session)
     {
         var balancer = session is null ? backend.Balancer : backend.Balancer.WithoutAffinity;
         var request = context.Request;
-        var hasBody = UpstreamMessage.HasBody(context);
-        var idempotent = RetryPolicy.IsIdempotent(request.Method) && !hasBody;
+        var idempotent = RetryPolicy.IsIdempotent(request.Method) && !plan.RequestHasBody;
         var policy = rule.Retry;
         var retriesLeft = policy.Attempts;
         var retries = 0;
         var holdsToken = false;
         var breaker = backend.Breaker;
-        var retryOnStatus = idempotent && policy.Codes.Count > 0 ? RetryOnStatus(policy, backend) : null;
-        var plan = new ForwardPlan(edits.UpstreamHost, hasBody, retryOnStatus, backend.ResponseEdits ?? rule.ResponseEdits, forwarding);
+        if (idempotent && policy.Codes.Count > 0) plan = plan with { RetryOnStatus = RetryOnStatus(policy, backend) };
         var requestToken = requestTimeout?.Token ?? context.RequestAborted;
         EndpointState? last = null;
         if (breaker?.TryEnterRequest() is { } requestLimit) return await CircuitOpen(context, rule, backend, "requests", requestLimit, retries);
