@@ -161,7 +161,6 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
             if (!forwardingInHead) forwarding.SetInto(request.Headers); // where the mirrors, the forwarder or the balancer read them
             if (rule.Mirrors.Count > 0) await runtime.Mirrors.StartAsync(context, rule.Name, rule.Mirrors, edits.UpstreamHost, runtime.Random, runtime.Time.GetTimestamp()).ConfigureAwait(false);
             backend.RequestEdits?.Apply(request.Headers); // after the mirrors copied the request: a backendRef's filters are its own
-            // The plan without the statuses held back for a retry, which ForwardAsync decides.
             var plan = new ForwardPlan(edits.UpstreamHost, UpstreamMessage.HasBody(context), RetryOnStatus: null, backend.ResponseEdits ?? rule.ResponseEdits,
                 forwardingInHead ? forwarding : null);
             var outcome = await ForwardAsync(context, rule, backend, plan, requestTimeout, session).ConfigureAwait(false);
@@ -229,7 +228,8 @@ internal sealed class RequestHandler(ProxyRuntime runtime)
     /// Attempts and retries on <paramref name="backend"/>; <paramref name="requestTimeout"/> (timeouts.request) is already
     /// running. With <paramref name="session"/>, the first attempt goes to the pinned endpoint, retries are balanced
     /// (never back to the endpoint that failed) by the policy without its sticky cookie, and each attempt's response is
-    /// stamped with the token naming its endpoint.
+    /// stamped with the token naming its endpoint. <paramref name="plan"/> comes without the statuses held back for a retry:
+    /// they are added here when the request may be retried.
     /// </summary>
     [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))] // suspends on every proxied request: reuse its state machine box
     private async ValueTask<Outcome> ForwardAsync(HttpContext context, RouteRule rule, Backend backend, ForwardPlan plan, CancellationTokenSource? requestTimeout, SessionAttempt? session)
