@@ -53,41 +53,12 @@ if [[ " $PROXIES " == *" switchyard "* ]]; then
   nm "$BIN/switchyard.dbg" >"$WORK/symbols.txt"
 fi
 
-cat > "$WORK/upstream.conf" <<CONF
-worker_processes 1; daemon off; pid $WORK/upstream.pid; error_log /dev/null crit;
-events { worker_connections 1024; }
-http { access_log off; keepalive_requests 1000000; server { listen 127.0.0.1:18080; location / { return 200 "hello from upstream\n"; } } }
-CONF
+. "$HERE/peers.sh"
+upstream_conf "$WORK/upstream.conf" "$WORK/upstream.pid" 18080
 "$NGINX" -c "$WORK/upstream.conf" -e /dev/null &
 PIDS+=($!)
-# The peers as bench/proxy/run.sh configures them, in one process each (valgrind follows no fork).
-cat > "$WORK/nginx.conf" <<CONF
-master_process off; daemon off; pid $WORK/nginx.pid; error_log /dev/null crit;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 1000000;
-  upstream up { server 127.0.0.1:18080; keepalive 64; }
-  server { listen 127.0.0.1:18000;
-    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection "";
-      proxy_set_header Host \$host; proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto \$scheme; } } }
-CONF
-cat > "$WORK/haproxy.cfg" <<CONF
-global
-  nbthread 1
-  maxconn 4096
-defaults
-  mode http
-  timeout connect 5s
-  timeout client 30s
-  timeout server 30s
-  option http-keep-alive
-  option forwardfor
-  http-reuse always
-frontend fe
-  bind 127.0.0.1:18000
-  default_backend be
-backend be
-  server up 127.0.0.1:18080
-CONF
+# The peers as bench/proxy/run.sh runs them, in one process each (valgrind follows no fork).
+proxy_confs "$WORK" 18000 18080 "master_process off; "
 
 command_of() {
   case $1 in

@@ -48,45 +48,15 @@ for port in $UP_PORT $PORT; do
 done
 
 # --- upstream: nginx, one worker, static 200 on core 1 ---
+. "$HERE/peers.sh"
 mkdir -p "$WORK/up"
-cat > "$WORK/up/nginx.conf" <<CONF
-worker_processes 1; daemon off; pid $WORK/up/nginx.pid; error_log /dev/null crit;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 1000000;
-  server { listen 127.0.0.1:$UP_PORT; location / { return 200 "hello from upstream\n"; } } }
-CONF
+upstream_conf "$WORK/up/nginx.conf" "$WORK/up/nginx.pid" "$UP_PORT"
 nice -n -19 taskset -c $LOAD_CORE "$NGINX" -c "$WORK/up/nginx.conf" -e /dev/null &
 PIDS+=($!)
 
 # --- proxies under test, each listening on $PORT ---
 mkdir -p "$WORK/ngx"
-cat > "$WORK/ngx/nginx.conf" <<CONF
-worker_processes 1; daemon off; pid $WORK/ngx/nginx.pid; error_log /dev/null crit;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 1000000;
-  upstream up { server 127.0.0.1:$UP_PORT; keepalive 64; }
-  server { listen 127.0.0.1:$PORT;
-    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection "";
-      proxy_set_header Host \$host; proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto \$scheme; } } }
-CONF
-cat > "$WORK/haproxy.cfg" <<CONF
-global
-  nbthread 1
-  maxconn 4096
-defaults
-  mode http
-  timeout connect 5s
-  timeout client 30s
-  timeout server 30s
-  option http-keep-alive
-  option forwardfor
-  http-reuse always
-frontend fe
-  bind 127.0.0.1:$PORT
-  default_backend be
-backend be
-  server up 127.0.0.1:$UP_PORT
-CONF
+proxy_confs "$WORK/ngx" "$PORT" "$UP_PORT"
 
 HOST_DLL=""
 build_host() {
@@ -205,7 +175,7 @@ for round in $(seq 1 "$ROUNDS"); do
   nice -n -19 taskset -c $PROXY_CORE "$NGINX" -c "$WORK/ngx/nginx.conf" -e /dev/null & p=$!
   sleep 0.5; measure nginx $p $(children $p); stop $p
 
-  nice -n -19 taskset -c $PROXY_CORE "$HAPROXY" -f "$WORK/haproxy.cfg" -db > "$WORK/haproxy.out" 2>&1 & p=$!
+  nice -n -19 taskset -c $PROXY_CORE "$HAPROXY" -f "$WORK/ngx/haproxy.cfg" -db > "$WORK/haproxy.out" 2>&1 & p=$!
   measure haproxy $p; stop $p
 
   echo "CLI kind=$CLI_KIND"
