@@ -16,9 +16,10 @@
 #                        Kestrel and the forwarder alone, and Kestrel answering itself, on the gateway's event loop
 #   env PROFILE_BIN=DIR  a profiling build made before (switchyard, switchyard.dbg), as for instructions.sh
 #   env TOP=N            the gateway's N functions with the most of each miss event per request (default 12)
+#   env KEEP=1           keep the profiles (the directory is named at the end)
 # Prints, per proxy, one line (key=value, per request):
 #   CACHESIM proxy=NAME instr= i1_miss= d1_read_miss= d1_write_miss= cond_branch= cond_miss= indirect_branch= indirect_miss= requests=
-# then RATIO lines of the gateway against HAProxy and nginx, then `CACHESIM_FN event=E per_req=N function=F` lines for
+# then RATIO lines of the gateway against HAProxy, nginx and floor-loop-forward (those that ran), then `CACHESIM_FN event=E per_req=N function=F` lines for
 # the gateway's functions (E: I1mr instruction-cache misses, D1mr and D1mw data-cache read and write misses, Bim
 # mispredicted indirect branches). Needs valgrind, nginx, haproxy, wrk, curl, nm. Binds 127.0.0.1:18000 and 18080.
 # Takes 10-15 minutes.
@@ -102,7 +103,7 @@ for proxy in $PROXIES; do
   rl=$(measure "$proxy" long "$LONG")
   if [ "$rl" -le "$rs" ]; then echo "$proxy: the long run served no more requests than the short one ($rl, $rs)" >&2; exit 1; fi
   ROW[$proxy]=$(awk -v rs="$rs" -v rl="$rl" '
-    /^events:/ { for (i = 2; i <= NF; i++) name[i - 1] = $i; n = NF - 1 }
+    /^events:/ { for (i = 2; i <= NF; i++) name[i - 1] = $i }
     /^summary:/ { for (i = 2; i <= NF; i++) v[FILENAME, name[i - 1]] = $i; f[++files] = FILENAME }
     END {
       split("Ir I1mr D1mr D1mw Bc Bcm Bi Bim", keys, " ")
@@ -119,7 +120,7 @@ if [ -n "${ROW[switchyard]:-}" ]; then
     [ -n "${ROW[$peer]:-}" ] || continue
     line="RATIO proxy=switchyard vs=$peer"
     for key in instr i1_miss d1_read_miss d1_write_miss cond_miss indirect_miss; do
-      line="$line $key=$(awk -v a="$(value "${ROW[switchyard]}" $key)" -v b="$(value "${ROW[$peer]}" $key)" 'BEGIN { printf (b > 0 ? "%.2f" : "na"), a / b }')"
+      line="$line $key=$(awk -v a="$(value "${ROW[switchyard]}" $key)" -v b="$(value "${ROW[$peer]}" $key)" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "na" }')"
     done
     echo "$line"
   done
