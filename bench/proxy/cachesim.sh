@@ -37,16 +37,10 @@ for tool in valgrind nginx haproxy wrk curl nm; do
 done
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
+. "$HERE/peers.sh"
 PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  sleep 0.3
-  if [ -n "${KEEP:-}" ]; then echo "kept: $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-for port in 18000 18080; do
-  if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then echo "port $port is in use; stop what listens there first" >&2; exit 1; fi
-done
+trap stop_and_clean EXIT
+ports_free 18000 18080
 
 if [[ " $PROXIES " == *" switchyard "* ]]; then
   . "$ROOT/tools/code-layout/profiling-binary.sh"
@@ -54,7 +48,6 @@ if [[ " $PROXIES " == *" switchyard "* ]]; then
   nm "$BIN/switchyard.dbg" >"$WORK/symbols.txt"
 fi
 
-. "$HERE/peers.sh"
 upstream_conf "$WORK/upstream.conf" "$WORK/upstream.pid" 18080
 "$NGINX" -c "$WORK/upstream.conf" -e /dev/null &
 PIDS+=($!)

@@ -28,27 +28,17 @@ for tool in valgrind nginx wrk curl nm; do
   command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || { echo "instructions.sh needs $tool" >&2; exit 1; }
 done
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+. "$HERE/peers.sh"
 PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  sleep 0.3
-  if [ -n "${KEEP:-}" ]; then echo "kept: $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-for port in 18000 18080 19901; do
-  if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then echo "port $port is in use; stop what listens there first" >&2; exit 1; fi
-done
+trap stop_and_clean EXIT
+ports_free 18000 18080 19901
 
 # The profiling build of tools/code-layout/profile.sh (PROFILE_BIN=DIR: one made before), and the copy of it that runs.
 . "$ROOT/tools/code-layout/profiling-binary.sh"
 profiling_binary
 nm "$BIN/switchyard.dbg" >"$WORK/symbols.txt"
 
-cat > "$WORK/upstream.conf" <<CONF
-worker_processes 1; daemon off; pid $WORK/upstream.pid; error_log /dev/null crit;
-events { worker_connections 1024; }
-http { access_log off; keepalive_requests 1000000; server { listen 127.0.0.1:18080; location / { return 200 "hello from upstream\n"; } } }
-CONF
+upstream_conf "$WORK/upstream.conf" "$WORK/upstream.pid" 18080
 "$NGINX" -c "$WORK/upstream.conf" -e /dev/null &
 PIDS+=($!)
 

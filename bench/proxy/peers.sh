@@ -1,9 +1,24 @@
-# Sourced by bench/proxy/run.sh and cachesim.sh: the configurations of the peers, written once here so that both
-# benchmarks measure nginx and HAProxy set up the same way.
+# Sourced by the proxy benches (run.sh, cachesim.sh, instructions.sh): the peers' configurations, written once here so
+# that every bench measures nginx and HAProxy set up the same way, and the benches' shared chores.
 #   upstream_conf FILE PIDFILE UP_PORT              nginx, one worker, answering a static 20-byte 200 on UP_PORT
 #   proxy_confs DIR PORT UP_PORT [NGINX_DIRECTIVES]  DIR/nginx.conf and DIR/haproxy.cfg: keep-alive reverse proxies on
 #                                                   PORT to UP_PORT, adding X-Forwarded-For (nginx also -Proto); the
 #                                                   directives go first in nginx.conf (cachesim.sh: master_process off)
+#   ports_free PORT...                              exits with a message when something already listens on one of them
+#   stop_and_clean                                  the callgrind benches' exit trap: kills the PIDS array's processes
+#                                                   and removes WORK, which KEEP=1 keeps (and names)
+
+ports_free() {
+  for port in "$@"; do
+    if (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null; then echo "port $port is in use; stop what listens there first" >&2; exit 1; fi
+  done
+}
+
+stop_and_clean() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  sleep 0.3
+  if [ -n "${KEEP:-}" ]; then echo "kept: $WORK" >&2; else rm -rf "$WORK"; fi
+}
 
 upstream_conf() {
   cat > "$1" <<CONF

@@ -43,12 +43,10 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.3; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-for port in $UP_PORT $PORT; do
-  if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then echo "port $port is already in use; stop what listens there first" >&2; exit 1; fi
-done
+. "$HERE/peers.sh"
+ports_free "$UP_PORT" "$PORT"
 
 # --- upstream: nginx, one worker, static 200 on core 1 ---
-. "$HERE/peers.sh"
 mkdir -p "$WORK/up"
 upstream_conf "$WORK/up/nginx.conf" "$WORK/up/nginx.pid" "$UP_PORT"
 nice -n -19 taskset -c $LOAD_CORE "$NGINX" -c "$WORK/up/nginx.conf" -e /dev/null &

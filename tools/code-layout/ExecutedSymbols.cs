@@ -62,7 +62,7 @@ foreach (var profile in args[2..])
     }
     if (costs)
     {
-        foreach (var (name, instructions) in cost.OrderByDescending(kv => kv.Value)) Console.WriteLine($"{instructions} {name}");
+        foreach (var (name, count) in cost.OrderByDescending(kv => kv.Value)) Console.WriteLine($"{count} {name}");
         return 0;
     }
 }
@@ -154,13 +154,13 @@ return 0;
             calls[(caller, callee)] = (n + callCount, inclusive + (fields.Length > 2 ? long.Parse(fields[2], CultureInfo.InvariantCulture) : 0));
         }
         // Trailing events that are zero are left out of a line; a function executed counts at least 1 for the order.
-        var instructions = callSite ? (costs ? 0 : 1)
+        var count = callSite ? (costs ? 0 : 1)
             : fields.Length > 2 + eventIndex ? long.Parse(fields[2 + eventIndex], CultureInfo.InvariantCulture)
             : eventName is null ? 1 : 0;
         if (callSite) calleeShift = shift; // a call's cob= holds for that call only
         callSite = false;
         if (shift is not { } s || SymbolAt(last - s) is not { } symbol) continue;
-        cost[symbol] = cost.GetValueOrDefault(symbol) + instructions;
+        cost[symbol] = cost.GetValueOrDefault(symbol) + count;
     }
     return (cost, calls, entries, entriesAtStart);
 }
